@@ -1,0 +1,8 @@
+//! linkctl: a declarative reconciler for Kafka cross-cluster replication.
+//!
+//! The core (`manifest`, `state`, `plan`) is pure: no network, no clock.
+//! Backends do the I/O and never decide what to do.
+
+pub mod manifest;
+pub mod plan;
+pub mod state;

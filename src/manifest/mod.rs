@@ -1,0 +1,13 @@
+//! The manifest: model, loading with source spans and `${env:…}` interpolation,
+//! and the canonical link configuration it implies.
+
+pub mod link_configs;
+pub mod load;
+pub mod located;
+pub mod model;
+pub mod sensitive;
+pub mod text;
+
+pub use located::{ByteSpan, Located};
+pub use model::*;
+pub use text::{ConfigValue, Text, REDACTED};

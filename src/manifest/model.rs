@@ -1,0 +1,367 @@
+//! The manifest's data model: what a user writes in `linkctl.yaml`.
+//!
+//! Every field that a diagnostic may need to point at is a [`Located`] value.
+//! Unknown keys are rejected everywhere (`deny_unknown_fields`).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::located::Located;
+use super::text::{ConfigValue, Text};
+
+/// The current manifest format version.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// A linkctl manifest: clusters and the replication links between them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "linkctl manifest")]
+pub struct Manifest {
+    /// Manifest format version. Must be 1.
+    pub version: Located<u32>,
+    /// The Kafka clusters involved, by name.
+    pub clusters: BTreeMap<Located<String>, Cluster>,
+    /// Replication links, by name. The name is the link name on the engine.
+    #[serde(default)]
+    pub links: BTreeMap<Located<String>, Link>,
+}
+
+/// How linkctl reaches one Kafka cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cluster {
+    /// Kafka bootstrap servers (Kafka protocol, used through librdkafka), e.g. `localhost:9092`.
+    pub bootstrap: Located<Text>,
+    /// Confluent REST v3 base URL, without `/v3` (e.g. `http://broker:8090/kafka` or
+    /// `https://pkc-….confluent.cloud:443/kafka`). Needed by the `confluent` engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rest: Option<Located<Text>>,
+    /// Expected cluster id. When set, linkctl refuses to touch an endpoint that
+    /// serves another cluster; when absent it is read from the REST API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<Located<String>>,
+    /// Kafka Connect REST URL of the Connect cluster running next to this
+    /// cluster (the `mirrormaker2` engine runs its connectors there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect: Option<Located<Text>>,
+    /// Credentials for the REST endpoints (Confluent REST, Kafka Connect).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<Located<Auth>>,
+    /// Extra librdkafka client properties (e.g. `security.protocol: SASL_SSL`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kafka: BTreeMap<Located<String>, Located<ConfigValue>>,
+}
+
+/// REST authentication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Auth {
+    /// HTTP Basic: an API key and secret, or a user name and password.
+    Basic { username: Text, password: Text },
+    /// A bearer token (OAuth or MDS), optionally with a Confluent Cloud identity pool.
+    Bearer {
+        token: Text,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        identity_pool_id: Option<Text>,
+    },
+    /// Mutual TLS with PEM files.
+    Mtls {
+        /// Client certificate (PEM) path.
+        cert: Text,
+        /// Client private key (PEM) path.
+        key: Text,
+        /// CA bundle (PEM) path to trust in addition to the system roots.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ca: Option<Text>,
+    },
+}
+
+/// The replication engine that implements a link.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// Confluent Cluster Linking, through the Confluent REST API v3.
+    #[default]
+    Confluent,
+    /// Apache Kafka MirrorMaker 2 connectors on Kafka Connect.
+    Mirrormaker2,
+}
+
+/// Which side initiates the link's connection.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkMode {
+    /// One link object on the destination, which connects to the source.
+    #[default]
+    DestinationInitiated,
+    /// Two link objects: an inbound one on the destination and an outbound one on
+    /// the source (for sources behind a firewall).
+    SourceInitiated,
+    /// One link object on each cluster; either side can mirror from the other.
+    Bidirectional,
+}
+
+/// A replication link from `source` to `destination`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    /// Name of the source cluster (a key of `clusters`).
+    pub source: Located<String>,
+    /// Name of the destination cluster (a key of `clusters`).
+    pub destination: Located<String>,
+    /// Replication engine.
+    #[serde(default)]
+    pub engine: Located<Engine>,
+    /// Link mode (Confluent only). Immutable once the link exists.
+    #[serde(default)]
+    pub mode: Located<LinkMode>,
+    /// Prefix added to mirror topic names on the destination (`cluster.link.prefix`).
+    /// Immutable once the link exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<Located<String>>,
+    /// Any other link config, passed through as strings
+    /// (e.g. `metadata.max.age.ms: 5000`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub config: BTreeMap<Located<String>, Located<ConfigValue>>,
+    /// Consumer group offset sync.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer_offset_sync: Option<Located<ConsumerOffsetSync>>,
+    /// ACL sync (Confluent only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl_sync: Option<Located<AclSync>>,
+    /// Topic config sync.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic_config_sync: Option<Located<TopicConfigSync>>,
+    /// Automatic creation of mirror topics for source topics matching filters (Confluent only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_create_mirrors: Option<Located<AutoCreateMirrors>>,
+    /// Mirror topics of this link.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mirrors: Vec<Mirror>,
+    /// When true, live mirrors and link configs that this manifest does not
+    /// declare are removed (mirrors are deleted, configs reset to default).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub prune: bool,
+    /// When true, a change to an immutable setting (mode, prefix, source) is
+    /// planned as delete + re-create instead of being refused.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_replace: bool,
+    /// When true, the link may be deleted (with `prune`) even though it still
+    /// has mirrors that are not stopped; they are failed over first.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub force_delete: bool,
+    /// Bump this value (any string) to re-send every sensitive config of the link
+    /// (credential rotation when the secret itself did not change locally).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<Located<String>>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Consumer group offset sync.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerOffsetSync {
+    /// Whether offsets are synced (`consumer.offset.sync.enable`).
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Sync interval in milliseconds (`consumer.offset.sync.ms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_ms: Option<Located<u64>>,
+    /// Ordered group filters (`consumer.offset.group.filters`). An empty list
+    /// syncs no group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Located<Filter>>,
+}
+
+/// One include or exclude filter over consumer group or topic names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum Filter {
+    Include(Pattern),
+    Exclude(Pattern),
+}
+
+impl Filter {
+    pub fn pattern(&self) -> &Pattern {
+        match self {
+            Filter::Include(p) | Filter::Exclude(p) => p,
+        }
+    }
+    pub fn is_include(&self) -> bool {
+        matches!(self, Filter::Include(_))
+    }
+}
+
+/// A name pattern: a literal name (`"*"` matches everything) or `{prefix: …}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Pattern {
+    /// A literal name; `"*"` matches every name.
+    Literal(String),
+    /// Every name starting with the prefix.
+    Prefix(PrefixPattern),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrefixPattern {
+    pub prefix: String,
+}
+
+/// ACL sync settings (Confluent only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AclSync {
+    /// `acl.sync.enable`.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// `acl.sync.ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_ms: Option<Located<u64>>,
+    /// `acl.filters`: which ACLs are synced. Required when enabled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Located<AclFilter>>,
+}
+
+/// One ACL binding filter (fields follow Kafka's `AclBindingFilter`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AclFilter {
+    #[serde(default = "any")]
+    pub resource_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
+    #[serde(default = "any")]
+    pub pattern_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(default = "any")]
+    pub operation: String,
+    #[serde(default = "any")]
+    pub permission_type: String,
+}
+
+fn any() -> String {
+    "any".to_string()
+}
+
+/// Topic config sync settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopicConfigSync {
+    /// `topic.config.sync.ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_ms: Option<Located<u64>>,
+    /// `topic.config.sync.include`: configurable topic configs to sync.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<Located<String>>,
+}
+
+/// Automatic mirror topic creation (Confluent only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AutoCreateMirrors {
+    /// `auto.create.mirror.topics.enable`.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// `auto.create.mirror.topics.filters`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<Located<Filter>>,
+}
+
+/// A mirror topic of a link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Mirror {
+    /// Source topic name.
+    pub topic: Located<String>,
+    /// Mirror topic name on the destination. Defaults to the link prefix + topic;
+    /// when given it must equal that.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Located<String>>,
+    /// Desired state.
+    #[serde(default)]
+    pub state: Located<MirrorState>,
+}
+
+/// Desired state of a mirror topic.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum MirrorState {
+    /// Mirroring (read-only on the destination).
+    #[default]
+    Active,
+    /// Mirroring paused (still read-only).
+    Paused,
+    /// Stopped after catching up; the topic is writable. Irreversible.
+    Promoted,
+    /// Stopped immediately regardless of lag; the topic is writable. Irreversible.
+    FailedOver,
+}
+
+impl Link {
+    /// The prefix, or "" when the link has none.
+    pub fn prefix_str(&self) -> &str {
+        self.prefix.as_ref().map(|p| p.value.as_str()).unwrap_or("")
+    }
+}
+
+impl Mirror {
+    /// The mirror topic name on the destination.
+    pub fn mirror_name(&self, link: &Link) -> String {
+        match &self.name {
+            Some(n) => n.value.clone(),
+            None => format!("{}{}", link.prefix_str(), self.topic.value),
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Which config keys hold secrets.
+
+/// Keys the Confluent API treats as sensitive (returned as `null`), plus any
+/// key whose name says it holds a secret.
+pub fn is_sensitive_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    const EXACT: &[&str] = &[
+        "sasl.jaas.config",
+        "local.sasl.jaas.config",
+        "ssl.keystore.key",
+        "local.ssl.keystore.key",
+        "ssl.key.password",
+        "local.ssl.key.password",
+        "ssl.truststore.certificates",
+        "local.ssl.truststore.certificates",
+        "ssl.keystore.certificate.chain",
+        "local.ssl.keystore.certificate.chain",
+        "ssl.keystore.password",
+        "ssl.truststore.password",
+        "sasl.password",
+        "sasl.oauthbearer.client.secret",
+    ];
+    EXACT.contains(&k.as_str())
+        || k.contains("password")
+        || k.contains("secret")
+        || k.ends_with(".key")
+        || k.contains("jaas")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_sensitive_key;
+
+    #[test]
+    fn recognises_secrets() {
+        assert!(is_sensitive_key("sasl.jaas.config"));
+        assert!(is_sensitive_key("ssl.key.password"));
+        assert!(is_sensitive_key("sasl.oauthbearer.client.secret"));
+        assert!(!is_sensitive_key("metadata.max.age.ms"));
+        assert!(!is_sensitive_key("consumer.offset.sync.ms"));
+        assert!(!is_sensitive_key("bootstrap.servers"));
+    }
+}

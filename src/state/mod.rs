@@ -1,0 +1,6 @@
+//! Live state: what the clusters look like now, normalised across engines.
+//! Serialisable, so a snapshot can be saved and planned against offline.
+
+pub mod model;
+
+pub use model::*;

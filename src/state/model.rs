@@ -1,0 +1,215 @@
+//! The normalised model of live state, the same shape whatever engine read it.
+//!
+//! Keyed by the manifest's cluster names. A link lives on the cluster that owns
+//! the link object (the destination for destination-initiated links; both
+//! sides for source-initiated and bidirectional links).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything linkctl observed, per cluster.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LiveState {
+    /// Live-state format version (bumped on incompatible changes).
+    #[serde(default = "state_version")]
+    pub format_version: u32,
+    pub clusters: BTreeMap<String, ClusterState>,
+}
+
+pub const STATE_FORMAT_VERSION: u32 = 1;
+
+fn state_version() -> u32 {
+    STATE_FORMAT_VERSION
+}
+
+/// One cluster as observed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClusterState {
+    /// The id the endpoint reports (Confluent REST `cluster_id` or Kafka cluster id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
+    /// Link objects owned by this cluster, by link name.
+    #[serde(default)]
+    pub links: BTreeMap<String, LiveLink>,
+    /// Topics (name → partitions and configs), when they were read.
+    #[serde(default)]
+    pub topics: BTreeMap<String, LiveTopic>,
+}
+
+/// The side of a link a link object is on (Confluent `link.mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LinkSide {
+    Destination,
+    Source,
+    Bidirectional,
+}
+
+/// `connection.mode` of a link object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ConnectionMode {
+    Outbound,
+    Inbound,
+}
+
+/// One link object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveLink {
+    pub name: String,
+    /// Stable link id (`cluster_link_id`), when the engine has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_id: Option<String>,
+    pub side: LinkSide,
+    pub connection_mode: ConnectionMode,
+    /// Cluster ids named by the link object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_cluster_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_cluster_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_cluster_id: Option<String>,
+    /// Engine-reported state (`ACTIVE`, `FAILED`, `PAUSED`, … or an engine's own word).
+    pub state: String,
+    /// Link error code (`NO_ERROR` or absent when healthy) and message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// Link tasks (offset sync, ACL sync, …), when read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<LiveTask>,
+    /// Every config the engine reports, defaults included.
+    #[serde(default)]
+    pub configs: BTreeMap<String, LiveConfig>,
+    /// Fingerprints of sensitive values linkctl last wrote (see `plan::secrets`),
+    /// by config key. Empty when unknown.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secret_fingerprints: BTreeMap<String, String>,
+    /// Mirror topics of this link object, by mirror topic name.
+    #[serde(default)]
+    pub mirrors: BTreeMap<String, LiveMirror>,
+}
+
+/// A link task and its errors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveTask {
+    pub name: String,
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<TaskError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskError {
+    pub code: String,
+    pub message: String,
+}
+
+/// One link config as the engine reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveConfig {
+    /// The value; `None` for sensitive or unset keys.
+    pub value: Option<String>,
+    #[serde(default)]
+    pub is_default: bool,
+    #[serde(default)]
+    pub is_read_only: bool,
+    #[serde(default)]
+    pub is_sensitive: bool,
+    /// Kafka config source (`DYNAMIC_CLUSTER_LINK_CONFIG`, `DEFAULT_CONFIG`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// Mirror topic status. Unknown engine words are kept as `Other`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MirrorStatus {
+    Active,
+    Paused,
+    PendingMirror,
+    PendingStopped,
+    PendingSynchronize,
+    Stopped,
+    Failed,
+    LinkFailed,
+    LinkPaused,
+    SourceUnavailable,
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl MirrorStatus {
+    /// Parses an engine's status word; unknown words are kept.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "ACTIVE" => Self::Active,
+            "PAUSED" => Self::Paused,
+            "PENDING_MIRROR" => Self::PendingMirror,
+            "PENDING_STOPPED" => Self::PendingStopped,
+            "PENDING_SYNCHRONIZE" => Self::PendingSynchronize,
+            "STOPPED" => Self::Stopped,
+            "FAILED" => Self::Failed,
+            "LINK_FAILED" => Self::LinkFailed,
+            "LINK_PAUSED" => Self::LinkPaused,
+            "SOURCE_UNAVAILABLE" => Self::SourceUnavailable,
+            other => Self::Other(other.to_string()),
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "ACTIVE",
+            Self::Paused => "PAUSED",
+            Self::PendingMirror => "PENDING_MIRROR",
+            Self::PendingStopped => "PENDING_STOPPED",
+            Self::PendingSynchronize => "PENDING_SYNCHRONIZE",
+            Self::Stopped => "STOPPED",
+            Self::Failed => "FAILED",
+            Self::LinkFailed => "LINK_FAILED",
+            Self::LinkPaused => "LINK_PAUSED",
+            Self::SourceUnavailable => "SOURCE_UNAVAILABLE",
+            Self::Other(s) => s,
+        }
+    }
+    /// Promoted and failed-over mirrors both read back as STOPPED (terminal).
+    pub fn is_stopped(&self) -> bool {
+        matches!(self, Self::Stopped | Self::PendingStopped)
+    }
+}
+
+/// One mirror topic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveMirror {
+    pub name: String,
+    pub source_topic: String,
+    pub status: MirrorStatus,
+    #[serde(default)]
+    pub partitions: u32,
+    /// Lag per partition.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lags: Vec<PartitionLag>,
+    /// `mirror_topic_error` (absent or `NO_ERROR` when healthy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transition_errors: Vec<TaskError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartitionLag {
+    pub partition: u32,
+    pub lag: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_source_fetch_offset: Option<i64>,
+}
+
+/// A topic as read over the Kafka protocol.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LiveTopic {
+    pub partitions: u32,
+    /// Non-default topic configs.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub configs: BTreeMap<String, String>,
+}

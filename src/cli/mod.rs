@@ -1,0 +1,74 @@
+//! The command line: argument parsing, output settings, exit codes.
+//!
+//! Each command lives in its own module; this one only wires them together.
+
+pub mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use output::Output;
+
+/// linkctl — declarative Kafka cross-cluster replication (Cluster Linking, MirrorMaker 2).
+#[derive(Debug, Parser)]
+#[command(name = "linkctl", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// Manifest file (`-` reads standard input).
+    #[arg(
+        short = 'f',
+        long = "file",
+        global = true,
+        default_value = "linkctl.yaml",
+        env = "LINKCTL_FILE"
+    )]
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Never colour output (also honoured: NO_COLOR; output is plain when not a TTY).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// More logging on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print shell completions.
+    Completions {
+        /// Shell to generate completions for.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Parses the command line, runs the command and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Output::new(&cli.global);
+    out.init_tracing(cli.global.verbose);
+    match &cli.command {
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "linkctl", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Output settings shared by every command: colour, format, tracing.
+
+use std::io::IsTerminal;
+
+use super::{Format, GlobalArgs};
+
+/// How a command should write what it prints.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub format: Format,
+    /// Colour stdout (a TTY, no `--no-color`, no `NO_COLOR`).
+    pub color: bool,
+    /// Colour and progress on stderr.
+    pub stderr_color: bool,
+    /// stderr is a terminal (spinners, prompts).
+    pub stderr_tty: bool,
+    /// stdin is a terminal (confirmation prompts).
+    pub stdin_tty: bool,
+}
+
+impl Output {
+    pub fn new(args: &GlobalArgs) -> Self {
+        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let allowed = !args.no_color && !no_color_env;
+        Self {
+            format: args.format,
+            color: allowed && std::io::stdout().is_terminal(),
+            stderr_color: allowed && std::io::stderr().is_terminal(),
+            stderr_tty: std::io::stderr().is_terminal(),
+            stdin_tty: std::io::stdin().is_terminal(),
+        }
+    }
+
+    /// Plain output: no colour anywhere (tests, pipes).
+    pub fn plain(format: Format) -> Self {
+        Self {
+            format,
+            color: false,
+            stderr_color: false,
+            stderr_tty: false,
+            stdin_tty: false,
+        }
+    }
+
+    /// Logs go to stderr, off unless `-v` or `RUST_LOG`.
+    pub fn init_tracing(&self, verbose: u8) {
+        let level = match verbose {
+            0 => "off",
+            1 => "linkctl=info",
+            2 => "linkctl=debug",
+            _ => "linkctl=trace",
+        };
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(self.stderr_color)
+            .with_target(false)
+            .try_init();
+    }
+}

@@ -4,6 +4,9 @@
 //! One implementation per replication engine (Confluent REST v3, MirrorMaker 2
 //! on Kafka Connect) plus a Kafka admin reader (rdkafka).
 
+pub mod kafka;
+pub mod mirrormaker2;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;

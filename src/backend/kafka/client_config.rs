@@ -1,0 +1,18 @@
+//! librdkafka client settings for a manifest cluster.
+
+use rdkafka::ClientConfig;
+
+use crate::manifest::Cluster;
+
+/// Client settings for `cluster`: bootstrap servers plus the manifest's extra
+/// `kafka:` properties (interpolated; secrets stay inside librdkafka).
+pub fn client_config(cluster: &Cluster) -> ClientConfig {
+    let mut cfg = ClientConfig::new();
+    cfg.set("bootstrap.servers", cluster.bootstrap.value.expose());
+    cfg.set("socket.timeout.ms", "10000");
+    cfg.set("log_level", "3");
+    for (k, v) in &cluster.kafka {
+        cfg.set(k.value.as_str(), v.value.text().expose());
+    }
+    cfg
+}

@@ -1,0 +1,222 @@
+//! A small Kafka Connect REST client (connector configs, status, delete).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde::Deserialize;
+
+use crate::backend::BackendError;
+use crate::manifest::{Auth, Cluster};
+
+/// State of a connector or task as Connect reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct WorkerState {
+    pub state: String,
+    #[serde(default)]
+    pub trace: Option<String>,
+    #[serde(default)]
+    pub id: Option<u32>,
+}
+
+/// `GET /connectors/{name}/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ConnectorStatus {
+    pub name: String,
+    pub connector: WorkerState,
+    #[serde(default)]
+    pub tasks: Vec<WorkerState>,
+}
+
+impl ConnectorStatus {
+    /// RUNNING with at least one task, all tasks RUNNING.
+    pub fn is_running(&self) -> bool {
+        self.connector.state == "RUNNING"
+            && !self.tasks.is_empty()
+            && self.tasks.iter().all(|t| t.state == "RUNNING")
+    }
+    /// The first FAILED trace's first line, if any.
+    pub fn failure(&self) -> Option<String> {
+        std::iter::once(&self.connector)
+            .chain(self.tasks.iter())
+            .find(|s| s.state == "FAILED")
+            .map(|s| {
+                s.trace
+                    .as_deref()
+                    .and_then(|t| t.lines().next())
+                    .unwrap_or("FAILED without a trace")
+                    .to_string()
+            })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ConnectError {
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// Talks to one Kafka Connect cluster.
+#[derive(Clone)]
+pub struct ConnectClient {
+    cluster: String,
+    base: String,
+    http: reqwest::Client,
+    auth: Option<Auth>,
+}
+
+impl std::fmt::Debug for ConnectClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectClient")
+            .field("cluster", &self.cluster)
+            .field("base", &self.base)
+            .finish()
+    }
+}
+
+impl ConnectClient {
+    /// The Connect cluster next to `cluster` (its `connect:` URL).
+    pub fn for_cluster(name: &str, cluster: &Cluster) -> Result<Self, BackendError> {
+        let base = cluster
+            .connect
+            .as_ref()
+            .ok_or_else(|| BackendError::new(name, "no `connect:` URL for this cluster"))?
+            .value
+            .expose()
+            .trim_end_matches('/')
+            .to_string();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| BackendError::new(name, format!("cannot build an HTTP client: {e}")))?;
+        Ok(Self {
+            cluster: name.to_string(),
+            base,
+            http,
+            auth: cluster.auth.as_ref().map(|a| a.value.clone()),
+        })
+    }
+
+    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let r = self.http.request(method, format!("{}{}", self.base, path));
+        match &self.auth {
+            Some(Auth::Basic { username, password }) => {
+                r.basic_auth(username.expose(), Some(password.expose()))
+            }
+            Some(Auth::Bearer { token, .. }) => r.bearer_auth(token.expose()),
+            _ => r,
+        }
+    }
+
+    fn err(&self, msg: impl std::fmt::Display) -> BackendError {
+        BackendError::new(&self.cluster, format!("Kafka Connect {}: {msg}", self.base))
+    }
+
+    async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response, BackendError> {
+        // Connect answers 409 while a rebalance is in progress: retry a few times.
+        let mut delay = Duration::from_millis(250);
+        for attempt in 0..8 {
+            let Some(req) = rb.try_clone() else {
+                return rb.send().await.map_err(|e| self.err(e));
+            };
+            let resp = req.send().await.map_err(|e| self.err(e))?;
+            if resp.status() == StatusCode::CONFLICT && attempt < 7 {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(4));
+                continue;
+            }
+            return Ok(resp);
+        }
+        Err(self.err("still rebalancing after several retries"))
+    }
+
+    async fn fail(&self, what: &str, resp: reqwest::Response) -> BackendError {
+        let status = resp.status();
+        let body = resp.text().await.unwrap_or_default();
+        let msg = serde_json::from_str::<ConnectError>(&body)
+            .ok()
+            .and_then(|e| e.message)
+            .unwrap_or_else(|| body.chars().take(300).collect());
+        self.err(format!("{what}: HTTP {status}: {msg}"))
+    }
+
+    /// Checks the worker answers.
+    pub async fn ping(&self) -> Result<(), BackendError> {
+        let resp = self.send(self.req(reqwest::Method::GET, "/")).await?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(self.fail("GET /", resp).await)
+        }
+    }
+
+    /// A connector's config, or `None` when it does not exist.
+    pub async fn config(
+        &self,
+        name: &str,
+    ) -> Result<Option<BTreeMap<String, String>>, BackendError> {
+        let resp = self
+            .send(self.req(reqwest::Method::GET, &format!("/connectors/{name}/config")))
+            .await?;
+        match resp.status() {
+            StatusCode::NOT_FOUND => Ok(None),
+            s if s.is_success() => resp.json().await.map(Some).map_err(|e| self.err(e)),
+            _ => Err(self.fail(&format!("reading connector {name}"), resp).await),
+        }
+    }
+
+    /// A connector's status, or `None` when it does not exist.
+    pub async fn status(&self, name: &str) -> Result<Option<ConnectorStatus>, BackendError> {
+        let resp = self
+            .send(self.req(reqwest::Method::GET, &format!("/connectors/{name}/status")))
+            .await?;
+        match resp.status() {
+            StatusCode::NOT_FOUND => Ok(None),
+            s if s.is_success() => resp.json().await.map(Some).map_err(|e| self.err(e)),
+            _ => Err(self.fail(&format!("reading status of {name}"), resp).await),
+        }
+    }
+
+    /// Creates or replaces a connector's config (idempotent).
+    pub async fn put_config(
+        &self,
+        name: &str,
+        config: &BTreeMap<String, String>,
+    ) -> Result<(), BackendError> {
+        let resp = self
+            .send(
+                self.req(reqwest::Method::PUT, &format!("/connectors/{name}/config"))
+                    .json(config),
+            )
+            .await?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(self.fail(&format!("writing connector {name}"), resp).await)
+        }
+    }
+
+    /// Deletes a connector; a missing connector is not an error.
+    pub async fn delete(&self, name: &str) -> Result<(), BackendError> {
+        let resp = self
+            .send(self.req(reqwest::Method::DELETE, &format!("/connectors/{name}")))
+            .await?;
+        match resp.status() {
+            StatusCode::NOT_FOUND => Ok(()),
+            s if s.is_success() => Ok(()),
+            _ => Err(self.fail(&format!("deleting connector {name}"), resp).await),
+        }
+    }
+
+    /// Names of all connectors.
+    pub async fn list(&self) -> Result<Vec<String>, BackendError> {
+        let resp = self
+            .send(self.req(reqwest::Method::GET, "/connectors"))
+            .await?;
+        if resp.status().is_success() {
+            resp.json().await.map_err(|e| self.err(e))
+        } else {
+            Err(self.fail("listing connectors", resp).await)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Building a [`LinkSpec`] from the manifest (the desired connector configs).
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use super::mapping::LinkSpec;
+use crate::backend::BackendError;
+use crate::manifest::link_configs::desired_link_configs;
+use crate::manifest::{Cluster, Link, Manifest};
+
+/// Finds a cluster of the manifest by name.
+pub fn cluster<'m>(manifest: &'m Manifest, name: &str) -> Result<&'m Cluster, BackendError> {
+    manifest
+        .clusters
+        .iter()
+        .find(|(k, _)| k.value == name)
+        .map(|(_, c)| c)
+        .ok_or_else(|| BackendError::new(name, "cluster is not declared in the manifest"))
+}
+
+/// Finds a link of the manifest by name.
+pub fn link<'m>(manifest: &'m Manifest, name: &str) -> Option<&'m Link> {
+    manifest
+        .links
+        .iter()
+        .find(|(k, _)| k.value == name)
+        .map(|(_, l)| l)
+}
+
+/// Fingerprint of a sensitive value as stored in the connector annotations:
+/// SHA-256 over link, key and value, so equal secrets of other links differ.
+pub fn fingerprint(link: &str, key: &str, value: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(link.as_bytes());
+    h.update([0]);
+    h.update(key.as_bytes());
+    h.update([0]);
+    h.update(value.as_bytes());
+    h.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn client_props(c: &Cluster) -> BTreeMap<String, String> {
+    c.kafka
+        .iter()
+        .map(|(k, v)| (k.value.clone(), v.value.text().expose().to_string()))
+        .collect()
+}
+
+/// The desired spec of `link_name`, with the given mirror topic lists.
+pub fn link_spec(
+    manifest: &Manifest,
+    link_name: &str,
+    topics: Vec<String>,
+    stopped: Vec<String>,
+) -> Result<LinkSpec, BackendError> {
+    let link = link(manifest, link_name).ok_or_else(|| {
+        BackendError::new("-", format!("link {link_name} is not in the manifest"))
+    })?;
+    let source = cluster(manifest, &link.source.value)?;
+    let target = cluster(manifest, &link.destination.value)?;
+    let desired = desired_link_configs(link, source);
+    let sensitive = desired
+        .iter()
+        .filter(|(_, d)| d.sensitive)
+        .map(|(k, _)| k.clone())
+        .collect();
+    Ok(LinkSpec {
+        link: link_name.to_string(),
+        source_alias: link.source.value.clone(),
+        target_alias: link.destination.value.clone(),
+        target_bootstrap: target.bootstrap.value.expose().to_string(),
+        source_client: client_props(source),
+        target_client: client_props(target),
+        canonical: desired
+            .into_iter()
+            .map(|(k, d)| (k, d.value.expose().to_string()))
+            .collect(),
+        sensitive,
+        topics,
+        stopped,
+    })
+}

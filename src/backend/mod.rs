@@ -6,6 +6,7 @@
 
 pub mod kafka;
 pub mod mirrormaker2;
+pub mod routing;
 
 use std::future::Future;
 use std::pin::Pin;

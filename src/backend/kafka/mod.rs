@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod client_config;
+pub mod groups;
 pub mod offsets;
 pub mod topics_reader;
 

@@ -1,0 +1,126 @@
+//! Building a [`StatusReport`] from the manifest and what was observed. Pure.
+
+use std::collections::BTreeMap;
+
+use super::model::{GroupRow, LinkStatus, MirrorRow, StatusReport, STATUS_FORMAT_VERSION};
+use crate::backend::kafka::GroupOffsets;
+use crate::manifest::{Engine, Manifest};
+use crate::state::{LiveState, MirrorStatus};
+
+/// Group offsets observed for one link: `(source side, destination side)` per
+/// group and topic.
+pub type ObservedGroups = BTreeMap<String, Vec<(GroupOffsets, GroupOffsets)>>;
+
+/// One report for every link of the manifest in `links` (all when empty).
+pub fn build(
+    manifest: &Manifest,
+    live: &LiveState,
+    links: &[String],
+    groups: Option<&ObservedGroups>,
+) -> StatusReport {
+    let mut out = Vec::new();
+    for (name, link) in &manifest.links {
+        if !links.is_empty() && !links.contains(&name.value) {
+            continue;
+        }
+        let dest = &link.destination.value;
+        let src = &link.source.value;
+        let live_link = live
+            .clusters
+            .get(dest)
+            .and_then(|c| c.links.get(&name.value));
+        let engine = link.engine.value;
+        let mut mirrors = Vec::new();
+        if let Some(l) = live_link {
+            for m in l.mirrors.values() {
+                let read_only = engine == Engine::Confluent && !m.status.is_stopped();
+                let source_partitions = live
+                    .clusters
+                    .get(src)
+                    .and_then(|c| c.topics.get(&m.source_topic))
+                    .map(|t| t.partitions);
+                let configs = live
+                    .clusters
+                    .get(dest)
+                    .and_then(|c| c.topics.get(&m.name))
+                    .map(|t| t.configs.clone())
+                    .unwrap_or_default();
+                mirrors.push(MirrorRow {
+                    name: m.name.clone(),
+                    source_topic: m.source_topic.clone(),
+                    status: m.status.as_str().to_string(),
+                    read_only,
+                    partitions: m.partitions,
+                    source_partitions,
+                    total_lag: m.lags.iter().map(|l| l.lag).sum(),
+                    lags: m.lags.clone(),
+                    configs,
+                    error: m.error.clone().filter(|e| e != "NO_ERROR"),
+                });
+            }
+        }
+        let group_rows = groups.map(|g| {
+            let mut rows = Vec::new();
+            for (s, d) in g.get(&name.value).map(Vec::as_slice).unwrap_or_default() {
+                for (p, so) in &s.partitions {
+                    let dof = d
+                        .partitions
+                        .iter()
+                        .find(|(dp, _)| dp == p)
+                        .and_then(|(_, o)| *o);
+                    rows.push(GroupRow {
+                        group: s.group.clone(),
+                        topic: s.topic.clone(),
+                        partition: *p,
+                        source: *so,
+                        destination: dof,
+                        difference: match (so, dof) {
+                            (Some(a), Some(b)) => Some(a - b),
+                            _ => None,
+                        },
+                    });
+                }
+            }
+            rows
+        });
+        let mut notes = Vec::new();
+        if engine == Engine::Mirrormaker2 {
+            notes.push(
+                "MirrorMaker 2 does not make mirror topics read-only, and translates group offsets rather than copying them".to_string(),
+            );
+        }
+        if mirrors
+            .iter()
+            .any(|m| m.status == MirrorStatus::Stopped.as_str())
+        {
+            notes.push("stopped mirrors (promoted or failed over) are writable topics".to_string());
+        }
+        out.push(LinkStatus {
+            name: name.value.clone(),
+            engine: match engine {
+                Engine::Confluent => "confluent",
+                Engine::Mirrormaker2 => "mirrormaker2",
+            }
+            .to_string(),
+            source: src.clone(),
+            destination: dest.clone(),
+            state: live_link
+                .map(|l| l.state.clone())
+                .unwrap_or_else(|| "ABSENT".to_string()),
+            error: live_link.and_then(|l| {
+                l.error_message
+                    .clone()
+                    .or_else(|| l.error.clone())
+                    .filter(|e| e != "NO_ERROR")
+            }),
+            tasks: live_link.map(|l| l.tasks.clone()).unwrap_or_default(),
+            mirrors,
+            groups: group_rows,
+            notes,
+        });
+    }
+    StatusReport {
+        format_version: STATUS_FORMAT_VERSION,
+        links: out,
+    }
+}

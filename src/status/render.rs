@@ -1,0 +1,162 @@
+//! Text rendering of a [`StatusReport`]: aligned tables.
+
+use std::fmt::Write;
+
+use owo_colors::OwoColorize;
+
+use super::model::StatusReport;
+
+fn table(out: &mut String, indent: &str, rows: &[Vec<String>]) {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in rows {
+        let mut line = String::from(indent);
+        for (i, cell) in r.iter().enumerate() {
+            if i + 1 == r.len() {
+                line.push_str(cell);
+            } else {
+                let _ = write!(line, "{cell:<w$}  ", w = widths[i]);
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+fn state_word(s: &str, color: bool) -> String {
+    if !color {
+        return s.to_string();
+    }
+    match s {
+        "ACTIVE" | "RUNNING" => s.green().to_string(),
+        "FAILED" | "LINK_FAILED" | "IN_ERROR" => s.red().to_string(),
+        "ABSENT" => s.dimmed().to_string(),
+        _ => s.yellow().to_string(),
+    }
+}
+
+fn opt(v: Option<i64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "-".to_string())
+}
+
+/// Renders the report for a person.
+pub fn render_text(report: &StatusReport, color: bool) -> String {
+    let mut out = String::new();
+    if report.links.is_empty() {
+        out.push_str("No links in the manifest.\n");
+    }
+    for (i, l) in report.links.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let title = format!("link {}", l.name);
+        let _ = writeln!(
+            out,
+            "{}  {} -> {} ({})  {}",
+            if color {
+                title.bold().to_string()
+            } else {
+                title
+            },
+            l.source,
+            l.destination,
+            l.engine,
+            state_word(&l.state, color)
+        );
+        if let Some(e) = &l.error {
+            let _ = writeln!(out, "  error: {e}");
+        }
+        if !l.tasks.is_empty() {
+            let mut rows = vec![vec!["TASK".into(), "STATE".into(), "ERRORS".into()]];
+            for t in &l.tasks {
+                let errs: Vec<String> = t
+                    .errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.code, e.message))
+                    .collect();
+                rows.push(vec![t.name.clone(), t.state.clone(), errs.join("; ")]);
+            }
+            table(&mut out, "  ", &rows);
+        }
+        if l.mirrors.is_empty() {
+            let _ = writeln!(out, "  no mirror topics");
+        } else {
+            let mut rows = vec![vec![
+                "MIRROR".into(),
+                "SOURCE TOPIC".into(),
+                "STATUS".into(),
+                "ACCESS".into(),
+                "PARTITIONS".into(),
+                "LAG".into(),
+                "LAG PER PARTITION".into(),
+            ]];
+            for m in &l.mirrors {
+                let parts = match m.source_partitions {
+                    Some(s) if s != m.partitions => format!("{} (source {s})", m.partitions),
+                    _ => m.partitions.to_string(),
+                };
+                let per: Vec<String> = m
+                    .lags
+                    .iter()
+                    .map(|p| format!("{}:{}", p.partition, p.lag))
+                    .collect();
+                rows.push(vec![
+                    m.name.clone(),
+                    m.source_topic.clone(),
+                    m.status.clone(),
+                    if m.read_only { "read-only" } else { "writable" }.into(),
+                    parts,
+                    m.total_lag.to_string(),
+                    per.join(" "),
+                ]);
+            }
+            table(&mut out, "  ", &rows);
+            for m in &l.mirrors {
+                if !m.configs.is_empty() {
+                    let cfg: Vec<String> =
+                        m.configs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let _ = writeln!(out, "  {} configs: {}", m.name, cfg.join(", "));
+                }
+                if let Some(e) = &m.error {
+                    let _ = writeln!(out, "  {} error: {e}", m.name);
+                }
+            }
+        }
+        if let Some(groups) = &l.groups {
+            if groups.is_empty() {
+                let _ = writeln!(out, "  no consumer group covered by the offset-sync filters has offsets on these mirrors");
+            } else {
+                let mut rows = vec![vec![
+                    "GROUP".into(),
+                    "TOPIC".into(),
+                    "PARTITION".into(),
+                    format!("SOURCE ({})", l.source),
+                    format!("DESTINATION ({})", l.destination),
+                    "DIFF".into(),
+                ]];
+                for g in groups {
+                    rows.push(vec![
+                        g.group.clone(),
+                        g.topic.clone(),
+                        g.partition.to_string(),
+                        opt(g.source),
+                        opt(g.destination),
+                        opt(g.difference),
+                    ]);
+                }
+                table(&mut out, "  ", &rows);
+            }
+        }
+        for n in &l.notes {
+            let _ = writeln!(out, "  note: {n}");
+        }
+    }
+    out
+}

@@ -59,6 +59,12 @@ pub fn build(
                 });
             }
         }
+        let filters: Vec<&crate::manifest::Filter> = link
+            .consumer_offset_sync
+            .as_ref()
+            .filter(|s| s.enabled)
+            .map(|s| s.groups.iter().map(|f| &f.value).collect())
+            .unwrap_or_default();
         let group_rows = groups.map(|g| {
             let mut rows = Vec::new();
             for (s, d) in g.get(&name.value).map(Vec::as_slice).unwrap_or_default() {
@@ -72,6 +78,7 @@ pub fn build(
                         group: s.group.clone(),
                         topic: s.topic.clone(),
                         partition: *p,
+                        synced: super::filters::covers(&filters, &s.group),
                         source: *so,
                         destination: dof,
                         difference: match (so, dof) {

@@ -59,6 +59,8 @@ pub struct GroupRow {
     pub group: String,
     pub topic: String,
     pub partition: i32,
+    /// Whether the link's offset-sync filters cover this group.
+    pub synced: bool,
     pub source: Option<i64>,
     pub destination: Option<i64>,
     /// `source - destination` when both are known.

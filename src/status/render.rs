@@ -131,12 +131,16 @@ pub fn render_text(report: &StatusReport, color: bool) -> String {
         }
         if let Some(groups) = &l.groups {
             if groups.is_empty() {
-                let _ = writeln!(out, "  no consumer group covered by the offset-sync filters has offsets on these mirrors");
+                let _ = writeln!(
+                    out,
+                    "  no consumer group has committed offsets on these mirrors' source topics"
+                );
             } else {
                 let mut rows = vec![vec![
                     "GROUP".into(),
                     "TOPIC".into(),
                     "PARTITION".into(),
+                    "SYNCED".into(),
                     format!("SOURCE ({})", l.source),
                     format!("DESTINATION ({})", l.destination),
                     "DIFF".into(),
@@ -146,6 +150,7 @@ pub fn render_text(report: &StatusReport, color: bool) -> String {
                         g.group.clone(),
                         g.topic.clone(),
                         g.partition.to_string(),
+                        if g.synced { "yes" } else { "no" }.into(),
                         opt(g.source),
                         opt(g.destination),
                         opt(g.difference),

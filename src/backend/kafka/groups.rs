@@ -3,8 +3,7 @@
 use super::admin::KafkaAdmin;
 use super::offsets::GroupOffsets;
 use crate::backend::BackendError;
-use crate::manifest::{Filter, Link, Manifest};
-use crate::status::filters::covers;
+use crate::manifest::{Link, Manifest};
 use crate::status::ObservedGroups;
 
 fn cluster<'m>(m: &'m Manifest, name: &str) -> Result<&'m crate::manifest::Cluster, BackendError> {
@@ -15,8 +14,9 @@ fn cluster<'m>(m: &'m Manifest, name: &str) -> Result<&'m crate::manifest::Clust
         .ok_or_else(|| BackendError::new(name, "cluster is not declared in the manifest"))
 }
 
-/// For every link in scope: the groups its offset-sync filters cover that
-/// have committed offsets on a mirrored source topic, read on both sides.
+/// For every link in scope: the groups with committed offsets on a mirrored
+/// source topic, read on both sides (whether the filters cover them is decided
+/// when the report is built).
 pub async fn observe_groups(
     manifest: &Manifest,
     links: &[String],
@@ -38,17 +38,19 @@ async fn observe_link(
     let Some(sync) = &link.consumer_offset_sync else {
         return Ok(Vec::new());
     };
-    let filters: Vec<&Filter> = sync.groups.iter().map(|f| &f.value).collect();
     let src = KafkaAdmin::new(&link.source.value, cluster(manifest, &link.source.value)?);
     let dst = KafkaAdmin::new(
         &link.destination.value,
         cluster(manifest, &link.destination.value)?,
     );
+    if sync.groups.is_empty() {
+        return Ok(Vec::new());
+    }
     let groups: Vec<String> = src
         .groups()
         .await?
         .into_iter()
-        .filter(|g| covers(&filters, g))
+        .filter(|g| !g.starts_with("connect-") && !g.starts_with("__"))
         .collect();
     let mut rows = Vec::new();
     for m in &link.mirrors {

@@ -1,0 +1,112 @@
+//! Running the real `linkctl` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn manifest(step: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/mirrormaker2-seed")
+        .join(step)
+}
+
+pub fn linkctl(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_linkctl"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output();
+    match out {
+        Ok(o) => Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        },
+        Err(e) => Run {
+            code: -1,
+            stdout: String::new(),
+            stderr: format!("cannot run linkctl: {e}"),
+        },
+    }
+}
+
+fn show(what: &str, r: &Run) -> String {
+    format!(
+        "{what} exited {}\n--- stdout\n{}--- stderr\n{}",
+        r.code, r.stdout, r.stderr
+    )
+}
+
+/// `linkctl -f FILE apply --auto-approve`, which must succeed.
+pub fn apply(step: &str) -> Result<Run, String> {
+    let f = manifest(step);
+    let r = linkctl(&[
+        "-f",
+        f.to_str().unwrap_or_default(),
+        "apply",
+        "--auto-approve",
+    ]);
+    println!("$ linkctl -f {step} apply --auto-approve\n{}", r.stdout);
+    if r.code != 0 {
+        return Err(show("apply", &r));
+    }
+    Ok(r)
+}
+
+/// `linkctl -f FILE plan --detailed-exitcode` must report no changes (exit 0).
+pub fn plan_is_empty(step: &str) -> Result<(), String> {
+    let f = manifest(step);
+    let r = linkctl(&[
+        "-f",
+        f.to_str().unwrap_or_default(),
+        "plan",
+        "--detailed-exitcode",
+    ]);
+    if r.code != 0 {
+        return Err(show("plan after apply (expected no changes)", &r));
+    }
+    Ok(())
+}
+
+/// `linkctl -f FILE status [--groups] --format json`, parsed.
+pub fn status_json(step: &str, groups: bool) -> Result<serde_json::Value, String> {
+    let f = manifest(step);
+    let mut args = vec![
+        "-f",
+        f.to_str().unwrap_or_default(),
+        "status",
+        "--format",
+        "json",
+    ];
+    if groups {
+        args.push("--groups");
+    }
+    let r = linkctl(&args);
+    if r.code != 0 {
+        return Err(show("status", &r));
+    }
+    serde_json::from_str(&r.stdout).map_err(|e| format!("status JSON: {e}\n{}", r.stdout))
+}
+
+/// `linkctl -f FILE status [--groups]` as text (printed for the log).
+pub fn status_text(step: &str, groups: bool) -> Result<String, String> {
+    let f = manifest(step);
+    let mut args = vec!["-f", f.to_str().unwrap_or_default(), "status"];
+    if groups {
+        args.push("--groups");
+    }
+    let r = linkctl(&args);
+    println!(
+        "$ linkctl -f {step} status{}\n{}",
+        if groups { " --groups" } else { "" },
+        r.stdout
+    );
+    if r.code != 0 {
+        return Err(show("status", &r));
+    }
+    Ok(r.stdout)
+}

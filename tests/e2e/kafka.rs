@@ -1,0 +1,250 @@
+//! Direct Kafka access for the end-to-end tests (producing, consuming, topic
+//! admin), independent of linkctl's own code.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use rdkafka::admin::{
+    AdminClient, AdminOptions, AlterConfig, NewPartitions, NewTopic, ResourceSpecifier,
+    TopicReplication,
+};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
+
+pub type R<T> = Result<T, String>;
+
+pub fn cfg(bootstrap: &str) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", bootstrap);
+    c.set("log_level", "3");
+    c
+}
+
+fn admin(bootstrap: &str) -> R<AdminClient<DefaultClientContext>> {
+    cfg(bootstrap)
+        .create()
+        .map_err(|e| format!("admin client: {e}"))
+}
+
+fn opts() -> AdminOptions {
+    AdminOptions::new().request_timeout(Some(Duration::from_secs(30)))
+}
+
+pub fn reachable(bootstrap: &str) -> R<()> {
+    let c: BaseConsumer = cfg(bootstrap).create().map_err(|e| e.to_string())?;
+    c.fetch_metadata(None, Duration::from_secs(5))
+        .map(|_| ())
+        .map_err(|e| format!("{bootstrap} does not answer: {e}"))
+}
+
+pub async fn create_topic(bootstrap: &str, topic: &str, partitions: i32) -> R<()> {
+    let a = admin(bootstrap)?;
+    let t = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
+    for r in a
+        .create_topics(&[t], &opts())
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        r.map_err(|(t, e)| format!("create {t}: {e}"))?;
+    }
+    Ok(())
+}
+
+pub async fn delete_topics(bootstrap: &str, topics: &[&str]) -> R<()> {
+    let a = admin(bootstrap)?;
+    for r in a
+        .delete_topics(topics, &opts())
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        if let Err((t, e)) = r {
+            if e != rdkafka::types::RDKafkaErrorCode::UnknownTopicOrPartition {
+                return Err(format!("delete {t}: {e}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn delete_group(bootstrap: &str, group: &str) -> R<()> {
+    let a = admin(bootstrap)?;
+    let _ = a.delete_groups(&[group], &opts()).await;
+    Ok(())
+}
+
+pub async fn add_partitions(bootstrap: &str, topic: &str, total: usize) -> R<()> {
+    let a = admin(bootstrap)?;
+    for r in a
+        .create_partitions(&[NewPartitions::new(topic, total)], &opts())
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        r.map_err(|(t, e)| format!("partitions {t}: {e}"))?;
+    }
+    Ok(())
+}
+
+pub async fn set_topic_config(bootstrap: &str, topic: &str, key: &str, value: &str) -> R<()> {
+    let a = admin(bootstrap)?;
+    let cfg = AlterConfig::new(ResourceSpecifier::Topic(topic)).set(key, value);
+    for r in a
+        .alter_configs(&[cfg], &opts())
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        r.map_err(|(_, e)| format!("alter {topic}: {e}"))?;
+    }
+    Ok(())
+}
+
+pub async fn topic_config(bootstrap: &str, topic: &str, key: &str) -> R<Option<String>> {
+    let a = admin(bootstrap)?;
+    let res = a
+        .describe_configs(&[ResourceSpecifier::Topic(topic)], &opts())
+        .await
+        .map_err(|e| e.to_string())?;
+    for r in res {
+        let r = r.map_err(|e| e.to_string())?;
+        if let Some(e) = r.entries.iter().find(|e| e.name == key) {
+            return Ok(e.value.clone());
+        }
+    }
+    Ok(None)
+}
+
+pub fn partitions(bootstrap: &str, topic: &str) -> R<usize> {
+    let c: BaseConsumer = cfg(bootstrap).create().map_err(|e| e.to_string())?;
+    let md = c
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .map_err(|e| e.to_string())?;
+    Ok(md
+        .topics()
+        .iter()
+        .find(|t| t.name() == topic && t.error().is_none())
+        .map(|t| t.partitions().len())
+        .unwrap_or(0))
+}
+
+pub fn produce(bootstrap: &str, topic: &str, values: &[String]) -> R<()> {
+    let p: ThreadedProducer<DefaultProducerContext> = cfg(bootstrap)
+        .set("linger.ms", "0")
+        .create()
+        .map_err(|e| e.to_string())?;
+    for v in values {
+        p.send(
+            BaseRecord::<(), str>::to(topic)
+                .payload(v.as_str())
+                .partition(0),
+        )
+        .map_err(|(e, _)| format!("produce: {e}"))?;
+    }
+    p.flush(Duration::from_secs(30))
+        .map_err(|e| format!("flush: {e}"))
+}
+
+/// Reads every record of partition 0.. of `topic` from the beginning, without a group.
+pub fn read_all(
+    bootstrap: &str,
+    topic: &str,
+    expect_at_least: usize,
+    timeout: Duration,
+) -> R<Vec<String>> {
+    let n = partitions(bootstrap, topic)?;
+    let c: BaseConsumer = cfg(bootstrap)
+        .set("group.id", "linkctl-e2e-reader")
+        .set("enable.auto.commit", "false")
+        .create()
+        .map_err(|e| e.to_string())?;
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..n as i32 {
+        tpl.add_partition_offset(topic, p, Offset::Beginning)
+            .map_err(|e| e.to_string())?;
+    }
+    c.assign(&tpl).map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + timeout;
+    let mut out = Vec::new();
+    while Instant::now() < deadline {
+        match c.poll(Duration::from_millis(500)) {
+            Some(Ok(m)) => {
+                out.push(String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned())
+            }
+            Some(Err(e)) => return Err(format!("consume: {e}")),
+            None if out.len() >= expect_at_least => break,
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Consumes `count` records of partition 0 as `group`, commits and leaves.
+pub fn consume_as_group(
+    bootstrap: &str,
+    topic: &str,
+    group: &str,
+    count: usize,
+    commit: bool,
+) -> R<Vec<String>> {
+    let c: BaseConsumer = cfg(bootstrap)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .map_err(|e| e.to_string())?;
+    c.subscribe(&[topic]).map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut out = Vec::new();
+    let mut last: Option<(i32, i64)> = None;
+    while out.len() < count && Instant::now() < deadline {
+        match c.poll(Duration::from_millis(500)) {
+            Some(Ok(m)) => {
+                out.push(String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned());
+                last = Some((m.partition(), m.offset()));
+            }
+            Some(Err(e)) => return Err(format!("consume: {e}")),
+            None => {}
+        }
+    }
+    if out.len() < count {
+        return Err(format!(
+            "consumed only {} of {count} records of {topic} as {group}",
+            out.len()
+        ));
+    }
+    if let (true, Some((p, o))) = (commit, last) {
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(topic, p, Offset::Offset(o + 1))
+            .map_err(|e| e.to_string())?;
+        c.commit(&tpl, CommitMode::Sync)
+            .map_err(|e| format!("commit: {e}"))?;
+    }
+    c.unsubscribe();
+    drop(c);
+    Ok(out)
+}
+
+/// Committed offsets of `group` on `topic` (partition → offset), read without joining.
+pub fn committed(bootstrap: &str, topic: &str, group: &str) -> R<BTreeMap<i32, i64>> {
+    let n = partitions(bootstrap, topic)?;
+    let c: BaseConsumer = cfg(bootstrap)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .map_err(|e| e.to_string())?;
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..n as i32 {
+        tpl.add_partition(topic, p);
+    }
+    let res = c
+        .committed_offsets(tpl, Duration::from_secs(10))
+        .map_err(|e| e.to_string())?;
+    Ok(res
+        .elements()
+        .iter()
+        .filter_map(|e| match e.offset() {
+            Offset::Offset(o) => Some((e.partition(), o)),
+            _ => None,
+        })
+        .collect())
+}

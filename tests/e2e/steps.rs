@@ -1,0 +1,279 @@
+//! The seed scenario, one function per step.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use crate::{cli, connect, kafka};
+
+pub const US: &str = "127.0.0.1:19092";
+pub const EUROPE: &str = "127.0.0.1:29092";
+const TOPIC: &str = "demo";
+const GROUP: &str = "my-consumer-group";
+const LINK: &str = "demo-link";
+
+type StepFn = fn() -> Pin<Box<dyn Future<Output = Result<(), String>>>>;
+
+pub fn all() -> Vec<(&'static str, StepFn)> {
+    vec![
+        ("s01_create_link_with_offset_sync", || Box::pin(s01())),
+        ("s02_mirror_demo_and_replicate_20_records", || {
+            Box::pin(s02())
+        }),
+        ("s03_status_shows_mirror_and_lag", || Box::pin(s03())),
+        ("s04_group_offsets_synced_and_consumer_continues", || {
+            Box::pin(s04())
+        }),
+        ("s05_excluded_group_stops_syncing", || Box::pin(s05())),
+        ("s07_source_retention_reaches_mirror", || Box::pin(s07())),
+        ("s08_source_partitions_propagate", || Box::pin(s08())),
+        ("s10_promote_makes_mirror_writable", || Box::pin(s10())),
+        ("s11_delete_link_removes_connectors", || Box::pin(s11())),
+    ]
+}
+
+async fn eventually<T>(
+    what: &str,
+    timeout: Duration,
+    mut probe: impl FnMut() -> Result<Option<T>, String>,
+) -> Result<T, String> {
+    let deadline = Instant::now() + timeout;
+    let mut last = String::new();
+    loop {
+        match probe() {
+            Ok(Some(v)) => return Ok(v),
+            Ok(None) => {}
+            Err(e) => last = e,
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "timed out after {timeout:?} waiting for {what} {last}"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+pub async fn preflight() -> Result<(), String> {
+    let hint =
+        "start the local clusters first: scripts/local-kafka.sh up (scripts/test.sh does it)";
+    kafka::reachable(US).map_err(|e| format!("{e}; {hint}"))?;
+    kafka::reachable(EUROPE).map_err(|e| format!("{e}; {hint}"))?;
+    connect::reachable()
+        .await
+        .map_err(|e| format!("{e}; {hint}"))?;
+    cleanup().await
+}
+
+/// Removes everything the scenario creates, on both clusters.
+pub async fn cleanup() -> Result<(), String> {
+    connect::remove(&format!("{LINK}-checkpoint")).await?;
+    connect::remove(&format!("{LINK}-source")).await?;
+    for b in [US, EUROPE] {
+        kafka::delete_group(b, GROUP).await?;
+        kafka::delete_topics(
+            b,
+            &[
+                TOPIC,
+                "mm2-offset-syncs.europe.internal",
+                "us.checkpoints.internal",
+                "heartbeats",
+            ],
+        )
+        .await?;
+    }
+    // Topic deletion is asynchronous: wait until `demo` is gone on both sides.
+    eventually("topic deletion", Duration::from_secs(30), || {
+        let gone = kafka::partitions(US, TOPIC)? == 0 && kafka::partitions(EUROPE, TOPIC)? == 0;
+        Ok(gone.then_some(()))
+    })
+    .await
+}
+
+fn records(from: usize, to: usize) -> Vec<String> {
+    (from..=to).map(|i| format!("record-{i}")).collect()
+}
+
+async fn s01() -> Result<(), String> {
+    kafka::create_topic(US, TOPIC, 1).await?;
+    cli::apply("01-link.yaml")?;
+    let status = cli::status_json("01-link.yaml", false)?;
+    let state = status["links"][0]["state"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if state != "ACTIVE" {
+        return Err(format!("link state is {state}, expected ACTIVE: {status}"));
+    }
+    cli::plan_is_empty("01-link.yaml")
+}
+
+async fn s02() -> Result<(), String> {
+    cli::apply("02-mirror.yaml")?;
+    cli::plan_is_empty("02-mirror.yaml")?;
+    kafka::produce(US, TOPIC, &records(1, 20))?;
+    let got = kafka::read_all(EUROPE, TOPIC, 20, Duration::from_secs(90))?;
+    if got != records(1, 20) {
+        return Err(format!(
+            "europe/demo holds {got:?}, expected record-1..record-20"
+        ));
+    }
+    println!("europe/demo holds the 20 records produced on us/demo");
+    Ok(())
+}
+
+async fn s03() -> Result<(), String> {
+    let text = cli::status_text("02-mirror.yaml", false)?;
+    let status = cli::status_json("02-mirror.yaml", false)?;
+    let mirror = &status["links"][0]["mirrors"][0];
+    if mirror["name"] != TOPIC || mirror["status"] != "ACTIVE" {
+        return Err(format!("status does not show mirror demo ACTIVE: {status}"));
+    }
+    if mirror["total_lag"].as_i64() != Some(0) {
+        return Err(format!("mirror lag is not 0 after replication: {status}"));
+    }
+    if !text.contains("demo") {
+        return Err("text status does not list mirror demo".into());
+    }
+    Ok(())
+}
+
+async fn s04() -> Result<(), String> {
+    let consumed = kafka::consume_as_group(US, TOPIC, GROUP, 5, true)?;
+    if consumed != records(1, 5) {
+        return Err(format!("consumed {consumed:?} on us"));
+    }
+    let us = kafka::committed(US, TOPIC, GROUP)?;
+    println!("us: {GROUP} committed {us:?}");
+    let europe = eventually(
+        "the group offset on europe",
+        Duration::from_secs(90),
+        || {
+            let c = kafka::committed(EUROPE, TOPIC, GROUP)?;
+            Ok(c.get(&0).copied().filter(|o| *o == 5).map(|_| c))
+        },
+    )
+    .await?;
+    println!("europe: {GROUP} committed {europe:?}");
+    let status = cli::status_json("02-mirror.yaml", true)?;
+    cli::status_text("02-mirror.yaml", true)?;
+    let rows = status["links"][0]["groups"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let row = rows
+        .iter()
+        .find(|r| r["group"] == GROUP && r["partition"] == 0)
+        .ok_or_else(|| format!("status --groups does not show {GROUP}: {status}"))?;
+    if row["source"].as_i64() != Some(5) || row["destination"].as_i64() != Some(5) {
+        return Err(format!(
+            "status --groups shows {row}, expected 5 on both sides"
+        ));
+    }
+    let next = kafka::consume_as_group(EUROPE, TOPIC, GROUP, 1, false)?;
+    if next != vec!["record-6".to_string()] {
+        return Err(format!(
+            "a consumer on europe continued with {next:?}, expected record-6"
+        ));
+    }
+    println!("a consumer of {GROUP} on europe continues with record-6");
+    Ok(())
+}
+
+async fn s05() -> Result<(), String> {
+    cli::apply("05-exclude-group.yaml")?;
+    cli::plan_is_empty("05-exclude-group.yaml")?;
+    let consumed = kafka::consume_as_group(US, TOPIC, GROUP, 10, true)?;
+    if consumed != records(6, 15) {
+        return Err(format!("consumed {consumed:?} on us"));
+    }
+    // Give the checkpoint connector several sync intervals (3 s) to misbehave.
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    let us = kafka::committed(US, TOPIC, GROUP)?;
+    let europe = kafka::committed(EUROPE, TOPIC, GROUP)?;
+    println!("after excluding {GROUP}: us {us:?}, europe {europe:?}");
+    if us.get(&0) != Some(&15) {
+        return Err(format!("us offset is {us:?}, expected 15"));
+    }
+    if europe.get(&0) != Some(&5) {
+        return Err(format!(
+            "europe offset moved to {europe:?}; the group is excluded"
+        ));
+    }
+    cli::status_text("05-exclude-group.yaml", true)?;
+    Ok(())
+}
+
+async fn s07() -> Result<(), String> {
+    kafka::set_topic_config(US, TOPIC, "retention.ms", "259200000").await?;
+    eventually(
+        "retention.ms on europe/demo",
+        Duration::from_secs(90),
+        || {
+            Ok(
+                futures_block(kafka::topic_config(EUROPE, TOPIC, "retention.ms"))?
+                    .filter(|v| v == "259200000"),
+            )
+        },
+    )
+    .await?;
+    let status = cli::status_json("05-exclude-group.yaml", false)?;
+    let shown = &status["links"][0]["mirrors"][0]["configs"]["retention.ms"];
+    if shown != "259200000" {
+        return Err(format!(
+            "status does not show the synced retention.ms: {status}"
+        ));
+    }
+    cli::plan_is_empty("05-exclude-group.yaml")
+}
+
+fn futures_block<F: Future>(f: F) -> F::Output {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
+}
+
+async fn s08() -> Result<(), String> {
+    kafka::add_partitions(US, TOPIC, 8).await?;
+    eventually(
+        "8 partitions on europe/demo",
+        Duration::from_secs(120),
+        || Ok((kafka::partitions(EUROPE, TOPIC)? == 8).then_some(())),
+    )
+    .await?;
+    let status = cli::status_json("05-exclude-group.yaml", false)?;
+    if status["links"][0]["mirrors"][0]["partitions"].as_u64() != Some(8) {
+        return Err(format!("status does not show 8 partitions: {status}"));
+    }
+    cli::plan_is_empty("05-exclude-group.yaml")
+}
+
+async fn s10() -> Result<(), String> {
+    cli::apply("10-promote.yaml")?;
+    cli::plan_is_empty("10-promote.yaml")?;
+    kafka::produce(EUROPE, TOPIC, &["written-on-europe".to_string()])?;
+    kafka::produce(US, TOPIC, &["written-on-us-after-promotion".to_string()])?;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let all = kafka::read_all(EUROPE, TOPIC, 21, Duration::from_secs(15))?;
+    if !all.iter().any(|r| r == "written-on-europe") {
+        return Err(format!("the record produced on europe is missing: {all:?}"));
+    }
+    if all.iter().any(|r| r == "written-on-us-after-promotion") {
+        return Err("a record produced on us after promotion reached europe".into());
+    }
+    let status = cli::status_json("10-promote.yaml", false)?;
+    if status["links"][0]["mirrors"][0]["status"] != "STOPPED" {
+        return Err(format!("status does not show demo STOPPED: {status}"));
+    }
+    Ok(())
+}
+
+async fn s11() -> Result<(), String> {
+    cli::apply("11-delete-link.yaml")?;
+    for c in ["demo-link-source", "demo-link-checkpoint"] {
+        if connect::exists(c).await? {
+            return Err(format!(
+                "connector {c} still exists after deleting the link"
+            ));
+        }
+    }
+    cli::plan_is_empty("11-delete-link.yaml")
+}

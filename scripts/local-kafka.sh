@@ -34,10 +34,10 @@ say() { echo "local-kafka: $*" >&2; }
 KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\([^<]*\)</kafka.version>.*:\1:p' "$POM" | head -n1)"
 [[ -n "$KAFKA_VERSION" ]] || die "cannot read <kafka.version> from $POM"
 
-CACHE_ROOT="${LINKCTL_CACHE:-$HOME/.cache/linkctl}"
+CACHE_ROOT="$(realpath -m "${LINKCTL_CACHE:-$HOME/.cache/linkctl}")"
 KAFKA_HOME_DIR="$CACHE_ROOT/kafka-$KAFKA_VERSION"
 LIBS="$KAFKA_HOME_DIR/libs"
-RUN_DIR="${LINKCTL_RUN_DIR:-${TMPDIR:-/tmp}/linkctl-local}"
+RUN_DIR="$(realpath -m "${LINKCTL_RUN_DIR:-${TMPDIR:-/tmp}/linkctl-local}")"
 
 US_PORT="${LINKCTL_US_PORT:-19092}"
 US_CPORT="${LINKCTL_US_CONTROLLER_PORT:-19093}"
@@ -57,7 +57,9 @@ JVM_COMMON=(-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xss5
             -Djava.awt.headless=true -Dfile.encoding=UTF-8
             "-Dlog4j2.configurationFile=$LOG_CONFIG"
             "-Dlinkctl.log.level=${LINKCTL_KAFKA_LOG_LEVEL:-warn}")
+# shellcheck disable=SC2034 # used through a nameref in spawn()
 read -r -a BROKER_HEAP <<<"${LINKCTL_BROKER_HEAP:--Xms128m -Xmx512m}"
+# shellcheck disable=SC2034
 read -r -a CONNECT_HEAP <<<"${LINKCTL_CONNECT_HEAP:--Xms128m -Xmx512m}"
 read -r -a TOOL_HEAP <<<"${LINKCTL_TOOL_HEAP:--Xms32m -Xmx256m}"
 
@@ -80,6 +82,15 @@ need_mvn() {
 
 need_curl() {
   command -v curl >/dev/null 2>&1 || die "'curl' not found (needed to check the Connect REST API)"
+}
+
+# Serialise up/down of the same RUN_DIR (parallel test runs calling `up`).
+take_lock() {
+  mkdir -p "$RUN_DIR"
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$RUN_DIR/.lock"
+    flock -w 300 9 || die "another local-kafka.sh holds $RUN_DIR/.lock for more than 300s"
+  fi
 }
 
 pom_stamp() { sha256sum "$POM" | cut -d' ' -f1; }
@@ -226,7 +237,7 @@ spawn() { # name heap-array-name main args...
   # setsid: own session, so a Ctrl-C in the calling terminal does not reach it.
   setsid "$JAVA_BIN" "${heap[@]}" "${JVM_COMMON[@]}" \
     "-Dlinkctl.proc=$name" "-Dlinkctl.run.dir=$RUN_DIR" \
-    -cp "$LIBS/*" "$@" </dev/null >>"$log" 2>&1 &
+    -cp "$LIBS/*" "$@" </dev/null >>"$log" 2>&1 9>&- &
   echo $! >"$(pid_file "$name")"
 }
 
@@ -332,6 +343,7 @@ start_connect() {
 cmd_up() {
   need_java
   need_curl
+  take_lock
   local all=1 p
   for p in "${PROCS[@]}"; do live_pid "$p" >/dev/null || all=0; done
   if ((all)); then
@@ -347,25 +359,39 @@ cmd_up() {
   say "up: us=$US_BOOTSTRAP europe=$EUROPE_BOOTSTRAP connect=$CONNECT_URL (logs in $RUN_DIR/logs)"
 }
 
-stop_one() { # name
-  local name="$1" pid deadline
-  if ! pid="$(live_pid "$name")"; then
-    rm -f "$(pid_file "$name")"
-    return 0
-  fi
-  say "stopping $name (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
+# Stop the named processes together: TERM each recorded live PID, wait for all,
+# KILL whatever is left after $STOP_TIMEOUT seconds. Never touches other processes.
+stop_procs() { # name...
+  local name pid deadline left
+  local -a pids=() names=()
+  for name in "$@"; do
+    if pid="$(live_pid "$name")"; then
+      say "stopping $name (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid"); names+=("$name")
+    else
+      rm -f "$(pid_file "$name")"
+    fi
+  done
+  ((${#pids[@]})) || return 0
   deadline=$((SECONDS + STOP_TIMEOUT))
-  while kill -0 "$pid" 2>/dev/null; do
+  while :; do
+    left=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && left=1; done
+    ((left)) || break
     if ((SECONDS >= deadline)); then
-      say "$name (pid $pid) still running after ${STOP_TIMEOUT}s: KILL"
-      kill -KILL "$pid" 2>/dev/null || true
+      for pid in "${pids[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+          say "pid $pid still running after ${STOP_TIMEOUT}s: KILL"
+          kill -KILL "$pid" 2>/dev/null || true
+        fi
+      done
       sleep 0.5
       break
     fi
-    sleep 0.3
+    sleep 0.2
   done
-  rm -f "$(pid_file "$name")"
+  for name in "${names[@]}"; do rm -f "$(pid_file "$name")"; done
 }
 
 cmd_down() {
@@ -376,10 +402,10 @@ cmd_down() {
       *) die "down: unknown argument '$a' (only --purge)" ;;
     esac
   done
+  take_lock
   # Connect first (it talks to europe), then the brokers.
-  stop_one connect
-  stop_one europe
-  stop_one us
+  stop_procs connect
+  stop_procs europe us
   if ((purge)); then
     say "purging data in $RUN_DIR"
     rm -rf "$RUN_DIR/us" "$RUN_DIR/europe" "$RUN_DIR/connect" "$RUN_DIR/pids"

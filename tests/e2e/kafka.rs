@@ -114,6 +114,14 @@ pub async fn topic_config(bootstrap: &str, topic: &str, key: &str) -> R<Option<S
     Ok(None)
 }
 
+pub fn topic_names(bootstrap: &str) -> R<Vec<String>> {
+    let c: BaseConsumer = cfg(bootstrap).create().map_err(|e| e.to_string())?;
+    let md = c
+        .fetch_metadata(None, Duration::from_secs(10))
+        .map_err(|e| e.to_string())?;
+    Ok(md.topics().iter().map(|t| t.name().to_string()).collect())
+}
+
 pub fn partitions(bootstrap: &str, topic: &str) -> R<usize> {
     let c: BaseConsumer = cfg(bootstrap).create().map_err(|e| e.to_string())?;
     let md = c

@@ -29,11 +29,10 @@ pub struct ConnectorStatus {
 }
 
 impl ConnectorStatus {
-    /// RUNNING with at least one task, all tasks RUNNING.
+    /// The connector and all its tasks RUNNING. A connector with nothing to do
+    /// (no topic, or no group yet) runs with no task, which is healthy.
     pub fn is_running(&self) -> bool {
-        self.connector.state == "RUNNING"
-            && !self.tasks.is_empty()
-            && self.tasks.iter().all(|t| t.state == "RUNNING")
+        self.connector.state == "RUNNING" && self.tasks.iter().all(|t| t.state == "RUNNING")
     }
     /// The first FAILED trace's first line, if any.
     pub fn failure(&self) -> Option<String> {
@@ -205,6 +204,36 @@ impl ConnectClient {
             StatusCode::NOT_FOUND => Ok(()),
             s if s.is_success() => Ok(()),
             _ => Err(self.fail(&format!("deleting connector {name}"), resp).await),
+        }
+    }
+
+    /// Stops a connector (it keeps its config) — needed before resetting offsets.
+    pub async fn stop(&self, name: &str) -> Result<(), BackendError> {
+        let resp = self
+            .send(self.req(reqwest::Method::PUT, &format!("/connectors/{name}/stop")))
+            .await?;
+        match resp.status() {
+            StatusCode::NOT_FOUND => Ok(()),
+            s if s.is_success() => Ok(()),
+            _ => Err(self.fail(&format!("stopping connector {name}"), resp).await),
+        }
+    }
+
+    /// Drops a stopped connector's stored source offsets, so that a connector
+    /// created later under the same name starts afresh.
+    pub async fn reset_offsets(&self, name: &str) -> Result<(), BackendError> {
+        let resp = self
+            .send(self.req(
+                reqwest::Method::DELETE,
+                &format!("/connectors/{name}/offsets"),
+            ))
+            .await?;
+        match resp.status() {
+            StatusCode::NOT_FOUND => Ok(()),
+            s if s.is_success() => Ok(()),
+            _ => Err(self
+                .fail(&format!("resetting offsets of {name}"), resp)
+                .await),
         }
     }
 

@@ -95,7 +95,13 @@ async fn execute(action: &Action, ctx: &ExecContext<'_>) -> Result<Outcome, Back
             format!("topic {mirror} deleted")
         }
         ActionKind::DeleteLink => {
+            // Deleting a connector keeps its stored offsets, and a connector
+            // re-created under the same name would resume from them: stop,
+            // reset the offsets, then delete.
             for c in [checkpoint_connector(name), source_connector(name)] {
+                t.connect.stop(&c).await?;
+                wait_stopped(&t, &c, ctx, &action.id).await?;
+                t.connect.reset_offsets(&c).await?;
                 t.connect.delete(&c).await?;
             }
             wait_gone(&t, name, ctx, &action.id).await?;
@@ -236,6 +242,34 @@ async fn wait_topic(
         }
         ctx.progress
             .update(id, &format!("waiting for topic {topic} on {}", t.dest));
+        tokio::time::sleep(delay).await;
+        delay = backoff(delay);
+    }
+}
+
+async fn wait_stopped(
+    t: &Target<'_>,
+    connector: &str,
+    ctx: &ExecContext<'_>,
+    id: &str,
+) -> Result<(), BackendError> {
+    let deadline = Instant::now() + ctx.wait_timeout;
+    let mut delay = Duration::from_millis(200);
+    loop {
+        match t.connect.status(connector).await? {
+            None => return Ok(()),
+            Some(s) if s.connector.state == "STOPPED" => return Ok(()),
+            Some(s) => ctx.progress.update(
+                id,
+                &format!("waiting for {connector} to stop ({})", s.connector.state),
+            ),
+        }
+        if Instant::now() >= deadline {
+            return Err(BackendError::new(
+                &t.dest,
+                format!("timed out waiting for connector {connector} to stop"),
+            ));
+        }
         tokio::time::sleep(delay).await;
         delay = backoff(delay);
     }

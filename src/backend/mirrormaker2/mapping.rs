@@ -28,9 +28,10 @@ pub const CANONICAL_PREFIX: &str = "linkctl.config.";
 pub const STOPPED_MIRRORS: &str = "linkctl.mirrors.stopped";
 /// Annotation: the link name (marks the connector as linkctl's).
 pub const LINK_NAME: &str = "linkctl.link";
-/// A `topics` regex that matches no topic (MirrorMaker 2 treats an empty list as
-/// its default, `.*`, so "no mirror yet" needs a pattern that never matches).
-pub const NO_TOPICS: &str = "(?!)";
+/// The `topics` (and `groups`) value that matches nothing. Leaving the key
+/// out would mean MirrorMaker 2's default, `.*`; an empty list means none
+/// (checked on Kafka 4.3.1: the connector runs with no task).
+pub const NO_TOPICS: &str = "";
 /// MirrorMaker 2's default `groups.exclude`, kept when linkctl sets excludes.
 pub const DEFAULT_GROUP_EXCLUDES: &[&str] = &["console-consumer-.*", "connect-.*", "__.*"];
 

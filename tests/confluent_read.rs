@@ -213,3 +213,38 @@ async fn unauthorized_and_unreachable_errors_name_cluster_and_url() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn reading_20_links_with_10000_mirrors_costs_3_plus_20_requests() {
+    let us = Double::start("us-cluster").await;
+    let eu = Double::start("eu-cluster").await;
+    for l in 0..20 {
+        let name = format!("link-{l:02}");
+        eu.seed_link(&name, "us-cluster", &[]);
+        eu.seed_mirrors(
+            &name,
+            (0..500).map(|i| format!("t-{l:02}-{i:04}")),
+            "ACTIVE",
+        );
+    }
+    let m = support::manifest(&support::seed_yaml(&us.rest_url(), &eu.rest_url(), ""), &[]);
+    let started = std::time::Instant::now();
+    let live = support::backend()
+        .read(&m, &Scope::default())
+        .await
+        .expect("read");
+    let wall = started.elapsed();
+    let mirrors: usize = live.clusters["europe"]
+        .links
+        .values()
+        .map(|l| l.mirrors.len())
+        .sum();
+    assert_eq!(mirrors, 10_000);
+    let log = eu.log();
+    assert_eq!(log.len(), 3 + 20, "{:?}", eu.rendered_log());
+    assert!(log.iter().all(|r| r.method == "GET"));
+    println!(
+        "read of 20 links x 500 mirrors: {} requests on europe, {wall:?}",
+        log.len()
+    );
+}

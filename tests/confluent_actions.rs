@@ -522,3 +522,52 @@ async fn a_non_retriable_error_is_not_retried() {
     );
     assert_eq!(e.eu.count("POST", "/links"), 1);
 }
+
+#[tokio::test]
+async fn health_check_reports_a_misconfigured_acl_sync_task() {
+    let e = env("      acl.sync.enable: true\n").await;
+    run(
+        &e.m,
+        &action(ActionKind::CreateLink, "europe", "demo-link", None),
+    )
+    .await
+    .expect("created fine");
+    let link = support::backend()
+        .read_link_health(&e.m, "europe", "demo-link")
+        .await
+        .expect("read");
+    let problems = linkctl::backend::confluent::read::health_problems(&link);
+    assert_eq!(
+        problems,
+        ["link demo-link task AclSync is IN_ERROR (MISCONFIGURATION_ERROR: ACL sync is enabled but acl.filters is empty.)"]
+    );
+    assert!(e
+        .eu
+        .log()
+        .iter()
+        .any(|r| r.query.as_deref() == Some("include_tasks=true")));
+}
+
+#[tokio::test]
+async fn writes_are_refused_when_the_pinned_cluster_id_differs() {
+    let e = env("").await;
+    let yaml = support::seed_yaml(&e.us.rest_url(), &e.eu.rest_url(), "").replacen(
+        &format!("    rest: {}\n", e.eu.rest_url()),
+        &format!("    rest: {}\n    cluster_id: prod-eu\n", e.eu.rest_url()),
+        1,
+    );
+    let m = support::manifest(&yaml, &[]);
+    let err = run(
+        &m,
+        &action(ActionKind::CreateLink, "europe", "demo-link", None),
+    )
+    .await
+    .expect_err("guard");
+    assert!(
+        err.message
+            .starts_with("wrong cluster: the manifest pins cluster_id prod-eu but"),
+        "{err}"
+    );
+    assert!(e.eu.log().iter().all(|r| r.method == "GET"));
+    assert!(e.eu.link_names().is_empty());
+}

@@ -231,3 +231,58 @@ pub fn map_mirror(m: MirrorData) -> LiveMirror {
             .collect(),
     }
 }
+
+impl ConfluentBackend {
+    /// One link object with its tasks (`include_tasks=true`), for the health
+    /// check after an apply: a link can be created and still not work.
+    pub async fn read_link_health(
+        &self,
+        manifest: &Manifest,
+        cluster: &str,
+        link: &str,
+    ) -> Result<LiveLink, BackendError> {
+        let client = self
+            .client(manifest, cluster)
+            .map_err(|e| e.into_backend(cluster))?;
+        let data: LinkData = client
+            .get(&["links", link], &[("include_tasks", "true")])
+            .await
+            .map_err(|e| e.into_backend(cluster))?;
+        Ok(map_link(data, Vec::new()))
+    }
+}
+
+/// Problems of a link in words: a link error other than NO_ERROR, and every
+/// task that is not ACTIVE / NOT_CONFIGURED with its errors.
+pub fn health_problems(link: &LiveLink) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(e) = link.error.as_deref().filter(|e| *e != "NO_ERROR") {
+        let msg = link.error_message.as_deref().unwrap_or("");
+        out.push(
+            format!("link {}: {e} {msg}", link.name)
+                .trim_end()
+                .to_string(),
+        );
+    }
+    for t in &link.tasks {
+        if t.state == "ACTIVE" || t.state == "NOT_CONFIGURED" {
+            continue;
+        }
+        let errs: Vec<String> = t
+            .errors
+            .iter()
+            .filter(|e| e.code != "NO_ERROR")
+            .map(|e| format!("{}: {}", e.code, e.message))
+            .collect();
+        let detail = if errs.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", errs.join("; "))
+        };
+        out.push(format!(
+            "link {} task {} is {}{detail}",
+            link.name, t.name, t.state
+        ));
+    }
+    out
+}

@@ -216,6 +216,9 @@ fn route(
                     ),
                 );
             }
+            if query_flag(query, "include_tasks") {
+                return json_resp(200, st.link_json_with_tasks(l));
+            }
             json_resp(200, st.link_json(l))
         }),
         ("DELETE", ["links", l]) => delete_link(st, l, query_flag(query, "force")),
@@ -344,6 +347,7 @@ fn create_link(st: &mut DState, query: Option<&str>, body: &Value) -> Response {
     }
     st.link_counter += 1;
     let hidden = st.quirks.not_found_after_create;
+    let tasks = super::state::tasks_for(&configs);
     let link = DLink {
         name: name.clone(),
         id: format!("lnk-{:04}-XXXXXXXXXXXXX", st.link_counter),
@@ -354,6 +358,7 @@ fn create_link(st: &mut DState, query: Option<&str>, body: &Value) -> Response {
         state: "ACTIVE".into(),
         mirrors: Default::default(),
         hidden_gets: hidden,
+        tasks,
     };
     st.links.insert(name, link);
     empty(204)
@@ -401,17 +406,19 @@ fn alter(
     if validate_only {
         return empty(204);
     }
+    let l_configs = &mut l.configs;
     for (k, v, op) in items {
         match (op.as_str(), v) {
             ("DELETE", _) => {
-                l.configs.remove(&k);
+                l_configs.remove(&k);
             }
             (_, Some(v)) => {
-                l.configs.insert(k, v);
+                l_configs.insert(k, v);
             }
             (_, None) => return err(400, 40002, &format!("Config '{k}' needs a value.")),
         }
     }
+    l.tasks = super::state::tasks_for(&l.configs);
     empty(204)
 }
 

@@ -115,7 +115,10 @@ impl Double {
                 state: "ACTIVE".into(),
                 mirrors: BTreeMap::new(),
                 hidden_gets: 0,
+                tasks: Vec::new(),
             };
+            let mut link = link;
+            link.tasks = state::tasks_for(&link.configs);
             s.links.insert(name.to_string(), link);
         })
     }

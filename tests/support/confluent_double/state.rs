@@ -93,6 +93,42 @@ pub struct DLink {
     pub state: String,
     pub mirrors: BTreeMap<String, DMirror>,
     pub hidden_gets: u32,
+    /// (task name, state, [(error code, message)]), shown with `include_tasks=true`.
+    pub tasks: Vec<(String, String, Vec<(String, String)>)>,
+}
+
+/// The tasks a link with these configs reports. ACL sync enabled without
+/// filters ends IN_ERROR with MISCONFIGURATION_ERROR (cli#3072).
+pub fn tasks_for(
+    configs: &BTreeMap<String, String>,
+) -> Vec<(String, String, Vec<(String, String)>)> {
+    let on = |k: &str| configs.get(k).is_some_and(|v| v == "true");
+    let mut tasks = Vec::new();
+    let acl = if !on("acl.sync.enable") {
+        ("NOT_CONFIGURED", vec![])
+    } else if configs.get("acl.filters").is_none_or(|f| f.is_empty()) {
+        (
+            "IN_ERROR",
+            vec![(
+                "MISCONFIGURATION_ERROR".to_string(),
+                "ACL sync is enabled but acl.filters is empty.".to_string(),
+            )],
+        )
+    } else {
+        ("ACTIVE", vec![])
+    };
+    tasks.push(("AclSync".to_string(), acl.0.to_string(), acl.1));
+    let offsets = if on("consumer.offset.sync.enable") {
+        "ACTIVE"
+    } else {
+        "NOT_CONFIGURED"
+    };
+    tasks.push((
+        "ConsumerOffsetSync".to_string(),
+        offsets.to_string(),
+        vec![],
+    ));
+    tasks
 }
 
 pub struct DState {
@@ -167,6 +203,22 @@ impl DState {
                 }
             }
         }
+    }
+
+    pub fn link_json_with_tasks(&self, l: &DLink) -> Value {
+        let mut v = self.link_json(l);
+        if let Some(o) = v.as_object_mut() {
+            o.insert(
+                "tasks".into(),
+                l.tasks
+                    .iter()
+                    .map(|(n, st, errs)| {
+                        json!({"task_name": n, "state": st, "errors": errs.iter().map(|(c, m)| json!({"error_code": c, "error_message": m})).collect::<Vec<_>>()})
+                    })
+                    .collect(),
+            );
+        }
+        v
     }
 
     pub fn link_json(&self, l: &DLink) -> Value {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod confluent_double;
+pub mod scenario;
 
 use std::time::Duration;
 

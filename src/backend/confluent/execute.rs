@@ -7,17 +7,18 @@ use std::time::Instant;
 use reqwest::Method;
 use serde_json::json;
 
-use super::client::{decode, ClusterClient};
+use super::bulk::is_bulk;
+use super::client::ClusterClient;
 use super::errors::ConfluentError;
 use super::objects::{link_object, IdField};
 use super::retry::retry_write;
 use super::wait::{wait_gone, wait_link_visible, wait_mirrors, WaitCtx};
 use super::wire::{
-    AlterConfigEntry, AlterConfigsRequest, AlterMirrorsData, AlterMirrorsRequest, ConfigEntry,
-    CreateLinkRequest, CreateMirrorRequest, DataList, MirrorData,
+    AlterConfigEntry, AlterConfigsRequest, ConfigEntry, CreateLinkRequest, CreateMirrorRequest,
 };
 use super::ConfluentBackend;
 use crate::backend::{BackendError, BoxFuture, ExecContext, Executor, Outcome};
+use crate::manifest::Manifest;
 use crate::plan::{Action, ActionKind, ChangeOp, Value};
 use crate::state::MirrorStatus;
 
@@ -94,24 +95,14 @@ impl Executor for ConfluentBackend {
     }
 }
 
-fn is_bulk(k: ActionKind) -> bool {
-    matches!(
-        k,
-        ActionKind::PauseMirror
-            | ActionKind::ResumeMirror
-            | ActionKind::PromoteMirror
-            | ActionKind::FailoverMirror
-    )
-}
-
-fn mirror_of(a: &Action) -> Result<&str, ConfluentError> {
+pub(super) fn mirror_of(a: &Action) -> Result<&str, ConfluentError> {
     a.mirror
         .as_deref()
         .ok_or_else(|| ConfluentError::Manifest(format!("action {} names no mirror", a.id)))
 }
 
 impl ConfluentBackend {
-    fn wait_ctx<'a>(&self, ctx: &'a ExecContext<'a>, action: &'a Action) -> WaitCtx<'a> {
+    pub(super) fn wait_ctx<'a>(&self, ctx: &'a ExecContext<'a>, action: &'a Action) -> WaitCtx<'a> {
         WaitCtx {
             poll: self.options.poll,
             timeout: ctx.wait_timeout,
@@ -140,20 +131,23 @@ impl ConfluentBackend {
         }
     }
 
-    async fn create_link(
+    /// The `CreateLinkRequestData` of a create-link action, secrets included
+    /// (re-read from the manifest; never logged).
+    pub(super) async fn create_link_body(
         &self,
-        client: &ClusterClient,
+        manifest: &Manifest,
         a: &Action,
-        ctx: &ExecContext<'_>,
-    ) -> Result<Outcome, ConfluentError> {
-        let obj = link_object(ctx.manifest, &a.link, a.side)?;
+    ) -> Result<serde_json::Value, ConfluentError> {
+        let obj = link_object(manifest, &a.link, a.side)?;
         if obj.cluster != a.cluster {
             return Err(ConfluentError::Manifest(format!(
                 "action {} targets cluster {} but the {:?} object of link {} lives on {}",
                 a.id, a.cluster, a.side, a.link, obj.cluster
             )));
         }
-        let remote_id = self.remote_cluster_id(ctx, &obj.remote_cluster).await?;
+        let remote_id = self
+            .remote_cluster_id(manifest, &obj.remote_cluster)
+            .await?;
         let (mut src, mut dst, mut rem) = (None, None, None);
         match obj.id_field {
             IdField::Source => src = Some(remote_id),
@@ -173,59 +167,15 @@ impl ConfluentBackend {
                 })
                 .collect(),
         };
-        let body = serde_json::to_value(&body)
-            .map_err(|e| ConfluentError::Manifest(format!("internal: {e}")))?;
-        let started = Instant::now();
-        let query = [("link_name", a.link.as_str())];
-        let link_path = ["links", a.link.as_str()];
-        retry_write(
-            &client.retry,
-            || client.write_once(Method::POST, &["links"], &query, Some(&body)),
-            || exists(client, &link_path),
-        )
-        .await?;
-        let (link, _) = wait_link_visible(client, &a.link, &self.wait_ctx(ctx, a)).await?;
-        Ok(Outcome {
-            summary: format!(
-                "link {} created on {} ({}) in {:.1} s",
-                a.link,
-                a.cluster,
-                link.link_state.as_deref().unwrap_or("state unknown"),
-                started.elapsed().as_secs_f64()
-            ),
-        })
+        serde_json::to_value(&body).map_err(|e| ConfluentError::Manifest(format!("internal: {e}")))
     }
 
-    async fn remote_cluster_id(
-        &self,
-        ctx: &ExecContext<'_>,
-        remote: &str,
-    ) -> Result<String, ConfluentError> {
-        let cluster = ctx
-            .manifest
-            .clusters
-            .iter()
-            .find(|(k, _)| k.value == remote)
-            .map(|(_, v)| v)
-            .ok_or_else(|| ConfluentError::Manifest(format!("unknown cluster {remote}")))?;
-        if let Some(id) = &cluster.cluster_id {
-            return Ok(id.value.clone());
-        }
-        if cluster.rest.is_none() {
-            return Err(ConfluentError::Manifest(format!(
-                "cluster {remote} needs `cluster_id` or `rest` so that its id can be named in the link"
-            )));
-        }
-        let c = self.client(ctx.manifest, remote)?;
-        Ok(c.cluster_id().await?.to_string())
-    }
-
-    async fn update_configs(
-        &self,
-        client: &ClusterClient,
+    /// The `configs:alter` entries of an update action; sensitive values are
+    /// re-read from the manifest.
+    pub(super) fn alter_entries(
+        manifest: &Manifest,
         a: &Action,
-        ctx: &ExecContext<'_>,
-    ) -> Result<Outcome, ConfluentError> {
+    ) -> Result<Vec<AlterConfigEntry>, ConfluentError> {
         let mut entries = Vec::new();
         let mut desired = None;
         for ch in &a.changes {
@@ -234,7 +184,7 @@ impl ConfluentBackend {
                 (ChangeOp::Set, Some(Value::Plain(v))) => (Some(v.clone()), "SET"),
                 (ChangeOp::Set, Some(Value::Sensitive)) => {
                     if desired.is_none() {
-                        desired = Some(link_object(ctx.manifest, &a.link, a.side)?.configs);
+                        desired = Some(link_object(manifest, &a.link, a.side)?.configs);
                     }
                     let v = desired
                         .as_ref()
@@ -260,6 +210,67 @@ impl ConfluentBackend {
                 operation,
             });
         }
+        Ok(entries)
+    }
+
+    async fn create_link(
+        &self,
+        client: &ClusterClient,
+        a: &Action,
+        ctx: &ExecContext<'_>,
+    ) -> Result<Outcome, ConfluentError> {
+        let body = self.create_link_body(ctx.manifest, a).await?;
+        let started = Instant::now();
+        let query = [("link_name", a.link.as_str())];
+        let link_path = ["links", a.link.as_str()];
+        retry_write(
+            &client.retry,
+            || client.write_once(Method::POST, &["links"], &query, Some(&body)),
+            || exists(client, &link_path),
+        )
+        .await?;
+        let (link, _) = wait_link_visible(client, &a.link, &self.wait_ctx(ctx, a)).await?;
+        Ok(Outcome {
+            summary: format!(
+                "link {} created on {} ({}) in {:.1} s",
+                a.link,
+                a.cluster,
+                link.link_state.as_deref().unwrap_or("state unknown"),
+                started.elapsed().as_secs_f64()
+            ),
+        })
+    }
+
+    async fn remote_cluster_id(
+        &self,
+        manifest: &Manifest,
+        remote: &str,
+    ) -> Result<String, ConfluentError> {
+        let cluster = manifest
+            .clusters
+            .iter()
+            .find(|(k, _)| k.value == remote)
+            .map(|(_, v)| v)
+            .ok_or_else(|| ConfluentError::Manifest(format!("unknown cluster {remote}")))?;
+        if let Some(id) = &cluster.cluster_id {
+            return Ok(id.value.clone());
+        }
+        if cluster.rest.is_none() {
+            return Err(ConfluentError::Manifest(format!(
+                "cluster {remote} needs `cluster_id` or `rest` so that its id can be named in the link"
+            )));
+        }
+        let c = self.client(manifest, remote)?;
+        Ok(c.cluster_id().await?.to_string())
+    }
+
+    async fn update_configs(
+        &self,
+        client: &ClusterClient,
+        a: &Action,
+        ctx: &ExecContext<'_>,
+    ) -> Result<Outcome, ConfluentError> {
+        let entries = Self::alter_entries(ctx.manifest, a)?;
         let body = serde_json::to_value(AlterConfigsRequest {
             data: entries.clone(),
         })
@@ -419,108 +430,6 @@ impl ConfluentBackend {
             ),
         })
     }
-
-    /// One bulk request for all `actions` (same cluster, link and kind), every
-    /// per-topic `error_code` checked, then one wait for all accepted mirrors.
-    async fn mirror_action(
-        &self,
-        actions: &[&Action],
-        ctx: &ExecContext<'_>,
-    ) -> Result<Vec<Result<Outcome, BackendError>>, ConfluentError> {
-        let first = actions[0];
-        let client = self.client(ctx.manifest, &first.cluster)?;
-        let (verb, targets, word): (&str, Vec<MirrorStatus>, &str) = match first.kind {
-            ActionKind::PauseMirror => ("mirrors:pause", vec![MirrorStatus::Paused], "paused"),
-            ActionKind::ResumeMirror => ("mirrors:resume", vec![MirrorStatus::Active], "resumed"),
-            ActionKind::PromoteMirror => {
-                ("mirrors:promote", vec![MirrorStatus::Stopped], "promoted")
-            }
-            _ => (
-                "mirrors:failover",
-                vec![MirrorStatus::Stopped],
-                "failed over",
-            ),
-        };
-        let names: Vec<String> = actions
-            .iter()
-            .map(|a| mirror_of(a).map(str::to_string))
-            .collect::<Result<_, _>>()?;
-        let body = serde_json::to_value(AlterMirrorsRequest {
-            mirror_topic_names: names.clone(),
-        })
-        .map_err(|e| ConfluentError::Manifest(format!("internal: {e}")))?;
-        let accepted_states: Vec<MirrorStatus> = match first.kind {
-            ActionKind::PromoteMirror | ActionKind::FailoverMirror => {
-                vec![MirrorStatus::Stopped, MirrorStatus::PendingStopped]
-            }
-            _ => targets.clone(),
-        };
-        let link = first.link.clone();
-        let action_path = ["links", link.as_str(), verb];
-        let resp = retry_write(
-            &client.retry,
-            || client.write_once(Method::POST, &action_path, &[], Some(&body)),
-            || all_in(&client, &link, &names, &accepted_states),
-        )
-        .await?;
-        let mut topic_errors: BTreeMap<String, String> = BTreeMap::new();
-        if let Some(bytes) = resp {
-            let list: DataList<AlterMirrorsData> = decode(&bytes, "POST", verb)?;
-            for d in list.data.into_iter().filter(|d| d.is_error()) {
-                let msg = d
-                    .error_message
-                    .clone()
-                    .unwrap_or_else(|| format!("error_code {}", d.error_code.unwrap_or_default()));
-                topic_errors.insert(d.mirror_topic_name, msg);
-            }
-        }
-        let to_wait: Vec<String> = names
-            .iter()
-            .filter(|n| !topic_errors.contains_key(*n))
-            .cloned()
-            .collect();
-        let waited = if to_wait.is_empty() {
-            Ok(BTreeMap::new())
-        } else {
-            wait_mirrors(
-                &client,
-                &link,
-                &to_wait,
-                &targets,
-                &self.wait_ctx(ctx, first),
-            )
-            .await
-        };
-        Ok(actions
-            .iter()
-            .zip(&names)
-            .map(|(a, n)| {
-                if let Some(m) = topic_errors.get(n) {
-                    return Err(ConfluentError::TopicErrors {
-                        action: verb.to_string(),
-                        failures: vec![(n.clone(), m.clone())],
-                    }
-                    .into_backend(&a.cluster));
-                }
-                match &waited {
-                    Ok(map) => {
-                        let (st, d) = map
-                            .get(n)
-                            .cloned()
-                            .unwrap_or((targets[0].clone(), Default::default()));
-                        Ok(Outcome {
-                            summary: format!(
-                                "mirror {n} {word}: {} after {:.1} s",
-                                st.as_str(),
-                                d.as_secs_f64()
-                            ),
-                        })
-                    }
-                    Err(e) => Err(e.clone().into_backend(&a.cluster)),
-                }
-            })
-            .collect())
-    }
 }
 
 async fn exists(client: &ClusterClient, segments: &[&str]) -> Result<bool, ConfluentError> {
@@ -529,18 +438,4 @@ async fn exists(client: &ClusterClient, segments: &[&str]) -> Result<bool, Confl
         Err(e) if e.is_not_found() => Ok(false),
         Err(e) => Err(e),
     }
-}
-
-async fn all_in(
-    client: &ClusterClient,
-    link: &str,
-    names: &[String],
-    states: &[MirrorStatus],
-) -> Result<bool, ConfluentError> {
-    let list: DataList<MirrorData> = client.get(&["links", link, "mirrors"], &[]).await?;
-    Ok(names.iter().all(|n| {
-        list.data.iter().any(|m| {
-            &m.mirror_topic_name == n && states.contains(&MirrorStatus::parse(&m.mirror_status))
-        })
-    }))
 }

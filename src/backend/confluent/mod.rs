@@ -6,12 +6,14 @@
 //! - [`read`]: the [`StateReader`](crate::backend::StateReader);
 //! - [`execute`] + [`wait`]: the [`Executor`](crate::backend::Executor).
 
+pub mod bulk;
 pub mod client;
 pub mod errors;
 pub mod execute;
 pub mod objects;
 pub mod read;
 pub mod retry;
+pub mod validate;
 pub mod wait;
 pub mod wire;
 

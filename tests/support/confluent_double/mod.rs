@@ -6,6 +6,7 @@
 
 mod http;
 pub mod log;
+mod mirrors;
 pub mod state;
 
 use std::collections::{BTreeMap, BTreeSet};

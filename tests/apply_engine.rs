@@ -287,3 +287,37 @@ async fn end_to_end_against_the_double_converges() {
         ]
     );
 }
+
+#[tokio::test]
+async fn run_apply_reports_link_tasks_in_error_after_a_successful_create() {
+    let e = support::scenario::env("      acl.sync.enable: true\n").await;
+    let backend = support::backend();
+    let sink = JsonLines::new(Vec::new());
+    let actions = vec![action(ActionKind::CreateLink, "europe", "demo-link", None)];
+    let run =
+        linkctl::cli::apply_cmd::run_apply(&e.m, &actions, &backend, &sink, Duration::from_secs(5))
+            .await;
+    assert!(run.report.is_success());
+    assert_eq!(
+        run.health,
+        ["link demo-link task AclSync is IN_ERROR (MISCONFIGURATION_ERROR: ACL sync is enabled but acl.filters is empty.)"]
+    );
+    let text = String::from_utf8(sink.into_inner()).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("{\"event\":\"warning\"") && l.contains("AclSync")),
+        "{text}"
+    );
+    let mut stdout = Vec::new();
+    let out = linkctl::cli::Output::plain(linkctl::cli::Format::Text);
+    assert_eq!(linkctl::cli::apply_cmd::finish(&run, &out, &mut stdout), 0);
+    let printed = String::from_utf8(stdout).unwrap();
+    assert!(
+        printed.starts_with("Apply complete: 1 done, 0 failed, 0 not attempted.\n"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("  warning link demo-link task AclSync is IN_ERROR"),
+        "{printed}"
+    );
+}

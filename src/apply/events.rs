@@ -35,6 +35,10 @@ pub enum ApplyEvent {
         error: String,
         elapsed_ms: u64,
     },
+    /// Something that worked but needs attention (e.g. a link task in error).
+    Warning {
+        message: String,
+    },
     Summary {
         done: usize,
         failed: usize,

@@ -57,6 +57,7 @@ fn line(e: &ApplyEvent) -> Option<String> {
         ApplyEvent::Progress { id, message } => format!("{id}: {message}"),
         ApplyEvent::ActionDone { id, summary, .. } => format!("{id}: done: {summary}"),
         ApplyEvent::ActionFailed { id, error, .. } => format!("{id}: FAILED: {error}"),
+        ApplyEvent::Warning { message } => format!("warning: {message}"),
         ApplyEvent::Summary { .. } => return None,
     })
 }
@@ -98,6 +99,9 @@ impl EventSink for HumanProgress {
                     if let Some(b) = bars.remove(id) {
                         b.abandon_with_message(format!("FAILED: {error}"));
                     }
+                }
+                ApplyEvent::Warning { message } => {
+                    let _ = multi.println(format!("warning: {message}"));
                 }
                 ApplyEvent::Summary { .. } => {}
             },

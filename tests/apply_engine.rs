@@ -321,3 +321,105 @@ async fn run_apply_reports_link_tasks_in_error_after_a_successful_create() {
         "{printed}"
     );
 }
+
+fn mirror_plan(topics: &[&str]) -> Vec<Action> {
+    let mut link = action(ActionKind::CreateLink, "europe", "demo-link", None);
+    link.id = "link".into();
+    let mut out = vec![link];
+    for t in topics {
+        let mut a = action(ActionKind::CreateMirror, "europe", "demo-link", Some(t));
+        a.id = format!("create-{t}");
+        a.depends_on = vec!["link".into()];
+        out.push(a);
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_persistent_500_on_the_third_write_gives_an_exact_report_and_a_rerun_converges() {
+    let e = support::scenario::env("").await;
+    e.eu.add_fault(
+        support::confluent_double::Fault::new(
+            "POST",
+            "/links/demo-link/mirrors",
+            500,
+            50003,
+            "Kafka is unhappy",
+            5,
+        )
+        .skipping(1),
+    );
+    let backend = support::backend();
+    let execs = Executors::new().with(Engine::Confluent, &backend);
+    let opts = ApplyOptions {
+        wait_timeout: Duration::from_secs(5),
+    };
+    let plan = mirror_plan(&["a", "b", "c"]);
+    let report = apply(&plan, &execs, &e.m, &Collect::default(), &opts).await;
+    assert_eq!(
+        report
+            .done
+            .iter()
+            .map(|d| d.id.as_str())
+            .collect::<Vec<_>>(),
+        ["link", "create-a"]
+    );
+    assert_eq!(report.failed.len(), 1);
+    assert_eq!(report.failed[0].id, "create-b");
+    assert_eq!(
+        report.failed[0].error,
+        "POST /kafka/v3/clusters/eu-cluster/links/demo-link/mirrors: HTTP 500 (error_code 50003): Kafka is unhappy"
+    );
+    assert_eq!(report.not_attempted, ["create-c"]);
+    // 1 for a, then 1 + 4 retries for b, each retry after a re-read that found nothing.
+    assert_eq!(e.eu.count("POST", "/links/demo-link/mirrors"), 6);
+
+    // What is left (as a planner would see it from live state) converges.
+    let rest: Vec<Action> = plan[2..]
+        .iter()
+        .cloned()
+        .map(|mut a| {
+            a.depends_on.clear();
+            a
+        })
+        .collect();
+    let report = apply(&rest, &execs, &e.m, &Collect::default(), &opts).await;
+    assert!(report.is_success(), "{}", report.render_text());
+    let mirrors: Vec<String> =
+        e.eu.with(|s| s.links["demo-link"].mirrors.keys().cloned().collect());
+    assert_eq!(mirrors, ["a", "b", "c"]);
+    assert_eq!(e.eu.count("POST", "/links"), 1 + 6 + 2);
+}
+
+#[tokio::test]
+async fn promoting_1000_mirrors_through_the_engine_is_one_action_request() {
+    let e = support::scenario::env("").await;
+    e.eu.seed_link("demo-link", "us-cluster", &[]);
+    let names: Vec<String> = (0..1000).map(|i| format!("t{i:04}")).collect();
+    e.eu.seed_mirrors("demo-link", names.clone(), "ACTIVE");
+    let actions: Vec<Action> = names
+        .iter()
+        .map(|n| action(ActionKind::PromoteMirror, "europe", "demo-link", Some(n)))
+        .collect();
+    let backend = support::backend();
+    let execs = Executors::new().with(Engine::Confluent, &backend);
+    let started = std::time::Instant::now();
+    let report = apply(
+        &actions,
+        &execs,
+        &e.m,
+        &Collect::default(),
+        &ApplyOptions {
+            wait_timeout: Duration::from_secs(10),
+        },
+    )
+    .await;
+    assert!(report.is_success(), "{}", report.render_text());
+    assert_eq!(report.done.len(), 1000);
+    assert_eq!(e.eu.count("POST", ""), 1);
+    println!(
+        "promote 1000 mirrors: {} requests in total, {:?}",
+        e.eu.log().len(),
+        started.elapsed()
+    );
+}

@@ -187,4 +187,10 @@ impl Fault {
             after_effect: false,
         }
     }
+
+    /// Lets the first `n` matching requests through.
+    pub fn skipping(mut self, n: u32) -> Self {
+        self.skip = n;
+        self
+    }
 }

@@ -3,6 +3,7 @@
 //! The core (`manifest`, `state`, `plan`) is pure: no network, no clock.
 //! Backends do the I/O and never decide what to do.
 
+pub mod apply;
 pub mod backend;
 pub mod cli;
 pub mod manifest;

@@ -4,6 +4,7 @@
 //! One implementation per replication engine (Confluent REST v3, MirrorMaker 2
 //! on Kafka Connect) plus a Kafka admin reader (rdkafka).
 
+pub mod confluent;
 pub mod kafka;
 pub mod mirrormaker2;
 pub mod routing;
@@ -96,4 +97,30 @@ pub trait Executor: Send + Sync {
         action: &'a Action,
         ctx: &'a ExecContext<'a>,
     ) -> BoxFuture<'a, Result<Outcome, BackendError>>;
+
+    /// Executes several ready actions at once; an engine may merge them (the
+    /// Confluent engine sends one bulk request per link and mirror action).
+    /// The result is aligned with `actions`; `None` means not attempted
+    /// because an earlier action of the batch failed. The default runs them
+    /// one by one and stops at the first failure.
+    fn execute_batch<'a>(
+        &'a self,
+        actions: &'a [&'a Action],
+        ctx: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Vec<Option<Result<Outcome, BackendError>>>> {
+        Box::pin(async move {
+            let mut out: Vec<Option<Result<Outcome, BackendError>>> = Vec::new();
+            let mut failed = false;
+            for a in actions {
+                if failed {
+                    out.push(None);
+                    continue;
+                }
+                let r = self.execute(a, ctx).await;
+                failed = r.is_err();
+                out.push(Some(r));
+            }
+            out
+        })
+    }
 }

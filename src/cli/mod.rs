@@ -2,6 +2,7 @@
 //!
 //! Each command lives in its own module; this one only wires them together.
 
+pub mod apply_cmd;
 pub mod output;
 
 use std::path::PathBuf;

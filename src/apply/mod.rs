@@ -1,0 +1,14 @@
+//! The apply engine, shared by every replication engine: runs a plan's
+//! actions in dependency order through the backends' executors, streams
+//! events (progress display or JSON lines), stops at the first failure and
+//! ends with a report of what was done, what failed and what was not attempted.
+
+pub mod dag;
+pub mod events;
+pub mod progress;
+pub mod report;
+
+pub use dag::{apply, ApplyOptions, Executors};
+pub use events::{ApplyEvent, EventSink, JsonLines};
+pub use progress::HumanProgress;
+pub use report::{ApplyReport, DoneEntry, FailedEntry};

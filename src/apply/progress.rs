@@ -1,0 +1,110 @@
+//! Human progress display: an indicatif spinner per running action on a TTY,
+//! plain lines otherwise (CI logs).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+use super::events::{ApplyEvent, EventSink};
+
+enum Mode {
+    Spinners {
+        multi: MultiProgress,
+        bars: HashMap<String, ProgressBar>,
+    },
+    Plain(Box<dyn Write + Send>),
+}
+
+pub struct HumanProgress {
+    mode: Mutex<Mode>,
+}
+
+impl HumanProgress {
+    /// Spinners on stderr (use when stderr is a terminal).
+    pub fn spinners() -> Self {
+        Self {
+            mode: Mutex::new(Mode::Spinners {
+                multi: MultiProgress::new(),
+                bars: HashMap::new(),
+            }),
+        }
+    }
+
+    /// Plain lines to `out`.
+    pub fn plain(out: Box<dyn Write + Send>) -> Self {
+        Self {
+            mode: Mutex::new(Mode::Plain(out)),
+        }
+    }
+
+    /// Spinners when stderr is a terminal, plain lines on stderr otherwise.
+    pub fn auto() -> Self {
+        use std::io::IsTerminal;
+        if std::io::stderr().is_terminal() {
+            Self::spinners()
+        } else {
+            Self::plain(Box::new(std::io::stderr()))
+        }
+    }
+}
+
+fn line(e: &ApplyEvent) -> Option<String> {
+    Some(match e {
+        ApplyEvent::ActionStarted { id, .. } => format!("{id}: started"),
+        ApplyEvent::Progress { id, message } => format!("{id}: {message}"),
+        ApplyEvent::ActionDone { id, summary, .. } => format!("{id}: done: {summary}"),
+        ApplyEvent::ActionFailed { id, error, .. } => format!("{id}: FAILED: {error}"),
+        ApplyEvent::Warning { message } => format!("warning: {message}"),
+        ApplyEvent::Summary { .. } => return None,
+    })
+}
+
+impl EventSink for HumanProgress {
+    fn emit(&self, e: &ApplyEvent) {
+        let mut mode = match self.mode.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        match &mut *mode {
+            Mode::Plain(out) => {
+                if let Some(l) = line(e) {
+                    let _ = writeln!(out, "{l}");
+                }
+            }
+            Mode::Spinners { multi, bars } => match e {
+                ApplyEvent::ActionStarted { id, .. } => {
+                    let bar = multi.add(ProgressBar::new_spinner());
+                    bar.set_style(
+                        ProgressStyle::with_template("{spinner} {prefix} {wide_msg} {elapsed}")
+                            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                    );
+                    bar.set_prefix(id.clone());
+                    bar.enable_steady_tick(Duration::from_millis(120));
+                    bars.insert(id.clone(), bar);
+                }
+                ApplyEvent::Progress { id, message } => {
+                    if let Some(b) = bars.get(id) {
+                        b.set_message(message.clone());
+                    }
+                }
+                ApplyEvent::ActionDone { id, summary, .. } => {
+                    if let Some(b) = bars.remove(id) {
+                        b.finish_with_message(format!("done: {summary}"));
+                    }
+                }
+                ApplyEvent::ActionFailed { id, error, .. } => {
+                    if let Some(b) = bars.remove(id) {
+                        b.abandon_with_message(format!("FAILED: {error}"));
+                    }
+                }
+                ApplyEvent::Warning { message } => {
+                    let _ = multi.println(format!("warning: {message}"));
+                }
+                ApplyEvent::Summary { .. } => {}
+            },
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! The REST v3 client of one cluster: base URL, authentication, per-request
+//! timeout, error decoding, and the cluster-id guard.
+//!
+//! Secrets (Basic password, bearer token) only ever go into the
+//! `Authorization` header; they are never logged nor put in errors.
+
+use std::time::Duration;
+
+use reqwest::{Method, Url};
+use serde::de::DeserializeOwned;
+use tokio::sync::OnceCell;
+
+use super::errors::ConfluentError;
+use super::retry::{retry_idempotent, RetryPolicy};
+use super::wire::{ClusterData, DataList, ErrorBody};
+use crate::manifest::{Auth, Cluster};
+
+enum Credentials {
+    None,
+    Basic { username: String, password: String },
+    Bearer { token: String, pool: Option<String> },
+}
+
+/// A client for the links and mirrors of one cluster.
+pub struct ClusterClient {
+    /// Manifest name of the cluster (for error messages).
+    pub name: String,
+    http: reqwest::Client,
+    /// `<rest>/v3`
+    base: Url,
+    creds: Credentials,
+    pinned_id: Option<String>,
+    resolved_id: OnceCell<String>,
+    pub retry: RetryPolicy,
+}
+
+/// What a request body is.
+pub enum Body<'a> {
+    None,
+    Json(&'a serde_json::Value),
+}
+
+impl ClusterClient {
+    /// Builds the client from the manifest's cluster entry.
+    pub fn new(
+        name: &str,
+        cluster: &Cluster,
+        timeout: Duration,
+        retry: RetryPolicy,
+    ) -> Result<Self, ConfluentError> {
+        let rest = cluster.rest.as_ref().ok_or_else(|| {
+            ConfluentError::Manifest(format!(
+                "cluster {name} has no `rest` URL, which the confluent engine needs"
+            ))
+        })?;
+        let raw = rest.value.expose().trim_end_matches('/');
+        let base = Url::parse(&format!("{raw}/v3")).map_err(|e| {
+            ConfluentError::Manifest(format!("cluster {name}: `rest` is not a valid URL ({e})"))
+        })?;
+        let mut builder = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout);
+        let mut creds = Credentials::None;
+        match cluster.auth.as_ref().map(|a| &a.value) {
+            None => {}
+            Some(Auth::Basic { username, password }) => {
+                creds = Credentials::Basic {
+                    username: username.expose().to_string(),
+                    password: password.expose().to_string(),
+                }
+            }
+            Some(Auth::Bearer {
+                token,
+                identity_pool_id,
+            }) => {
+                creds = Credentials::Bearer {
+                    token: token.expose().to_string(),
+                    pool: identity_pool_id.as_ref().map(|p| p.expose().to_string()),
+                }
+            }
+            Some(Auth::Mtls { cert, key, ca }) => {
+                let read = |what: &str, path: &str| {
+                    std::fs::read(path).map_err(|e| {
+                        ConfluentError::Manifest(format!(
+                            "cluster {name}: cannot read the mTLS {what} file {path}: {e}"
+                        ))
+                    })
+                };
+                let mut pem = read("certificate", cert.expose())?;
+                pem.push(b'\n');
+                pem.extend(read("key", key.expose())?);
+                let identity = reqwest::Identity::from_pem(&pem).map_err(|_| {
+                    ConfluentError::Manifest(format!(
+                        "cluster {name}: the mTLS certificate or key is not valid PEM"
+                    ))
+                })?;
+                builder = builder.identity(identity);
+                if let Some(ca) = ca {
+                    let certs = reqwest::Certificate::from_pem_bundle(&read("CA", ca.expose())?)
+                        .map_err(|_| {
+                            ConfluentError::Manifest(format!(
+                                "cluster {name}: the CA bundle is not valid PEM"
+                            ))
+                        })?;
+                    for c in certs {
+                        builder = builder.add_root_certificate(c);
+                    }
+                }
+            }
+        }
+        let http = builder.build().map_err(|e| {
+            ConfluentError::Manifest(format!("cluster {name}: cannot build an HTTP client: {e}"))
+        })?;
+        Ok(Self {
+            name: name.to_string(),
+            http,
+            base,
+            creds,
+            pinned_id: cluster.cluster_id.as_ref().map(|c| c.value.clone()),
+            resolved_id: OnceCell::new(),
+            retry,
+        })
+    }
+
+    /// The base URL (`<rest>/v3`), for messages.
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// The id of the cluster this endpoint serves, checked against the pinned
+    /// id when the manifest has one (read once, then cached).
+    pub async fn cluster_id(&self) -> Result<&str, ConfluentError> {
+        self.resolved_id
+            .get_or_try_init(|| async {
+                let url = self.url_with(&["clusters"], &[]);
+                let list: DataList<ClusterData> = self.get_json_url(url).await?;
+                let ids: Vec<String> = list.data.into_iter().map(|c| c.cluster_id).collect();
+                match (&self.pinned_id, ids.as_slice()) {
+                    (Some(pinned), ids) if ids.iter().any(|i| i == pinned) => Ok(pinned.clone()),
+                    (Some(pinned), ids) => Err(ConfluentError::WrongCluster {
+                        expected: pinned.clone(),
+                        actual: if ids.is_empty() {
+                            "no cluster".to_string()
+                        } else {
+                            ids.join(", ")
+                        },
+                        url: self.base.to_string(),
+                    }),
+                    (None, [one]) => Ok(one.clone()),
+                    (None, ids) => Err(ConfluentError::Manifest(format!(
+                        "cluster {}: {} serves {} clusters; set `cluster_id` in the manifest",
+                        self.name,
+                        self.base,
+                        ids.len()
+                    ))),
+                }
+            })
+            .await
+            .map(|s| s.as_str())
+    }
+
+    /// `<base>/clusters/{id}/<segments…>?<query>`, after the cluster guard.
+    pub async fn url(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<Url, ConfluentError> {
+        let id = self.cluster_id().await?.to_string();
+        let mut all = vec!["clusters", id.as_str()];
+        all.extend_from_slice(segments);
+        Ok(self.url_with(&all, query))
+    }
+
+    fn url_with(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut segs) = url.path_segments_mut() {
+            segs.pop_if_empty();
+            for s in segments {
+                segs.push(s);
+            }
+        }
+        if !query.is_empty() {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in query {
+                q.append_pair(k, v);
+            }
+        }
+        url
+    }
+
+    /// One request, no retry. Returns the body of a 2xx answer.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Body<'_>,
+    ) -> Result<Vec<u8>, ConfluentError> {
+        let path = url.path().to_string();
+        let mut req = self.http.request(method.clone(), url.clone());
+        req = match &self.creds {
+            Credentials::None => req,
+            Credentials::Basic { username, password } => req.basic_auth(username, Some(password)),
+            Credentials::Bearer { token, pool } => {
+                let r = req.bearer_auth(token);
+                match pool {
+                    Some(p) => r.header("confluent-identity-pool-id", p),
+                    None => r,
+                }
+            }
+        };
+        if let Body::Json(v) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(v.to_string());
+        }
+        let started = std::time::Instant::now();
+        let resp = req.send().await.map_err(|e| ConfluentError::Transport {
+            url: redacted_url(&url),
+            reason: transport_reason(&e),
+        })?;
+        let status = resp.status();
+        tracing::debug!(cluster = %self.name, %method, %path, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "confluent request");
+        let bytes = resp.bytes().await.map_err(|e| ConfluentError::Transport {
+            url: redacted_url(&url),
+            reason: transport_reason(&e),
+        })?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        let parsed: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
+        let (error_code, message) = match parsed {
+            Some(b) => (b.error_code, b.message),
+            None if status.as_u16() == 429 => {
+                (None, Some("too many requests (rate limited)".to_string()))
+            }
+            None => (None, None),
+        };
+        if status.as_u16() == 401 {
+            return Err(ConfluentError::Unauthorized {
+                url: redacted_url(&url),
+                message,
+            });
+        }
+        Err(ConfluentError::Http {
+            method: method.to_string(),
+            path,
+            status: status.as_u16(),
+            error_code,
+            message,
+        })
+    }
+
+    async fn get_json_url<T: DeserializeOwned>(&self, url: Url) -> Result<T, ConfluentError> {
+        let bytes = retry_idempotent(&self.retry, || {
+            self.send(Method::GET, url.clone(), Body::None)
+        })
+        .await?;
+        decode(&bytes, "GET", url.path())
+    }
+
+    /// GET with retries, decoded.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<T, ConfluentError> {
+        let url = self.url(segments, query).await?;
+        self.get_json_url(url).await
+    }
+
+    /// A write that is safe to repeat (PUT of a value, DELETE), with retries.
+    pub async fn write_idempotent(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<Vec<u8>, ConfluentError> {
+        let url = self.url(segments, query).await?;
+        retry_idempotent(&self.retry, || {
+            let b = match body {
+                Some(v) => Body::Json(v),
+                None => Body::None,
+            };
+            self.send(method.clone(), url.clone(), b)
+        })
+        .await
+    }
+
+    /// A write sent once (the caller decides about retries).
+    pub async fn write_once(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<Vec<u8>, ConfluentError> {
+        let url = self.url(segments, query).await?;
+        let b = match body {
+            Some(v) => Body::Json(v),
+            None => Body::None,
+        };
+        self.send(method, url, b).await
+    }
+}
+
+/// Decodes a JSON body, naming the request on failure (never quoting the body).
+pub fn decode<T: DeserializeOwned>(
+    bytes: &[u8],
+    method: &str,
+    path: &str,
+) -> Result<T, ConfluentError> {
+    serde_json::from_slice(bytes).map_err(|e| ConfluentError::Decode {
+        method: method.to_string(),
+        path: path.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// The URL without user info (manifests should not hold credentials in URLs,
+/// but if one does it must not be echoed).
+fn redacted_url(url: &Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.set_query(None);
+    u.to_string()
+}
+
+fn transport_reason(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut reason = if e.is_timeout() {
+        "request timed out".to_string()
+    } else if e.is_connect() {
+        "connection failed".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut src = e.source();
+    while let Some(s) = src {
+        let text = s.to_string();
+        if !reason.contains(&text) {
+            reason.push_str(": ");
+            reason.push_str(&text);
+        }
+        src = s.source();
+    }
+    reason
+}

@@ -1,0 +1,134 @@
+//! Typed errors of the Confluent client. They carry the server's `message`
+//! and never a secret: request bodies and headers are never copied into them.
+
+use std::time::Duration;
+
+use crate::backend::BackendError;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfluentError {
+    /// The server answered with an error status.
+    #[error("{method} {path}: HTTP {status}{}{}", code_suffix(*.error_code), message_suffix(.message))]
+    Http {
+        method: String,
+        /// Path without the host (no credentials are ever in URLs).
+        path: String,
+        status: u16,
+        error_code: Option<i64>,
+        message: Option<String>,
+    },
+    /// Authentication was refused (HTTP 401).
+    #[error("authentication failed at {url} (HTTP 401){}: check the cluster's `auth` credentials", message_suffix(.message))]
+    Unauthorized {
+        url: String,
+        message: Option<String>,
+    },
+    /// The request never got an answer.
+    #[error("cannot reach {url}: {reason}")]
+    Transport { url: String, reason: String },
+    /// The body did not decode.
+    #[error("{method} {path}: unexpected response body: {reason}")]
+    Decode {
+        method: String,
+        path: String,
+        reason: String,
+    },
+    /// The endpoint serves another cluster than the manifest pins.
+    #[error("wrong cluster: the manifest pins cluster_id {expected} but {url} serves {actual}; refusing to touch it")]
+    WrongCluster {
+        expected: String,
+        actual: String,
+        url: String,
+    },
+    /// Per-topic failures in a 200 bulk response.
+    #[error("{action} refused for {}", .failures.iter().map(|(t, m)| format!("mirror {t}: {m}")).collect::<Vec<_>>().join("; "))]
+    TopicErrors {
+        action: String,
+        failures: Vec<(String, String)>,
+    },
+    /// A wait ended in a terminal bad state.
+    #[error("{what} went {status}{}", message_suffix(.message))]
+    WaitFailed {
+        what: String,
+        status: String,
+        message: Option<String>,
+    },
+    /// A wait ran out of time.
+    #[error("{what} still {status} after waiting {:.1} s (timeout {:.0} s)", .waited.as_secs_f64(), .timeout.as_secs_f64())]
+    WaitTimeout {
+        what: String,
+        status: String,
+        waited: Duration,
+        timeout: Duration,
+    },
+    /// The manifest lacks something the action needs.
+    #[error("{0}")]
+    Manifest(String),
+}
+
+fn code_suffix(code: Option<i64>) -> String {
+    match code {
+        Some(c) => format!(" (error_code {c})"),
+        None => String::new(),
+    }
+}
+
+fn message_suffix(m: &Option<String>) -> String {
+    match m {
+        Some(m) if !m.is_empty() => format!(": {m}"),
+        _ => String::new(),
+    }
+}
+
+impl ConfluentError {
+    /// HTTP status of a server answer, if any.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Http { status, .. } => Some(*status),
+            Self::Unauthorized { .. } => Some(401),
+            _ => None,
+        }
+    }
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+    /// 429, 5xx except 501, and Kafka's retriable error 50003.
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            Self::Http {
+                status, error_code, ..
+            } => {
+                *status == 429
+                    || (*status >= 500 && *status != 501)
+                    || *error_code == Some(50003)
+                    || *error_code == Some(42901)
+            }
+            Self::Transport { .. } => true,
+            _ => false,
+        }
+    }
+    pub fn into_backend(self, cluster: &str) -> BackendError {
+        BackendError::new(cluster, self.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_errors_carry_the_server_message() {
+        let e = ConfluentError::Http {
+            method: "DELETE".into(),
+            path: "/kafka/v3/clusters/c1/links/l".into(),
+            status: 403,
+            error_code: Some(40301),
+            message: Some("link in use".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "DELETE /kafka/v3/clusters/c1/links/l: HTTP 403 (error_code 40301): link in use"
+        );
+        assert!(!e.is_retriable());
+    }
+}

@@ -1,0 +1,288 @@
+//! Reading live state: per cluster `GET clusters` (guard, once), `GET links`,
+//! `GET links/-/mirrors` and one `GET links/{l}/configs` per link — a request
+//! count that does not depend on the number of mirror topics. Clusters are
+//! read concurrently.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::client::ClusterClient;
+use super::errors::ConfluentError;
+use super::wire::{DataList, LinkConfigData, LinkData, MirrorData};
+use super::ConfluentBackend;
+use crate::backend::{BackendError, BoxFuture, Scope, StateReader};
+use crate::manifest::link_configs::{CONNECTION_MODE, LINK_MODE};
+use crate::manifest::Manifest;
+use crate::state::{
+    ClusterState, ConnectionMode, LinkSide, LiveConfig, LiveLink, LiveMirror, LiveState, LiveTask,
+    MirrorStatus, PartitionLag, TaskError,
+};
+
+impl StateReader for ConfluentBackend {
+    fn read<'a>(
+        &'a self,
+        manifest: &'a Manifest,
+        scope: &'a Scope,
+    ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
+        Box::pin(async move {
+            let mut set = JoinSet::new();
+            for (name, cluster) in &manifest.clusters {
+                if cluster.rest.is_none() {
+                    continue;
+                }
+                let client = self
+                    .client(manifest, &name.value)
+                    .map_err(|e| e.into_backend(&name.value))?;
+                let scope = scope.clone();
+                let conc = self.options.read_concurrency.max(1);
+                let cname = name.value.clone();
+                set.spawn(async move {
+                    let r = read_cluster(client, &scope, conc).await;
+                    (cname, r)
+                });
+            }
+            let mut state = LiveState {
+                format_version: crate::state::model::STATE_FORMAT_VERSION,
+                clusters: BTreeMap::new(),
+            };
+            let mut first_err: Option<BackendError> = None;
+            while let Some(joined) = set.join_next().await {
+                match joined {
+                    Ok((name, Ok(cs))) => {
+                        state.clusters.insert(name, cs);
+                    }
+                    Ok((name, Err(e))) => {
+                        let e = e.into_backend(&name);
+                        // Keep the first error in cluster-name order for stable messages.
+                        if first_err.as_ref().is_none_or(|f| f.cluster > e.cluster) {
+                            first_err = Some(e);
+                        }
+                    }
+                    Err(join) => {
+                        first_err.get_or_insert(BackendError::new(
+                            "-",
+                            format!("internal: read task failed: {join}"),
+                        ));
+                    }
+                }
+            }
+            match first_err {
+                Some(e) => Err(e),
+                None => Ok(state),
+            }
+        })
+    }
+}
+
+/// Reads one cluster's links, configs and mirrors.
+pub async fn read_cluster(
+    client: Arc<ClusterClient>,
+    scope: &Scope,
+    concurrency: usize,
+) -> Result<ClusterState, ConfluentError> {
+    let cluster_id = client.cluster_id().await?.to_string();
+    let links: DataList<LinkData> = client.get(&["links"], &[]).await?;
+    let mirrors: DataList<MirrorData> = client.get(&["links", "-", "mirrors"], &[]).await?;
+    let wanted: Vec<LinkData> = links
+        .data
+        .into_iter()
+        .filter(|l| !l.link_name.is_empty())
+        .filter(|l| l.link_state.as_deref() != Some("UNMANAGED_SOURCE"))
+        .filter(|l| scope.includes(&l.link_name))
+        .collect();
+
+    let sem = Arc::new(Semaphore::new(concurrency));
+    let mut set = JoinSet::new();
+    for l in &wanted {
+        let client = client.clone();
+        let sem = sem.clone();
+        let name = l.link_name.clone();
+        set.spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            let r: Result<DataList<LinkConfigData>, ConfluentError> =
+                client.get(&["links", &name, "configs"], &[]).await;
+            (name, r)
+        });
+    }
+    let mut configs: BTreeMap<String, Vec<LinkConfigData>> = BTreeMap::new();
+    while let Some(joined) = set.join_next().await {
+        let (name, r) = joined.map_err(|e| ConfluentError::Manifest(format!("internal: {e}")))?;
+        match r {
+            Ok(list) => {
+                configs.insert(name, list.data);
+            }
+            // A link deleted between the two reads: leave it out.
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+    }
+
+    let mut out = ClusterState {
+        cluster_id: Some(cluster_id),
+        links: BTreeMap::new(),
+        topics: BTreeMap::new(),
+    };
+    for l in wanted {
+        let Some(rows) = configs.remove(&l.link_name) else {
+            continue;
+        };
+        out.links.insert(l.link_name.clone(), map_link(l, rows));
+    }
+    for m in mirrors.data {
+        if let Some(link) = out.links.get_mut(&m.link_name) {
+            let mirror = map_mirror(m);
+            link.mirrors.insert(mirror.name.clone(), mirror);
+        }
+    }
+    Ok(out)
+}
+
+/// Maps a link and its config rows; the side comes from `link.mode` /
+/// `connection.mode`, falling back to which cluster id the link names.
+pub fn map_link(l: LinkData, rows: Vec<LinkConfigData>) -> LiveLink {
+    let configs: BTreeMap<String, LiveConfig> = rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.name,
+                LiveConfig {
+                    value: if r.is_sensitive { None } else { r.value },
+                    is_default: r.is_default,
+                    is_read_only: r.is_read_only,
+                    is_sensitive: r.is_sensitive,
+                    source: r.source,
+                },
+            )
+        })
+        .collect();
+    let mode = configs.get(LINK_MODE).and_then(|c| c.value.clone());
+    let side = match mode.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        Some("SOURCE") => LinkSide::Source,
+        Some("BIDIRECTIONAL") => LinkSide::Bidirectional,
+        Some(_) => LinkSide::Destination,
+        None if l.remote_cluster_id.is_some() => LinkSide::Bidirectional,
+        None if l.destination_cluster_id.is_some() => LinkSide::Source,
+        None => LinkSide::Destination,
+    };
+    let conn = configs.get(CONNECTION_MODE).and_then(|c| c.value.clone());
+    let connection_mode = match conn.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        Some("INBOUND") => ConnectionMode::Inbound,
+        _ => ConnectionMode::Outbound,
+    };
+    LiveLink {
+        name: l.link_name,
+        link_id: l.cluster_link_id.or(l.link_id),
+        side,
+        connection_mode,
+        source_cluster_id: l.source_cluster_id,
+        destination_cluster_id: l.destination_cluster_id,
+        remote_cluster_id: l.remote_cluster_id,
+        state: l.link_state.unwrap_or_else(|| "UNKNOWN".to_string()),
+        error: l.link_error,
+        error_message: l.link_error_message,
+        tasks: l
+            .tasks
+            .into_iter()
+            .map(|t| LiveTask {
+                name: t.task_name,
+                state: t.state,
+                errors: t
+                    .errors
+                    .into_iter()
+                    .map(|e| TaskError {
+                        code: e.error_code,
+                        message: e.error_message,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        configs,
+        secret_fingerprints: BTreeMap::new(),
+        mirrors: BTreeMap::new(),
+    }
+}
+
+pub fn map_mirror(m: MirrorData) -> LiveMirror {
+    LiveMirror {
+        name: m.mirror_topic_name,
+        source_topic: m.source_topic_name,
+        status: MirrorStatus::parse(&m.mirror_status),
+        partitions: u32::try_from(m.num_partitions).unwrap_or(0),
+        lags: m
+            .mirror_lags
+            .into_iter()
+            .map(|l| PartitionLag {
+                partition: u32::try_from(l.partition).unwrap_or(0),
+                lag: l.lag,
+                last_source_fetch_offset: l.last_source_fetch_offset,
+            })
+            .collect(),
+        error: m.mirror_topic_error,
+        transition_errors: m
+            .mirror_state_transition_errors
+            .into_iter()
+            .map(|e| TaskError {
+                code: e.error_code.unwrap_or_default(),
+                message: e.error_message.unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+impl ConfluentBackend {
+    /// One link object with its tasks (`include_tasks=true`), for the health
+    /// check after an apply: a link can be created and still not work.
+    pub async fn read_link_health(
+        &self,
+        manifest: &Manifest,
+        cluster: &str,
+        link: &str,
+    ) -> Result<LiveLink, BackendError> {
+        let client = self
+            .client(manifest, cluster)
+            .map_err(|e| e.into_backend(cluster))?;
+        let data: LinkData = client
+            .get(&["links", link], &[("include_tasks", "true")])
+            .await
+            .map_err(|e| e.into_backend(cluster))?;
+        Ok(map_link(data, Vec::new()))
+    }
+}
+
+/// Problems of a link in words: a link error other than NO_ERROR, and every
+/// task that is not ACTIVE / NOT_CONFIGURED with its errors.
+pub fn health_problems(link: &LiveLink) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(e) = link.error.as_deref().filter(|e| *e != "NO_ERROR") {
+        let msg = link.error_message.as_deref().unwrap_or("");
+        out.push(
+            format!("link {}: {e} {msg}", link.name)
+                .trim_end()
+                .to_string(),
+        );
+    }
+    for t in &link.tasks {
+        if t.state == "ACTIVE" || t.state == "NOT_CONFIGURED" {
+            continue;
+        }
+        let errs: Vec<String> = t
+            .errors
+            .iter()
+            .filter(|e| e.code != "NO_ERROR")
+            .map(|e| format!("{}: {}", e.code, e.message))
+            .collect();
+        let detail = if errs.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", errs.join("; "))
+        };
+        out.push(format!(
+            "link {} task {} is {}{detail}",
+            link.name, t.name, t.state
+        ));
+    }
+    out
+}

@@ -1,0 +1,165 @@
+//! `linkctl apply`: confirmation rules, running the apply engine with the
+//! right display (spinners, plain lines or JSON events), the post-apply link
+//! health check, the final report and the exit code.
+//!
+//! The planner feeds it the actions (from `plan(manifest, live)` or a saved
+//! plan file); wiring into the `Command` enum is left to the CLI owner.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::apply::{
+    apply, ApplyEvent, ApplyOptions, ApplyReport, EventSink, Executors, HumanProgress, JsonLines,
+};
+use crate::backend::confluent::read::health_problems;
+use crate::backend::confluent::ConfluentBackend;
+use crate::manifest::{Engine, Manifest};
+use crate::plan::{Action, ActionKind};
+
+use super::{Format, Output};
+
+/// Arguments of `linkctl apply`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `plan -o FILE`; without it, apply plans first.
+    pub plan: Option<PathBuf>,
+    /// Apply without asking for confirmation (required without a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Longest wait for one asynchronous change (seconds).
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub wait_timeout: u64,
+}
+
+/// Whether an apply may go ahead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Approval {
+    Approved,
+    Refused(String),
+}
+
+/// The confirmation rule: `--auto-approve` goes ahead; without it a terminal
+/// is asked (through `ask`); without a terminal the apply is refused.
+pub fn approval(auto_approve: bool, stdin_tty: bool, ask: impl FnOnce() -> bool) -> Approval {
+    if auto_approve {
+        return Approval::Approved;
+    }
+    if !stdin_tty {
+        return Approval::Refused(
+            "refusing to apply without confirmation: standard input is not a terminal; pass --auto-approve".into(),
+        );
+    }
+    if ask() {
+        Approval::Approved
+    } else {
+        Approval::Refused("apply cancelled".into())
+    }
+}
+
+/// Asks "Apply these N actions? [y/N]" on stderr and reads stdin.
+pub fn ask_on_terminal(n: usize) -> bool {
+    let mut err = std::io::stderr();
+    let _ = write!(
+        err,
+        "Apply these {n} action(s)? Only 'yes' or 'y' proceeds: "
+    );
+    let _ = err.flush();
+    let mut line = String::new();
+    if std::io::stdin().read_line(&mut line).is_err() {
+        return false;
+    }
+    matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+/// The outcome of an apply run.
+pub struct ApplyRun {
+    pub report: ApplyReport,
+    /// Link health problems found after the apply (tasks in error, link errors).
+    pub health: Vec<String>,
+}
+
+/// Runs `actions` and the post-apply health check. Events go to `events`
+/// (JSON lines on stdout for `--format json`, a display on stderr otherwise).
+pub async fn run_apply(
+    manifest: &Manifest,
+    actions: &[Action],
+    confluent: &ConfluentBackend,
+    events: &dyn EventSink,
+    wait_timeout: Duration,
+) -> ApplyRun {
+    let execs = Executors::new().with(Engine::Confluent, confluent);
+    let opts = ApplyOptions { wait_timeout };
+    let report = apply(actions, &execs, manifest, events, &opts).await;
+    let mut health = Vec::new();
+    let mut checked: Vec<(&str, &str)> = Vec::new();
+    for a in actions {
+        let touched = matches!(
+            a.kind,
+            ActionKind::CreateLink | ActionKind::UpdateLinkConfigs
+        );
+        let done = report.done.iter().any(|d| d.id == a.id);
+        let key = (a.cluster.as_str(), a.link.as_str());
+        if a.engine != Engine::Confluent || !touched || !done || checked.contains(&key) {
+            continue;
+        }
+        checked.push(key);
+        match confluent
+            .read_link_health(manifest, &a.cluster, &a.link)
+            .await
+        {
+            Ok(link) => health.extend(health_problems(&link)),
+            Err(e) => health.push(format!("could not read the health of link {}: {e}", a.link)),
+        }
+    }
+    for h in &health {
+        events.emit(&ApplyEvent::Warning { message: h.clone() });
+    }
+    ApplyRun { report, health }
+}
+
+/// The event sink for the output settings.
+pub fn event_sink(out: &Output) -> Box<dyn EventSink> {
+    match out.format {
+        Format::Json => Box::new(JsonLines::new(std::io::stdout())),
+        Format::Text if out.stderr_tty => Box::new(HumanProgress::spinners()),
+        Format::Text => Box::new(HumanProgress::plain(Box::new(std::io::stderr()))),
+    }
+}
+
+/// Prints the final report (text format) and returns the exit code: 0 when
+/// everything was done, 1 otherwise.
+pub fn finish(run: &ApplyRun, out: &Output, stdout: &mut dyn Write) -> u8 {
+    if out.format == Format::Text {
+        let _ = write!(stdout, "{}", run.report.render_text());
+        for h in &run.health {
+            let _ = writeln!(stdout, "  warning {h}");
+        }
+    }
+    if run.report.is_success() {
+        0
+    } else {
+        1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn approval_rules() {
+        assert_eq!(
+            approval(true, false, || panic!("not asked")),
+            Approval::Approved
+        );
+        assert!(
+            matches!(approval(false, false, || panic!("not asked")), Approval::Refused(m) if m.contains("--auto-approve"))
+        );
+        assert_eq!(approval(false, true, || true), Approval::Approved);
+        assert_eq!(
+            approval(false, true, || false),
+            Approval::Refused("apply cancelled".into())
+        );
+    }
+}

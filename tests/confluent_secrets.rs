@@ -1,0 +1,174 @@
+//! A secret sentinel set through `${env:…}` reaches the server only where it
+//! must (the Authorization header, the create body) and never errors, logs or
+//! the rendered request log.
+
+mod support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use linkctl::backend::{ExecContext, Executor, NoProgress, Scope, StateReader};
+use linkctl::plan::ActionKind;
+use support::confluent_double::{Double, Fault};
+
+const REST_SECRET: &str = "S3NT1NEL-rest-password";
+const TOKEN: &str = "S3NT1NEL-bearer-token";
+const JAAS: &str = "S3NT1NEL-jaas";
+
+#[derive(Clone, Default)]
+struct Buf(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn yaml(us: &str, eu: &str) -> String {
+    format!(
+        r#"version: 1
+clusters:
+  us:
+    bootstrap: localhost:19092
+    rest: {us}
+    auth: {{ bearer: {{ token: "${{env:TOKEN}}", identity_pool_id: pool-1 }} }}
+  europe:
+    bootstrap: localhost:29092
+    rest: {eu}
+    auth: {{ basic: {{ username: key, password: "${{env:REST_SECRET}}" }} }}
+links:
+  demo-link:
+    source: us
+    destination: europe
+    config:
+      sasl.jaas.config: "${{env:JAAS}}"
+    mirrors:
+      - topic: demo
+"#
+    )
+}
+
+#[tokio::test]
+async fn secrets_never_reach_errors_logs_or_the_rendered_request_log() {
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let us = Double::start("us-cluster").await;
+    let eu = Double::start("eu-cluster").await;
+    let m = support::manifest(
+        &yaml(&us.rest_url(), &eu.rest_url()),
+        &[
+            ("REST_SECRET", REST_SECRET),
+            ("TOKEN", TOKEN),
+            ("JAAS", JAAS),
+        ],
+    );
+    let backend = support::backend();
+    let ctx = ExecContext {
+        manifest: &m,
+        progress: &NoProgress,
+        wait_timeout: Duration::from_secs(5),
+    };
+    let mut errors = Vec::new();
+
+    backend.read(&m, &Scope::default()).await.expect("read");
+    backend
+        .execute(
+            &support::action(ActionKind::CreateLink, "europe", "demo-link", None),
+            &ctx,
+        )
+        .await
+        .expect("create");
+    // Failures of every flavour: server error bodies, per-topic errors, retries exhausted.
+    eu.add_fault(Fault::new(
+        "PUT",
+        "configs:alter",
+        500,
+        50003,
+        "retriable",
+        100,
+    ));
+    let mut upd = support::action(ActionKind::UpdateLinkConfigs, "europe", "demo-link", None);
+    upd.changes = vec![support::set_sensitive("sasl.jaas.config")];
+    errors.push(
+        backend
+            .execute(&upd, &ctx)
+            .await
+            .expect_err("5xx")
+            .to_string(),
+    );
+    errors.push(
+        backend
+            .execute(
+                &support::action(
+                    ActionKind::PromoteMirror,
+                    "europe",
+                    "demo-link",
+                    Some("nope"),
+                ),
+                &ctx,
+            )
+            .await
+            .expect_err("per-topic")
+            .to_string(),
+    );
+    errors.push(
+        backend
+            .execute(
+                &support::action(ActionKind::CreateLink, "europe", "demo-link", None),
+                &ctx,
+            )
+            .await
+            .expect_err("409")
+            .to_string(),
+    );
+    eu.quirks(|q| q.require_authorization = Some("Basic other".into()));
+    errors.push(
+        support::backend()
+            .read(&m, &Scope::default())
+            .await
+            .expect_err("401")
+            .to_string(),
+    );
+
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("confluent request"),
+        "tracing captured nothing: {logs}"
+    );
+    for secret in [REST_SECRET, TOKEN, JAAS] {
+        for e in &errors {
+            assert!(!e.contains(secret), "{e}");
+        }
+        assert!(!logs.contains(secret), "secret in logs");
+        for line in eu.rendered_log().iter().chain(us.rendered_log().iter()) {
+            assert!(!line.contains(secret), "{line}");
+        }
+    }
+    // They were sent where they belong.
+    let us_log = us.log();
+    assert_eq!(
+        us_log[0].authorization.as_deref(),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert_eq!(us_log[0].identity_pool.as_deref(), Some("pool-1"));
+    assert!(eu.log()[0]
+        .authorization
+        .as_deref()
+        .is_some_and(|a| a.starts_with("Basic ")));
+    assert!(eu
+        .log()
+        .iter()
+        .any(|r| r.body.as_deref().is_some_and(|b| b.contains(JAAS))));
+}

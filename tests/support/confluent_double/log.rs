@@ -1,0 +1,81 @@
+//! The double's request log: every request, in order, with a rendering that
+//! redacts sensitive config values (for snapshots and secret checks).
+
+use serde_json::Value;
+
+#[derive(Debug, Clone)]
+pub struct LoggedRequest {
+    pub method: String,
+    /// Path without the base prefix, e.g. `/clusters/c1/links`.
+    pub path: String,
+    pub query: Option<String>,
+    /// Raw `Authorization` header (kept apart: it is expected to hold credentials).
+    pub authorization: Option<String>,
+    pub identity_pool: Option<String>,
+    pub body: Option<String>,
+    pub status: u16,
+}
+
+fn sensitive(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.contains("jaas")
+        || n.contains("password")
+        || n.contains("secret")
+        || n.ends_with(".key")
+        || n.contains("certificates")
+        || n.contains("certificate.chain")
+}
+
+fn redact(v: &mut Value) {
+    match v {
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        Value::Object(map) => {
+            let is_secret = map
+                .get("name")
+                .and_then(Value::as_str)
+                .is_some_and(sensitive);
+            for (k, val) in map.iter_mut() {
+                if k == "value" && is_secret && !val.is_null() {
+                    *val = Value::String("[redacted]".into());
+                } else {
+                    redact(val);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+impl LoggedRequest {
+    /// `METHOD /path?query body`, sensitive values redacted, headers left out.
+    pub fn render(&self) -> String {
+        let mut s = format!("{} {}", self.method, self.path);
+        if let Some(q) = &self.query {
+            s.push('?');
+            s.push_str(q);
+        }
+        if let Some(b) = &self.body {
+            let rendered = match serde_json::from_str::<Value>(b) {
+                Ok(mut v) => {
+                    // Per-key PUT of a sensitive config: `{"value": …}`.
+                    let key = self.path.rsplit('/').next().unwrap_or("");
+                    if self.path.contains("/configs/") && sensitive(key) {
+                        if let Some(obj) = v.as_object_mut() {
+                            obj.insert("value".into(), Value::String("[redacted]".into()));
+                        }
+                    }
+                    redact(&mut v);
+                    v.to_string()
+                }
+                Err(_) => "<non-JSON body>".to_string(),
+            };
+            s.push(' ');
+            s.push_str(&rendered);
+        }
+        s
+    }
+
+    pub fn is_read(&self) -> bool {
+        self.method == "GET"
+    }
+}

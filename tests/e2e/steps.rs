@@ -17,9 +17,7 @@ type StepFn = fn() -> Pin<Box<dyn Future<Output = Result<(), String>>>>;
 pub fn all() -> Vec<(&'static str, StepFn)> {
     vec![
         ("s01_create_link_with_offset_sync", || Box::pin(s01())),
-        ("s02_mirror_demo_and_replicate_20_records", || {
-            Box::pin(s02())
-        }),
+        ("s02_mirror_demo_and_replicate_records", || Box::pin(s02())),
         ("s03_status_shows_mirror_and_lag", || Box::pin(s03())),
         ("s04_group_offsets_synced_and_consumer_continues", || {
             Box::pin(s04())
@@ -117,14 +115,18 @@ async fn s01() -> Result<(), String> {
 async fn s02() -> Result<(), String> {
     cli::apply("02-mirror.yaml")?;
     cli::plan_is_empty("02-mirror.yaml")?;
-    kafka::produce(US, TOPIC, &records(1, 20))?;
-    let got = kafka::read_all(EUROPE, TOPIC, 20, Duration::from_secs(90))?;
-    if got != records(1, 20) {
+    // 5 records now, 15 more in S4 once the group has committed: MirrorMaker 2
+    // translates group offsets exactly only at its offset syncs, and it keeps
+    // older syncs sparsely, so a commit in the middle of an already mirrored
+    // backlog translates to an earlier offset (scripts/kafka/MM2-NOTES.md).
+    kafka::produce(US, TOPIC, &records(1, 5))?;
+    let got = kafka::read_all(EUROPE, TOPIC, 5, Duration::from_secs(90))?;
+    if got != records(1, 5) {
         return Err(format!(
-            "europe/demo holds {got:?}, expected record-1..record-20"
+            "europe/demo holds {got:?}, expected record-1..record-5"
         ));
     }
-    println!("europe/demo holds the 20 records produced on us/demo");
+    println!("europe/demo holds the 5 records produced on us/demo");
     Ok(())
 }
 

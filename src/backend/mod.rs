@@ -7,7 +7,6 @@
 pub mod confluent;
 pub mod kafka;
 pub mod mirrormaker2;
-pub mod routing;
 
 use std::future::Future;
 use std::pin::Pin;

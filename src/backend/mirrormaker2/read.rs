@@ -7,13 +7,14 @@ use super::mapping::{checkpoint_connector, read_back, source_connector, LINK_NAM
 use super::spec::{cluster, fingerprint};
 use crate::backend::kafka::KafkaAdmin;
 use crate::backend::{BackendError, BoxFuture, Scope, StateReader};
-use crate::manifest::{Engine, Manifest};
+use crate::manifest::Manifest;
 use crate::state::{
     ClusterState, ConnectionMode, LinkSide, LiveConfig, LiveLink, LiveMirror, LiveState, LiveTask,
     MirrorStatus, PartitionLag, TaskError,
 };
 
-/// Reads the MirrorMaker 2 links of a manifest from each destination's Kafka Connect.
+/// Reads the linkctl-managed MirrorMaker 2 links of every Kafka Connect
+/// cluster the manifest declares.
 pub struct Mm2Reader;
 
 impl StateReader for Mm2Reader {
@@ -23,18 +24,16 @@ impl StateReader for Mm2Reader {
         scope: &'a Scope,
     ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
         Box::pin(async move {
-            // Destinations that run MirrorMaker 2 links of the manifest.
-            let mut destinations: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for (name, link) in &manifest.links {
-                if link.engine.value == Engine::Mirrormaker2 && scope.includes(&name.value) {
-                    destinations
-                        .entry(link.destination.value.clone())
-                        .or_default()
-                        .push(name.value.clone());
-                }
-            }
+            // Every cluster with a Kafka Connect endpoint: links that are no
+            // longer in the manifest must be seen too (for `prune_links`).
+            let destinations: Vec<String> = manifest
+                .clusters
+                .iter()
+                .filter(|(_, c)| c.connect.is_some())
+                .map(|(k, _)| k.value.clone())
+                .collect();
             let mut live = LiveState::default();
-            for (dest, _) in destinations {
+            for dest in destinations {
                 let def = cluster(manifest, &dest)?;
                 let connect = ConnectClient::for_cluster(&dest, def)?;
                 let links = read_links(manifest, &connect, scope).await?;

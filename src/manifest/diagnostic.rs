@@ -108,6 +108,26 @@ impl Problem {
     }
 }
 
+/// Widens empty labels (the parser sometimes reports a point) to the rest of
+/// their line, so there is something to underline.
+pub fn widen_empty_spans(problems: &mut [Problem], text: &str) {
+    let widen = |l: &mut Label| {
+        if l.span.len > 0 || l.span.offset >= text.len() || !text.is_char_boundary(l.span.offset) {
+            return;
+        }
+        let rest = &text[l.span.offset..];
+        let line = rest.split('\n').next().unwrap_or("");
+        let line = line.split(" #").next().unwrap_or(line);
+        l.span.len = line.trim_end().len();
+    };
+    for p in problems {
+        if let Some(l) = p.primary.as_mut() {
+            widen(l);
+        }
+        p.secondary.iter_mut().for_each(widen);
+    }
+}
+
 /// 1-based line and column (in characters) of byte `offset` in `text`.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
@@ -218,6 +238,15 @@ mod tests {
         assert_eq!(line_col(text, 10), (2, 5));
         assert_eq!(line_col(text, 4), (1, 4), "inside a multi-byte char");
         assert_eq!(line_col(text, 999), (3, 1));
+    }
+
+    #[test]
+    fn empty_spans_cover_the_rest_of_the_line() {
+        let text = "a:\n  - include: x # c\n";
+        let mut v = vec![Problem::error("linkctl::x", "x").at(Some(ByteSpan { offset: 7, len: 0 }), "l")];
+        widen_empty_spans(&mut v, text);
+        let l = v[0].primary.as_ref().unwrap();
+        assert_eq!(&text[l.span.offset..l.span.offset + l.span.len], "include: x");
     }
 
     #[test]

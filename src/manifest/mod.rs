@@ -11,6 +11,7 @@ pub mod text;
 pub mod validate;
 
 pub use diagnostic::{Problem, Severity};
+pub use load::SourceFile;
 pub use located::{ByteSpan, Located};
 pub use model::*;
 pub use text::{ConfigValue, Text, REDACTED};

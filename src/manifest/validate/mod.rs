@@ -40,11 +40,16 @@ pub fn load_validated(
 ) -> Result<Validated, Vec<Problem>> {
     let parsed = match parse(source, env) {
         Ok(p) => p,
-        Err(e) => return Err(vec![from_parse_error(&e, &source.text)]),
+        Err(e) => {
+            let mut problems = vec![from_parse_error(&e, &source.text)];
+            diagnostic::widen_empty_spans(&mut problems, &source.text);
+            return Err(problems);
+        }
     };
     let mut problems = secrets::interpolation(&parsed.interpolation);
     problems.extend(validate(&parsed.manifest));
     diagnostic::sort(&mut problems);
+    diagnostic::widen_empty_spans(&mut problems, &source.text);
     if problems.iter().any(Problem::is_error) {
         Err(problems)
     } else {

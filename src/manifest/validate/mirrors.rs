@@ -40,7 +40,7 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
             seen.insert(topic, mirror.topic.span);
             if let Some(why) = topic_name_problem(topic) {
                 out.push(
-                    Problem::error("linkctl::invalid_topic_name", format!("invalid source topic name `{topic}`: {why}"))
+                    Problem::error("linkctl::invalid_topic_name", format!("invalid source topic name `{}`: {why}", shorten(topic)))
                         .at(mirror.topic.span, "not a valid Kafka topic name")
                         .help("write the source topic's exact name"),
                 );
@@ -68,7 +68,7 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
             if prefix_problem(prefix).is_none() {
                 if let Some(why) = topic_name_problem(&expected) {
                     out.push(
-                        Problem::error("linkctl::invalid_topic_name", format!("mirror topic name `{expected}` is invalid: {why}"))
+                        Problem::error("linkctl::invalid_topic_name", format!("mirror topic name `{}` is invalid: {why}", shorten(&expected)))
                             .at(mirror.topic.span, "prefix + this name is not a valid topic name")
                             .help("shorten the prefix or the topic name"),
                     );
@@ -94,6 +94,16 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
                 }
             }
         }
+    }
+}
+
+/// A name short enough for a one-line message.
+fn shorten(name: &str) -> String {
+    const MAX: usize = 40;
+    if name.chars().count() <= MAX {
+        name.to_string()
+    } else {
+        format!("{}…", name.chars().take(MAX).collect::<String>())
     }
 }
 

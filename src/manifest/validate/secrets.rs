@@ -23,7 +23,7 @@ pub fn interpolation(found: &[InterpolationProblem]) -> Vec<Problem> {
                 format!("malformed reference `{reference}`"),
             )
             .at(p.span, "not a `${env:NAME}` reference")
-            .help("write `${env:NAME}` (NAME: letters, digits and `_`, not starting with a digit); write `$${` for a literal `${`"),
+            .help("write `${env:NAME}` with NAME made of letters, digits and `_` (not starting with a digit); to keep a literal `${`, double the dollar sign"),
         })
         .collect()
 }
@@ -70,10 +70,14 @@ fn clear_field(text: &Text, where_: &str, field: &str, out: &mut Vec<Problem>) {
 }
 
 fn clear(where_: &str, field: &str, span: Option<crate::manifest::ByteSpan>) -> Problem {
-    let var = field
-        .rsplit('.')
-        .next()
-        .unwrap_or(field)
+    // `link `demo-link``, `config.sasl.jaas.config` -> DEMO_LINK_SASL_JAAS_CONFIG
+    let owner = where_.split('`').nth(1).unwrap_or("");
+    let key = field
+        .strip_prefix("config.")
+        .or_else(|| field.strip_prefix("kafka."))
+        .or_else(|| field.strip_prefix("auth."))
+        .unwrap_or(field);
+    let var = format!("{owner}_{key}")
         .to_ascii_uppercase()
         .replace(|c: char| !c.is_ascii_alphanumeric(), "_");
     Problem::warning(

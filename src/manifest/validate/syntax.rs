@@ -105,6 +105,19 @@ fn problem_for(err: &serde_saphyr::Error, text: &str) -> (Problem, String) {
             .help(format!("write {} here", friendly(expected))),
             format!("expected {}", friendly(expected)),
         ),
+        E::Unexpected { expected, .. } if expected.contains("start") => {
+            let (what, help) = if expected.contains("sequence") {
+                ("a list", "write a list: `- item` lines, or `[a, b]`")
+            } else if expected.contains("mapping") {
+                ("a mapping", "write `key: value` lines (indented under their parent), or `{ key: value }`")
+            } else {
+                ("another kind of value", "check the type this key expects in the schema")
+            };
+            (
+                Problem::error("linkctl::wrong_type", format!("wrong type: expected {what}")).help(help),
+                format!("expected {what}"),
+            )
+        }
         E::InvalidScalar { ty, .. } => (
             Problem::error(
                 "linkctl::wrong_type",

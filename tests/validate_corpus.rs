@@ -50,7 +50,11 @@ fn linkctl(rel: &str, extra: &[String], json: bool) -> std::process::Output {
 
 #[test]
 fn corpus_is_large_enough() {
-    assert!(corpus().len() >= 30, "only {} invalid manifests", corpus().len());
+    assert!(
+        corpus().len() >= 30,
+        "only {} invalid manifests",
+        corpus().len()
+    );
 }
 
 #[test]
@@ -64,7 +68,8 @@ fn every_invalid_manifest_fails_with_a_located_secret_free_diagnostic() {
         let stem = path.file_stem().and_then(|s| s.to_str()).expect("name");
         let rel = format!("tests/invalid/{stem}.yaml");
         let text = std::fs::read_to_string(&path).expect("readable");
-        let expect = header(&text, "expect").unwrap_or_else(|| panic!("{rel}: no `# expect:` line"));
+        let expect =
+            header(&text, "expect").unwrap_or_else(|| panic!("{rel}: no `# expect:` line"));
         let extra: Vec<String> = header(&text, "args")
             .map(|a| a.split_whitespace().map(str::to_string).collect())
             .unwrap_or_default();
@@ -75,9 +80,16 @@ fn every_invalid_manifest_fails_with_a_located_secret_free_diagnostic() {
         assert_eq!(out.status.code(), Some(1), "{rel}: exit code\n{stderr}");
         assert!(stdout.is_empty(), "{rel}: nothing on stdout, got {stdout}");
         assert!(!stderr.contains("panicked"), "{rel}: panic\n{stderr}");
-        let located = regex::Regex::new(&format!(r"\[{}:\d+:\d+\]", regex::escape(&rel))).expect("regex");
-        assert!(located.is_match(&stderr), "{rel}: no file:line:col\n{stderr}");
-        assert!(stderr.contains(&expect), "{rel}: expected {expect}\n{stderr}");
+        let located =
+            regex::Regex::new(&format!(r"\[{}:\d+:\d+\]", regex::escape(&rel))).expect("regex");
+        assert!(
+            located.is_match(&stderr),
+            "{rel}: no file:line:col\n{stderr}"
+        );
+        assert!(
+            stderr.contains(&expect),
+            "{rel}: expected {expect}\n{stderr}"
+        );
         assert!(stderr.contains("help:"), "{rel}: no help line\n{stderr}");
         for (_, secret) in SECRETS {
             assert!(!stderr.contains(secret), "{rel}: leaks a secret\n{stderr}");
@@ -96,8 +108,14 @@ fn every_invalid_manifest_fails_with_a_located_secret_free_diagnostic() {
             .iter()
             .find(|p| p["code"] == expect.as_str())
             .unwrap_or_else(|| panic!("{rel}: {expect} not in {stdout}"));
-        assert!(problem["line"].as_u64().is_some_and(|l| l >= 1), "{rel}: {problem}");
-        assert!(problem["column"].as_u64().is_some_and(|c| c >= 1), "{rel}: {problem}");
+        assert!(
+            problem["line"].as_u64().is_some_and(|l| l >= 1),
+            "{rel}: {problem}"
+        );
+        assert!(
+            problem["column"].as_u64().is_some_and(|c| c >= 1),
+            "{rel}: {problem}"
+        );
         for (_, secret) in SECRETS {
             assert!(!stdout.contains(secret), "{rel}: json leaks a secret");
         }

@@ -35,12 +35,17 @@ fn examples() -> Vec<PathBuf> {
 }
 
 fn env_lookup(name: &str) -> Option<String> {
-    ENV.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    ENV.iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
 }
 
 fn linkctl() -> Command {
     let mut cmd = Command::cargo_bin("linkctl").expect("binary");
-    cmd.current_dir(root()).env_clear().env("NO_COLOR", "1").env("COLUMNS", "100");
+    cmd.current_dir(root())
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100");
     cmd
 }
 
@@ -48,7 +53,12 @@ fn linkctl() -> Command {
 fn there_are_the_seed_steps_and_the_other_examples() {
     let names: Vec<String> = examples()
         .iter()
-        .map(|p| p.strip_prefix(root()).expect("inside").display().to_string())
+        .map(|p| {
+            p.strip_prefix(root())
+                .expect("inside")
+                .display()
+                .to_string()
+        })
         .collect();
     for want in [
         "examples/seed/01-link.yaml",
@@ -60,7 +70,10 @@ fn there_are_the_seed_steps_and_the_other_examples() {
         "examples/source-initiated.yaml",
         "examples/mirrormaker2.yaml",
     ] {
-        assert!(names.iter().any(|n| n == want), "{want} missing from {names:?}");
+        assert!(
+            names.iter().any(|n| n == want),
+            "{want} missing from {names:?}"
+        );
     }
 }
 
@@ -69,21 +82,37 @@ fn every_example_starts_with_the_schema_modeline() {
     for p in examples() {
         let text = std::fs::read_to_string(&p).expect("readable");
         let first = text.lines().next().unwrap_or("");
-        let depth = p.strip_prefix(root().join("examples")).expect("inside").components().count() - 1;
+        let depth = p
+            .strip_prefix(root().join("examples"))
+            .expect("inside")
+            .components()
+            .count()
+            - 1;
         let want = format!(
             "# yaml-language-server: $schema={}schema/linkctl.schema.json",
             "../".repeat(depth + 1)
         );
         assert_eq!(first, want, "{}", p.display());
-        let schema = p.parent().expect("dir").join(want.rsplit('=').next().expect("path"));
-        assert!(schema.exists(), "{} points at a missing schema", p.display());
+        let schema = p
+            .parent()
+            .expect("dir")
+            .join(want.rsplit('=').next().expect("path"));
+        assert!(
+            schema.exists(),
+            "{} points at a missing schema",
+            p.display()
+        );
     }
 }
 
 #[test]
 fn every_example_validates_with_the_cli() {
     for p in examples() {
-        let rel = p.strip_prefix(root()).expect("inside").display().to_string();
+        let rel = p
+            .strip_prefix(root())
+            .expect("inside")
+            .display()
+            .to_string();
         let mut cmd = linkctl();
         cmd.args(["validate", "-f", &rel]);
         for (k, v) in ENV {
@@ -93,9 +122,15 @@ fn every_example_validates_with_the_cli() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{rel}\n{stderr}");
-        assert!(stdout.starts_with(&format!("✓ {rel} is valid: ")), "{rel}: {stdout}");
+        assert!(
+            stdout.starts_with(&format!("✓ {rel} is valid: ")),
+            "{rel}: {stdout}"
+        );
         for (_, v) in ENV {
-            assert!(!stdout.contains(v) && !stderr.contains(v), "{rel} leaks {v}");
+            assert!(
+                !stdout.contains(v) && !stderr.contains(v),
+                "{rel} leaks {v}"
+            );
         }
     }
 }
@@ -122,12 +157,21 @@ fn valid_examples_round_trip_through_yaml() {
             .manifest;
         let yaml = serde_saphyr::to_string(&first).expect("serialises");
         for (_, v) in ENV {
-            assert!(!yaml.contains(v), "{}: re-serialised form leaks a secret", p.display());
+            assert!(
+                !yaml.contains(v),
+                "{}: re-serialised form leaks a secret",
+                p.display()
+            );
         }
         let second = load_validated(&SourceFile::new("b.yaml", yaml.clone()), env_lookup)
             .unwrap_or_else(|e| panic!("{}: reloading failed: {e:?}\n{yaml}", p.display()))
             .manifest;
-        assert_eq!(first, second, "{}: round trip changed the model\n{yaml}", p.display());
+        assert_eq!(
+            first,
+            second,
+            "{}: round trip changed the model\n{yaml}",
+            p.display()
+        );
     }
 }
 
@@ -144,14 +188,23 @@ fn committed_schema_matches_the_code() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stdout), generated);
     let v: serde_json::Value = serde_json::from_str(&generated).expect("json");
-    assert_eq!(v["additionalProperties"], false, "unknown top-level keys are refused");
+    assert_eq!(
+        v["additionalProperties"], false,
+        "unknown top-level keys are refused"
+    );
     assert!(v["properties"]["prune_links"]["description"].is_string());
 }
 
 #[test]
 fn json_format_reports_validity_and_problems() {
     let out = linkctl()
-        .args(["validate", "--format", "json", "-f", "examples/mirrormaker2.yaml"])
+        .args([
+            "validate",
+            "--format",
+            "json",
+            "-f",
+            "examples/mirrormaker2.yaml",
+        ])
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(0));
@@ -160,7 +213,10 @@ fn json_format_reports_validity_and_problems() {
     let p = &v["problems"][0];
     assert_eq!(p["severity"], "warning");
     assert_eq!(p["code"], "linkctl::mm2_semantics");
-    assert_eq!((p["line"].as_u64(), p["column"].as_u64()), (Some(16), Some(13)));
+    assert_eq!(
+        (p["line"].as_u64(), p["column"].as_u64()),
+        (Some(16), Some(13))
+    );
     assert!(p["help"].is_string());
     assert!(out.stderr.is_empty(), "json mode keeps stderr quiet");
 }
@@ -179,7 +235,14 @@ fn strict_turns_warnings_into_failure() {
     assert_eq!(strict.status.code(), Some(1));
     assert!(strict.stdout.is_empty());
     let json = linkctl()
-        .args(["validate", "--strict", "--format", "json", "-f", "examples/mirrormaker2.yaml"])
+        .args([
+            "validate",
+            "--strict",
+            "--format",
+            "json",
+            "-f",
+            "examples/mirrormaker2.yaml",
+        ])
         .output()
         .expect("runs");
     assert_eq!(json.status.code(), Some(1));
@@ -195,7 +258,12 @@ fn reads_stdin_with_dash() {
         .write_stdin(text)
         .output()
         .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "✓ <stdin> is valid: 2 clusters, 1 link, 0 mirrors\n"

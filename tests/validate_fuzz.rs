@@ -22,7 +22,10 @@ fn check(text: String) -> Result<(), TestCaseError> {
     for p in &problems {
         prop_assert!(!p.message.contains("fuzz-secret-value"));
         if let Some(l) = &p.primary {
-            prop_assert!(l.span.offset + l.span.len <= len, "{p:?} outside {len} bytes");
+            prop_assert!(
+                l.span.offset + l.span.len <= len,
+                "{p:?} outside {len} bytes"
+            );
         }
     }
     Ok(())
@@ -39,8 +42,14 @@ fn yamlish() -> impl Strategy<Value = String> {
         Just("    engine: mirrormaker2\n".to_string()),
         Just("    prefix: \"*\"\n".to_string()),
         Just("    mirrors:\n      - topic: demo\n        state: paused\n".to_string()),
-        Just("    consumer_offset_sync: {interval_ms: 1500, groups: [include: {prefix: \"\"}]}\n".to_string()),
-        Just("    config: {sasl.jaas.config: \"${env:AB}\", x: \"${env:ABC}\", y: \"${bad\"}\n".to_string()),
+        Just(
+            "    consumer_offset_sync: {interval_ms: 1500, groups: [include: {prefix: \"\"}]}\n"
+                .to_string()
+        ),
+        Just(
+            "    config: {sasl.jaas.config: \"${env:AB}\", x: \"${env:ABC}\", y: \"${bad\"}\n"
+                .to_string()
+        ),
         Just("  - ".to_string()),
         Just(": ".to_string()),
         Just("&a ".to_string()),

@@ -30,7 +30,7 @@ pub fn load(global: &GlobalArgs, out: &Output) -> Result<ManifestInput, ExitCode
     let source = match read_source(&global.file) {
         Ok(s) => s,
         Err(p) => {
-            eprint!("{}", render_problems(&[p], &unnamed(&global.file), out));
+            eprint!("{}", render_problems(&[*p], &unnamed(&global.file), out));
             return Err(ExitCode::from(1));
         }
     };
@@ -70,7 +70,7 @@ fn unnamed(path: &Path) -> SourceFile {
 }
 
 /// Reads the manifest text (`-` is stdin). A failure is a located-nowhere problem.
-pub fn read_source(path: &Path) -> Result<SourceFile, Problem> {
+pub fn read_source(path: &Path) -> Result<SourceFile, Box<Problem>> {
     let name = display_name(path);
     let mut bytes = Vec::new();
     let read = if path.as_os_str() == "-" {
@@ -84,20 +84,22 @@ pub fn read_source(path: &Path) -> Result<SourceFile, Problem> {
         } else {
             "check the path and its permissions"
         };
-        return Err(
+        return Err(Box::new(
             Problem::error("linkctl::read_failed", format!("cannot read {name}: {e}")).help(help),
-        );
+        ));
     }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(name, text)),
-        Err(e) => Err(Problem::error(
-            "linkctl::not_utf8",
-            format!(
-                "{name} is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-        )
-        .help("save the manifest as UTF-8")),
+        Err(e) => Err(Box::new(
+            Problem::error(
+                "linkctl::not_utf8",
+                format!(
+                    "{name} is not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+            .help("save the manifest as UTF-8"),
+        )),
     }
 }
 

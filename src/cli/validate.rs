@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use crate::manifest::{Manifest, Problem, Severity, SourceFile};
 
-use super::manifest_input::{display_name, plural, read_source, render_problems, summary, validate_source};
+use super::manifest_input::{
+    display_name, plural, read_source, render_problems, summary, validate_source,
+};
 use super::{Format, GlobalArgs, Output};
 
 /// Options of `linkctl validate`.
@@ -40,13 +42,16 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs, out: &Output) -> ExitCode {
             let result = validate_source(&source);
             (source, result)
         }
-        Err(p) => (SourceFile::new(display_name(&global.file), String::new()), Err(vec![p])),
+        Err(p) => (
+            SourceFile::new(display_name(&global.file), String::new()),
+            Err(vec![*p]),
+        ),
     };
     let (problems, manifest) = match result {
         Ok(v) => (v.warnings, Some(v.manifest)),
         Err(p) => (p, None),
     };
-    let valid = manifest.is_some() && !(args.strict && !problems.is_empty());
+    let valid = manifest.is_some() && (problems.is_empty() || !args.strict);
     match out.format {
         Format::Json => print_json(valid, &problems, &source),
         Format::Text => {

@@ -212,10 +212,8 @@ impl miette::Diagnostic for Report {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let primary = self.problem.primary.as_ref()?;
-        let first = miette::LabeledSpan::new_primary_with_span(
-            Some(primary.text.clone()),
-            primary.span,
-        );
+        let first =
+            miette::LabeledSpan::new_primary_with_span(Some(primary.text.clone()), primary.span);
         let rest = self
             .problem
             .secondary
@@ -243,10 +241,14 @@ mod tests {
     #[test]
     fn empty_spans_cover_the_rest_of_the_line() {
         let text = "a:\n  - include: x # c\n";
-        let mut v = vec![Problem::error("linkctl::x", "x").at(Some(ByteSpan { offset: 7, len: 0 }), "l")];
+        let mut v =
+            vec![Problem::error("linkctl::x", "x").at(Some(ByteSpan { offset: 7, len: 0 }), "l")];
         widen_empty_spans(&mut v, text);
         let l = v[0].primary.as_ref().unwrap();
-        assert_eq!(&text[l.span.offset..l.span.offset + l.span.len], "include: x");
+        assert_eq!(
+            &text[l.span.offset..l.span.offset + l.span.len],
+            "include: x"
+        );
     }
 
     #[test]

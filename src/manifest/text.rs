@@ -255,9 +255,12 @@ pub enum InterpolationProblemKind {
     Malformed { reference: String },
 }
 
+/// How `${env:NAME}` is resolved.
+type EnvLookup = Box<dyn Fn(&str) -> Option<String>>;
+
 /// Resolves `${env:NAME}` through a lookup function and collects problems.
 pub struct Interpolator {
-    lookup: Box<dyn Fn(&str) -> Option<String>>,
+    lookup: EnvLookup,
     problems: Vec<InterpolationProblem>,
 }
 

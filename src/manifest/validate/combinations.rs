@@ -58,10 +58,16 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
         for (key, value) in &link.config {
             if let Some((_, setting)) = MANAGED.iter().find(|(k, _)| *k == key.value) {
                 out.push(
-                    Problem::warning("linkctl::managed_key_in_config", format!("link `{n}` sets `{}` in `config`, which `{setting}` manages", key.value))
-                        .at(key.span, "overrides the structured setting")
-                        .also(value.span, "this value wins")
-                        .help(format!("remove it from `config` and use `{setting}`")),
+                    Problem::warning(
+                        "linkctl::managed_key_in_config",
+                        format!(
+                            "link `{n}` sets `{}` in `config`, which `{setting}` manages",
+                            key.value
+                        ),
+                    )
+                    .at(key.span, "overrides the structured setting")
+                    .also(value.span, "this value wins")
+                    .help(format!("remove it from `config` and use `{setting}`")),
                 );
             }
         }
@@ -76,7 +82,8 @@ fn endpoints(m: &Manifest, n: &str, link: &Link, out: &mut Vec<Problem>) {
         (Engine::Mirrormaker2, _) => vec![&link.destination],
     };
     for cluster_ref in needs {
-        let Some((cluster_key, cluster)) = m.clusters.get_key_value(cluster_ref.value.as_str()) else {
+        let Some((cluster_key, cluster)) = m.clusters.get_key_value(cluster_ref.value.as_str())
+        else {
             continue; // reported as an unknown cluster
         };
         let c = cluster_ref.value.as_str();
@@ -111,24 +118,33 @@ mod tests {
 
     #[test]
     fn acl_sync_needs_filters() {
-        let y = with_link("    source: us\n    destination: europe\n    acl_sync: {interval_ms: 5000}\n");
+        let y = with_link(
+            "    source: us\n    destination: europe\n    acl_sync: {interval_ms: 5000}\n",
+        );
         assert_eq!(codes(&y), ["linkctl::acl_sync_without_filters"]);
-        let off = with_link("    source: us\n    destination: europe\n    acl_sync: {enabled: false}\n");
+        let off =
+            with_link("    source: us\n    destination: europe\n    acl_sync: {enabled: false}\n");
         assert!(codes(&off).is_empty());
     }
 
     #[test]
     fn source_initiated_needs_rest_on_both_sides() {
-        let y = format!("version: 1\nclusters:\n  us: {{bootstrap: a:1}}\n  europe: {{bootstrap: b:1, rest: http://b}}\nlinks:\n  l:\n    source: us\n    destination: europe\n");
-        assert!(codes(&y).is_empty(), "destination-initiated only needs the destination");
-        let si = y.replace("destination: europe\n", "destination: europe\n    mode: source-initiated\n");
+        let y = "version: 1\nclusters:\n  us: {bootstrap: a:1}\n  europe: {bootstrap: b:1, rest: http://b}\nlinks:\n  l:\n    source: us\n    destination: europe\n";
+        assert!(
+            codes(y).is_empty(),
+            "destination-initiated only needs the destination"
+        );
+        let si = y.replace(
+            "destination: europe\n",
+            "destination: europe\n    mode: source-initiated\n",
+        );
         assert_eq!(codes(&si), ["linkctl::missing_rest"]);
     }
 
     #[test]
     fn mm2_needs_connect_on_destination() {
-        let y = format!("version: 1\nclusters:\n  us: {{bootstrap: a:1}}\n  europe: {{bootstrap: b:1}}\nlinks:\n  l:\n    source: us\n    destination: europe\n    engine: mirrormaker2\n");
-        assert!(codes(&y).contains(&"linkctl::missing_connect"));
+        let y = "version: 1\nclusters:\n  us: {bootstrap: a:1}\n  europe: {bootstrap: b:1}\nlinks:\n  l:\n    source: us\n    destination: europe\n    engine: mirrormaker2\n";
+        assert!(codes(y).contains(&"linkctl::missing_connect"));
     }
 
     #[test]
@@ -137,6 +153,12 @@ mod tests {
         let p = problems(&y);
         assert!(p.iter().all(|p| !p.is_error()));
         let c: Vec<_> = p.iter().map(|p| p.code).collect();
-        assert_eq!(c, ["linkctl::offset_sync_without_groups", "linkctl::managed_key_in_config"]);
+        assert_eq!(
+            c,
+            [
+                "linkctl::offset_sync_without_groups",
+                "linkctl::managed_key_in_config"
+            ]
+        );
     }
 }

@@ -44,13 +44,19 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
                     link,
                     link_name,
                     &key.value,
-                    &Located { value: ms, span: value.span },
+                    &Located {
+                        value: ms,
+                        span: value.span,
+                    },
                     out,
                 ),
                 Err(_) => out.push(
                     Problem::error(
                         "linkctl::invalid_interval",
-                        format!("`{}` of link `{link_name}` must be a whole number of milliseconds", key.value),
+                        format!(
+                            "`{}` of link `{link_name}` must be a whole number of milliseconds",
+                            key.value
+                        ),
                     )
                     .at(value.span, "not a number")
                     .help("write the interval in milliseconds, e.g. `5000`"),
@@ -62,19 +68,37 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
 
 fn intervals(link: &Link) -> Vec<(&'static str, &Located<u64>)> {
     let mut v = Vec::new();
-    if let Some(i) = link.consumer_offset_sync.as_ref().and_then(|s| s.value.interval_ms.as_ref()) {
+    if let Some(i) = link
+        .consumer_offset_sync
+        .as_ref()
+        .and_then(|s| s.value.interval_ms.as_ref())
+    {
         v.push(("consumer_offset_sync.interval_ms", i));
     }
-    if let Some(i) = link.acl_sync.as_ref().and_then(|s| s.value.interval_ms.as_ref()) {
+    if let Some(i) = link
+        .acl_sync
+        .as_ref()
+        .and_then(|s| s.value.interval_ms.as_ref())
+    {
         v.push(("acl_sync.interval_ms", i));
     }
-    if let Some(i) = link.topic_config_sync.as_ref().and_then(|s| s.value.interval_ms.as_ref()) {
+    if let Some(i) = link
+        .topic_config_sync
+        .as_ref()
+        .and_then(|s| s.value.interval_ms.as_ref())
+    {
         v.push(("topic_config_sync.interval_ms", i));
     }
     v
 }
 
-fn check_interval(link: &Link, link_name: &str, setting: &str, ms: &Located<u64>, out: &mut Vec<Problem>) {
+fn check_interval(
+    link: &Link,
+    link_name: &str,
+    setting: &str,
+    ms: &Located<u64>,
+    out: &mut Vec<Problem>,
+) {
     let value = ms.value;
     match link.engine.value {
         Engine::Confluent if value < CONFLUENT_MIN_INTERVAL_MS => out.push(
@@ -93,7 +117,7 @@ fn check_interval(link: &Link, link_name: &str, setting: &str, ms: &Located<u64>
             .at(ms.span, "below 1000 ms")
             .help("use at least 1000"),
         ),
-        Engine::Mirrormaker2 if value % MM2_INTERVAL_UNIT_MS != 0 => {
+        Engine::Mirrormaker2 if !value.is_multiple_of(MM2_INTERVAL_UNIT_MS) => {
             let down = value / MM2_INTERVAL_UNIT_MS * MM2_INTERVAL_UNIT_MS;
             out.push(
                 Problem::error(
@@ -135,7 +159,10 @@ mod tests {
             .into_iter()
             .filter(|c| c.starts_with("linkctl::interval"))
             .collect();
-        assert_eq!(c, ["linkctl::interval_too_small", "linkctl::interval_too_small"]);
+        assert_eq!(
+            c,
+            ["linkctl::interval_too_small", "linkctl::interval_too_small"]
+        );
     }
 
     #[test]
@@ -144,8 +171,14 @@ mod tests {
         assert_eq!(codes(&base), ["linkctl::mm2_semantics"]);
         let bad = base.replace("3000", "1500");
         let p = problems(&bad);
-        let p = p.iter().find(|p| p.code == "linkctl::interval_not_whole_seconds").expect("refused");
-        assert_eq!(p.help.as_deref(), Some("MirrorMaker 2 intervals are whole seconds: use 1000 or 2000"));
+        let p = p
+            .iter()
+            .find(|p| p.code == "linkctl::interval_not_whole_seconds")
+            .expect("refused");
+        assert_eq!(
+            p.help.as_deref(),
+            Some("MirrorMaker 2 intervals are whole seconds: use 1000 or 2000")
+        );
         let small = base.replace("3000", "500");
         assert!(codes(&small).contains(&"linkctl::interval_too_small"));
     }

@@ -22,12 +22,18 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
 }
 
 fn check_filter(f: &Located<Filter>, what: &str, out: &mut Vec<Problem>) {
-    let kind = if f.value.is_include() { "include" } else { "exclude" };
+    let kind = if f.value.is_include() {
+        "include"
+    } else {
+        "exclude"
+    };
     match f.value.pattern() {
         Pattern::Literal(n) if n.trim().is_empty() => out.push(
             Problem::error("linkctl::empty_filter", format!("empty name in a {what}"))
                 .at(f.span, "matches nothing")
-                .help(format!("write a name, `\"*\"` for every name, or `{kind}: {{ prefix: \"app-\" }}`")),
+                .help(format!(
+                    "write a name, `\"*\"` for every name, or `{kind}: {{ prefix: \"app-\" }}`"
+                )),
         ),
         Pattern::Prefix(p) if p.prefix.trim().is_empty() => out.push(
             Problem::error("linkctl::empty_filter", format!("empty prefix in a {what}"))
@@ -35,9 +41,14 @@ fn check_filter(f: &Located<Filter>, what: &str, out: &mut Vec<Problem>) {
                 .help(format!("to match every name write `{kind}: \"*\"`")),
         ),
         Pattern::Prefix(p) if p.prefix == "*" => out.push(
-            Problem::error("linkctl::star_prefix", format!("`*` used as a prefix in a {what}"))
-                .at(f.span, "only names starting with a literal `*` would match")
-                .help(format!("`*` is a literal that matches every name: write `{kind}: \"*\"`")),
+            Problem::error(
+                "linkctl::star_prefix",
+                format!("`*` used as a prefix in a {what}"),
+            )
+            .at(f.span, "only names starting with a literal `*` would match")
+            .help(format!(
+                "`*` is a literal that matches every name: write `{kind}: \"*\"`"
+            )),
         ),
         Pattern::Literal(n) if n != "*" && n.contains('*') => {
             let stem = n.trim_end_matches('*');
@@ -47,9 +58,12 @@ fn check_filter(f: &Located<Filter>, what: &str, out: &mut Vec<Problem>) {
                 "filters have no wildcards: use a literal name, `\"*\"`, or `{ prefix: … }`".into()
             };
             out.push(
-                Problem::warning("linkctl::wildcard_in_literal", format!("`{n}` in a {what} is a literal name, not a pattern"))
-                    .at(f.span, "matches only this exact name")
-                    .help(help),
+                Problem::warning(
+                    "linkctl::wildcard_in_literal",
+                    format!("`{n}` in a {what} is a literal name, not a pattern"),
+                )
+                .at(f.span, "matches only this exact name")
+                .help(help),
             )
         }
         _ => {}
@@ -68,10 +82,22 @@ mod tests {
 
     #[test]
     fn empty_and_star_prefix_are_refused() {
-        assert_eq!(codes(&groups("        - include: \"\"\n")), ["linkctl::empty_filter"]);
-        assert_eq!(codes(&groups("        - exclude: { prefix: \"\" }\n")), ["linkctl::empty_filter"]);
-        assert_eq!(codes(&groups("        - include: { prefix: \"*\" }\n")), ["linkctl::star_prefix"]);
-        assert!(codes(&groups("        - include: \"*\"\n        - exclude: { prefix: tmp- }\n")).is_empty());
+        assert_eq!(
+            codes(&groups("        - include: \"\"\n")),
+            ["linkctl::empty_filter"]
+        );
+        assert_eq!(
+            codes(&groups("        - exclude: { prefix: \"\" }\n")),
+            ["linkctl::empty_filter"]
+        );
+        assert_eq!(
+            codes(&groups("        - include: { prefix: \"*\" }\n")),
+            ["linkctl::star_prefix"]
+        );
+        assert!(codes(&groups(
+            "        - include: \"*\"\n        - exclude: { prefix: tmp- }\n"
+        ))
+        .is_empty());
     }
 
     #[test]

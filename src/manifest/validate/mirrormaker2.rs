@@ -54,7 +54,9 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
         if let Some(auto) = &link.auto_create_mirrors {
             out.push(
                 refuse(
-                    format!("link `{n}`: automatic mirror creation is not available with MirrorMaker 2"),
+                    format!(
+                        "link `{n}`: automatic mirror creation is not available with MirrorMaker 2"
+                    ),
                     format!("list the topics under `mirrors:`, {USE_CONFLUENT}"),
                 )
                 .at(auto.span, "auto-create mirrors"),
@@ -72,7 +74,10 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
         if let Some(sync) = &link.consumer_offset_sync {
             let groups = &sync.value.groups;
             if let Some(first_exclude) = groups.iter().position(|g| !g.value.is_include()) {
-                if let Some(late) = groups[first_exclude..].iter().find(|g| g.value.is_include()) {
+                if let Some(late) = groups[first_exclude..]
+                    .iter()
+                    .find(|g| g.value.is_include())
+                {
                     out.push(
                         Problem::warning(
                             "linkctl::mm2_filter_order",
@@ -116,7 +121,10 @@ mod tests {
             "    mode: bidirectional\n",
         ] {
             let c = codes(&mm2(extra));
-            assert!(c.contains(&"linkctl::unsupported_by_mirrormaker2"), "{extra}: {c:?}");
+            assert!(
+                c.contains(&"linkctl::unsupported_by_mirrormaker2"),
+                "{extra}: {c:?}"
+            );
         }
         let p = codes(&mm2("    mirrors: [{topic: demo, state: promoted}]\n"));
         assert_eq!(p, ["linkctl::mm2_semantics"]);

@@ -29,7 +29,10 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
                 out.push(
                     Problem::error(
                         "linkctl::duplicate_mirror",
-                        format!("topic `{topic}` is mirrored twice by link `{}`", link_name.value),
+                        format!(
+                            "topic `{topic}` is mirrored twice by link `{}`",
+                            link_name.value
+                        ),
                     )
                     .at(mirror.topic.span, "declared again here")
                     .also(*first, "first declared here")
@@ -40,9 +43,12 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
             seen.insert(topic, mirror.topic.span);
             if let Some(why) = topic_name_problem(topic) {
                 out.push(
-                    Problem::error("linkctl::invalid_topic_name", format!("invalid source topic name `{}`: {why}", shorten(topic)))
-                        .at(mirror.topic.span, "not a valid Kafka topic name")
-                        .help("write the source topic's exact name"),
+                    Problem::error(
+                        "linkctl::invalid_topic_name",
+                        format!("invalid source topic name `{}`: {why}", shorten(topic)),
+                    )
+                    .at(mirror.topic.span, "not a valid Kafka topic name")
+                    .help("write the source topic's exact name"),
                 );
                 continue;
             }
@@ -68,9 +74,18 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
             if prefix_problem(prefix).is_none() {
                 if let Some(why) = topic_name_problem(&expected) {
                     out.push(
-                        Problem::error("linkctl::invalid_topic_name", format!("mirror topic name `{}` is invalid: {why}", shorten(&expected)))
-                            .at(mirror.topic.span, "prefix + this name is not a valid topic name")
-                            .help("shorten the prefix or the topic name"),
+                        Problem::error(
+                            "linkctl::invalid_topic_name",
+                            format!(
+                                "mirror topic name `{}` is invalid: {why}",
+                                shorten(&expected)
+                            ),
+                        )
+                        .at(
+                            mirror.topic.span,
+                            "prefix + this name is not a valid topic name",
+                        )
+                        .help("shorten the prefix or the topic name"),
                     );
                     continue;
                 }
@@ -148,13 +163,18 @@ mod tests {
             "{CLUSTERS}links:\n  a:\n    source: us\n    destination: europe\n    mirrors: [{{topic: demo}}]\n  b:\n    source: us\n    destination: europe\n    mirrors: [{{topic: demo}}]\n"
         );
         assert_eq!(codes(&y), ["linkctl::mirror_name_conflict"]);
-        let prefixed = y.replace("  b:\n    source: us\n", "  b:\n    source: us\n    prefix: b.\n");
+        let prefixed = y.replace(
+            "  b:\n    source: us\n",
+            "  b:\n    source: us\n    prefix: b.\n",
+        );
         assert!(codes(&prefixed).is_empty());
     }
 
     #[test]
     fn invalid_topic_and_prefix() {
-        let y = with_link("    source: us\n    destination: europe\n    mirrors:\n      - topic: \"my topic\"\n");
+        let y = with_link(
+            "    source: us\n    destination: europe\n    mirrors:\n      - topic: \"my topic\"\n",
+        );
         assert_eq!(codes(&y), ["linkctl::invalid_topic_name"]);
         let y = with_link("    source: us\n    destination: europe\n    prefix: \"a/\"\n");
         assert_eq!(codes(&y), ["linkctl::invalid_prefix"]);

@@ -98,7 +98,8 @@ mod tests {
     fn source_equal_destination() {
         let y = with_link("    source: us\n    destination: us\n");
         let p = problems(&y);
-        assert!(p.iter().any(|p| p.code == "linkctl::same_source_and_destination"
-            && p.secondary.len() == 1));
+        assert!(p
+            .iter()
+            .any(|p| p.code == "linkctl::same_source_and_destination" && p.secondary.len() == 1));
     }
 }

@@ -34,14 +34,21 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
         config_map(&cluster.kafka, &where_, "kafka", out);
         if let Some(auth) = &cluster.auth {
             match &auth.value {
-                Auth::Basic { password, .. } => clear_field(password, &where_, "auth.basic.password", out),
+                Auth::Basic { password, .. } => {
+                    clear_field(password, &where_, "auth.basic.password", out)
+                }
                 Auth::Bearer { token, .. } => clear_field(token, &where_, "auth.bearer.token", out),
                 Auth::Mtls { .. } => {}
             }
         }
     }
     for (name, link) in &m.links {
-        config_map(&link.config, &format!("link `{}`", name.value), "config", out);
+        config_map(
+            &link.config,
+            &format!("link `{}`", name.value),
+            "config",
+            out,
+        );
     }
 }
 
@@ -56,9 +63,14 @@ fn config_map(
         if text.is_secret() || text.raw().is_empty() {
             continue;
         }
-        let looks_secret = is_sensitive_key(&key.value) || text.raw().to_ascii_lowercase().contains("password=");
+        let looks_secret =
+            is_sensitive_key(&key.value) || text.raw().to_ascii_lowercase().contains("password=");
         if looks_secret {
-            out.push(clear(where_, &format!("{field}.{}", key.value), value.span.or(text.span())));
+            out.push(clear(
+                where_,
+                &format!("{field}.{}", key.value),
+                value.span.or(text.span()),
+            ));
         }
     }
 }
@@ -105,12 +117,15 @@ mod tests {
 
     #[test]
     fn secrets_in_clear_are_warnings() {
-        let y = format!(
-            "version: 1\nclusters:\n  us:\n    bootstrap: a:1\n    rest: http://a\n    auth: {{basic: {{username: k, password: hunter2}}}}\n    kafka:\n      sasl.jaas.config: \"x required password=hunter2;\"\n  europe:\n    bootstrap: b:1\n    rest: http://b\n    auth: {{bearer: {{token: \"${{env:SET}}\"}}}}\nlinks:\n  l:\n    source: us\n    destination: europe\n    config:\n      some.login: \"user=a password=hunter2\"\n"
-        );
-        let p = problems(&y);
+        let y = "version: 1\nclusters:\n  us:\n    bootstrap: a:1\n    rest: http://a\n    auth: {basic: {username: k, password: hunter2}}\n    kafka:\n      sasl.jaas.config: \"x required password=hunter2;\"\n  europe:\n    bootstrap: b:1\n    rest: http://b\n    auth: {bearer: {token: \"${env:SET}\"}}\nlinks:\n  l:\n    source: us\n    destination: europe\n    config:\n      some.login: \"user=a password=hunter2\"\n";
+        let p = problems(y);
         assert_eq!(p.len(), 3, "{p:?}");
-        assert!(p.iter().all(|p| p.code == "linkctl::secret_in_clear" && !p.is_error()));
-        assert!(p.iter().all(|p| !p.message.contains("hunter2") && !p.help.as_deref().unwrap().contains("hunter2")));
+        assert!(p
+            .iter()
+            .all(|p| p.code == "linkctl::secret_in_clear" && !p.is_error()));
+        assert!(p
+            .iter()
+            .all(|p| !p.message.contains("hunter2")
+                && !p.help.as_deref().unwrap().contains("hunter2")));
     }
 }

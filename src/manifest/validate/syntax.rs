@@ -73,11 +73,10 @@ fn problem_for(err: &serde_saphyr::Error, text: &str) -> (Problem, String) {
         E::DuplicateMappingKey { key, .. } => {
             let key = key.clone().unwrap_or_else(|| "?".into());
             (
-                Problem::error("linkctl::duplicate_key", format!("duplicate key `{key}`"))
-                    .help(
-                        "a key may appear only once in a mapping; cluster and link names are \
+                Problem::error("linkctl::duplicate_key", format!("duplicate key `{key}`")).help(
+                    "a key may appear only once in a mapping; cluster and link names are \
                          keys, so they must be unique: rename or merge the two entries",
-                    ),
+                ),
                 "declared a second time here".into(),
             )
         }
@@ -88,7 +87,10 @@ fn problem_for(err: &serde_saphyr::Error, text: &str) -> (Problem, String) {
         } => (
             Problem::error(
                 "linkctl::wrong_type",
-                format!("wrong type: expected {}, found {unexpected}", friendly(expected)),
+                format!(
+                    "wrong type: expected {}, found {unexpected}",
+                    friendly(expected)
+                ),
             )
             .help(format!("write {} here", friendly(expected))),
             format!("expected {}", friendly(expected)),
@@ -100,7 +102,10 @@ fn problem_for(err: &serde_saphyr::Error, text: &str) -> (Problem, String) {
         } => (
             Problem::error(
                 "linkctl::invalid_value",
-                format!("invalid value {unexpected}: expected {}", friendly(expected)),
+                format!(
+                    "invalid value {unexpected}: expected {}",
+                    friendly(expected)
+                ),
             )
             .help(format!("write {} here", friendly(expected))),
             format!("expected {}", friendly(expected)),
@@ -109,12 +114,22 @@ fn problem_for(err: &serde_saphyr::Error, text: &str) -> (Problem, String) {
             let (what, help) = if expected.contains("sequence") {
                 ("a list", "write a list: `- item` lines, or `[a, b]`")
             } else if expected.contains("mapping") {
-                ("a mapping", "write `key: value` lines (indented under their parent), or `{ key: value }`")
+                (
+                    "a mapping",
+                    "write `key: value` lines (indented under their parent), or `{ key: value }`",
+                )
             } else {
-                ("another kind of value", "check the type this key expects in the schema")
+                (
+                    "another kind of value",
+                    "check the type this key expects in the schema",
+                )
             };
             (
-                Problem::error("linkctl::wrong_type", format!("wrong type: expected {what}")).help(help),
+                Problem::error(
+                    "linkctl::wrong_type",
+                    format!("wrong type: expected {what}"),
+                )
+                .help(help),
                 format!("expected {what}"),
             )
         }
@@ -130,15 +145,21 @@ fn problem_for(err: &serde_saphyr::Error, text: &str) -> (Problem, String) {
             let msg = plain_message(err);
             if msg.contains("untagged enum Pattern") {
                 return (
-                    Problem::error("linkctl::invalid_filter", "invalid name pattern in a filter")
-                        .help(
-                            "a pattern is a name (`\"*\"` matches every name) or \
+                    Problem::error(
+                        "linkctl::invalid_filter",
+                        "invalid name pattern in a filter",
+                    )
+                    .help(
+                        "a pattern is a name (`\"*\"` matches every name) or \
                              `{ prefix: \"app-\" }`",
-                        ),
+                    ),
                     "expected a name or `{ prefix: … }`".into(),
                 );
             }
-            let label = if err.location().is_some_and(|l| l.line() as usize > text.lines().count()) {
+            let label = if err
+                .location()
+                .is_some_and(|l| l.line() as usize > text.lines().count())
+            {
                 "here (end of input)"
             } else {
                 "here"
@@ -209,7 +230,11 @@ fn span_in(loc: &serde_saphyr::Location, text: &str) -> Option<ByteSpan> {
     let mut offset = 0usize;
     for (i, l) in text.split_inclusive('\n').enumerate() {
         if i + 1 == line {
-            let col_bytes: usize = l.chars().take(column.saturating_sub(1)).map(char::len_utf8).sum();
+            let col_bytes: usize = l
+                .chars()
+                .take(column.saturating_sub(1))
+                .map(char::len_utf8)
+                .sum();
             return Some(ByteSpan {
                 offset: offset + col_bytes,
                 len: 0,
@@ -238,8 +263,15 @@ mod tests {
     fn unknown_key_suggests_the_close_one() {
         let p = problem("version: 1\nclusters:\n  us:\n    bootstarp: x\n");
         assert_eq!(p.code, "linkctl::unknown_key");
-        assert!(p.help.as_deref().unwrap().starts_with("did you mean `bootstrap`?"));
-        assert_eq!(p.line_col("version: 1\nclusters:\n  us:\n    bootstarp: x\n"), Some((4, 5)));
+        assert!(p
+            .help
+            .as_deref()
+            .unwrap()
+            .starts_with("did you mean `bootstrap`?"));
+        assert_eq!(
+            p.line_col("version: 1\nclusters:\n  us:\n    bootstarp: x\n"),
+            Some((4, 5))
+        );
     }
 
     #[test]
@@ -261,7 +293,12 @@ mod tests {
 
     #[test]
     fn syntax_errors_have_a_location_even_at_the_end() {
-        for y in ["version: 1\nclusters: [\n", "\u{0}\u{1}", "a: 'x", "version: 1\nclusters: {}\n\t- x"] {
+        for y in [
+            "version: 1\nclusters: [\n",
+            "\u{0}\u{1}",
+            "a: 'x",
+            "version: 1\nclusters: {}\n\t- x",
+        ] {
             let p = problem(y);
             let l = p.primary.expect("located");
             assert!(l.span.offset + l.span.len <= y.len(), "{y:?}");

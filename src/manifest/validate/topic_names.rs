@@ -41,6 +41,8 @@ mod tests {
         assert!(topic_name_problem("a b").unwrap().contains("' '"));
         assert!(topic_name_problem("ä").is_some());
         assert!(topic_name_problem(&"a".repeat(249)).is_none());
-        assert!(topic_name_problem(&"a".repeat(250)).unwrap().contains("250"));
+        assert!(topic_name_problem(&"a".repeat(250))
+            .unwrap()
+            .contains("250"));
     }
 }

@@ -3,7 +3,10 @@
 //! Each command lives in its own module; this one only wires them together.
 
 pub mod apply_cmd;
+pub mod manifest_input;
 pub mod output;
+pub mod schema;
+pub mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +56,10 @@ pub enum Format {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check the manifest (syntax, references, engine limits, secrets) without contacting any cluster.
+    Validate(validate::ValidateArgs),
+    /// Print the JSON Schema of the manifest.
+    Schema,
     /// Print shell completions.
     Completions {
         /// Shell to generate completions for.
@@ -66,6 +73,8 @@ pub fn main() -> ExitCode {
     let out = Output::new(&cli.global);
     out.init_tracing(cli.global.verbose);
     match &cli.command {
+        Command::Validate(args) => validate::run(&cli.global, args, &out),
+        Command::Schema => schema::run(),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "linkctl", &mut std::io::stdout());

@@ -26,6 +26,15 @@ pub struct Manifest {
     /// Replication links, by name. The name is the link name on the engine.
     #[serde(default)]
     pub links: BTreeMap<Located<String>, Link>,
+    /// Delete links that are not declared here. When true, every link found on
+    /// a declared cluster (its Confluent REST endpoint, or the MirrorMaker 2
+    /// connectors of its Kafka Connect cluster) whose name is not a key of
+    /// `links` is deleted. Deletion is refused while such a link still has
+    /// mirrors that are not stopped: promote or fail them over first (set
+    /// `state: promoted` in one run, then remove the link in the next).
+    /// Default false: links absent from the manifest are left alone.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub prune_links: bool,
 }
 
 /// How linkctl reaches one Kafka cluster.

@@ -1,0 +1,150 @@
+//! Reading the manifest for any command: `-f FILE` (or `-` for stdin),
+//! validation, and diagnostics on stderr.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::ExitCode;
+
+use miette::{GraphicalReportHandler, GraphicalTheme};
+
+use crate::manifest::diagnostic::Report;
+use crate::manifest::{load_validated, Manifest, Problem, SourceFile, Validated};
+
+use super::{GlobalArgs, Output};
+
+/// Width diagnostics are drawn at when `COLUMNS` does not say otherwise.
+const DEFAULT_WIDTH: usize = 100;
+
+/// A validated manifest and the text it came from.
+#[derive(Debug, Clone)]
+pub struct ManifestInput {
+    pub source: SourceFile,
+    pub manifest: Manifest,
+    /// Warnings (already shown on stderr by [`load`]).
+    pub warnings: Vec<Problem>,
+}
+
+/// Reads and validates the manifest named by `-f`, showing every problem on
+/// stderr. On any error, returns the exit code the command should end with (1).
+pub fn load(global: &GlobalArgs, out: &Output) -> Result<ManifestInput, ExitCode> {
+    let source = match read_source(&global.file) {
+        Ok(s) => s,
+        Err(p) => {
+            eprint!("{}", render_problems(&[*p], &unnamed(&global.file), out));
+            return Err(ExitCode::from(1));
+        }
+    };
+    match validate_source(&source) {
+        Ok(v) => {
+            eprint!("{}", render_problems(&v.warnings, &source, out));
+            Ok(ManifestInput {
+                source,
+                manifest: v.manifest,
+                warnings: v.warnings,
+            })
+        }
+        Err(problems) => {
+            eprint!("{}", render_problems(&problems, &source, out));
+            eprintln!("{}", summary(&source.name, &problems));
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
+/// Validates `source` against the process environment.
+pub fn validate_source(source: &SourceFile) -> Result<Validated, Vec<Problem>> {
+    load_validated(source, |name| std::env::var(name).ok())
+}
+
+/// The name a path is shown under.
+pub fn display_name(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+fn unnamed(path: &Path) -> SourceFile {
+    SourceFile::new(display_name(path), String::new())
+}
+
+/// Reads the manifest text (`-` is stdin). A failure is a located-nowhere problem.
+pub fn read_source(path: &Path) -> Result<SourceFile, Box<Problem>> {
+    let name = display_name(path);
+    let mut bytes = Vec::new();
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::read(path).map(|b| bytes = b)
+    };
+    if let Err(e) = read {
+        let help = if e.kind() == std::io::ErrorKind::NotFound {
+            "pass the manifest with `-f FILE` (default `linkctl.yaml`; `-` reads stdin)"
+        } else {
+            "check the path and its permissions"
+        };
+        return Err(Box::new(
+            Problem::error("linkctl::read_failed", format!("cannot read {name}: {e}")).help(help),
+        ));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(name, text)),
+        Err(e) => Err(Box::new(
+            Problem::error(
+                "linkctl::not_utf8",
+                format!(
+                    "{name} is not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+            .help("save the manifest as UTF-8"),
+        )),
+    }
+}
+
+/// Renders problems with miette (colour only when `out` allows it on stderr).
+pub fn render_problems(problems: &[Problem], source: &SourceFile, out: &Output) -> String {
+    let theme = if out.stderr_color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .filter(|w| *w >= 40)
+        .unwrap_or(DEFAULT_WIDTH);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_links(false);
+    let mut s = String::new();
+    for p in problems {
+        let report = Report::new(p.clone(), source);
+        if handler.render_report(&mut s, &report).is_err() {
+            s.push_str(&format!("{}: {}\n", p.code, p.message));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// `✗ linkctl.yaml is invalid: 2 errors, 1 warning`.
+pub fn summary(name: &str, problems: &[Problem]) -> String {
+    let errors = problems.iter().filter(|p| p.is_error()).count();
+    let warnings = problems.len() - errors;
+    let mut s = format!("✗ {name} is invalid: {}", plural(errors, "error"));
+    if warnings > 0 {
+        s.push_str(&format!(", {}", plural(warnings, "warning")));
+    }
+    s
+}
+
+/// `1 link`, `2 links`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

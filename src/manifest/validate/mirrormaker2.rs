@@ -1,0 +1,132 @@
+//! What the MirrorMaker 2 engine cannot express (errors) or does differently (warnings).
+
+use crate::manifest::diagnostic::Problem;
+use crate::manifest::model::{Engine, LinkMode, Manifest, MirrorState};
+
+const USE_CONFLUENT: &str = "or use `engine: confluent` (Cluster Linking)";
+
+pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
+    for (name, link) in &m.links {
+        if link.engine.value != Engine::Mirrormaker2 {
+            continue;
+        }
+        let n = name.value.as_str();
+        let refuse = |what: String, help: String| {
+            Problem::error("linkctl::unsupported_by_mirrormaker2", what).help(help)
+        };
+        out.push(
+            Problem::warning(
+                "linkctl::mm2_semantics",
+                format!("link `{n}` uses MirrorMaker 2: its mirrors are not read-only, and consumer offsets are translated, not identical"),
+            )
+            .at(link.engine.span.or(name.span), "MirrorMaker 2 engine")
+            .help("producers can still write to mirror topics on the destination, and translated offsets may land slightly before the source's; use `engine: confluent` for byte-identical, read-only mirrors"),
+        );
+        for mirror in &link.mirrors {
+            if mirror.state.value == MirrorState::Paused {
+                out.push(
+                    refuse(
+                        format!("MirrorMaker 2 cannot pause one mirror (topic `{}` of link `{n}`)", mirror.topic.value),
+                        format!("MirrorMaker 2 pauses whole connectors only: remove the mirror to stop replicating it, {USE_CONFLUENT}"),
+                    )
+                    .at(mirror.state.span, "per-topic pause"),
+                );
+            }
+        }
+        if let Some(p) = &link.prefix {
+            out.push(
+                refuse(
+                    format!("link `{n}`: linkctl's MirrorMaker 2 engine keeps topic names (identity replication) and does not support a prefix"),
+                    format!("remove `prefix`, {USE_CONFLUENT}"),
+                )
+                .at(p.span, "prefix"),
+            );
+        }
+        if let Some(acl) = &link.acl_sync {
+            out.push(
+                refuse(
+                    format!("link `{n}`: ACL sync is not available with MirrorMaker 2"),
+                    format!("remove `acl_sync`, {USE_CONFLUENT}"),
+                )
+                .at(acl.span, "ACL sync"),
+            );
+        }
+        if let Some(auto) = &link.auto_create_mirrors {
+            out.push(
+                refuse(
+                    format!(
+                        "link `{n}`: automatic mirror creation is not available with MirrorMaker 2"
+                    ),
+                    format!("list the topics under `mirrors:`, {USE_CONFLUENT}"),
+                )
+                .at(auto.span, "auto-create mirrors"),
+            );
+        }
+        if link.mode.value != LinkMode::DestinationInitiated {
+            out.push(
+                refuse(
+                    format!("link `{n}`: MirrorMaker 2 links are always destination-initiated"),
+                    format!("remove `mode` (MirrorMaker 2 runs on the destination's Kafka Connect), {USE_CONFLUENT}"),
+                )
+                .at(link.mode.span, "link mode"),
+            );
+        }
+        if let Some(sync) = &link.consumer_offset_sync {
+            let groups = &sync.value.groups;
+            if let Some(first_exclude) = groups.iter().position(|g| !g.value.is_include()) {
+                if let Some(late) = groups[first_exclude..]
+                    .iter()
+                    .find(|g| g.value.is_include())
+                {
+                    out.push(
+                        Problem::warning(
+                            "linkctl::mm2_filter_order",
+                            format!("link `{n}`: an include after an exclude does not re-include groups with MirrorMaker 2"),
+                        )
+                        .at(late.span, "include after an exclude")
+                        .also(groups[first_exclude].span, "this exclude wins over it")
+                        .help("MirrorMaker 2 applies all excludes after all includes; order the filters includes first"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+
+    fn mm2(extra: &str) -> String {
+        with_link(&format!(
+            "    source: us\n    destination: europe\n    engine: mirrormaker2\n{extra}"
+        ))
+    }
+
+    #[test]
+    fn warns_about_semantics() {
+        let p = problems(&mm2("    mirrors: [{topic: demo}]\n"));
+        assert_eq!(p.len(), 1);
+        assert!(!p[0].is_error());
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_express() {
+        for extra in [
+            "    mirrors: [{topic: demo, state: paused}]\n",
+            "    prefix: us.\n",
+            "    acl_sync: {filters: [{}]}\n",
+            "    auto_create_mirrors: {topics: [include: \"*\"]}\n",
+            "    mode: source-initiated\n",
+            "    mode: bidirectional\n",
+        ] {
+            let c = codes(&mm2(extra));
+            assert!(
+                c.contains(&"linkctl::unsupported_by_mirrormaker2"),
+                "{extra}: {c:?}"
+            );
+        }
+        let p = codes(&mm2("    mirrors: [{topic: demo, state: promoted}]\n"));
+        assert_eq!(p, ["linkctl::mm2_semantics"]);
+    }
+}

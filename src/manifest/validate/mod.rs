@@ -1,0 +1,136 @@
+//! Semantic validation of a manifest: pure, and reports every problem at once.
+//!
+//! [`load_validated`] is the one entry point commands use: parse (syntax and
+//! shape errors), interpolate `${env:…}`, then run every check below. Each
+//! check module covers one topic and only pushes [`Problem`]s.
+
+mod combinations;
+mod engine_limits;
+mod filters;
+mod mirrormaker2;
+mod mirrors;
+mod references;
+mod secrets;
+pub mod suggest;
+mod syntax;
+mod topic_names;
+
+use super::diagnostic::{self, Problem};
+use super::load::{parse, SourceFile};
+use super::model::Manifest;
+
+pub use syntax::from_parse_error;
+pub use topic_names::{topic_name_problem, MAX_TOPIC_NAME_LEN};
+
+/// A manifest without errors, with the warnings found while checking it.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    pub manifest: Manifest,
+    /// Warnings, sorted by position in the file.
+    pub warnings: Vec<Problem>,
+}
+
+/// Parses and validates `source`. `env` resolves `${env:NAME}`.
+///
+/// `Err` holds every problem found (errors and warnings, sorted by position)
+/// when at least one is an error.
+pub fn load_validated(
+    source: &SourceFile,
+    env: impl Fn(&str) -> Option<String> + 'static,
+) -> Result<Validated, Vec<Problem>> {
+    let parsed = match parse(source, env) {
+        Ok(p) => p,
+        Err(e) => {
+            let mut problems = vec![from_parse_error(&e, &source.text)];
+            diagnostic::widen_empty_spans(&mut problems, &source.text);
+            return Err(problems);
+        }
+    };
+    let mut problems = secrets::interpolation(&parsed.interpolation);
+    problems.extend(validate(&parsed.manifest));
+    diagnostic::sort(&mut problems);
+    diagnostic::widen_empty_spans(&mut problems, &source.text);
+    if problems.iter().any(Problem::is_error) {
+        Err(problems)
+    } else {
+        Ok(Validated {
+            manifest: parsed.manifest,
+            warnings: problems,
+        })
+    }
+}
+
+/// Every semantic check over a parsed manifest (unsorted).
+pub fn validate(m: &Manifest) -> Vec<Problem> {
+    let mut out = Vec::new();
+    references::check(m, &mut out);
+    mirrors::check(m, &mut out);
+    engine_limits::check(m, &mut out);
+    filters::check(m, &mut out);
+    mirrormaker2::check(m, &mut out);
+    combinations::check(m, &mut out);
+    secrets::check(m, &mut out);
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    /// Problems of a manifest text (panics on syntax errors: checks are tested here).
+    pub fn problems(yaml: &str) -> Vec<Problem> {
+        let src = SourceFile::new("t.yaml", yaml);
+        match load_validated(&src, |n| (n == "SET").then(|| "s3cr3t-value".to_string())) {
+            Ok(v) => v.warnings,
+            Err(p) => p,
+        }
+    }
+
+    pub fn codes(yaml: &str) -> Vec<&'static str> {
+        problems(yaml).iter().map(|p| p.code).collect()
+    }
+
+    pub const CLUSTERS: &str = "version: 1
+clusters:
+  us:
+    bootstrap: 127.0.0.1:19092
+    rest: http://127.0.0.1:18090/kafka
+  europe:
+    bootstrap: 127.0.0.1:29092
+    rest: http://127.0.0.1:28090/kafka
+    connect: http://127.0.0.1:28083
+";
+
+    /// A manifest with the two clusters above and `link` (indented under `links:`).
+    pub fn with_link(link: &str) -> String {
+        format!("{CLUSTERS}links:\n  demo-link:\n{link}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+
+    #[test]
+    fn a_clean_manifest_has_no_problem() {
+        let y = with_link(
+            "    source: us\n    destination: europe\n    mirrors:\n      - topic: demo\n",
+        );
+        assert_eq!(codes(&y), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn all_problems_are_reported_at_once() {
+        let y = with_link(
+            "    source: usa\n    destination: europe\n    prefix: waytoolongprefix.\n    mirrors:\n      - topic: demo\n      - topic: demo\n",
+        );
+        let c = codes(&y);
+        for want in [
+            "linkctl::unknown_cluster",
+            "linkctl::prefix_too_long",
+            "linkctl::duplicate_mirror",
+        ] {
+            assert!(c.contains(&want), "{want} missing from {c:?}");
+        }
+    }
+}

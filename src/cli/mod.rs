@@ -3,9 +3,11 @@
 //! Each command lives in its own module; this one only wires them together.
 
 pub mod apply_cmd;
+pub mod live;
 pub mod manifest_input;
 pub mod output;
 pub mod schema;
+pub mod status_cmd;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -60,6 +62,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Print the JSON Schema of the manifest.
     Schema,
+    /// Show links, tasks, mirror topics, lag and (with --groups) consumer group offsets.
+    Status(status_cmd::StatusArgs),
     /// Print shell completions.
     Completions {
         /// Shell to generate completions for.
@@ -75,6 +79,7 @@ pub fn main() -> ExitCode {
     match &cli.command {
         Command::Validate(args) => validate::run(&cli.global, args, &out),
         Command::Schema => schema::run(),
+        Command::Status(args) => status_cmd::run(&cli.global, args, &out),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "linkctl", &mut std::io::stdout());

@@ -1,0 +1,72 @@
+//! `linkctl status`: links, tasks, mirrors, lag, mirror topic configs and
+//! (with `--groups`) consumer group offsets on both sides.
+
+use std::process::ExitCode;
+
+use super::live::{runtime, Backends};
+use super::manifest_input;
+use super::{Format, GlobalArgs, Output};
+use crate::backend::kafka::groups::observe_groups;
+use crate::backend::Scope;
+use crate::status::{build, render_text};
+
+/// Arguments of `linkctl status`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StatusArgs {
+    /// Restrict to these links (repeatable).
+    #[arg(long = "link", value_name = "NAME")]
+    pub links: Vec<String>,
+    /// Also show committed offsets of consumer groups, source and destination side by side.
+    #[arg(long)]
+    pub groups: bool,
+}
+
+pub fn run(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> ExitCode {
+    let input = match manifest_input::load(global, out) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let scope = Scope {
+        links: args.links.clone(),
+    };
+    let result = rt.block_on(async {
+        let live = Backends::new().read(&input.manifest, &scope).await?;
+        let groups = if args.groups {
+            Some(observe_groups(&input.manifest, &args.links).await?)
+        } else {
+            None
+        };
+        Ok::<_, crate::backend::BackendError>(build(
+            &input.manifest,
+            &live,
+            &args.links,
+            groups.as_ref(),
+        ))
+    });
+    match result {
+        Ok(report) => {
+            match out.format {
+                Format::Json => match serde_json::to_string_pretty(&report) {
+                    Ok(s) => println!("{s}"),
+                    Err(e) => {
+                        eprintln!("error: cannot render the status: {e}");
+                        return ExitCode::from(1);
+                    }
+                },
+                Format::Text => print!("{}", render_text(&report, out.color)),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! Each command lives in its own module; this one only wires them together.
 
 pub mod output;
+pub mod plan_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +53,8 @@ pub enum Format {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Show what apply would change: diff the manifest against live state.
+    Plan(plan_cmd::PlanArgs),
     /// Print shell completions.
     Completions {
         /// Shell to generate completions for.
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
     let out = Output::new(&cli.global);
     out.init_tracing(cli.global.verbose);
     match &cli.command {
+        Command::Plan(args) => plan_cmd::run(args, &cli.global, &out),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "linkctl", &mut std::io::stdout());

@@ -61,6 +61,7 @@ pub(super) fn update_action(
     let target = link_target(&o.cluster, name);
     let rotation = link.rotation.as_ref().map(|r| r.value.as_str());
     let mut changes = Vec::new();
+    let mut notes = Vec::new();
     for (key, d) in &o.configs {
         if IMMUTABLE_KEYS.contains(&key.as_str()) {
             continue;
@@ -70,12 +71,15 @@ pub(super) fn update_action(
             let fp = fingerprint(name, key, rotation, d.value.expose());
             match decide(lc, live.secret_fingerprints.get(key), &fp) {
                 SecretDecision::Unchanged => {}
-                SecretDecision::Send { .. } => changes.push(Change {
-                    key: key.clone(),
-                    op: ChangeOp::Set,
-                    before: lc.filter(|c| !c.is_default).map(|_| Value::Sensitive),
-                    after: Some(Value::Sensitive),
-                }),
+                SecretDecision::Send { reason } => {
+                    notes.push(format!("`{key}` is sent: {reason}"));
+                    changes.push(Change {
+                        key: key.clone(),
+                        op: ChangeOp::Set,
+                        before: lc.filter(|c| !c.is_default).map(|_| Value::Sensitive),
+                        after: Some(Value::Sensitive),
+                    });
+                }
                 SecretDecision::Unknown => b.warn(
                     target.clone(),
                     format!(
@@ -137,6 +141,7 @@ pub(super) fn update_action(
         None,
     );
     a.changes = changes;
+    a.notes = notes;
     if link.engine.value == Engine::Mirrormaker2 {
         a.notes.push(
             "MirrorMaker 2: updates the connectors' settings (Kafka Connect restarts their tasks)"

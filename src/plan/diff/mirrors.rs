@@ -27,6 +27,24 @@ pub enum Step {
     Wait(String),
 }
 
+fn verb(s: MirrorState) -> &'static str {
+    match s {
+        MirrorState::Active => "resume",
+        MirrorState::Paused => "pause",
+        MirrorState::Promoted => "promote",
+        MirrorState::FailedOver => "fail over",
+    }
+}
+
+fn participle(s: MirrorState) -> &'static str {
+    match s {
+        MirrorState::Active => "made active",
+        MirrorState::Paused => "paused",
+        MirrorState::Promoted => "promoted",
+        MirrorState::FailedOver => "failed over",
+    }
+}
+
 fn state_word(s: MirrorState) -> &'static str {
     match s {
         MirrorState::Active => "active",
@@ -54,14 +72,14 @@ pub fn transition(name: &str, m: &LiveMirror, desired: MirrorState) -> Step {
         )),
         (S::PendingMirror, D::Active) => Step::Nothing,
         (S::PendingMirror, _) => Step::Wait(format!(
-            "mirror `{name}` is still being set up (PENDING_MIRROR); it will be made {} by a later plan, once it is ACTIVE",
-            state_word(desired)
+            "mirror `{name}` is still being set up (PENDING_MIRROR); it will be {} by a later plan, once it is ACTIVE",
+            participle(desired)
         )),
         (S::Failed, _) => Step::Refuse(format!(
-            "mirror `{name}` has FAILED{}; linkctl cannot make a failed mirror {}. \
+            "mirror `{name}` has FAILED{}; linkctl cannot {} a failed mirror. \
              Check `linkctl status`, then delete the topic and declare the mirror again.",
             m.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default(),
-            state_word(desired)
+            verb(desired)
         )),
         (other, D::Active | D::Paused) => Step::Wait(format!(
             "mirror `{name}` is {}; nothing is planned for it until it is ACTIVE or PAUSED again",
@@ -70,7 +88,7 @@ pub fn transition(name: &str, m: &LiveMirror, desired: MirrorState) -> Step {
         (other, D::Promoted | D::FailedOver) => Step::Refuse(format!(
             "mirror `{name}` is {}; only ACTIVE or PAUSED mirrors can be {}. Wait until it is healthy again.",
             other.as_str(),
-            state_word(desired)
+            participle(desired)
         )),
     }
 }

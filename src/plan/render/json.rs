@@ -3,8 +3,10 @@
 use serde::Serialize;
 
 use crate::manifest::Engine;
-use crate::plan::action::{Action, ActionKind, Change, ObjectSide};
+use crate::plan::action::{Action, ActionKind, Change, ObjectSide, Value};
 use crate::plan::model::{Note, Plan, Summary, Unmanaged};
+
+use super::items::items;
 
 #[derive(Serialize)]
 struct JsonPlan<'a> {
@@ -24,10 +26,46 @@ struct JsonAction<'a> {
     id: &'a str,
     kind: ActionKind,
     target: Target<'a>,
-    changes: &'a [Change],
+    changes: Vec<JsonChange<'a>>,
     depends_on: &'a [String],
     irreversible: bool,
     notes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonChange<'a> {
+    #[serde(flatten)]
+    change: &'a Change,
+    /// For filter JSON and comma lists: the values as list items, so bots
+    /// can diff them without parsing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    items: Option<Items>,
+}
+
+#[derive(Serialize)]
+struct Items {
+    before: Vec<String>,
+    after: Vec<String>,
+}
+
+fn plain(v: &Option<Value>) -> Option<&str> {
+    match v {
+        Some(Value::Plain(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn change(c: &Change) -> JsonChange<'_> {
+    let sensitive = matches!(c.before, Some(Value::Sensitive)) || matches!(c.after, Some(Value::Sensitive));
+    let items = if sensitive {
+        None
+    } else {
+        match (items(&c.key, plain(&c.before)), items(&c.key, plain(&c.after))) {
+            (Some(before), Some(after)) => Some(Items { before, after }),
+            _ => None,
+        }
+    };
+    JsonChange { change: c, items }
 }
 
 #[derive(Serialize)]
@@ -54,7 +92,7 @@ fn action(a: &Action) -> JsonAction<'_> {
             mirror: a.mirror.as_deref(),
             source_topic: a.source_topic.as_deref(),
         },
-        changes: &a.changes,
+        changes: a.changes.iter().map(change).collect(),
         depends_on: &a.depends_on,
         irreversible: a.irreversible,
         notes: &a.notes,

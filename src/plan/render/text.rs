@@ -64,6 +64,8 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
                 let header = format!("# {} / link {}{side}", a.cluster, a.link);
                 let _ = writeln!(out, "\n{}", p.paint(&header, Style::new().bold()));
                 current = Some(here);
+            } else {
+                out.push('\n');
             }
             render_action(&mut out, &p, a);
         }
@@ -124,6 +126,9 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
             )
         );
     }
+    if out.starts_with('\n') {
+        out.remove(0);
+    }
     out
 }
 
@@ -158,7 +163,6 @@ fn render_action(out: &mut String, p: &Painter, a: &Action) {
     for c in &a.changes {
         render_change(out, p, c, width);
     }
-    out.push('\n');
 }
 
 fn plain(v: &Option<Value>) -> Option<&str> {

@@ -6,6 +6,8 @@
 //! - [`undeclared`]: live links outside the manifest (reported, or deleted with prune).
 
 mod configs;
+
+pub use configs::{DYNAMIC_SOURCE, STRUCTURED_KEYS};
 mod links;
 mod mirrors;
 mod undeclared;

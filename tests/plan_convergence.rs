@@ -7,8 +7,8 @@ mod common;
 
 use common::*;
 use linkctl::manifest::Manifest;
-use linkctl::plan::{plan, ActionKind, ChangeOp, Plan, PlanOptions};
 use linkctl::plan::diff::STRUCTURED_KEYS;
+use linkctl::plan::{plan, ActionKind, ChangeOp, Plan, PlanOptions};
 use linkctl::state::{ConnectionMode, LinkSide, LiveState, MirrorStatus};
 use proptest::prelude::*;
 
@@ -38,24 +38,41 @@ fn link_spec() -> impl Strategy<Value = LinkSpec> {
         prop::bool::weighted(0.2),
         prop::option::of(prop::sample::select(vec![5000u32, 300000])),
         prop::option::of(0..2u8),
-        prop::option::of((any::<bool>(), prop::option::of(prop::sample::select(vec![1000u32, 3000])), prop::collection::vec(any::<bool>(), 0..3))),
+        prop::option::of((
+            any::<bool>(),
+            prop::option::of(prop::sample::select(vec![1000u32, 3000])),
+            prop::collection::vec(any::<bool>(), 0..3),
+        )),
         prop::collection::vec((0..TOPICS.len(), 0..STATES.len()), 0..4),
         any::<bool>(),
         any::<bool>(),
         prop::option::of(0..2u8),
     )
-        .prop_map(|(reversed, mode, prefix, max_age, secret, sync, mirrors, prune, allow_replace, rotation)| LinkSpec {
-            reversed,
-            mode,
-            prefix,
-            max_age,
-            secret,
-            sync,
-            mirrors,
-            prune,
-            allow_replace,
-            rotation,
-        })
+        .prop_map(
+            |(
+                reversed,
+                mode,
+                prefix,
+                max_age,
+                secret,
+                sync,
+                mirrors,
+                prune,
+                allow_replace,
+                rotation,
+            )| LinkSpec {
+                reversed,
+                mode,
+                prefix,
+                max_age,
+                secret,
+                sync,
+                mirrors,
+                prune,
+                allow_replace,
+                rotation,
+            },
+        )
 }
 
 fn yaml(links: &[(usize, LinkSpec)]) -> String {
@@ -71,7 +88,10 @@ fn yaml(links: &[(usize, LinkSpec)]) -> String {
             continue;
         }
         let (src, dst) = if l.reversed { ("b", "a") } else { ("a", "b") };
-        y.push_str(&format!("  {}:\n    source: {src}\n    destination: {dst}\n    mode: {}\n", NAMES[*i], MODES[l.mode]));
+        y.push_str(&format!(
+            "  {}:\n    source: {src}\n    destination: {dst}\n    mode: {}\n",
+            NAMES[*i], MODES[l.mode]
+        ));
         if l.prefix {
             y.push_str("    prefix: \"p.\"\n");
         }
@@ -85,23 +105,35 @@ fn yaml(links: &[(usize, LinkSpec)]) -> String {
             }
         }
         if let Some((enabled, ms, groups)) = &l.sync {
-            y.push_str(&format!("    consumer_offset_sync:\n      enabled: {enabled}\n"));
+            y.push_str(&format!(
+                "    consumer_offset_sync:\n      enabled: {enabled}\n"
+            ));
             if let Some(ms) = ms {
                 y.push_str(&format!("      interval_ms: {ms}\n"));
             }
             if !groups.is_empty() {
                 y.push_str("      groups:\n");
                 for (k, inc) in groups.iter().enumerate() {
-                    y.push_str(&format!("        - {}: g{k}\n", if *inc { "include" } else { "exclude" }));
+                    y.push_str(&format!(
+                        "        - {}: g{k}\n",
+                        if *inc { "include" } else { "exclude" }
+                    ));
                 }
             }
         }
         let mut topics = std::collections::BTreeSet::new();
-        let mirrors: Vec<_> = l.mirrors.iter().filter(|(t, _)| topics.insert(*t)).collect();
+        let mirrors: Vec<_> = l
+            .mirrors
+            .iter()
+            .filter(|(t, _)| topics.insert(*t))
+            .collect();
         if !mirrors.is_empty() {
             y.push_str("    mirrors:\n");
             for (t, s) in mirrors {
-                y.push_str(&format!("      - topic: {}\n        state: {}\n", TOPICS[*t], STATES[*s]));
+                y.push_str(&format!(
+                    "      - topic: {}\n        state: {}\n",
+                    TOPICS[*t], STATES[*s]
+                ));
             }
         }
         if l.prune {
@@ -136,7 +168,14 @@ const CONFIG_KEYS: &[&str] = &[
     "some.free.key",
     "cluster.link.prefix",
 ];
-const CONFIG_VALUES: &[&str] = &["5000", "true", "3000", r#"{"groupFilters":[]}"#, "false", ""];
+const CONFIG_VALUES: &[&str] = &[
+    "5000",
+    "true",
+    "3000",
+    r#"{"groupFilters":[]}"#,
+    "false",
+    "",
+];
 const MIRROR_STATUSES: &[MirrorStatus] = &[
     MirrorStatus::Active,
     MirrorStatus::Paused,
@@ -151,7 +190,10 @@ fn live_spec() -> impl Strategy<Value = LiveSpec> {
         any::<bool>(),
         0..3usize,
         any::<bool>(),
-        prop::collection::vec((0..CONFIG_KEYS.len(), 0..CONFIG_VALUES.len(), any::<bool>()), 0..4),
+        prop::collection::vec(
+            (0..CONFIG_KEYS.len(), 0..CONFIG_VALUES.len(), any::<bool>()),
+            0..4,
+        ),
         prop::collection::vec((0..TOPICS.len(), 0..MIRROR_STATUSES.len()), 0..4),
     )
         .prop_map(|(name, on_b, side, inbound, configs, mirrors)| LiveSpec {
@@ -168,17 +210,36 @@ fn build_live(specs: &[LiveSpec]) -> LiveState {
     let mut live = empty_live(&[("a", "a-id"), ("b", "b-id")]);
     for s in specs {
         let (cluster, remote) = if s.on_b { ("b", "a-id") } else { ("a", "b-id") };
-        let side = [LinkSide::Destination, LinkSide::Source, LinkSide::Bidirectional][s.side];
-        let conn = if s.inbound { ConnectionMode::Inbound } else { ConnectionMode::Outbound };
+        let side = [
+            LinkSide::Destination,
+            LinkSide::Source,
+            LinkSide::Bidirectional,
+        ][s.side];
+        let conn = if s.inbound {
+            ConnectionMode::Inbound
+        } else {
+            ConnectionMode::Outbound
+        };
         let mut l = live_link(NAMES[s.name], side, conn, remote);
         for (k, v, dyn_) in &s.configs {
-            let c = if *dyn_ { dynamic(CONFIG_VALUES[*v]) } else { default_config(CONFIG_VALUES[*v]) };
+            let c = if *dyn_ {
+                dynamic(CONFIG_VALUES[*v])
+            } else {
+                default_config(CONFIG_VALUES[*v])
+            };
             l.configs.insert(CONFIG_KEYS[*k].to_string(), c);
         }
         for (t, st) in &s.mirrors {
-            l.mirrors.insert(TOPICS[*t].to_string(), mirror(TOPICS[*t], TOPICS[*t], MIRROR_STATUSES[*st].clone()));
+            l.mirrors.insert(
+                TOPICS[*t].to_string(),
+                mirror(TOPICS[*t], TOPICS[*t], MIRROR_STATUSES[*st].clone()),
+            );
         }
-        live.clusters.get_mut(cluster).unwrap().links.insert(NAMES[s.name].to_string(), l);
+        live.clusters
+            .get_mut(cluster)
+            .unwrap()
+            .links
+            .insert(NAMES[s.name].to_string(), l);
     }
     live
 }
@@ -187,10 +248,18 @@ fn build_live(specs: &[LiveSpec]) -> LiveState {
 fn check_scope(m: &Manifest, p: &Plan, opts: &PlanOptions) -> Result<(), TestCaseError> {
     for a in &p.actions {
         prop_assert!(opts.in_scope(&a.link), "{} is out of scope", a.id);
-        let declared = m.links.iter().find(|(k, _)| k.value == a.link).map(|(_, l)| l);
+        let declared = m
+            .links
+            .iter()
+            .find(|(k, _)| k.value == a.link)
+            .map(|(_, l)| l);
         match declared {
             None => {
-                prop_assert!(opts.prune_links, "{} acts on an undeclared link without prune", a.id);
+                prop_assert!(
+                    opts.prune_links,
+                    "{} acts on an undeclared link without prune",
+                    a.id
+                );
                 prop_assert!(
                     a.kind == ActionKind::DeleteLink
                         || (a.kind == ActionKind::FailoverMirror && opts.force_delete_links),
@@ -201,16 +270,29 @@ fn check_scope(m: &Manifest, p: &Plan, opts: &PlanOptions) -> Result<(), TestCas
             Some(link) => {
                 for c in &a.changes {
                     if c.op == ChangeOp::Reset && !STRUCTURED_KEYS.contains(&c.key.as_str()) {
-                        prop_assert!(link.prune, "{} resets unmanaged key {} without prune", a.id, c.key);
+                        prop_assert!(
+                            link.prune,
+                            "{} resets unmanaged key {} without prune",
+                            a.id,
+                            c.key
+                        );
                     }
                 }
                 if a.kind == ActionKind::DeleteLink {
-                    prop_assert!(link.allow_replace, "{} deletes a declared link without allow_replace", a.id);
+                    prop_assert!(
+                        link.allow_replace,
+                        "{} deletes a declared link without allow_replace",
+                        a.id
+                    );
                 }
                 if let Some(mname) = &a.mirror {
                     let is_declared = link.mirrors.iter().any(|mm| &mm.mirror_name(link) == mname);
                     if a.kind == ActionKind::DeleteMirrorTopic {
-                        prop_assert!(link.prune && !is_declared, "{} deletes a mirror without prune", a.id);
+                        prop_assert!(
+                            link.prune && !is_declared,
+                            "{} deletes a mirror without prune",
+                            a.id
+                        );
                     } else {
                         prop_assert!(is_declared, "{} acts on an undeclared mirror", a.id);
                     }

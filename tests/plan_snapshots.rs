@@ -40,7 +40,10 @@ fn s2() -> String {
 }
 
 fn s5() -> String {
-    format!("{}        - exclude: my-consumer-group\n    mirrors:\n      - topic: demo\n", S1)
+    format!(
+        "{}        - exclude: my-consumer-group\n    mirrors:\n      - topic: demo\n",
+        S1
+    )
 }
 
 fn s10() -> String {
@@ -53,7 +56,11 @@ fn converge(m: &Manifest, live: &LiveState) -> LiveState {
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     let next = apply(m, live, &p);
     let again = plan(m, &next, &PlanOptions::default());
-    assert!(again.actions.is_empty(), "not converged: {:#?}", again.actions);
+    assert!(
+        again.actions.is_empty(),
+        "not converged: {:#?}",
+        again.actions
+    );
     next
 }
 
@@ -86,7 +93,12 @@ fn after_s5() -> LiveState {
 
 #[test]
 fn s1_new_link() {
-    let p = check("s1_new_link", &seed(S1), &seed_live(), &PlanOptions::default());
+    let p = check(
+        "s1_new_link",
+        &seed(S1),
+        &seed_live(),
+        &PlanOptions::default(),
+    );
     assert_eq!(p.actions.len(), 1);
     assert_eq!(p.actions[0].kind, ActionKind::CreateLink);
     assert_eq!(p.actions[0].cluster, "europe");
@@ -95,23 +107,41 @@ fn s1_new_link() {
 #[test]
 fn s2_new_mirror() {
     let live = converge(&seed(S1), &seed_live());
-    let p = check("s2_new_mirror", &seed(&s2()), &live, &PlanOptions::default());
+    let p = check(
+        "s2_new_mirror",
+        &seed(&s2()),
+        &live,
+        &PlanOptions::default(),
+    );
     let kinds: Vec<_> = p.actions.iter().map(|a| a.kind).collect();
     assert_eq!(kinds, [ActionKind::CreateMirror]);
 }
 
 #[test]
 fn s5_filter_change_is_a_list_diff() {
-    let p = check("s5_filter_change", &seed(&s5()), &after_s2(), &PlanOptions::default());
+    let p = check(
+        "s5_filter_change",
+        &seed(&s5()),
+        &after_s2(),
+        &PlanOptions::default(),
+    );
     let text = render_text(&p, false);
     assert!(text.contains("+ exclude \"my-consumer-group\""), "{text}");
-    assert!(!text.contains("groupFilters"), "filters rendered as JSON: {text}");
+    assert!(
+        !text.contains("groupFilters"),
+        "filters rendered as JSON: {text}"
+    );
     assert_eq!(p.summary.change, 1);
 }
 
 #[test]
 fn s10_promote() {
-    let p = check("s10_promote", &seed(&s10()), &after_s5(), &PlanOptions::default());
+    let p = check(
+        "s10_promote",
+        &seed(&s10()),
+        &after_s5(),
+        &PlanOptions::default(),
+    );
     assert_eq!(p.actions.len(), 1);
     assert_eq!(p.actions[0].kind, ActionKind::PromoteMirror);
     assert!(p.actions[0].irreversible);
@@ -147,34 +177,69 @@ fn out_of_band_drift() {
     let mut live = after_s5();
     let l = link_mut(&mut live, "europe", "demo-link");
     // Same meaning, other spelling: no change.
-    l.configs.insert("metadata.max.age.ms".into(), dynamic("5000.0"));
-    l.configs.insert("consumer.offset.sync.enable".into(), dynamic("TRUE"));
+    l.configs
+        .insert("metadata.max.age.ms".into(), dynamic("5000.0"));
+    l.configs
+        .insert("consumer.offset.sync.enable".into(), dynamic("TRUE"));
     l.configs.insert(
         "consumer.offset.group.filters".into(),
         dynamic(r#"{ "groupFilters": [ {"filterType":"INCLUDE","patternType":"LITERAL","name":"*"}, {"name":"my-consumer-group","filterType":"EXCLUDE","patternType":"LITERAL"} ] }"#),
     );
     // Real drift.
-    l.configs.insert("consumer.offset.sync.ms".into(), dynamic("10000"));
-    let p = check("out_of_band_drift", &seed(&s5()), &live, &PlanOptions::default());
+    l.configs
+        .insert("consumer.offset.sync.ms".into(), dynamic("10000"));
+    let p = check(
+        "out_of_band_drift",
+        &seed(&s5()),
+        &live,
+        &PlanOptions::default(),
+    );
     assert_eq!(p.actions.len(), 1);
-    let keys: Vec<_> = p.actions[0].changes.iter().map(|c| c.key.as_str()).collect();
+    let keys: Vec<_> = p.actions[0]
+        .changes
+        .iter()
+        .map(|c| c.key.as_str())
+        .collect();
     assert_eq!(keys, ["consumer.offset.sync.ms"]);
 }
 
 fn with_legacy_link(mut live: LiveState, status: MirrorStatus) -> LiveState {
-    let mut legacy = live_link("legacy-link", LinkSide::Destination, ConnectionMode::Outbound, "us-id");
-    legacy.mirrors.insert("old-orders".into(), mirror("old-orders", "old-orders", status.clone()));
-    legacy.mirrors.insert("old-payments".into(), mirror("old-payments", "old-payments", status));
-    live.clusters.get_mut("europe").unwrap().links.insert("legacy-link".into(), legacy);
+    let mut legacy = live_link(
+        "legacy-link",
+        LinkSide::Destination,
+        ConnectionMode::Outbound,
+        "us-id",
+    );
+    legacy.mirrors.insert(
+        "old-orders".into(),
+        mirror("old-orders", "old-orders", status.clone()),
+    );
+    legacy.mirrors.insert(
+        "old-payments".into(),
+        mirror("old-payments", "old-payments", status),
+    );
+    live.clusters
+        .get_mut("europe")
+        .unwrap()
+        .links
+        .insert("legacy-link".into(), legacy);
     let demo = link_mut(&mut live, "europe", "demo-link");
-    demo.mirrors.insert("stray".into(), mirror("stray", "stray", MirrorStatus::Active));
+    demo.mirrors.insert(
+        "stray".into(),
+        mirror("stray", "stray", MirrorStatus::Active),
+    );
     live
 }
 
 #[test]
 fn unmanaged_link_without_prune() {
     let live = with_legacy_link(after_s5(), MirrorStatus::Active);
-    let p = check("unmanaged_link_without_prune", &seed(&s5()), &live, &PlanOptions::default());
+    let p = check(
+        "unmanaged_link_without_prune",
+        &seed(&s5()),
+        &live,
+        &PlanOptions::default(),
+    );
     assert!(p.actions.is_empty());
     assert_eq!(p.unmanaged.len(), 2);
 }
@@ -189,7 +254,10 @@ fn unmanaged_link_with_prune() {
     };
     let p = check("unmanaged_link_with_prune", &m, &live, &opts);
     let kinds: Vec<_> = p.actions.iter().map(|a| a.kind).collect();
-    assert_eq!(kinds, [ActionKind::DeleteMirrorTopic, ActionKind::DeleteLink]);
+    assert_eq!(
+        kinds,
+        [ActionKind::DeleteMirrorTopic, ActionKind::DeleteLink]
+    );
 }
 
 #[test]
@@ -199,7 +267,12 @@ fn link_deletion_with_live_mirrors_refused() {
         prune_links: true,
         ..PlanOptions::default()
     };
-    let p = check("link_deletion_with_live_mirrors_refused", &seed(&s5()), &live, &opts);
+    let p = check(
+        "link_deletion_with_live_mirrors_refused",
+        &seed(&s5()),
+        &live,
+        &opts,
+    );
     assert!(p.actions.is_empty());
     assert_eq!(p.errors.len(), 1);
     assert!(p.errors[0].message.contains("old-orders (ACTIVE)"));
@@ -213,20 +286,37 @@ fn link_deletion_with_live_mirrors_forced() {
         force_delete_links: true,
         ..PlanOptions::default()
     };
-    let p = check("link_deletion_with_live_mirrors_forced", &seed(&s5()), &live, &opts);
+    let p = check(
+        "link_deletion_with_live_mirrors_forced",
+        &seed(&s5()),
+        &live,
+        &opts,
+    );
     let kinds: Vec<_> = p.actions.iter().map(|a| a.kind).collect();
     assert_eq!(
         kinds,
-        [ActionKind::FailoverMirror, ActionKind::FailoverMirror, ActionKind::DeleteLink]
+        [
+            ActionKind::FailoverMirror,
+            ActionKind::FailoverMirror,
+            ActionKind::DeleteLink
+        ]
     );
     let delete = &p.actions[2];
-    assert_eq!(delete.depends_on, [p.actions[0].id.clone(), p.actions[1].id.clone()]);
+    assert_eq!(
+        delete.depends_on,
+        [p.actions[0].id.clone(), p.actions[1].id.clone()]
+    );
 }
 
 #[test]
 fn immutable_change_refused() {
     let m = seed(&format!("{}    prefix: \"us.\"\n", s5()));
-    let p = check("immutable_change_refused", &m, &after_s5(), &PlanOptions::default());
+    let p = check(
+        "immutable_change_refused",
+        &m,
+        &after_s5(),
+        &PlanOptions::default(),
+    );
     assert!(p.actions.is_empty());
     assert_eq!(p.errors.len(), 1);
     assert!(p.errors[0].message.contains("cluster.link.prefix"));
@@ -240,8 +330,17 @@ fn immutable_change_replace_pair() {
     let m = seed(&format!(
         "{S1}    mode: source-initiated\n    allow_replace: true\n    mirrors:\n      - topic: demo\n"
     ));
-    let p = check("immutable_change_replace", &m, &live, &PlanOptions::default());
-    let order: Vec<_> = p.actions.iter().map(|a| (a.kind, a.cluster.as_str())).collect();
+    let p = check(
+        "immutable_change_replace",
+        &m,
+        &live,
+        &PlanOptions::default(),
+    );
+    let order: Vec<_> = p
+        .actions
+        .iter()
+        .map(|a| (a.kind, a.cluster.as_str()))
+        .collect();
     assert_eq!(
         order,
         [
@@ -265,7 +364,12 @@ fn sensitive_config_change() {
     let live = converge(&v1, &seed_live());
     // The local secret changed: re-sent, never shown.
     let v2 = seed(&yaml("JAAS_V2", ""));
-    let p = check("sensitive_config_change", &v2, &live, &PlanOptions::default());
+    let p = check(
+        "sensitive_config_change",
+        &v2,
+        &live,
+        &PlanOptions::default(),
+    );
     assert_eq!(p.actions.len(), 1);
     let text = render_text(&p, false) + &render_json(&p);
     assert!(!text.contains("secret-of-"), "a secret leaked: {text}");
@@ -277,8 +381,15 @@ fn sensitive_config_change() {
     assert!(plan(&v1, &live, &PlanOptions::default()).actions.is_empty());
     // No fingerprint recorded: a warning, no action.
     let mut unknown = live.clone();
-    link_mut(&mut unknown, "europe", "demo-link").secret_fingerprints.clear();
-    let p = check("sensitive_config_unknown", &v2, &unknown, &PlanOptions::default());
+    link_mut(&mut unknown, "europe", "demo-link")
+        .secret_fingerprints
+        .clear();
+    let p = check(
+        "sensitive_config_unknown",
+        &v2,
+        &unknown,
+        &PlanOptions::default(),
+    );
     assert!(p.actions.is_empty());
     assert_eq!(p.warnings.len(), 1);
 }
@@ -288,9 +399,21 @@ fn removed_key_reset_to_default() {
     let live = after_s5();
     // interval_ms (structured) and metadata.max.age.ms (free-form) are gone.
     let body = "    source: us\n    destination: europe\n    consumer_offset_sync:\n      groups:\n        - include: \"*\"\n        - exclude: my-consumer-group\n    mirrors:\n      - topic: demo\n";
-    let p = check("removed_key_reset", &seed(body), &live, &PlanOptions::default());
-    let changes: Vec<_> = p.actions[0].changes.iter().map(|c| (c.key.as_str(), c.op)).collect();
-    assert_eq!(changes, [("consumer.offset.sync.ms", linkctl::plan::ChangeOp::Reset)]);
+    let p = check(
+        "removed_key_reset",
+        &seed(body),
+        &live,
+        &PlanOptions::default(),
+    );
+    let changes: Vec<_> = p.actions[0]
+        .changes
+        .iter()
+        .map(|c| (c.key.as_str(), c.op))
+        .collect();
+    assert_eq!(
+        changes,
+        [("consumer.offset.sync.ms", linkctl::plan::ChangeOp::Reset)]
+    );
     // With prune, the free-form key is reset too.
     let p = check(
         "removed_key_reset_with_prune",
@@ -298,7 +421,11 @@ fn removed_key_reset_to_default() {
         &live,
         &PlanOptions::default(),
     );
-    let keys: Vec<_> = p.actions[0].changes.iter().map(|c| c.key.as_str()).collect();
+    let keys: Vec<_> = p.actions[0]
+        .changes
+        .iter()
+        .map(|c| c.key.as_str())
+        .collect();
     assert_eq!(keys, ["consumer.offset.sync.ms", "metadata.max.age.ms"]);
 }
 
@@ -321,10 +448,16 @@ fn every_mirror_transition() {
         for want in DESIRED {
             let name = format!("{word}-to-{want}");
             body.push_str(&format!("      - topic: {name}\n        state: {want}\n"));
-            l.mirrors.insert(name.clone(), mirror(&name, &name, status.clone()));
+            l.mirrors
+                .insert(name.clone(), mirror(&name, &name, status.clone()));
         }
     }
-    let p = check("every_mirror_transition", &seed(&body), &live, &PlanOptions::default());
+    let p = check(
+        "every_mirror_transition",
+        &seed(&body),
+        &live,
+        &PlanOptions::default(),
+    );
     let planned: Vec<_> = p
         .actions
         .iter()
@@ -341,7 +474,11 @@ fn every_mirror_transition() {
     ];
     let expected: Vec<_> = expected.iter().map(|(n, k)| (n.to_string(), *k)).collect();
     assert_eq!(planned, expected);
-    let refused: Vec<&str> = p.errors.iter().map(|e| e.target.rsplit('/').next().unwrap()).collect();
+    let refused: Vec<&str> = p
+        .errors
+        .iter()
+        .map(|e| e.target.rsplit('/').next().unwrap())
+        .collect();
     for r in [
         "stopped-to-active",
         "stopped-to-paused",
@@ -351,15 +488,34 @@ fn every_mirror_transition() {
     ] {
         assert!(refused.contains(&r), "{r} not refused: {refused:?}");
     }
-    let stopped = p.errors.iter().find(|e| e.target.ends_with("stopped-to-active")).unwrap();
-    assert!(stopped.message.contains("cannot become active again"), "{}", stopped.message);
+    let stopped = p
+        .errors
+        .iter()
+        .find(|e| e.target.ends_with("stopped-to-active"))
+        .unwrap();
+    assert!(
+        stopped.message.contains("cannot become active again"),
+        "{}",
+        stopped.message
+    );
 }
 
 #[test]
 fn source_initiated_new_link_orders_destination_first() {
-    let m = seed(&format!("{S1}    mode: source-initiated\n    mirrors:\n      - topic: demo\n"));
-    let p = check("source_initiated_new_link", &m, &seed_live(), &PlanOptions::default());
-    let order: Vec<_> = p.actions.iter().map(|a| (a.kind, a.cluster.as_str())).collect();
+    let m = seed(&format!(
+        "{S1}    mode: source-initiated\n    mirrors:\n      - topic: demo\n"
+    ));
+    let p = check(
+        "source_initiated_new_link",
+        &m,
+        &seed_live(),
+        &PlanOptions::default(),
+    );
+    let order: Vec<_> = p
+        .actions
+        .iter()
+        .map(|a| (a.kind, a.cluster.as_str()))
+        .collect();
     assert_eq!(
         order,
         [
@@ -383,7 +539,12 @@ fn mirrormaker2_promote_has_a_note() {
         ))
     };
     let live = converge(&m2("active"), &seed_live());
-    let p = check("mirrormaker2_promote", &m2("promoted"), &live, &PlanOptions::default());
+    let p = check(
+        "mirrormaker2_promote",
+        &m2("promoted"),
+        &live,
+        &PlanOptions::default(),
+    );
     assert!(p.actions[0].notes[0].starts_with("MirrorMaker 2: promote stops mirroring"));
 }
 

@@ -63,7 +63,9 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
         for p in &parsed.interpolation {
             match &p.kind {
                 InterpolationProblemKind::Unset { name } => {
-                    eprintln!("error: environment variable `{name}` is not set (used as ${{env:{name}}})")
+                    eprintln!(
+                        "error: environment variable `{name}` is not set (used as ${{env:{name}}})"
+                    )
                 }
                 InterpolationProblemKind::Malformed { reference } => {
                     eprintln!("error: malformed reference `{reference}`; write ${{env:NAME}}")
@@ -89,7 +91,10 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
     if let Some(path) = &args.out {
         let saved = SavedPlan::new(the_plan.clone(), &parsed.manifest, &opts);
         if let Err(e) = std::fs::write(path, saved.to_json()) {
-            return fail(&format!("cannot write the plan to `{}`: {e}", path.display()));
+            return fail(&format!(
+                "cannot write the plan to `{}`: {e}",
+                path.display()
+            ));
         }
         if out.format == Format::Text {
             println!("Saved the plan to {}.", path.display());

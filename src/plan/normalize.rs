@@ -145,11 +145,19 @@ mod tests {
 
     #[test]
     fn booleans_and_numbers_compare_by_meaning() {
-        assert!(same("consumer.offset.sync.enable", Some("true"), Some("TRUE")));
+        assert!(same(
+            "consumer.offset.sync.enable",
+            Some("true"),
+            Some("TRUE")
+        ));
         assert!(same("metadata.max.age.ms", Some("5000"), Some("5000.0")));
         assert!(same("metadata.max.age.ms", Some("5000"), Some(" 5e3 ")));
         assert!(!same("metadata.max.age.ms", Some("5000"), Some("5001")));
-        assert!(!same("consumer.offset.sync.enable", Some("true"), Some("false")));
+        assert!(!same(
+            "consumer.offset.sync.enable",
+            Some("true"),
+            Some("false")
+        ));
         assert!(same("cluster.link.prefix", None, Some("")));
         assert!(!same("cluster.link.prefix", None, Some("eu.")));
     }
@@ -158,16 +166,25 @@ mod tests {
     fn filters_compare_structurally() {
         let a = r#"{"groupFilters":[{"name":"*","patternType":"LITERAL","filterType":"INCLUDE"}]}"#;
         let b = r#"{ "groupFilters": [ {"filterType":"include", "name":"*", "patternType":"literal"} ] }"#;
-        let c = r#"{"groupFilters":[{"name":"*","patternType":"LITERAL","filterType":"WHITELIST"}]}"#;
+        let c =
+            r#"{"groupFilters":[{"name":"*","patternType":"LITERAL","filterType":"WHITELIST"}]}"#;
         assert!(same("consumer.offset.group.filters", Some(a), Some(b)));
         assert!(same("consumer.offset.group.filters", Some(a), Some(c)));
         let two = r#"{"groupFilters":[{"name":"a","patternType":"LITERAL","filterType":"INCLUDE"},{"name":"b","patternType":"LITERAL","filterType":"INCLUDE"}]}"#;
         let swapped = r#"{"groupFilters":[{"name":"b","patternType":"LITERAL","filterType":"INCLUDE"},{"name":"a","patternType":"LITERAL","filterType":"INCLUDE"}]}"#;
-        assert!(!same("consumer.offset.group.filters", Some(two), Some(swapped)));
+        assert!(!same(
+            "consumer.offset.group.filters",
+            Some(two),
+            Some(swapped)
+        ));
         // The names themselves stay case-sensitive.
         let upper = a.replace("\"*\"", "\"A\"");
         let lower = a.replace("\"*\"", "\"a\"");
-        assert!(!same("consumer.offset.group.filters", Some(&upper), Some(&lower)));
+        assert!(!same(
+            "consumer.offset.group.filters",
+            Some(&upper),
+            Some(&lower)
+        ));
     }
 
     #[test]

@@ -70,7 +70,8 @@ pub fn manifest_fingerprint(manifest: &Manifest, opts: &PlanOptions) -> String {
             for (key, d) in desired_link_configs(link, cluster) {
                 if d.sensitive || d.value.is_secret() {
                     h.update(
-                        secret_fingerprint(&name.value, &key, rotation, d.value.expose()).as_bytes(),
+                        secret_fingerprint(&name.value, &key, rotation, d.value.expose())
+                            .as_bytes(),
                     );
                 }
             }

@@ -101,7 +101,10 @@ mod tests {
     fn fingerprint_is_salted_and_rotates() {
         let a = fingerprint("l1", "sasl.jaas.config", None, "s3cret");
         assert_ne!(a, fingerprint("l2", "sasl.jaas.config", None, "s3cret"));
-        assert_ne!(a, fingerprint("l1", "sasl.jaas.config", Some("2"), "s3cret"));
+        assert_ne!(
+            a,
+            fingerprint("l1", "sasl.jaas.config", Some("2"), "s3cret")
+        );
         assert_eq!(a, fingerprint("l1", "sasl.jaas.config", None, "s3cret"));
         assert!(!a.contains("s3cret"));
         assert_eq!(a.len(), "sha256:".len() + 64);
@@ -110,8 +113,14 @@ mod tests {
     #[test]
     fn decisions() {
         let fp = fingerprint("l", "k", None, "v");
-        assert!(matches!(decide(None, None, &fp), SecretDecision::Send { .. }));
-        assert_eq!(decide(Some(&set()), Some(&fp), &fp), SecretDecision::Unchanged);
+        assert!(matches!(
+            decide(None, None, &fp),
+            SecretDecision::Send { .. }
+        ));
+        assert_eq!(
+            decide(Some(&set()), Some(&fp), &fp),
+            SecretDecision::Unchanged
+        );
         assert!(matches!(
             decide(Some(&set()), Some(&"sha256:00".to_string()), &fp),
             SecretDecision::Send { .. }

@@ -161,7 +161,13 @@ mod tests {
     fn ignores_lag_but_not_status() {
         let a = state();
         let mut b = a.clone();
-        let m = b.clusters.get_mut("eu").unwrap().links.get_mut("l").unwrap();
+        let m = b
+            .clusters
+            .get_mut("eu")
+            .unwrap()
+            .links
+            .get_mut("l")
+            .unwrap();
         m.mirrors.get_mut("t").unwrap().lags.push(PartitionLag {
             partition: 0,
             lag: 5,
@@ -169,10 +175,21 @@ mod tests {
         });
         m.state = "FAILED".into();
         assert_eq!(fingerprint(&a, &[]), fingerprint(&b, &[]));
-        b.clusters.get_mut("eu").unwrap().links.get_mut("l").unwrap().mirrors.get_mut("t").unwrap().status =
-            MirrorStatus::Stopped;
+        b.clusters
+            .get_mut("eu")
+            .unwrap()
+            .links
+            .get_mut("l")
+            .unwrap()
+            .mirrors
+            .get_mut("t")
+            .unwrap()
+            .status = MirrorStatus::Stopped;
         assert_ne!(fingerprint(&a, &[]), fingerprint(&b, &[]));
         // Out of scope changes do not count.
-        assert_eq!(fingerprint(&a, &["other".into()]), fingerprint(&b, &["other".into()]));
+        assert_eq!(
+            fingerprint(&a, &["other".into()]),
+            fingerprint(&b, &["other".into()])
+        );
     }
 }

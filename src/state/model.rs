@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// Everything linkctl observed, per cluster.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveState {
     /// Live-state format version (bumped on incompatible changes).
     #[serde(default = "state_version")]
@@ -18,6 +18,16 @@ pub struct LiveState {
 }
 
 pub const STATE_FORMAT_VERSION: u32 = 1;
+
+impl Default for LiveState {
+    /// An empty state of the current format version.
+    fn default() -> Self {
+        Self {
+            format_version: STATE_FORMAT_VERSION,
+            clusters: BTreeMap::new(),
+        }
+    }
+}
 
 fn state_version() -> u32 {
     STATE_FORMAT_VERSION

@@ -86,10 +86,19 @@ pub fn live_link(name: &str, side: LinkSide, conn: ConnectionMode, remote_id: &s
 /// Configs every link reports although nobody set them.
 fn server_defaults() -> BTreeMap<String, LiveConfig> {
     let mut m = BTreeMap::new();
-    m.insert("cluster.link.retry.timeout.ms".to_string(), default_config("300000"));
+    m.insert(
+        "cluster.link.retry.timeout.ms".to_string(),
+        default_config("300000"),
+    );
     m.insert("metadata.max.age.ms".to_string(), default_config("300000"));
-    m.insert("consumer.offset.sync.ms".to_string(), default_config("30000"));
-    m.insert("consumer.offset.group.filters".to_string(), default_config(""));
+    m.insert(
+        "consumer.offset.sync.ms".to_string(),
+        default_config("30000"),
+    );
+    m.insert(
+        "consumer.offset.group.filters".to_string(),
+        default_config(""),
+    );
     m
 }
 
@@ -120,7 +129,11 @@ pub fn apply(manifest: &Manifest, live: &LiveState, plan: &Plan) -> LiveState {
     let mut done: Vec<&str> = Vec::new();
     for a in &plan.actions {
         for d in &a.depends_on {
-            assert!(done.contains(&d.as_str()), "{} runs before its dependency {d}", a.id);
+            assert!(
+                done.contains(&d.as_str()),
+                "{} runs before its dependency {d}",
+                a.id
+            );
         }
         apply_one(manifest, &mut s, a);
         done.push(&a.id);
@@ -129,17 +142,27 @@ pub fn apply(manifest: &Manifest, live: &LiveState, plan: &Plan) -> LiveState {
 }
 
 fn manifest_link<'m>(m: &'m Manifest, name: &str) -> Option<&'m linkctl::manifest::Link> {
-    m.links.iter().find(|(k, _)| k.value == name).map(|(_, l)| l)
+    m.links
+        .iter()
+        .find(|(k, _)| k.value == name)
+        .map(|(_, l)| l)
 }
 
 fn apply_one(m: &Manifest, s: &mut LiveState, a: &Action) {
     let cluster = s.clusters.entry(a.cluster.clone()).or_default();
     match a.kind {
         ActionKind::CreateLink => {
-            assert!(!cluster.links.contains_key(&a.link), "{}: link exists", a.id);
+            assert!(
+                !cluster.links.contains_key(&a.link),
+                "{}: link exists",
+                a.id
+            );
             let link = manifest_link(m, &a.link).expect("declared link");
             let objects = expected_objects(link, m).expect("valid");
-            let o = objects.iter().find(|o| o.cluster == a.cluster).expect("object");
+            let o = objects
+                .iter()
+                .find(|o| o.cluster == a.cluster)
+                .expect("object");
             let remote_id = m
                 .clusters
                 .iter()
@@ -170,7 +193,10 @@ fn apply_one(m: &Manifest, s: &mut LiveState, a: &Action) {
         ActionKind::UpdateLinkConfigs => {
             let link = manifest_link(m, &a.link).expect("declared link");
             let objects = expected_objects(link, m).expect("valid");
-            let o = objects.iter().find(|o| o.cluster == a.cluster).expect("object");
+            let o = objects
+                .iter()
+                .find(|o| o.cluster == a.cluster)
+                .expect("object");
             let rotation = link.rotation.as_ref().map(|r| r.value.as_str());
             let l = cluster.links.get_mut(&a.link).expect("link to update");
             for c in &a.changes {
@@ -206,7 +232,12 @@ fn apply_one(m: &Manifest, s: &mut LiveState, a: &Action) {
         ActionKind::DeleteLink => {
             let l = cluster.links.remove(&a.link).expect("link to delete");
             for mm in l.mirrors.values() {
-                assert!(mm.status.is_stopped(), "{}: deletes a link with live mirror {}", a.id, mm.name);
+                assert!(
+                    mm.status.is_stopped(),
+                    "{}: deletes a link with live mirror {}",
+                    a.id,
+                    mm.name
+                );
             }
         }
         ActionKind::CreateMirror => {
@@ -214,7 +245,8 @@ fn apply_one(m: &Manifest, s: &mut LiveState, a: &Action) {
             let name = a.mirror.clone().expect("mirror name");
             assert!(!l.mirrors.contains_key(&name), "{}: mirror exists", a.id);
             let src = a.source_topic.clone().expect("source topic");
-            l.mirrors.insert(name.clone(), mirror(&name, &src, MirrorStatus::Active));
+            l.mirrors
+                .insert(name.clone(), mirror(&name, &src, MirrorStatus::Active));
         }
         kind => {
             let l = cluster.links.get_mut(&a.link).expect("link of the mirror");

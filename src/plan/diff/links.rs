@@ -187,7 +187,11 @@ fn create_action(
         side_word(o.live_side).to_lowercase(),
         mode_word(link.mode.value),
         o.cluster,
-        if o.owns_mirrors { "pulling from" } else { "pushing to" },
+        if o.owns_mirrors {
+            "pulling from"
+        } else {
+            "pushing to"
+        },
         o.remote
     ));
     if link.engine.value == crate::manifest::Engine::Mirrormaker2 {
@@ -245,7 +249,11 @@ fn immutable_problems(
         .iter()
         .find(|(k, _)| k.value == o.remote)
         .and_then(|(_, c)| c.cluster_id.as_ref().map(|i| i.value.clone()))
-        .or_else(|| live.clusters.get(&o.remote).and_then(|c| c.cluster_id.clone()));
+        .or_else(|| {
+            live.clusters
+                .get(&o.remote)
+                .and_then(|c| c.cluster_id.clone())
+        });
     let live_id = match l.side {
         LinkSide::Destination => &l.source_cluster_id,
         LinkSide::Source => &l.destination_cluster_id,

@@ -170,7 +170,14 @@ pub(super) fn plan_mirrors(
                 "stopped mirror (promoted or failed over, now a normal topic); linkctl never deletes it".to_string(),
             );
         } else if link.prune {
-            let a = mirror_action(ActionKind::DeleteMirrorTopic, cluster, name, engine, mname, deps);
+            let a = mirror_action(
+                ActionKind::DeleteMirrorTopic,
+                cluster,
+                name,
+                engine,
+                mname,
+                deps,
+            );
             b.push(a);
         } else {
             b.unmanaged(
@@ -195,7 +202,14 @@ pub(super) fn mirror_action(
     mirror: &str,
     deps: &[String],
 ) -> Action {
-    let mut a = new_action(kind, cluster, link, engine, ObjectSide::Destination, Some(mirror));
+    let mut a = new_action(
+        kind,
+        cluster,
+        link,
+        engine,
+        ObjectSide::Destination,
+        Some(mirror),
+    );
     a.depends_on = deps.to_vec();
     let note = match (kind, engine) {
         (ActionKind::PromoteMirror, Engine::Mirrormaker2) => {

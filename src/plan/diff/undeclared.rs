@@ -133,7 +133,8 @@ fn delete_link(b: &mut Builder, name: &str, objects: &[(&str, &LiveLink)], force
                 &[],
             );
             a.side = object_side(l);
-            a.notes.push("failed over before the forced delete of its link".to_string());
+            a.notes
+                .push("failed over before the forced delete of its link".to_string());
             deps.push(b.push(a));
         }
     }

@@ -56,11 +56,15 @@ fn plain(v: &Option<Value>) -> Option<&str> {
 }
 
 fn change(c: &Change) -> JsonChange<'_> {
-    let sensitive = matches!(c.before, Some(Value::Sensitive)) || matches!(c.after, Some(Value::Sensitive));
+    let sensitive =
+        matches!(c.before, Some(Value::Sensitive)) || matches!(c.after, Some(Value::Sensitive));
     let items = if sensitive {
         None
     } else {
-        match (items(&c.key, plain(&c.before)), items(&c.key, plain(&c.after))) {
+        match (
+            items(&c.key, plain(&c.before)),
+            items(&c.key, plain(&c.after)),
+        ) {
             (Some(before), Some(after)) => Some(Items { before, after }),
             _ => None,
         }

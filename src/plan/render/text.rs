@@ -81,7 +81,11 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
         }
     }
     if !plan.warnings.is_empty() {
-        let _ = writeln!(out, "\n{}", p.paint("Warnings:", Style::new().yellow().bold()));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.paint("Warnings:", Style::new().yellow().bold())
+        );
         for w in &plan.warnings {
             let _ = writeln!(out, "  - {}: {}", w.target, w.message);
         }
@@ -157,7 +161,11 @@ fn render_action(out: &mut String, p: &Painter, a: &Action) {
     let (marker, text) = title(a);
     let _ = writeln!(out, "  {} {text}", p.marker(marker));
     for n in &a.notes {
-        let _ = writeln!(out, "      {}", p.paint(&format!("# {n}"), Style::new().dimmed()));
+        let _ = writeln!(
+            out,
+            "      {}",
+            p.paint(&format!("# {n}"), Style::new().dimmed())
+        );
     }
     let width = a.changes.iter().map(|c| c.key.len()).max().unwrap_or(0);
     for c in &a.changes {
@@ -188,7 +196,8 @@ fn render_change(out: &mut String, p: &Painter, c: &Change, width: usize) {
     };
     let key = format!("{:<width$}", c.key);
     let lead = format!("      {} {key} = ", p.marker(marker));
-    let sensitive = matches!(c.before, Some(Value::Sensitive)) || matches!(c.after, Some(Value::Sensitive));
+    let sensitive =
+        matches!(c.before, Some(Value::Sensitive)) || matches!(c.after, Some(Value::Sensitive));
     if !sensitive {
         let before = plain(&c.before);
         let after = plain(&c.after);
@@ -200,7 +209,11 @@ fn render_change(out: &mut String, p: &Painter, c: &Change, width: usize) {
             }
         }
         if long && before.is_some() && after.is_some() {
-            let _ = writeln!(out, "{lead}{}", word_diff(p, before.unwrap_or(""), after.unwrap_or("")));
+            let _ = writeln!(
+                out,
+                "{lead}{}",
+                word_diff(p, before.unwrap_or(""), after.unwrap_or(""))
+            );
             return;
         }
     }

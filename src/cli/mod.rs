@@ -6,6 +6,7 @@ pub mod apply_cmd;
 pub mod live;
 pub mod manifest_input;
 pub mod output;
+pub mod plan_cmd;
 pub mod schema;
 pub mod status_cmd;
 pub mod validate;
@@ -64,6 +65,8 @@ pub enum Command {
     Schema,
     /// Show links, tasks, mirror topics, lag and (with --groups) consumer group offsets.
     Status(status_cmd::StatusArgs),
+    /// Show what apply would change: diff the manifest against live state.
+    Plan(plan_cmd::PlanArgs),
     /// Print shell completions.
     Completions {
         /// Shell to generate completions for.
@@ -80,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&cli.global, args, &out),
         Command::Schema => schema::run(),
         Command::Status(args) => status_cmd::run(&cli.global, args, &out),
+        Command::Plan(args) => plan_cmd::run(args, &cli.global, &out),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "linkctl", &mut std::io::stdout());

@@ -1,6 +1,22 @@
 //! The planner: a pure function from (desired manifest, live state) to an
 //! ordered plan, and the plan's renderings.
+//!
+//! - [`action`]: the action vocabulary; [`model`]: the [`Plan`];
+//! - [`desired`]: which link objects a manifest link asks for;
+//! - [`diff`]: [`plan()`] itself; [`normalize`]: comparing values by meaning;
+//! - [`secrets`]: fingerprints of write-only configs; [`order`]: the DAG order;
+//! - [`render`]: text and JSON; [`saved`]: saved plans and staleness.
 
 pub mod action;
+pub mod desired;
+pub mod diff;
+pub mod model;
+pub mod normalize;
+pub mod order;
+pub mod render;
+pub mod saved;
+pub mod secrets;
 
 pub use action::*;
+pub use diff::plan;
+pub use model::{Note, Plan, PlanOptions, Summary, Unmanaged};

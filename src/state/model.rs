@@ -20,6 +20,7 @@ pub struct LiveState {
 pub const STATE_FORMAT_VERSION: u32 = 1;
 
 impl Default for LiveState {
+    /// An empty state of the current format version.
     fn default() -> Self {
         Self {
             format_version: STATE_FORMAT_VERSION,

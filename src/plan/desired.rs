@@ -1,0 +1,132 @@
+//! The link objects a manifest link asks for, and the config each one carries.
+//!
+//! - destination-initiated: one object on the destination (`DESTINATION`,
+//!   `OUTBOUND`) with the whole config map (bootstrap = the source's);
+//! - source-initiated: a `DESTINATION`/`INBOUND` object on the destination
+//!   holding the behaviour configs (offset sync, filters, prefix, …) and no
+//!   connection settings, then a `SOURCE`/`OUTBOUND` object on the source
+//!   holding the connection settings (`bootstrap.servers` = the destination's,
+//!   `security.protocol`, `sasl.*`, `ssl.*`, `local.*`, `client.dns.lookup`);
+//! - bidirectional: one `BIDIRECTIONAL` object per cluster, each with the
+//!   whole config map and the other cluster's bootstrap.
+//!
+//! Mirrors always live on the destination cluster's object. The applier uses
+//! the same function, so what is planned is what is sent.
+
+use std::collections::BTreeMap;
+
+use crate::manifest::link_configs::{desired_link_configs, DesiredConfig, BOOTSTRAP_SERVERS};
+use crate::manifest::{Cluster, Link, LinkMode, Manifest};
+use crate::state::{ConnectionMode, LinkSide};
+
+use super::action::ObjectSide;
+
+/// One link object the manifest asks for.
+#[derive(Debug, Clone)]
+pub struct ExpectedObject {
+    /// Manifest name of the cluster that owns the object.
+    pub cluster: String,
+    /// Manifest name of the other cluster.
+    pub remote: String,
+    pub side: ObjectSide,
+    /// The `link.mode` it must have.
+    pub live_side: LinkSide,
+    /// The `connection.mode` it must have (`None`: either).
+    pub connection_mode: Option<ConnectionMode>,
+    /// Configs to send.
+    pub configs: BTreeMap<String, DesiredConfig>,
+    /// True when the object carries behaviour configs (offset sync, filters…).
+    pub behaviour: bool,
+    /// True when mirrors are created on this object.
+    pub owns_mirrors: bool,
+}
+
+/// True for configs that describe how to reach and authenticate to a cluster.
+pub fn is_connection_key(key: &str) -> bool {
+    key == BOOTSTRAP_SERVERS
+        || key == "security.protocol"
+        || key == "client.dns.lookup"
+        || key.starts_with("sasl.")
+        || key.starts_with("ssl.")
+        || key.starts_with("local.")
+}
+
+fn cluster<'m>(manifest: &'m Manifest, name: &str) -> Result<&'m Cluster, String> {
+    manifest
+        .clusters
+        .iter()
+        .find(|(k, _)| k.value == name)
+        .map(|(_, c)| c)
+        .ok_or_else(|| format!("cluster `{name}` is not declared under `clusters`"))
+}
+
+/// The objects of `link`, in creation order (destination side first).
+pub fn expected_objects(link: &Link, manifest: &Manifest) -> Result<Vec<ExpectedObject>, String> {
+    let src_name = link.source.value.clone();
+    let dst_name = link.destination.value.clone();
+    let src = cluster(manifest, &src_name)?;
+    let dst = cluster(manifest, &dst_name)?;
+    let objects = match link.mode.value {
+        LinkMode::DestinationInitiated => vec![ExpectedObject {
+            cluster: dst_name,
+            remote: src_name,
+            side: ObjectSide::Destination,
+            live_side: LinkSide::Destination,
+            connection_mode: Some(ConnectionMode::Outbound),
+            configs: desired_link_configs(link, src),
+            behaviour: true,
+            owns_mirrors: true,
+        }],
+        LinkMode::SourceInitiated => {
+            let mut behaviour = desired_link_configs(link, src);
+            behaviour.retain(|k, _| !is_connection_key(k));
+            let mut connection = desired_link_configs(link, dst);
+            connection.retain(|k, _| is_connection_key(k));
+            vec![
+                ExpectedObject {
+                    cluster: dst_name.clone(),
+                    remote: src_name.clone(),
+                    side: ObjectSide::Destination,
+                    live_side: LinkSide::Destination,
+                    connection_mode: Some(ConnectionMode::Inbound),
+                    configs: behaviour,
+                    behaviour: true,
+                    owns_mirrors: true,
+                },
+                ExpectedObject {
+                    cluster: src_name,
+                    remote: dst_name,
+                    side: ObjectSide::Source,
+                    live_side: LinkSide::Source,
+                    connection_mode: Some(ConnectionMode::Outbound),
+                    configs: connection,
+                    behaviour: false,
+                    owns_mirrors: false,
+                },
+            ]
+        }
+        LinkMode::Bidirectional => vec![
+            ExpectedObject {
+                cluster: dst_name.clone(),
+                remote: src_name.clone(),
+                side: ObjectSide::Destination,
+                live_side: LinkSide::Bidirectional,
+                connection_mode: None,
+                configs: desired_link_configs(link, src),
+                behaviour: true,
+                owns_mirrors: true,
+            },
+            ExpectedObject {
+                cluster: src_name,
+                remote: dst_name,
+                side: ObjectSide::Source,
+                live_side: LinkSide::Bidirectional,
+                connection_mode: None,
+                configs: desired_link_configs(link, dst),
+                behaviour: true,
+                owns_mirrors: false,
+            },
+        ],
+    };
+    Ok(objects)
+}

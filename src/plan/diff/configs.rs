@@ -1,0 +1,161 @@
+//! Link config updates: set what differs (after normalisation), re-send
+//! sensitive values whose fingerprint changed, reset keys that are no longer
+//! declared.
+//!
+//! **When is a key "managed", so that removing it from the manifest resets it
+//! to its default?** A live key is reset when all of these hold:
+//! - the manifest object does not declare it;
+//! - it is explicitly set on the link: `source == DYNAMIC_CLUSTER_LINK_CONFIG`
+//!   and `is_default == false`;
+//! - it is not read-only and not immutable (`cluster.link.prefix`,
+//!   `link.mode`, `connection.mode`);
+//! - and either it is one of the keys linkctl derives from the manifest's
+//!   structured sections ([`STRUCTURED_KEYS`]: offset sync, ACL sync, topic
+//!   config sync, auto-create mirrors) on an object that carries behaviour
+//!   configs, or the link has `prune: true` (then the manifest is the whole
+//!   truth for every key, free-form ones included).
+//!
+//! Free-form `config` keys that are dropped from the manifest without
+//! `prune` are left alone: linkctl cannot tell them from settings made by
+//! another tool.
+
+use crate::manifest::link_configs::{
+    ACL_FILTERS, ACL_SYNC_ENABLE, ACL_SYNC_MS, AUTO_CREATE_ENABLE, AUTO_CREATE_FILTERS,
+    GROUP_FILTERS, IMMUTABLE_KEYS, OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, TOPIC_CONFIG_SYNC_INCLUDE,
+    TOPIC_CONFIG_SYNC_MS,
+};
+use crate::manifest::{Engine, Link};
+use crate::plan::action::{Action, ActionKind, Change, ChangeOp, Value};
+use crate::plan::desired::ExpectedObject;
+use crate::plan::normalize::same;
+use crate::plan::secrets::{decide, fingerprint, SecretDecision};
+use crate::state::{LiveConfig, LiveLink};
+
+use super::{link_target, new_action, Builder};
+
+/// The config source Kafka reports for a key set on the link itself.
+pub const DYNAMIC_SOURCE: &str = "DYNAMIC_CLUSTER_LINK_CONFIG";
+
+/// Keys derived from the manifest's structured sections.
+pub const STRUCTURED_KEYS: &[&str] = &[
+    OFFSET_SYNC_ENABLE,
+    OFFSET_SYNC_MS,
+    GROUP_FILTERS,
+    ACL_SYNC_ENABLE,
+    ACL_SYNC_MS,
+    ACL_FILTERS,
+    TOPIC_CONFIG_SYNC_MS,
+    TOPIC_CONFIG_SYNC_INCLUDE,
+    AUTO_CREATE_ENABLE,
+    AUTO_CREATE_FILTERS,
+];
+
+/// The update action for an existing object, if anything differs.
+pub(super) fn update_action(
+    b: &mut Builder,
+    name: &str,
+    link: &Link,
+    o: &ExpectedObject,
+    live: &LiveLink,
+) -> Option<Action> {
+    let target = link_target(&o.cluster, name);
+    let rotation = link.rotation.as_ref().map(|r| r.value.as_str());
+    let mut changes = Vec::new();
+    let mut notes = Vec::new();
+    for (key, d) in &o.configs {
+        if IMMUTABLE_KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        let lc = live.configs.get(key);
+        if d.sensitive || d.value.is_secret() || lc.is_some_and(|c| c.is_sensitive) {
+            let fp = fingerprint(name, key, rotation, d.value.expose());
+            match decide(lc, live.secret_fingerprints.get(key), &fp) {
+                SecretDecision::Unchanged => {}
+                SecretDecision::Send { reason } => {
+                    notes.push(format!("`{key}` is sent: {reason}"));
+                    changes.push(Change {
+                        key: key.clone(),
+                        op: ChangeOp::Set,
+                        before: lc.filter(|c| !c.is_default).map(|_| Value::Sensitive),
+                        after: Some(Value::Sensitive),
+                    });
+                }
+                SecretDecision::Unknown => b.warn(
+                    target.clone(),
+                    format!(
+                        "sensitive config `{key}` is set on the link, but linkctl has no fingerprint of it, \
+                         so it cannot tell whether it matches the manifest; nothing is sent. \
+                         Set or change `rotation` on the link to send it again."
+                    ),
+                ),
+            }
+            continue;
+        }
+        let have = lc.and_then(|c| c.value.as_deref());
+        let want = d.value.expose();
+        if same(key, have, Some(want)) {
+            continue;
+        }
+        if lc.is_some_and(|c| c.is_read_only) {
+            b.error(
+                target.clone(),
+                format!(
+                    "`{key}` is read-only on `{}` (live {}, manifest \"{want}\"); remove it from the manifest or declare the live value",
+                    o.cluster,
+                    have.map_or("unset".to_string(), |h| format!("\"{h}\""))
+                ),
+            );
+            continue;
+        }
+        changes.push(Change {
+            key: key.clone(),
+            op: ChangeOp::Set,
+            before: have.map(|h| Value::Plain(h.to_string())),
+            after: Some(Value::Plain(want.to_string())),
+        });
+    }
+    for (key, lc) in &live.configs {
+        if o.configs.contains_key(key) || !was_managed(key, lc, o, link) {
+            continue;
+        }
+        changes.push(Change {
+            key: key.clone(),
+            op: ChangeOp::Reset,
+            before: Some(if lc.is_sensitive {
+                Value::Sensitive
+            } else {
+                Value::Plain(lc.value.clone().unwrap_or_default())
+            }),
+            after: None,
+        });
+    }
+    if changes.is_empty() {
+        return None;
+    }
+    let mut a = new_action(
+        ActionKind::UpdateLinkConfigs,
+        &o.cluster,
+        name,
+        link.engine.value,
+        o.side,
+        None,
+    );
+    a.changes = changes;
+    a.notes = notes;
+    if link.engine.value == Engine::Mirrormaker2 {
+        a.notes.push(
+            "MirrorMaker 2: updates the connectors' settings (Kafka Connect restarts their tasks)"
+                .to_string(),
+        );
+    }
+    Some(a)
+}
+
+/// See the module documentation.
+fn was_managed(key: &str, lc: &LiveConfig, o: &ExpectedObject, link: &Link) -> bool {
+    lc.source.as_deref() == Some(DYNAMIC_SOURCE)
+        && !lc.is_default
+        && !lc.is_read_only
+        && !IMMUTABLE_KEYS.contains(&key)
+        && ((o.behaviour && STRUCTURED_KEYS.contains(&key)) || link.prune)
+}

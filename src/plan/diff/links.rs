@@ -1,0 +1,319 @@
+//! One manifest link: create missing objects, refuse (or replace) immutable
+//! changes, update configs, then hand the mirrors to [`super::mirrors`].
+
+use crate::manifest::link_configs::{IMMUTABLE_KEYS, PREFIX};
+use crate::manifest::{Link, LinkMode, Manifest};
+use crate::plan::action::{ActionKind, Change, ChangeOp, ObjectSide, Value};
+use crate::plan::desired::{expected_objects, ExpectedObject};
+use crate::plan::normalize::same;
+use crate::state::{ConnectionMode, LinkSide, LiveLink, LiveState};
+
+use super::{configs, link_target, live_link, mirrors, new_action, Builder};
+
+pub(super) fn plan_link(
+    b: &mut Builder,
+    name: &str,
+    link: &Link,
+    manifest: &Manifest,
+    live: &LiveState,
+) {
+    let objects = match expected_objects(link, manifest) {
+        Ok(o) => o,
+        Err(e) => {
+            b.error(name, format!("link `{name}`: {e}"));
+            return;
+        }
+    };
+    let found: Vec<Option<&LiveLink>> = objects
+        .iter()
+        .map(|o| live_link(live, &o.cluster, name))
+        .collect();
+    let strays = stray_objects(name, link, &objects, live);
+
+    let mut problems = Vec::new();
+    for (o, l) in objects.iter().zip(&found) {
+        if let Some(l) = l {
+            problems.extend(immutable_problems(o, l, manifest, live));
+        }
+    }
+    for (cluster, l) in &strays {
+        problems.push(format!(
+            "a {} link object exists on `{cluster}`, which a {} link does not use (the link mode changed)",
+            side_word(l.side),
+            mode_word(link.mode.value)
+        ));
+    }
+    let target = link_target(&link.destination.value, name);
+    if !problems.is_empty() {
+        if link.allow_replace {
+            replace(b, name, link, &objects, &found, &strays, &problems);
+        } else {
+            b.error(
+                target,
+                format!(
+                    "cannot change link `{name}` in place: {}. These settings are fixed once a link exists. \
+                     Set `allow_replace: true` on the link to delete and re-create it (replication stops meanwhile), \
+                     or restore the live value in the manifest.",
+                    problems.join("; ")
+                ),
+            );
+        }
+        return;
+    }
+
+    let mut link_deps: Vec<String> = Vec::new();
+    for (o, l) in objects.iter().zip(&found) {
+        match l {
+            None => {
+                let id = b.push(create_action(name, link, o, &link_deps));
+                link_deps.push(id);
+            }
+            Some(l) => {
+                if let Some(a) = configs::update_action(b, name, link, o, l) {
+                    let id = b.push(a);
+                    link_deps.push(id);
+                }
+            }
+        }
+    }
+    if let Some((o, l)) = objects.iter().zip(&found).find(|(o, _)| o.owns_mirrors) {
+        mirrors::plan_mirrors(b, name, link, &o.cluster, l.map(|l| &l.mirrors), &link_deps);
+    }
+}
+
+/// Delete every live object of the link, then create the expected ones.
+fn replace(
+    b: &mut Builder,
+    name: &str,
+    link: &Link,
+    objects: &[ExpectedObject],
+    found: &[Option<&LiveLink>],
+    strays: &[(String, &LiveLink)],
+    problems: &[String],
+) {
+    let mut existing: Vec<(String, &LiveLink)> = objects
+        .iter()
+        .zip(found)
+        .filter_map(|(o, l)| l.map(|l| (o.cluster.clone(), l)))
+        .chain(strays.iter().cloned())
+        .collect();
+    let live_mirrors: Vec<String> = existing
+        .iter()
+        .flat_map(|(_, l)| l.mirrors.values())
+        .filter(|m| !m.status.is_stopped())
+        .map(|m| format!("{} ({})", m.name, m.status.as_str()))
+        .collect();
+    if !live_mirrors.is_empty() {
+        b.error(
+            link_target(&link.destination.value, name),
+            format!(
+                "cannot replace link `{name}` ({}): mirrors {} are still mirroring, and deleting the link would leave them broken. \
+                 Promote, fail over or delete them first.",
+                problems.join("; "),
+                live_mirrors.join(", ")
+            ),
+        );
+        return;
+    }
+    // Source sides go first when deleting (reverse of creation).
+    existing.sort_by_key(|(c, l)| (l.side != LinkSide::Source, c.clone()));
+    let mut deletes: Vec<String> = Vec::new();
+    for (cluster, l) in &existing {
+        let side = if l.side == LinkSide::Source {
+            ObjectSide::Source
+        } else {
+            ObjectSide::Destination
+        };
+        let mut a = new_action(
+            ActionKind::DeleteLink,
+            cluster,
+            name,
+            link.engine.value,
+            side,
+            None,
+        );
+        a.depends_on = deletes.clone();
+        a.notes.push(format!("replace: {}", problems.join("; ")));
+        a.notes
+            .push("irreversible: deletes the link object; it is re-created below".to_string());
+        deletes.push(b.push(a));
+    }
+    let mut deps = deletes;
+    for o in objects {
+        let id = b.push(create_action(name, link, o, &deps));
+        deps.push(id);
+    }
+    mirrors::plan_mirrors(
+        b,
+        name,
+        link,
+        &link.destination.value,
+        None,
+        &deps[deps.len() - objects.len()..],
+    );
+}
+
+fn create_action(
+    name: &str,
+    link: &Link,
+    o: &ExpectedObject,
+    deps: &[String],
+) -> crate::plan::Action {
+    let mut a = new_action(
+        ActionKind::CreateLink,
+        &o.cluster,
+        name,
+        link.engine.value,
+        o.side,
+        None,
+    );
+    a.depends_on = deps.to_vec();
+    a.changes = o
+        .configs
+        .iter()
+        .map(|(k, d)| Change {
+            key: k.clone(),
+            op: ChangeOp::Set,
+            before: None,
+            after: Some(if d.sensitive || d.value.is_secret() {
+                Value::Sensitive
+            } else {
+                Value::Plain(d.value.expose().to_string())
+            }),
+        })
+        .collect();
+    a.notes.push(format!(
+        "{} link object ({}) on `{}`, {} `{}`",
+        side_word(o.live_side).to_lowercase(),
+        mode_word(link.mode.value),
+        o.cluster,
+        if o.owns_mirrors {
+            "pulling from"
+        } else {
+            "pushing to"
+        },
+        o.remote
+    ));
+    if link.engine.value == crate::manifest::Engine::Mirrormaker2 {
+        a.notes.push(
+            "MirrorMaker 2: creates the source and checkpoint connectors on Kafka Connect"
+                .to_string(),
+        );
+    }
+    a
+}
+
+/// Live objects with the link's name on its clusters that its mode does not use.
+fn stray_objects<'l>(
+    name: &str,
+    link: &Link,
+    objects: &[ExpectedObject],
+    live: &'l LiveState,
+) -> Vec<(String, &'l LiveLink)> {
+    let mut clusters = vec![link.destination.value.clone(), link.source.value.clone()];
+    clusters.dedup();
+    clusters
+        .into_iter()
+        .filter(|c| objects.iter().all(|o| &o.cluster != c))
+        .filter_map(|c| live_link(live, &c, name).map(|l| (c, l)))
+        .collect()
+}
+
+fn immutable_problems(
+    o: &ExpectedObject,
+    l: &LiveLink,
+    manifest: &Manifest,
+    live: &LiveState,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if l.side != o.live_side {
+        out.push(format!(
+            "link.mode on `{}` is {} (manifest: {})",
+            o.cluster,
+            side_word(l.side),
+            side_word(o.live_side)
+        ));
+    }
+    if let Some(cm) = o.connection_mode {
+        if cm != l.connection_mode {
+            out.push(format!(
+                "connection.mode on `{}` is {} (manifest: {})",
+                o.cluster,
+                conn_word(l.connection_mode),
+                conn_word(cm)
+            ));
+        }
+    }
+    let expected_id = manifest
+        .clusters
+        .iter()
+        .find(|(k, _)| k.value == o.remote)
+        .and_then(|(_, c)| c.cluster_id.as_ref().map(|i| i.value.clone()))
+        .or_else(|| {
+            live.clusters
+                .get(&o.remote)
+                .and_then(|c| c.cluster_id.clone())
+        });
+    let live_id = match l.side {
+        LinkSide::Destination => &l.source_cluster_id,
+        LinkSide::Source => &l.destination_cluster_id,
+        LinkSide::Bidirectional => &l.remote_cluster_id,
+    };
+    if let (Some(want), Some(have)) = (&expected_id, live_id) {
+        if want != have {
+            out.push(format!(
+                "the link on `{}` points at cluster id `{have}`, but `{}` is `{want}`",
+                o.cluster, o.remote
+            ));
+        }
+    }
+    for key in IMMUTABLE_KEYS {
+        let declared = o.configs.get(*key).map(|d| d.value.expose());
+        if declared.is_none() && (*key != PREFIX || !o.behaviour) {
+            continue;
+        }
+        let have = l.configs.get(*key).and_then(|c| c.value.as_deref());
+        if *key != PREFIX && have.is_none() {
+            continue;
+        }
+        if !same(key, have, declared) {
+            out.push(format!(
+                "{key} on `{}` is {} (manifest: {})",
+                o.cluster,
+                shown(have),
+                shown(declared)
+            ));
+        }
+    }
+    out
+}
+
+fn shown(v: Option<&str>) -> String {
+    match v {
+        Some(s) if !s.is_empty() => format!("\"{s}\""),
+        _ => "unset".to_string(),
+    }
+}
+
+pub(crate) fn side_word(s: LinkSide) -> &'static str {
+    match s {
+        LinkSide::Destination => "DESTINATION",
+        LinkSide::Source => "SOURCE",
+        LinkSide::Bidirectional => "BIDIRECTIONAL",
+    }
+}
+
+fn conn_word(c: ConnectionMode) -> &'static str {
+    match c {
+        ConnectionMode::Outbound => "OUTBOUND",
+        ConnectionMode::Inbound => "INBOUND",
+    }
+}
+
+fn mode_word(m: LinkMode) -> &'static str {
+    match m {
+        LinkMode::DestinationInitiated => "destination-initiated",
+        LinkMode::SourceInitiated => "source-initiated",
+        LinkMode::Bidirectional => "bidirectional",
+    }
+}

@@ -1,0 +1,234 @@
+//! Mirror topics: creation and the state machine.
+//!
+//! Allowed transitions (what the engines accept):
+//! `ACTIVE ↔ PAUSED`, `ACTIVE | PAUSED → promoted | failed_over`.
+//! Promoted and failed-over mirrors both read back as `STOPPED`: desired
+//! promoted/failed_over on a stopped mirror is a no-op, desired active/paused
+//! on it is an error (a stopped mirror can never mirror again). Mirrors that
+//! are failed, pending or degraded get no action. Partitions and synced topic
+//! configs belong to the source and are never compared.
+
+use std::collections::BTreeMap;
+
+use crate::manifest::{Engine, Link, Mirror, MirrorState};
+use crate::plan::action::{Action, ActionKind, ObjectSide};
+use crate::state::{LiveMirror, MirrorStatus};
+
+use super::{mirror_target, new_action, Builder};
+
+/// What a (live status, desired state) pair asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Nothing,
+    Do(ActionKind),
+    /// No action; the plan carries an error.
+    Refuse(String),
+    /// No action; the plan carries a warning.
+    Wait(String),
+}
+
+fn verb(s: MirrorState) -> &'static str {
+    match s {
+        MirrorState::Active => "resume",
+        MirrorState::Paused => "pause",
+        MirrorState::Promoted => "promote",
+        MirrorState::FailedOver => "fail over",
+    }
+}
+
+fn participle(s: MirrorState) -> &'static str {
+    match s {
+        MirrorState::Active => "made active",
+        MirrorState::Paused => "paused",
+        MirrorState::Promoted => "promoted",
+        MirrorState::FailedOver => "failed over",
+    }
+}
+
+fn state_word(s: MirrorState) -> &'static str {
+    match s {
+        MirrorState::Active => "active",
+        MirrorState::Paused => "paused",
+        MirrorState::Promoted => "promoted",
+        MirrorState::FailedOver => "failed_over",
+    }
+}
+
+/// The transition from `status` to `desired`, in plain words when refused.
+pub fn transition(name: &str, m: &LiveMirror, desired: MirrorState) -> Step {
+    use MirrorState as D;
+    use MirrorStatus as S;
+    match (&m.status, desired) {
+        (S::Active, D::Active) | (S::Paused, D::Paused) => Step::Nothing,
+        (S::Active, D::Paused) => Step::Do(ActionKind::PauseMirror),
+        (S::Paused, D::Active) => Step::Do(ActionKind::ResumeMirror),
+        (S::Active | S::Paused, D::Promoted) => Step::Do(ActionKind::PromoteMirror),
+        (S::Active | S::Paused, D::FailedOver) => Step::Do(ActionKind::FailoverMirror),
+        (S::Stopped | S::PendingStopped, D::Promoted | D::FailedOver) => Step::Nothing,
+        (S::Stopped | S::PendingStopped, D::Active | D::Paused) => Step::Refuse(format!(
+            "mirror `{name}` was promoted or failed over: it has stopped for good and is now a normal, writable topic, \
+             so it cannot become {} again. Declare it `state: promoted` (or `failed_over`), or delete the topic and declare a new mirror.",
+            state_word(desired)
+        )),
+        (S::PendingMirror, D::Active) => Step::Nothing,
+        (S::PendingMirror, _) => Step::Wait(format!(
+            "mirror `{name}` is still being set up (PENDING_MIRROR); it will be {} by a later plan, once it is ACTIVE",
+            participle(desired)
+        )),
+        (S::Failed, _) => Step::Refuse(format!(
+            "mirror `{name}` has FAILED{}; linkctl cannot {} a failed mirror. \
+             Check `linkctl status`, then delete the topic and declare the mirror again.",
+            m.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default(),
+            verb(desired)
+        )),
+        (other, D::Active | D::Paused) => Step::Wait(format!(
+            "mirror `{name}` is {}; nothing is planned for it until it is ACTIVE or PAUSED again",
+            other.as_str()
+        )),
+        (other, D::Promoted | D::FailedOver) => Step::Refuse(format!(
+            "mirror `{name}` is {}; only ACTIVE or PAUSED mirrors can be {}. Wait until it is healthy again.",
+            other.as_str(),
+            participle(desired)
+        )),
+    }
+}
+
+pub(super) fn plan_mirrors(
+    b: &mut Builder,
+    name: &str,
+    link: &Link,
+    cluster: &str,
+    live: Option<&BTreeMap<String, LiveMirror>>,
+    deps: &[String],
+) {
+    let empty = BTreeMap::new();
+    let live = live.unwrap_or(&empty);
+    let desired: BTreeMap<String, &Mirror> = link
+        .mirrors
+        .iter()
+        .map(|m| (m.mirror_name(link), m))
+        .collect();
+    let engine = link.engine.value;
+    for (mname, m) in &desired {
+        let target = mirror_target(cluster, name, mname);
+        let want = m.state.value;
+        match live.get(mname) {
+            None => match want {
+                MirrorState::Active | MirrorState::Paused => {
+                    let mut a = mirror_action(ActionKind::CreateMirror, cluster, name, engine, mname, deps);
+                    a.source_topic = Some(m.topic.value.clone());
+                    a.notes.push(format!(
+                        "mirrors `{}/{}`; partitions and synced topic configs follow the source",
+                        link.source.value, m.topic.value
+                    ));
+                    if engine == Engine::Mirrormaker2 {
+                        a.notes.push("MirrorMaker 2: adds the topic to the source connector's topic list".to_string());
+                    }
+                    let id = b.push(a);
+                    if want == MirrorState::Paused {
+                        let p = mirror_action(ActionKind::PauseMirror, cluster, name, engine, mname, &[id]);
+                        b.push(p);
+                    }
+                }
+                MirrorState::Promoted | MirrorState::FailedOver => b.warn(
+                    target,
+                    format!(
+                        "mirror `{mname}` is declared {}, but the link has no such mirror; nothing to do \
+                         (a promoted or failed-over mirror is a normal topic that the link no longer lists)",
+                        state_word(want)
+                    ),
+                ),
+            },
+            Some(lm) if lm.source_topic != m.topic.value => b.error(
+                target,
+                format!(
+                    "mirror `{mname}` mirrors `{}`, but the manifest says `{}`; a mirror's source topic cannot change. \
+                     Remove it from the manifest and delete it (with `prune: true`), then declare it again.",
+                    lm.source_topic, m.topic.value
+                ),
+            ),
+            Some(lm) => match transition(mname, lm, want) {
+                Step::Nothing => {}
+                Step::Do(kind) => {
+                    let a = mirror_action(kind, cluster, name, engine, mname, deps);
+                    b.push(a);
+                }
+                Step::Refuse(msg) => b.error(target, msg),
+                Step::Wait(msg) => b.warn(target, msg),
+            },
+        }
+    }
+    for (mname, lm) in live {
+        if desired.contains_key(mname) {
+            continue;
+        }
+        if lm.status.is_stopped() {
+            b.unmanaged(
+                cluster,
+                name,
+                Some(mname),
+                "stopped mirror (promoted or failed over, now a normal topic); linkctl never deletes it".to_string(),
+            );
+        } else if link.prune {
+            let a = mirror_action(
+                ActionKind::DeleteMirrorTopic,
+                cluster,
+                name,
+                engine,
+                mname,
+                deps,
+            );
+            b.push(a);
+        } else {
+            b.unmanaged(
+                cluster,
+                name,
+                Some(mname),
+                format!(
+                    "mirror not in the manifest ({}); declare it, or set `prune: true` on the link to delete it",
+                    lm.status.as_str()
+                ),
+            );
+        }
+    }
+}
+
+/// A mirror action on the destination object, with the notes its kind needs.
+pub(super) fn mirror_action(
+    kind: ActionKind,
+    cluster: &str,
+    link: &str,
+    engine: Engine,
+    mirror: &str,
+    deps: &[String],
+) -> Action {
+    let mut a = new_action(
+        kind,
+        cluster,
+        link,
+        engine,
+        ObjectSide::Destination,
+        Some(mirror),
+    );
+    a.depends_on = deps.to_vec();
+    let note = match (kind, engine) {
+        (ActionKind::PromoteMirror, Engine::Mirrormaker2) => {
+            Some("MirrorMaker 2: promote stops mirroring this topic; the target topic was writable all along")
+        }
+        (ActionKind::FailoverMirror, Engine::Mirrormaker2) => {
+            Some("MirrorMaker 2: failover stops mirroring this topic at once; the target topic was writable all along")
+        }
+        (ActionKind::PromoteMirror, _) => Some(
+            "irreversible: mirroring stops once the mirror has caught up, and the topic becomes writable",
+        ),
+        (ActionKind::FailoverMirror, _) => Some(
+            "irreversible: mirroring stops at once, whatever the lag, and the topic becomes writable",
+        ),
+        (ActionKind::DeleteMirrorTopic, _) => {
+            Some("irreversible: deletes the topic and its data")
+        }
+        _ => None,
+    };
+    a.notes.extend(note.map(str::to_string));
+    a
+}

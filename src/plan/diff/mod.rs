@@ -1,0 +1,138 @@
+//! `plan()`: desired manifest + live state → ordered [`Plan`]. Pure.
+//!
+//! - [`links`]: per manifest link, its objects: create, immutable checks, replace;
+//! - [`configs`]: link config updates and resets;
+//! - [`mirrors`]: the mirror state machine;
+//! - [`undeclared`]: live links outside the manifest (reported, or deleted with prune).
+
+mod configs;
+
+pub use configs::{DYNAMIC_SOURCE, STRUCTURED_KEYS};
+mod links;
+mod mirrors;
+mod undeclared;
+
+use crate::manifest::{Engine, Manifest};
+use crate::state::{fingerprint, LiveLink, LiveState};
+
+use super::action::{Action, ActionKind, ObjectSide, PLAN_FORMAT_VERSION};
+use super::model::{Note, Plan, PlanOptions, Summary, Unmanaged};
+use super::order::topological_order;
+
+/// Computes the plan that takes `live` to what `manifest` declares.
+///
+/// No I/O, no clock, no randomness: the same inputs give the same plan.
+pub fn plan(manifest: &Manifest, live: &LiveState, opts: &PlanOptions) -> Plan {
+    let mut b = Builder::default();
+    for (name, link) in &manifest.links {
+        if opts.in_scope(&name.value) {
+            links::plan_link(&mut b, &name.value, link, manifest, live);
+        }
+    }
+    undeclared::plan_undeclared(&mut b, manifest, live, opts);
+    let actions = topological_order(b.actions);
+    b.unmanaged.sort();
+    Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        live_fingerprint: fingerprint::fingerprint(live, &opts.links),
+        summary: Summary::of(&actions),
+        actions,
+        unmanaged: b.unmanaged,
+        warnings: b.warnings,
+        errors: b.errors,
+    }
+}
+
+/// Collects what the planner finds, in generation order.
+#[derive(Default)]
+pub(crate) struct Builder {
+    actions: Vec<Action>,
+    warnings: Vec<Note>,
+    errors: Vec<Note>,
+    unmanaged: Vec<Unmanaged>,
+}
+
+impl Builder {
+    /// Adds an action and returns its id.
+    fn push(&mut self, action: Action) -> String {
+        let id = action.id.clone();
+        self.actions.push(action);
+        id
+    }
+    fn warn(&mut self, target: impl Into<String>, message: impl Into<String>) {
+        self.warnings.push(Note {
+            target: target.into(),
+            message: message.into(),
+        });
+    }
+    fn error(&mut self, target: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(Note {
+            target: target.into(),
+            message: message.into(),
+        });
+    }
+    fn unmanaged(&mut self, cluster: &str, link: &str, mirror: Option<&str>, detail: String) {
+        self.unmanaged.push(Unmanaged {
+            cluster: cluster.to_string(),
+            link: link.to_string(),
+            mirror: mirror.map(str::to_string),
+            detail,
+        });
+    }
+}
+
+/// `cluster/link`.
+fn link_target(cluster: &str, link: &str) -> String {
+    format!("{cluster}/{link}")
+}
+
+/// `cluster/link/mirror/name`.
+fn mirror_target(cluster: &str, link: &str, mirror: &str) -> String {
+    format!("{cluster}/{link}/mirror/{mirror}")
+}
+
+fn verb(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::CreateLink | ActionKind::CreateMirror => "create",
+        ActionKind::UpdateLinkConfigs => "update",
+        ActionKind::DeleteLink | ActionKind::DeleteMirrorTopic => "delete",
+        ActionKind::PauseMirror => "pause",
+        ActionKind::ResumeMirror => "resume",
+        ActionKind::PromoteMirror => "promote",
+        ActionKind::FailoverMirror => "failover",
+    }
+}
+
+/// A new action with its stable id (`cluster/link/link:create`,
+/// `cluster/link/mirror/name:promote`, …).
+fn new_action(
+    kind: ActionKind,
+    cluster: &str,
+    link: &str,
+    engine: Engine,
+    side: ObjectSide,
+    mirror: Option<&str>,
+) -> Action {
+    let id = match mirror {
+        Some(m) => format!("{}:{}", mirror_target(cluster, link, m), verb(kind)),
+        None => format!("{}/link:{}", link_target(cluster, link), verb(kind)),
+    };
+    Action {
+        id,
+        kind,
+        cluster: cluster.to_string(),
+        link: link.to_string(),
+        engine,
+        side,
+        mirror: mirror.map(str::to_string),
+        source_topic: None,
+        changes: Vec::new(),
+        depends_on: Vec::new(),
+        irreversible: kind.is_irreversible(),
+        notes: Vec::new(),
+    }
+}
+
+fn live_link<'l>(live: &'l LiveState, cluster: &str, link: &str) -> Option<&'l LiveLink> {
+    live.clusters.get(cluster).and_then(|c| c.links.get(link))
+}

@@ -1,0 +1,139 @@
+//! Saved plans (`linkctl plan -o FILE`): the plan plus fingerprints of the
+//! manifest and of the live state it was computed against. Before applying a
+//! saved plan, [`SavedPlan::check_fresh`] compares them with the current
+//! manifest and live state; any difference is a [`StalePlan`] error.
+//!
+//! The manifest fingerprint covers the manifest as written (secrets in their
+//! `${env:…}` form) plus the fingerprint of every sensitive value of the
+//! links in scope, so a changed secret also makes the plan stale. Pure: file
+//! I/O is the caller's.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::manifest::link_configs::desired_link_configs;
+use crate::manifest::Manifest;
+use crate::state::{fingerprint::fingerprint as live_fingerprint, LiveState};
+
+use super::model::{Plan, PlanOptions};
+use super::secrets::{fingerprint as secret_fingerprint, hex};
+
+/// Version of the saved-plan file format.
+pub const SAVED_PLAN_FORMAT_VERSION: u32 = 1;
+
+/// What `plan -o` writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedPlan {
+    pub saved_plan_version: u32,
+    pub manifest_fingerprint: String,
+    pub live_fingerprint: String,
+    /// `--link` scope of the plan (empty: every link).
+    pub links: Vec<String>,
+    pub prune_links: bool,
+    pub force_delete_links: bool,
+    pub plan: Plan,
+}
+
+/// A saved plan that must not be applied any more.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StalePlan {
+    #[error("the live state changed since this plan was made (planned against {saved}, now {current}); run `linkctl plan` again")]
+    LiveStateChanged { saved: String, current: String },
+    #[error("the manifest changed since this plan was made; run `linkctl plan` again")]
+    ManifestChanged,
+}
+
+/// A saved-plan file that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SavedPlanError {
+    #[error("not a linkctl saved plan: {0}")]
+    Parse(#[from] serde_json::Error),
+    #[error("saved plan format version {found} is not supported (this linkctl reads version {SAVED_PLAN_FORMAT_VERSION})")]
+    Version { found: u32 },
+}
+
+/// Fingerprint of the manifest for the links in `opts`' scope.
+pub fn manifest_fingerprint(manifest: &Manifest, opts: &PlanOptions) -> String {
+    let mut h = Sha256::new();
+    // Serialises the raw form: `${env:…}` references, never their values.
+    h.update(serde_json::to_vec(manifest).unwrap_or_default());
+    for (name, link) in &manifest.links {
+        if !opts.in_scope(&name.value) {
+            continue;
+        }
+        let source = manifest
+            .clusters
+            .iter()
+            .find(|(k, _)| k.value == link.source.value);
+        if let Some((_, cluster)) = source {
+            let rotation = link.rotation.as_ref().map(|r| r.value.as_str());
+            for (key, d) in desired_link_configs(link, cluster) {
+                if d.sensitive || d.value.is_secret() {
+                    h.update(
+                        secret_fingerprint(&name.value, &key, rotation, d.value.expose())
+                            .as_bytes(),
+                    );
+                }
+            }
+        }
+    }
+    format!("sha256:{}", hex(&h.finalize()))
+}
+
+impl SavedPlan {
+    pub fn new(plan: Plan, manifest: &Manifest, opts: &PlanOptions) -> Self {
+        Self {
+            saved_plan_version: SAVED_PLAN_FORMAT_VERSION,
+            manifest_fingerprint: manifest_fingerprint(manifest, opts),
+            live_fingerprint: plan.live_fingerprint.clone(),
+            links: opts.links.clone(),
+            prune_links: opts.prune_links,
+            force_delete_links: opts.force_delete_links,
+            plan,
+        }
+    }
+
+    /// The options the plan was made with.
+    pub fn options(&self) -> PlanOptions {
+        PlanOptions {
+            links: self.links.clone(),
+            prune_links: self.prune_links,
+            force_delete_links: self.force_delete_links,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, SavedPlanError> {
+        let probe: serde_json::Value = serde_json::from_str(text)?;
+        let found = probe
+            .get("saved_plan_version")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0);
+        if found != u64::from(SAVED_PLAN_FORMAT_VERSION) {
+            return Err(SavedPlanError::Version {
+                found: u32::try_from(found).unwrap_or(u32::MAX),
+            });
+        }
+        Ok(serde_json::from_value(probe)?)
+    }
+
+    /// Refuses a plan whose manifest or live state has moved since.
+    pub fn check_fresh(&self, manifest: &Manifest, live: &LiveState) -> Result<(), StalePlan> {
+        if manifest_fingerprint(manifest, &self.options()) != self.manifest_fingerprint {
+            return Err(StalePlan::ManifestChanged);
+        }
+        let current = live_fingerprint(live, &self.links);
+        if current != self.live_fingerprint {
+            return Err(StalePlan::LiveStateChanged {
+                saved: self.live_fingerprint.clone(),
+                current,
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,569 @@
+//! Snapshot tests of rendered plans (text and JSON) for the seed scenario
+//! and the planner's edge cases. Each case is a (manifest, live state) pair.
+
+mod common;
+
+use common::*;
+use linkctl::manifest::Manifest;
+use linkctl::plan::render::{render_json, render_text};
+use linkctl::plan::{plan, ActionKind, Plan, PlanOptions};
+use linkctl::state::{ConnectionMode, LinkSide, LiveState, MirrorStatus};
+
+const CLUSTERS: &str = r#"version: 1
+clusters:
+  us:
+    bootstrap: localhost:19092
+    rest: http://localhost:18090/kafka
+    cluster_id: us-id
+  europe:
+    bootstrap: localhost:29092
+    rest: http://localhost:28090/kafka
+    cluster_id: eu-id
+"#;
+
+fn seed(link_body: &str) -> Manifest {
+    manifest(&format!("{CLUSTERS}links:\n  demo-link:\n{link_body}"))
+}
+
+const S1: &str = r#"    source: us
+    destination: europe
+    config:
+      metadata.max.age.ms: 5000
+    consumer_offset_sync:
+      interval_ms: 3000
+      groups:
+        - include: "*"
+"#;
+
+fn s2() -> String {
+    format!("{S1}    mirrors:\n      - topic: demo\n")
+}
+
+fn s5() -> String {
+    format!(
+        "{}        - exclude: my-consumer-group\n    mirrors:\n      - topic: demo\n",
+        S1
+    )
+}
+
+fn s10() -> String {
+    format!("{}        - exclude: my-consumer-group\n    mirrors:\n      - topic: demo\n        state: promoted\n", S1)
+}
+
+/// The live state after applying `m` to `live`.
+fn converge(m: &Manifest, live: &LiveState) -> LiveState {
+    let p = plan(m, live, &PlanOptions::default());
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    let next = apply(m, live, &p);
+    let again = plan(m, &next, &PlanOptions::default());
+    assert!(
+        again.actions.is_empty(),
+        "not converged: {:#?}",
+        again.actions
+    );
+    next
+}
+
+fn check(name: &str, m: &Manifest, live: &LiveState, opts: &PlanOptions) -> Plan {
+    let p = plan(m, live, opts);
+    let text = render_text(&p, false);
+    let json = render_json(&p);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::assert_snapshot!(format!("plan__{name}__text"), text);
+        insta::assert_snapshot!(format!("plan__{name}__json"), json);
+    });
+    // Rendering the same inputs again is byte-identical.
+    let p2 = plan(m, live, opts);
+    assert_eq!(render_text(&p2, false), text);
+    assert_eq!(render_json(&p2), json);
+    p
+}
+
+fn after_s2() -> LiveState {
+    let l1 = converge(&seed(S1), &seed_live());
+    converge(&seed(&s2()), &l1)
+}
+
+fn after_s5() -> LiveState {
+    converge(&seed(&s5()), &after_s2())
+}
+
+#[test]
+fn s1_new_link() {
+    let p = check(
+        "s1_new_link",
+        &seed(S1),
+        &seed_live(),
+        &PlanOptions::default(),
+    );
+    assert_eq!(p.actions.len(), 1);
+    assert_eq!(p.actions[0].kind, ActionKind::CreateLink);
+    assert_eq!(p.actions[0].cluster, "europe");
+}
+
+#[test]
+fn s2_new_mirror() {
+    let live = converge(&seed(S1), &seed_live());
+    let p = check(
+        "s2_new_mirror",
+        &seed(&s2()),
+        &live,
+        &PlanOptions::default(),
+    );
+    let kinds: Vec<_> = p.actions.iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, [ActionKind::CreateMirror]);
+}
+
+#[test]
+fn s5_filter_change_is_a_list_diff() {
+    let p = check(
+        "s5_filter_change",
+        &seed(&s5()),
+        &after_s2(),
+        &PlanOptions::default(),
+    );
+    let text = render_text(&p, false);
+    assert!(text.contains("+ exclude \"my-consumer-group\""), "{text}");
+    assert!(
+        !text.contains("groupFilters"),
+        "filters rendered as JSON: {text}"
+    );
+    assert_eq!(p.summary.change, 1);
+}
+
+#[test]
+fn s10_promote() {
+    let p = check(
+        "s10_promote",
+        &seed(&s10()),
+        &after_s5(),
+        &PlanOptions::default(),
+    );
+    assert_eq!(p.actions.len(), 1);
+    assert_eq!(p.actions[0].kind, ActionKind::PromoteMirror);
+    assert!(p.actions[0].irreversible);
+    assert!(render_text(&p, false).contains("! promote mirror demo"));
+}
+
+#[test]
+fn s11_delete_link_with_prune() {
+    let live = converge(&seed(&s10()), &after_s5());
+    let m = manifest(&format!("{CLUSTERS}links: {{}}\n"));
+    let opts = PlanOptions {
+        prune_links: true,
+        ..PlanOptions::default()
+    };
+    let p = check("s11_delete_link_with_prune", &m, &live, &opts);
+    let kinds: Vec<_> = p.actions.iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, [ActionKind::DeleteLink]);
+    assert!(p.errors.is_empty());
+}
+
+#[test]
+fn no_op() {
+    let p = check("no_op", &seed(&s5()), &after_s5(), &PlanOptions::default());
+    assert!(p.actions.is_empty());
+    assert_eq!(
+        render_text(&p, false),
+        "No changes. Live state matches the manifest.\n"
+    );
+}
+
+#[test]
+fn out_of_band_drift() {
+    let mut live = after_s5();
+    let l = link_mut(&mut live, "europe", "demo-link");
+    // Same meaning, other spelling: no change.
+    l.configs
+        .insert("metadata.max.age.ms".into(), dynamic("5000.0"));
+    l.configs
+        .insert("consumer.offset.sync.enable".into(), dynamic("TRUE"));
+    l.configs.insert(
+        "consumer.offset.group.filters".into(),
+        dynamic(r#"{ "groupFilters": [ {"filterType":"INCLUDE","patternType":"LITERAL","name":"*"}, {"name":"my-consumer-group","filterType":"EXCLUDE","patternType":"LITERAL"} ] }"#),
+    );
+    // Real drift.
+    l.configs
+        .insert("consumer.offset.sync.ms".into(), dynamic("10000"));
+    let p = check(
+        "out_of_band_drift",
+        &seed(&s5()),
+        &live,
+        &PlanOptions::default(),
+    );
+    assert_eq!(p.actions.len(), 1);
+    let keys: Vec<_> = p.actions[0]
+        .changes
+        .iter()
+        .map(|c| c.key.as_str())
+        .collect();
+    assert_eq!(keys, ["consumer.offset.sync.ms"]);
+}
+
+fn with_legacy_link(mut live: LiveState, status: MirrorStatus) -> LiveState {
+    let mut legacy = live_link(
+        "legacy-link",
+        LinkSide::Destination,
+        ConnectionMode::Outbound,
+        "us-id",
+    );
+    legacy.mirrors.insert(
+        "old-orders".into(),
+        mirror("old-orders", "old-orders", status.clone()),
+    );
+    legacy.mirrors.insert(
+        "old-payments".into(),
+        mirror("old-payments", "old-payments", status),
+    );
+    live.clusters
+        .get_mut("europe")
+        .unwrap()
+        .links
+        .insert("legacy-link".into(), legacy);
+    let demo = link_mut(&mut live, "europe", "demo-link");
+    demo.mirrors.insert(
+        "stray".into(),
+        mirror("stray", "stray", MirrorStatus::Active),
+    );
+    live
+}
+
+#[test]
+fn unmanaged_link_without_prune() {
+    let live = with_legacy_link(after_s5(), MirrorStatus::Active);
+    let p = check(
+        "unmanaged_link_without_prune",
+        &seed(&s5()),
+        &live,
+        &PlanOptions::default(),
+    );
+    assert!(p.actions.is_empty());
+    assert_eq!(p.unmanaged.len(), 2);
+}
+
+#[test]
+fn unmanaged_link_with_prune() {
+    let live = with_legacy_link(after_s5(), MirrorStatus::Stopped);
+    let m = seed(&format!("{}    prune: true\n", s5()));
+    let opts = PlanOptions {
+        prune_links: true,
+        ..PlanOptions::default()
+    };
+    let p = check("unmanaged_link_with_prune", &m, &live, &opts);
+    let kinds: Vec<_> = p.actions.iter().map(|a| a.kind).collect();
+    assert_eq!(
+        kinds,
+        [ActionKind::DeleteMirrorTopic, ActionKind::DeleteLink]
+    );
+}
+
+#[test]
+fn link_deletion_with_live_mirrors_refused() {
+    let live = with_legacy_link(after_s5(), MirrorStatus::Active);
+    let opts = PlanOptions {
+        prune_links: true,
+        ..PlanOptions::default()
+    };
+    let p = check(
+        "link_deletion_with_live_mirrors_refused",
+        &seed(&s5()),
+        &live,
+        &opts,
+    );
+    assert!(p.actions.is_empty());
+    assert_eq!(p.errors.len(), 1);
+    assert!(p.errors[0].message.contains("old-orders (ACTIVE)"));
+}
+
+#[test]
+fn link_deletion_with_live_mirrors_forced() {
+    let live = with_legacy_link(after_s5(), MirrorStatus::Active);
+    let opts = PlanOptions {
+        prune_links: true,
+        force_delete_links: true,
+        ..PlanOptions::default()
+    };
+    let p = check(
+        "link_deletion_with_live_mirrors_forced",
+        &seed(&s5()),
+        &live,
+        &opts,
+    );
+    let kinds: Vec<_> = p.actions.iter().map(|a| a.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            ActionKind::FailoverMirror,
+            ActionKind::FailoverMirror,
+            ActionKind::DeleteLink
+        ]
+    );
+    let delete = &p.actions[2];
+    assert_eq!(
+        delete.depends_on,
+        [p.actions[0].id.clone(), p.actions[1].id.clone()]
+    );
+}
+
+#[test]
+fn immutable_change_refused() {
+    let m = seed(&format!("{}    prefix: \"us.\"\n", s5()));
+    let p = check(
+        "immutable_change_refused",
+        &m,
+        &after_s5(),
+        &PlanOptions::default(),
+    );
+    assert!(p.actions.is_empty());
+    assert_eq!(p.errors.len(), 1);
+    assert!(p.errors[0].message.contains("cluster.link.prefix"));
+}
+
+#[test]
+fn immutable_change_replace_pair() {
+    // The live link is destination-initiated; the manifest now wants a
+    // source-initiated link (and allows replacement).
+    let live = converge(&seed(S1), &seed_live());
+    let m = seed(&format!(
+        "{S1}    mode: source-initiated\n    allow_replace: true\n    mirrors:\n      - topic: demo\n"
+    ));
+    let p = check(
+        "immutable_change_replace",
+        &m,
+        &live,
+        &PlanOptions::default(),
+    );
+    let order: Vec<_> = p
+        .actions
+        .iter()
+        .map(|a| (a.kind, a.cluster.as_str()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (ActionKind::DeleteLink, "europe"),
+            (ActionKind::CreateLink, "europe"),
+            (ActionKind::CreateLink, "us"),
+            (ActionKind::CreateMirror, "europe"),
+        ]
+    );
+    let next = apply(&m, &live, &p);
+    assert!(plan(&m, &next, &PlanOptions::default()).actions.is_empty());
+}
+
+#[test]
+fn sensitive_config_change() {
+    let yaml = |secret: &str, rotation: &str| {
+        format!("{S1}    config:\n      metadata.max.age.ms: 5000\n      sasl.jaas.config: \"${{env:{secret}}}\"\n{rotation}")
+            .replacen("    config:\n      metadata.max.age.ms: 5000\n", "", 1)
+    };
+    let v1 = seed(&yaml("JAAS_V1", ""));
+    let live = converge(&v1, &seed_live());
+    // The local secret changed: re-sent, never shown.
+    let v2 = seed(&yaml("JAAS_V2", ""));
+    let p = check(
+        "sensitive_config_change",
+        &v2,
+        &live,
+        &PlanOptions::default(),
+    );
+    assert_eq!(p.actions.len(), 1);
+    let text = render_text(&p, false) + &render_json(&p);
+    assert!(!text.contains("secret-of-"), "a secret leaked: {text}");
+    assert!(text.contains("(sensitive value)"));
+    // Same secret, rotation bumped: re-sent too.
+    let v1r = seed(&yaml("JAAS_V1", "    rotation: \"2024-06\"\n"));
+    assert_eq!(plan(&v1r, &live, &PlanOptions::default()).actions.len(), 1);
+    // Same secret: nothing.
+    assert!(plan(&v1, &live, &PlanOptions::default()).actions.is_empty());
+    // No fingerprint recorded: a warning, no action.
+    let mut unknown = live.clone();
+    link_mut(&mut unknown, "europe", "demo-link")
+        .secret_fingerprints
+        .clear();
+    let p = check(
+        "sensitive_config_unknown",
+        &v2,
+        &unknown,
+        &PlanOptions::default(),
+    );
+    assert!(p.actions.is_empty());
+    assert_eq!(p.warnings.len(), 1);
+}
+
+#[test]
+fn removed_key_reset_to_default() {
+    let live = after_s5();
+    // interval_ms (structured) and metadata.max.age.ms (free-form) are gone.
+    let body = "    source: us\n    destination: europe\n    consumer_offset_sync:\n      groups:\n        - include: \"*\"\n        - exclude: my-consumer-group\n    mirrors:\n      - topic: demo\n";
+    let p = check(
+        "removed_key_reset",
+        &seed(body),
+        &live,
+        &PlanOptions::default(),
+    );
+    let changes: Vec<_> = p.actions[0]
+        .changes
+        .iter()
+        .map(|c| (c.key.as_str(), c.op))
+        .collect();
+    assert_eq!(
+        changes,
+        [("consumer.offset.sync.ms", linkctl::plan::ChangeOp::Reset)]
+    );
+    // With prune, the free-form key is reset too.
+    let p = check(
+        "removed_key_reset_with_prune",
+        &seed(&format!("{body}    prune: true\n")),
+        &live,
+        &PlanOptions::default(),
+    );
+    let keys: Vec<_> = p.actions[0]
+        .changes
+        .iter()
+        .map(|c| c.key.as_str())
+        .collect();
+    assert_eq!(keys, ["consumer.offset.sync.ms", "metadata.max.age.ms"]);
+}
+
+const STATUSES: &[(&str, MirrorStatus)] = &[
+    ("active", MirrorStatus::Active),
+    ("paused", MirrorStatus::Paused),
+    ("stopped", MirrorStatus::Stopped),
+    ("pending", MirrorStatus::PendingMirror),
+    ("failed", MirrorStatus::Failed),
+    ("linkpaused", MirrorStatus::LinkPaused),
+];
+const DESIRED: &[&str] = &["active", "paused", "promoted", "failed_over"];
+
+#[test]
+fn every_mirror_transition() {
+    let mut body = format!("{S1}    mirrors:\n");
+    let mut live = converge(&seed(S1), &seed_live());
+    let l = link_mut(&mut live, "europe", "demo-link");
+    for (word, status) in STATUSES {
+        for want in DESIRED {
+            let name = format!("{word}-to-{want}");
+            body.push_str(&format!("      - topic: {name}\n        state: {want}\n"));
+            l.mirrors
+                .insert(name.clone(), mirror(&name, &name, status.clone()));
+        }
+    }
+    let p = check(
+        "every_mirror_transition",
+        &seed(&body),
+        &live,
+        &PlanOptions::default(),
+    );
+    let planned: Vec<_> = p
+        .actions
+        .iter()
+        .map(|a| (a.mirror.clone().unwrap(), a.kind))
+        .collect();
+    use ActionKind::*;
+    let expected = [
+        ("active-to-failed_over", FailoverMirror),
+        ("active-to-paused", PauseMirror),
+        ("active-to-promoted", PromoteMirror),
+        ("paused-to-active", ResumeMirror),
+        ("paused-to-failed_over", FailoverMirror),
+        ("paused-to-promoted", PromoteMirror),
+    ];
+    let expected: Vec<_> = expected.iter().map(|(n, k)| (n.to_string(), *k)).collect();
+    assert_eq!(planned, expected);
+    let refused: Vec<&str> = p
+        .errors
+        .iter()
+        .map(|e| e.target.rsplit('/').next().unwrap())
+        .collect();
+    for r in [
+        "stopped-to-active",
+        "stopped-to-paused",
+        "failed-to-active",
+        "failed-to-failed_over",
+        "linkpaused-to-promoted",
+    ] {
+        assert!(refused.contains(&r), "{r} not refused: {refused:?}");
+    }
+    let stopped = p
+        .errors
+        .iter()
+        .find(|e| e.target.ends_with("stopped-to-active"))
+        .unwrap();
+    assert!(
+        stopped.message.contains("cannot become active again"),
+        "{}",
+        stopped.message
+    );
+}
+
+#[test]
+fn source_initiated_new_link_orders_destination_first() {
+    let m = seed(&format!(
+        "{S1}    mode: source-initiated\n    mirrors:\n      - topic: demo\n"
+    ));
+    let p = check(
+        "source_initiated_new_link",
+        &m,
+        &seed_live(),
+        &PlanOptions::default(),
+    );
+    let order: Vec<_> = p
+        .actions
+        .iter()
+        .map(|a| (a.kind, a.cluster.as_str()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (ActionKind::CreateLink, "europe"),
+            (ActionKind::CreateLink, "us"),
+            (ActionKind::CreateMirror, "europe"),
+        ]
+    );
+    // Connection settings go to the source side only.
+    let us = &p.actions[1];
+    assert!(us.changes.iter().all(|c| c.key == "bootstrap.servers"));
+    let next = apply(&m, &seed_live(), &p);
+    assert!(plan(&m, &next, &PlanOptions::default()).actions.is_empty());
+}
+
+#[test]
+fn mirrormaker2_promote_has_a_note() {
+    let m2 = |state: &str| {
+        seed(&format!(
+            "{S1}    engine: mirrormaker2\n    mirrors:\n      - topic: demo\n        state: {state}\n"
+        ))
+    };
+    let live = converge(&m2("active"), &seed_live());
+    let p = check(
+        "mirrormaker2_promote",
+        &m2("promoted"),
+        &live,
+        &PlanOptions::default(),
+    );
+    assert!(p.actions[0].notes[0].starts_with("MirrorMaker 2: promote stops mirroring"));
+}
+
+#[test]
+fn link_scope_restricts_the_plan() {
+    let body = format!("{S1}  other-link:\n    source: europe\n    destination: us\n");
+    let m = seed(&body);
+    let opts = PlanOptions {
+        links: vec!["other-link".into()],
+        ..PlanOptions::default()
+    };
+    let p = check("link_scope", &m, &seed_live(), &opts);
+    assert!(p.actions.iter().all(|a| a.link == "other-link"));
+    assert_eq!(p.actions.len(), 1);
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let p = plan(&seed(&s5()), &after_s2(), &PlanOptions::default());
+    assert!(!render_text(&p, false).contains('\u{1b}'));
+    assert!(render_text(&p, true).contains('\u{1b}'));
+}

@@ -99,6 +99,7 @@ fn live(m: &Manifest, mirrors_per_link: usize) -> LiveState {
         eu.links.insert(
             name.value.clone(),
             LiveLink {
+                engine: linkctl::manifest::Engine::Confluent,
                 name: name.value.clone(),
                 link_id: Some(format!("id-{}", name.value)),
                 side: LinkSide::Destination,

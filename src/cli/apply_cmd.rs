@@ -2,11 +2,12 @@
 //! right display (spinners, plain lines or JSON events), the post-apply link
 //! health check, the final report and the exit code.
 //!
-//! The planner feeds it the actions (from `plan(manifest, live)` or a saved
-//! plan file); wiring into the `Command` enum is left to the CLI owner.
+//! The actions come from `plan(manifest, live)`, or from a saved plan file,
+//! which is refused when the manifest or the live state moved since.
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::apply::{
@@ -14,10 +15,16 @@ use crate::apply::{
 };
 use crate::backend::confluent::read::health_problems;
 use crate::backend::confluent::ConfluentBackend;
+use crate::backend::mirrormaker2::Mm2Executor;
 use crate::manifest::{Engine, Manifest};
-use crate::plan::{Action, ActionKind};
+use crate::plan::render::render_text;
+use crate::plan::saved::SavedPlan;
+use crate::plan::{plan, Action, ActionKind, Plan};
 
-use super::{Format, Output};
+use super::live::{runtime, Backends};
+use super::manifest_input;
+use super::planning::{live_state, plan_options};
+use super::{Format, GlobalArgs, Output};
 
 /// Arguments of `linkctl apply`.
 #[derive(Debug, Clone, clap::Args)]
@@ -30,6 +37,9 @@ pub struct ApplyArgs {
     /// Longest wait for one asynchronous change (seconds).
     #[arg(long, default_value_t = 300, value_name = "SECONDS")]
     pub wait_timeout: u64,
+    /// Restrict the apply to this link (repeatable; not with a saved plan).
+    #[arg(long = "link", value_name = "NAME")]
+    pub links: Vec<String>,
 }
 
 /// Whether an apply may go ahead.
@@ -88,7 +98,10 @@ pub async fn run_apply(
     events: &dyn EventSink,
     wait_timeout: Duration,
 ) -> ApplyRun {
-    let execs = Executors::new().with(Engine::Confluent, confluent);
+    let mm2 = Mm2Executor;
+    let execs = Executors::new()
+        .with(Engine::Confluent, confluent)
+        .with(Engine::Mirrormaker2, &mm2);
     let opts = ApplyOptions { wait_timeout };
     let report = apply(actions, &execs, manifest, events, &opts).await;
     let mut health = Vec::new();
@@ -140,6 +153,115 @@ pub fn finish(run: &ApplyRun, out: &Output, stdout: &mut dyn Write) -> u8 {
         0
     } else {
         1
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(1)
+}
+
+/// The plan to apply: the saved one (when still fresh) or a new one.
+async fn plan_to_apply(
+    args: &ApplyArgs,
+    manifest: &Manifest,
+    backends: &Backends,
+) -> Result<Plan, String> {
+    match &args.plan {
+        Some(path) => {
+            if !args.links.is_empty() {
+                return Err("--link cannot be combined with a saved plan (it has its own scope)".into());
+            }
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the saved plan `{}`: {e}", path.display()))?;
+            let saved = SavedPlan::from_json(&text)
+                .map_err(|e| format!("`{}`: {e}", path.display()))?;
+            let opts = saved.options();
+            let live = live_state(backends, manifest, &opts, None).await?;
+            saved
+                .check_fresh(manifest, &live)
+                .map_err(|e| format!("refusing to apply `{}`: {e}", path.display()))?;
+            Ok(saved.plan)
+        }
+        None => {
+            let opts = plan_options(manifest, &args.links);
+            let live = live_state(backends, manifest, &opts, None).await?;
+            Ok(plan(manifest, &live, &opts))
+        }
+    }
+}
+
+/// Runs `linkctl apply`.
+pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
+    let input = match manifest_input::load(global, out) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let manifest = &input.manifest;
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    let backends = Backends::new();
+    let the_plan = match rt.block_on(plan_to_apply(args, manifest, &backends)) {
+        Ok(p) => p,
+        Err(e) => return fail(&e),
+    };
+    let mut stdout = std::io::stdout();
+    if out.format == Format::Text {
+        let _ = write!(stdout, "{}", render_text(&the_plan, out.color));
+    }
+    if the_plan.has_errors() {
+        return fail("the plan has errors: nothing was changed");
+    }
+    if !the_plan.has_changes() {
+        return ExitCode::SUCCESS;
+    }
+    let approved = approval(args.auto_approve, out.stdin_tty, || {
+        ask_on_terminal(the_plan.actions.len())
+    });
+    if let Approval::Refused(why) = approved {
+        return fail(&format!("{why}; nothing was changed"));
+    }
+    let events = event_sink(out);
+    let run = rt.block_on(run_apply(
+        manifest,
+        &the_plan.actions,
+        &backends.confluent,
+        events.as_ref(),
+        Duration::from_secs(args.wait_timeout),
+    ));
+    let code = finish(&run, out, &mut stdout);
+    if code != 0 {
+        if out.format == Format::Text {
+            let _ = writeln!(
+                stdout,
+                "Nothing after the failure was attempted; fix the cause and run `linkctl apply` again: it plans from the live state and converges."
+            );
+        }
+        return ExitCode::from(code);
+    }
+    // Applied: the live state must now match the manifest.
+    let opts = plan_options(manifest, &args.links);
+    let check = rt.block_on(async {
+        let live = live_state(&backends, manifest, &opts, None).await?;
+        Ok::<_, String>(plan(manifest, &live, &opts))
+    });
+    match check {
+        Ok(after) if after.has_changes() => {
+            eprintln!(
+                "warning: after apply, the live state still differs from the manifest ({} action(s) remain); run `linkctl plan` to see them",
+                after.actions.len()
+            );
+            ExitCode::from(1)
+        }
+        Ok(_) => {
+            if out.format == Format::Text {
+                let _ = writeln!(stdout, "Live state matches the manifest.");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("applied, but could not re-read the live state: {e}")),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod live;
 pub mod manifest_input;
 pub mod output;
 pub mod plan_cmd;
+pub mod planning;
 pub mod schema;
 pub mod status_cmd;
 pub mod validate;
@@ -67,6 +68,8 @@ pub enum Command {
     Status(status_cmd::StatusArgs),
     /// Show what apply would change: diff the manifest against live state.
     Plan(plan_cmd::PlanArgs),
+    /// Execute the plan (or a saved plan file) and wait until the clusters match the manifest.
+    Apply(apply_cmd::ApplyArgs),
     /// Print shell completions.
     Completions {
         /// Shell to generate completions for.
@@ -84,6 +87,7 @@ pub fn main() -> ExitCode {
         Command::Schema => schema::run(),
         Command::Status(args) => status_cmd::run(&cli.global, args, &out),
         Command::Plan(args) => plan_cmd::run(args, &cli.global, &out),
+        Command::Apply(args) => apply_cmd::run(&cli.global, args, &out),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "linkctl", &mut std::io::stdout());

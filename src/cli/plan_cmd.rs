@@ -1,25 +1,28 @@
 //! `linkctl plan`: diff the manifest against live state and print the plan.
 
-use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::manifest::load::{parse, SourceFile};
-use crate::manifest::text::InterpolationProblemKind;
 use crate::plan::render::{render_json, render_text};
 use crate::plan::saved::SavedPlan;
-use crate::plan::{plan, PlanOptions};
+use crate::plan::plan;
 use crate::state::file as state_file;
 
+use super::live::{runtime, Backends};
+use super::manifest_input;
+use super::planning::{live_state, plan_options};
 use super::{Format, GlobalArgs, Output};
 
 /// Arguments of `linkctl plan`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PlanArgs {
-    /// Live-state snapshot (JSON) to plan against, offline. Required for now:
-    /// reading live clusters directly is not wired in yet.
-    #[arg(long, value_name = "FILE", required = true)]
-    pub state: PathBuf,
+    /// Plan against a live-state snapshot (JSON, see `--save-state`) instead of
+    /// reading the clusters: offline planning.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Also write the live state that was read to FILE (a snapshot for `--state`).
+    #[arg(long, value_name = "FILE")]
+    pub save_state: Option<PathBuf>,
     /// Save the plan, with fingerprints of the manifest and live state, to FILE
     /// (`apply FILE` refuses it once either has changed).
     #[arg(short = 'o', long = "out", value_name = "FILE")]
@@ -32,64 +35,35 @@ pub struct PlanArgs {
     pub links: Vec<String>,
 }
 
-fn read_manifest(global: &GlobalArgs) -> Result<SourceFile, String> {
-    if global.file.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read the manifest from standard input: {e}"))?;
-        return Ok(SourceFile::new("<stdin>", text));
-    }
-    let text = std::fs::read_to_string(&global.file)
-        .map_err(|e| format!("cannot read manifest `{}`: {e}", global.file.display()))?;
-    Ok(SourceFile::new(global.file.display().to_string(), text))
-}
-
 /// Runs `plan`; returns the exit code.
 pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
-    let source = match read_manifest(global) {
-        Ok(s) => s,
+    let input = match manifest_input::load(global, out) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let manifest = &input.manifest;
+    let opts = plan_options(manifest, &args.links);
+    let live = match runtime() {
+        Ok(rt) => rt.block_on(live_state(&Backends::new(), manifest, &opts, args.state.as_deref())),
+        Err(e) => Err(format!("cannot start the async runtime: {e}")),
+    };
+    let live = match live {
+        Ok(l) => l,
         Err(e) => return fail(&e),
     };
-    let parsed = match parse(&source, |name| std::env::var(name).ok()) {
-        Ok(p) => p,
-        Err(err) => {
-            let report = serde_saphyr::miette::to_miette_report(&err, &source.text, &source.name);
-            eprintln!("{report:?}");
-            return ExitCode::from(1);
+    if let Some(path) = &args.save_state {
+        if let Err(e) = state_file::save(path, &live) {
+            return fail(&e.to_string());
         }
-    };
-    if !parsed.interpolation.is_empty() {
-        for p in &parsed.interpolation {
-            match &p.kind {
-                InterpolationProblemKind::Unset { name } => {
-                    eprintln!(
-                        "error: environment variable `{name}` is not set (used as ${{env:{name}}})"
-                    )
-                }
-                InterpolationProblemKind::Malformed { reference } => {
-                    eprintln!("error: malformed reference `{reference}`; write ${{env:NAME}}")
-                }
-            }
-        }
-        return ExitCode::from(1);
     }
-    let live = match state_file::load(&args.state) {
-        Ok(l) => l,
-        Err(e) => return fail(&e.to_string()),
-    };
-    let opts = PlanOptions {
-        links: args.links.clone(),
-        ..PlanOptions::default()
-    };
-    let the_plan = plan(&parsed.manifest, &live, &opts);
+    let the_plan = plan(manifest, &live, &opts);
     let rendered = match out.format {
         Format::Text => render_text(&the_plan, out.color),
         Format::Json => render_json(&the_plan),
     };
     print!("{rendered}");
     if let Some(path) = &args.out {
-        let saved = SavedPlan::new(the_plan.clone(), &parsed.manifest, &opts);
+        let saved = SavedPlan::new(the_plan.clone(), manifest, &opts);
         if let Err(e) = std::fs::write(path, saved.to_json()) {
             return fail(&format!(
                 "cannot write the plan to `{}`: {e}",

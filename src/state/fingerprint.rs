@@ -120,6 +120,7 @@ mod tests {
 
     fn state() -> LiveState {
         let mut link = LiveLink {
+            engine: crate::manifest::Engine::Confluent,
             name: "l".into(),
             link_id: Some("id".into()),
             side: LinkSide::Destination,

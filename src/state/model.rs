@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::manifest::Engine;
+
 /// Everything linkctl observed, per cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveState {
@@ -68,6 +70,10 @@ pub enum ConnectionMode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveLink {
     pub name: String,
+    /// The engine that runs the link (readers set it; older snapshots without
+    /// it are Confluent links).
+    #[serde(default)]
+    pub engine: Engine,
     /// Stable link id (`cluster_link_id`), when the engine has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_id: Option<String>,

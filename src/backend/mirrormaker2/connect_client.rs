@@ -112,14 +112,25 @@ impl ConnectClient {
     }
 
     async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response, BackendError> {
-        // Connect answers 409 while a rebalance is in progress: retry a few times.
+        // Connect answers 409, or 500 "a rebalance is expected", while its
+        // workers rebalance (every config change starts one). Every call this
+        // client makes is idempotent (GET, PUT config, stop, DELETE), so
+        // retrying with backoff cannot duplicate an effect.
         let mut delay = Duration::from_millis(250);
-        for attempt in 0..8 {
+        for attempt in 0..10 {
             let Some(req) = rb.try_clone() else {
                 return rb.send().await.map_err(|e| self.err(e));
             };
             let resp = req.send().await.map_err(|e| self.err(e))?;
-            if resp.status() == StatusCode::CONFLICT && attempt < 7 {
+            let transient = matches!(
+                resp.status(),
+                StatusCode::CONFLICT
+                    | StatusCode::INTERNAL_SERVER_ERROR
+                    | StatusCode::BAD_GATEWAY
+                    | StatusCode::SERVICE_UNAVAILABLE
+                    | StatusCode::GATEWAY_TIMEOUT
+            );
+            if transient && attempt < 9 {
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(Duration::from_secs(4));
                 continue;

@@ -153,7 +153,7 @@ async fn write_link(
         ));
     }
     let spec = link_spec(t.manifest, name, topics, stopped)?;
-    let fp = |k: &str, v: &str| fingerprint(name, k, v);
+    let fp = |k: &str, v: &str| fingerprint(t.manifest, name, k, v);
     let src = source_config(&spec, &fp).map_err(mapping_err(&t.dest))?;
     let cp = checkpoint_config(&spec).map_err(mapping_err(&t.dest))?;
     t.connect.put_config(&source_connector(name), &src).await?;

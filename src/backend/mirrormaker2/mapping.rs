@@ -206,7 +206,7 @@ fn annotate(
 ) {
     for (k, v) in &spec.canonical {
         let value = if spec.sensitive.contains(k) {
-            format!("sha256:{}", fingerprint(k, v))
+            fingerprint(k, v)
         } else {
             v.clone()
         };

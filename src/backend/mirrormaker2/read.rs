@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::connect_client::{ConnectClient, ConnectorStatus};
 use super::mapping::{checkpoint_connector, read_back, source_connector, LINK_NAME};
-use super::spec::{cluster, fingerprint};
+use super::spec::cluster;
 use crate::backend::kafka::KafkaAdmin;
 use crate::backend::{BackendError, BoxFuture, Scope, StateReader};
 use crate::manifest::Manifest;
@@ -129,8 +129,8 @@ async fn read_link(
     let mut configs = BTreeMap::new();
     let mut secret_fingerprints = BTreeMap::new();
     for (k, v) in &back.canonical {
-        if let Some(fp) = v.strip_prefix("sha256:") {
-            secret_fingerprints.insert(k.clone(), fp.to_string());
+        if v.starts_with("sha256:") {
+            secret_fingerprints.insert(k.clone(), v.clone());
             configs.insert(
                 k.clone(),
                 LiveConfig {
@@ -154,7 +154,6 @@ async fn read_link(
             );
         }
     }
-    let _ = fingerprint; // fingerprints are compared by the planner
 
     // Mirrors: active topics and remembered stopped ones, with lag.
     let source_name = source_cfg
@@ -237,6 +236,7 @@ async fn read_link(
 
     Ok(LiveLink {
         name: link_name.to_string(),
+        engine: crate::manifest::Engine::Mirrormaker2,
         link_id: None,
         side: LinkSide::Destination,
         connection_mode: ConnectionMode::Outbound,

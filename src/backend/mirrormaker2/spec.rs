@@ -2,8 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use sha2::{Digest, Sha256};
-
 use super::mapping::LinkSpec;
 use crate::backend::BackendError;
 use crate::manifest::link_configs::desired_link_configs;
@@ -28,20 +26,11 @@ pub fn link<'m>(manifest: &'m Manifest, name: &str) -> Option<&'m Link> {
         .map(|(_, l)| l)
 }
 
-/// Fingerprint of a sensitive value as stored in the connector annotations:
-/// SHA-256 over link, key and value, so equal secrets of other links differ.
-pub fn fingerprint(link: &str, key: &str, value: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(link.as_bytes());
-    h.update([0]);
-    h.update(key.as_bytes());
-    h.update([0]);
-    h.update(value.as_bytes());
-    h.finalize()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// Fingerprint of a sensitive value as stored in the connector annotations
+/// (the planner's scheme, `plan::secrets`: the secret itself never leaves).
+pub fn fingerprint(manifest: &Manifest, link_name: &str, key: &str, value: &str) -> String {
+    let rotation = link(manifest, link_name).and_then(|l| l.rotation.as_ref().map(|r| r.value.as_str()));
+    crate::plan::secrets::fingerprint(link_name, key, rotation, value)
 }
 
 fn client_props(c: &Cluster) -> BTreeMap<String, String> {

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::manifest::{Engine, Manifest};
+use crate::manifest::Manifest;
 use crate::plan::action::{ActionKind, ObjectSide};
 use crate::plan::model::PlanOptions;
 use crate::state::{LinkSide, LiveLink, LiveState, MirrorStatus};
@@ -128,7 +128,7 @@ fn delete_link(b: &mut Builder, name: &str, objects: &[(&str, &LiveLink)], force
                 ActionKind::FailoverMirror,
                 cluster,
                 name,
-                Engine::Confluent,
+                l.engine,
                 &m.name,
                 &[],
             );
@@ -145,7 +145,7 @@ fn delete_link(b: &mut Builder, name: &str, objects: &[(&str, &LiveLink)], force
             ActionKind::DeleteLink,
             cluster,
             name,
-            Engine::Confluent,
+            l.engine,
             object_side(l),
             None,
         );

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::plan::plan;
 use crate::plan::render::{render_json, render_text};
 use crate::plan::saved::SavedPlan;
-use crate::plan::plan;
 use crate::state::file as state_file;
 
 use super::live::{runtime, Backends};
@@ -44,7 +44,12 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
     let manifest = &input.manifest;
     let opts = plan_options(manifest, &args.links);
     let live = match runtime() {
-        Ok(rt) => rt.block_on(live_state(&Backends::new(), manifest, &opts, args.state.as_deref())),
+        Ok(rt) => rt.block_on(live_state(
+            &Backends::new(),
+            manifest,
+            &opts,
+            args.state.as_deref(),
+        )),
         Err(e) => Err(format!("cannot start the async runtime: {e}")),
     };
     let live = match live {

@@ -93,15 +93,16 @@ pub struct DLink {
     pub state: String,
     pub mirrors: BTreeMap<String, DMirror>,
     pub hidden_gets: u32,
-    /// (task name, state, [(error code, message)]), shown with `include_tasks=true`.
-    pub tasks: Vec<(String, String, Vec<(String, String)>)>,
+    /// Shown with `include_tasks=true`.
+    pub tasks: Vec<DTask>,
 }
+
+/// A link task: (task name, state, [(error code, message)]).
+pub type DTask = (String, String, Vec<(String, String)>);
 
 /// The tasks a link with these configs reports. ACL sync enabled without
 /// filters ends IN_ERROR with MISCONFIGURATION_ERROR (cli#3072).
-pub fn tasks_for(
-    configs: &BTreeMap<String, String>,
-) -> Vec<(String, String, Vec<(String, String)>)> {
+pub fn tasks_for(configs: &BTreeMap<String, String>) -> Vec<DTask> {
     let on = |k: &str| configs.get(k).is_some_and(|v| v == "true");
     let mut tasks = Vec::new();
     let acl = if !on("acl.sync.enable") {

@@ -23,7 +23,7 @@ fi
 t_clusters=$((SECONDS - t1))
 
 t2=$SECONDS
-cargo test --all-targets
+cargo test --all-targets --no-fail-fast
 t_tests=$((SECONDS - t2))
 
 echo "timing: build ${t_build}s, cluster start-up ${t_clusters}s (started here: $started_here), tests ${t_tests}s"

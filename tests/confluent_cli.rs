@@ -48,19 +48,29 @@ fn seed_scenario_step_by_step() {
     assert_eq!(env.eu.link_names(), ["demo-link".to_string()].into());
 
     step(&env, "02-mirror.yaml", "s2_mirror_demo");
-    assert_eq!(env.eu.mirror_status("demo-link", "demo").as_deref(), Some("ACTIVE"));
+    assert_eq!(
+        env.eu.mirror_status("demo-link", "demo").as_deref(),
+        Some("ACTIVE")
+    );
 
     step(&env, "05-exclude-group.yaml", "s5_filter_change");
-    let filters = env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"].clone();
+    let filters =
+        env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"].clone();
     let filters: Value = serde_json::from_str(&filters).expect("filter JSON");
     assert_eq!(filters["groupFilters"].as_array().map(Vec::len), Some(2));
 
     step(&env, "10-promote.yaml", "s10_promote");
-    assert_eq!(env.eu.mirror_status("demo-link", "demo").as_deref(), Some("STOPPED"));
+    assert_eq!(
+        env.eu.mirror_status("demo-link", "demo").as_deref(),
+        Some("STOPPED")
+    );
 
     step(&env, "11-delete-link.yaml", "s11_delete_link");
     assert!(env.eu.link_names().is_empty());
-    assert!(env.us.log().iter().all(|r| r.is_read()), "nothing is written on the source cluster");
+    assert!(
+        env.us.log().iter().all(|r| r.is_read()),
+        "nothing is written on the source cluster"
+    );
 }
 
 #[test]
@@ -70,11 +80,15 @@ fn apply_without_a_terminal_or_auto_approve_refuses_and_changes_nothing() {
     let r = env.run(&["apply"]);
     assert_eq!(r.code, 1, "{r:#?}");
     assert!(
-        r.stderr.contains("standard input is not a terminal; pass --auto-approve; nothing was changed"),
+        r.stderr
+            .contains("standard input is not a terminal; pass --auto-approve; nothing was changed"),
         "{}",
         r.stderr
     );
-    assert!(r.stdout.contains("+ create link demo-link"), "the plan is shown");
+    assert!(
+        r.stdout.contains("+ create link demo-link"),
+        "the plan is shown"
+    );
     assert_eq!(env.writes(), Vec::<String>::new());
     assert!(env.eu.link_names().is_empty());
 }
@@ -100,10 +114,17 @@ fn a_saved_plan_is_refused_after_an_out_of_band_change() {
     env.clear_logs();
     let r = env.run(&["apply", "--auto-approve", "plan.json"]);
     assert_eq!(r.code, 1, "{r:#?}");
-    assert!(r.stderr.contains("refusing to apply `plan.json`"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("refusing to apply `plan.json`"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(env.writes(), Vec::<String>::new());
     let filters = &env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"];
-    assert!(!filters.contains("my-consumer-group"), "the filter change was not applied");
+    assert!(
+        !filters.contains("my-consumer-group"),
+        "the filter change was not applied"
+    );
 
     // Once the change is undone, the same saved plan applies.
     env.eu.with(|s| {
@@ -115,38 +136,74 @@ fn a_saved_plan_is_refused_after_an_out_of_band_change() {
     });
     let r = env.run(&["apply", "--auto-approve", "plan.json"]);
     assert_eq!(r.code, 0, "{r:#?}");
-    assert!(env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"]
-        .contains("my-consumer-group"));
+    assert!(
+        env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"]
+            .contains("my-consumer-group")
+    );
 }
 
-const THREE_MIRRORS: &str = "    mirrors:\n      - topic: demo\n      - topic: orders\n      - topic: payments\n";
+const THREE_MIRRORS: &str =
+    "    mirrors:\n      - topic: demo\n      - topic: orders\n      - topic: payments\n";
 
 #[test]
 fn a_failure_halfway_reports_done_failed_not_attempted_and_a_rerun_converges() {
     let env = CliEnv::start();
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed/02-mirror.yaml"))
-        .expect("seed")
-        .replace("    mirrors:\n      - topic: demo\n", THREE_MIRRORS);
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/seed/02-mirror.yaml"
+    ))
+    .expect("seed")
+    .replace("    mirrors:\n      - topic: demo\n", THREE_MIRRORS);
     env.write_manifest("linkctl.yaml", &env.point_at_doubles(&text));
     // The third write (the second mirror creation) fails, and so do its 4 retries.
     env.eu.add_fault(
-        Fault::new("POST", "/links/demo-link/mirrors", 500, 50003, "Kafka is unhappy", 5).skipping(1),
+        Fault::new(
+            "POST",
+            "/links/demo-link/mirrors",
+            500,
+            50003,
+            "Kafka is unhappy",
+            5,
+        )
+        .skipping(1),
     );
     let r = env.run(&["apply", "--auto-approve"]);
     assert_eq!(r.code, 1, "{r:#?}");
-    let report = r.stdout.split_once("Apply failed").map(|(_, rest)| rest).expect("a report");
+    let report = r
+        .stdout
+        .split_once("Apply failed")
+        .map(|(_, rest)| rest)
+        .expect("a report");
     snapshot_settings(&env).bind(|| {
-        insta::assert_snapshot!("confluent_cli__failure_halfway__report", format!("Apply failed{report}"))
+        insta::assert_snapshot!(
+            "confluent_cli__failure_halfway__report",
+            format!("Apply failed{report}")
+        )
     });
     assert_eq!(env.eu.with(|s| s.links["demo-link"].mirrors.len()), 1);
 
     env.clear_logs();
     let r = env.run(&["apply", "--auto-approve"]);
     assert_eq!(r.code, 0, "{r:#?}");
-    assert!(r.stdout.contains("Apply complete: 2 done, 0 failed, 0 not attempted."), "{}", r.stdout);
-    assert_eq!(env.eu.count("POST", "/links/demo-link/mirrors"), 2, "no duplicate creation");
-    assert_eq!(env.eu.count("POST", "/links"), 2, "the link is not created again");
-    let mirrors: Vec<String> = env.eu.with(|s| s.links["demo-link"].mirrors.keys().cloned().collect());
+    assert!(
+        r.stdout
+            .contains("Apply complete: 2 done, 0 failed, 0 not attempted."),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        env.eu.count("POST", "/links/demo-link/mirrors"),
+        2,
+        "no duplicate creation"
+    );
+    assert_eq!(
+        env.eu.count("POST", "/links"),
+        2,
+        "the link is not created again"
+    );
+    let mirrors: Vec<String> = env
+        .eu
+        .with(|s| s.links["demo-link"].mirrors.keys().cloned().collect());
     assert_eq!(mirrors, ["demo", "orders", "payments"]);
     assert_eq!(env.run(&["plan", "--detailed-exitcode"]).code, 0);
 }
@@ -162,23 +219,44 @@ fn apply_format_json_streams_one_event_per_line_ending_in_a_summary() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect();
-    let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().expect("event")).collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().expect("event"))
+        .collect();
     assert_eq!(kinds.first(), Some(&"action_started"));
     assert_eq!(kinds.last(), Some(&"summary"));
-    assert_eq!(kinds.iter().filter(|k| **k == "action_done").count(), 2, "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "action_done").count(),
+        2,
+        "{kinds:?}"
+    );
     assert!(!kinds.contains(&"action_failed"));
     let summary = events.last().expect("summary");
-    assert_eq!((summary["done"].as_u64(), summary["failed"].as_u64(), summary["not_attempted"].as_u64()), (Some(2), Some(0), Some(0)));
-    assert_eq!(r.stderr, "", "nothing but events on stdout, nothing on stderr");
+    assert_eq!(
+        (
+            summary["done"].as_u64(),
+            summary["failed"].as_u64(),
+            summary["not_attempted"].as_u64()
+        ),
+        (Some(2), Some(0), Some(0))
+    );
+    assert_eq!(
+        r.stderr, "",
+        "nothing but events on stdout, nothing on stderr"
+    );
 }
 
 #[test]
 fn a_pinned_wrong_cluster_id_is_refused_before_any_write() {
     let env = CliEnv::start();
     let path = env.seed_step("02-mirror.yaml");
-    let text = std::fs::read_to_string(&path)
-        .expect("manifest")
-        .replace(&format!("rest: {}\n", env.eu.rest_url()), &format!("rest: {}\n    cluster_id: eu-PRODUCTION\n", env.eu.rest_url()));
+    let text = std::fs::read_to_string(&path).expect("manifest").replace(
+        &format!("rest: {}\n", env.eu.rest_url()),
+        &format!(
+            "rest: {}\n    cluster_id: eu-PRODUCTION\n",
+            env.eu.rest_url()
+        ),
+    );
     assert!(text.contains("cluster_id: eu-PRODUCTION"));
     env.write_manifest("linkctl.yaml", &text);
     for args in [&["plan"][..], &["apply", "--auto-approve"][..]] {
@@ -189,4 +267,56 @@ fn a_pinned_wrong_cluster_id_is_refused_before_any_write() {
     }
     assert_eq!(env.writes(), Vec::<String>::new());
     assert!(env.eu.link_names().is_empty());
+}
+
+#[test]
+fn plan_server_validate_asks_the_server_and_changes_nothing() {
+    let env = CliEnv::start();
+    env.seed_step("01-link.yaml");
+    let r = env.run(&["plan", "--server-validate", "--detailed-exitcode"]);
+    assert_eq!(r.code, 2, "accepted: changes, no error\n{r:#?}");
+    let writes = env.writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert!(
+        writes[0].starts_with(
+            "europe: POST /clusters/eu-cluster/links?link_name=demo-link&validate_only=true "
+        ),
+        "{writes:?}"
+    );
+    assert_eq!(env.eu.count("POST", "/links"), 1);
+    assert!(env.eu.link_names().is_empty(), "nothing created");
+
+    assert_eq!(env.run(&["apply", "--auto-approve"]).code, 0);
+    env.seed_step("05-exclude-group.yaml");
+    env.clear_logs();
+    env.eu.add_fault(Fault::new(
+        "PUT",
+        "/links/demo-link/configs:alter",
+        400,
+        40002,
+        "Invalid value for consumer.offset.group.filters",
+        1,
+    ));
+    let r = env.run(&["plan", "--server-validate", "--detailed-exitcode"]);
+    assert_eq!(r.code, 1, "a refusal is a plan error\n{r:#?}");
+    assert!(
+        r.stdout
+            .contains("Invalid value for consumer.offset.group.filters"),
+        "{}",
+        r.stdout
+    );
+    snapshot_settings(&env)
+        .bind(|| insta::assert_snapshot!("confluent_cli__server_validate_refused__plan", r.stdout));
+    let writes = env.writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert!(
+        writes[0].starts_with(
+            "europe: PUT /clusters/eu-cluster/links/demo-link/configs:alter?validate_only=true"
+        ),
+        "{writes:?}"
+    );
+    assert!(
+        !env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"]
+            .contains("my-consumer-group")
+    );
 }

@@ -45,9 +45,16 @@ fn export_after_s5_plans_no_changes() {
             ("consumer.offset.sync.ms", "10000"),
         ],
     );
-    env.eu.seed_mirrors("other-link", ["us.orders".to_string()], "STOPPED");
+    env.eu
+        .seed_mirrors("other-link", ["us.orders".to_string()], "STOPPED");
     env.eu.with(|s| {
-        let m = s.links.get_mut("other-link").expect("link").mirrors.get_mut("us.orders").expect("mirror");
+        let m = s
+            .links
+            .get_mut("other-link")
+            .expect("link")
+            .mirrors
+            .get_mut("us.orders")
+            .expect("mirror");
         m.source = "orders".into();
     });
 
@@ -57,9 +64,13 @@ fn export_after_s5_plans_no_changes() {
     assert_eq!(r.stderr, "Exported 3 link(s) to exported.yaml.\n");
     assert!(env.writes().is_empty(), "export writes nothing");
     let text = std::fs::read_to_string(env.dir.path().join("exported.yaml")).expect("exported");
-    assert!(text.starts_with("# yaml-language-server: $schema=../../schema/linkctl.schema.json\n"), "{text}");
+    assert!(
+        text.starts_with("# yaml-language-server: $schema=../../schema/linkctl.schema.json\n"),
+        "{text}"
+    );
     assert!(!text.contains("S3NT1NEL"), "no secret value");
-    snapshot_settings(&env).bind(|| insta::assert_snapshot!("confluent_cli__export_after_s5", text));
+    snapshot_settings(&env)
+        .bind(|| insta::assert_snapshot!("confluent_cli__export_after_s5", text));
 
     // Planning the export against the same clusters: no changes.
     let r = env

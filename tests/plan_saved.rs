@@ -10,8 +10,8 @@ use linkctl::state::{file as state_file, MirrorStatus};
 
 const MANIFEST: &str = r#"version: 1
 clusters:
-  us: { bootstrap: "localhost:19092", cluster_id: us-id }
-  europe: { bootstrap: "localhost:29092", cluster_id: eu-id }
+  us: { bootstrap: "localhost:19092", rest: "http://localhost:18090/kafka", cluster_id: us-id }
+  europe: { bootstrap: "localhost:29092", rest: "http://localhost:28090/kafka", cluster_id: eu-id }
 links:
   demo-link:
     source: us

@@ -170,12 +170,14 @@ async fn plan_to_apply(
     match &args.plan {
         Some(path) => {
             if !args.links.is_empty() {
-                return Err("--link cannot be combined with a saved plan (it has its own scope)".into());
+                return Err(
+                    "--link cannot be combined with a saved plan (it has its own scope)".into(),
+                );
             }
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read the saved plan `{}`: {e}", path.display()))?;
-            let saved = SavedPlan::from_json(&text)
-                .map_err(|e| format!("`{}`: {e}", path.display()))?;
+            let saved =
+                SavedPlan::from_json(&text).map_err(|e| format!("`{}`: {e}", path.display()))?;
             let opts = saved.options();
             let live = live_state(backends, manifest, &opts, None).await?;
             saved
@@ -261,7 +263,9 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => fail(&format!("applied, but could not re-read the live state: {e}")),
+        Err(e) => fail(&format!(
+            "applied, but could not re-read the live state: {e}"
+        )),
     }
 }
 

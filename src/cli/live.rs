@@ -114,6 +114,9 @@ mod tests {
         assert_eq!(o.retry.min_backoff, Duration::from_millis(5));
         assert_eq!(o.poll.initial, Duration::from_millis(20));
         let d = confluent_options(|_| Some("not a number".into()));
-        assert_eq!(d.retry.min_backoff, ConfluentOptions::default().retry.min_backoff);
+        assert_eq!(
+            d.retry.min_backoff,
+            ConfluentOptions::default().retry.min_backoff
+        );
     }
 }

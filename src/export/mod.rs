@@ -107,7 +107,12 @@ fn export_link(
         } else {
             LinkMode::DestinationInitiated
         };
-        (c.to_string(), Some(*l), remote(l, &l.source_cluster_id)?, mode)
+        (
+            c.to_string(),
+            Some(*l),
+            remote(l, &l.source_cluster_id)?,
+            mode,
+        )
     } else if let Some((c, l)) = find(LinkSide::Source) {
         let dst = remote(l, &l.destination_cluster_id)?;
         (dst, None, c.to_string(), LinkMode::SourceInitiated)
@@ -123,7 +128,12 @@ fn export_link(
             })
             .or_else(|| objs.first())
             .ok_or("no link object")?;
-        (c.to_string(), Some(*l), remote(l, &l.remote_cluster_id)?, LinkMode::Bidirectional)
+        (
+            c.to_string(),
+            Some(*l),
+            remote(l, &l.remote_cluster_id)?,
+            LinkMode::Bidirectional,
+        )
     };
     let engine = objs.first().map(|(_, l)| l.engine).unwrap_or_default();
     let source_cluster = input

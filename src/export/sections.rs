@@ -21,8 +21,8 @@ use crate::manifest::link_configs::{
 };
 use crate::manifest::sensitive::is_sensitive_key;
 use crate::manifest::{
-    AclFilter, AclSync, AutoCreateMirrors, Cluster, ConfigValue, ConsumerOffsetSync, Filter,
-    Link, Located, Pattern, PrefixPattern, Text, TopicConfigSync,
+    AclFilter, AclSync, AutoCreateMirrors, Cluster, ConfigValue, ConsumerOffsetSync, Filter, Link,
+    Located, Pattern, PrefixPattern, Text, TopicConfigSync,
 };
 use crate::plan::normalize::same;
 use crate::state::LiveConfig;
@@ -58,7 +58,9 @@ pub fn explicit_configs(link: &str, configs: &BTreeMap<String, LiveConfig>) -> V
                 let placeholder = format!("${{env:{}}}", secret_env_name(link, k));
                 Some((k.clone(), Text::plain(placeholder)))
             } else {
-                c.value.as_ref().map(|v| (k.clone(), Text::plain(v.clone())))
+                c.value
+                    .as_ref()
+                    .map(|v| (k.clone(), Text::plain(v.clone())))
             }
         })
         .collect()
@@ -67,17 +69,31 @@ pub fn explicit_configs(link: &str, configs: &BTreeMap<String, LiveConfig>) -> V
 /// Fills `link`'s structured sections and `config` from `explicit` configs;
 /// `source` is the cluster the link's `bootstrap.servers` defaults to.
 pub fn fill(link: &mut Link, explicit: &[(String, Text)], source: &Cluster) {
-    let get = |k: &str| explicit.iter().find(|(key, _)| key == k).map(|(_, v)| v.raw().to_string());
+    let get = |k: &str| {
+        explicit
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.raw().to_string())
+    };
     let mut used: Vec<&str> = Vec::new();
 
     let enabled = |k: &str| get(k).map(|v| v == "true");
     // Offset sync.
-    if [OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, GROUP_FILTERS].iter().any(|k| get(k).is_some()) {
+    if [OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, GROUP_FILTERS]
+        .iter()
+        .any(|k| get(k).is_some())
+    {
         let on = enabled(OFFSET_SYNC_ENABLE).unwrap_or(false);
-        let groups = if on { get(GROUP_FILTERS).map(|j| parse_filters(&j, "groupFilters")) } else { None };
+        let groups = if on {
+            get(GROUP_FILTERS).map(|j| parse_filters(&j, "groupFilters"))
+        } else {
+            None
+        };
         let section = ConsumerOffsetSync {
             enabled: on,
-            interval_ms: get(OFFSET_SYNC_MS).and_then(|v| v.parse().ok()).map(Located::new),
+            interval_ms: get(OFFSET_SYNC_MS)
+                .and_then(|v| v.parse().ok())
+                .map(Located::new),
             groups: match groups {
                 Some(Some(g)) => g,
                 _ => Vec::new(),
@@ -85,31 +101,55 @@ pub fn fill(link: &mut Link, explicit: &[(String, Text)], source: &Cluster) {
         };
         let mut trial = link.clone();
         trial.consumer_offset_sync = Some(Located::new(section));
-        if reproduces(&trial, source, explicit, &[OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, GROUP_FILTERS]) {
+        if reproduces(
+            &trial,
+            source,
+            explicit,
+            &[OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, GROUP_FILTERS],
+        ) {
             *link = trial;
             used.extend([OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, GROUP_FILTERS]);
         }
     }
     // ACL sync.
-    if [ACL_SYNC_ENABLE, ACL_SYNC_MS, ACL_FILTERS].iter().any(|k| get(k).is_some()) {
+    if [ACL_SYNC_ENABLE, ACL_SYNC_MS, ACL_FILTERS]
+        .iter()
+        .any(|k| get(k).is_some())
+    {
         let on = enabled(ACL_SYNC_ENABLE).unwrap_or(false);
-        let filters = if on { get(ACL_FILTERS).and_then(|j| parse_acl_filters(&j)) } else { None };
+        let filters = if on {
+            get(ACL_FILTERS).and_then(|j| parse_acl_filters(&j))
+        } else {
+            None
+        };
         let section = AclSync {
             enabled: on,
-            interval_ms: get(ACL_SYNC_MS).and_then(|v| v.parse().ok()).map(Located::new),
+            interval_ms: get(ACL_SYNC_MS)
+                .and_then(|v| v.parse().ok())
+                .map(Located::new),
             filters: filters.unwrap_or_default(),
         };
         let mut trial = link.clone();
         trial.acl_sync = Some(Located::new(section));
-        if reproduces(&trial, source, explicit, &[ACL_SYNC_ENABLE, ACL_SYNC_MS, ACL_FILTERS]) {
+        if reproduces(
+            &trial,
+            source,
+            explicit,
+            &[ACL_SYNC_ENABLE, ACL_SYNC_MS, ACL_FILTERS],
+        ) {
             *link = trial;
             used.extend([ACL_SYNC_ENABLE, ACL_SYNC_MS, ACL_FILTERS]);
         }
     }
     // Topic config sync.
-    if [TOPIC_CONFIG_SYNC_MS, TOPIC_CONFIG_SYNC_INCLUDE].iter().any(|k| get(k).is_some()) {
+    if [TOPIC_CONFIG_SYNC_MS, TOPIC_CONFIG_SYNC_INCLUDE]
+        .iter()
+        .any(|k| get(k).is_some())
+    {
         let section = TopicConfigSync {
-            interval_ms: get(TOPIC_CONFIG_SYNC_MS).and_then(|v| v.parse().ok()).map(Located::new),
+            interval_ms: get(TOPIC_CONFIG_SYNC_MS)
+                .and_then(|v| v.parse().ok())
+                .map(Located::new),
             include: get(TOPIC_CONFIG_SYNC_INCLUDE)
                 .map(|v| {
                     v.split(',')
@@ -122,22 +162,39 @@ pub fn fill(link: &mut Link, explicit: &[(String, Text)], source: &Cluster) {
         };
         let mut trial = link.clone();
         trial.topic_config_sync = Some(Located::new(section));
-        if reproduces(&trial, source, explicit, &[TOPIC_CONFIG_SYNC_MS, TOPIC_CONFIG_SYNC_INCLUDE]) {
+        if reproduces(
+            &trial,
+            source,
+            explicit,
+            &[TOPIC_CONFIG_SYNC_MS, TOPIC_CONFIG_SYNC_INCLUDE],
+        ) {
             *link = trial;
             used.extend([TOPIC_CONFIG_SYNC_MS, TOPIC_CONFIG_SYNC_INCLUDE]);
         }
     }
     // Auto-create mirrors.
-    if [AUTO_CREATE_ENABLE, AUTO_CREATE_FILTERS].iter().any(|k| get(k).is_some()) {
+    if [AUTO_CREATE_ENABLE, AUTO_CREATE_FILTERS]
+        .iter()
+        .any(|k| get(k).is_some())
+    {
         let on = enabled(AUTO_CREATE_ENABLE).unwrap_or(false);
-        let topics = if on { get(AUTO_CREATE_FILTERS).and_then(|j| parse_filters(&j, "topicFilters")) } else { None };
+        let topics = if on {
+            get(AUTO_CREATE_FILTERS).and_then(|j| parse_filters(&j, "topicFilters"))
+        } else {
+            None
+        };
         let section = AutoCreateMirrors {
             enabled: on,
             topics: topics.unwrap_or_default(),
         };
         let mut trial = link.clone();
         trial.auto_create_mirrors = Some(Located::new(section));
-        if reproduces(&trial, source, explicit, &[AUTO_CREATE_ENABLE, AUTO_CREATE_FILTERS]) {
+        if reproduces(
+            &trial,
+            source,
+            explicit,
+            &[AUTO_CREATE_ENABLE, AUTO_CREATE_FILTERS],
+        ) {
             *link = trial;
             used.extend([AUTO_CREATE_ENABLE, AUTO_CREATE_FILTERS]);
         }
@@ -150,7 +207,10 @@ pub fn fill(link: &mut Link, explicit: &[(String, Text)], source: &Cluster) {
         if k == BOOTSTRAP_SERVERS && v.raw() == source.bootstrap.value.raw() {
             continue;
         }
-        link.config.insert(Located::new(k.clone()), Located::new(ConfigValue(v.clone())));
+        link.config.insert(
+            Located::new(k.clone()),
+            Located::new(ConfigValue(v.clone())),
+        );
     }
 }
 
@@ -160,7 +220,10 @@ pub fn fill(link: &mut Link, explicit: &[(String, Text)], source: &Cluster) {
 fn reproduces(trial: &Link, source: &Cluster, explicit: &[(String, Text)], keys: &[&str]) -> bool {
     let desired = desired_link_configs(trial, source);
     keys.iter().all(|k| {
-        let live = explicit.iter().find(|(key, _)| key == k).map(|(_, v)| v.raw());
+        let live = explicit
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.raw());
         let want = desired.get(*k).map(|d| d.value.raw());
         match (live, want) {
             (Some(l), Some(w)) => same(k, Some(l), Some(w)),
@@ -181,12 +244,20 @@ pub fn parse_filters(json: &str, field: &str) -> Option<Vec<Located<Filter>>> {
         .iter()
         .map(|f| {
             let name = f.get("name")?.as_str()?.to_string();
-            let pattern = match f.get("patternType").and_then(Json::as_str).unwrap_or("LITERAL") {
+            let pattern = match f
+                .get("patternType")
+                .and_then(Json::as_str)
+                .unwrap_or("LITERAL")
+            {
                 "LITERAL" => Pattern::Literal(name),
                 "PREFIXED" => Pattern::Prefix(PrefixPattern { prefix: name }),
                 _ => return None,
             };
-            match f.get("filterType").and_then(Json::as_str).unwrap_or("INCLUDE") {
+            match f
+                .get("filterType")
+                .and_then(Json::as_str)
+                .unwrap_or("INCLUDE")
+            {
                 "INCLUDE" => Some(Located::new(Filter::Include(pattern))),
                 "EXCLUDE" => Some(Located::new(Filter::Exclude(pattern))),
                 _ => None,
@@ -199,7 +270,11 @@ pub fn parse_filters(json: &str, field: &str) -> Option<Vec<Located<Filter>>> {
 pub fn parse_acl_filters(json: &str) -> Option<Vec<Located<AclFilter>>> {
     let v: Json = serde_json::from_str(json).ok()?;
     let items = v.get("aclFilters")?.as_array()?;
-    let s = |o: Option<&Json>, k: &str| o.and_then(|o| o.get(k)).and_then(Json::as_str).map(str::to_string);
+    let s = |o: Option<&Json>, k: &str| {
+        o.and_then(|o| o.get(k))
+            .and_then(Json::as_str)
+            .map(str::to_string)
+    };
     items
         .iter()
         .map(|f| {
@@ -228,25 +303,48 @@ mod tests {
         let fs = [
             Filter::Include(Pattern::Literal("*".into())),
             Filter::Exclude(Pattern::Literal("my-consumer-group".into())),
-            Filter::Include(Pattern::Prefix(PrefixPattern { prefix: "app-".into() })),
+            Filter::Include(Pattern::Prefix(PrefixPattern {
+                prefix: "app-".into(),
+            })),
         ];
         let json = filters_json("groupFilters", &fs.iter().collect::<Vec<_>>());
         let back = parse_filters(&json, "groupFilters").expect("parses");
         assert_eq!(back.into_iter().map(|f| f.value).collect::<Vec<_>>(), fs);
-        assert_eq!(parse_filters(r#"{"groupFilters":[{"name":"x","patternType":"REGEX"}]}"#, "groupFilters"), None);
+        assert_eq!(
+            parse_filters(
+                r#"{"groupFilters":[{"name":"x","patternType":"REGEX"}]}"#,
+                "groupFilters"
+            ),
+            None
+        );
     }
 
     #[test]
     fn secret_placeholders_name_link_and_key() {
-        assert_eq!(secret_env_name("demo-link", "sasl.jaas.config"), "LINK_DEMO_LINK_SASL_JAAS_CONFIG");
+        assert_eq!(
+            secret_env_name("demo-link", "sasl.jaas.config"),
+            "LINK_DEMO_LINK_SASL_JAAS_CONFIG"
+        );
         let mut configs = BTreeMap::new();
         configs.insert(
             "sasl.jaas.config".to_string(),
-            LiveConfig { value: None, is_default: false, is_read_only: false, is_sensitive: true, source: None },
+            LiveConfig {
+                value: None,
+                is_default: false,
+                is_read_only: false,
+                is_sensitive: true,
+                source: None,
+            },
         );
         configs.insert(
             "acl.sync.ms".to_string(),
-            LiveConfig { value: Some("5000".into()), is_default: true, is_read_only: false, is_sensitive: false, source: None },
+            LiveConfig {
+                value: Some("5000".into()),
+                is_default: true,
+                is_read_only: false,
+                is_sensitive: false,
+                source: None,
+            },
         );
         let e = explicit_configs("demo-link", &configs);
         assert_eq!(e.len(), 1);

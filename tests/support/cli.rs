@@ -133,7 +133,10 @@ pub fn snapshot_settings(env: &CliEnv) -> insta::Settings {
     s.set_prepend_module_to_snapshot(false);
     s.add_filter(&regex_escape(&env.us.rest_url()), "[us-rest]");
     s.add_filter(&regex_escape(&env.eu.rest_url()), "[europe-rest]");
-    s.add_filter(&regex_escape(&env.dir.path().display().to_string()), "[tmp]");
+    s.add_filter(
+        &regex_escape(&env.dir.path().display().to_string()),
+        "[tmp]",
+    );
     s.add_filter(r"\b\d+(\.\d+)?\s?(ms|s|µs)\b", "[time]");
     s
 }

@@ -29,7 +29,8 @@ pub fn link<'m>(manifest: &'m Manifest, name: &str) -> Option<&'m Link> {
 /// Fingerprint of a sensitive value as stored in the connector annotations
 /// (the planner's scheme, `plan::secrets`: the secret itself never leaves).
 pub fn fingerprint(manifest: &Manifest, link_name: &str, key: &str, value: &str) -> String {
-    let rotation = link(manifest, link_name).and_then(|l| l.rotation.as_ref().map(|r| r.value.as_str()));
+    let rotation =
+        link(manifest, link_name).and_then(|l| l.rotation.as_ref().map(|r| r.value.as_str()));
     crate::plan::secrets::fingerprint(link_name, key, rotation, value)
 }
 

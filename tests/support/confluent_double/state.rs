@@ -82,6 +82,9 @@ pub struct DMirror {
     pub hidden_gets: u32,
 }
 
+/// A link task: (name, state, [(error code, message)]).
+pub type DTask = (String, String, Vec<(String, String)>);
+
 #[derive(Debug, Clone)]
 pub struct DLink {
     pub name: String,
@@ -94,14 +97,12 @@ pub struct DLink {
     pub mirrors: BTreeMap<String, DMirror>,
     pub hidden_gets: u32,
     /// (task name, state, [(error code, message)]), shown with `include_tasks=true`.
-    pub tasks: Vec<(String, String, Vec<(String, String)>)>,
+    pub tasks: Vec<DTask>,
 }
 
 /// The tasks a link with these configs reports. ACL sync enabled without
 /// filters ends IN_ERROR with MISCONFIGURATION_ERROR (cli#3072).
-pub fn tasks_for(
-    configs: &BTreeMap<String, String>,
-) -> Vec<(String, String, Vec<(String, String)>)> {
+pub fn tasks_for(configs: &BTreeMap<String, String>) -> Vec<DTask> {
     let on = |k: &str| configs.get(k).is_some_and(|v| v == "true");
     let mut tasks = Vec::new();
     let acl = if !on("acl.sync.enable") {

@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod backend;
 pub mod cli;
+pub mod export;
 pub mod manifest;
 pub mod plan;
 pub mod state;

@@ -1,5 +1,18 @@
 //! Reading the live state of every cluster of a manifest, through every
-//! backend, for `plan`, `apply` and `status`.
+//! backend, for `plan`, `apply`, `status` and `export`.
+//!
+//! Topics (partition counts, configs) are read over the Kafka protocol only
+//! by [`Backends::read`] (for `status`): the planner never looks at them and
+//! the saved-plan fingerprint leaves them out, so [`Backends::read_links`]
+//! (for `plan`, `apply` and `export`) skips them, and a Confluent-only
+//! manifest plans and applies through REST alone, with no Kafka connection.
+//!
+//! Two environment variables tune the Confluent engine's timings (tests and
+//! impatient CI jobs): `LINKCTL_RETRY_BACKOFF_MS` (first retry backoff,
+//! default 1000) and `LINKCTL_POLL_INTERVAL_MS` (first poll interval of a
+//! wait, default 500).
+
+use std::time::Duration;
 
 use crate::backend::confluent::{ConfluentBackend, ConfluentOptions};
 use crate::backend::kafka::TopicsReader;
@@ -16,7 +29,7 @@ pub struct Backends {
 impl Backends {
     pub fn new() -> Self {
         Self {
-            confluent: ConfluentBackend::new(ConfluentOptions::default()),
+            confluent: ConfluentBackend::new(confluent_options(|k| std::env::var(k).ok())),
         }
     }
 
@@ -24,6 +37,17 @@ impl Backends {
     /// links (clusters with a `rest:` endpoint), MirrorMaker 2 links (clusters
     /// with a `connect:` endpoint) and the topics of every mirror.
     pub async fn read(
+        &self,
+        manifest: &Manifest,
+        scope: &Scope,
+    ) -> Result<LiveState, BackendError> {
+        let mut live = self.read_links(manifest, scope).await?;
+        live.merge(TopicsReader.read(manifest, scope).await?);
+        Ok(live)
+    }
+
+    /// Reads the links and mirrors (what plans depend on), without topics.
+    pub async fn read_links(
         &self,
         manifest: &Manifest,
         scope: &Scope,
@@ -38,7 +62,6 @@ impl Backends {
         if uses(Engine::Mirrormaker2) && manifest.clusters.values().any(|c| c.connect.is_some()) {
             live.merge(Mm2Reader.read(manifest, scope).await?);
         }
-        live.merge(TopicsReader.read(manifest, scope).await?);
         Ok(live)
     }
 }
@@ -55,4 +78,45 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
         .worker_threads(2)
         .enable_all()
         .build()
+}
+
+/// Engine options, with the timing overrides of the environment (`env`
+/// answers a variable's value).
+pub fn confluent_options(env: impl Fn(&str) -> Option<String>) -> ConfluentOptions {
+    let mut o = ConfluentOptions::default();
+    let millis = |k: &str| {
+        env(k)
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_millis)
+    };
+    if let Some(d) = millis("LINKCTL_RETRY_BACKOFF_MS") {
+        o.retry.min_backoff = d;
+        o.retry.max_backoff = o.retry.max_backoff.max(d);
+    }
+    if let Some(d) = millis("LINKCTL_POLL_INTERVAL_MS") {
+        o.poll.initial = d;
+        o.poll.max = o.poll.max.max(d);
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timing_overrides_come_from_the_environment() {
+        let o = confluent_options(|k| match k {
+            "LINKCTL_RETRY_BACKOFF_MS" => Some("5".into()),
+            "LINKCTL_POLL_INTERVAL_MS" => Some(" 20 ".into()),
+            _ => None,
+        });
+        assert_eq!(o.retry.min_backoff, Duration::from_millis(5));
+        assert_eq!(o.poll.initial, Duration::from_millis(20));
+        let d = confluent_options(|_| Some("not a number".into()));
+        assert_eq!(
+            d.retry.min_backoff,
+            ConfluentOptions::default().retry.min_backoff
+        );
+    }
 }

@@ -3,6 +3,7 @@
 //! Each command lives in its own module; this one only wires them together.
 
 pub mod apply_cmd;
+pub mod export_cmd;
 pub mod live;
 pub mod manifest_input;
 pub mod output;
@@ -70,6 +71,8 @@ pub enum Command {
     Plan(plan_cmd::PlanArgs),
     /// Execute the plan (or a saved plan file) and wait until the clusters match the manifest.
     Apply(apply_cmd::ApplyArgs),
+    /// Write a manifest that reproduces the live links and mirrors of the manifest's clusters.
+    Export(export_cmd::ExportArgs),
     /// Print shell completions.
     Completions {
         /// Shell to generate completions for.
@@ -88,6 +91,7 @@ pub fn main() -> ExitCode {
         Command::Status(args) => status_cmd::run(&cli.global, args, &out),
         Command::Plan(args) => plan_cmd::run(args, &cli.global, &out),
         Command::Apply(args) => apply_cmd::run(&cli.global, args, &out),
+        Command::Export(args) => export_cmd::run(&cli.global, args, &out),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "linkctl", &mut std::io::stdout());

@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::plan::plan;
+use crate::manifest::{Engine, Manifest};
 use crate::plan::render::{render_json, render_text};
 use crate::plan::saved::SavedPlan;
+use crate::plan::{plan, Action, ActionKind, Note};
 use crate::state::file as state_file;
 
 use super::live::{runtime, Backends};
@@ -30,6 +31,11 @@ pub struct PlanArgs {
     /// Exit code 0 when there are no changes, 1 on error, 2 when there are changes.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// After planning, ask each Confluent server to validate every create-link
+    /// and link-config change (`validate_only=true`; nothing is changed) and
+    /// report refusals as plan errors (exit code 1).
+    #[arg(long)]
+    pub server_validate: bool,
     /// Restrict the plan to this link (repeatable).
     #[arg(long = "link", value_name = "NAME")]
     pub links: Vec<String>,
@@ -43,9 +49,10 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
     };
     let manifest = &input.manifest;
     let opts = plan_options(manifest, &args.links);
+    let backends = Backends::new();
     let live = match runtime() {
         Ok(rt) => rt.block_on(live_state(
-            &Backends::new(),
+            &backends,
             manifest,
             &opts,
             args.state.as_deref(),
@@ -61,7 +68,16 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
             return fail(&e.to_string());
         }
     }
-    let the_plan = plan(manifest, &live, &opts);
+    let mut the_plan = plan(manifest, &live, &opts);
+    if args.server_validate {
+        let checked = runtime()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))
+            .map(|rt| rt.block_on(server_validate(&backends, manifest, &the_plan.actions)));
+        match checked {
+            Ok(errors) => the_plan.errors.extend(errors),
+            Err(e) => return fail(&e),
+        }
+    }
     let rendered = match out.format {
         Format::Text => render_text(&the_plan, out.color),
         Format::Json => render_json(&the_plan),
@@ -86,6 +102,32 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Asks the server to validate each Confluent create-link and config change;
+/// every refusal becomes a plan error naming the action, in the server's words.
+async fn server_validate(
+    backends: &Backends,
+    manifest: &Manifest,
+    actions: &[Action],
+) -> Vec<Note> {
+    let mut errors = Vec::new();
+    for a in actions {
+        let validated = matches!(
+            a.kind,
+            ActionKind::CreateLink | ActionKind::UpdateLinkConfigs
+        );
+        if a.engine != Engine::Confluent || !validated {
+            continue;
+        }
+        if let Err(e) = backends.confluent.server_validate(manifest, a).await {
+            errors.push(Note {
+                target: a.id.clone(),
+                message: format!("the server refuses this change (validate_only): {e}"),
+            });
+        }
+    }
+    errors
 }
 
 fn fail(message: &str) -> ExitCode {

@@ -28,7 +28,7 @@ pub async fn live_state(
     match snapshot {
         Some(path) => state_file::load(path).map_err(|e| e.to_string()),
         None => backends
-            .read(
+            .read_links(
                 manifest,
                 &Scope {
                     links: opts.links.clone(),

@@ -1,6 +1,7 @@
 //! Test fixtures shared by the integration tests (`mod support;`).
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod confluent_double;
 pub mod scenario;
 

@@ -82,6 +82,9 @@ pub struct DMirror {
     pub hidden_gets: u32,
 }
 
+/// A link task: (name, state, [(error code, message)]).
+pub type DTask = (String, String, Vec<(String, String)>);
+
 #[derive(Debug, Clone)]
 pub struct DLink {
     pub name: String,
@@ -96,9 +99,6 @@ pub struct DLink {
     /// Shown with `include_tasks=true`.
     pub tasks: Vec<DTask>,
 }
-
-/// A link task: (task name, state, [(error code, message)]).
-pub type DTask = (String, String, Vec<(String, String)>);
 
 /// The tasks a link with these configs reports. ACL sync enabled without
 /// filters ends IN_ERROR with MISCONFIGURATION_ERROR (cli#3072).

@@ -1,0 +1,216 @@
+//! `linkctl export`: a manifest that reproduces the live links and mirrors
+//! of a manifest's clusters. Pure: live state in, manifest model and YAML
+//! text out.
+//!
+//! - clusters: copied from the input manifest (as written there, so
+//!   `${env:…}` references stay references);
+//! - links: every link object found on those clusters, grouped by name;
+//!   source and destination come from the cluster ids the objects name
+//!   (a link whose other side is not a declared cluster is left out, with a
+//!   note); the mode from `link.mode` / `connection.mode`; configs through
+//!   [`sections`]; mirrors from the destination object (STOPPED →
+//!   `promoted`, PAUSED → `paused`, anything else → `active`);
+//! - secrets: sensitive configs become `${env:LINK_<LINK>_<KEY>}`
+//!   placeholders (the engine never returns their values anyway).
+
+pub mod sections;
+
+use std::collections::BTreeMap;
+
+use crate::manifest::{
+    Engine, Link, LinkMode, Located, Manifest, Mirror, MirrorState, MANIFEST_VERSION,
+};
+use crate::state::{ConnectionMode, LinkSide, LiveLink, LiveState, MirrorStatus};
+
+/// An exported manifest and what could not be expressed in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Export {
+    pub manifest: Manifest,
+    /// One line per link or mirror left out or approximated.
+    pub notes: Vec<String>,
+    /// Environment variables the placeholders name (to set before planning).
+    pub secret_env: Vec<String>,
+}
+
+/// Builds the manifest reproducing `live` on the clusters of `input`.
+pub fn export(input: &Manifest, live: &LiveState) -> Export {
+    let mut notes = Vec::new();
+    let by_id: BTreeMap<&str, &str> = live
+        .clusters
+        .iter()
+        .filter_map(|(name, c)| c.cluster_id.as_deref().map(|id| (id, name.as_str())))
+        .collect();
+    // Link name → [(owning cluster, object)].
+    let mut objects: BTreeMap<&str, Vec<(&str, &LiveLink)>> = BTreeMap::new();
+    for (cluster, cs) in &live.clusters {
+        if !input.clusters.keys().any(|k| k.value == *cluster) {
+            continue;
+        }
+        for (name, l) in &cs.links {
+            objects.entry(name).or_default().push((cluster, l));
+        }
+    }
+    let mut links = BTreeMap::new();
+    let mut secret_env = Vec::new();
+    for (name, objs) in objects {
+        match export_link(input, name, &objs, &by_id) {
+            Ok(link) => {
+                for v in link.config.values() {
+                    if let Some(var) = placeholder_var(v.value.text().raw()) {
+                        secret_env.push(var.to_string());
+                    }
+                }
+                links.insert(Located::new(name.to_string()), link);
+            }
+            Err(why) => notes.push(format!("link {name} left out: {why}")),
+        }
+    }
+    let manifest = Manifest {
+        version: Located::new(MANIFEST_VERSION),
+        clusters: input.clusters.clone(),
+        links,
+        prune_links: false,
+    };
+    Export {
+        manifest,
+        notes,
+        secret_env,
+    }
+}
+
+fn placeholder_var(raw: &str) -> Option<&str> {
+    raw.strip_prefix("${env:")?.strip_suffix('}')
+}
+
+/// The manifest link for the objects named `name`.
+fn export_link(
+    input: &Manifest,
+    name: &str,
+    objs: &[(&str, &LiveLink)],
+    by_id: &BTreeMap<&str, &str>,
+) -> Result<Link, String> {
+    let remote = |l: &LiveLink, id: &Option<String>| -> Result<String, String> {
+        let id = id
+            .as_deref()
+            .or(l.remote_cluster_id.as_deref())
+            .ok_or("the link object names no remote cluster id")?;
+        by_id
+            .get(id)
+            .map(|s| s.to_string())
+            .ok_or_else(|| format!("its remote cluster `{id}` is not a cluster of the manifest"))
+    };
+    let find = |side: LinkSide| objs.iter().find(|(_, l)| l.side == side);
+    // (destination cluster, destination object or None, source cluster, mode)
+    let (dst, dst_obj, src, mode) = if let Some((c, l)) = find(LinkSide::Destination) {
+        let mode = if l.connection_mode == ConnectionMode::Inbound {
+            LinkMode::SourceInitiated
+        } else {
+            LinkMode::DestinationInitiated
+        };
+        (
+            c.to_string(),
+            Some(*l),
+            remote(l, &l.source_cluster_id)?,
+            mode,
+        )
+    } else if let Some((c, l)) = find(LinkSide::Source) {
+        let dst = remote(l, &l.destination_cluster_id)?;
+        (dst, None, c.to_string(), LinkMode::SourceInitiated)
+    } else {
+        // Bidirectional: the object with mirrors is the destination; else the
+        // input manifest's choice; else the first cluster by name.
+        let declared = input.links.iter().find(|(k, _)| k.value == name);
+        let (c, l) = objs
+            .iter()
+            .find(|(_, l)| !l.mirrors.is_empty())
+            .or_else(|| {
+                declared.and_then(|(_, d)| objs.iter().find(|(c, _)| *c == d.destination.value))
+            })
+            .or_else(|| objs.first())
+            .ok_or("no link object")?;
+        (
+            c.to_string(),
+            Some(*l),
+            remote(l, &l.remote_cluster_id)?,
+            LinkMode::Bidirectional,
+        )
+    };
+    let engine = objs.first().map(|(_, l)| l.engine).unwrap_or_default();
+    let source_cluster = input
+        .clusters
+        .iter()
+        .find(|(k, _)| k.value == src)
+        .map(|(_, c)| c)
+        .ok_or_else(|| format!("source cluster `{src}` is not declared"))?;
+    let mut link = Link {
+        source: Located::new(src.clone()),
+        destination: Located::new(dst.clone()),
+        engine: Located::new(engine),
+        mode: Located::new(mode),
+        prefix: None,
+        config: BTreeMap::new(),
+        consumer_offset_sync: None,
+        acl_sync: None,
+        topic_config_sync: None,
+        auto_create_mirrors: None,
+        mirrors: Vec::new(),
+        prune: false,
+        allow_replace: false,
+        force_delete: false,
+        rotation: None,
+    };
+    let Some(obj) = dst_obj else {
+        // Only the source half of a source-initiated link exists: no
+        // behaviour configs and no mirrors to export.
+        return Ok(link);
+    };
+    link.prefix = obj
+        .configs
+        .get(crate::manifest::link_configs::PREFIX)
+        .and_then(|c| c.value.clone())
+        .filter(|p| !p.is_empty())
+        .map(Located::new);
+    let mut explicit = sections::explicit_configs(name, &obj.configs);
+    if mode == LinkMode::SourceInitiated {
+        explicit.retain(|(k, _)| !crate::plan::desired::is_connection_key(k));
+    }
+    sections::fill(&mut link, &explicit, source_cluster);
+    if engine == Engine::Mirrormaker2 {
+        // The MirrorMaker 2 reader reports connector settings the manifest
+        // derives itself; keep only the structured sections.
+        link.config.clear();
+    }
+    for (mname, m) in &obj.mirrors {
+        let state = match m.status {
+            MirrorStatus::Stopped | MirrorStatus::PendingStopped => MirrorState::Promoted,
+            MirrorStatus::Paused => MirrorState::Paused,
+            _ => MirrorState::Active,
+        };
+        let default_name = format!("{}{}", link.prefix_str(), m.source_topic);
+        link.mirrors.push(Mirror {
+            topic: Located::new(m.source_topic.clone()),
+            name: (*mname != default_name).then(|| Located::new(mname.clone())),
+            state: Located::new(state),
+        });
+    }
+    Ok(link)
+}
+
+/// The exported manifest as YAML, starting with the schema modeline.
+pub fn to_yaml(export: &Export, schema_url: &str) -> Result<String, String> {
+    let body = serde_saphyr::to_string(&export.manifest)
+        .map_err(|e| format!("cannot render the manifest: {e}"))?;
+    let mut out = format!("# yaml-language-server: $schema={schema_url}\n");
+    out.push_str("# Exported by linkctl from the live state of the clusters below.\n");
+    if !export.secret_env.is_empty() {
+        out.push_str("# Sensitive link configs are read from these environment variables:\n");
+        for v in &export.secret_env {
+            out.push_str(&format!("#   {v}\n"));
+        }
+    }
+    for n in &export.notes {
+        out.push_str(&format!("# note: {n}\n"));
+    }
+    out.push_str(&body);
+    Ok(out)
+}

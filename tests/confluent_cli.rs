@@ -1,0 +1,322 @@
+//! The Confluent engine through the real binary, against two contract
+//! doubles (`us`, `europe`): the seed scenario step by step, approval, stale
+//! saved plans, a failure halfway, JSON events and the cluster-id guard.
+//!
+//! The manifests are `examples/seed/*.yaml` pointed at the doubles; their
+//! `bootstrap` addresses resolve nowhere, which proves that `plan` and
+//! `apply` of a Confluent-only manifest need no Kafka connection.
+
+mod support;
+
+use serde_json::Value;
+use support::cli::{snapshot_settings, CliEnv, Run};
+use support::confluent_double::Fault;
+
+/// `plan` output, `apply --auto-approve` output (stdout, stderr and the
+/// writes the doubles received) for one seed step, then the no-change check.
+fn step(env: &CliEnv, manifest: &str, name: &str) {
+    env.seed_step(manifest);
+    let settings = snapshot_settings(env);
+    let plan = env.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 2, "{name}: plan shows changes\n{plan:#?}");
+    assert_eq!(plan.stderr, "", "{name}");
+    settings.bind(|| insta::assert_snapshot!(format!("confluent_cli__{name}__plan"), plan.stdout));
+
+    env.clear_logs();
+    let apply = env.run(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{name}: apply\n{apply:#?}");
+    let text = format!(
+        "--- stdout\n{}--- stderr\n{}--- writes\n{}\n",
+        apply.stdout,
+        apply.stderr,
+        env.writes().join("\n")
+    );
+    settings.bind(|| insta::assert_snapshot!(format!("confluent_cli__{name}__apply"), text));
+
+    let again = env.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{name}: no changes after apply\n{again:#?}");
+    assert_eq!(
+        again.stdout,
+        "No changes. Live state matches the manifest.\n"
+    );
+}
+
+#[test]
+fn seed_scenario_step_by_step() {
+    let env = CliEnv::start();
+    step(&env, "01-link.yaml", "s1_create_link");
+    assert_eq!(env.eu.link_names(), ["demo-link".to_string()].into());
+
+    step(&env, "02-mirror.yaml", "s2_mirror_demo");
+    assert_eq!(
+        env.eu.mirror_status("demo-link", "demo").as_deref(),
+        Some("ACTIVE")
+    );
+
+    step(&env, "05-exclude-group.yaml", "s5_filter_change");
+    let filters =
+        env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"].clone();
+    let filters: Value = serde_json::from_str(&filters).expect("filter JSON");
+    assert_eq!(filters["groupFilters"].as_array().map(Vec::len), Some(2));
+
+    step(&env, "10-promote.yaml", "s10_promote");
+    assert_eq!(
+        env.eu.mirror_status("demo-link", "demo").as_deref(),
+        Some("STOPPED")
+    );
+
+    step(&env, "11-delete-link.yaml", "s11_delete_link");
+    assert!(env.eu.link_names().is_empty());
+    assert!(
+        env.us.log().iter().all(|r| r.is_read()),
+        "nothing is written on the source cluster"
+    );
+}
+
+#[test]
+fn apply_without_a_terminal_or_auto_approve_refuses_and_changes_nothing() {
+    let env = CliEnv::start();
+    env.seed_step("02-mirror.yaml");
+    let r = env.run(&["apply"]);
+    assert_eq!(r.code, 1, "{r:#?}");
+    assert!(
+        r.stderr
+            .contains("standard input is not a terminal; pass --auto-approve; nothing was changed"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stdout.contains("+ create link demo-link"),
+        "the plan is shown"
+    );
+    assert_eq!(env.writes(), Vec::<String>::new());
+    assert!(env.eu.link_names().is_empty());
+}
+
+#[test]
+fn a_saved_plan_is_refused_after_an_out_of_band_change() {
+    let env = CliEnv::start();
+    env.seed_step("02-mirror.yaml");
+    assert_eq!(env.run(&["apply", "--auto-approve"]).code, 0);
+    env.seed_step("05-exclude-group.yaml");
+    let saved = env.run(&["plan", "-o", "plan.json"]);
+    assert_eq!(saved.code, 0, "{saved:#?}");
+    assert!(saved.stdout.contains("Saved the plan to plan.json."));
+
+    // Someone changes the link behind linkctl's back.
+    env.eu.with(|s| {
+        s.links
+            .get_mut("demo-link")
+            .expect("link")
+            .configs
+            .insert("consumer.offset.sync.ms".into(), "9999".into());
+    });
+    env.clear_logs();
+    let r = env.run(&["apply", "--auto-approve", "plan.json"]);
+    assert_eq!(r.code, 1, "{r:#?}");
+    assert!(
+        r.stderr.contains("refusing to apply `plan.json`"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(env.writes(), Vec::<String>::new());
+    let filters = &env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"];
+    assert!(
+        !filters.contains("my-consumer-group"),
+        "the filter change was not applied"
+    );
+
+    // Once the change is undone, the same saved plan applies.
+    env.eu.with(|s| {
+        s.links
+            .get_mut("demo-link")
+            .expect("link")
+            .configs
+            .insert("consumer.offset.sync.ms".into(), "3000".into());
+    });
+    let r = env.run(&["apply", "--auto-approve", "plan.json"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(
+        env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"]
+            .contains("my-consumer-group")
+    );
+}
+
+const THREE_MIRRORS: &str =
+    "    mirrors:\n      - topic: demo\n      - topic: orders\n      - topic: payments\n";
+
+#[test]
+fn a_failure_halfway_reports_done_failed_not_attempted_and_a_rerun_converges() {
+    let env = CliEnv::start();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/seed/02-mirror.yaml"
+    ))
+    .expect("seed")
+    .replace("    mirrors:\n      - topic: demo\n", THREE_MIRRORS);
+    env.write_manifest("linkctl.yaml", &env.point_at_doubles(&text));
+    // The third write (the second mirror creation) fails, and so do its 4 retries.
+    env.eu.add_fault(
+        Fault::new(
+            "POST",
+            "/links/demo-link/mirrors",
+            500,
+            50003,
+            "Kafka is unhappy",
+            5,
+        )
+        .skipping(1),
+    );
+    let r = env.run(&["apply", "--auto-approve"]);
+    assert_eq!(r.code, 1, "{r:#?}");
+    let report = r
+        .stdout
+        .split_once("Apply failed")
+        .map(|(_, rest)| rest)
+        .expect("a report");
+    snapshot_settings(&env).bind(|| {
+        insta::assert_snapshot!(
+            "confluent_cli__failure_halfway__report",
+            format!("Apply failed{report}")
+        )
+    });
+    assert_eq!(env.eu.with(|s| s.links["demo-link"].mirrors.len()), 1);
+
+    env.clear_logs();
+    let r = env.run(&["apply", "--auto-approve"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(
+        r.stdout
+            .contains("Apply complete: 2 done, 0 failed, 0 not attempted."),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        env.eu.count("POST", "/links/demo-link/mirrors"),
+        2,
+        "no duplicate creation"
+    );
+    assert_eq!(
+        env.eu.count("POST", "/links"),
+        2,
+        "the link is not created again"
+    );
+    let mirrors: Vec<String> = env
+        .eu
+        .with(|s| s.links["demo-link"].mirrors.keys().cloned().collect());
+    assert_eq!(mirrors, ["demo", "orders", "payments"]);
+    assert_eq!(env.run(&["plan", "--detailed-exitcode"]).code, 0);
+}
+
+#[test]
+fn apply_format_json_streams_one_event_per_line_ending_in_a_summary() {
+    let env = CliEnv::start();
+    env.seed_step("02-mirror.yaml");
+    let r = env.run(&["apply", "--auto-approve", "--format", "json"]);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let events: Vec<Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().expect("event"))
+        .collect();
+    assert_eq!(kinds.first(), Some(&"action_started"));
+    assert_eq!(kinds.last(), Some(&"summary"));
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "action_done").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert!(!kinds.contains(&"action_failed"));
+    let summary = events.last().expect("summary");
+    assert_eq!(
+        (
+            summary["done"].as_u64(),
+            summary["failed"].as_u64(),
+            summary["not_attempted"].as_u64()
+        ),
+        (Some(2), Some(0), Some(0))
+    );
+    assert_eq!(
+        r.stderr, "",
+        "nothing but events on stdout, nothing on stderr"
+    );
+}
+
+#[test]
+fn a_pinned_wrong_cluster_id_is_refused_before_any_write() {
+    let env = CliEnv::start();
+    let path = env.seed_step("02-mirror.yaml");
+    let text = std::fs::read_to_string(&path).expect("manifest").replace(
+        &format!("rest: {}\n", env.eu.rest_url()),
+        &format!(
+            "rest: {}\n    cluster_id: eu-PRODUCTION\n",
+            env.eu.rest_url()
+        ),
+    );
+    assert!(text.contains("cluster_id: eu-PRODUCTION"));
+    env.write_manifest("linkctl.yaml", &text);
+    for args in [&["plan"][..], &["apply", "--auto-approve"][..]] {
+        let r: Run = env.run(args);
+        assert_eq!(r.code, 1, "{args:?}: {r:#?}");
+        assert!(r.stderr.contains("eu-PRODUCTION"), "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("europe"), "{args:?}: {}", r.stderr);
+    }
+    assert_eq!(env.writes(), Vec::<String>::new());
+    assert!(env.eu.link_names().is_empty());
+}
+
+#[test]
+fn plan_server_validate_asks_the_server_and_changes_nothing() {
+    let env = CliEnv::start();
+    env.seed_step("01-link.yaml");
+    let r = env.run(&["plan", "--server-validate", "--detailed-exitcode"]);
+    assert_eq!(r.code, 2, "accepted: changes, no error\n{r:#?}");
+    let writes = env.writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert!(
+        writes[0].starts_with(
+            "europe: POST /clusters/eu-cluster/links?link_name=demo-link&validate_only=true "
+        ),
+        "{writes:?}"
+    );
+    assert_eq!(env.eu.count("POST", "/links"), 1);
+    assert!(env.eu.link_names().is_empty(), "nothing created");
+
+    assert_eq!(env.run(&["apply", "--auto-approve"]).code, 0);
+    env.seed_step("05-exclude-group.yaml");
+    env.clear_logs();
+    env.eu.add_fault(Fault::new(
+        "PUT",
+        "/links/demo-link/configs:alter",
+        400,
+        40002,
+        "Invalid value for consumer.offset.group.filters",
+        1,
+    ));
+    let r = env.run(&["plan", "--server-validate", "--detailed-exitcode"]);
+    assert_eq!(r.code, 1, "a refusal is a plan error\n{r:#?}");
+    assert!(
+        r.stdout
+            .contains("Invalid value for consumer.offset.group.filters"),
+        "{}",
+        r.stdout
+    );
+    snapshot_settings(&env)
+        .bind(|| insta::assert_snapshot!("confluent_cli__server_validate_refused__plan", r.stdout));
+    let writes = env.writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert!(
+        writes[0].starts_with(
+            "europe: PUT /clusters/eu-cluster/links/demo-link/configs:alter?validate_only=true"
+        ),
+        "{writes:?}"
+    );
+    assert!(
+        !env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"]
+            .contains("my-consumer-group")
+    );
+}

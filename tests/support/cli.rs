@@ -1,0 +1,153 @@
+//! Driving the real `linkctl` binary against two Confluent doubles (`us` and
+//! `europe`), with manifests in a temporary directory.
+//!
+//! The doubles run on a runtime owned by [`CliEnv`], so tests are plain
+//! synchronous `#[test]`s and the binary runs as a child process.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use super::confluent_double::Double;
+
+/// The seed manifests' REST endpoints, replaced by the doubles' URLs.
+const US_REST: &str = "http://127.0.0.1:18090/kafka";
+const EU_REST: &str = "http://127.0.0.1:28090/kafka";
+
+pub struct CliEnv {
+    pub us: Double,
+    pub eu: Double,
+    pub dir: tempfile::TempDir,
+    // Last: the doubles' server tasks live on it.
+    _rt: tokio::runtime::Runtime,
+}
+
+/// What one run of the binary gave.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Self {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl CliEnv {
+    pub fn start() -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let (us, eu) = rt.block_on(async {
+            (
+                Double::start("us-cluster").await,
+                Double::start("eu-cluster").await,
+            )
+        });
+        Self {
+            us,
+            eu,
+            dir: tempfile::tempdir().expect("tempdir"),
+            _rt: rt,
+        }
+    }
+
+    /// A seed manifest (`examples/seed/NAME`) pointed at the doubles, written
+    /// to the temp dir as `linkctl.yaml`. Bootstraps point nowhere: the
+    /// Confluent path must not need Kafka.
+    pub fn seed_step(&self, name: &str) -> PathBuf {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/seed")
+            .join(name);
+        let text = std::fs::read_to_string(&path).expect("seed manifest");
+        self.write_manifest("linkctl.yaml", &self.point_at_doubles(&text))
+    }
+
+    /// `text` with the seed's REST URLs replaced by the doubles' and its
+    /// bootstraps by an address nothing listens on.
+    pub fn point_at_doubles(&self, text: &str) -> String {
+        let out = text
+            .replace(US_REST, &self.us.rest_url())
+            .replace(EU_REST, &self.eu.rest_url())
+            .replace("127.0.0.1:19092", "no-kafka.invalid:19092")
+            .replace("127.0.0.1:29092", "no-kafka.invalid:29092");
+        assert!(out.contains(&self.us.rest_url()) && out.contains(&self.eu.rest_url()));
+        out
+    }
+
+    pub fn write_manifest(&self, file: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(file);
+        std::fs::write(&p, text).expect("write manifest");
+        p
+    }
+
+    /// The binary, in the temp dir, with fast engine timings and no colour.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_linkctl"));
+        c.current_dir(self.dir.path())
+            .env_remove("LINKCTL_FILE")
+            .env("NO_COLOR", "1")
+            .env("LINKCTL_RETRY_BACKOFF_MS", "5")
+            .env("LINKCTL_POLL_INTERVAL_MS", "10")
+            .stdin(std::process::Stdio::null());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.cmd().args(args).output().expect("run linkctl").into()
+    }
+
+    /// Every write (non-GET) either double received, rendered.
+    pub fn writes(&self) -> Vec<String> {
+        let mut w: Vec<String> = Vec::new();
+        for (name, d) in [("us", &self.us), ("europe", &self.eu)] {
+            w.extend(
+                d.log()
+                    .iter()
+                    .filter(|r| !r.is_read())
+                    .map(|r| format!("{name}: {}", r.render())),
+            );
+        }
+        w
+    }
+
+    pub fn clear_logs(&self) {
+        self.us.clear_log();
+        self.eu.clear_log();
+    }
+}
+
+/// Snapshot settings: top-level `snapshots/`, no module prefix, and the
+/// doubles' ports and wall-clock timings filtered out.
+pub fn snapshot_settings(env: &CliEnv) -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path("../snapshots");
+    s.set_prepend_module_to_snapshot(false);
+    s.add_filter(&regex_escape(&env.us.rest_url()), "[us-rest]");
+    s.add_filter(&regex_escape(&env.eu.rest_url()), "[europe-rest]");
+    s.add_filter(
+        &regex_escape(&env.dir.path().display().to_string()),
+        "[tmp]",
+    );
+    s.add_filter(r"\b\d+(\.\d+)?\s?(ms|s|µs)\b", "[time]");
+    s
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

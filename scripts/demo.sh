@@ -40,6 +40,10 @@ for t in mm2-offset-syncs.us.internal us.checkpoints.internal; do
 done
 sleep 2
 run kafka org.apache.kafka.tools.TopicCommand --bootstrap-server "$US" --create --topic demo --partitions 1
+# Kafka keeps the dynamic configs of a deleted topic for a topic re-created
+# under the same name: drop what an earlier run set.
+kafka kafka.admin.ConfigCommand --bootstrap-server "$US" --entity-type topics --entity-name demo \
+  --alter --delete-config retention.ms >/dev/null 2>&1 || true
 
 plan_apply() {
   local manifest="$STEPS/$1"

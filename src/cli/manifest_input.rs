@@ -36,7 +36,9 @@ pub fn load(global: &GlobalArgs, out: &Output) -> Result<ManifestInput, ExitCode
     };
     match validate_source(&source) {
         Ok(v) => {
-            eprint!("{}", render_problems(&v.warnings, &source, out));
+            // Commands other than `validate` keep warnings to one line each:
+            // they are shown on every run; `linkctl validate` draws them in full.
+            eprint!("{}", warning_lines(&v.warnings, &source));
             Ok(ManifestInput {
                 source,
                 manifest: v.manifest,
@@ -125,6 +127,28 @@ pub fn render_problems(problems: &[Problem], source: &SourceFile, out: &Output) 
             s.push_str(&format!("{}: {}\n", p.code, p.message));
         }
         s.push('\n');
+    }
+    s
+}
+
+/// `warning: <message> (file:line:col; linkctl validate shows details)`, one a line.
+pub fn warning_lines(problems: &[Problem], source: &SourceFile) -> String {
+    let mut s = String::new();
+    for p in problems {
+        let place = p
+            .primary
+            .as_ref()
+            .map(|l| {
+                let before = source.text.get(..l.span.offset).unwrap_or_default();
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |t| t.chars().count()) + 1;
+                format!("{}:{line}:{column}", source.name)
+            })
+            .unwrap_or_else(|| source.name.clone());
+        s.push_str(&format!(
+            "warning: {} ({place}; `linkctl validate` shows details)\n",
+            p.message
+        ));
     }
     s
 }

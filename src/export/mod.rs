@@ -43,7 +43,7 @@ pub fn export(input: &Manifest, live: &LiveState) -> Export {
     // Link name → [(owning cluster, object)].
     let mut objects: BTreeMap<&str, Vec<(&str, &LiveLink)>> = BTreeMap::new();
     for (cluster, cs) in &live.clusters {
-        if !input.clusters.keys().any(|k| k.value == *cluster) {
+        if input.cluster(cluster).is_none() {
             continue;
         }
         for (name, l) in &cs.links {
@@ -119,13 +119,11 @@ fn export_link(
     } else {
         // Bidirectional: the object with mirrors is the destination; else the
         // input manifest's choice; else the first cluster by name.
-        let declared = input.links.iter().find(|(k, _)| k.value == name);
+        let declared = input.link(name);
         let (c, l) = objs
             .iter()
             .find(|(_, l)| !l.mirrors.is_empty())
-            .or_else(|| {
-                declared.and_then(|(_, d)| objs.iter().find(|(c, _)| *c == d.destination.value))
-            })
+            .or_else(|| declared.and_then(|d| objs.iter().find(|(c, _)| *c == d.destination.value)))
             .or_else(|| objs.first())
             .ok_or("no link object")?;
         (
@@ -137,10 +135,7 @@ fn export_link(
     };
     let engine = objs.first().map(|(_, l)| l.engine).unwrap_or_default();
     let source_cluster = input
-        .clusters
-        .iter()
-        .find(|(k, _)| k.value == src)
-        .map(|(_, c)| c)
+        .cluster(&src)
         .ok_or_else(|| format!("source cluster `{src}` is not declared"))?;
     let mut link = Link {
         source: Located::new(src.clone()),

@@ -358,6 +358,17 @@ pub enum MirrorState {
     FailedOver,
 }
 
+impl Manifest {
+    /// The cluster declared under `name`.
+    pub fn cluster(&self, name: &str) -> Option<&Cluster> {
+        self.clusters.get(name)
+    }
+    /// The link declared under `name`.
+    pub fn link(&self, name: &str) -> Option<&Link> {
+        self.links.get(name)
+    }
+}
+
 impl Link {
     /// The prefix, or "" when the link has none.
     pub fn prefix_str(&self) -> &str {

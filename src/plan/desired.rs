@@ -53,10 +53,7 @@ pub fn is_connection_key(key: &str) -> bool {
 
 fn cluster<'m>(manifest: &'m Manifest, name: &str) -> Result<&'m Cluster, String> {
     manifest
-        .clusters
-        .iter()
-        .find(|(k, _)| k.value == name)
-        .map(|(_, c)| c)
+        .cluster(name)
         .ok_or_else(|| format!("cluster `{name}` is not declared under `clusters`"))
 }
 

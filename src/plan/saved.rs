@@ -61,11 +61,7 @@ pub fn manifest_fingerprint(manifest: &Manifest, opts: &PlanOptions) -> String {
         if !opts.in_scope(&name.value) {
             continue;
         }
-        let source = manifest
-            .clusters
-            .iter()
-            .find(|(k, _)| k.value == link.source.value);
-        if let Some((_, cluster)) = source {
+        if let Some(cluster) = manifest.cluster(&link.source.value) {
             let rotation = link.rotation.as_ref().map(|r| r.value.as_str());
             for (key, d) in desired_link_configs(link, cluster) {
                 if d.sensitive || d.value.is_secret() {

@@ -247,10 +247,7 @@ impl ConfluentBackend {
         remote: &str,
     ) -> Result<String, ConfluentError> {
         let cluster = manifest
-            .clusters
-            .iter()
-            .find(|(k, _)| k.value == remote)
-            .map(|(_, v)| v)
+            .cluster(remote)
             .ok_or_else(|| ConfluentError::Manifest(format!("unknown cluster {remote}")))?;
         if let Some(id) = &cluster.cluster_id {
             return Ok(id.value.clone());

@@ -82,10 +82,7 @@ impl ConfluentBackend {
             return Ok(c.clone());
         }
         let entry = manifest
-            .clusters
-            .iter()
-            .find(|(k, _)| k.value == cluster)
-            .map(|(_, v)| v)
+            .cluster(cluster)
             .ok_or_else(|| ConfluentError::Manifest(format!("unknown cluster {cluster}")))?;
         let c = Arc::new(ClusterClient::new(
             cluster,

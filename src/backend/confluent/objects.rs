@@ -50,19 +50,13 @@ pub fn is_connection_key(key: &str) -> bool {
 
 fn find<'m>(manifest: &'m Manifest, link: &str) -> Result<&'m Link, ConfluentError> {
     manifest
-        .links
-        .iter()
-        .find(|(k, _)| k.value == link)
-        .map(|(_, v)| v)
+        .link(link)
         .ok_or_else(|| ConfluentError::Manifest(format!("link {link} is not in the manifest")))
 }
 
 fn cluster<'m>(manifest: &'m Manifest, name: &str) -> Result<&'m Cluster, ConfluentError> {
     manifest
-        .clusters
-        .iter()
-        .find(|(k, _)| k.value == name)
-        .map(|(_, v)| v)
+        .cluster(name)
         .ok_or_else(|| ConfluentError::Manifest(format!("unknown cluster {name}")))
 }
 

@@ -7,10 +7,7 @@ use crate::manifest::{Link, Manifest};
 use crate::status::ObservedGroups;
 
 fn cluster<'m>(m: &'m Manifest, name: &str) -> Result<&'m crate::manifest::Cluster, BackendError> {
-    m.clusters
-        .iter()
-        .find(|(k, _)| k.value == name)
-        .map(|(_, c)| c)
+    m.cluster(name)
         .ok_or_else(|| BackendError::new(name, "cluster is not declared in the manifest"))
 }
 

@@ -36,11 +36,7 @@ impl StateReader for TopicsReader {
                 }
             }
             let reads = wanted.into_iter().filter_map(|(cluster, topics)| {
-                let def = manifest
-                    .clusters
-                    .iter()
-                    .find(|(k, _)| k.value == cluster)
-                    .map(|(_, c)| c)?;
+                let def = manifest.cluster(&cluster)?;
                 let admin = KafkaAdmin::new(&cluster, def);
                 Some(async move {
                     let topics: Vec<String> = topics.into_iter().collect();

@@ -10,20 +10,13 @@ use crate::manifest::{Cluster, Link, Manifest};
 /// Finds a cluster of the manifest by name.
 pub fn cluster<'m>(manifest: &'m Manifest, name: &str) -> Result<&'m Cluster, BackendError> {
     manifest
-        .clusters
-        .iter()
-        .find(|(k, _)| k.value == name)
-        .map(|(_, c)| c)
+        .cluster(name)
         .ok_or_else(|| BackendError::new(name, "cluster is not declared in the manifest"))
 }
 
 /// Finds a link of the manifest by name.
 pub fn link<'m>(manifest: &'m Manifest, name: &str) -> Option<&'m Link> {
-    manifest
-        .links
-        .iter()
-        .find(|(k, _)| k.value == name)
-        .map(|(_, l)| l)
+    manifest.link(name)
 }
 
 /// Fingerprint of a sensitive value as stored in the connector annotations

@@ -245,10 +245,8 @@ fn immutable_problems(
         }
     }
     let expected_id = manifest
-        .clusters
-        .iter()
-        .find(|(k, _)| k.value == o.remote)
-        .and_then(|(_, c)| c.cluster_id.as_ref().map(|i| i.value.clone()))
+        .cluster(&o.remote)
+        .and_then(|c| c.cluster_id.as_ref().map(|i| i.value.clone()))
         .or_else(|| {
             live.clusters
                 .get(&o.remote)

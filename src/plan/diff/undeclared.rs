@@ -36,7 +36,7 @@ pub(super) fn plan_undeclared(
         }
     }
     for (name, objects) in by_name {
-        if let Some((_, link)) = manifest.links.iter().find(|(k, _)| k.value == name) {
+        if let Some(link) = manifest.link(name) {
             for (cluster, l) in objects {
                 if cluster != link.source.value && cluster != link.destination.value {
                     b.unmanaged(

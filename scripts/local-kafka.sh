@@ -301,6 +301,10 @@ status.storage.partitions=1
 offset.flush.interval.ms=1000
 scheduled.rebalance.max.delay.ms=0
 plugin.discovery=service_load
+# Connector configs may reference the worker's environment as \${env:NAME}:
+# linkctl sends \${env:…} secrets that way instead of their values.
+config.providers=env
+config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider
 EOF
 }
 

@@ -9,12 +9,13 @@ use crate::manifest::Manifest;
 use crate::plan::PlanOptions;
 use crate::state::{file as state_file, LiveState};
 
-/// Plan options: the `--link` scope and the manifest's `prune_links`.
+/// Plan options: the `--link` scope and the manifest's `prune_links` and
+/// `force_delete_links`.
 pub fn plan_options(manifest: &Manifest, links: &[String]) -> PlanOptions {
     PlanOptions {
         links: links.to_vec(),
         prune_links: manifest.prune_links,
-        force_delete_links: false,
+        force_delete_links: manifest.force_delete_links,
     }
 }
 

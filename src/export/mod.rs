@@ -70,6 +70,7 @@ pub fn export(input: &Manifest, live: &LiveState) -> Export {
         clusters: input.clusters.clone(),
         links,
         prune_links: false,
+        force_delete_links: false,
     };
     Export {
         manifest,

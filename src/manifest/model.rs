@@ -35,6 +35,13 @@ pub struct Manifest {
     /// Default false: links absent from the manifest are left alone.
     #[serde(default, skip_serializing_if = "is_false")]
     pub prune_links: bool,
+    /// With `prune_links`: delete undeclared links even while they still have
+    /// mirrors that are not stopped. Confluent mirrors are failed over first
+    /// (irreversible: they stop and become writable); MirrorMaker 2 mirroring
+    /// simply ends with the connectors. Default false: such a deletion is
+    /// refused with an explanation.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub force_delete_links: bool,
 }
 
 /// How linkctl reaches one Kafka cluster.

@@ -55,11 +55,26 @@ struct ConnectError {
     message: Option<String>,
 }
 
+/// `http://user:pass@host:8083` → `http://host:8083`.
+fn without_userinfo(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority.rsplit('@').next().unwrap_or(authority);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
 /// Talks to one Kafka Connect cluster.
 #[derive(Clone)]
 pub struct ConnectClient {
     cluster: String,
     base: String,
+    /// The URL as errors show it: without user info, and not at all when it
+    /// came from `${env:…}`.
+    shown: String,
     http: reqwest::Client,
     auth: Option<Auth>,
 }
@@ -68,7 +83,7 @@ impl std::fmt::Debug for ConnectClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConnectClient")
             .field("cluster", &self.cluster)
-            .field("base", &self.base)
+            .field("base", &self.shown)
             .finish()
     }
 }
@@ -76,14 +91,26 @@ impl std::fmt::Debug for ConnectClient {
 impl ConnectClient {
     /// The Connect cluster next to `cluster` (its `connect:` URL).
     pub fn for_cluster(name: &str, cluster: &Cluster) -> Result<Self, BackendError> {
-        let base = cluster
+        let url = &cluster
             .connect
             .as_ref()
             .ok_or_else(|| BackendError::new(name, "no `connect:` URL for this cluster"))?
-            .value
-            .expose()
-            .trim_end_matches('/')
-            .to_string();
+            .value;
+        if matches!(
+            cluster.auth.as_ref().map(|a| &a.value),
+            Some(Auth::Mtls { .. })
+        ) {
+            return Err(BackendError::new(
+                name,
+                "mTLS to Kafka Connect is not supported; use basic or bearer auth",
+            ));
+        }
+        let base = url.expose().trim_end_matches('/').to_string();
+        let shown = if url.is_secret() {
+            "(URL from the environment)".to_string()
+        } else {
+            without_userinfo(&base)
+        };
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
@@ -91,6 +118,7 @@ impl ConnectClient {
         Ok(Self {
             cluster: name.to_string(),
             base,
+            shown,
             http,
             auth: cluster.auth.as_ref().map(|a| a.value.clone()),
         })
@@ -108,7 +136,10 @@ impl ConnectClient {
     }
 
     fn err(&self, msg: impl std::fmt::Display) -> BackendError {
-        BackendError::new(&self.cluster, format!("Kafka Connect {}: {msg}", self.base))
+        BackendError::new(
+            &self.cluster,
+            format!("Kafka Connect {}: {msg}", self.shown),
+        )
     }
 
     async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response, BackendError> {
@@ -119,9 +150,9 @@ impl ConnectClient {
         let mut delay = Duration::from_millis(250);
         for attempt in 0..10 {
             let Some(req) = rb.try_clone() else {
-                return rb.send().await.map_err(|e| self.err(e));
+                return rb.send().await.map_err(|e| self.err(e.without_url()));
             };
-            let resp = req.send().await.map_err(|e| self.err(e))?;
+            let resp = req.send().await.map_err(|e| self.err(e.without_url()))?;
             let transient = matches!(
                 resp.status(),
                 StatusCode::CONFLICT
@@ -170,7 +201,11 @@ impl ConnectClient {
             .await?;
         match resp.status() {
             StatusCode::NOT_FOUND => Ok(None),
-            s if s.is_success() => resp.json().await.map(Some).map_err(|e| self.err(e)),
+            s if s.is_success() => resp
+                .json()
+                .await
+                .map(Some)
+                .map_err(|e| self.err(e.without_url())),
             _ => Err(self.fail(&format!("reading connector {name}"), resp).await),
         }
     }
@@ -182,7 +217,11 @@ impl ConnectClient {
             .await?;
         match resp.status() {
             StatusCode::NOT_FOUND => Ok(None),
-            s if s.is_success() => resp.json().await.map(Some).map_err(|e| self.err(e)),
+            s if s.is_success() => resp
+                .json()
+                .await
+                .map(Some)
+                .map_err(|e| self.err(e.without_url())),
             _ => Err(self.fail(&format!("reading status of {name}"), resp).await),
         }
     }
@@ -254,9 +293,26 @@ impl ConnectClient {
             .send(self.req(reqwest::Method::GET, "/connectors"))
             .await?;
         if resp.status().is_success() {
-            resp.json().await.map_err(|e| self.err(e))
+            resp.json().await.map_err(|e| self.err(e.without_url()))
         } else {
             Err(self.fail("listing connectors", resp).await)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_userinfo;
+
+    #[test]
+    fn urls_lose_their_credentials() {
+        assert_eq!(
+            without_userinfo("http://u:p@connect:8083/x"),
+            "http://connect:8083/x"
+        );
+        assert_eq!(
+            without_userinfo("http://connect:8083"),
+            "http://connect:8083"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Executing plan actions on MirrorMaker 2 connectors, and waiting for them.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use rdkafka::admin::{AdminClient, AdminOptions};
@@ -7,15 +8,16 @@ use rdkafka::client::DefaultClientContext;
 
 use super::connect_client::ConnectClient;
 use super::mapping::{
-    checkpoint_config, checkpoint_connector, read_back, source_config, source_connector,
-    MappingError,
+    checkpoint_config, checkpoint_connector, is_translated, read_back, source_config,
+    source_connector, MappingError, CANONICAL_PREFIX,
 };
-use super::spec::{cluster, fingerprint, link, link_spec};
+use super::spec::{cluster, link, link_spec};
+use super::wait::{poll_until, Poll};
 use crate::backend::kafka::client_config::client_config;
 use crate::backend::kafka::KafkaAdmin;
 use crate::backend::{BackendError, BoxFuture, ExecContext, Executor, Outcome};
 use crate::manifest::Manifest;
-use crate::plan::{Action, ActionKind};
+use crate::plan::{Action, ActionKind, ChangeOp};
 
 /// Executes actions of `engine: mirrormaker2` links.
 pub struct Mm2Executor;
@@ -40,6 +42,12 @@ struct Target<'a> {
     manifest: &'a Manifest,
 }
 
+/// The mirror lists of a link: active topics and stopped (promoted) ones.
+struct Mirrors {
+    topics: Vec<String>,
+    stopped: Vec<String>,
+}
+
 async fn execute(action: &Action, ctx: &ExecContext<'_>) -> Result<Outcome, BackendError> {
     let manifest = ctx.manifest;
     let dest = action.cluster.clone();
@@ -51,45 +59,51 @@ async fn execute(action: &Action, ctx: &ExecContext<'_>) -> Result<Outcome, Back
     };
     let started = Instant::now();
     let name = &action.link;
+    let resets: Vec<String> = action
+        .changes
+        .iter()
+        .filter(|c| c.op == ChangeOp::Reset)
+        .map(|c| c.key.clone())
+        .collect();
     let summary = match action.kind {
         ActionKind::CreateLink | ActionKind::UpdateLinkConfigs => {
-            let (topics, stopped) = current_topics(&t, name).await?;
-            write_link(&t, name, topics, stopped).await?;
+            let m = current_mirrors(&t, name).await?;
+            write_link(&t, name, m, &resets).await?;
             wait_running(&t, name, ctx, &action.id).await?;
             format!("connectors of {name} RUNNING")
         }
         ActionKind::CreateMirror => {
             let mirror = mirror_name(action)?;
-            let (mut topics, mut stopped) = current_topics(&t, name).await?;
-            stopped.retain(|s| s != &mirror);
-            if !topics.contains(&mirror) {
-                topics.push(mirror.clone());
-                topics.sort();
+            let mut m = current_mirrors(&t, name).await?;
+            m.stopped.retain(|s| s != &mirror);
+            if !m.topics.contains(&mirror) {
+                m.topics.push(mirror.clone());
+                m.topics.sort();
             }
-            write_link(&t, name, topics, stopped).await?;
+            write_link(&t, name, m, &resets).await?;
             wait_running(&t, name, ctx, &action.id).await?;
             wait_topic(&t, &mirror, ctx, &action.id).await?;
             format!("{mirror} is mirrored")
         }
         ActionKind::PromoteMirror | ActionKind::FailoverMirror => {
             let mirror = mirror_name(action)?;
-            let (mut topics, mut stopped) = current_topics(&t, name).await?;
-            topics.retain(|x| x != &mirror);
-            if !stopped.contains(&mirror) {
-                stopped.push(mirror.clone());
-                stopped.sort();
+            let mut m = current_mirrors(&t, name).await?;
+            m.topics.retain(|x| x != &mirror);
+            if !m.stopped.contains(&mirror) {
+                m.stopped.push(mirror.clone());
+                m.stopped.sort();
             }
-            write_link(&t, name, topics, stopped).await?;
+            write_link(&t, name, m, &resets).await?;
             wait_running(&t, name, ctx, &action.id).await?;
             format!("{mirror} is no longer mirrored and stays writable")
         }
         ActionKind::DeleteMirrorTopic => {
             let mirror = mirror_name(action)?;
             if t.connect.config(&source_connector(name)).await?.is_some() {
-                let (mut topics, mut stopped) = current_topics(&t, name).await?;
-                topics.retain(|x| x != &mirror);
-                stopped.retain(|x| x != &mirror);
-                write_link(&t, name, topics, stopped).await?;
+                let mut m = current_mirrors(&t, name).await?;
+                m.topics.retain(|x| x != &mirror);
+                m.stopped.retain(|x| x != &mirror);
+                write_link(&t, name, m, &resets).await?;
             }
             delete_topic(&t, &mirror).await?;
             format!("topic {mirror} deleted")
@@ -97,7 +111,8 @@ async fn execute(action: &Action, ctx: &ExecContext<'_>) -> Result<Outcome, Back
         ActionKind::DeleteLink => {
             // Deleting a connector keeps its stored offsets, and a connector
             // re-created under the same name would resume from them: stop,
-            // reset the offsets, then delete.
+            // reset the offsets, then delete. Deleting the connectors also
+            // ends the mirroring of every topic of the link.
             for c in [checkpoint_connector(name), source_connector(name)] {
                 t.connect.stop(&c).await?;
                 wait_stopped(&t, &c, ctx, &action.id).await?;
@@ -127,24 +142,46 @@ fn mirror_name(action: &Action) -> Result<String, BackendError> {
 }
 
 /// The active and stopped mirror lists as the connector has them now.
-async fn current_topics(
-    t: &Target<'_>,
-    link: &str,
-) -> Result<(Vec<String>, Vec<String>), BackendError> {
+async fn current_mirrors(t: &Target<'_>, link: &str) -> Result<Mirrors, BackendError> {
     Ok(match t.connect.config(&source_connector(link)).await? {
         Some(cfg) => {
             let back = read_back(&cfg);
-            (back.topics, back.stopped)
+            Mirrors {
+                topics: back.topics,
+                stopped: back.stopped,
+            }
         }
-        None => (Vec::new(), Vec::new()),
+        None => Mirrors {
+            topics: Vec::new(),
+            stopped: Vec::new(),
+        },
     })
 }
 
+/// Copies, from a live connector config, what belongs to canonical key `k`
+/// (its annotation and its native key, at top level or `source.cluster.*`).
+fn keep(new: &mut BTreeMap<String, String>, live: &BTreeMap<String, String>, k: &str) {
+    for key in [
+        format!("{CANONICAL_PREFIX}{k}"),
+        k.to_string(),
+        format!("source.cluster.{k}"),
+    ] {
+        if let Some(v) = live.get(&key) {
+            new.insert(key, v.clone());
+        }
+    }
+}
+
+/// Writes both connector configs from the manifest. Live keys the manifest
+/// no longer declares are kept unless this action resets them: the plan
+/// leaves unmanaged keys alone, so the engine must too. The checkpoint
+/// connector is written first: the link is read from the source connector,
+/// so a write that fails halfway leaves a link the next plan still updates.
 async fn write_link(
     t: &Target<'_>,
     name: &str,
-    topics: Vec<String>,
-    stopped: Vec<String>,
+    m: Mirrors,
+    resets: &[String],
 ) -> Result<(), BackendError> {
     if link(t.manifest, name).is_none() {
         return Err(BackendError::new(
@@ -152,19 +189,28 @@ async fn write_link(
             format!("link {name} is not in the manifest"),
         ));
     }
-    let spec = link_spec(t.manifest, name, topics, stopped)?;
-    let fp = |k: &str, v: &str| fingerprint(t.manifest, name, k, v);
-    let src = source_config(&spec, &fp).map_err(mapping_err(&t.dest))?;
-    let cp = checkpoint_config(&spec).map_err(mapping_err(&t.dest))?;
-    t.connect.put_config(&source_connector(name), &src).await?;
+    let spec = link_spec(t.manifest, name, m.topics, m.stopped)?;
+    let mut src = source_config(&spec).map_err(mapping_err(&t.dest))?;
+    let mut cp = checkpoint_config(&spec).map_err(mapping_err(&t.dest))?;
+    if let Some(live_src) = t.connect.config(&source_connector(name)).await? {
+        let live_cp = t
+            .connect
+            .config(&checkpoint_connector(name))
+            .await?
+            .unwrap_or_default();
+        for k in read_back(&live_src).canonical.keys() {
+            if spec.canonical.contains_key(k) || resets.contains(k) || is_translated(k) {
+                continue;
+            }
+            keep(&mut src, &live_src, k);
+            keep(&mut cp, &live_cp, k);
+        }
+    }
     t.connect
         .put_config(&checkpoint_connector(name), &cp)
         .await?;
+    t.connect.put_config(&source_connector(name), &src).await?;
     Ok(())
-}
-
-fn backoff(d: Duration) -> Duration {
-    (d * 2).min(Duration::from_secs(2))
 }
 
 async fn wait_running(
@@ -173,10 +219,8 @@ async fn wait_running(
     ctx: &ExecContext<'_>,
     id: &str,
 ) -> Result<(), BackendError> {
-    let deadline = Instant::now() + ctx.wait_timeout;
-    let mut delay = Duration::from_millis(200);
-    loop {
-        let mut all = true;
+    let what = format!("the connectors of {name} to run");
+    poll_until(ctx, &t.dest, id, &what, || async move {
         for c in [source_connector(name), checkpoint_connector(name)] {
             match t.connect.status(&c).await? {
                 Some(s) => {
@@ -187,35 +231,18 @@ async fn wait_running(
                         ));
                     }
                     if !s.is_running() {
-                        all = false;
-                        ctx.progress.update(
-                            id,
-                            &format!("waiting for {c} (connector {})", s.connector.state),
-                        );
+                        return Ok(Poll::Waiting(format!(
+                            "waiting for {c} (connector {})",
+                            s.connector.state
+                        )));
                     }
                 }
-                None => {
-                    all = false;
-                    ctx.progress
-                        .update(id, &format!("waiting for {c} to appear"));
-                }
+                None => return Ok(Poll::Waiting(format!("waiting for {c} to appear"))),
             }
         }
-        if all {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(BackendError::new(
-                &t.dest,
-                format!(
-                    "timed out after {:?} waiting for the connectors of {name} to run",
-                    ctx.wait_timeout
-                ),
-            ));
-        }
-        tokio::time::sleep(delay).await;
-        delay = backoff(delay);
-    }
+        Ok(Poll::Done)
+    })
+    .await
 }
 
 async fn wait_topic(
@@ -225,26 +252,16 @@ async fn wait_topic(
     id: &str,
 ) -> Result<(), BackendError> {
     let admin = KafkaAdmin::new(&t.dest, cluster(t.manifest, &t.dest)?);
-    let deadline = Instant::now() + ctx.wait_timeout;
-    let mut delay = Duration::from_millis(200);
-    loop {
-        if admin.partition_counts().await?.contains_key(topic) {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(BackendError::new(
-                &t.dest,
-                format!(
-                    "timed out after {:?} waiting for mirror topic {topic} to appear",
-                    ctx.wait_timeout
-                ),
-            ));
-        }
-        ctx.progress
-            .update(id, &format!("waiting for topic {topic} on {}", t.dest));
-        tokio::time::sleep(delay).await;
-        delay = backoff(delay);
-    }
+    let what = format!("mirror topic {topic} to appear");
+    let admin = &admin;
+    poll_until(ctx, &t.dest, id, &what, || async move {
+        Ok(if admin.partition_counts().await?.contains_key(topic) {
+            Poll::Done
+        } else {
+            Poll::Waiting(format!("waiting for topic {topic} on {}", t.dest))
+        })
+    })
+    .await
 }
 
 async fn wait_stopped(
@@ -253,26 +270,18 @@ async fn wait_stopped(
     ctx: &ExecContext<'_>,
     id: &str,
 ) -> Result<(), BackendError> {
-    let deadline = Instant::now() + ctx.wait_timeout;
-    let mut delay = Duration::from_millis(200);
-    loop {
-        match t.connect.status(connector).await? {
-            None => return Ok(()),
-            Some(s) if s.connector.state == "STOPPED" => return Ok(()),
-            Some(s) => ctx.progress.update(
-                id,
-                &format!("waiting for {connector} to stop ({})", s.connector.state),
-            ),
-        }
-        if Instant::now() >= deadline {
-            return Err(BackendError::new(
-                &t.dest,
-                format!("timed out waiting for connector {connector} to stop"),
-            ));
-        }
-        tokio::time::sleep(delay).await;
-        delay = backoff(delay);
-    }
+    let what = format!("connector {connector} to stop");
+    poll_until(ctx, &t.dest, id, &what, || async move {
+        Ok(match t.connect.status(connector).await? {
+            None => Poll::Done,
+            Some(s) if s.connector.state == "STOPPED" => Poll::Done,
+            Some(s) => Poll::Waiting(format!(
+                "waiting for {connector} to stop ({})",
+                s.connector.state
+            )),
+        })
+    })
+    .await
 }
 
 async fn wait_gone(
@@ -281,29 +290,16 @@ async fn wait_gone(
     ctx: &ExecContext<'_>,
     id: &str,
 ) -> Result<(), BackendError> {
-    let deadline = Instant::now() + ctx.wait_timeout;
-    let mut delay = Duration::from_millis(200);
-    loop {
-        let mut gone = true;
+    let what = format!("the connectors of {name} to go");
+    poll_until(ctx, &t.dest, id, &what, || async move {
         for c in [source_connector(name), checkpoint_connector(name)] {
             if t.connect.status(&c).await?.is_some() {
-                gone = false;
+                return Ok(Poll::Waiting(format!("waiting for {c} to be removed")));
             }
         }
-        if gone {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(BackendError::new(
-                &t.dest,
-                format!("timed out waiting for the connectors of {name} to go"),
-            ));
-        }
-        ctx.progress
-            .update(id, "waiting for the connectors to be removed");
-        tokio::time::sleep(delay).await;
-        delay = backoff(delay);
-    }
+        Ok(Poll::Done)
+    })
+    .await
 }
 
 async fn delete_topic(t: &Target<'_>, topic: &str) -> Result<(), BackendError> {

@@ -48,6 +48,12 @@ const TRANSLATED: &[&str] = &[
     METADATA_MAX_AGE_MS,
 ];
 
+/// True for canonical keys that are translated into connector settings
+/// (they always come from the manifest's structured sections).
+pub fn is_translated(key: &str) -> bool {
+    TRANSLATED.contains(&key)
+}
+
 pub fn source_connector(link: &str) -> String {
     format!("{link}-source")
 }
@@ -65,10 +71,14 @@ pub struct LinkSpec {
     /// Extra client properties for each side (`source.cluster.*`, `target.cluster.*`).
     pub source_client: BTreeMap<String, String>,
     pub target_client: BTreeMap<String, String>,
-    /// Canonical link configs (values interpolated).
+    /// Canonical link configs as sent to Kafka Connect. A value that came from
+    /// `${env:…}` is sent in that raw form, which the Connect worker resolves
+    /// from its own environment (its `EnvVarConfigProvider`): linkctl never
+    /// sends a secret to Connect in clear.
     pub canonical: BTreeMap<String, String>,
-    /// Keys of `canonical` that are sensitive (annotated by fingerprint only).
-    pub sensitive: Vec<String>,
+    /// Fingerprints (`plan::secrets`) of the sensitive and `${env:…}` values,
+    /// recorded as annotations instead of the values.
+    pub fingerprints: BTreeMap<String, String>,
     /// Active mirror topics.
     pub topics: Vec<String>,
     /// Promoted or failed-over mirror topics.
@@ -163,7 +173,7 @@ pub fn group_filters_to_regex(json: &str) -> Result<(String, String), MappingErr
     Ok((groups, excludes.join(",")))
 }
 
-fn common(spec: &LinkSpec, class: &str) -> BTreeMap<String, String> {
+fn common(spec: &LinkSpec, class: &str) -> Result<BTreeMap<String, String>, MappingError> {
     let mut c = BTreeMap::new();
     let mut put = |k: &str, v: &str| {
         c.insert(k.to_string(), v.to_string());
@@ -180,9 +190,16 @@ fn common(spec: &LinkSpec, class: &str) -> BTreeMap<String, String> {
     for (k, v) in &spec.target_client {
         c.insert(format!("target.cluster.{k}"), v.clone());
     }
-    // Pass-through keys (MirrorMaker 2's own settings written in `config:`).
+    // Pass-through keys: client security settings describe how the link
+    // reaches the source cluster (`source.cluster.*`); everything else is
+    // MirrorMaker 2's own settings written in `config:`.
     for (k, v) in &spec.canonical {
-        if !TRANSLATED.contains(&k.as_str()) {
+        if TRANSLATED.contains(&k.as_str()) {
+            continue;
+        }
+        if is_client_security_key(k) {
+            c.insert(format!("source.cluster.{k}"), v.clone());
+        } else {
             c.insert(k.clone(), v.clone());
         }
     }
@@ -190,36 +207,32 @@ fn common(spec: &LinkSpec, class: &str) -> BTreeMap<String, String> {
         c.insert("source.cluster.bootstrap.servers".into(), b.clone());
     }
     if let Some(ms) = spec.canonical.get(METADATA_MAX_AGE_MS) {
-        if let Ok(s) = secs(ms, METADATA_MAX_AGE_MS) {
-            c.insert("refresh.topics.interval.seconds".into(), s.clone());
-            c.insert("refresh.groups.interval.seconds".into(), s);
-        }
+        let s = secs(ms, METADATA_MAX_AGE_MS)?;
+        c.insert("refresh.topics.interval.seconds".into(), s.clone());
+        c.insert("refresh.groups.interval.seconds".into(), s);
     }
-    c
+    Ok(c)
 }
 
-/// Annotations recording the canonical values (fingerprints for sensitive keys).
-fn annotate(
-    spec: &LinkSpec,
-    c: &mut BTreeMap<String, String>,
-    fingerprint: &dyn Fn(&str, &str) -> String,
-) {
+/// Client settings of the connection to the source cluster.
+pub fn is_client_security_key(key: &str) -> bool {
+    key.starts_with("security.")
+        || key.starts_with("sasl.")
+        || key.starts_with("ssl.")
+        || key == "client.dns.lookup"
+}
+
+/// Annotations recording the canonical values (fingerprints for secrets).
+fn annotate(spec: &LinkSpec, c: &mut BTreeMap<String, String>) {
     for (k, v) in &spec.canonical {
-        let value = if spec.sensitive.contains(k) {
-            fingerprint(k, v)
-        } else {
-            v.clone()
-        };
+        let value = spec.fingerprints.get(k).unwrap_or(v).clone();
         c.insert(format!("{CANONICAL_PREFIX}{k}"), value);
     }
 }
 
 /// The source connector's config.
-pub fn source_config(
-    spec: &LinkSpec,
-    fingerprint: &dyn Fn(&str, &str) -> String,
-) -> Result<BTreeMap<String, String>, MappingError> {
-    let mut c = common(spec, SOURCE_CLASS);
+pub fn source_config(spec: &LinkSpec) -> Result<BTreeMap<String, String>, MappingError> {
+    let mut c = common(spec, SOURCE_CLASS)?;
     let topics: Vec<String> = spec.topics.iter().map(|t| regex_escape(t)).collect();
     c.insert(
         "topics".into(),
@@ -239,13 +252,13 @@ pub fn source_config(
     if !spec.stopped.is_empty() {
         c.insert(STOPPED_MIRRORS.into(), spec.stopped.join(","));
     }
-    annotate(spec, &mut c, fingerprint);
+    annotate(spec, &mut c);
     Ok(c)
 }
 
 /// The checkpoint connector's config.
 pub fn checkpoint_config(spec: &LinkSpec) -> Result<BTreeMap<String, String>, MappingError> {
-    let mut c = common(spec, CHECKPOINT_CLASS);
+    let mut c = common(spec, CHECKPOINT_CLASS)?;
     let enabled = spec
         .canonical
         .get(OFFSET_SYNC_ENABLE)
@@ -335,7 +348,7 @@ mod tests {
             source_client: BTreeMap::new(),
             target_client: BTreeMap::new(),
             canonical,
-            sensitive: vec![],
+            fingerprints: BTreeMap::new(),
             topics: vec!["demo".into(), "a.b".into()],
             stopped: vec!["old".into()],
         }
@@ -344,7 +357,7 @@ mod tests {
     #[test]
     fn source_connector_round_trips() {
         let s = spec();
-        let c = source_config(&s, &|_, _| "fp".into()).unwrap();
+        let c = source_config(&s).unwrap();
         assert_eq!(c["topics"], r"demo,a\.b");
         assert_eq!(c["replication.policy.class"], IDENTITY_POLICY);
         assert_eq!(c["source.cluster.bootstrap.servers"], "127.0.0.1:19092");
@@ -369,6 +382,37 @@ mod tests {
     }
 
     #[test]
+    fn secrets_travel_as_references_and_security_keys_scope_to_the_source() {
+        let mut s = spec();
+        s.canonical
+            .insert("sasl.jaas.config".into(), "${env:US_LINK_JAAS}".into());
+        s.canonical
+            .insert("security.protocol".into(), "SASL_SSL".into());
+        s.fingerprints
+            .insert("sasl.jaas.config".into(), "sha256:abc".into());
+        let c = source_config(&s).unwrap();
+        assert_eq!(c["source.cluster.sasl.jaas.config"], "${env:US_LINK_JAAS}");
+        assert_eq!(c["source.cluster.security.protocol"], "SASL_SSL");
+        assert!(!c.contains_key("sasl.jaas.config"));
+        assert_eq!(c["linkctl.config.sasl.jaas.config"], "sha256:abc");
+        assert_eq!(read_back(&c).canonical["sasl.jaas.config"], "sha256:abc");
+    }
+
+    #[test]
+    fn intervals_must_be_numbers() {
+        let mut s = spec();
+        s.canonical
+            .insert(METADATA_MAX_AGE_MS.into(), "soon".into());
+        assert!(source_config(&s).is_err());
+        s.canonical
+            .insert(METADATA_MAX_AGE_MS.into(), "5000".into());
+        assert_eq!(
+            source_config(&s).unwrap()["refresh.topics.interval.seconds"],
+            "5"
+        );
+    }
+
+    #[test]
     fn include_after_exclude_is_refused() {
         let json = r#"{"groupFilters":[{"name":"a","patternType":"PREFIXED","filterType":"EXCLUDE"},{"name":"ab","patternType":"LITERAL","filterType":"INCLUDE"}]}"#;
         assert!(group_filters_to_regex(json).is_err());
@@ -378,7 +422,7 @@ mod tests {
     fn no_topics_matches_nothing() {
         let mut s = spec();
         s.topics.clear();
-        let c = source_config(&s, &|_, _| String::new()).unwrap();
+        let c = source_config(&s).unwrap();
         assert_eq!(c["topics"], NO_TOPICS);
         assert!(read_back(&c).topics.is_empty());
     }

@@ -6,6 +6,7 @@ pub mod execute;
 pub mod mapping;
 pub mod read;
 pub mod spec;
+pub mod wait;
 
 pub use execute::Mm2Executor;
 pub use read::Mm2Reader;

@@ -7,6 +7,7 @@ use super::mapping::{checkpoint_connector, read_back, source_connector, LINK_NAM
 use super::spec::cluster;
 use crate::backend::kafka::KafkaAdmin;
 use crate::backend::{BackendError, BoxFuture, Scope, StateReader};
+use crate::manifest::link_configs::{GROUP_FILTERS, OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS};
 use crate::manifest::Manifest;
 use crate::state::{
     ClusterState, ConnectionMode, LinkSide, LiveConfig, LiveLink, LiveMirror, LiveState, LiveTask,
@@ -152,6 +153,16 @@ async fn read_link(
                     source: Some("DYNAMIC_CLUSTER_LINK_CONFIG".into()),
                 },
             );
+        }
+    }
+
+    // Without its checkpoint connector (deleted out of band, or a write that
+    // failed halfway) the link does not sync offsets, whatever the source
+    // connector's annotations say: report those settings as absent, so the
+    // next plan writes the link again.
+    if cp_status.is_none() {
+        for k in [OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, GROUP_FILTERS] {
+            configs.remove(k);
         }
     }
 

@@ -27,10 +27,20 @@ pub fn fingerprint(manifest: &Manifest, link_name: &str, key: &str, value: &str)
     crate::plan::secrets::fingerprint(link_name, key, rotation, value)
 }
 
+/// The value sent to Kafka Connect: a `${env:…}` value in its raw form, for
+/// the Connect worker's `EnvVarConfigProvider` to resolve; others as they are.
+fn wire_value(t: &crate::manifest::Text) -> String {
+    if t.is_secret() {
+        t.raw().to_string()
+    } else {
+        t.expose().to_string()
+    }
+}
+
 fn client_props(c: &Cluster) -> BTreeMap<String, String> {
     c.kafka
         .iter()
-        .map(|(k, v)| (k.value.clone(), v.value.text().expose().to_string()))
+        .map(|(k, v)| (k.value.clone(), wire_value(v.value.text())))
         .collect()
 }
 
@@ -47,23 +57,28 @@ pub fn link_spec(
     let source = cluster(manifest, &link.source.value)?;
     let target = cluster(manifest, &link.destination.value)?;
     let desired = desired_link_configs(link, source);
-    let sensitive = desired
+    let fingerprints = desired
         .iter()
-        .filter(|(_, d)| d.sensitive)
-        .map(|(k, _)| k.clone())
+        .filter(|(_, d)| d.sensitive || d.value.is_secret())
+        .map(|(k, d)| {
+            (
+                k.clone(),
+                fingerprint(manifest, link_name, k, d.value.expose()),
+            )
+        })
         .collect();
     Ok(LinkSpec {
         link: link_name.to_string(),
         source_alias: link.source.value.clone(),
         target_alias: link.destination.value.clone(),
-        target_bootstrap: target.bootstrap.value.expose().to_string(),
+        target_bootstrap: wire_value(&target.bootstrap.value),
         source_client: client_props(source),
         target_client: client_props(target),
         canonical: desired
             .into_iter()
-            .map(|(k, d)| (k, d.value.expose().to_string()))
+            .map(|(k, d)| (k, wire_value(&d.value)))
             .collect(),
-        sensitive,
+        fingerprints,
         topics,
         stopped,
     })

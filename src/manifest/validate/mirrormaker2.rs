@@ -71,6 +71,38 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
                 .at(link.mode.span, "link mode"),
             );
         }
+        for (key, value) in &link.config {
+            if key.value != "metadata.max.age.ms" {
+                continue;
+            }
+            let raw = value.value.text().expose();
+            let ok = raw
+                .trim()
+                .parse::<u64>()
+                .is_ok_and(|ms| ms >= 1000 && ms % 1000 == 0);
+            if !ok {
+                out.push(
+                    refuse(
+                        format!("link `{n}`: `metadata.max.age.ms` must be whole seconds (at least 1000 ms) with MirrorMaker 2"),
+                        "it sets MirrorMaker 2's topic and group refresh intervals, which are whole seconds: e.g. 5000".to_string(),
+                    )
+                    .at(value.span.or(key.span), "refresh interval"),
+                );
+            }
+        }
+        if let Some(dest) = m.cluster(&link.destination.value) {
+            if let Some(auth) = &dest.auth {
+                if matches!(auth.value, crate::manifest::model::Auth::Mtls { .. }) {
+                    out.push(
+                        refuse(
+                            format!("link `{n}`: linkctl does not support mTLS to Kafka Connect (cluster `{}`)", link.destination.value),
+                            "use `auth: { basic: … }` or `auth: { bearer: … }` for the Connect REST API".to_string(),
+                        )
+                        .at(auth.span, "mTLS"),
+                    );
+                }
+            }
+        }
         if let Some(sync) = &link.consumer_offset_sync {
             let groups = &sync.value.groups;
             if let Some(first_exclude) = groups.iter().position(|g| !g.value.is_include()) {
@@ -79,13 +111,13 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
                     .find(|g| g.value.is_include())
                 {
                     out.push(
-                        Problem::warning(
+                        Problem::error(
                             "linkctl::mm2_filter_order",
-                            format!("link `{n}`: an include after an exclude does not re-include groups with MirrorMaker 2"),
+                            format!("link `{n}`: MirrorMaker 2 cannot re-include groups with an include after an exclude"),
                         )
                         .at(late.span, "include after an exclude")
                         .also(groups[first_exclude].span, "this exclude wins over it")
-                        .help("MirrorMaker 2 applies all excludes after all includes; order the filters includes first"),
+                        .help(format!("MirrorMaker 2 applies all excludes after all includes: list the includes first, {USE_CONFLUENT}")),
                     );
                 }
             }
@@ -128,5 +160,13 @@ mod tests {
         }
         let p = codes(&mm2("    mirrors: [{topic: demo, state: promoted}]\n"));
         assert_eq!(p, ["linkctl::mm2_semantics"]);
+        let c = codes(&mm2(
+            "    consumer_offset_sync:\n      groups: [exclude: a, include: b]\n",
+        ));
+        assert!(c.contains(&"linkctl::mm2_filter_order"), "{c:?}");
+        let c = codes(&mm2("    config: {metadata.max.age.ms: 1500}\n"));
+        assert!(c.contains(&"linkctl::unsupported_by_mirrormaker2"), "{c:?}");
+        let c = codes(&mm2("    config: {metadata.max.age.ms: 5000}\n"));
+        assert_eq!(c, ["linkctl::mm2_semantics"]);
     }
 }

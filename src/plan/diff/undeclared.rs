@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::manifest::Manifest;
+use crate::manifest::{Engine, Manifest};
 use crate::plan::action::{ActionKind, ObjectSide};
 use crate::plan::model::PlanOptions;
 use crate::state::{LinkSide, LiveLink, LiveState, MirrorStatus};
@@ -89,7 +89,10 @@ fn delete_link(b: &mut Builder, name: &str, objects: &[(&str, &LiveLink)], force
                 continue;
             }
             live_mirrors.push(format!("{} ({})", m.name, m.status.as_str()));
-            if !matches!(m.status, MirrorStatus::Active | MirrorStatus::Paused) {
+            // MirrorMaker 2 mirroring ends with the connectors: nothing to fail over.
+            if l.engine == Engine::Confluent
+                && !matches!(m.status, MirrorStatus::Active | MirrorStatus::Paused)
+            {
                 cannot_fail_over.push(format!("{cluster}/{} ({})", m.name, m.status.as_str()));
             }
         }
@@ -101,7 +104,7 @@ fn delete_link(b: &mut Builder, name: &str, objects: &[(&str, &LiveLink)], force
             format!(
                 "cannot delete link `{name}`: {} mirror{} still mirroring: {}. Deleting the link now would leave {} read-only and broken. \
                  Promote or fail {} over first (declare the link again with `state: promoted` on each mirror and apply), \
-                 or ask for a forced delete, which fails them over first.",
+                 or set `force_delete_links: true` next to `prune_links`, which fails them over first.",
                 live_mirrors.len(),
                 if live_mirrors.len() == 1 { " is" } else { "s are" },
                 live_mirrors.join(", "),
@@ -123,6 +126,9 @@ fn delete_link(b: &mut Builder, name: &str, objects: &[(&str, &LiveLink)], force
     }
     let mut deps = Vec::new();
     for (cluster, l) in objects {
+        if l.engine == Engine::Mirrormaker2 {
+            continue; // deleting the connectors ends the mirroring
+        }
         for m in l.mirrors.values().filter(|m| !m.status.is_stopped()) {
             let mut a = mirror_action(
                 ActionKind::FailoverMirror,

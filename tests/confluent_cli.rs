@@ -1,6 +1,7 @@
 //! The Confluent engine through the real binary, against two contract
 //! doubles (`us`, `europe`): the seed scenario step by step, approval, stale
-//! saved plans, a failure halfway, JSON events and the cluster-id guard.
+//! saved plans, a failure halfway and the cluster-id guard (JSON events:
+//! `confluent_apply_json.rs`).
 //!
 //! The manifests are `examples/seed/*.yaml` pointed at the doubles; their
 //! `bootstrap` addresses resolve nowhere, which proves that `plan` and
@@ -206,44 +207,6 @@ fn a_failure_halfway_reports_done_failed_not_attempted_and_a_rerun_converges() {
         .with(|s| s.links["demo-link"].mirrors.keys().cloned().collect());
     assert_eq!(mirrors, ["demo", "orders", "payments"]);
     assert_eq!(env.run(&["plan", "--detailed-exitcode"]).code, 0);
-}
-
-#[test]
-fn apply_format_json_streams_one_event_per_line_ending_in_a_summary() {
-    let env = CliEnv::start();
-    env.seed_step("02-mirror.yaml");
-    let r = env.run(&["apply", "--auto-approve", "--format", "json"]);
-    assert_eq!(r.code, 0, "{r:#?}");
-    let events: Vec<Value> = r
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
-    let kinds: Vec<&str> = events
-        .iter()
-        .map(|e| e["event"].as_str().expect("event"))
-        .collect();
-    assert_eq!(kinds.first(), Some(&"action_started"));
-    assert_eq!(kinds.last(), Some(&"summary"));
-    assert_eq!(
-        kinds.iter().filter(|k| **k == "action_done").count(),
-        2,
-        "{kinds:?}"
-    );
-    assert!(!kinds.contains(&"action_failed"));
-    let summary = events.last().expect("summary");
-    assert_eq!(
-        (
-            summary["done"].as_u64(),
-            summary["failed"].as_u64(),
-            summary["not_attempted"].as_u64()
-        ),
-        (Some(2), Some(0), Some(0))
-    );
-    assert_eq!(
-        r.stderr, "",
-        "nothing but events on stdout, nothing on stderr"
-    );
 }
 
 #[test]

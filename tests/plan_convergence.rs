@@ -1,14 +1,17 @@
 //! Model-based property: for random manifests and random live states,
 //! applying a plan's actions with the test simulator yields a live state
 //! whose plan is empty; and no plan ever acts on an object outside the
-//! manifest unless pruning allows it.
+//! manifest unless pruning allows it; and no plan shows a `${env:…}` value of
+//! the manifest.
 
 mod common;
 
 use common::*;
 use linkctl::manifest::Manifest;
+use linkctl::plan::desired::expected_objects;
 use linkctl::plan::diff::STRUCTURED_KEYS;
-use linkctl::plan::{plan, ActionKind, ChangeOp, Plan, PlanOptions};
+use linkctl::plan::normalize::same;
+use linkctl::plan::{plan, ActionKind, ChangeOp, Plan, PlanOptions, Value};
 use linkctl::state::{ConnectionMode, LinkSide, LiveState, MirrorStatus};
 use proptest::prelude::*;
 
@@ -24,6 +27,8 @@ struct LinkSpec {
     prefix: bool,
     max_age: Option<u32>,
     secret: Option<u8>,
+    /// A `${env:…}` value under a key the server returns in clear.
+    env_in_clear: Option<u8>,
     sync: Option<(bool, Option<u32>, Vec<bool>)>,
     mirrors: Vec<(usize, usize)>,
     prune: bool,
@@ -37,6 +42,7 @@ fn link_spec() -> impl Strategy<Value = LinkSpec> {
         0..3usize,
         prop::bool::weighted(0.2),
         prop::option::of(prop::sample::select(vec![5000u32, 300000])),
+        prop::option::of(0..2u8),
         prop::option::of(0..2u8),
         prop::option::of((
             any::<bool>(),
@@ -55,6 +61,7 @@ fn link_spec() -> impl Strategy<Value = LinkSpec> {
                 prefix,
                 max_age,
                 secret,
+                env_in_clear,
                 sync,
                 mirrors,
                 prune,
@@ -66,6 +73,7 @@ fn link_spec() -> impl Strategy<Value = LinkSpec> {
                 prefix,
                 max_age,
                 secret,
+                env_in_clear,
                 sync,
                 mirrors,
                 prune,
@@ -95,13 +103,16 @@ fn yaml(links: &[(usize, LinkSpec)]) -> String {
         if l.prefix {
             y.push_str("    prefix: \"p.\"\n");
         }
-        if l.max_age.is_some() || l.secret.is_some() {
+        if l.max_age.is_some() || l.secret.is_some() || l.env_in_clear.is_some() {
             y.push_str("    config:\n");
             if let Some(v) = l.max_age {
                 y.push_str(&format!("      metadata.max.age.ms: {v}\n"));
             }
             if let Some(s) = l.secret {
                 y.push_str(&format!("      sasl.jaas.config: \"${{env:S{s}}}\"\n"));
+            }
+            if let Some(e) = l.env_in_clear {
+                y.push_str(&format!("      client.rack: \"${{env:R{e}}}\"\n"));
             }
         }
         if let Some((enabled, ms, groups)) = &l.sync {
@@ -167,6 +178,7 @@ const CONFIG_KEYS: &[&str] = &[
     "acl.sync.enable",
     "some.free.key",
     "cluster.link.prefix",
+    "client.rack",
 ];
 const CONFIG_VALUES: &[&str] = &[
     "5000",
@@ -303,6 +315,90 @@ fn check_scope(m: &Manifest, p: &Plan, opts: &PlanOptions) -> Result<(), TestCas
     Ok(())
 }
 
+/// A change of a key whose manifest value is a secret shows neither side, and
+/// no note, warning or error quotes a secret of the manifest. (A live value of
+/// a key the manifest no longer declares is the server's, shown as it is.)
+fn check_hidden(m: &Manifest, p: &Plan) -> Result<(), TestCaseError> {
+    let mut secrets = Vec::new();
+    for (name, link) in &m.links {
+        for o in expected_objects(link, m).expect("valid") {
+            for (key, d) in &o.configs {
+                if !(d.sensitive || d.value.is_secret()) {
+                    continue;
+                }
+                secrets.push(d.value.expose().to_string());
+                for a in p
+                    .actions
+                    .iter()
+                    .filter(|a| a.link == name.value && a.cluster == o.cluster)
+                {
+                    for c in a.changes.iter().filter(|c| &c.key == key) {
+                        for v in [&c.before, &c.after] {
+                            prop_assert!(
+                                !matches!(v, Some(Value::Plain(_))),
+                                "{}: `{key}` holds a secret but is shown",
+                                a.id
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let notes = p.actions.iter().flat_map(|a| a.notes.iter().cloned());
+    let notes = notes.chain(
+        p.warnings
+            .iter()
+            .chain(&p.errors)
+            .map(|n| n.message.clone()),
+    );
+    for text in notes {
+        prop_assert!(
+            !secrets.iter().any(|s| text.contains(s.as_str())),
+            "a secret is quoted in: {text}"
+        );
+    }
+    Ok(())
+}
+
+/// After an apply without refusals, every declared key the live state shows
+/// in clear has the manifest's value (`${env:…}` ones included).
+fn check_values(m: &Manifest, live: &LiveState, opts: &PlanOptions) -> Result<(), TestCaseError> {
+    for (name, link) in &m.links {
+        if !opts.in_scope(&name.value) {
+            continue;
+        }
+        for o in expected_objects(link, m).expect("valid") {
+            let Some(l) = live
+                .clusters
+                .get(&o.cluster)
+                .and_then(|c| c.links.get(&name.value))
+            else {
+                return Err(TestCaseError::fail(format!(
+                    "{}/{} was not created",
+                    o.cluster, name.value
+                )));
+            };
+            for (key, d) in &o.configs {
+                let Some(lc) = l
+                    .configs
+                    .get(key)
+                    .filter(|c| !c.is_sensitive && c.value.is_some())
+                else {
+                    continue;
+                };
+                prop_assert!(
+                    same(key, lc.value.as_deref(), Some(d.value.expose())),
+                    "{}/{}: `{key}` does not have the manifest's value after the apply",
+                    o.cluster,
+                    name.value
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
@@ -337,6 +433,7 @@ proptest! {
                 }
                 l.max_age = l.max_age.map(|v| v + 1);
                 l.secret = l.secret.map(|v| 1 - v);
+                l.env_in_clear = l.env_in_clear.map(|v| 1 - v);
             }
             prior
         } else {
@@ -348,9 +445,13 @@ proptest! {
 
         let p = plan(&m, &live, &opts);
         check_scope(&m, &p, &opts)?;
+        check_hidden(&m, &p)?;
         let next = apply(&m, &live, &p);
         let again = plan(&m, &next, &opts);
         prop_assert!(again.actions.is_empty(), "not converged after one apply:\nfirst: {:#?}\nsecond: {:#?}", p.actions, again.actions);
+        if p.errors.is_empty() {
+            check_values(&m, &next, &opts)?;
+        }
         // Applying a plan never creates a new refusal.
         for e in &again.errors {
             prop_assert!(p.errors.iter().any(|f| f.target == e.target), "applying the plan led to a new error: {:?}\nplan: {:#?}", e, p.actions);

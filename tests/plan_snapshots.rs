@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use linkctl::manifest::Manifest;
 use linkctl::plan::render::{render_json, render_text};
-use linkctl::plan::{plan, ActionKind, Plan, PlanOptions};
+use linkctl::plan::{plan, ActionKind, Plan, PlanOptions, Value};
 use linkctl::state::{ConnectionMode, LinkSide, LiveState, MirrorStatus};
 
 const CLUSTERS: &str = r#"version: 1
@@ -392,6 +392,51 @@ fn sensitive_config_change() {
     );
     assert!(p.actions.is_empty());
     assert_eq!(p.warnings.len(), 1);
+}
+
+#[test]
+fn env_value_under_a_key_returned_in_clear() {
+    // `client.rack` is not a sensitive key: the server returns it in clear, so
+    // it is compared by value although its manifest value is a secret.
+    let yaml = |var: &str| {
+        S1.replacen(
+            "      metadata.max.age.ms: 5000\n",
+            &format!("      metadata.max.age.ms: 5000\n      client.rack: \"${{env:{var}}}\"\n"),
+            1,
+        )
+    };
+    let v1 = seed(&yaml("RACK_V1"));
+    let live = converge(&v1, &seed_live());
+    let lc = &live.clusters["europe"].links["demo-link"].configs["client.rack"];
+    assert!(!lc.is_sensitive && lc.value.is_some());
+    // Same value: converged, and no warning about a missing fingerprint.
+    let same = plan(&v1, &live, &PlanOptions::default());
+    assert!(same.actions.is_empty(), "{:#?}", same.actions);
+    assert!(same.warnings.is_empty(), "{:?}", same.warnings);
+    // Another value: sent, both sides hidden.
+    let p = check(
+        "env_value_in_clear_changed",
+        &seed(&yaml("RACK_V2")),
+        &live,
+        &PlanOptions::default(),
+    );
+    assert_eq!(p.actions.len(), 1);
+    let change = &p.actions[0].changes[..];
+    assert_eq!(change.len(), 1);
+    assert_eq!(change[0].key, "client.rack");
+    assert_eq!(change[0].before, Some(Value::Sensitive));
+    assert_eq!(change[0].after, Some(Value::Sensitive));
+    let text = render_text(&p, false) + &render_json(&p);
+    assert!(!text.contains("secret-of-"), "a secret leaked: {text}");
+    // Changed out of band on the server: sent again, still hidden.
+    let mut drifted = live.clone();
+    link_mut(&mut drifted, "europe", "demo-link")
+        .configs
+        .insert("client.rack".into(), dynamic("rack-by-hand"));
+    let p = plan(&v1, &drifted, &PlanOptions::default());
+    assert_eq!(p.actions.len(), 1);
+    let text = render_text(&p, false) + &render_json(&p);
+    assert!(!text.contains("rack-by-hand") && !text.contains("secret-of-"));
 }
 
 #[test]

@@ -18,7 +18,7 @@ use super::events::{ApplyEvent, EventSink};
 use super::report::{ApplyReport, DoneEntry, FailedEntry};
 use crate::backend::{BackendError, ExecContext, Executor, Outcome, Progress};
 use crate::manifest::{Engine, Manifest};
-use crate::plan::{Action, ActionKind};
+use crate::plan::Action;
 
 /// How an apply waits.
 #[derive(Debug, Clone)]
@@ -81,17 +81,6 @@ type LaneFuture<'a> =
 
 /// The steps (groups of action indexes) of one (cluster, engine).
 type Lane = ((String, Engine), Vec<Vec<usize>>);
-
-/// Mirror state actions, which engines may merge into one bulk request per link.
-fn is_bulk(a: &Action) -> bool {
-    matches!(
-        a.kind,
-        ActionKind::PauseMirror
-            | ActionKind::ResumeMirror
-            | ActionKind::PromoteMirror
-            | ActionKind::FailoverMirror
-    )
-}
 
 /// Applies `actions` (a plan's actions, in plan order).
 pub async fn apply(
@@ -160,10 +149,10 @@ pub async fn apply(
                 }
             };
             let steps = &mut lanes[lane].1;
-            let merge = if is_bulk(a) {
+            let merge = if a.kind.is_bulk() {
                 steps.iter().position(|st: &Vec<usize>| {
                     let b = &actions[st[0]];
-                    is_bulk(b) && b.link == a.link && b.kind == a.kind
+                    b.kind.is_bulk() && b.link == a.link && b.kind == a.kind
                 })
             } else {
                 None

@@ -1,4 +1,12 @@
 //! Apply events: one JSON object per line for `apply --format json`.
+//!
+//! With `--format json`, `linkctl apply` writes nothing else on stdout, for
+//! every outcome: a `plan` event first (once the plan is known), then either
+//! an `error` (refused before applying: invalid manifest, unreadable live
+//! state, stale saved plan, plan errors, no approval), a `summary` with zero
+//! counts (nothing to change), or the action events and their `summary`;
+//! after a successful apply, `converged` or a `warning` carrying
+//! `remaining_actions`.
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -11,6 +19,14 @@ use crate::plan::ActionKind;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ApplyEvent {
+    /// The plan about to be applied, as `plan --format json` prints it.
+    Plan {
+        plan: serde_json::Value,
+    },
+    /// Nothing was changed: why (the human message also goes to stderr).
+    Error {
+        message: String,
+    },
     ActionStarted {
         id: String,
         kind: ActionKind,
@@ -35,10 +51,16 @@ pub enum ApplyEvent {
         error: String,
         elapsed_ms: u64,
     },
-    /// Something that worked but needs attention (e.g. a link task in error).
+    /// Something that worked but needs attention (e.g. a link task in error,
+    /// or a live state that still differs from the manifest after the apply:
+    /// then `remaining_actions` says how many actions a new plan has).
     Warning {
         message: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        remaining_actions: Option<usize>,
     },
+    /// After the apply, the live state matches the manifest.
+    Converged,
     Summary {
         done: usize,
         failed: usize,
@@ -115,10 +137,26 @@ mod tests {
             not_attempted: 0,
             elapsed_ms: 5,
         });
+        sink.emit(&ApplyEvent::Warning {
+            message: "1 action remains".into(),
+            remaining_actions: Some(1),
+        });
+        sink.emit(&ApplyEvent::Converged);
+        sink.emit(&ApplyEvent::Error {
+            message: "stale".into(),
+        });
+        sink.emit(&ApplyEvent::Plan {
+            plan: serde_json::json!({"format_version": 1}),
+        });
         let text = String::from_utf8(sink.into_inner()).unwrap();
         assert_eq!(
             text,
-            "{\"event\":\"progress\",\"id\":\"a\",\"message\":\"waiting\"}\n{\"event\":\"summary\",\"done\":1,\"failed\":0,\"not_attempted\":0,\"elapsed_ms\":5}\n"
+            "{\"event\":\"progress\",\"id\":\"a\",\"message\":\"waiting\"}\n\
+             {\"event\":\"summary\",\"done\":1,\"failed\":0,\"not_attempted\":0,\"elapsed_ms\":5}\n\
+             {\"event\":\"warning\",\"message\":\"1 action remains\",\"remaining_actions\":1}\n\
+             {\"event\":\"converged\"}\n\
+             {\"event\":\"error\",\"message\":\"stale\"}\n\
+             {\"event\":\"plan\",\"plan\":{\"format_version\":1}}\n"
         );
     }
 }

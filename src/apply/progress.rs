@@ -57,8 +57,11 @@ fn line(e: &ApplyEvent) -> Option<String> {
         ApplyEvent::Progress { id, message } => format!("{id}: {message}"),
         ApplyEvent::ActionDone { id, summary, .. } => format!("{id}: done: {summary}"),
         ApplyEvent::ActionFailed { id, error, .. } => format!("{id}: FAILED: {error}"),
-        ApplyEvent::Warning { message } => format!("warning: {message}"),
-        ApplyEvent::Summary { .. } => return None,
+        ApplyEvent::Warning { message, .. } => format!("warning: {message}"),
+        ApplyEvent::Error { message } => format!("error: {message}"),
+        ApplyEvent::Summary { .. } | ApplyEvent::Plan { .. } | ApplyEvent::Converged => {
+            return None
+        }
     })
 }
 
@@ -100,10 +103,13 @@ impl EventSink for HumanProgress {
                         b.abandon_with_message(format!("FAILED: {error}"));
                     }
                 }
-                ApplyEvent::Warning { message } => {
+                ApplyEvent::Warning { message, .. } => {
                     let _ = multi.println(format!("warning: {message}"));
                 }
-                ApplyEvent::Summary { .. } => {}
+                ApplyEvent::Error { message } => {
+                    let _ = multi.println(format!("error: {message}"));
+                }
+                ApplyEvent::Summary { .. } | ApplyEvent::Plan { .. } | ApplyEvent::Converged => {}
             },
         }
     }

@@ -4,6 +4,10 @@
 //!
 //! The actions come from `plan(manifest, live)`, or from a saved plan file,
 //! which is refused when the manifest or the live state moved since.
+//!
+//! With `--format json`, stdout carries only JSON lines, one event per line,
+//! whatever the outcome (see [`crate::apply::events`]); messages for people
+//! still go to stderr.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,7 +21,7 @@ use crate::backend::confluent::read::health_problems;
 use crate::backend::confluent::ConfluentBackend;
 use crate::backend::mirrormaker2::Mm2Executor;
 use crate::manifest::{Engine, Manifest};
-use crate::plan::render::render_text;
+use crate::plan::render::{render_json_value, render_text};
 use crate::plan::saved::SavedPlan;
 use crate::plan::{plan, Action, ActionKind, Plan};
 
@@ -126,7 +130,10 @@ pub async fn run_apply(
         }
     }
     for h in &health {
-        events.emit(&ApplyEvent::Warning { message: h.clone() });
+        events.emit(&ApplyEvent::Warning {
+            message: h.clone(),
+            remaining_actions: None,
+        });
     }
     ApplyRun { report, health }
 }
@@ -159,6 +166,34 @@ pub fn finish(run: &ApplyRun, out: &Output, stdout: &mut dyn Write) -> u8 {
 fn fail(message: &str) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(1)
+}
+
+/// What `run` reports outside the apply engine: with `--format json`, every
+/// outcome is also a JSON event on stdout (see [`crate::apply::events`]).
+struct Reporter {
+    json: Option<JsonLines<std::io::Stdout>>,
+}
+
+impl Reporter {
+    fn new(out: &Output) -> Self {
+        Self {
+            json: (out.format == Format::Json).then(|| JsonLines::new(std::io::stdout())),
+        }
+    }
+
+    fn emit(&self, event: ApplyEvent) {
+        if let Some(j) = &self.json {
+            j.emit(&event);
+        }
+    }
+
+    /// A failure: `message` on stderr (and as an `error` event).
+    fn fail(&self, message: &str) -> ExitCode {
+        self.emit(ApplyEvent::Error {
+            message: message.to_string(),
+        });
+        fail(message)
+    }
 }
 
 /// The plan to apply: the saved one (when still fresh) or a new one.
@@ -195,42 +230,67 @@ async fn plan_to_apply(
 
 /// Runs `linkctl apply`.
 pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
+    let report = Reporter::new(out);
     let input = match manifest_input::load(global, out) {
         Ok(i) => i,
-        Err(code) => return code,
+        Err(code) => {
+            report.emit(ApplyEvent::Error {
+                message: "the manifest is not valid (diagnostics on stderr); nothing was changed"
+                    .into(),
+            });
+            return code;
+        }
     };
     let manifest = &input.manifest;
     let rt = match runtime() {
         Ok(rt) => rt,
-        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+        Err(e) => return report.fail(&format!("cannot start the async runtime: {e}")),
     };
     let backends = Backends::new();
     let the_plan = match rt.block_on(plan_to_apply(args, manifest, &backends)) {
         Ok(p) => p,
-        Err(e) => return fail(&e),
+        Err(e) => return report.fail(&e),
     };
     let mut stdout = std::io::stdout();
-    if out.format == Format::Text {
-        let _ = write!(stdout, "{}", render_text(&the_plan, out.color));
+    match out.format {
+        Format::Text => {
+            let _ = write!(stdout, "{}", render_text(&the_plan, out.color));
+        }
+        Format::Json => report.emit(ApplyEvent::Plan {
+            plan: render_json_value(&the_plan),
+        }),
     }
     if the_plan.has_errors() {
-        return fail("the plan has errors: nothing was changed");
+        return report.fail("the plan has errors: nothing was changed");
     }
     if !the_plan.has_changes() {
+        report.emit(ApplyEvent::Summary {
+            done: 0,
+            failed: 0,
+            not_attempted: 0,
+            elapsed_ms: 0,
+        });
         return ExitCode::SUCCESS;
     }
     let approved = approval(args.auto_approve, out.stdin_tty, || {
         ask_on_terminal(the_plan.actions.len())
     });
     if let Approval::Refused(why) = approved {
-        return fail(&format!("{why}; nothing was changed"));
+        return report.fail(&format!("{why}; nothing was changed"));
     }
-    let events = event_sink(out);
+    let human;
+    let events: &dyn EventSink = match &report.json {
+        Some(j) => j,
+        None => {
+            human = event_sink(out);
+            human.as_ref()
+        }
+    };
     let run = rt.block_on(run_apply(
         manifest,
         &the_plan.actions,
         &backends.confluent,
-        events.as_ref(),
+        events,
         Duration::from_secs(args.wait_timeout),
     ));
     let code = finish(&run, out, &mut stdout);
@@ -251,19 +311,27 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
     });
     match check {
         Ok(after) if after.has_changes() => {
-            eprintln!(
-                "warning: after apply, the live state still differs from the manifest ({} action(s) remain); run `linkctl plan` to see them",
+            let message = format!(
+                "after apply, the live state still differs from the manifest ({} action(s) remain); run `linkctl plan` to see them",
                 after.actions.len()
             );
+            eprintln!("warning: {message}");
+            report.emit(ApplyEvent::Warning {
+                message,
+                remaining_actions: Some(after.actions.len()),
+            });
             ExitCode::from(1)
         }
         Ok(_) => {
-            if out.format == Format::Text {
-                let _ = writeln!(stdout, "Live state matches the manifest.");
+            match out.format {
+                Format::Text => {
+                    let _ = writeln!(stdout, "Live state matches the manifest.");
+                }
+                Format::Json => report.emit(ApplyEvent::Converged),
             }
             ExitCode::SUCCESS
         }
-        Err(e) => fail(&format!(
+        Err(e) => report.fail(&format!(
             "applied, but could not re-read the live state: {e}"
         )),
     }

@@ -33,6 +33,15 @@ impl ActionKind {
             Self::DeleteLink | Self::PromoteMirror | Self::FailoverMirror | Self::DeleteMirrorTopic
         )
     }
+
+    /// Pause, resume, promote and failover: the mirror state actions engines
+    /// may merge into one bulk request per link.
+    pub fn is_bulk(self) -> bool {
+        matches!(
+            self,
+            Self::PauseMirror | Self::ResumeMirror | Self::PromoteMirror | Self::FailoverMirror
+        )
+    }
 }
 
 /// A config value as shown in a plan.

@@ -1,11 +1,14 @@
 //! Test support for the planner: manifests from YAML, live-state builders,
 //! and a pure simulator that applies a plan's actions to a live state the
-//! way a well-behaved engine would.
+//! way a well-behaved engine would (like Confluent: keys with a sensitive
+//! name are write-only and come back as `null`; every other key comes back
+//! in clear, even when the manifest took its value from `${env:…}`).
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
 
 use linkctl::manifest::load::{parse, SourceFile};
+use linkctl::manifest::sensitive::is_sensitive_key;
 use linkctl::manifest::Manifest;
 use linkctl::plan::desired::expected_objects;
 use linkctl::plan::secrets::fingerprint;
@@ -178,7 +181,7 @@ fn apply_one(m: &Manifest, s: &mut LiveState, a: &Action) {
             );
             let rotation = link.rotation.as_ref().map(|r| r.value.as_str());
             for (k, d) in &o.configs {
-                if d.sensitive || d.value.is_secret() {
+                if is_sensitive_key(k) {
                     l.configs.insert(k.clone(), sensitive_set());
                     l.secret_fingerprints.insert(
                         k.clone(),
@@ -204,7 +207,7 @@ fn apply_one(m: &Manifest, s: &mut LiveState, a: &Action) {
                 match c.op {
                     ChangeOp::Set => {
                         let d = o.configs.get(&c.key).expect("set key is declared");
-                        if d.sensitive || d.value.is_secret() {
+                        if is_sensitive_key(&c.key) {
                             l.configs.insert(c.key.clone(), sensitive_set());
                             l.secret_fingerprints.insert(
                                 c.key.clone(),

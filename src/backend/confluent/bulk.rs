@@ -17,17 +17,6 @@ use crate::backend::{BackendError, ExecContext, Outcome};
 use crate::plan::{Action, ActionKind};
 use crate::state::MirrorStatus;
 
-/// Pause, resume, promote and failover (the actions engines may merge).
-pub fn is_bulk(k: ActionKind) -> bool {
-    matches!(
-        k,
-        ActionKind::PauseMirror
-            | ActionKind::ResumeMirror
-            | ActionKind::PromoteMirror
-            | ActionKind::FailoverMirror
-    )
-}
-
 impl ConfluentBackend {
     /// One bulk request for all `actions` (same cluster, link and kind), every
     /// per-topic `error_code` checked, then one wait for all accepted mirrors.

@@ -7,7 +7,6 @@ use std::time::Instant;
 use reqwest::Method;
 use serde_json::json;
 
-use super::bulk::is_bulk;
 use super::client::ClusterClient;
 use super::errors::ConfluentError;
 use super::objects::{link_object, IdField};
@@ -32,7 +31,7 @@ impl Executor for ConfluentBackend {
     ) -> BoxFuture<'a, Result<Outcome, BackendError>> {
         Box::pin(async move {
             let r = match action.kind {
-                k if is_bulk(k) => self
+                k if k.is_bulk() => self
                     .mirror_action(&[action], ctx)
                     .await
                     .map(|mut v| v.remove(0)),
@@ -55,7 +54,7 @@ impl Executor for ConfluentBackend {
             let mut groups: Vec<Vec<usize>> = Vec::new();
             let mut keys: BTreeMap<(String, String, ActionKind), usize> = BTreeMap::new();
             for (i, a) in actions.iter().enumerate() {
-                if is_bulk(a.kind) {
+                if a.kind.is_bulk() {
                     let key = (a.cluster.clone(), a.link.clone(), a.kind);
                     if let Some(g) = keys.get(&key) {
                         groups[*g].push(i);
@@ -68,7 +67,7 @@ impl Executor for ConfluentBackend {
             let mut out: Results = actions.iter().map(|_| None).collect();
             for g in groups {
                 let members: Vec<&Action> = g.iter().map(|i| actions[*i]).collect();
-                let results: Vec<Result<Outcome, BackendError>> = if is_bulk(members[0].kind) {
+                let results: Vec<Result<Outcome, BackendError>> = if members[0].kind.is_bulk() {
                     match self.mirror_action(&members, ctx).await {
                         Ok(v) => v,
                         Err(e) => members

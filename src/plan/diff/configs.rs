@@ -1,6 +1,14 @@
 //! Link config updates: set what differs (after normalisation), re-send
-//! sensitive values whose fingerprint changed, reset keys that are no longer
+//! write-only values whose fingerprint changed, reset keys that are no longer
 //! declared.
+//!
+//! **Write-only keys.** A key is compared by fingerprint (see
+//! [`crate::plan::secrets`]) only when the server cannot return it: the live
+//! config says `is_sensitive`, or the key's name is sensitive
+//! ([`is_sensitive_key`]) and the live value is null. Every other key is
+//! compared by its normalised value, including one whose manifest value comes
+//! from `${env:…}`; such a change still renders both sides as
+//! `(sensitive value)`, so a secret never reaches a plan.
 //!
 //! **When is a key "managed", so that removing it from the manifest resets it
 //! to its default?** A live key is reset when all of these hold:
@@ -24,6 +32,7 @@ use crate::manifest::link_configs::{
     GROUP_FILTERS, IMMUTABLE_KEYS, OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, TOPIC_CONFIG_SYNC_INCLUDE,
     TOPIC_CONFIG_SYNC_MS,
 };
+use crate::manifest::sensitive::is_sensitive_key;
 use crate::manifest::{Engine, Link};
 use crate::plan::action::{Action, ActionKind, Change, ChangeOp, Value};
 use crate::plan::desired::ExpectedObject;
@@ -67,7 +76,7 @@ pub(super) fn update_action(
             continue;
         }
         let lc = live.configs.get(key);
-        if d.sensitive || d.value.is_secret() || lc.is_some_and(|c| c.is_sensitive) {
+        if is_write_only(key, lc) {
             let fp = fingerprint(name, key, rotation, d.value.expose());
             match decide(lc, live.secret_fingerprints.get(key), &fp) {
                 SecretDecision::Unchanged => {}
@@ -91,27 +100,49 @@ pub(super) fn update_action(
             }
             continue;
         }
+        // The server returns this key in clear: compare by value, but never
+        // show a value that came from a secret (nor the live one beside it).
+        let hidden = d.sensitive || d.value.is_secret();
         let have = lc.and_then(|c| c.value.as_deref());
         let want = d.value.expose();
         if same(key, have, Some(want)) {
             continue;
         }
+        let shown = |v: &str| {
+            if hidden {
+                Value::Sensitive
+            } else {
+                Value::Plain(v.to_string())
+            }
+        };
         if lc.is_some_and(|c| c.is_read_only) {
+            let (live_text, want_text) = if hidden {
+                ("set".to_string(), "(sensitive value)".to_string())
+            } else {
+                (
+                    have.map_or("unset".to_string(), |h| format!("\"{h}\"")),
+                    format!("\"{want}\""),
+                )
+            };
             b.error(
                 target.clone(),
                 format!(
-                    "`{key}` is read-only on `{}` (live {}, manifest \"{want}\"); remove it from the manifest or declare the live value",
+                    "`{key}` is read-only on `{}` (live {live_text}, manifest {want_text}); remove it from the manifest or declare the live value",
                     o.cluster,
-                    have.map_or("unset".to_string(), |h| format!("\"{h}\""))
                 ),
             );
             continue;
         }
+        if hidden {
+            notes.push(format!(
+                "`{key}` is sent: its live value differs from the manifest's"
+            ));
+        }
         changes.push(Change {
             key: key.clone(),
             op: ChangeOp::Set,
-            before: have.map(|h| Value::Plain(h.to_string())),
-            after: Some(Value::Plain(want.to_string())),
+            before: have.map(shown),
+            after: Some(shown(want)),
         });
     }
     for (key, lc) in &live.configs {
@@ -151,6 +182,19 @@ pub(super) fn update_action(
     Some(a)
 }
 
+/// True when `key` cannot be read back from the server, so it is compared by
+/// fingerprint instead of by value: the live config says it is sensitive, or
+/// its name says so and the server returns no value for it. A key the server
+/// returns in clear is compared by value, even when the manifest's value is a
+/// `${env:…}` secret.
+fn is_write_only(key: &str, lc: Option<&LiveConfig>) -> bool {
+    match lc {
+        Some(c) if c.is_sensitive => true,
+        Some(c) => c.value.is_none() && is_sensitive_key(key),
+        None => is_sensitive_key(key),
+    }
+}
+
 /// See the module documentation.
 fn was_managed(key: &str, lc: &LiveConfig, o: &ExpectedObject, link: &Link) -> bool {
     lc.source.as_deref() == Some(DYNAMIC_SOURCE)
@@ -158,4 +202,49 @@ fn was_managed(key: &str, lc: &LiveConfig, o: &ExpectedObject, link: &Link) -> b
         && !lc.is_read_only
         && !IMMUTABLE_KEYS.contains(&key)
         && ((o.behaviour && STRUCTURED_KEYS.contains(&key)) || link.prune)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_write_only;
+    use crate::state::LiveConfig;
+
+    fn live(value: Option<&str>, is_sensitive: bool) -> LiveConfig {
+        LiveConfig {
+            value: value.map(str::to_string),
+            is_default: false,
+            is_read_only: false,
+            is_sensitive,
+            source: Some(super::DYNAMIC_SOURCE.to_string()),
+        }
+    }
+
+    #[test]
+    fn write_only_follows_the_live_config() {
+        // The server says it is sensitive: whatever the key's name.
+        assert!(is_write_only(
+            "metadata.max.age.ms",
+            Some(&live(None, true))
+        ));
+        assert!(is_write_only("sasl.jaas.config", Some(&live(None, true))));
+        // A sensitive name the server returns as null.
+        assert!(is_write_only("sasl.jaas.config", Some(&live(None, false))));
+        // Absent on the server: the name decides.
+        assert!(is_write_only("ssl.key.password", None));
+        assert!(!is_write_only("metadata.max.age.ms", None));
+        // Returned in clear: compared by value, even for a sensitive name.
+        assert!(!is_write_only(
+            "sasl.jaas.config",
+            Some(&live(Some("x"), false))
+        ));
+        assert!(!is_write_only(
+            "metadata.max.age.ms",
+            Some(&live(Some("5000"), false))
+        ));
+        // A non-sensitive key with no value is compared by value (unset).
+        assert!(!is_write_only(
+            "metadata.max.age.ms",
+            Some(&live(None, false))
+        ));
+    }
 }

@@ -3,12 +3,12 @@
 
 use crate::manifest::link_configs::{IMMUTABLE_KEYS, PREFIX};
 use crate::manifest::{Link, LinkMode, Manifest};
-use crate::plan::action::{ActionKind, Change, ChangeOp, ObjectSide, Value};
+use crate::plan::action::{ActionKind, Change, ChangeOp, Value};
 use crate::plan::desired::{expected_objects, ExpectedObject};
 use crate::plan::normalize::same;
 use crate::state::{ConnectionMode, LinkSide, LiveLink, LiveState};
 
-use super::{configs, link_target, live_link, mirrors, new_action, Builder};
+use super::{configs, link_target, live_link, mirrors, new_action, object_side, Builder};
 
 pub(super) fn plan_link(
     b: &mut Builder,
@@ -119,17 +119,12 @@ fn replace(
     existing.sort_by_key(|(c, l)| (l.side != LinkSide::Source, c.clone()));
     let mut deletes: Vec<String> = Vec::new();
     for (cluster, l) in &existing {
-        let side = if l.side == LinkSide::Source {
-            ObjectSide::Source
-        } else {
-            ObjectSide::Destination
-        };
         let mut a = new_action(
             ActionKind::DeleteLink,
             cluster,
             name,
             link.engine.value,
-            side,
+            object_side(l),
             None,
         );
         a.depends_on = deletes.clone();

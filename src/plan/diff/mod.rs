@@ -13,7 +13,7 @@ mod mirrors;
 mod undeclared;
 
 use crate::manifest::{Engine, Manifest};
-use crate::state::{fingerprint, LiveLink, LiveState};
+use crate::state::{fingerprint, LinkSide, LiveLink, LiveState};
 
 use super::action::{Action, ActionKind, ObjectSide, PLAN_FORMAT_VERSION};
 use super::model::{Note, Plan, PlanOptions, Summary, Unmanaged};
@@ -130,6 +130,17 @@ fn new_action(
         depends_on: Vec::new(),
         irreversible: kind.is_irreversible(),
         notes: Vec::new(),
+    }
+}
+
+/// The plan side of a live link object: `SOURCE` objects are the source
+/// side; destination and bidirectional objects are addressed as the
+/// destination side.
+fn object_side(l: &LiveLink) -> ObjectSide {
+    if l.side == LinkSide::Source {
+        ObjectSide::Source
+    } else {
+        ObjectSide::Destination
     }
 }
 

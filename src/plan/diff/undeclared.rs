@@ -9,13 +9,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::manifest::{Engine, Manifest};
-use crate::plan::action::{ActionKind, ObjectSide};
+use crate::plan::action::ActionKind;
 use crate::plan::model::PlanOptions;
 use crate::state::{LinkSide, LiveLink, LiveState, MirrorStatus};
 
 use super::links::side_word;
 use super::mirrors::mirror_action;
-use super::{link_target, new_action, Builder};
+use super::{link_target, new_action, object_side, Builder};
 
 pub(super) fn plan_undeclared(
     b: &mut Builder,
@@ -69,14 +69,6 @@ pub(super) fn plan_undeclared(
                 );
             }
         }
-    }
-}
-
-fn object_side(l: &LiveLink) -> ObjectSide {
-    if l.side == LinkSide::Source {
-        ObjectSide::Source
-    } else {
-        ObjectSide::Destination
     }
 }
 

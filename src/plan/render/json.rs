@@ -105,7 +105,20 @@ fn action(a: &Action) -> JsonAction<'_> {
 
 /// Renders `plan` as pretty JSON (ends with a newline).
 pub fn render_json(plan: &Plan) -> String {
-    let view = JsonPlan {
+    // Only strings, numbers, booleans and sequences: serialisation cannot fail.
+    let mut s = serde_json::to_string_pretty(&view(plan)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The JSON plan object [`render_json`] prints, as a value (for embedding,
+/// e.g. in `apply --format json`'s `plan` event).
+pub fn render_json_value(plan: &Plan) -> serde_json::Value {
+    serde_json::to_value(view(plan)).unwrap_or_default()
+}
+
+fn view(plan: &Plan) -> JsonPlan<'_> {
+    JsonPlan {
         format_version: plan.format_version,
         live_fingerprint: &plan.live_fingerprint,
         has_changes: plan.has_changes(),
@@ -115,9 +128,5 @@ pub fn render_json(plan: &Plan) -> String {
         unmanaged: &plan.unmanaged,
         warnings: &plan.warnings,
         errors: &plan.errors,
-    };
-    // Only strings, numbers, booleans and sequences: serialisation cannot fail.
-    let mut s = serde_json::to_string_pretty(&view).unwrap_or_default();
-    s.push('\n');
-    s
+    }
 }

@@ -5,5 +5,5 @@ pub mod items;
 pub mod json;
 pub mod text;
 
-pub use json::render_json;
+pub use json::{render_json, render_json_value};
 pub use text::render_text;

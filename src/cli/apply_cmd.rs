@@ -19,6 +19,7 @@ use crate::apply::{
 };
 use crate::backend::confluent::read::health_problems;
 use crate::backend::confluent::ConfluentBackend;
+use crate::backend::mirrormaker2::read::link_health;
 use crate::backend::mirrormaker2::Mm2Executor;
 use crate::manifest::{Engine, Manifest};
 use crate::plan::render::{render_json_value, render_text};
@@ -117,15 +118,22 @@ pub async fn run_apply(
         );
         let done = report.done.iter().any(|d| d.id == a.id);
         let key = (a.cluster.as_str(), a.link.as_str());
-        if a.engine != Engine::Confluent || !touched || !done || checked.contains(&key) {
+        if !touched || !done || checked.contains(&key) {
             continue;
         }
         checked.push(key);
-        match confluent
-            .read_link_health(manifest, &a.cluster, &a.link)
-            .await
-        {
-            Ok(link) => health.extend(health_problems(&link)),
+        let problems = match a.engine {
+            Engine::Confluent => confluent
+                .read_link_health(manifest, &a.cluster, &a.link)
+                .await
+                .map(|link| health_problems(&link))
+                .map_err(|e| e.to_string()),
+            Engine::Mirrormaker2 => link_health(manifest, &a.cluster, &a.link)
+                .await
+                .map_err(|e| e.to_string()),
+        };
+        match problems {
+            Ok(p) => health.extend(p),
             Err(e) => health.push(format!("could not read the health of link {}: {e}", a.link)),
         }
     }

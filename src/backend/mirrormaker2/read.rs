@@ -263,3 +263,40 @@ async fn read_link(
         mirrors,
     })
 }
+
+/// What is wrong with a MirrorMaker 2 link after an apply: a failed connector
+/// or task (a link can be written successfully and still not work).
+pub async fn link_health(
+    manifest: &Manifest,
+    cluster_name: &str,
+    link: &str,
+) -> Result<Vec<String>, BackendError> {
+    let connect = ConnectClient::for_cluster(cluster_name, cluster(manifest, cluster_name)?)?;
+    let scope = Scope {
+        links: vec![link.to_string()],
+    };
+    let links = read_links(manifest, &connect, &scope).await?;
+    let Some(l) = links.get(link) else {
+        return Ok(vec![format!("link {link}: its connectors are missing")]);
+    };
+    let mut out = Vec::new();
+    if let Some(msg) = &l.error_message {
+        out.push(format!("link {link}: {msg}"));
+    }
+    for t in &l.tasks {
+        if t.state != "RUNNING" {
+            let detail: Vec<&str> = t.errors.iter().map(|e| e.message.as_str()).collect();
+            out.push(
+                format!(
+                    "link {link} task {} is {} {}",
+                    t.name,
+                    t.state,
+                    detail.join("; ")
+                )
+                .trim_end()
+                .to_string(),
+            );
+        }
+    }
+    Ok(out)
+}

@@ -283,8 +283,10 @@ pub async fn link_health(
     if let Some(msg) = &l.error_message {
         out.push(format!("link {link}: {msg}"));
     }
+    // Only failures count: UNASSIGNED and RESTARTING are what every config
+    // change passes through while Connect rebalances.
     for t in &l.tasks {
-        if t.state != "RUNNING" {
+        if t.state == "FAILED" {
             let detail: Vec<&str> = t.errors.iter().map(|e| e.message.as_str()).collect();
             out.push(
                 format!(

@@ -54,6 +54,44 @@ fn seed_scenario_step_by_step() {
         Some("ACTIVE")
     );
 
+    // S9: `status` lists the link's mirror topics. The doubles hold no Kafka,
+    // so topic details are reported as unavailable; the rest stands.
+    let status = env
+        .cmd()
+        .env("LINKCTL_KAFKA_TIMEOUT_MS", "300")
+        .args(["status", "--format", "json"])
+        .output()
+        .expect("run linkctl");
+    assert_eq!(status.status.code(), Some(0), "{status:?}");
+    let report: Value = serde_json::from_slice(&status.stdout).expect("status JSON");
+    let link = &report["links"][0];
+    assert_eq!(link["name"], "demo-link");
+    assert_eq!(link["state"], "ACTIVE");
+    let mirrors = link["mirrors"].as_array().expect("mirrors");
+    assert_eq!(mirrors.len(), 1);
+    assert_eq!(mirrors[0]["name"], "demo");
+    assert_eq!(mirrors[0]["status"], "ACTIVE");
+    assert_eq!(mirrors[0]["read_only"], true);
+    assert!(
+        report["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.starts_with("topic details")),
+        "{report}"
+    );
+    let text = env
+        .cmd()
+        .env("LINKCTL_KAFKA_TIMEOUT_MS", "300")
+        .arg("status")
+        .output()
+        .expect("run linkctl");
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with("demo ")
+            && l.contains("ACTIVE")
+            && l.contains("read-only")),
+        "{text}"
+    );
+
     step(&env, "05-exclude-group.yaml", "s5_filter_change");
     let filters =
         env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"].clone();

@@ -134,7 +134,7 @@ async fn read_request_count_does_not_depend_on_mirror_count() {
 }
 
 #[tokio::test]
-async fn pinned_cluster_id_that_differs_is_refused_before_any_link_call() {
+async fn pinned_cluster_id_that_differs_is_refused_on_the_first_read() {
     let us = Double::start("us-cluster").await;
     let eu = Double::start("eu-cluster").await;
     let yaml = support::seed_yaml(&us.rest_url(), &eu.rest_url(), "")
@@ -155,8 +155,11 @@ async fn pinned_cluster_id_that_differs_is_refused_before_any_link_call() {
         err.message.contains("prod-eu") && err.message.contains("eu-cluster"),
         "{err}"
     );
+    // The first read names the pinned id, so it cannot touch another
+    // cluster; its 404 makes linkctl ask the endpoint which cluster it serves.
     let paths: Vec<String> = eu.log().iter().map(|r| r.path.clone()).collect();
-    assert_eq!(paths, ["/clusters"]);
+    assert_eq!(paths, ["/clusters/prod-eu/links", "/clusters"]);
+    assert!(eu.log().iter().all(|r| r.method == "GET"));
 }
 
 #[tokio::test]
@@ -214,8 +217,8 @@ async fn unauthorized_and_unreachable_errors_name_cluster_and_url() {
     );
 }
 
-#[tokio::test]
-async fn reading_20_links_with_10000_mirrors_costs_3_plus_20_requests() {
+/// Reads 20 links x 500 mirrors on `europe`; returns the request log length.
+async fn read_20_links_x_500_mirrors(pin_ids: bool) -> usize {
     let us = Double::start("us-cluster").await;
     let eu = Double::start("eu-cluster").await;
     for l in 0..20 {
@@ -227,7 +230,15 @@ async fn reading_20_links_with_10000_mirrors_costs_3_plus_20_requests() {
             "ACTIVE",
         );
     }
-    let m = support::manifest(&support::seed_yaml(&us.rest_url(), &eu.rest_url(), ""), &[]);
+    let mut yaml = support::seed_yaml(&us.rest_url(), &eu.rest_url(), "");
+    if pin_ids {
+        yaml = yaml.replacen(
+            &format!("    rest: {}\n", eu.rest_url()),
+            &format!("    rest: {}\n    cluster_id: eu-cluster\n", eu.rest_url()),
+            1,
+        );
+    }
+    let m = support::manifest(&yaml, &[]);
     let started = std::time::Instant::now();
     let live = support::backend()
         .read(&m, &Scope::default())
@@ -241,10 +252,21 @@ async fn reading_20_links_with_10000_mirrors_costs_3_plus_20_requests() {
         .sum();
     assert_eq!(mirrors, 10_000);
     let log = eu.log();
-    assert_eq!(log.len(), 3 + 20, "{:?}", eu.rendered_log());
     assert!(log.iter().all(|r| r.method == "GET"));
     println!(
-        "read of 20 links x 500 mirrors: {} requests on europe, {wall:?}",
+        "read of 20 links x 500 mirrors (cluster id {}): {} requests on europe, {wall:?}",
+        if pin_ids { "pinned" } else { "discovered" },
         log.len()
     );
+    log.len()
+}
+
+#[tokio::test]
+async fn reading_20_links_with_10000_mirrors_costs_2_plus_20_requests_with_a_pinned_id() {
+    assert_eq!(read_20_links_x_500_mirrors(true).await, 2 + 20);
+}
+
+#[tokio::test]
+async fn reading_20_links_with_10000_mirrors_costs_3_plus_20_requests_when_the_id_is_discovered() {
+    assert_eq!(read_20_links_x_500_mirrors(false).await, 3 + 20);
 }

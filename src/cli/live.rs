@@ -7,10 +7,11 @@
 //! (for `plan`, `apply` and `export`) skips them, and a Confluent-only
 //! manifest plans and applies through REST alone, with no Kafka connection.
 //!
-//! Two environment variables tune the Confluent engine's timings (tests and
-//! impatient CI jobs): `LINKCTL_RETRY_BACKOFF_MS` (first retry backoff,
-//! default 1000) and `LINKCTL_POLL_INTERVAL_MS` (first poll interval of a
-//! wait, default 500).
+//! Environment variables tune timings (tests and impatient CI jobs):
+//! `LINKCTL_RETRY_BACKOFF_MS` (the Confluent engine's first retry backoff,
+//! default 1000), `LINKCTL_POLL_INTERVAL_MS` (its first poll interval of a
+//! wait, default 500) and `LINKCTL_KAFKA_TIMEOUT_MS` (one Kafka-protocol
+//! request, default 15000).
 
 use std::time::Duration;
 
@@ -35,15 +36,25 @@ impl Backends {
 
     /// Reads everything the manifest's links in `scope` involve: Confluent
     /// links (clusters with a `rest:` endpoint), MirrorMaker 2 links (clusters
-    /// with a `connect:` endpoint) and the topics of every mirror.
+    /// with a `connect:` endpoint) and the topics of every mirror. Topics are
+    /// extra detail: when the Kafka protocol cannot be reached, the links are
+    /// still returned, with the reason in the second value.
     pub async fn read(
         &self,
         manifest: &Manifest,
         scope: &Scope,
-    ) -> Result<LiveState, BackendError> {
+    ) -> Result<(LiveState, Option<BackendError>), BackendError> {
         let mut live = self.read_links(manifest, scope).await?;
-        live.merge(TopicsReader.read(manifest, scope).await?);
-        Ok(live)
+        let topics = TopicsReader {
+            timeout: kafka_timeout(|k| std::env::var(k).ok()),
+        };
+        match topics.read(manifest, scope).await {
+            Ok(t) => {
+                live.merge(t);
+                Ok((live, None))
+            }
+            Err(e) => Ok((live, Some(e))),
+        }
     }
 
     /// Reads the links and mirrors (what plans depend on), without topics.
@@ -78,6 +89,14 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, std::io::Error> {
         .worker_threads(2)
         .enable_all()
         .build()
+}
+
+/// Timeout of one Kafka-protocol request (`LINKCTL_KAFKA_TIMEOUT_MS`).
+pub fn kafka_timeout(env: impl Fn(&str) -> Option<String>) -> Duration {
+    env("LINKCTL_KAFKA_TIMEOUT_MS")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::from_secs(15))
 }
 
 /// Engine options, with the timing overrides of the environment (`env`

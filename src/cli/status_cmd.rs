@@ -37,18 +37,19 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> ExitCode {
         links: args.links.clone(),
     };
     let result = rt.block_on(async {
-        let live = Backends::new().read(&input.manifest, &scope).await?;
+        let (live, topics_error) = Backends::new().read(&input.manifest, &scope).await?;
         let groups = if args.groups {
             Some(observe_groups(&input.manifest, &args.links).await?)
         } else {
             None
         };
-        Ok::<_, crate::backend::BackendError>(build(
-            &input.manifest,
-            &live,
-            &args.links,
-            groups.as_ref(),
-        ))
+        let mut report = build(&input.manifest, &live, &args.links, groups.as_ref());
+        if let Some(e) = topics_error {
+            report.warnings.push(format!(
+                "topic details (partitions, configs) are not shown: {e}"
+            ));
+        }
+        Ok::<_, crate::backend::BackendError>(report)
     });
     match result {
         Ok(report) => {

@@ -15,6 +15,7 @@
 
 pub mod sections;
 
+use crate::manifest::Text;
 use std::collections::BTreeMap;
 
 use crate::manifest::{
@@ -167,6 +168,24 @@ fn export_link(
         .filter(|p| !p.is_empty())
         .map(Located::new);
     let mut explicit = sections::explicit_configs(name, &obj.configs);
+    // A value the input manifest reads from the environment is a secret even
+    // when the server returns it in clear: export the reference, never the value.
+    if let Some(declared) = input.link(name) {
+        for (k, v) in explicit.iter_mut() {
+            let Some(d) = declared.config.get(k.as_str()) else {
+                continue;
+            };
+            let d = d.value.text();
+            if !d.is_secret() {
+                continue;
+            }
+            *v = if v.raw() == d.expose() {
+                Text::plain(d.raw())
+            } else {
+                Text::plain(format!("${{env:{}}}", sections::secret_env_name(name, k)))
+            };
+        }
+    }
     if mode == LinkMode::SourceInitiated {
         explicit.retain(|(k, _)| !crate::plan::desired::is_connection_key(k));
     }

@@ -129,5 +129,6 @@ pub fn build(
     StatusReport {
         format_version: STATUS_FORMAT_VERSION,
         links: out,
+        warnings: Vec::new(),
     }
 }

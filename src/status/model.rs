@@ -12,6 +12,10 @@ pub const STATUS_FORMAT_VERSION: u32 = 1;
 pub struct StatusReport {
     pub format_version: u32,
     pub links: Vec<LinkStatus>,
+    /// What could not be read (e.g. topic details when the Kafka protocol is
+    /// unreachable); the rest of the report stands.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

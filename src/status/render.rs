@@ -163,5 +163,8 @@ pub fn render_text(report: &StatusReport, color: bool) -> String {
             let _ = writeln!(out, "  note: {n}");
         }
     }
+    for w in &report.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
     out
 }

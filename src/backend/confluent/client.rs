@@ -31,6 +31,9 @@ pub struct ClusterClient {
     creds: Credentials,
     pinned_id: Option<String>,
     resolved_id: OnceCell<String>,
+    /// Set once a request under `/clusters/{pinned id}/` succeeded (or the
+    /// endpoint was asked): the endpoint serves the pinned cluster.
+    verified: std::sync::atomic::AtomicBool,
     pub retry: RetryPolicy,
 }
 
@@ -118,6 +121,7 @@ impl ClusterClient {
             creds,
             pinned_id: cluster.cluster_id.as_ref().map(|c| c.value.clone()),
             resolved_id: OnceCell::new(),
+            verified: std::sync::atomic::AtomicBool::new(false),
             retry,
         })
     }
@@ -127,36 +131,53 @@ impl ClusterClient {
         &self.base
     }
 
-    /// The id of the cluster this endpoint serves, checked against the pinned
-    /// id when the manifest has one (read once, then cached).
+    /// The id of the cluster to address. A pinned id is used as is: every
+    /// request names it in its path, so an endpoint serving another cluster
+    /// answers 404 and cannot be changed by mistake (the reader then calls
+    /// [`Self::verify_cluster`] to say which cluster it found). Without a pinned
+    /// id, the endpoint is asked (once, then cached).
     pub async fn cluster_id(&self) -> Result<&str, ConfluentError> {
+        if let Some(pinned) = &self.pinned_id {
+            return Ok(pinned.as_str());
+        }
         self.resolved_id
-            .get_or_try_init(|| async {
-                let url = self.url_with(&["clusters"], &[]);
-                let list: DataList<ClusterData> = self.get_json_url(url).await?;
-                let ids: Vec<String> = list.data.into_iter().map(|c| c.cluster_id).collect();
-                match (&self.pinned_id, ids.as_slice()) {
-                    (Some(pinned), ids) if ids.iter().any(|i| i == pinned) => Ok(pinned.clone()),
-                    (Some(pinned), ids) => Err(ConfluentError::WrongCluster {
-                        expected: pinned.clone(),
-                        actual: if ids.is_empty() {
-                            "no cluster".to_string()
-                        } else {
-                            ids.join(", ")
-                        },
-                        url: self.base.to_string(),
-                    }),
-                    (None, [one]) => Ok(one.clone()),
-                    (None, ids) => Err(ConfluentError::Manifest(format!(
-                        "cluster {}: {} serves {} clusters; set `cluster_id` in the manifest",
-                        self.name,
-                        self.base,
-                        ids.len()
-                    ))),
-                }
-            })
+            .get_or_try_init(|| self.verify_cluster())
             .await
             .map(|s| s.as_str())
+    }
+
+    /// Asks the endpoint which cluster it serves (`GET /v3/clusters`) and
+    /// checks it against the pinned id.
+    pub async fn verify_cluster(&self) -> Result<String, ConfluentError> {
+        let url = self.url_with(&["clusters"], &[]);
+        let list: DataList<ClusterData> = self.get_json_url(url).await?;
+        let id = self.check_ids(list)?;
+        self.verified
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        Ok(id)
+    }
+
+    fn check_ids(&self, list: DataList<ClusterData>) -> Result<String, ConfluentError> {
+        let ids: Vec<String> = list.data.into_iter().map(|c| c.cluster_id).collect();
+        match (&self.pinned_id, ids.as_slice()) {
+            (Some(pinned), ids) if ids.iter().any(|i| i == pinned) => Ok(pinned.clone()),
+            (Some(pinned), ids) => Err(ConfluentError::WrongCluster {
+                expected: pinned.clone(),
+                actual: if ids.is_empty() {
+                    "no cluster".to_string()
+                } else {
+                    ids.join(", ")
+                },
+                url: self.base.to_string(),
+            }),
+            (None, [one]) => Ok(one.clone()),
+            (None, ids) => Err(ConfluentError::Manifest(format!(
+                "cluster {}: {} serves {} clusters; set `cluster_id` in the manifest",
+                self.name,
+                self.base,
+                ids.len()
+            ))),
+        }
     }
 
     /// `<base>/clusters/{id}/<segments…>?<query>`, after the cluster guard.
@@ -196,6 +217,20 @@ impl ClusterClient {
         body: Body<'_>,
     ) -> Result<Vec<u8>, ConfluentError> {
         let path = url.path().to_string();
+        // The cluster guard for writes: before the first write under a pinned
+        // cluster id, make sure the endpoint serves that cluster — unless an
+        // earlier request under that id already succeeded (a read proves it,
+        // so an apply, which reads first, pays no extra request).
+        let pinned_path = self
+            .pinned_id
+            .as_ref()
+            .is_some_and(|id| path.contains(&format!("/clusters/{id}/")));
+        if pinned_path
+            && method != Method::GET
+            && !self.verified.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            Box::pin(self.verify_cluster()).await?;
+        }
         let mut req = self.http.request(method.clone(), url.clone());
         req = match &self.creds {
             Credentials::None => req,
@@ -225,6 +260,10 @@ impl ClusterClient {
             reason: transport_reason(&e),
         })?;
         if status.is_success() {
+            if pinned_path {
+                self.verified
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
             return Ok(bytes.to_vec());
         }
         let parsed: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();

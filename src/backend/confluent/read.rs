@@ -84,7 +84,16 @@ pub async fn read_cluster(
     concurrency: usize,
 ) -> Result<ClusterState, ConfluentError> {
     let cluster_id = client.cluster_id().await?.to_string();
-    let links: DataList<LinkData> = client.get(&["links"], &[]).await?;
+    let links: DataList<LinkData> = match client.get(&["links"], &[]).await {
+        Ok(l) => l,
+        // The first request of a run: a 404 here means the endpoint does not
+        // serve the pinned cluster; say which one it serves.
+        Err(e) if e.is_not_found() => {
+            client.verify_cluster().await?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     let mirrors: DataList<MirrorData> = client.get(&["links", "-", "mirrors"], &[]).await?;
     let wanted: Vec<LinkData> = links
         .data

@@ -9,7 +9,18 @@ use crate::state::{ClusterState, LiveState};
 
 /// Reads, for each cluster, the topics the manifest's links in scope mention
 /// (source topics on sources, mirror names on destinations).
-pub struct TopicsReader;
+pub struct TopicsReader {
+    /// Longest wait for one Kafka request.
+    pub timeout: std::time::Duration,
+}
+
+impl Default for TopicsReader {
+    fn default() -> Self {
+        Self {
+            timeout: std::time::Duration::from_secs(15),
+        }
+    }
+}
 
 impl StateReader for TopicsReader {
     fn read<'a>(
@@ -37,7 +48,7 @@ impl StateReader for TopicsReader {
             }
             let reads = wanted.into_iter().filter_map(|(cluster, topics)| {
                 let def = manifest.cluster(&cluster)?;
-                let admin = KafkaAdmin::new(&cluster, def);
+                let admin = KafkaAdmin::new(&cluster, def).with_timeout(self.timeout);
                 Some(async move {
                     let topics: Vec<String> = topics.into_iter().collect();
                     let found = admin.topics(Some(&topics)).await?;

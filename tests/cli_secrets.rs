@@ -1,0 +1,112 @@
+//! A secret sentinel set through `${env:…}` never appears in anything the
+//! binary writes: stdout, stderr (at every verbosity), saved plans, state
+//! snapshots or exports — across plan, apply (text and JSON), status, export
+//! and validate, and in failures too.
+
+mod support;
+
+use support::cli::CliEnv;
+
+const SENTINEL: &str = "S3NT1NEL-9f2c";
+
+fn manifest(env: &CliEnv) -> String {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/seed/02-mirror.yaml"),
+    )
+    .expect("seed");
+    let text = env.point_at_doubles(&text);
+    // Credentials for the REST endpoint and for the link, from the environment.
+    text.replace(
+        "    rest: ",
+        "    auth: { basic: { username: key, password: \"${env:REST_SECRET}\" } }\n    rest: ",
+    )
+    .replace(
+        "    config:\n",
+        "    config:\n      sasl.jaas.config: \"${env:LINK_JAAS}\"\n      client.rack: \"${env:RACK}\"\n",
+    )
+}
+
+fn assert_clean(what: &str, text: &str) {
+    assert!(!text.contains(SENTINEL), "{what} leaks the secret:\n{text}");
+}
+
+#[test]
+fn the_secret_never_appears_in_any_output() {
+    let env = CliEnv::start();
+    let text = manifest(&env);
+    assert!(text.contains("${env:LINK_JAAS}"), "{text}");
+    env.write_manifest("linkctl.yaml", &text);
+    let secret = |c: &mut std::process::Command| {
+        c.env("REST_SECRET", format!("{SENTINEL}-rest"))
+            .env("LINK_JAAS", format!("org.apache.kafka.common.security.plain.PlainLoginModule required username=\"k\" password=\"{SENTINEL}-jaas\";"))
+            .env("RACK", format!("{SENTINEL}-rack"))
+            .env("LINKCTL_KAFKA_TIMEOUT_MS", "300");
+    };
+    let dir = env.dir.path();
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["validate"],
+        vec!["-vvv", "validate", "--format", "json"],
+        vec![
+            "-vvv",
+            "plan",
+            "-o",
+            "plan.json",
+            "--save-state",
+            "live.json",
+        ],
+        vec!["-vvv", "plan", "--format", "json"],
+        vec!["-vvv", "apply", "--auto-approve"],
+        vec!["-vvv", "plan", "--detailed-exitcode"],
+        vec!["-vvv", "status"],
+        vec!["-vvv", "status", "--format", "json"],
+        vec!["-vvv", "export", "-o", "exported.yaml"],
+        vec!["-vvv", "apply", "--auto-approve", "--format", "json"],
+    ];
+    for args in &runs {
+        let mut c = env.cmd();
+        secret(&mut c);
+        let out = c.args(args).output().expect("run linkctl");
+        let what = args.join(" ");
+        assert_clean(
+            &format!("`{what}` stdout"),
+            &String::from_utf8_lossy(&out.stdout),
+        );
+        assert_clean(
+            &format!("`{what}` stderr"),
+            &String::from_utf8_lossy(&out.stderr),
+        );
+    }
+    // The apply really sent the secret where it belongs (the link's config).
+    let sent = env
+        .eu
+        .log()
+        .iter()
+        .any(|r| r.method == "POST" && r.body.as_deref().is_some_and(|b| b.contains(SENTINEL)));
+    assert!(sent, "the create request carried the secret to the server");
+    for file in ["plan.json", "live.json", "exported.yaml"] {
+        let text =
+            std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_clean(file, &text);
+    }
+
+    // Failures: the server refuses the update that carries a changed secret
+    // (`client.rack` is returned in clear, so a new value is sent).
+    env.eu.add_fault(support::confluent_double::Fault::new(
+        "PUT",
+        "/configs",
+        500,
+        50002,
+        "internal error",
+        100,
+    ));
+    let mut c = env.cmd();
+    secret(&mut c);
+    c.env("RACK", format!("{SENTINEL}-rack-2"));
+    let out = c
+        .args(["-vvv", "apply", "--auto-approve"])
+        .output()
+        .expect("run linkctl");
+    assert_eq!(out.status.code(), Some(1), "the apply failed");
+    assert_clean("failed apply stdout", &String::from_utf8_lossy(&out.stdout));
+    assert_clean("failed apply stderr", &String::from_utf8_lossy(&out.stderr));
+}

@@ -50,6 +50,7 @@ fn yamlish() -> impl Strategy<Value = String> {
             "    config: {sasl.jaas.config: \"${env:AB}\", x: \"${env:ABC}\", y: \"${bad\"}\n"
                 .to_string()
         ),
+        Just("    rset: x\n    prefx: y\n    auth: {basic: {usr: u}}\n".to_string()),
         Just("  - ".to_string()),
         Just(": ".to_string()),
         Just("&a ".to_string()),

@@ -14,9 +14,11 @@ mod secrets;
 pub mod suggest;
 mod syntax;
 mod topic_names;
+mod unknown_keys;
 
 use super::diagnostic::{self, Problem};
 use super::load::{parse, SourceFile};
+use super::located::ByteSpan;
 use super::model::Manifest;
 
 pub use syntax::from_parse_error;
@@ -41,7 +43,18 @@ pub fn load_validated(
     let parsed = match parse(source, env) {
         Ok(p) => p,
         Err(e) => {
-            let mut problems = vec![from_parse_error(&e, &source.text)];
+            let first = from_parse_error(&e, &source.text);
+            let mut problems = Vec::new();
+            if syntax::is_unknown_key(&e) {
+                let reported = first.primary.as_ref().map(|l| l.span);
+                problems.extend(
+                    unknown_keys::find(&source.text)
+                        .into_iter()
+                        .filter(|p| !same_place(p, reported)),
+                );
+            }
+            problems.push(first);
+            diagnostic::sort(&mut problems);
             diagnostic::widen_empty_spans(&mut problems, &source.text);
             return Err(problems);
         }
@@ -57,6 +70,18 @@ pub fn load_validated(
             manifest: parsed.manifest,
             warnings: problems,
         })
+    }
+}
+
+/// Whether `p` points at (or into) `span`: the key serde already reported.
+fn same_place(p: &Problem, span: Option<ByteSpan>) -> bool {
+    match (p.primary.as_ref(), span) {
+        (Some(l), Some(s)) => {
+            let (a, b) = (l.span, s);
+            a.offset == b.offset
+                || (a.offset < b.offset + b.len.max(1) && b.offset < a.offset + a.len.max(1))
+        }
+        _ => false,
     }
 }
 

@@ -27,17 +27,7 @@ fn problem_for(err: &serde_saphyr::Error, text: &str) -> (Problem, String) {
     match err {
         E::SerdeUnknownField {
             field, expected, ..
-        } => {
-            let mut p = Problem::error("linkctl::unknown_key", format!("unknown key `{field}`"));
-            p = match suggest::closest(field, expected.iter().copied()) {
-                Some(s) => p.help(format!(
-                    "did you mean `{s}`? (allowed here: {})",
-                    suggest::list(expected)
-                )),
-                None => p.help(format!("allowed here: {}", suggest::list(expected))),
-            };
-            (p, "not a known key here".into())
-        }
+        } => unknown_key(field, expected),
         E::SerdeUnknownVariant {
             variant, expected, ..
         } => {
@@ -172,6 +162,27 @@ fn problem_for(err: &serde_saphyr::Error, text: &str) -> (Problem, String) {
             )
         }
     }
+}
+
+/// Problem and label text for a key that is not one of `expected`.
+pub(super) fn unknown_key(field: &str, expected: &[&str]) -> (Problem, String) {
+    let p = Problem::error("linkctl::unknown_key", format!("unknown key `{field}`"));
+    let p = match suggest::closest(field, expected.iter().copied()) {
+        Some(s) => p.help(format!(
+            "did you mean `{s}`? (allowed here: {})",
+            suggest::list(expected)
+        )),
+        None => p.help(format!("allowed here: {}", suggest::list(expected))),
+    };
+    (p, "not a known key here".into())
+}
+
+/// Whether the parser stopped at an unknown key.
+pub(super) fn is_unknown_key(err: &serde_saphyr::Error) -> bool {
+    matches!(
+        innermost(err),
+        serde_saphyr::Error::SerdeUnknownField { .. }
+    )
 }
 
 /// What kind of value an enum's variant list describes.

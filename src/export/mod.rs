@@ -153,7 +153,6 @@ fn export_link(
         mirrors: Vec::new(),
         prune: false,
         allow_replace: false,
-        force_delete: false,
         rotation: None,
     };
     let Some(obj) = dst_obj else {

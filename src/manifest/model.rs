@@ -190,10 +190,6 @@ pub struct Link {
     /// planned as delete + re-create instead of being refused.
     #[serde(default, skip_serializing_if = "is_false")]
     pub allow_replace: bool,
-    /// When true, the link may be deleted (with `prune`) even though it still
-    /// has mirrors that are not stopped; they are failed over first.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub force_delete: bool,
     /// Bump this value (any string) to re-send every sensitive config of the link
     /// (credential rotation when the secret itself did not change locally).
     #[serde(default, skip_serializing_if = "Option::is_none")]

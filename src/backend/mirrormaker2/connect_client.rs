@@ -245,46 +245,45 @@ impl ConnectClient {
         }
     }
 
-    /// Deletes a connector; a missing connector is not an error.
-    pub async fn delete(&self, name: &str) -> Result<(), BackendError> {
-        let resp = self
-            .send(self.req(reqwest::Method::DELETE, &format!("/connectors/{name}")))
-            .await?;
+    /// A call whose effect is already there when the connector is missing:
+    /// 2xx and 404 both succeed.
+    async fn call_tolerating_absence(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        what: &str,
+    ) -> Result<(), BackendError> {
+        let resp = self.send(self.req(method, path)).await?;
         match resp.status() {
             StatusCode::NOT_FOUND => Ok(()),
             s if s.is_success() => Ok(()),
-            _ => Err(self.fail(&format!("deleting connector {name}"), resp).await),
+            _ => Err(self.fail(what, resp).await),
         }
+    }
+
+    /// Deletes a connector; a missing connector is not an error.
+    pub async fn delete(&self, name: &str) -> Result<(), BackendError> {
+        let path = format!("/connectors/{name}");
+        let what = format!("deleting connector {name}");
+        self.call_tolerating_absence(reqwest::Method::DELETE, &path, &what)
+            .await
     }
 
     /// Stops a connector (it keeps its config) — needed before resetting offsets.
     pub async fn stop(&self, name: &str) -> Result<(), BackendError> {
-        let resp = self
-            .send(self.req(reqwest::Method::PUT, &format!("/connectors/{name}/stop")))
-            .await?;
-        match resp.status() {
-            StatusCode::NOT_FOUND => Ok(()),
-            s if s.is_success() => Ok(()),
-            _ => Err(self.fail(&format!("stopping connector {name}"), resp).await),
-        }
+        let path = format!("/connectors/{name}/stop");
+        let what = format!("stopping connector {name}");
+        self.call_tolerating_absence(reqwest::Method::PUT, &path, &what)
+            .await
     }
 
     /// Drops a stopped connector's stored source offsets, so that a connector
     /// created later under the same name starts afresh.
     pub async fn reset_offsets(&self, name: &str) -> Result<(), BackendError> {
-        let resp = self
-            .send(self.req(
-                reqwest::Method::DELETE,
-                &format!("/connectors/{name}/offsets"),
-            ))
-            .await?;
-        match resp.status() {
-            StatusCode::NOT_FOUND => Ok(()),
-            s if s.is_success() => Ok(()),
-            _ => Err(self
-                .fail(&format!("resetting offsets of {name}"), resp)
-                .await),
-        }
+        let path = format!("/connectors/{name}/offsets");
+        let what = format!("resetting offsets of {name}");
+        self.call_tolerating_absence(reqwest::Method::DELETE, &path, &what)
+            .await
     }
 
     /// Names of all connectors.

@@ -191,39 +191,39 @@ impl ConnectClient {
         }
     }
 
+    /// A JSON document, or `None` when Connect answers 404.
+    async fn get_optional<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        what: &str,
+    ) -> Result<Option<T>, BackendError> {
+        let resp = self.send(self.req(reqwest::Method::GET, path)).await?;
+        match resp.status() {
+            StatusCode::NOT_FOUND => Ok(None),
+            s if s.is_success() => resp
+                .json()
+                .await
+                .map(Some)
+                .map_err(|e| self.err(e.without_url())),
+            _ => Err(self.fail(what, resp).await),
+        }
+    }
+
     /// A connector's config, or `None` when it does not exist.
     pub async fn config(
         &self,
         name: &str,
     ) -> Result<Option<BTreeMap<String, String>>, BackendError> {
-        let resp = self
-            .send(self.req(reqwest::Method::GET, &format!("/connectors/{name}/config")))
-            .await?;
-        match resp.status() {
-            StatusCode::NOT_FOUND => Ok(None),
-            s if s.is_success() => resp
-                .json()
-                .await
-                .map(Some)
-                .map_err(|e| self.err(e.without_url())),
-            _ => Err(self.fail(&format!("reading connector {name}"), resp).await),
-        }
+        let what = format!("reading connector {name}");
+        self.get_optional(&format!("/connectors/{name}/config"), &what)
+            .await
     }
 
     /// A connector's status, or `None` when it does not exist.
     pub async fn status(&self, name: &str) -> Result<Option<ConnectorStatus>, BackendError> {
-        let resp = self
-            .send(self.req(reqwest::Method::GET, &format!("/connectors/{name}/status")))
-            .await?;
-        match resp.status() {
-            StatusCode::NOT_FOUND => Ok(None),
-            s if s.is_success() => resp
-                .json()
-                .await
-                .map(Some)
-                .map_err(|e| self.err(e.without_url())),
-            _ => Err(self.fail(&format!("reading status of {name}"), resp).await),
-        }
+        let what = format!("reading status of {name}");
+        self.get_optional(&format!("/connectors/{name}/status"), &what)
+            .await
     }
 
     /// Creates or replaces a connector's config (idempotent).

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod confluent_double;
+pub mod connect_proxy;
 pub mod scenario;
 
 use std::time::Duration;

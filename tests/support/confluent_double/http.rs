@@ -76,17 +76,35 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let mut inner = match shared.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
+    let (resp, latency) = {
+        let mut inner = match shared.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let latency = inner.state.latency;
+        (record(&mut inner, &method, &uri, &headers, &body), latency)
     };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    resp
+}
+
+/// Answers one request from the model and logs it.
+fn record(
+    inner: &mut Inner,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
     let path = uri
         .path()
         .strip_prefix(BASE)
         .unwrap_or(uri.path())
         .to_string();
     let query = uri.query().map(str::to_string);
-    let body_text = (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned());
+    let body_text = (!body.is_empty()).then(|| String::from_utf8_lossy(body).into_owned());
     let header = |name: &str| {
         headers
             .get(name)
@@ -104,7 +122,7 @@ pub async fn handle(
     };
     let resp = respond(
         &mut inner.state,
-        &method,
+        method,
         &path,
         query.as_deref(),
         body_text.as_deref(),

@@ -10,6 +10,7 @@ use super::state::{DMirror, DState};
 pub(super) fn list_mirrors(st: &mut DState, link: Option<&str>) -> Response {
     let hold = st.hold;
     let fail = st.fail_on_settle.clone();
+    let after = st.settle_after;
     let mut data = Vec::new();
     let names: Vec<String> = st
         .links
@@ -26,7 +27,7 @@ pub(super) fn list_mirrors(st: &mut DState, link: Option<&str>) -> Response {
                 m.hidden_gets -= 1;
                 continue;
             }
-            DState::poll_mirror(m, hold, &fail);
+            DState::poll_mirror(m, hold, &fail, after);
             data.push(st.mirror_json(&ln, m, false));
         }
         st.links.insert(ln, l);
@@ -37,6 +38,7 @@ pub(super) fn list_mirrors(st: &mut DState, link: Option<&str>) -> Response {
 pub(super) fn get_mirror(st: &mut DState, link: &str, mirror: &str, transitions: bool) -> Response {
     let hold = st.hold;
     let fail = st.fail_on_settle.clone();
+    let after = st.settle_after;
     with_link(st, link, |st, l| {
         let Some(m) = l.mirrors.get_mut(mirror) else {
             return err(
@@ -53,7 +55,7 @@ pub(super) fn get_mirror(st: &mut DState, link: &str, mirror: &str, transitions:
                 &format!("Topic '{mirror}' is not a mirror topic of link '{link}'."),
             );
         }
-        DState::poll_mirror(m, hold, &fail);
+        DState::poll_mirror(m, hold, &fail, after);
         json_resp(200, st.mirror_json(link, m, transitions))
     })
 }
@@ -104,6 +106,7 @@ pub(super) fn create_mirror(st: &mut DState, link: &str, body: &Value) -> Respon
             source,
             status: "PENDING_MIRROR".into(),
             pending: Some(("ACTIVE".into(), settle)),
+            pending_since: Some(std::time::Instant::now()),
             partitions,
             error: None,
             transition_errors: Vec::new(),
@@ -157,7 +160,7 @@ pub(super) fn bulk(st: &mut DState, link: &str, action: &str, names: Vec<String>
             }
             "promote" | "failover" if m.status == "ACTIVE" || m.status == "PAUSED" => {
                 m.status = "PENDING_STOPPED".into();
-                m.pending = Some(("STOPPED".into(), settle));
+                DState::begin(m, "STOPPED", settle);
                 Ok(())
             }
             _ => Err(format!("Topic '{n}' cannot {action} in state {}", m.status)),

@@ -137,6 +137,7 @@ impl Double {
                         source: n,
                         status: status.to_string(),
                         pending: None,
+                        pending_since: None,
                         partitions,
                         error: None,
                         transition_errors: Vec::new(),

@@ -76,6 +76,8 @@ pub struct DMirror {
     pub status: String,
     /// (target status, polls left); settles on reads of the mirror.
     pub pending: Option<(String, u32)>,
+    /// When the pending transition began (for [`DState::settle_after`]).
+    pub pending_since: Option<std::time::Instant>,
     pub partitions: u32,
     pub error: Option<String>,
     pub transition_errors: Vec<(String, String)>,
@@ -149,6 +151,11 @@ pub struct DState {
     pub source_topics: Option<BTreeSet<String>>,
     pub source_partitions: u32,
     pub link_counter: u32,
+    /// When set, a pending transition settles on the first read this long
+    /// after it began (a wall clock), instead of after `settle_polls` reads.
+    pub settle_after: Option<std::time::Duration>,
+    /// Added to every response (after the state lock is released).
+    pub latency: std::time::Duration,
 }
 
 impl DState {
@@ -165,19 +172,37 @@ impl DState {
             source_topics: None,
             source_partitions: 1,
             link_counter: 0,
+            settle_after: None,
+            latency: std::time::Duration::ZERO,
         }
     }
 
+    /// Starts a transition of `m` towards `target` (settled by polls or time).
+    pub fn begin(m: &mut DMirror, target: &str, polls: u32) {
+        m.pending = Some((target.to_string(), polls));
+        m.pending_since = Some(std::time::Instant::now());
+    }
+
     /// One poll of a mirror: advance its pending transition.
-    pub fn poll_mirror(m: &mut DMirror, hold: bool, fail: &BTreeMap<String, String>) {
+    pub fn poll_mirror(
+        m: &mut DMirror,
+        hold: bool,
+        fail: &BTreeMap<String, String>,
+        settle_after: Option<std::time::Duration>,
+    ) {
         if hold {
             return;
         }
         if let Some((target, left)) = m.pending.take() {
-            if left <= 1 {
+            let due = match (settle_after, m.pending_since) {
+                (Some(d), Some(since)) => since.elapsed() >= d,
+                _ => left <= 1,
+            };
+            if due {
+                m.pending_since = None;
                 Self::settle(m, target, fail);
             } else {
-                m.pending = Some((target, left - 1));
+                m.pending = Some((target, left.saturating_sub(1)));
             }
         }
     }

@@ -21,7 +21,7 @@
 //! another build of linkctl with the same harness).
 
 #[path = "../../tests/support/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod support;
 
 mod confluent;

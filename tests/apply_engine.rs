@@ -1,5 +1,6 @@
-//! The apply engine: dependency order, stop at the first failure, the exact
-//! report, JSON events; and end to end against the Confluent double.
+//! The apply engine: dependency order, steps per link, stop at the first
+//! failure, the exact report, JSON events; and end to end against the
+//! Confluent double.
 
 mod support;
 
@@ -7,41 +8,109 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use linkctl::apply::events::Collect;
-use linkctl::apply::{apply, ApplyEvent, ApplyOptions, Executors, JsonLines};
+use linkctl::apply::{apply, ApplyEvent, ApplyOptions, EngineSet, JsonLines};
+use linkctl::backend::kafka::KafkaClients;
 use linkctl::backend::{
-    BackendError, BoxFuture, ExecContext, Executor, Outcome, Scope, StateReader,
+    registry, ActionResult, BackendError, BoxFuture, Engine, EngineModel, ExecContext, ReadDetail,
+    Scope, Validation,
 };
-use linkctl::manifest::Engine;
+use linkctl::manifest::{Engine as EngineName, Manifest};
 use linkctl::plan::{Action, ActionKind};
-use linkctl::state::MirrorStatus;
+use linkctl::state::{LiveState, MirrorStatus};
 use support::action;
 use support::confluent_double::Double;
 
-/// Records what it executes; fails the action whose id is `fail`.
+/// Records the steps it executes; fails the action whose id is `fail` (and
+/// does not attempt the rest of that step).
 struct Fake {
     fail: Option<String>,
-    seen: Mutex<Vec<String>>,
+    steps: Mutex<Vec<Vec<String>>>,
 }
 
-impl Executor for Fake {
-    fn execute<'a>(
+impl Fake {
+    fn new(fail: Option<&str>) -> Self {
+        Self {
+            fail: fail.map(str::to_string),
+            steps: Mutex::new(Vec::new()),
+        }
+    }
+    fn seen(&self) -> Vec<String> {
+        self.steps
+            .lock()
+            .unwrap()
+            .iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+}
+
+impl Engine for Fake {
+    fn model(&self) -> &'static dyn EngineModel {
+        registry::model(EngineName::Confluent)
+    }
+    fn read<'a>(
         &'a self,
-        a: &'a Action,
+        _: &'a Manifest,
+        _: &'a Scope,
+        _: ReadDetail,
+        _: &'a KafkaClients,
+    ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
+        Box::pin(async { Ok(LiveState::default()) })
+    }
+    fn execute_step<'a>(
+        &'a self,
+        step: &'a [&'a Action],
         ctx: &'a ExecContext<'a>,
-    ) -> BoxFuture<'a, Result<Outcome, BackendError>> {
+    ) -> BoxFuture<'a, Vec<ActionResult>> {
         Box::pin(async move {
-            self.seen.lock().unwrap().push(a.id.clone());
-            ctx.progress.update(&a.id, "working");
-            if self.fail.as_deref() == Some(a.id.as_str()) {
-                return Err(BackendError::new(
-                    &a.cluster,
-                    "HTTP 500: boom from the server",
-                ));
+            let mut out = Vec::new();
+            let mut ids = Vec::new();
+            let mut failed = false;
+            for a in step {
+                if failed {
+                    out.push(ActionResult::NotAttempted);
+                    continue;
+                }
+                ids.push(a.id.clone());
+                ctx.progress.update(&a.id, "working");
+                if self.fail.as_deref() == Some(a.id.as_str()) {
+                    failed = true;
+                    out.push(ActionResult::Failed(BackendError::new(
+                        &a.cluster,
+                        "HTTP 500: boom from the server",
+                    )));
+                } else {
+                    out.push(ActionResult::done(format!("{} ok", a.id)));
+                }
             }
-            Ok(Outcome {
-                summary: format!("{} ok", a.id),
-            })
+            self.steps.lock().unwrap().push(ids);
+            out
         })
+    }
+    fn health<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Result<Vec<String>, BackendError>> {
+        Box::pin(async { Ok(vec![]) })
+    }
+    fn server_validate<'a>(
+        &'a self,
+        _: &'a Action,
+        _: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Result<Validation, BackendError>> {
+        Box::pin(async { Ok(Validation::NotApplicable) })
+    }
+}
+
+/// Runs every Confluent action on one engine; knows no other engine.
+struct Only<'a>(&'a dyn Engine);
+
+impl EngineSet for Only<'_> {
+    fn engine(&self, name: EngineName) -> Option<&dyn Engine> {
+        (name == EngineName::Confluent).then_some(self.0)
     }
 }
 
@@ -81,23 +150,35 @@ fn plan() -> Vec<Action> {
     ]
 }
 
-fn empty_manifest() -> linkctl::manifest::Manifest {
+fn empty_manifest() -> Manifest {
     support::manifest(
         "version: 1\nclusters:\n  europe:\n    bootstrap: x:1\n",
         &[],
     )
 }
 
+async fn run_fake(
+    fake: &Fake,
+    actions: &[Action],
+    sink: &dyn linkctl::apply::EventSink,
+) -> linkctl::apply::ApplyReport {
+    let m = empty_manifest();
+    let parts = support::CtxParts::new(&m);
+    apply(
+        actions,
+        &Only(fake),
+        parts.env(),
+        sink,
+        &ApplyOptions::default(),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_failure_halfway_gives_an_exact_report() {
-    let fake = Fake {
-        fail: Some("m1".into()),
-        seen: Mutex::new(Vec::new()),
-    };
-    let execs = Executors::new().with(Engine::Confluent, &fake);
+    let fake = Fake::new(Some("m1"));
     let events = Collect::default();
-    let m = empty_manifest();
-    let report = apply(&plan(), &execs, &m, &events, &ApplyOptions::default()).await;
+    let report = run_fake(&fake, &plan(), &events).await;
     let done: Vec<&str> = report.done.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(done, ["link", "back"]);
     assert_eq!(report.failed.len(), 1);
@@ -106,7 +187,10 @@ async fn a_failure_halfway_gives_an_exact_report() {
     assert_eq!(report.failed[0].error, "HTTP 500: boom from the server");
     assert_eq!(report.not_attempted, ["m2", "update"]);
     assert!(!report.is_success());
-    assert_eq!(*fake.seen.lock().unwrap(), ["link", "back", "m1"]);
+    // The two links ran as two steps; both mirror creates of `l` as one.
+    let mut steps = fake.steps.lock().unwrap().clone();
+    steps.sort();
+    assert_eq!(steps, [vec!["back"], vec!["link"], vec!["m1"]]);
     assert_eq!(
         report.render_text(),
         "Apply failed: 2 done, 1 failed, 2 not attempted.\n  done    link: link ok\n  done    back: back ok\n  FAILED  m1: HTTP 500: boom from the server\n  skipped m2 (not attempted)\n  skipped update (not attempted)\n"
@@ -121,14 +205,18 @@ async fn a_failure_halfway_gives_an_exact_report() {
             ..
         })
     ));
-    let started: Vec<String> = evs
+    let mut started: Vec<String> = evs
         .iter()
         .filter_map(|e| match e {
             ApplyEvent::ActionStarted { id, .. } => Some(id.clone()),
             _ => None,
         })
         .collect();
-    assert_eq!(started, ["link", "back", "m1"]);
+    started.sort();
+    assert_eq!(started, ["back", "link", "m1", "m2"]);
+    // Every start is closed exactly once: m2 started with its step, which
+    // stopped before sending it.
+    assert!(evs.contains(&ApplyEvent::ActionNotAttempted { id: "m2".into() }));
     assert!(evs.contains(&ApplyEvent::Progress {
         id: "m1".into(),
         message: "working".into()
@@ -137,78 +225,89 @@ async fn a_failure_halfway_gives_an_exact_report() {
 
 #[tokio::test]
 async fn everything_runs_in_dependency_order_when_nothing_fails() {
-    let fake = Fake {
-        fail: None,
-        seen: Mutex::new(Vec::new()),
-    };
-    let execs = Executors::new().with(Engine::Confluent, &fake);
-    let m = empty_manifest();
+    let fake = Fake::new(None);
     let mut actions = plan();
     actions.reverse();
-    let report = apply(
-        &actions,
-        &execs,
-        &m,
-        &Collect::default(),
-        &ApplyOptions::default(),
-    )
-    .await;
+    let report = run_fake(&fake, &actions, &Collect::default()).await;
     assert!(report.is_success(), "{}", report.render_text());
-    let seen = fake.seen.lock().unwrap().clone();
+    let seen = fake.seen();
     let pos = |id: &str| seen.iter().position(|s| s == id).unwrap();
     assert!(pos("link") < pos("m1") && pos("link") < pos("m2"));
     assert!(pos("m1") < pos("update") && pos("m2") < pos("update"));
     assert_eq!(seen.len(), 5);
+    // The report follows the plan's order, whatever finished first.
+    let done: Vec<&str> = report.done.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(done, ["update", "back", "m2", "m1", "link"]);
+}
+
+#[tokio::test]
+async fn ready_actions_of_one_link_and_kind_are_one_step() {
+    let fake = Fake::new(None);
+    let mut actions = vec![with_deps(
+        action(ActionKind::CreateLink, "europe", "l", None),
+        "link",
+        &[],
+    )];
+    for i in 0..5 {
+        actions.push(with_deps(
+            action(
+                ActionKind::CreateMirror,
+                "europe",
+                "l",
+                Some(&format!("m{i}")),
+            ),
+            &format!("m{i}"),
+            &["link"],
+        ));
+    }
+    // Other links: their own steps.
+    for l in ["a", "b"] {
+        actions.push(with_deps(
+            action(ActionKind::CreateMirror, "europe", l, Some("x")),
+            &format!("{l}-x"),
+            &[],
+        ));
+    }
+    let report = run_fake(&fake, &actions, &Collect::default()).await;
+    assert!(report.is_success());
+    let mut steps = fake.steps.lock().unwrap().clone();
+    steps.sort();
+    assert_eq!(
+        steps,
+        [
+            vec!["a-x".to_string()],
+            vec!["b-x".to_string()],
+            vec!["link".to_string()],
+            (0..5).map(|i| format!("m{i}")).collect::<Vec<_>>(),
+        ]
+    );
 }
 
 #[tokio::test]
 async fn unknown_dependencies_and_missing_executors_fail_cleanly() {
-    let fake = Fake {
-        fail: None,
-        seen: Mutex::new(Vec::new()),
-    };
-    let m = empty_manifest();
+    let fake = Fake::new(None);
     let bad = vec![with_deps(
         action(ActionKind::CreateLink, "europe", "l", None),
         "a",
         &["ghost"],
     )];
-    let r = apply(
-        &bad,
-        &Executors::new().with(Engine::Confluent, &fake),
-        &m,
-        &Collect::default(),
-        &ApplyOptions::default(),
-    )
-    .await;
+    let r = run_fake(&fake, &bad, &Collect::default()).await;
     assert_eq!(
         r.failed[0].error,
         "depends on ghost, which is not in the plan"
     );
-    assert!(fake.seen.lock().unwrap().is_empty());
+    assert!(fake.seen().is_empty());
     let mut mm2 = action(ActionKind::CreateLink, "europe", "l", None);
-    mm2.engine = Engine::Mirrormaker2;
-    let r = apply(
-        &[mm2],
-        &Executors::new(),
-        &m,
-        &Collect::default(),
-        &ApplyOptions::default(),
-    )
-    .await;
-    assert_eq!(r.failed[0].error, "no executor for the Mirrormaker2 engine");
+    mm2.engine = EngineName::Mirrormaker2;
+    let r = run_fake(&fake, &[mm2], &Collect::default()).await;
+    assert_eq!(r.failed[0].error, "no executor for the mirrormaker2 engine");
 }
 
 #[tokio::test]
 async fn json_events_stream_one_object_per_line() {
-    let fake = Fake {
-        fail: Some("update".into()),
-        seen: Mutex::new(Vec::new()),
-    };
-    let execs = Executors::new().with(Engine::Confluent, &fake);
+    let fake = Fake::new(Some("update"));
     let sink = JsonLines::new(Vec::new());
-    let m = empty_manifest();
-    apply(&plan(), &execs, &m, &sink, &ApplyOptions::default()).await;
+    run_fake(&fake, &plan(), &sink).await;
     let text = String::from_utf8(sink.into_inner()).unwrap();
     let kinds: Vec<String> = text
         .lines()
@@ -223,6 +322,13 @@ async fn json_events_stream_one_object_per_line() {
     assert_eq!(kinds.iter().filter(|k| *k == "action_done").count(), 4);
     assert_eq!(kinds.iter().filter(|k| *k == "action_failed").count(), 1);
     assert_eq!(kinds.last().map(String::as_str), Some("summary"));
+}
+
+fn fast(timeout: Duration, parallelism: usize) -> ApplyOptions {
+    ApplyOptions {
+        wait_timeout: timeout,
+        parallelism,
+    }
 }
 
 #[tokio::test]
@@ -250,18 +356,25 @@ async fn end_to_end_against_the_double_converges() {
     let actions: Vec<Action> = std::iter::once(link)
         .chain(mirrors)
         .chain(promotes)
+        .map(|a| support::with_payload(&m, a))
         .collect();
-    let execs = Executors::new().with(Engine::Confluent, &backend);
-    let opts = ApplyOptions {
-        wait_timeout: Duration::from_secs(5),
-    };
-    let report = apply(&actions, &execs, &m, &Collect::default(), &opts).await;
+    let parts = support::CtxParts::new(&m);
+    let report = apply(
+        &actions,
+        &Only(&backend),
+        parts.env(),
+        &Collect::default(),
+        &fast(Duration::from_secs(5), 10),
+    )
+    .await;
     assert!(report.is_success(), "{}", report.render_text());
-    // Both promotions went out as one bulk request.
+    // The three creates were one step with one shared wait, and both
+    // promotions one bulk request.
     assert_eq!(eu.count("POST", "mirrors:promote"), 1);
+    assert_eq!(eu.count("POST", "/links/demo-link/mirrors") - 1, 3);
+    assert_eq!(eu.count("GET", "/links/demo-link/mirrors/"), 0);
 
-    let live = support::backend()
-        .read(&m, &Scope::default())
+    let live = support::read(&support::backend(), &m, &Scope::default())
         .await
         .expect("re-read");
     let l = &live.clusters["europe"].links["demo-link"];
@@ -291,12 +404,22 @@ async fn end_to_end_against_the_double_converges() {
 #[tokio::test]
 async fn run_apply_reports_link_tasks_in_error_after_a_successful_create() {
     let e = support::scenario::env("      acl.sync.enable: true\n").await;
-    let backend = support::backend();
+    let backends = linkctl::cli::live::Backends {
+        engines: support::engines(),
+    };
     let sink = JsonLines::new(Vec::new());
-    let actions = vec![action(ActionKind::CreateLink, "europe", "demo-link", None)];
-    let run =
-        linkctl::cli::apply_cmd::run_apply(&e.m, &actions, &backend, &sink, Duration::from_secs(5))
-            .await;
+    let actions = vec![support::with_payload(
+        &e.m,
+        action(ActionKind::CreateLink, "europe", "demo-link", None),
+    )];
+    let run = linkctl::cli::apply_cmd::run_apply(
+        &e.m,
+        &actions,
+        &backends,
+        &sink,
+        &fast(Duration::from_secs(5), 10),
+    )
+    .await;
     assert!(run.report.is_success());
     assert_eq!(
         run.health,
@@ -322,15 +445,15 @@ async fn run_apply_reports_link_tasks_in_error_after_a_successful_create() {
     );
 }
 
-fn mirror_plan(topics: &[&str]) -> Vec<Action> {
+fn mirror_plan(m: &Manifest, topics: &[&str]) -> Vec<Action> {
     let mut link = action(ActionKind::CreateLink, "europe", "demo-link", None);
     link.id = "link".into();
-    let mut out = vec![link];
+    let mut out = vec![support::with_payload(m, link)];
     for t in topics {
         let mut a = action(ActionKind::CreateMirror, "europe", "demo-link", Some(t));
         a.id = format!("create-{t}");
         a.depends_on = vec!["link".into()];
-        out.push(a);
+        out.push(support::with_payload(m, a));
     }
     out
 }
@@ -350,12 +473,18 @@ async fn a_persistent_500_on_the_third_write_gives_an_exact_report_and_a_rerun_c
         .skipping(1),
     );
     let backend = support::backend();
-    let execs = Executors::new().with(Engine::Confluent, &backend);
-    let opts = ApplyOptions {
-        wait_timeout: Duration::from_secs(5),
-    };
-    let plan = mirror_plan(&["a", "b", "c"]);
-    let report = apply(&plan, &execs, &e.m, &Collect::default(), &opts).await;
+    let parts = support::CtxParts::new(&e.m);
+    // One create at a time, so which create meets the fault is fixed.
+    let opts = fast(Duration::from_secs(5), 1);
+    let plan = mirror_plan(&e.m, &["a", "b", "c"]);
+    let report = apply(
+        &plan,
+        &Only(&backend),
+        parts.env(),
+        &Collect::default(),
+        &opts,
+    )
+    .await;
     assert_eq!(
         report
             .done
@@ -383,7 +512,14 @@ async fn a_persistent_500_on_the_third_write_gives_an_exact_report_and_a_rerun_c
             a
         })
         .collect();
-    let report = apply(&rest, &execs, &e.m, &Collect::default(), &opts).await;
+    let report = apply(
+        &rest,
+        &Only(&backend),
+        parts.env(),
+        &Collect::default(),
+        &opts,
+    )
+    .await;
     assert!(report.is_success(), "{}", report.render_text());
     let mirrors: Vec<String> =
         e.eu.with(|s| s.links["demo-link"].mirrors.keys().cloned().collect());
@@ -399,19 +535,22 @@ async fn promoting_1000_mirrors_through_the_engine_is_one_action_request() {
     e.eu.seed_mirrors("demo-link", names.clone(), "ACTIVE");
     let actions: Vec<Action> = names
         .iter()
-        .map(|n| action(ActionKind::PromoteMirror, "europe", "demo-link", Some(n)))
+        .map(|n| {
+            support::with_payload(
+                &e.m,
+                action(ActionKind::PromoteMirror, "europe", "demo-link", Some(n)),
+            )
+        })
         .collect();
     let backend = support::backend();
-    let execs = Executors::new().with(Engine::Confluent, &backend);
+    let parts = support::CtxParts::new(&e.m);
     let started = std::time::Instant::now();
     let report = apply(
         &actions,
-        &execs,
-        &e.m,
+        &Only(&backend),
+        parts.env(),
         &Collect::default(),
-        &ApplyOptions {
-            wait_timeout: Duration::from_secs(10),
-        },
+        &fast(Duration::from_secs(10), 10),
     )
     .await;
     assert!(report.is_success(), "{}", report.render_text());
@@ -422,4 +561,40 @@ async fn promoting_1000_mirrors_through_the_engine_is_one_action_request() {
         e.eu.log().len(),
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn creating_200_mirrors_is_bounded_parallel_posts_and_one_shared_wait() {
+    let e = support::scenario::env("").await;
+    e.eu.seed_link("demo-link", "us-cluster", &[]);
+    e.eu.with(|s| s.settle_polls = 2);
+    let actions: Vec<Action> = (0..200)
+        .map(|i| {
+            support::with_payload(
+                &e.m,
+                action(
+                    ActionKind::CreateMirror,
+                    "europe",
+                    "demo-link",
+                    Some(&format!("t{i:03}")),
+                ),
+            )
+        })
+        .collect();
+    let backend = support::backend();
+    let parts = support::CtxParts::new(&e.m);
+    let report = apply(
+        &actions,
+        &Only(&backend),
+        parts.env(),
+        &Collect::default(),
+        &fast(Duration::from_secs(10), 10),
+    )
+    .await;
+    assert!(report.is_success(), "{}", report.render_text());
+    assert_eq!(e.eu.count("POST", "/links/demo-link/mirrors"), 200);
+    // One list per poll round for all 200, never one GET per mirror.
+    assert_eq!(e.eu.count("GET", "/links/demo-link/mirrors/"), 0);
+    let lists = e.eu.count("GET", "/links/demo-link/mirrors");
+    assert!((1..=5).contains(&lists), "{lists} list requests");
 }

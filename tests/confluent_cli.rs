@@ -206,7 +206,8 @@ fn a_failure_halfway_reports_done_failed_not_attempted_and_a_rerun_converges() {
         )
         .skipping(1),
     );
-    let r = env.run(&["apply", "--auto-approve"]);
+    // One create in flight at a time, so the failure meets the second create.
+    let r = env.run(&["apply", "--auto-approve", "--parallelism", "1"]);
     assert_eq!(r.code, 1, "{r:#?}");
     let report = r
         .stdout

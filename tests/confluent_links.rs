@@ -46,8 +46,9 @@ async fn create_destination_link_sends_every_config_and_the_source_id() {
     assert!(rendered.iter().all(|l| !l.contains(SECRET)));
     snapshot_settings()
         .bind(|| insta::assert_yaml_snapshot!("confluent__create_link_requests", rendered));
-    // The source's id was read from its REST endpoint.
-    assert_eq!(e.us.count("GET", "/clusters"), 1);
+    // The source's id comes from the plan (read from its REST endpoint when
+    // planning): executing the action asks the source nothing.
+    assert!(e.us.log().is_empty());
 }
 
 #[tokio::test]
@@ -219,7 +220,7 @@ async fn health_check_reports_a_misconfigured_acl_sync_task() {
     .await
     .expect("created fine");
     let link = support::backend()
-        .read_link_health(&e.m, "europe", "demo-link")
+        .read_link_health(linkctl::backend::Clusters::of(&e.m), "europe", "demo-link")
         .await
         .expect("read");
     let problems = linkctl::backend::confluent::read::health_problems(&link);
@@ -260,23 +261,27 @@ async fn writes_are_refused_when_the_pinned_cluster_id_differs() {
 
 #[tokio::test]
 async fn server_validate_sends_validate_only_and_changes_nothing() {
-    use linkctl::backend::confluent::validate::Validation;
+    use linkctl::backend::Validation;
     let e = env("").await;
     let b = support::backend();
+    let parts = support::CtxParts::new(&e.m);
+    let ctx = parts.ctx(std::time::Duration::from_secs(5));
+    let check = |a: linkctl::plan::Action| {
+        let a = support::with_payload(&e.m, a);
+        let (b, ctx) = (&b, &ctx);
+        async move { b.server_validate_action(&a, ctx).await }
+    };
     let create = action(ActionKind::CreateLink, "europe", "demo-link", None);
-    assert_eq!(
-        b.server_validate(&e.m, &create).await,
-        Ok(Validation::Accepted)
-    );
+    assert_eq!(check(create).await, Ok(Validation::Accepted));
     assert!(e.eu.link_names().is_empty());
     e.eu.seed_link("demo-link", "us-cluster", &[]);
     let mut bad = action(ActionKind::UpdateLinkConfigs, "europe", "demo-link", None);
     bad.changes = vec![set("link.mode", "SOURCE")];
-    let err = b.server_validate(&e.m, &bad).await.expect_err("immutable");
+    let err = check(bad).await.expect_err("immutable");
     assert!(err.message.contains("40002"), "{err}");
     let mut ok = action(ActionKind::UpdateLinkConfigs, "europe", "demo-link", None);
     ok.changes = vec![set("metadata.max.age.ms", "1234")];
-    assert_eq!(b.server_validate(&e.m, &ok).await, Ok(Validation::Accepted));
+    assert_eq!(check(ok).await, Ok(Validation::Accepted));
     assert!(!e
         .eu
         .link_configs("demo-link")

@@ -6,11 +6,19 @@ mod support;
 
 use std::time::Duration;
 
-use linkctl::backend::{ExecContext, Executor, NoProgress};
+use linkctl::backend::ActionResult;
 use linkctl::plan::{Action, ActionKind};
 use support::action;
 use support::confluent_double::Fault;
 use support::scenario::{env, run};
+
+/// The failure of a one-action step.
+fn failure(results: Vec<ActionResult>) -> linkctl::backend::BackendError {
+    match results.into_iter().next() {
+        Some(ActionResult::Failed(e)) => e,
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
 
 #[tokio::test]
 async fn create_mirror_waits_until_active_and_tolerates_early_404() {
@@ -30,7 +38,7 @@ async fn create_mirror_waits_until_active_and_tolerates_early_404() {
     .await
     .expect("active");
     assert!(
-        out.summary.starts_with("mirror demo is ACTIVE after"),
+        out.summary.starts_with("mirror demo created: ACTIVE after"),
         "{}",
         out.summary
     );
@@ -160,29 +168,20 @@ async fn batch_promote_of_1000_mirrors_is_one_request_and_reports_each() {
         .iter()
         .map(|n| action(ActionKind::PromoteMirror, "europe", "demo-link", Some(n)))
         .collect();
-    let refs: Vec<&Action> = actions.iter().collect();
-    let ctx = ExecContext {
-        manifest: &e.m,
-        progress: &NoProgress,
-        wait_timeout: Duration::from_secs(10),
-    };
-    let results = support::backend().execute_batch(&refs, &ctx).await;
+    let results = support::exec(&support::backend(), &e.m, &actions, Duration::from_secs(10)).await;
     assert_eq!(e.eu.count("POST", "mirrors:promote"), 1);
     assert_eq!(results.len(), 1000);
     let failed: Vec<usize> = results
         .iter()
         .enumerate()
-        .filter(|(_, r)| !matches!(r, Some(Ok(_))))
+        .filter(|(_, r)| !matches!(r, ActionResult::Done(_)))
         .map(|(i, _)| i)
         .collect();
     assert_eq!(failed, [7]);
-    let msg = results[7]
-        .as_ref()
-        .unwrap()
-        .as_ref()
-        .unwrap_err()
-        .message
-        .clone();
+    let ActionResult::Failed(err) = &results[7] else {
+        panic!("t0007 failed")
+    };
+    let msg = err.message.clone();
     assert!(msg.contains("Mirror lag is not zero"), "{msg}");
     assert_eq!(
         e.eu.mirror_status("demo-link", "t0999").as_deref(),
@@ -198,28 +197,25 @@ async fn stuck_pending_stopped_ends_with_a_bounded_failure_naming_the_mirror() {
     e.eu.seed_link("demo-link", "us-cluster", &[]);
     e.eu.seed_mirrors("demo-link", ["demo".to_string()], "ACTIVE");
     e.eu.with(|s| s.hold = true);
-    let ctx = ExecContext {
-        manifest: &e.m,
-        progress: &NoProgress,
-        wait_timeout: Duration::from_millis(300),
-    };
     let started = std::time::Instant::now();
-    let err = support::backend()
-        .execute(
-            &action(
+    let err = failure(
+        support::exec(
+            &support::backend(),
+            &e.m,
+            &[action(
                 ActionKind::PromoteMirror,
                 "europe",
                 "demo-link",
                 Some("demo"),
-            ),
-            &ctx,
+            )],
+            Duration::from_millis(300),
         )
-        .await
-        .expect_err("timeout");
+        .await,
+    );
     assert!(started.elapsed() < Duration::from_secs(3));
     assert!(
         err.message
-            .starts_with("mirror demo still PENDING_STOPPED after waiting 0."),
+            .starts_with("mirror demo (promoted) still PENDING_STOPPED after waiting 0."),
         "{err}"
     );
     assert!(err.message.contains("(timeout 0 s)"), "{err}");
@@ -233,28 +229,25 @@ async fn a_mirror_going_failed_ends_the_wait_at_once_with_the_server_message() {
         s.fail_on_settle
             .insert("demo".into(), "Source topic 'demo' was deleted".into());
     });
-    let ctx = ExecContext {
-        manifest: &e.m,
-        progress: &NoProgress,
-        wait_timeout: Duration::from_secs(60),
-    };
     let started = std::time::Instant::now();
-    let err = support::backend()
-        .execute(
-            &action(
+    let err = failure(
+        support::exec(
+            &support::backend(),
+            &e.m,
+            &[action(
                 ActionKind::CreateMirror,
                 "europe",
                 "demo-link",
                 Some("demo"),
-            ),
-            &ctx,
+            )],
+            Duration::from_secs(60),
         )
-        .await
-        .expect_err("failed");
+        .await,
+    );
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(
         err.message,
-        "mirror demo went FAILED: SOURCE_TOPIC_MAY_BE_DELETED; Source topic 'demo' was deleted"
+        "mirror demo (created) went FAILED: SOURCE_TOPIC_MAY_BE_DELETED; Source topic 'demo' was deleted"
     );
 }
 

@@ -3,7 +3,7 @@
 
 mod support;
 
-use linkctl::backend::{Scope, StateReader};
+use linkctl::backend::Scope;
 use linkctl::state::{ConnectionMode, LinkSide, MirrorStatus};
 use support::confluent_double::Double;
 
@@ -28,8 +28,7 @@ async fn read_maps_links_configs_and_mirrors() {
             .insert("connection.mode".into(), "INBOUND".into());
     });
     let m = support::manifest(&support::seed_yaml(&us.rest_url(), &eu.rest_url(), ""), &[]);
-    let live = support::backend()
-        .read(&m, &Scope::default())
+    let live = support::read(&support::backend(), &m, &Scope::default())
         .await
         .expect("read");
     assert_eq!(
@@ -63,8 +62,7 @@ async fn read_accepts_old_field_names_and_missing_topic_names() {
         q.omit_topic_names = true;
     });
     let m = support::manifest(&support::seed_yaml(&us.rest_url(), &eu.rest_url(), ""), &[]);
-    let live = support::backend()
-        .read(&m, &Scope::default())
+    let live = support::read(&support::backend(), &m, &Scope::default())
         .await
         .expect("read");
     let link = &live.clusters["europe"].links["demo-link"];
@@ -82,21 +80,20 @@ async fn read_skips_unmanaged_and_nameless_links_and_honours_scope() {
     eu.seed_link("ghost", "us-cluster", &[]);
     eu.with(|s| s.links.get_mut("ghost").unwrap().state = "UNMANAGED_SOURCE".into());
     let m = support::manifest(&support::seed_yaml(&us.rest_url(), &eu.rest_url(), ""), &[]);
-    let live = support::backend()
-        .read(&m, &Scope::default())
+    let live = support::read(&support::backend(), &m, &Scope::default())
         .await
         .expect("read");
     let names: Vec<&String> = live.clusters["europe"].links.keys().collect();
     assert_eq!(names, ["demo-link", "other"]);
-    let scoped = support::backend()
-        .read(
-            &m,
-            &Scope {
-                links: vec!["other".into()],
-            },
-        )
-        .await
-        .expect("read");
+    let scoped = support::read(
+        &support::backend(),
+        &m,
+        &Scope {
+            links: vec!["other".into()],
+        },
+    )
+    .await
+    .expect("read");
     let names: Vec<&String> = scoped.clusters["europe"].links.keys().collect();
     assert_eq!(names, ["other"]);
 }
@@ -110,8 +107,7 @@ async fn read_requests_with(mirrors: usize, links: usize) -> (usize, usize) {
         eu.seed_mirrors(&name, (0..mirrors).map(|i| format!("t-{l}-{i}")), "ACTIVE");
     }
     let m = support::manifest(&support::seed_yaml(&us.rest_url(), &eu.rest_url(), ""), &[]);
-    let live = support::backend()
-        .read(&m, &Scope::default())
+    let live = support::read(&support::backend(), &m, &Scope::default())
         .await
         .expect("read");
     let total: usize = live.clusters["europe"]
@@ -145,8 +141,7 @@ async fn pinned_cluster_id_that_differs_is_refused_on_the_first_read() {
             1,
         );
     let m = support::manifest(&yaml, &[]);
-    let err = support::backend()
-        .read(&m, &Scope::default())
+    let err = support::read(&support::backend(), &m, &Scope::default())
         .await
         .expect_err("refused");
     assert_eq!(err.cluster, "europe");
@@ -177,8 +172,7 @@ async fn read_retries_429_with_html_and_5xx() {
         1,
     ));
     let m = support::manifest(&support::seed_yaml(&us.rest_url(), &eu.rest_url(), ""), &[]);
-    let live = support::backend()
-        .read(&m, &Scope::default())
+    let live = support::read(&support::backend(), &m, &Scope::default())
         .await
         .expect("read after retries");
     assert!(live.clusters["europe"].links.contains_key("demo-link"));
@@ -193,8 +187,7 @@ async fn unauthorized_and_unreachable_errors_name_cluster_and_url() {
     let eu = Double::start("eu-cluster").await;
     eu.quirks(|q| q.require_authorization = Some("Basic nope".into()));
     let m = support::manifest(&support::seed_yaml(&us.rest_url(), &eu.rest_url(), ""), &[]);
-    let err = support::backend()
-        .read(&m, &Scope::default())
+    let err = support::read(&support::backend(), &m, &Scope::default())
         .await
         .expect_err("401");
     assert_eq!(err.cluster, "europe");
@@ -206,8 +199,8 @@ async fn unauthorized_and_unreachable_errors_name_cluster_and_url() {
     );
     let mut opts = support::fast_options();
     opts.retry.max_retries = 0;
-    let err = linkctl::backend::confluent::ConfluentBackend::new(opts)
-        .read(&m, &Scope::default())
+    let b = linkctl::backend::confluent::ConfluentBackend::new(opts);
+    let err = support::read(&b, &m, &Scope::default())
         .await
         .expect_err("refused");
     assert_eq!(err.cluster, "europe");
@@ -240,8 +233,7 @@ async fn read_20_links_x_500_mirrors(pin_ids: bool) -> usize {
     }
     let m = support::manifest(&yaml, &[]);
     let started = std::time::Instant::now();
-    let live = support::backend()
-        .read(&m, &Scope::default())
+    let live = support::read(&support::backend(), &m, &Scope::default())
         .await
         .expect("read");
     let wall = started.elapsed();

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use linkctl::backend::{ExecContext, Executor, NoProgress, Scope, StateReader};
+use linkctl::backend::{ActionResult, Scope};
 use linkctl::plan::ActionKind;
 use support::confluent_double::{Double, Fault};
 
@@ -75,21 +75,33 @@ async fn secrets_never_reach_errors_logs_or_the_rendered_request_log() {
         ],
     );
     let backend = support::backend();
-    let ctx = ExecContext {
-        manifest: &m,
-        progress: &NoProgress,
-        wait_timeout: Duration::from_secs(5),
+    let step = |a: linkctl::plan::Action| {
+        let (backend, m) = (&backend, &m);
+        async move {
+            match support::exec(backend, m, &[a], Duration::from_secs(5))
+                .await
+                .into_iter()
+                .next()
+            {
+                Some(ActionResult::Done(o)) => Ok(o),
+                Some(ActionResult::Failed(e)) => Err(e),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
     };
     let mut errors = Vec::new();
 
-    backend.read(&m, &Scope::default()).await.expect("read");
-    backend
-        .execute(
-            &support::action(ActionKind::CreateLink, "europe", "demo-link", None),
-            &ctx,
-        )
+    support::read(&backend, &m, &Scope::default())
         .await
-        .expect("create");
+        .expect("read");
+    step(support::action(
+        ActionKind::CreateLink,
+        "europe",
+        "demo-link",
+        None,
+    ))
+    .await
+    .expect("create");
     // Failures of every flavour: server error bodies, per-topic errors, retries exhausted.
     eu.add_fault(Fault::new(
         "PUT",
@@ -101,42 +113,32 @@ async fn secrets_never_reach_errors_logs_or_the_rendered_request_log() {
     ));
     let mut upd = support::action(ActionKind::UpdateLinkConfigs, "europe", "demo-link", None);
     upd.changes = vec![support::set_sensitive("sasl.jaas.config")];
+    errors.push(step(upd).await.expect_err("5xx").to_string());
     errors.push(
-        backend
-            .execute(&upd, &ctx)
-            .await
-            .expect_err("5xx")
-            .to_string(),
+        step(support::action(
+            ActionKind::PromoteMirror,
+            "europe",
+            "demo-link",
+            Some("nope"),
+        ))
+        .await
+        .expect_err("per-topic")
+        .to_string(),
     );
     errors.push(
-        backend
-            .execute(
-                &support::action(
-                    ActionKind::PromoteMirror,
-                    "europe",
-                    "demo-link",
-                    Some("nope"),
-                ),
-                &ctx,
-            )
-            .await
-            .expect_err("per-topic")
-            .to_string(),
-    );
-    errors.push(
-        backend
-            .execute(
-                &support::action(ActionKind::CreateLink, "europe", "demo-link", None),
-                &ctx,
-            )
-            .await
-            .expect_err("409")
-            .to_string(),
+        step(support::action(
+            ActionKind::CreateLink,
+            "europe",
+            "demo-link",
+            None,
+        ))
+        .await
+        .expect_err("409")
+        .to_string(),
     );
     eu.quirks(|q| q.require_authorization = Some("Basic other".into()));
     errors.push(
-        support::backend()
-            .read(&m, &Scope::default())
+        support::read(&support::backend(), &m, &Scope::default())
             .await
             .expect_err("401")
             .to_string(),

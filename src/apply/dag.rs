@@ -1,67 +1,77 @@
-//! Runs a plan's actions in `depends_on` order.
+//! Runs a plan's actions in `depends_on` order, a step at a time per link.
 //!
-//! Execution goes in waves: every action whose dependencies are done is ready.
-//! The ready actions of one cluster run one step after the other (a step is
-//! one action, or all ready pause/resume/promote/failover actions of one link
-//! and kind, handed to the executor as one batch so it can send one bulk
-//! request); different clusters run concurrently. The first failure stops the
-//! apply: running steps finish, nothing new starts.
+//! A *lane* is one link object (cluster, link): its steps run one after the
+//! other, and different lanes run concurrently. Whenever a lane is free, its
+//! ready actions (dependencies done) that the engine batches together
+//! ([`StepGroup`]) form its next step, handed to the engine at once: all of
+//! a link's ready mirror creates, or all its promotions, in one step. The
+//! first failure stops the apply: running steps finish, nothing new starts.
+//!
+//! Every action that starts gets exactly one closing event: `done`,
+//! `failed`, or `not_attempted` (a step that stopped before sending it).
 
-use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::Poll;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
+
+use futures::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::Semaphore;
 
 use super::events::{ApplyEvent, EventSink};
 use super::report::{ApplyReport, DoneEntry, FailedEntry};
-use crate::backend::{BackendError, ExecContext, Executor, Outcome, Progress};
-use crate::manifest::{Engine, Manifest};
+use crate::backend::kafka::KafkaClients;
+use crate::backend::{
+    registry, ActionResult, BackendError, Clusters, Engine, ExecContext, Progress, Secrets,
+    StepGroup,
+};
+use crate::manifest::Engine as EngineName;
 use crate::plan::Action;
 
-/// How an apply waits.
+/// How an apply waits and how much it runs at once.
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
     /// Longest wait for one asynchronous state transition.
     pub wait_timeout: Duration,
+    /// Most per-object writes (mirror creates, topic deletes) in flight at
+    /// once, across every step (`apply --parallelism`, like Terraform's).
+    pub parallelism: usize,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
         Self {
             wait_timeout: Duration::from_secs(300),
+            parallelism: 10,
         }
     }
 }
 
-/// The executor of each engine.
-#[derive(Default)]
-pub struct Executors<'a> {
-    by_engine: Vec<(Engine, &'a dyn Executor)>,
+/// Finds the implementation of an action's engine (the registry's
+/// `Engines`, or a test's fakes).
+pub trait EngineSet: Sync {
+    fn engine(&self, name: EngineName) -> Option<&dyn Engine>;
 }
 
-impl<'a> Executors<'a> {
-    pub fn new() -> Self {
-        Self::default()
+impl EngineSet for registry::Engines {
+    fn engine(&self, name: EngineName) -> Option<&dyn Engine> {
+        Some(self.get(name))
     }
-    pub fn with(mut self, engine: Engine, exec: &'a dyn Executor) -> Self {
-        self.by_engine.push((engine, exec));
-        self
-    }
-    fn get(&self, engine: Engine) -> Option<&'a dyn Executor> {
-        self.by_engine
-            .iter()
-            .find(|(e, _)| *e == engine)
-            .map(|(_, x)| *x)
-    }
+}
+
+/// What executors reach clusters with.
+#[derive(Clone, Copy)]
+pub struct ApplyEnv<'a> {
+    pub clusters: Clusters<'a>,
+    pub secrets: &'a dyn Secrets,
+    pub kafka: &'a KafkaClients,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Status {
     Pending,
+    Running,
     Done,
     Failed,
+    NotAttempted,
 }
 
 /// Forwards an executor's progress to the event sink.
@@ -76,17 +86,41 @@ impl Progress for ProgressEvents<'_> {
     }
 }
 
-type LaneFuture<'a> =
-    Pin<Box<dyn Future<Output = Vec<(usize, Option<Result<Outcome, BackendError>>)>> + Send + 'a>>;
+/// `(cluster, link)`: the steps of one link object run one at a time.
+type Lane = (String, String);
 
-/// The steps (groups of action indexes) of one (cluster, engine).
-type Lane = ((String, Engine), Vec<Vec<usize>>);
+fn lane(a: &Action) -> Lane {
+    (a.cluster.clone(), a.link.clone())
+}
+
+/// The next step of every free lane: in plan order, the first ready action
+/// of the lane and every other ready action of that lane, engine and batch.
+fn next_steps(actions: &[Action], ready: &[usize], busy: &BTreeSet<Lane>) -> Vec<Vec<usize>> {
+    let mut steps: Vec<(Lane, EngineName, StepGroup, Vec<usize>)> = Vec::new();
+    for &i in ready {
+        let a = &actions[i];
+        let l = lane(a);
+        if busy.contains(&l) {
+            continue;
+        }
+        let group = registry::model(a.engine).step_group(a.kind);
+        match steps.iter_mut().find(|(sl, ..)| *sl == l) {
+            Some((_, engine, g, members)) => {
+                if *engine == a.engine && *g == group && matches!(group, StepGroup::Batch(_)) {
+                    members.push(i);
+                }
+            }
+            None => steps.push((l, a.engine, group, vec![i])),
+        }
+    }
+    steps.into_iter().map(|(.., m)| m).collect()
+}
 
 /// Applies `actions` (a plan's actions, in plan order).
 pub async fn apply(
     actions: &[Action],
-    executors: &Executors<'_>,
-    manifest: &Manifest,
+    engines: &dyn EngineSet,
+    env: ApplyEnv<'_>,
     sink: &dyn EventSink,
     opts: &ApplyOptions,
 ) -> ApplyReport {
@@ -97,13 +131,19 @@ pub async fn apply(
         .map(|(i, a)| (a.id.as_str(), i))
         .collect();
     let mut status = vec![Status::Pending; actions.len()];
-    let mut report = ApplyReport::default();
+    let mut done: BTreeMap<usize, DoneEntry> = BTreeMap::new();
+    let mut failed: BTreeMap<usize, FailedEntry> = BTreeMap::new();
     let progress = ProgressEvents(sink);
+    let permits = Semaphore::new(opts.parallelism.max(1));
     let ctx = ExecContext {
-        manifest,
+        clusters: env.clusters,
+        secrets: env.secrets,
+        kafka: env.kafka,
         progress: &progress,
         wait_timeout: opts.wait_timeout,
+        permits: &permits,
     };
+    let ctx = &ctx;
 
     // A dependency on an action that is not in the plan can never be met.
     for (i, a) in actions.iter().enumerate() {
@@ -113,156 +153,125 @@ pub async fn apply(
             .find(|d| !index.contains_key(d.as_str()))
         {
             status[i] = Status::Failed;
-            report.failed.push(FailedEntry {
-                id: a.id.clone(),
-                cluster: a.cluster.clone(),
-                error: format!("depends on {missing}, which is not in the plan"),
-            });
+            failed.insert(
+                i,
+                FailedEntry {
+                    id: a.id.clone(),
+                    cluster: a.cluster.clone(),
+                    error: format!("depends on {missing}, which is not in the plan"),
+                },
+            );
         }
     }
 
-    while report.failed.is_empty() {
-        let ready: Vec<usize> = (0..actions.len())
-            .filter(|i| status[*i] == Status::Pending)
-            .filter(|i| {
-                actions[*i].depends_on.iter().all(|d| {
-                    index
-                        .get(d.as_str())
-                        .is_some_and(|j| status[*j] == Status::Done)
+    let mut busy: BTreeSet<Lane> = BTreeSet::new();
+    let mut running = FuturesUnordered::new();
+    loop {
+        if failed.is_empty() {
+            let ready: Vec<usize> = (0..actions.len())
+                .filter(|i| status[*i] == Status::Pending)
+                .filter(|i| {
+                    actions[*i].depends_on.iter().all(|d| {
+                        index
+                            .get(d.as_str())
+                            .is_some_and(|j| status[*j] == Status::Done)
+                    })
                 })
-            })
-            .collect();
-        if ready.is_empty() {
-            break;
-        }
-        // Per (cluster, engine), in plan order: a sequence of steps; a step is
-        // one action, or the bulk mirror actions of one link and kind.
-        let mut lanes: Vec<Lane> = Vec::new();
-        for i in ready {
-            let a = &actions[i];
-            let key = (a.cluster.clone(), a.engine);
-            let lane = match lanes.iter().position(|(k, _)| *k == key) {
-                Some(p) => p,
-                None => {
-                    lanes.push((key, Vec::new()));
-                    lanes.len() - 1
+                .collect();
+            for step in next_steps(actions, &ready, &busy) {
+                let first = &actions[step[0]];
+                busy.insert(lane(first));
+                for i in &step {
+                    status[*i] = Status::Running;
+                    let a = &actions[*i];
+                    sink.emit(&ApplyEvent::ActionStarted {
+                        id: a.id.clone(),
+                        kind: a.kind,
+                        cluster: a.cluster.clone(),
+                        link: a.link.clone(),
+                        mirror: a.mirror.clone(),
+                        irreversible: a.irreversible,
+                    });
                 }
-            };
-            let steps = &mut lanes[lane].1;
-            let merge = if a.kind.is_bulk() {
-                steps.iter().position(|st: &Vec<usize>| {
-                    let b = &actions[st[0]];
-                    b.kind.is_bulk() && b.link == a.link && b.kind == a.kind
-                })
-            } else {
-                None
-            };
-            match merge {
-                Some(p) => steps[p].push(i),
-                None => steps.push(vec![i]),
-            }
-        }
-        let stop = AtomicBool::new(false);
-        let mut futures: Vec<LaneFuture<'_>> = Vec::new();
-        for ((_, engine), steps) in lanes {
-            let ctx = &ctx;
-            let stop = &stop;
-            let exec = executors.get(engine);
-            futures.push(Box::pin(async move {
-                let mut results = Vec::new();
-                for step in steps {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    for i in &step {
-                        let a = &actions[*i];
-                        sink.emit(&ApplyEvent::ActionStarted {
-                            id: a.id.clone(),
-                            kind: a.kind,
-                            cluster: a.cluster.clone(),
-                            link: a.link.clone(),
-                            mirror: a.mirror.clone(),
-                            irreversible: a.irreversible,
-                        });
-                    }
+                let engine = engines.engine(first.engine);
+                running.push(async move {
                     let t = Instant::now();
-                    let outcomes: Vec<Option<Result<Outcome, BackendError>>> = match exec {
-                        None => step
+                    let members: Vec<&Action> = step.iter().map(|i| &actions[*i]).collect();
+                    let results = match engine {
+                        Some(e) => e.execute_step(&members, ctx).await,
+                        None => members
                             .iter()
-                            .map(|i| {
-                                let a = &actions[*i];
-                                Some(Err(BackendError::new(
+                            .map(|a| {
+                                ActionResult::Failed(BackendError::new(
                                     &a.cluster,
-                                    format!("no executor for the {engine:?} engine"),
-                                )))
+                                    format!(
+                                        "no executor for the {} engine",
+                                        registry::model(a.engine).name()
+                                    ),
+                                ))
                             })
                             .collect(),
-                        Some(exec) if step.len() == 1 => {
-                            vec![Some(exec.execute(&actions[step[0]], ctx).await)]
-                        }
-                        Some(exec) => {
-                            let refs: Vec<&Action> = step.iter().map(|i| &actions[*i]).collect();
-                            exec.execute_batch(&refs, ctx).await
-                        }
                     };
-                    let elapsed_ms = t.elapsed().as_millis() as u64;
-                    for (i, r) in step
-                        .iter()
-                        .copied()
-                        .zip(outcomes.into_iter().chain(std::iter::repeat_with(|| None)))
-                    {
-                        let a = &actions[i];
-                        match &r {
-                            Some(Ok(out)) => sink.emit(&ApplyEvent::ActionDone {
-                                id: a.id.clone(),
-                                summary: out.summary.clone(),
-                                elapsed_ms,
-                            }),
-                            Some(Err(e)) => {
-                                stop.store(true, Ordering::SeqCst);
-                                sink.emit(&ApplyEvent::ActionFailed {
-                                    id: a.id.clone(),
-                                    cluster: e.cluster.clone(),
-                                    error: e.message.clone(),
-                                    elapsed_ms,
-                                })
-                            }
-                            None => {}
-                        }
-                        results.push((i, r));
-                    }
-                }
-                results
-            }));
+                    (step, results, t.elapsed())
+                });
+            }
         }
-        for lane in join_all(futures).await {
-            for (i, result) in lane {
-                let a = &actions[i];
-                match result {
-                    Some(Ok(out)) => {
-                        status[i] = Status::Done;
-                        report.done.push(DoneEntry {
+        let Some((step, results, elapsed)) = running.next().await else {
+            break;
+        };
+        busy.remove(&lane(&actions[step[0]]));
+        let elapsed_ms = elapsed.as_millis() as u64;
+        let mut results = results.into_iter();
+        for i in step {
+            let a = &actions[i];
+            match results.next().unwrap_or(ActionResult::NotAttempted) {
+                ActionResult::Done(out) => {
+                    status[i] = Status::Done;
+                    sink.emit(&ApplyEvent::ActionDone {
+                        id: a.id.clone(),
+                        summary: out.summary.clone(),
+                        elapsed_ms,
+                    });
+                    done.insert(
+                        i,
+                        DoneEntry {
                             id: a.id.clone(),
                             summary: out.summary,
-                        });
-                    }
-                    Some(Err(e)) => {
-                        status[i] = Status::Failed;
-                        report.failed.push(FailedEntry {
+                        },
+                    );
+                }
+                ActionResult::Failed(e) => {
+                    status[i] = Status::Failed;
+                    sink.emit(&ApplyEvent::ActionFailed {
+                        id: a.id.clone(),
+                        cluster: e.cluster.clone(),
+                        error: e.message.clone(),
+                        elapsed_ms,
+                    });
+                    failed.insert(
+                        i,
+                        FailedEntry {
                             id: a.id.clone(),
                             cluster: e.cluster,
                             error: e.message,
-                        });
-                    }
-                    None => {}
+                        },
+                    );
+                }
+                ActionResult::NotAttempted => {
+                    status[i] = Status::NotAttempted;
+                    sink.emit(&ApplyEvent::ActionNotAttempted { id: a.id.clone() });
                 }
             }
         }
     }
-    report.not_attempted = (0..actions.len())
-        .filter(|i| status[*i] == Status::Pending)
-        .map(|i| actions[i].id.clone())
-        .collect();
+    let report = ApplyReport {
+        done: done.into_values().collect(),
+        failed: failed.into_values().collect(),
+        not_attempted: (0..actions.len())
+            .filter(|i| matches!(status[*i], Status::Pending | Status::NotAttempted))
+            .map(|i| actions[i].id.clone())
+            .collect(),
+    };
     sink.emit(&ApplyEvent::Summary {
         done: report.done.len(),
         failed: report.failed.len(),
@@ -270,32 +279,4 @@ pub async fn apply(
         elapsed_ms: started.elapsed().as_millis() as u64,
     });
     report
-}
-
-/// Polls every future until all are ready; results in input order.
-async fn join_all<T>(futures: Vec<Pin<Box<dyn Future<Output = T> + Send + '_>>>) -> Vec<T> {
-    let mut slots: Vec<Option<Pin<Box<dyn Future<Output = T> + Send + '_>>>> =
-        futures.into_iter().map(Some).collect();
-    let mut out: Vec<Option<T>> = slots.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (slot, res) in slots.iter_mut().zip(out.iter_mut()) {
-            if let Some(f) = slot {
-                match f.as_mut().poll(cx) {
-                    Poll::Ready(v) => {
-                        *res = Some(v);
-                        *slot = None;
-                    }
-                    Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            Poll::Pending
-        } else {
-            Poll::Ready(())
-        }
-    })
-    .await;
-    out.into_iter().flatten().collect()
 }

@@ -51,6 +51,10 @@ pub enum ApplyEvent {
         error: String,
         elapsed_ms: u64,
     },
+    /// A started action whose step stopped before sending anything for it.
+    ActionNotAttempted {
+        id: String,
+    },
     /// Something that worked but needs attention (e.g. a link task in error,
     /// or a live state that still differs from the manifest after the apply:
     /// then `remaining_actions` says how many actions a new plan has).

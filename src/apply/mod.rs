@@ -7,8 +7,10 @@ pub mod dag;
 pub mod events;
 pub mod progress;
 pub mod report;
+pub mod secrets;
 
-pub use dag::{apply, ApplyOptions, Executors};
+pub use dag::{apply, ApplyEnv, ApplyOptions, EngineSet};
 pub use events::{ApplyEvent, EventSink, JsonLines};
 pub use progress::HumanProgress;
 pub use report::{ApplyReport, DoneEntry, FailedEntry};
+pub use secrets::ManifestSecrets;

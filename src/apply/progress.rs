@@ -57,6 +57,7 @@ fn line(e: &ApplyEvent) -> Option<String> {
         ApplyEvent::Progress { id, message } => format!("{id}: {message}"),
         ApplyEvent::ActionDone { id, summary, .. } => format!("{id}: done: {summary}"),
         ApplyEvent::ActionFailed { id, error, .. } => format!("{id}: FAILED: {error}"),
+        ApplyEvent::ActionNotAttempted { id } => format!("{id}: not attempted"),
         ApplyEvent::Warning { message, .. } => format!("warning: {message}"),
         ApplyEvent::Error { message } => format!("error: {message}"),
         ApplyEvent::Summary { .. } | ApplyEvent::Plan { .. } | ApplyEvent::Converged => {
@@ -101,6 +102,11 @@ impl EventSink for HumanProgress {
                 ApplyEvent::ActionFailed { id, error, .. } => {
                     if let Some(b) = bars.remove(id) {
                         b.abandon_with_message(format!("FAILED: {error}"));
+                    }
+                }
+                ApplyEvent::ActionNotAttempted { id } => {
+                    if let Some(b) = bars.remove(id) {
+                        b.abandon_with_message("not attempted".to_string());
                     }
                 }
                 ApplyEvent::Warning { message, .. } => {

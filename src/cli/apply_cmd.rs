@@ -15,13 +15,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::apply::{
-    apply, ApplyEvent, ApplyOptions, ApplyReport, EventSink, Executors, HumanProgress, JsonLines,
+    apply, ApplyEnv, ApplyEvent, ApplyOptions, ApplyReport, EventSink, HumanProgress, JsonLines,
+    ManifestSecrets,
 };
-use crate::backend::confluent::read::health_problems;
-use crate::backend::confluent::ConfluentBackend;
-use crate::backend::mirrormaker2::read::link_health;
-use crate::backend::mirrormaker2::Mm2Executor;
-use crate::manifest::{Engine, Manifest};
+use crate::backend::{Clusters, ExecContext, NoProgress};
+use crate::manifest::Manifest;
 use crate::plan::render::{render_json_value, render_text};
 use crate::plan::saved::SavedPlan;
 use crate::plan::{plan, Action, ActionKind, Plan};
@@ -42,6 +40,10 @@ pub struct ApplyArgs {
     /// Longest wait for one asynchronous change (seconds).
     #[arg(long, default_value_t = 300, value_name = "SECONDS")]
     pub wait_timeout: u64,
+    /// Most object writes in flight at once (mirror creates and topic
+    /// deletes, which have no bulk form), across all links.
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: u16,
     /// Restrict the apply to this link (repeatable; not with a saved plan).
     #[arg(long = "link", value_name = "NAME")]
     pub links: Vec<String>,
@@ -96,19 +98,31 @@ pub struct ApplyRun {
 
 /// Runs `actions` and the post-apply health check. Events go to `events`
 /// (JSON lines on stdout for `--format json`, a display on stderr otherwise).
+/// Executors get the manifest's clusters (how to reach them) and its secrets
+/// (to resolve the plan's references), never its links.
 pub async fn run_apply(
     manifest: &Manifest,
     actions: &[Action],
-    confluent: &ConfluentBackend,
+    backends: &Backends,
     events: &dyn EventSink,
-    wait_timeout: Duration,
+    opts: &ApplyOptions,
 ) -> ApplyRun {
-    let mm2 = Mm2Executor;
-    let execs = Executors::new()
-        .with(Engine::Confluent, confluent)
-        .with(Engine::Mirrormaker2, &mm2);
-    let opts = ApplyOptions { wait_timeout };
-    let report = apply(actions, &execs, manifest, events, &opts).await;
+    let secrets = ManifestSecrets::new(manifest);
+    let env = ApplyEnv {
+        clusters: Clusters::of(manifest),
+        secrets: &secrets,
+        kafka: &backends.engines.kafka,
+    };
+    let report = apply(actions, &backends.engines, env, events, opts).await;
+    let permits = tokio::sync::Semaphore::new(1);
+    let ctx = ExecContext {
+        clusters: env.clusters,
+        secrets: &secrets,
+        kafka: &backends.engines.kafka,
+        progress: &NoProgress,
+        wait_timeout: opts.wait_timeout,
+        permits: &permits,
+    };
     let mut health = Vec::new();
     let mut checked: Vec<(&str, &str)> = Vec::new();
     for a in actions {
@@ -122,17 +136,8 @@ pub async fn run_apply(
             continue;
         }
         checked.push(key);
-        let problems = match a.engine {
-            Engine::Confluent => confluent
-                .read_link_health(manifest, &a.cluster, &a.link)
-                .await
-                .map(|link| health_problems(&link))
-                .map_err(|e| e.to_string()),
-            Engine::Mirrormaker2 => link_health(manifest, &a.cluster, &a.link)
-                .await
-                .map_err(|e| e.to_string()),
-        };
-        match problems {
+        let engine = backends.engines.get(a.engine);
+        match engine.health(&a.cluster, &a.link, &ctx).await {
             Ok(p) => health.extend(p),
             Err(e) => health.push(format!("could not read the health of link {}: {e}", a.link)),
         }
@@ -294,12 +299,16 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
             human.as_ref()
         }
     };
+    let opts = ApplyOptions {
+        wait_timeout: Duration::from_secs(args.wait_timeout),
+        parallelism: usize::from(args.parallelism),
+    };
     let run = rt.block_on(run_apply(
         manifest,
         &the_plan.actions,
-        &backends.confluent,
+        &backends,
         events,
-        Duration::from_secs(args.wait_timeout),
+        &opts,
     ));
     let code = finish(&run, out, &mut stdout);
     if code != 0 {

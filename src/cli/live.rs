@@ -1,11 +1,12 @@
 //! Reading the live state of every cluster of a manifest, through every
 //! backend, for `plan`, `apply`, `status` and `export`.
 //!
-//! Topics (partition counts, configs) are read over the Kafka protocol only
-//! by [`Backends::read`] (for `status`): the planner never looks at them and
-//! the saved-plan fingerprint leaves them out, so [`Backends::read_links`]
-//! (for `plan`, `apply` and `export`) skips them, and a Confluent-only
-//! manifest plans and applies through REST alone, with no Kafka connection.
+//! Every engine of the registry reads its own links. Topics (partition
+//! counts, configs) and offsets are read only by [`Backends::read`] (for
+//! `status`): the planner never looks at them and the saved-plan
+//! fingerprint leaves them out, so [`Backends::read_links`] (for `plan`,
+//! `apply` and `export`) skips them, and a Confluent-only manifest plans and
+//! applies through REST alone, with no Kafka connection.
 //!
 //! Environment variables tune timings (tests and impatient CI jobs):
 //! `LINKCTL_RETRY_BACKOFF_MS` (the Confluent engine's first retry backoff,
@@ -15,40 +16,59 @@
 
 use std::time::Duration;
 
-use crate::backend::confluent::{ConfluentBackend, ConfluentOptions};
-use crate::backend::kafka::TopicsReader;
-use crate::backend::mirrormaker2::Mm2Reader;
-use crate::backend::{BackendError, Scope, StateReader};
-use crate::manifest::{Engine, Manifest};
+use crate::backend::confluent::ConfluentOptions;
+use crate::backend::kafka::{read_topics, KafkaClients};
+use crate::backend::registry::Engines;
+use crate::backend::{BackendError, ReadDetail, Scope};
+use crate::manifest::Manifest;
 use crate::state::LiveState;
 
-/// The backends a command talks to.
+/// The engines a command talks to, with their connection caches.
 pub struct Backends {
-    pub confluent: ConfluentBackend,
+    pub engines: Engines,
 }
 
 impl Backends {
     pub fn new() -> Self {
+        let env = |k: &str| std::env::var(k).ok();
         Self {
-            confluent: ConfluentBackend::new(confluent_options(|k| std::env::var(k).ok())),
+            engines: Engines::new(
+                confluent_options(env),
+                KafkaClients::new(kafka_timeout(env)),
+            ),
         }
     }
 
-    /// Reads everything the manifest's links in `scope` involve: Confluent
-    /// links (clusters with a `rest:` endpoint), MirrorMaker 2 links (clusters
-    /// with a `connect:` endpoint) and the topics of every mirror. Topics are
-    /// extra detail: when the Kafka protocol cannot be reached, the links are
-    /// still returned, with the reason in the second value.
+    async fn read_engines(
+        &self,
+        manifest: &Manifest,
+        scope: &Scope,
+        detail: ReadDetail,
+    ) -> Result<LiveState, BackendError> {
+        let reads = self
+            .engines
+            .all()
+            .map(|e| e.read(manifest, scope, detail, &self.engines.kafka));
+        let mut live = LiveState::default();
+        for r in futures::future::join_all(reads).await {
+            live.merge(r?);
+        }
+        Ok(live)
+    }
+
+    /// Reads what `status` shows: every engine's links with tasks and lag,
+    /// and the topics of every mirror. Topics are extra detail: when the
+    /// Kafka protocol cannot be reached, the links are still returned, with
+    /// the reason in the second value.
     pub async fn read(
         &self,
         manifest: &Manifest,
         scope: &Scope,
     ) -> Result<(LiveState, Option<BackendError>), BackendError> {
-        let mut live = self.read_links(manifest, scope).await?;
-        let topics = TopicsReader {
-            timeout: kafka_timeout(|k| std::env::var(k).ok()),
-        };
-        match topics.read(manifest, scope).await {
+        let mut live = self
+            .read_engines(manifest, scope, ReadDetail::Status)
+            .await?;
+        match read_topics(manifest, scope, &self.engines.kafka).await {
             Ok(t) => {
                 live.merge(t);
                 Ok((live, None))
@@ -57,23 +77,13 @@ impl Backends {
         }
     }
 
-    /// Reads the links and mirrors (what plans depend on), without topics.
+    /// Reads the links and mirrors (what plans depend on): no offsets, no topics.
     pub async fn read_links(
         &self,
         manifest: &Manifest,
         scope: &Scope,
     ) -> Result<LiveState, BackendError> {
-        let uses = |engine: Engine| {
-            manifest.links.values().any(|l| l.engine.value == engine) || manifest.prune_links
-        };
-        let mut live = LiveState::default();
-        if uses(Engine::Confluent) && manifest.clusters.values().any(|c| c.rest.is_some()) {
-            live.merge(self.confluent.read(manifest, scope).await?);
-        }
-        if uses(Engine::Mirrormaker2) && manifest.clusters.values().any(|c| c.connect.is_some()) {
-            live.merge(Mm2Reader.read(manifest, scope).await?);
-        }
-        Ok(live)
+        self.read_engines(manifest, scope, ReadDetail::Plan).await
     }
 }
 

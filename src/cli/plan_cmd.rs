@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::manifest::{Engine, Manifest};
+use crate::apply::ManifestSecrets;
+use crate::backend::{Clusters, ExecContext, NoProgress};
+use crate::manifest::Manifest;
 use crate::plan::render::{render_json, render_text};
 use crate::plan::saved::SavedPlan;
 use crate::plan::{plan, Action, ActionKind, Note};
@@ -104,23 +106,34 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
     }
 }
 
-/// Asks the server to validate each Confluent create-link and config change;
+/// Asks each action's engine whether the server would accept it
+/// (Confluent: every create-link and config change, `validate_only=true`);
 /// every refusal becomes a plan error naming the action, in the server's words.
 async fn server_validate(
     backends: &Backends,
     manifest: &Manifest,
     actions: &[Action],
 ) -> Vec<Note> {
+    let secrets = ManifestSecrets::new(manifest);
+    let permits = tokio::sync::Semaphore::new(1);
+    let ctx = ExecContext {
+        clusters: Clusters::of(manifest),
+        secrets: &secrets,
+        kafka: &backends.engines.kafka,
+        progress: &NoProgress,
+        wait_timeout: std::time::Duration::from_secs(30),
+        permits: &permits,
+    };
     let mut errors = Vec::new();
     for a in actions {
-        let validated = matches!(
+        if !matches!(
             a.kind,
             ActionKind::CreateLink | ActionKind::UpdateLinkConfigs
-        );
-        if a.engine != Engine::Confluent || !validated {
+        ) {
             continue;
         }
-        if let Err(e) = backends.confluent.server_validate(manifest, a).await {
+        let engine = backends.engines.get(a.engine);
+        if let Err(e) = engine.server_validate(a, &ctx).await {
             errors.push(Note {
                 target: a.id.clone(),
                 message: format!("the server refuses this change (validate_only): {e}"),

@@ -37,9 +37,10 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> ExitCode {
         links: args.links.clone(),
     };
     let result = rt.block_on(async {
-        let (live, topics_error) = Backends::new().read(&input.manifest, &scope).await?;
+        let backends = Backends::new();
+        let (live, topics_error) = backends.read(&input.manifest, &scope).await?;
         let groups = if args.groups {
-            Some(observe_groups(&input.manifest, &args.links).await?)
+            Some(observe_groups(&input.manifest, &args.links, &backends.engines.kafka).await?)
         } else {
             None
         };

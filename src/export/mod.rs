@@ -18,9 +18,7 @@ pub mod sections;
 use crate::manifest::Text;
 use std::collections::BTreeMap;
 
-use crate::manifest::{
-    Engine, Link, LinkMode, Located, Manifest, Mirror, MirrorState, MANIFEST_VERSION,
-};
+use crate::manifest::{Link, LinkMode, Located, Manifest, Mirror, MirrorState, MANIFEST_VERSION};
 use crate::state::{ConnectionMode, LinkSide, LiveLink, LiveState, MirrorStatus};
 
 /// An exported manifest and what could not be expressed in it.
@@ -189,9 +187,9 @@ fn export_link(
         explicit.retain(|(k, _)| !crate::plan::desired::is_connection_key(k));
     }
     sections::fill(&mut link, &explicit, source_cluster);
-    if engine == Engine::Mirrormaker2 {
-        // The MirrorMaker 2 reader reports connector settings the manifest
-        // derives itself; keep only the structured sections.
+    if !crate::backend::registry::model(engine).exports_free_form_config() {
+        // This engine's reader reports settings the manifest derives itself
+        // (MirrorMaker 2's connector settings): keep only the structured sections.
         link.config.clear();
     }
     for (mname, m) in &obj.mirrors {

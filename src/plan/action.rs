@@ -1,10 +1,13 @@
-//! The plan's vocabulary: actions, the values they change, and the plan itself.
+//! The plan's vocabulary: actions and the values they change.
 //!
-//! A plan never holds a secret: sensitive values are `Value::Sensitive`, and
-//! the applier re-reads them from the manifest when it executes an action.
+//! An action carries what it shows (`changes`, old → new, for people) and
+//! what it sends (`payload`, exactly what its engine will send). A plan never
+//! holds a secret: shown values are `Value::Sensitive`, sent values are
+//! secret references (`plan::payload`), resolved only when the action runs.
 
 use serde::{Deserialize, Serialize};
 
+use crate::backend::Payload;
 use crate::manifest::Engine;
 
 /// Version of the JSON plan format. Bump on incompatible changes.
@@ -114,4 +117,8 @@ pub struct Action {
     /// Human notes attached to the action (e.g. what MirrorMaker 2 cannot express).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Exactly what the engine will send (absent only on an action the plan
+    /// refuses, which is then listed among the plan's errors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Payload>,
 }

@@ -10,8 +10,13 @@
 //! - bidirectional: one `BIDIRECTIONAL` object per cluster, each with the
 //!   whole config map and the other cluster's bootstrap.
 //!
-//! Mirrors always live on the destination cluster's object. The applier uses
-//! the same function, so what is planned is what is sent.
+//! `config: { bootstrap.servers: … }` says how the link reaches the *source*
+//! (e.g. another listener); objects that connect to the destination always
+//! use the destination cluster's `bootstrap`.
+//!
+//! Mirrors always live on the destination cluster's object. This is the one
+//! function that computes the desired objects: the planner diffs them, and
+//! the engines' payload builders turn them into requests.
 
 use std::collections::BTreeMap;
 
@@ -57,6 +62,21 @@ fn cluster<'m>(manifest: &'m Manifest, name: &str) -> Result<&'m Cluster, String
         .ok_or_else(|| format!("cluster `{name}` is not declared under `clusters`"))
 }
 
+/// The configs of an object on the source cluster that connects to the
+/// destination `dst`: its bootstrap is the destination's, whatever `config:`
+/// says about reaching the source.
+fn towards(link: &Link, dst: &Cluster) -> BTreeMap<String, DesiredConfig> {
+    let mut configs = desired_link_configs(link, dst);
+    configs.insert(
+        BOOTSTRAP_SERVERS.to_string(),
+        DesiredConfig {
+            value: dst.bootstrap.value.clone(),
+            sensitive: false,
+        },
+    );
+    configs
+}
+
 /// The objects of `link`, in creation order (destination side first).
 pub fn expected_objects(link: &Link, manifest: &Manifest) -> Result<Vec<ExpectedObject>, String> {
     let src_name = link.source.value.clone();
@@ -77,7 +97,7 @@ pub fn expected_objects(link: &Link, manifest: &Manifest) -> Result<Vec<Expected
         LinkMode::SourceInitiated => {
             let mut behaviour = desired_link_configs(link, src);
             behaviour.retain(|k, _| !is_connection_key(k));
-            let mut connection = desired_link_configs(link, dst);
+            let mut connection = towards(link, dst);
             connection.retain(|k, _| is_connection_key(k));
             vec![
                 ExpectedObject {
@@ -119,7 +139,7 @@ pub fn expected_objects(link: &Link, manifest: &Manifest) -> Result<Vec<Expected
                 side: ObjectSide::Source,
                 live_side: LinkSide::Bidirectional,
                 connection_mode: None,
-                configs: desired_link_configs(link, dst),
+                configs: towards(link, dst),
                 behaviour: true,
                 owns_mirrors: false,
             },

@@ -2,6 +2,7 @@
 //! ordered plan, and the plan's renderings.
 //!
 //! - [`action`]: the action vocabulary; [`model`]: the [`Plan`];
+//! - [`payload`]: values as engines send them, secrets as references;
 //! - [`desired`]: which link objects a manifest link asks for;
 //! - [`diff`]: [`plan()`] itself; [`normalize`]: comparing values by meaning;
 //! - [`secrets`]: fingerprints of write-only configs; [`order`]: the DAG order;
@@ -13,6 +14,7 @@ pub mod diff;
 pub mod model;
 pub mod normalize;
 pub mod order;
+pub mod payload;
 pub mod render;
 pub mod saved;
 pub mod secrets;

@@ -62,7 +62,7 @@ mod tests {
             kind: ActionKind::CreateMirror,
             cluster: "c".into(),
             link: "l".into(),
-            engine: Engine::Confluent,
+            engine: Engine::default(),
             side: ObjectSide::Destination,
             mirror: None,
             source_topic: None,
@@ -70,6 +70,7 @@ mod tests {
             depends_on: deps.iter().map(|s| s.to_string()).collect(),
             irreversible: false,
             notes: vec![],
+            payload: None,
         }
     }
 

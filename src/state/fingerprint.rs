@@ -120,7 +120,7 @@ mod tests {
 
     fn state() -> LiveState {
         let mut link = LiveLink {
-            engine: crate::manifest::Engine::Confluent,
+            engine: crate::manifest::Engine::default(),
             name: "l".into(),
             link_id: Some("id".into()),
             side: LinkSide::Destination,

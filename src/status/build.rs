@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use super::model::{GroupRow, LinkStatus, MirrorRow, StatusReport, STATUS_FORMAT_VERSION};
 use crate::backend::kafka::GroupOffsets;
-use crate::manifest::{Engine, Manifest};
+use crate::backend::registry;
+use crate::manifest::Manifest;
 use crate::state::{LiveState, MirrorStatus};
 
 /// Group offsets observed for one link: `(source side, destination side)` per
@@ -29,11 +30,11 @@ pub fn build(
             .clusters
             .get(dest)
             .and_then(|c| c.links.get(&name.value));
-        let engine = link.engine.value;
+        let engine = registry::model(link.engine.value);
         let mut mirrors = Vec::new();
         if let Some(l) = live_link {
             for m in l.mirrors.values() {
-                let read_only = engine == Engine::Confluent && !m.status.is_stopped();
+                let read_only = engine.mirrors_are_read_only() && !m.status.is_stopped();
                 let source_partitions = live
                     .clusters
                     .get(src)
@@ -90,12 +91,11 @@ pub fn build(
             }
             rows
         });
-        let mut notes = Vec::new();
-        if engine == Engine::Mirrormaker2 {
-            notes.push(
-                "MirrorMaker 2 does not make mirror topics read-only, and translates group offsets rather than copying them".to_string(),
-            );
-        }
+        let mut notes: Vec<String> = engine
+            .status_notes()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
         if mirrors
             .iter()
             .any(|m| m.status == MirrorStatus::Stopped.as_str())
@@ -104,11 +104,7 @@ pub fn build(
         }
         out.push(LinkStatus {
             name: name.value.clone(),
-            engine: match engine {
-                Engine::Confluent => "confluent",
-                Engine::Mirrormaker2 => "mirrormaker2",
-            }
-            .to_string(),
+            engine: engine.name().to_string(),
             source: src.clone(),
             destination: dest.clone(),
             state: live_link

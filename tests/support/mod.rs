@@ -8,10 +8,17 @@ pub mod scenario;
 
 use std::time::Duration;
 
+use linkctl::apply::ManifestSecrets;
 use linkctl::backend::confluent::{ConfluentBackend, ConfluentOptions, PollPolicy, RetryPolicy};
+use linkctl::backend::kafka::KafkaClients;
+use linkctl::backend::{
+    registry, ActionResult, BackendError, Clusters, Engine as _, ExecContext, NoProgress,
+    PlanContext, ReadDetail, Scope,
+};
 use linkctl::manifest::load::{parse, SourceFile};
 use linkctl::manifest::{Engine, Manifest};
 use linkctl::plan::{Action, ActionKind, Change, ChangeOp, ObjectSide, Value};
+use linkctl::state::{ClusterState, LiveState};
 
 /// Parses a manifest; `env` answers `${env:…}`.
 pub fn manifest(yaml: &str, env: &[(&str, &str)]) -> Manifest {
@@ -49,6 +56,11 @@ pub fn backend() -> ConfluentBackend {
     ConfluentBackend::new(fast_options())
 }
 
+/// The engines of a command, with fast Confluent timings.
+pub fn engines() -> registry::Engines {
+    registry::Engines::new(fast_options(), KafkaClients::default())
+}
+
 /// A hand-built action.
 pub fn action(kind: ActionKind, cluster: &str, link: &str, mirror: Option<&str>) -> Action {
     let id = match mirror {
@@ -68,7 +80,108 @@ pub fn action(kind: ActionKind, cluster: &str, link: &str, mirror: Option<&str>)
         depends_on: Vec::new(),
         irreversible: kind.is_irreversible(),
         notes: Vec::new(),
+        payload: None,
     }
+}
+
+/// What a plan knows of the doubles' clusters: their ids (`us-cluster`,
+/// `eu-cluster`), as read from their REST endpoints.
+pub fn known_ids() -> LiveState {
+    let mut live = LiveState::default();
+    for (name, id) in [("us", "us-cluster"), ("europe", "eu-cluster")] {
+        live.clusters.insert(
+            name.to_string(),
+            ClusterState {
+                cluster_id: Some(id.to_string()),
+                ..Default::default()
+            },
+        );
+    }
+    live
+}
+
+/// `a` with the payload the planner computes for it against `live`.
+pub fn with_payload_against(m: &Manifest, live: &LiveState, mut a: Action) -> Action {
+    if a.payload.is_none() {
+        let cx = PlanContext { manifest: m, live };
+        a.payload = Some(
+            registry::model(a.engine)
+                .payload(&a, &cx)
+                .unwrap_or_else(|e| panic!("payload of {}: {e}", a.id)),
+        );
+    }
+    a
+}
+
+/// `a` with its payload, the doubles' ids known.
+pub fn with_payload(m: &Manifest, a: Action) -> Action {
+    with_payload_against(m, &known_ids(), a)
+}
+
+/// What an executor needs for one manifest (owned, for tests).
+pub struct CtxParts<'m> {
+    m: &'m Manifest,
+    secrets: ManifestSecrets<'m>,
+    pub kafka: KafkaClients,
+    permits: tokio::sync::Semaphore,
+}
+
+impl<'m> CtxParts<'m> {
+    pub fn new(m: &'m Manifest) -> Self {
+        Self {
+            m,
+            secrets: ManifestSecrets::new(m),
+            kafka: KafkaClients::default(),
+            permits: tokio::sync::Semaphore::new(10),
+        }
+    }
+
+    /// What the apply engine hands executors.
+    pub fn env(&self) -> linkctl::apply::ApplyEnv<'_> {
+        linkctl::apply::ApplyEnv {
+            clusters: Clusters::of(self.m),
+            secrets: &self.secrets,
+            kafka: &self.kafka,
+        }
+    }
+
+    pub fn ctx(&self, wait_timeout: Duration) -> ExecContext<'_> {
+        ExecContext {
+            clusters: Clusters::of(self.m),
+            secrets: &self.secrets,
+            kafka: &self.kafka,
+            progress: &NoProgress,
+            wait_timeout,
+            permits: &self.permits,
+        }
+    }
+}
+
+/// Runs `actions` (payloads computed where missing) as one step of `b`.
+pub async fn exec(
+    b: &ConfluentBackend,
+    m: &Manifest,
+    actions: &[Action],
+    wait_timeout: Duration,
+) -> Vec<ActionResult> {
+    let actions: Vec<Action> = actions
+        .iter()
+        .cloned()
+        .map(|a| with_payload(m, a))
+        .collect();
+    let refs: Vec<&Action> = actions.iter().collect();
+    let parts = CtxParts::new(m);
+    b.execute_step(&refs, &parts.ctx(wait_timeout)).await
+}
+
+/// The live state `b` reads for plans.
+pub async fn read(
+    b: &ConfluentBackend,
+    m: &Manifest,
+    scope: &Scope,
+) -> Result<LiveState, BackendError> {
+    b.read_clusters(Clusters::of(m), scope, ReadDetail::Plan)
+        .await
 }
 
 pub fn set(key: &str, value: &str) -> Change {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use linkctl::backend::{BackendError, ExecContext, Executor, NoProgress, Outcome};
+use linkctl::backend::{ActionResult, BackendError, Outcome};
 use linkctl::manifest::Manifest;
 use linkctl::plan::Action;
 
@@ -30,14 +30,19 @@ pub async fn env(extra_config: &str) -> Env {
     Env { us, eu, m }
 }
 
-/// Executes one action with a 5 s wait timeout.
+/// Executes one action (its payload computed as a plan would) with a 5 s
+/// wait timeout.
 pub async fn run(m: &Manifest, a: &Action) -> Result<Outcome, BackendError> {
-    let ctx = ExecContext {
-        manifest: m,
-        progress: &NoProgress,
-        wait_timeout: Duration::from_secs(5),
-    };
-    super::backend().execute(a, &ctx).await
+    let b = super::backend();
+    let r = super::exec(&b, m, std::slice::from_ref(a), Duration::from_secs(5)).await;
+    match r.into_iter().next() {
+        Some(ActionResult::Done(o)) => Ok(o),
+        Some(ActionResult::Failed(e)) => Err(e),
+        other => Err(BackendError::new(
+            "-",
+            format!("unexpected result {other:?}"),
+        )),
+    }
 }
 
 pub fn snapshot_settings() -> insta::Settings {

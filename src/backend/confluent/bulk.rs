@@ -1,6 +1,9 @@
 //! Bulk mirror actions: pause, resume, promote and failover of any number of
-//! mirrors of one link in one request, every per-topic `error_code` checked
-//! (an HTTP 200 does not mean success), then one wait for all of them.
+//! mirrors of one link in one request, then one wait for all of them.
+//!
+//! An HTTP 200 does not mean success: a mirror fails when its entry carries
+//! an `error_code` other than 0 or a non-empty `error_message` (as Confluent's
+//! CLI reads it), or when the response has no entry for it.
 
 use std::collections::BTreeMap;
 
@@ -8,116 +11,161 @@ use reqwest::Method;
 
 use super::client::{decode, ClusterClient};
 use super::errors::ConfluentError;
-use super::execute::mirror_of;
+use super::execute::{payload, reached};
+use super::payload::ConfluentPayload;
 use super::retry::retry_write;
 use super::wait::wait_mirrors;
-use super::wire::{AlterMirrorsData, AlterMirrorsRequest, DataList, MirrorData};
+use super::wire::{AlterMirrorsData, DataList, MirrorData};
 use super::ConfluentBackend;
-use crate::backend::{BackendError, ExecContext, Outcome};
+use crate::backend::{ActionResult, ExecContext};
 use crate::plan::{Action, ActionKind};
 use crate::state::MirrorStatus;
 
+/// What a verb waits for, and how the report words it.
+fn targets(kind: ActionKind) -> (Vec<MirrorStatus>, &'static str) {
+    match kind {
+        ActionKind::PauseMirror => (vec![MirrorStatus::Paused], "paused"),
+        ActionKind::ResumeMirror => (vec![MirrorStatus::Active], "resumed"),
+        ActionKind::PromoteMirror => (vec![MirrorStatus::Stopped], "promoted"),
+        _ => (vec![MirrorStatus::Stopped], "failed over"),
+    }
+}
+
 impl ConfluentBackend {
-    /// One bulk request for all `actions` (same cluster, link and kind), every
-    /// per-topic `error_code` checked, then one wait for all accepted mirrors.
+    /// One bulk request for all actions of `step` (one link and verb), every
+    /// entry checked, then one wait for all accepted mirrors.
     pub(super) async fn mirror_action(
         &self,
-        actions: &[&Action],
+        client: &ClusterClient,
+        step: &[&Action],
         ctx: &ExecContext<'_>,
-    ) -> Result<Vec<Result<Outcome, BackendError>>, ConfluentError> {
-        let first = actions[0];
-        let client = self.client(ctx.manifest, &first.cluster)?;
-        let (verb, targets, word): (&str, Vec<MirrorStatus>, &str) = match first.kind {
-            ActionKind::PauseMirror => ("mirrors:pause", vec![MirrorStatus::Paused], "paused"),
-            ActionKind::ResumeMirror => ("mirrors:resume", vec![MirrorStatus::Active], "resumed"),
-            ActionKind::PromoteMirror => {
-                ("mirrors:promote", vec![MirrorStatus::Stopped], "promoted")
-            }
-            _ => (
-                "mirrors:failover",
-                vec![MirrorStatus::Stopped],
-                "failed over",
-            ),
+    ) -> Vec<ActionResult> {
+        let Some(first) = step.first() else {
+            return Vec::new();
         };
-        let names: Vec<String> = actions
-            .iter()
-            .map(|a| mirror_of(a).map(str::to_string))
-            .collect::<Result<_, _>>()?;
-        let body = serde_json::to_value(AlterMirrorsRequest {
-            mirror_topic_names: names.clone(),
-        })
-        .map_err(|e| ConfluentError::Manifest(format!("internal: {e}")))?;
+        let mut names = Vec::new();
+        let mut verb = String::new();
+        for a in step {
+            match payload(a) {
+                Ok(ConfluentPayload::AlterMirror {
+                    verb: v,
+                    mirror_topic_name,
+                    ..
+                }) => {
+                    verb = v.clone();
+                    names.push(mirror_topic_name.clone());
+                }
+                Ok(_) => {
+                    let e = ConfluentError::Manifest(format!(
+                        "internal: {} is not a mirror state action",
+                        a.id
+                    ));
+                    return step
+                        .iter()
+                        .map(|x| ActionResult::Failed(e.clone().into_backend(&x.cluster)))
+                        .collect();
+                }
+                Err(e) => {
+                    return step
+                        .iter()
+                        .map(|_| ActionResult::Failed(e.clone()))
+                        .collect()
+                }
+            }
+        }
+        let (wanted, word) = targets(first.kind);
         let accepted_states: Vec<MirrorStatus> = match first.kind {
             ActionKind::PromoteMirror | ActionKind::FailoverMirror => {
                 vec![MirrorStatus::Stopped, MirrorStatus::PendingStopped]
             }
-            _ => targets.clone(),
+            _ => wanted.clone(),
         };
-        let link = first.link.clone();
-        let action_path = ["links", link.as_str(), verb];
-        let resp = retry_write(
+        let path_verb = format!("mirrors:{verb}");
+        let action_path = ["links", first.link.as_str(), path_verb.as_str()];
+        let body = serde_json::json!({ "mirror_topic_names": names });
+        let sent = retry_write(
             &client.retry,
             || client.write_once(Method::POST, &action_path, &[], Some(&body)),
-            || all_in(&client, &link, &names, &accepted_states),
+            || all_in(client, &first.link, &names, &accepted_states),
         )
-        .await?;
-        let mut topic_errors: BTreeMap<String, String> = BTreeMap::new();
-        if let Some(bytes) = resp {
-            let list: DataList<AlterMirrorsData> = decode(&bytes, "POST", verb)?;
-            for d in list.data.into_iter().filter(|d| d.is_error()) {
-                let msg = d
-                    .error_message
-                    .clone()
-                    .unwrap_or_else(|| format!("error_code {}", d.error_code.unwrap_or_default()));
-                topic_errors.insert(d.mirror_topic_name, msg);
+        .await;
+        let entries: Option<Vec<AlterMirrorsData>> = match sent {
+            Ok(Some(bytes)) => {
+                match decode::<DataList<AlterMirrorsData>>(&bytes, "POST", &path_verb) {
+                    Ok(list) => Some(list.data),
+                    Err(e) => {
+                        return step
+                            .iter()
+                            .map(|a| ActionResult::Failed(e.clone().into_backend(&a.cluster)))
+                            .collect()
+                    }
+                }
+            }
+            // A retried request found every mirror already there.
+            Ok(None) => None,
+            Err(e) => {
+                return step
+                    .iter()
+                    .map(|a| ActionResult::Failed(e.clone().into_backend(&a.cluster)))
+                    .collect()
+            }
+        };
+        let mut refused: BTreeMap<String, String> = BTreeMap::new();
+        if let Some(entries) = &entries {
+            for n in &names {
+                match entries.iter().find(|d| &d.mirror_topic_name == n) {
+                    None => {
+                        refused.insert(n.clone(), "the response has no entry for it".into());
+                    }
+                    Some(d)
+                        if d.is_error()
+                            || d.error_message.as_deref().is_some_and(|m| !m.is_empty()) =>
+                    {
+                        let msg = d.error_message.clone().unwrap_or_else(|| {
+                            format!("error_code {}", d.error_code.unwrap_or_default())
+                        });
+                        refused.insert(n.clone(), msg);
+                    }
+                    Some(_) => {}
+                }
             }
         }
         let to_wait: Vec<String> = names
             .iter()
-            .filter(|n| !topic_errors.contains_key(*n))
+            .filter(|n| !refused.contains_key(*n))
             .cloned()
             .collect();
         let waited = if to_wait.is_empty() {
             Ok(BTreeMap::new())
         } else {
             wait_mirrors(
-                &client,
-                &link,
+                client,
+                &first.link,
                 &to_wait,
-                &targets,
-                &self.wait_ctx(ctx, first),
+                &wanted,
+                word,
+                &self.wait_ctx(ctx, &first.id),
             )
             .await
         };
-        Ok(actions
-            .iter()
+        step.iter()
             .zip(&names)
             .map(|(a, n)| {
-                if let Some(m) = topic_errors.get(n) {
-                    return Err(ConfluentError::TopicErrors {
-                        action: verb.to_string(),
-                        failures: vec![(n.clone(), m.clone())],
-                    }
-                    .into_backend(&a.cluster));
+                if let Some(m) = refused.get(n) {
+                    return ActionResult::Failed(
+                        ConfluentError::TopicErrors {
+                            action: path_verb.clone(),
+                            failures: vec![(n.clone(), m.clone())],
+                        }
+                        .into_backend(&a.cluster),
+                    );
                 }
                 match &waited {
-                    Ok(map) => {
-                        let (st, d) = map
-                            .get(n)
-                            .cloned()
-                            .unwrap_or((targets[0].clone(), Default::default()));
-                        Ok(Outcome {
-                            summary: format!(
-                                "mirror {n} {word}: {} after {:.1} s",
-                                st.as_str(),
-                                d.as_secs_f64()
-                            ),
-                        })
-                    }
-                    Err(e) => Err(e.clone().into_backend(&a.cluster)),
+                    Ok(map) => reached(a, n, map.get(n), word),
+                    Err(e) => ActionResult::Failed(e.clone().into_backend(&a.cluster)),
                 }
             })
-            .collect())
+            .collect()
     }
 }
 

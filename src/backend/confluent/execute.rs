@@ -1,7 +1,15 @@
-//! The [`Executor`]: every plan action as REST calls, each followed by a wait
-//! until it has really taken effect.
+//! Executing a step: the requests its actions' payloads describe, then one
+//! wait for the whole step.
+//!
+//! - link actions (create, update configs, delete) run one at a time;
+//! - mirror creates of a link are sent with bounded parallelism (the apply's
+//!   `--parallelism` permits; Confluent has no bulk create), then one wait
+//!   polls the link's mirror list until every new mirror is ACTIVE;
+//! - mirror topic deletes likewise, with one wait until none is listed;
+//! - pause, resume, promote and failover are one bulk request per link and
+//!   verb ([`super::bulk`]).
 
-use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use reqwest::Method;
@@ -9,230 +17,195 @@ use serde_json::json;
 
 use super::client::ClusterClient;
 use super::errors::ConfluentError;
-use super::objects::{link_object, IdField};
+use super::payload::{AlterOp, ConfluentPayload};
 use super::retry::retry_write;
-use super::wait::{wait_gone, wait_link_visible, wait_mirrors, WaitCtx};
-use super::wire::{
-    AlterConfigEntry, AlterConfigsRequest, ConfigEntry, CreateLinkRequest, CreateMirrorRequest,
+use super::wait::{
+    wait_gone, wait_link_visible, wait_mirrors, wait_mirrors_gone, MirrorWait, WaitCtx,
 };
 use super::ConfluentBackend;
-use crate::backend::{BackendError, BoxFuture, ExecContext, Executor, Outcome};
-use crate::manifest::Manifest;
-use crate::plan::{Action, ActionKind, ChangeOp, Value};
+use crate::backend::engine::payload_of;
+use crate::backend::{ActionResult, BackendError, ExecContext, Outcome, Payload};
+use crate::plan::payload::WireValue;
+use crate::plan::{Action, ActionKind};
 use crate::state::MirrorStatus;
 
-type Results = Vec<Option<Result<Outcome, BackendError>>>;
+/// The Confluent payload of `a`.
+pub(super) fn payload(a: &Action) -> Result<&ConfluentPayload, BackendError> {
+    payload_of(a, |p| match p {
+        Payload::Confluent(c) => Some(c),
+        _ => None,
+    })
+}
 
-impl Executor for ConfluentBackend {
-    fn execute<'a>(
-        &'a self,
-        action: &'a Action,
-        ctx: &'a ExecContext<'a>,
-    ) -> BoxFuture<'a, Result<Outcome, BackendError>> {
-        Box::pin(async move {
-            let r = match action.kind {
-                k if k.is_bulk() => self
-                    .mirror_action(&[action], ctx)
-                    .await
-                    .map(|mut v| v.remove(0)),
-                _ => self.run_single(action, ctx).await.map(Ok),
-            };
-            match r {
-                Ok(inner) => inner,
-                Err(e) => Err(e.into_backend(&action.cluster)),
-            }
-        })
-    }
-
-    fn execute_batch<'a>(
-        &'a self,
-        actions: &'a [&'a Action],
-        ctx: &'a ExecContext<'a>,
-    ) -> BoxFuture<'a, Results> {
-        Box::pin(async move {
-            // Groups (cluster, link, kind) of bulk actions, in order of first appearance.
-            let mut groups: Vec<Vec<usize>> = Vec::new();
-            let mut keys: BTreeMap<(String, String, ActionKind), usize> = BTreeMap::new();
-            for (i, a) in actions.iter().enumerate() {
-                if a.kind.is_bulk() {
-                    let key = (a.cluster.clone(), a.link.clone(), a.kind);
-                    if let Some(g) = keys.get(&key) {
-                        groups[*g].push(i);
-                        continue;
-                    }
-                    keys.insert(key, groups.len());
-                }
-                groups.push(vec![i]);
-            }
-            let mut out: Results = actions.iter().map(|_| None).collect();
-            for g in groups {
-                let members: Vec<&Action> = g.iter().map(|i| actions[*i]).collect();
-                let results: Vec<Result<Outcome, BackendError>> = if members[0].kind.is_bulk() {
-                    match self.mirror_action(&members, ctx).await {
-                        Ok(v) => v,
-                        Err(e) => members
-                            .iter()
-                            .map(|a| Err(e.clone().into_backend(&a.cluster)))
-                            .collect(),
-                    }
-                } else {
-                    vec![self
-                        .run_single(members[0], ctx)
-                        .await
-                        .map_err(|e| e.into_backend(&members[0].cluster))]
-                };
-                let failed = results.iter().any(|r| r.is_err());
-                for (i, r) in g.iter().zip(results) {
-                    out[*i] = Some(r);
-                }
-                if failed {
-                    break;
-                }
-            }
-            out
-        })
+/// The value to send: plain, or the secret resolved now.
+pub(super) fn resolve(v: &WireValue, ctx: &ExecContext<'_>) -> Result<String, ConfluentError> {
+    match v {
+        WireValue::Plain(s) => Ok(s.clone()),
+        WireValue::Secret(r) => ctx.secrets.resolve(r).map_err(ConfluentError::Manifest),
     }
 }
 
-pub(super) fn mirror_of(a: &Action) -> Result<&str, ConfluentError> {
-    a.mirror
-        .as_deref()
-        .ok_or_else(|| ConfluentError::Manifest(format!("action {} names no mirror", a.id)))
+fn internal(e: impl std::fmt::Display) -> ConfluentError {
+    ConfluentError::Manifest(format!("internal: {e}"))
+}
+
+/// Every action of `step` failed with `e`.
+fn all_failed(step: &[&Action], e: &BackendError) -> Vec<ActionResult> {
+    step.iter()
+        .map(|_| ActionResult::Failed(e.clone()))
+        .collect()
 }
 
 impl ConfluentBackend {
-    pub(super) fn wait_ctx<'a>(&self, ctx: &'a ExecContext<'a>, action: &'a Action) -> WaitCtx<'a> {
+    pub(super) fn wait_ctx<'a>(&self, ctx: &'a ExecContext<'a>, action_id: &'a str) -> WaitCtx<'a> {
         WaitCtx {
             poll: self.options.poll,
             timeout: ctx.wait_timeout,
             not_found_grace: self.options.not_found_grace,
             progress: ctx.progress,
-            action_id: &action.id,
+            action_id,
         }
     }
 
-    async fn run_single(
+    /// Runs one step (actions of one cluster and link).
+    pub async fn run_step(&self, step: &[&Action], ctx: &ExecContext<'_>) -> Vec<ActionResult> {
+        let Some(first) = step.first() else {
+            return Vec::new();
+        };
+        let client = match self.client(ctx.clusters, &first.cluster) {
+            Ok(c) => c,
+            Err(e) => return all_failed(step, &e.into_backend(&first.cluster)),
+        };
+        match first.kind {
+            ActionKind::CreateMirror => self.create_mirrors(&client, step, ctx).await,
+            ActionKind::DeleteMirrorTopic => self.delete_topics(&client, step, ctx).await,
+            k if k.is_bulk() => self.mirror_action(&client, step, ctx).await,
+            _ => {
+                // Link actions: one by one, stopping at the first failure.
+                let mut out = Vec::new();
+                let mut failed = false;
+                for a in step {
+                    if failed {
+                        out.push(ActionResult::NotAttempted);
+                        continue;
+                    }
+                    let r = self.run_link_action(&client, a, ctx).await;
+                    failed = r.is_err();
+                    out.push(match r {
+                        Ok(o) => ActionResult::Done(o),
+                        Err(e) => ActionResult::Failed(e.into_backend(&a.cluster)),
+                    });
+                }
+                out
+            }
+        }
+    }
+
+    async fn run_link_action(
         &self,
+        client: &ClusterClient,
         a: &Action,
         ctx: &ExecContext<'_>,
     ) -> Result<Outcome, ConfluentError> {
-        let client = self.client(ctx.manifest, &a.cluster)?;
-        match a.kind {
-            ActionKind::CreateLink => self.create_link(&client, a, ctx).await,
-            ActionKind::UpdateLinkConfigs => self.update_configs(&client, a, ctx).await,
-            ActionKind::DeleteLink => self.delete_link(&client, a, ctx).await,
-            ActionKind::CreateMirror => self.create_mirror(&client, a, ctx).await,
-            ActionKind::DeleteMirrorTopic => self.delete_mirror_topic(&client, a, ctx).await,
-            _ => Err(ConfluentError::Manifest(format!(
-                "internal: {} is a bulk action",
+        let p = payload(a).map_err(|e| ConfluentError::Manifest(e.message))?;
+        match p {
+            ConfluentPayload::CreateLink { .. } => self.create_link(client, a, p, ctx).await,
+            ConfluentPayload::AlterConfigs { link_name, .. } => {
+                let n = self.alter_configs(client, p, ctx, false).await?;
+                ctx.progress
+                    .update(&a.id, &format!("{n} config(s) altered"));
+                Ok(Outcome {
+                    summary: format!("{n} config(s) of link {link_name} on {} updated", a.cluster),
+                })
+            }
+            ConfluentPayload::DeleteLink { link_name } => {
+                match client
+                    .write_idempotent(Method::DELETE, &["links", link_name], &[], None)
+                    .await
+                {
+                    Ok(_) => {}
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
+                }
+                let waited = wait_gone(
+                    client,
+                    &["links", link_name],
+                    &format!("link {link_name}"),
+                    &self.wait_ctx(ctx, &a.id),
+                )
+                .await?;
+                Ok(Outcome {
+                    summary: format!(
+                        "link {link_name} deleted from {} ({:.1} s)",
+                        a.cluster,
+                        waited.as_secs_f64()
+                    ),
+                })
+            }
+            other => Err(ConfluentError::Manifest(format!(
+                "internal: {} is not a link action ({other:?})",
                 a.id
             ))),
         }
     }
 
-    /// The `CreateLinkRequestData` of a create-link action, secrets included
-    /// (re-read from the manifest; never logged).
-    pub(super) async fn create_link_body(
-        &self,
-        manifest: &Manifest,
-        a: &Action,
+    /// The JSON body of a `CreateLink` payload, secrets resolved (never logged).
+    pub(super) fn create_link_body(
+        p: &ConfluentPayload,
+        ctx: &ExecContext<'_>,
     ) -> Result<serde_json::Value, ConfluentError> {
-        let obj = link_object(manifest, &a.link, a.side)?;
-        if obj.cluster != a.cluster {
-            return Err(ConfluentError::Manifest(format!(
-                "action {} targets cluster {} but the {:?} object of link {} lives on {}",
-                a.id, a.cluster, a.side, a.link, obj.cluster
-            )));
-        }
-        let remote_id = self
-            .remote_cluster_id(manifest, &obj.remote_cluster)
-            .await?;
-        let (mut src, mut dst, mut rem) = (None, None, None);
-        match obj.id_field {
-            IdField::Source => src = Some(remote_id),
-            IdField::Destination => dst = Some(remote_id),
-            IdField::Remote => rem = Some(remote_id),
-        }
-        let body = CreateLinkRequest {
-            source_cluster_id: src,
-            destination_cluster_id: dst,
-            remote_cluster_id: rem,
-            configs: obj
-                .configs
-                .iter()
-                .map(|(k, v)| ConfigEntry {
-                    name: k.clone(),
-                    value: Some(v.value.expose().to_string()),
-                })
-                .collect(),
+        let ConfluentPayload::CreateLink {
+            source_cluster_id,
+            destination_cluster_id,
+            remote_cluster_id,
+            configs,
+            ..
+        } = p
+        else {
+            return Err(internal("not a create-link payload"));
         };
-        serde_json::to_value(&body).map_err(|e| ConfluentError::Manifest(format!("internal: {e}")))
-    }
-
-    /// The `configs:alter` entries of an update action; sensitive values are
-    /// re-read from the manifest.
-    pub(super) fn alter_entries(
-        manifest: &Manifest,
-        a: &Action,
-    ) -> Result<Vec<AlterConfigEntry>, ConfluentError> {
-        let mut entries = Vec::new();
-        let mut desired = None;
-        for ch in &a.changes {
-            let (value, operation) = match (ch.op, &ch.after) {
-                (ChangeOp::Reset, _) => (None, "DELETE"),
-                (ChangeOp::Set, Some(Value::Plain(v))) => (Some(v.clone()), "SET"),
-                (ChangeOp::Set, Some(Value::Sensitive)) => {
-                    if desired.is_none() {
-                        desired = Some(link_object(manifest, &a.link, a.side)?.configs);
-                    }
-                    let v = desired
-                        .as_ref()
-                        .and_then(|d| d.get(&ch.key))
-                        .ok_or_else(|| {
-                            ConfluentError::Manifest(format!(
-                                "the sensitive value of {} for link {} is not in the manifest",
-                                ch.key, a.link
-                            ))
-                        })?;
-                    (Some(v.value.expose().to_string()), "SET")
-                }
-                (ChangeOp::Set, None) => {
-                    return Err(ConfluentError::Manifest(format!(
-                        "action {} sets {} to nothing",
-                        a.id, ch.key
-                    )))
-                }
-            };
-            entries.push(AlterConfigEntry {
-                name: ch.key.clone(),
-                value,
-                operation,
-            });
+        let mut body = serde_json::Map::new();
+        for (field, id) in [
+            ("source_cluster_id", source_cluster_id),
+            ("destination_cluster_id", destination_cluster_id),
+            ("remote_cluster_id", remote_cluster_id),
+        ] {
+            if let Some(id) = id {
+                body.insert(field.into(), json!(id));
+            }
         }
-        Ok(entries)
+        let mut list = Vec::new();
+        for c in configs {
+            list.push(json!({"name": c.name, "value": resolve(&c.value, ctx)?}));
+        }
+        body.insert("configs".into(), serde_json::Value::Array(list));
+        Ok(serde_json::Value::Object(body))
     }
 
     async fn create_link(
         &self,
         client: &ClusterClient,
         a: &Action,
+        p: &ConfluentPayload,
         ctx: &ExecContext<'_>,
     ) -> Result<Outcome, ConfluentError> {
-        let body = self.create_link_body(ctx.manifest, a).await?;
+        let ConfluentPayload::CreateLink { link_name, .. } = p else {
+            return Err(internal("not a create-link payload"));
+        };
+        let body = Self::create_link_body(p, ctx)?;
         let started = Instant::now();
-        let query = [("link_name", a.link.as_str())];
-        let link_path = ["links", a.link.as_str()];
+        let query = [("link_name", link_name.as_str())];
+        let link_path = ["links", link_name.as_str()];
         retry_write(
             &client.retry,
             || client.write_once(Method::POST, &["links"], &query, Some(&body)),
             || exists(client, &link_path),
         )
         .await?;
-        let (link, _) = wait_link_visible(client, &a.link, &self.wait_ctx(ctx, a)).await?;
+        let (link, _) = wait_link_visible(client, link_name, &self.wait_ctx(ctx, &a.id)).await?;
         Ok(Outcome {
             summary: format!(
-                "link {} created on {} ({}) in {:.1} s",
-                a.link,
+                "link {link_name} created on {} ({}) in {:.1} s",
                 a.cluster,
                 link.link_state.as_deref().unwrap_or("state unknown"),
                 started.elapsed().as_secs_f64()
@@ -240,195 +213,276 @@ impl ConfluentBackend {
         })
     }
 
-    async fn remote_cluster_id(
-        &self,
-        manifest: &Manifest,
-        remote: &str,
-    ) -> Result<String, ConfluentError> {
-        let cluster = manifest
-            .cluster(remote)
-            .ok_or_else(|| ConfluentError::Manifest(format!("unknown cluster {remote}")))?;
-        if let Some(id) = &cluster.cluster_id {
-            return Ok(id.value.clone());
-        }
-        if cluster.rest.is_none() {
-            return Err(ConfluentError::Manifest(format!(
-                "cluster {remote} needs `cluster_id` or `rest` so that its id can be named in the link"
-            )));
-        }
-        let c = self.client(manifest, remote)?;
-        Ok(c.cluster_id().await?.to_string())
-    }
-
-    async fn update_configs(
+    /// Sends an `AlterConfigs` payload: one `configs:alter`, or per-key
+    /// calls where the server refuses the batch form (404/405). Returns the
+    /// number of entries. With `validate_only`, nothing changes.
+    pub(super) async fn alter_configs(
         &self,
         client: &ClusterClient,
-        a: &Action,
+        p: &ConfluentPayload,
         ctx: &ExecContext<'_>,
-    ) -> Result<Outcome, ConfluentError> {
-        let entries = Self::alter_entries(ctx.manifest, a)?;
-        let body = serde_json::to_value(AlterConfigsRequest {
-            data: entries.clone(),
-        })
-        .map_err(|e| ConfluentError::Manifest(format!("internal: {e}")))?;
-        let batch = client
-            .write_idempotent(
-                Method::PUT,
-                &["links", &a.link, "configs:alter"],
-                &[],
-                Some(&body),
-            )
-            .await;
-        let mode = match batch {
-            Ok(_) => "batch",
-            Err(e) if matches!(e.status(), Some(404) | Some(405)) => {
-                tracing::debug!(link = %a.link, "configs:alter refused; falling back to per-key calls");
-                for en in &entries {
-                    match &en.value {
-                        Some(v) if en.operation == "SET" => {
-                            let b = json!({ "value": v });
-                            client
-                                .write_idempotent(
-                                    Method::PUT,
-                                    &["links", &a.link, "configs", &en.name],
-                                    &[],
-                                    Some(&b),
-                                )
-                                .await?;
-                        }
-                        _ => {
-                            client
-                                .write_idempotent(
-                                    Method::DELETE,
-                                    &["links", &a.link, "configs", &en.name],
-                                    &[],
-                                    None,
-                                )
-                                .await?;
-                        }
-                    }
-                }
-                "per-key"
-            }
-            Err(e) => return Err(e),
+        validate_only: bool,
+    ) -> Result<usize, ConfluentError> {
+        let ConfluentPayload::AlterConfigs { link_name, entries } = p else {
+            return Err(internal("not an alter-configs payload"));
         };
-        ctx.progress.update(
-            &a.id,
-            &format!("{} configs altered ({mode})", entries.len()),
-        );
-        Ok(Outcome {
-            summary: format!(
-                "{} config(s) of link {} on {} updated",
-                entries.len(),
-                a.link,
-                a.cluster
-            ),
-        })
-    }
-
-    async fn delete_link(
-        &self,
-        client: &ClusterClient,
-        a: &Action,
-        ctx: &ExecContext<'_>,
-    ) -> Result<Outcome, ConfluentError> {
+        let mut data = Vec::new();
+        for e in entries {
+            let value = match &e.value {
+                Some(v) => Some(resolve(v, ctx)?),
+                None => None,
+            };
+            data.push((e, value));
+        }
+        let body = json!({"data": data.iter().map(|(e, v)| json!({
+            "name": e.name,
+            "value": v,
+            "operation": match e.operation { AlterOp::Set => "SET", AlterOp::Delete => "DELETE" },
+        })).collect::<Vec<_>>()});
+        let query: &[(&str, &str)] = if validate_only {
+            &[("validate_only", "true")]
+        } else {
+            &[]
+        };
+        let path = ["links", link_name.as_str(), "configs:alter"];
         match client
-            .write_idempotent(Method::DELETE, &["links", &a.link], &[], None)
+            .write_idempotent(Method::PUT, &path, query, Some(&body))
             .await
         {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => {}
+            Ok(_) => return Ok(entries.len()),
+            Err(e) if matches!(e.status(), Some(404) | Some(405)) && !validate_only => {
+                tracing::debug!(link = %link_name, "configs:alter refused; falling back to per-key calls");
+            }
             Err(e) => return Err(e),
         }
-        let waited = wait_gone(
-            client,
-            &["links", &a.link],
-            &format!("link {}", a.link),
-            &self.wait_ctx(ctx, a),
-        )
-        .await?;
-        Ok(Outcome {
-            summary: format!(
-                "link {} deleted from {} ({:.1} s)",
-                a.link,
-                a.cluster,
-                waited.as_secs_f64()
-            ),
-        })
+        for (e, value) in &data {
+            let key_path = ["links", link_name.as_str(), "configs", e.name.as_str()];
+            match (e.operation, value) {
+                (AlterOp::Set, Some(v)) => {
+                    let b = json!({ "value": v });
+                    client
+                        .write_idempotent(Method::PUT, &key_path, &[], Some(&b))
+                        .await?;
+                }
+                _ => {
+                    client
+                        .write_idempotent(Method::DELETE, &key_path, &[], None)
+                        .await?;
+                }
+            }
+        }
+        Ok(entries.len())
     }
 
-    async fn create_mirror(
+    /// Mirror creates of one link: POSTs with bounded parallelism, then one
+    /// shared wait until every created mirror is ACTIVE.
+    async fn create_mirrors(
+        &self,
+        client: &ClusterClient,
+        step: &[&Action],
+        ctx: &ExecContext<'_>,
+    ) -> Vec<ActionResult> {
+        let Some(first) = step.first() else {
+            return Vec::new();
+        };
+        let stop = AtomicBool::new(false);
+        let stop = &stop;
+        let posts = step.iter().map(|a| async move {
+            // Per mirror: Confluent has no bulk create. The permits bound
+            // how many are in flight across the whole apply.
+            let Ok(_permit) = ctx.permits.acquire().await else {
+                return None;
+            };
+            if stop.load(Ordering::SeqCst) {
+                return None;
+            }
+            let r = self.create_one_mirror(client, a).await;
+            if r.is_err() {
+                stop.store(true, Ordering::SeqCst);
+            }
+            Some(r)
+        });
+        let sent: Vec<Option<Result<String, ConfluentError>>> =
+            futures::future::join_all(posts).await;
+        let created: Vec<String> = sent
+            .iter()
+            .filter_map(|r| r.as_ref().and_then(|r| r.as_ref().ok()).cloned())
+            .collect();
+        ctx.progress.update(
+            &first.id,
+            &format!("{} mirror(s) created on link {}", created.len(), first.link),
+        );
+        let waited = if created.is_empty() {
+            Ok(Default::default())
+        } else {
+            wait_mirrors(
+                client,
+                &first.link,
+                &created,
+                &[MirrorStatus::Active],
+                "created",
+                &self.wait_ctx(ctx, &first.id),
+            )
+            .await
+        };
+        step.iter()
+            .zip(sent)
+            .map(|(a, r)| match r {
+                None => ActionResult::NotAttempted,
+                Some(Err(e)) => ActionResult::Failed(e.into_backend(&a.cluster)),
+                Some(Ok(name)) => match &waited {
+                    Err(e) => ActionResult::Failed(e.clone().into_backend(&a.cluster)),
+                    Ok(map) => reached(a, &name, map.get(&name), "created"),
+                },
+            })
+            .collect()
+    }
+
+    /// One mirror create; returns the mirror's name.
+    async fn create_one_mirror(
         &self,
         client: &ClusterClient,
         a: &Action,
-        ctx: &ExecContext<'_>,
-    ) -> Result<Outcome, ConfluentError> {
-        let mirror = mirror_of(a)?;
-        let source = a.source_topic.as_deref().unwrap_or(mirror);
-        let body = CreateMirrorRequest {
-            source_topic_name: source.to_string(),
-            mirror_topic_name: (mirror != source).then(|| mirror.to_string()),
+    ) -> Result<String, ConfluentError> {
+        let p = payload(a).map_err(|e| ConfluentError::Manifest(e.message))?;
+        let ConfluentPayload::CreateMirror {
+            link_name,
+            source_topic_name,
+            mirror_topic_name,
+        } = p
+        else {
+            return Err(internal(format!("{} is not a mirror create", a.id)));
         };
-        let body = serde_json::to_value(&body)
-            .map_err(|e| ConfluentError::Manifest(format!("internal: {e}")))?;
-        let create_path = ["links", a.link.as_str(), "mirrors"];
-        let mirror_path = ["links", a.link.as_str(), "mirrors", mirror];
+        let name = mirror_topic_name
+            .clone()
+            .unwrap_or_else(|| source_topic_name.clone());
+        let mut body = json!({"source_topic_name": source_topic_name});
+        if let Some(m) = mirror_topic_name {
+            body["mirror_topic_name"] = json!(m);
+        }
+        let create_path = ["links", link_name.as_str(), "mirrors"];
+        let mirror_path = ["links", link_name.as_str(), "mirrors", name.as_str()];
         retry_write(
             &client.retry,
             || client.write_once(Method::POST, &create_path, &[], Some(&body)),
             || exists(client, &mirror_path),
         )
         .await?;
-        let reached = wait_mirrors(
-            client,
-            &a.link,
-            &[mirror.to_string()],
-            &[MirrorStatus::Active],
-            &self.wait_ctx(ctx, a),
-        )
-        .await?;
-        let secs = reached
-            .values()
-            .next()
-            .map(|(_, d)| d.as_secs_f64())
-            .unwrap_or(0.0);
-        Ok(Outcome {
-            summary: format!("mirror {mirror} is ACTIVE after {secs:.1} s"),
-        })
+        Ok(name)
     }
 
-    async fn delete_mirror_topic(
+    /// Mirror topic deletes of one link: DELETEs with bounded parallelism,
+    /// then one wait until the link lists none of them.
+    async fn delete_topics(
         &self,
         client: &ClusterClient,
-        a: &Action,
+        step: &[&Action],
         ctx: &ExecContext<'_>,
-    ) -> Result<Outcome, ConfluentError> {
-        let mirror = mirror_of(a)?;
-        match client
-            .write_idempotent(Method::DELETE, &["topics", mirror], &[], None)
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e),
-        }
-        let waited = wait_gone(
+    ) -> Vec<ActionResult> {
+        let Some(first) = step.first() else {
+            return Vec::new();
+        };
+        let stop = AtomicBool::new(false);
+        let stop = &stop;
+        let deletes = step.iter().map(|a| async move {
+            // Per topic: REST v3 deletes one topic per request.
+            let Ok(_permit) = ctx.permits.acquire().await else {
+                return None;
+            };
+            if stop.load(Ordering::SeqCst) {
+                return None;
+            }
+            let r = match payload(a) {
+                Ok(ConfluentPayload::DeleteTopic { topic_name }) => {
+                    match client
+                        .write_idempotent(Method::DELETE, &["topics", topic_name], &[], None)
+                        .await
+                    {
+                        Ok(_) => Ok(topic_name.clone()),
+                        Err(e) if e.is_not_found() => Ok(topic_name.clone()),
+                        Err(e) => Err(e),
+                    }
+                }
+                Ok(_) => Err(internal(format!("{} is not a topic delete", a.id))),
+                Err(e) => Err(ConfluentError::Manifest(e.message)),
+            };
+            if r.is_err() {
+                stop.store(true, Ordering::SeqCst);
+            }
+            Some(r)
+        });
+        let sent: Vec<Option<Result<String, ConfluentError>>> =
+            futures::future::join_all(deletes).await;
+        let deleted: Vec<String> = sent
+            .iter()
+            .filter_map(|r| r.as_ref().and_then(|r| r.as_ref().ok()).cloned())
+            .collect();
+        let waited = wait_mirrors_gone(
             client,
-            &["links", &a.link, "mirrors", mirror],
-            &format!("mirror topic {mirror}"),
-            &self.wait_ctx(ctx, a),
+            &first.link,
+            &deleted,
+            &self.wait_ctx(ctx, &first.id),
         )
-        .await?;
-        Ok(Outcome {
-            summary: format!(
-                "mirror topic {mirror} deleted ({:.1} s)",
-                waited.as_secs_f64()
-            ),
-        })
+        .await;
+        step.iter()
+            .zip(sent)
+            .map(|(a, r)| match r {
+                None => ActionResult::NotAttempted,
+                Some(Err(e)) => ActionResult::Failed(e.into_backend(&a.cluster)),
+                Some(Ok(name)) => match &waited {
+                    Err(e) => ActionResult::Failed(e.clone().into_backend(&a.cluster)),
+                    Ok((_, left)) if left.contains(&name) => ActionResult::Failed(
+                        ConfluentError::WaitTimeout {
+                            what: format!("mirror topic {name} (deleted)"),
+                            status: "still listed".into(),
+                            waited: ctx.wait_timeout,
+                            timeout: ctx.wait_timeout,
+                        }
+                        .into_backend(&a.cluster),
+                    ),
+                    Ok((d, _)) => ActionResult::done(format!(
+                        "mirror topic {name} deleted ({:.1} s)",
+                        d.as_secs_f64()
+                    )),
+                },
+            })
+            .collect()
     }
 }
 
-async fn exists(client: &ClusterClient, segments: &[&str]) -> Result<bool, ConfluentError> {
+/// The result of an action whose mirror was waited for.
+pub(super) fn reached(
+    a: &Action,
+    name: &str,
+    wait: Option<&MirrorWait>,
+    word: &str,
+) -> ActionResult {
+    match wait {
+        Some(MirrorWait::Reached {
+            status,
+            after,
+            warning,
+        }) => ActionResult::done(format!(
+            "mirror {name} {word}: {} after {:.1} s{}",
+            status.as_str(),
+            after.as_secs_f64(),
+            warning
+                .as_deref()
+                .map(|w| format!(" (the server still reports a state-transition error: {w})"))
+                .unwrap_or_default()
+        )),
+        Some(MirrorWait::Failed(e)) => ActionResult::Failed(e.clone().into_backend(&a.cluster)),
+        None => ActionResult::Failed(BackendError::new(
+            &a.cluster,
+            format!("internal: mirror {name} was not waited for"),
+        )),
+    }
+}
+
+pub(super) async fn exists(
+    client: &ClusterClient,
+    segments: &[&str],
+) -> Result<bool, ConfluentError> {
     match client.get::<serde_json::Value>(segments, &[]).await {
         Ok(_) => Ok(true),
         Err(e) if e.is_not_found() => Ok(false),

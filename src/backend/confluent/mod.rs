@@ -1,16 +1,21 @@
 //! The Confluent Cluster Linking engine, through the Confluent REST API v3.
 //!
+//! - [`model`]: the pure half (validation in [`limits`], payloads in
+//!   [`payload`], notes, steps);
 //! - [`wire`]: lenient body types; [`client`]: one REST client per cluster
 //!   with auth and the cluster-id guard; [`retry`]: backoff rules;
-//! - [`objects`]: which link object lives where, with which configs;
-//! - [`read`]: the [`StateReader`](crate::backend::StateReader);
-//! - [`execute`] + [`wait`]: the [`Executor`](crate::backend::Executor).
+//! - [`read`]: live state; [`execute`] (+ [`bulk`], [`wait`]): steps;
+//!   [`validate`]: `plan --server-validate`; [`engine`]: the
+//!   [`Engine`](crate::backend::Engine) implementation.
 
 pub mod bulk;
 pub mod client;
+pub mod engine;
 pub mod errors;
 pub mod execute;
-pub mod objects;
+pub mod limits;
+pub mod model;
+pub mod payload;
 pub mod read;
 pub mod retry;
 pub mod validate;
@@ -26,7 +31,7 @@ pub use errors::ConfluentError;
 pub use retry::RetryPolicy;
 pub use wait::PollPolicy;
 
-use crate::manifest::Manifest;
+use crate::backend::Clusters;
 
 /// Tunables of the engine (tests shrink every duration).
 #[derive(Debug, Clone)]
@@ -71,7 +76,7 @@ impl ConfluentBackend {
     /// runs once per cluster and run).
     pub fn client(
         &self,
-        manifest: &Manifest,
+        clusters: Clusters<'_>,
         cluster: &str,
     ) -> Result<Arc<ClusterClient>, ConfluentError> {
         let mut map = self
@@ -81,9 +86,9 @@ impl ConfluentBackend {
         if let Some(c) = map.get(cluster) {
             return Ok(c.clone());
         }
-        let entry = manifest
-            .cluster(cluster)
-            .ok_or_else(|| ConfluentError::Manifest(format!("unknown cluster {cluster}")))?;
+        let entry = clusters
+            .get(cluster)
+            .map_err(|_| ConfluentError::Manifest(format!("unknown cluster {cluster}")))?;
         let c = Arc::new(ClusterClient::new(
             cluster,
             entry,

@@ -13,75 +13,74 @@ use super::client::ClusterClient;
 use super::errors::ConfluentError;
 use super::wire::{DataList, LinkConfigData, LinkData, MirrorData};
 use super::ConfluentBackend;
-use crate::backend::{BackendError, BoxFuture, Scope, StateReader};
+use crate::backend::engine::ReadDetail;
+use crate::backend::{BackendError, Clusters, Scope};
 use crate::manifest::link_configs::{CONNECTION_MODE, LINK_MODE};
-use crate::manifest::Manifest;
 use crate::state::{
     ClusterState, ConnectionMode, LinkSide, LiveConfig, LiveLink, LiveMirror, LiveState, LiveTask,
     MirrorStatus, PartitionLag, TaskError,
 };
 
-impl StateReader for ConfluentBackend {
-    fn read<'a>(
-        &'a self,
-        manifest: &'a Manifest,
-        scope: &'a Scope,
-    ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
-        Box::pin(async move {
-            let mut set = JoinSet::new();
-            for (name, cluster) in &manifest.clusters {
-                if cluster.rest.is_none() {
-                    continue;
-                }
-                let client = self
-                    .client(manifest, &name.value)
-                    .map_err(|e| e.into_backend(&name.value))?;
-                let scope = scope.clone();
-                let conc = self.options.read_concurrency.max(1);
-                let cname = name.value.clone();
-                set.spawn(async move {
-                    let r = read_cluster(client, &scope, conc).await;
-                    (cname, r)
-                });
+impl ConfluentBackend {
+    /// Reads every cluster with a REST endpoint, concurrently.
+    pub async fn read_clusters(
+        &self,
+        clusters: Clusters<'_>,
+        scope: &Scope,
+        detail: ReadDetail,
+    ) -> Result<LiveState, BackendError> {
+        let mut set = JoinSet::new();
+        for (name, cluster) in clusters.iter() {
+            if cluster.rest.is_none() {
+                continue;
             }
-            let mut state = LiveState {
-                format_version: crate::state::model::STATE_FORMAT_VERSION,
-                clusters: BTreeMap::new(),
-            };
-            let mut first_err: Option<BackendError> = None;
-            while let Some(joined) = set.join_next().await {
-                match joined {
-                    Ok((name, Ok(cs))) => {
-                        state.clusters.insert(name, cs);
-                    }
-                    Ok((name, Err(e))) => {
-                        let e = e.into_backend(&name);
-                        // Keep the first error in cluster-name order for stable messages.
-                        if first_err.as_ref().is_none_or(|f| f.cluster > e.cluster) {
-                            first_err = Some(e);
-                        }
-                    }
-                    Err(join) => {
-                        first_err.get_or_insert(BackendError::new(
-                            "-",
-                            format!("internal: read task failed: {join}"),
-                        ));
+            let client = self
+                .client(clusters, name)
+                .map_err(|e| e.into_backend(name))?;
+            let scope = scope.clone();
+            let conc = self.options.read_concurrency.max(1);
+            let cname = name.to_string();
+            set.spawn(async move {
+                let r = read_cluster(client, &scope, conc, detail).await;
+                (cname, r)
+            });
+        }
+        let mut state = LiveState::default();
+        let mut first_err: Option<BackendError> = None;
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok((name, Ok(cs))) => {
+                    state.clusters.insert(name, cs);
+                }
+                Ok((name, Err(e))) => {
+                    let e = e.into_backend(&name);
+                    // Keep the first error in cluster-name order for stable messages.
+                    if first_err.as_ref().is_none_or(|f| f.cluster > e.cluster) {
+                        first_err = Some(e);
                     }
                 }
+                Err(join) => {
+                    first_err.get_or_insert(BackendError::new(
+                        "-",
+                        format!("internal: read task failed: {join}"),
+                    ));
+                }
             }
-            match first_err {
-                Some(e) => Err(e),
-                None => Ok(state),
-            }
-        })
+        }
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(state),
+        }
     }
 }
 
-/// Reads one cluster's links, configs and mirrors.
+/// Reads one cluster's links, configs and mirrors (and, for `status`, each
+/// link's tasks, which only `GET links/{link}?include_tasks=true` returns).
 pub async fn read_cluster(
     client: Arc<ClusterClient>,
     scope: &Scope,
     concurrency: usize,
+    detail: ReadDetail,
 ) -> Result<ClusterState, ConfluentError> {
     let cluster_id = client.cluster_id().await?.to_string();
     let links: DataList<LinkData> = match client.get(&["links"], &[]).await {
@@ -113,19 +112,36 @@ pub async fn read_cluster(
             let _permit = sem.acquire_owned().await;
             let r: Result<DataList<LinkConfigData>, ConfluentError> =
                 client.get(&["links", &name, "configs"], &[]).await;
-            (name, r)
+            let tasks = match (&r, detail) {
+                (Ok(_), ReadDetail::Status) => Some(
+                    client
+                        .get::<LinkData>(&["links", &name], &[("include_tasks", "true")])
+                        .await,
+                ),
+                _ => None,
+            };
+            (name, r, tasks)
         });
     }
     let mut configs: BTreeMap<String, Vec<LinkConfigData>> = BTreeMap::new();
+    let mut tasks: BTreeMap<String, LinkData> = BTreeMap::new();
     while let Some(joined) = set.join_next().await {
-        let (name, r) = joined.map_err(|e| ConfluentError::Manifest(format!("internal: {e}")))?;
+        let (name, r, t) =
+            joined.map_err(|e| ConfluentError::Manifest(format!("internal: {e}")))?;
         match r {
             Ok(list) => {
-                configs.insert(name, list.data);
+                configs.insert(name.clone(), list.data);
             }
             // A link deleted between the two reads: leave it out.
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e),
+        }
+        match t {
+            Some(Ok(l)) => {
+                tasks.insert(name, l);
+            }
+            Some(Err(e)) if !e.is_not_found() => return Err(e),
+            _ => {}
         }
     }
 
@@ -134,10 +150,13 @@ pub async fn read_cluster(
         links: BTreeMap::new(),
         topics: BTreeMap::new(),
     };
-    for l in wanted {
+    for mut l in wanted {
         let Some(rows) = configs.remove(&l.link_name) else {
             continue;
         };
+        if let Some(t) = tasks.remove(&l.link_name) {
+            l.tasks = t.tasks;
+        }
         out.links.insert(l.link_name.clone(), map_link(l, rows));
     }
     for m in mirrors.data {
@@ -247,12 +266,12 @@ impl ConfluentBackend {
     /// check after an apply: a link can be created and still not work.
     pub async fn read_link_health(
         &self,
-        manifest: &Manifest,
+        clusters: Clusters<'_>,
         cluster: &str,
         link: &str,
     ) -> Result<LiveLink, BackendError> {
         let client = self
-            .client(manifest, cluster)
+            .client(clusters, cluster)
             .map_err(|e| e.into_backend(cluster))?;
         let data: LinkData = client
             .get(&["links", link], &[("include_tasks", "true")])

@@ -1,58 +1,42 @@
-//! `plan --server-validate`: ask the server to validate creates and config
-//! changes with `validate_only=true`, changing nothing.
+//! `plan --server-validate`: the create-link and config-change requests of
+//! a plan's payloads, sent with `validate_only=true`, changing nothing.
 
 use reqwest::Method;
 
-use super::wire::AlterConfigsRequest;
+use super::execute::payload;
+use super::payload::ConfluentPayload;
 use super::ConfluentBackend;
-use crate::backend::BackendError;
-use crate::manifest::Manifest;
-use crate::plan::{Action, ActionKind};
-
-/// What the server said about one action.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Validation {
-    /// The server accepted the request in validate-only mode.
-    Accepted,
-    /// The action kind has no validate-only form (mirror actions, deletes).
-    NotApplicable,
-}
+use crate::backend::{BackendError, ExecContext, Validation};
+use crate::plan::Action;
 
 impl ConfluentBackend {
-    /// Sends the create-link or config-change request of `a` with
-    /// `validate_only=true`. A server refusal is an `Err` with its words.
-    pub async fn server_validate(
+    /// Sends the request of `a` with `validate_only=true`. A server refusal
+    /// is an `Err` with its words.
+    pub async fn server_validate_action(
         &self,
-        manifest: &Manifest,
         a: &Action,
+        ctx: &ExecContext<'_>,
     ) -> Result<Validation, BackendError> {
         let be = |e: super::ConfluentError| e.into_backend(&a.cluster);
-        let client = self.client(manifest, &a.cluster).map_err(be)?;
-        match a.kind {
-            ActionKind::CreateLink => {
-                let body = self.create_link_body(manifest, a).await.map_err(be)?;
+        let p = payload(a)?;
+        match p {
+            ConfluentPayload::CreateLink { link_name, .. } => {
+                let client = self.client(ctx.clusters, &a.cluster).map_err(be)?;
+                let body = Self::create_link_body(p, ctx).map_err(be)?;
                 client
                     .write_idempotent(
                         Method::POST,
                         &["links"],
-                        &[("link_name", a.link.as_str()), ("validate_only", "true")],
+                        &[("link_name", link_name.as_str()), ("validate_only", "true")],
                         Some(&body),
                     )
                     .await
                     .map_err(be)?;
                 Ok(Validation::Accepted)
             }
-            ActionKind::UpdateLinkConfigs => {
-                let data = Self::alter_entries(manifest, a).map_err(be)?;
-                let body = serde_json::to_value(AlterConfigsRequest { data })
-                    .map_err(|e| BackendError::new(&a.cluster, format!("internal: {e}")))?;
-                client
-                    .write_idempotent(
-                        Method::PUT,
-                        &["links", &a.link, "configs:alter"],
-                        &[("validate_only", "true")],
-                        Some(&body),
-                    )
+            ConfluentPayload::AlterConfigs { .. } => {
+                let client = self.client(ctx.clusters, &a.cluster).map_err(be)?;
+                self.alter_configs(&client, p, ctx, true)
                     .await
                     .map_err(be)?;
                 Ok(Validation::Accepted)

@@ -1,6 +1,9 @@
 //! Waiting instead of sleeping: poll with backoff until the target state,
-//! bounded by the caller's timeout; FAILED, LINK_FAILED and state-transition
-//! errors end a wait at once with the server's words.
+//! bounded by the caller's timeout. One wait covers every mirror of a step:
+//! one `GET links/{link}/mirrors` per round, whatever the number of mirrors.
+//! FAILED and LINK_FAILED end a mirror's wait at once with the server's
+//! words; state-transition errors end it only while the target is not
+//! reached (a mirror that reached its target keeps old errors as a warning).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -34,6 +37,7 @@ pub struct WaitCtx<'a> {
     /// 404s within this time after the start are eventual consistency.
     pub not_found_grace: Duration,
     pub progress: &'a dyn Progress,
+    /// The action id progress lines are reported under.
     pub action_id: &'a str,
 }
 
@@ -62,10 +66,22 @@ impl Ticker {
     }
 }
 
-fn terminal_failure(m: &MirrorData) -> Option<ConfluentError> {
-    let status = MirrorStatus::parse(&m.mirror_status);
-    let transition: Vec<String> = m
-        .mirror_state_transition_errors
+/// How the wait of one mirror ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MirrorWait {
+    /// Reached a target status after this long; `warning` holds
+    /// state-transition errors the server still reports.
+    Reached {
+        status: MirrorStatus,
+        after: Duration,
+        warning: Option<String>,
+    },
+    /// Failed, or timed out.
+    Failed(ConfluentError),
+}
+
+fn transition_errors(m: &MirrorData) -> Vec<String> {
+    m.mirror_state_transition_errors
         .iter()
         .map(|e| {
             e.error_message
@@ -74,7 +90,13 @@ fn terminal_failure(m: &MirrorData) -> Option<ConfluentError> {
                 .unwrap_or_default()
         })
         .filter(|s| !s.is_empty())
-        .collect();
+        .collect()
+}
+
+/// The terminal failure of a mirror that has not reached its target.
+fn terminal_failure(m: &MirrorData, waited_for: &str) -> Option<ConfluentError> {
+    let status = MirrorStatus::parse(&m.mirror_status);
+    let transition = transition_errors(m);
     let failed = matches!(status, MirrorStatus::Failed | MirrorStatus::LinkFailed);
     if !failed && transition.is_empty() {
         return None;
@@ -89,7 +111,7 @@ fn terminal_failure(m: &MirrorData) -> Option<ConfluentError> {
     }
     words.extend(transition);
     Some(ConfluentError::WaitFailed {
-        what: format!("mirror {}", m.mirror_topic_name),
+        what: format!("mirror {} ({waited_for})", m.mirror_topic_name),
         status: if failed {
             m.mirror_status.clone()
         } else {
@@ -103,111 +125,85 @@ fn terminal_failure(m: &MirrorData) -> Option<ConfluentError> {
     })
 }
 
-/// Waits until every mirror of `mirrors` (on `link`) has one of `targets`.
+/// Waits until every mirror of `mirrors` (on `link`) has one of `targets`;
+/// `waited_for` names the action in messages ("created", "promoted", …).
 /// One mirror is polled with `GET …/mirrors/{m}?include_state_transition_errors=true`;
-/// several with one `GET …/links/{link}/mirrors` per poll.
-/// Returns, per mirror, the status reached and the time it took.
+/// several with one `GET …/links/{link}/mirrors` per round. A request that
+/// fails (other than a 404 within the grace period) fails the whole wait.
 pub async fn wait_mirrors(
     client: &ClusterClient,
     link: &str,
     mirrors: &[String],
     targets: &[MirrorStatus],
+    waited_for: &str,
     w: &WaitCtx<'_>,
-) -> Result<BTreeMap<String, (MirrorStatus, Duration)>, ConfluentError> {
+) -> Result<BTreeMap<String, MirrorWait>, ConfluentError> {
     let mut ticker = Ticker::new(w.poll);
     let mut pending: BTreeSet<String> = mirrors.iter().cloned().collect();
-    let mut reached = BTreeMap::new();
+    let mut done: BTreeMap<String, MirrorWait> = BTreeMap::new();
     let mut last_status: BTreeMap<String, String> = BTreeMap::new();
     loop {
-        let observed: Vec<Result<MirrorData, (String, ConfluentError)>> = if mirrors.len() == 1 {
-            let m = &mirrors[0];
-            match client
-                .get::<MirrorData>(
-                    &["links", link, "mirrors", m],
-                    &[("include_state_transition_errors", "true")],
-                )
-                .await
-            {
-                Ok(d) => vec![Ok(d)],
-                Err(e) if e.is_not_found() => vec![Err((m.clone(), e))],
-                Err(e) => return Err(e),
+        let (found, missing) = observe(client, link, &pending).await?;
+        for d in found {
+            let name = d.mirror_topic_name.clone();
+            let status = MirrorStatus::parse(&d.mirror_status);
+            if targets.contains(&status) {
+                let errors = transition_errors(&d);
+                pending.remove(&name);
+                done.insert(
+                    name,
+                    MirrorWait::Reached {
+                        status,
+                        after: ticker.elapsed(),
+                        warning: (!errors.is_empty()).then(|| errors.join("; ")),
+                    },
+                );
+            } else if let Some(err) = terminal_failure(&d, waited_for) {
+                pending.remove(&name);
+                done.insert(name, MirrorWait::Failed(err));
+            } else {
+                last_status.insert(name, d.mirror_status.clone());
             }
-        } else {
-            match client
-                .get::<DataList<MirrorData>>(&["links", link, "mirrors"], &[])
-                .await
-            {
-                Ok(list) => {
-                    let mut seen = BTreeSet::new();
-                    let mut v: Vec<_> = list
-                        .data
-                        .into_iter()
-                        .filter(|d| pending.contains(&d.mirror_topic_name))
-                        .inspect(|d| {
-                            seen.insert(d.mirror_topic_name.clone());
-                        })
-                        .map(Ok)
-                        .collect();
-                    for m in pending.iter().filter(|m| !seen.contains(*m)) {
-                        v.push(Err((
-                            m.clone(),
-                            ConfluentError::Http {
-                                method: "GET".into(),
-                                path: format!("links/{link}/mirrors"),
-                                status: 404,
-                                error_code: Some(404),
-                                message: Some(format!("mirror {m} not listed")),
-                            },
-                        )));
-                    }
-                    v
-                }
-                Err(e) => return Err(e),
-            }
-        };
-        for o in observed {
-            match o {
-                Ok(d) => {
-                    if let Some(err) = terminal_failure(&d) {
-                        return Err(err);
-                    }
-                    let status = MirrorStatus::parse(&d.mirror_status);
-                    if targets.contains(&status) {
-                        pending.remove(&d.mirror_topic_name);
-                        reached.insert(d.mirror_topic_name.clone(), (status, ticker.elapsed()));
-                    } else {
-                        last_status.insert(d.mirror_topic_name.clone(), d.mirror_status.clone());
-                    }
-                }
-                Err((m, e)) => {
-                    if ticker.elapsed() >= w.not_found_grace {
-                        return Err(e);
-                    }
-                    last_status.insert(m, "not found yet".to_string());
-                }
+        }
+        for m in missing {
+            if ticker.elapsed() >= w.not_found_grace {
+                pending.remove(&m);
+                done.insert(
+                    m.clone(),
+                    MirrorWait::Failed(ConfluentError::WaitFailed {
+                        what: format!("mirror {m} ({waited_for})"),
+                        status: "missing".into(),
+                        message: Some(format!(
+                            "link {link} still does not list it (HTTP 404) {:.1} s later",
+                            ticker.elapsed().as_secs_f64()
+                        )),
+                    }),
+                );
+            } else {
+                last_status.insert(m, "not found yet".to_string());
             }
         }
         if pending.is_empty() {
-            return Ok(reached);
+            return Ok(done);
         }
         let elapsed = ticker.elapsed();
         if elapsed >= w.timeout {
-            let first = pending.iter().next().cloned().unwrap_or_default();
-            let status = last_status
-                .get(&first)
-                .cloned()
-                .unwrap_or_else(|| "unknown".into());
-            let what = if pending.len() == 1 {
-                format!("mirror {first}")
-            } else {
-                format!("mirror {first} (and {} more)", pending.len() - 1)
-            };
-            return Err(ConfluentError::WaitTimeout {
-                what,
-                status,
-                waited: elapsed,
-                timeout: w.timeout,
-            });
+            for m in std::mem::take(&mut pending) {
+                let status = last_status
+                    .get(&m)
+                    .cloned()
+                    .unwrap_or_else(|| "unknown".into());
+                done.insert(
+                    m.clone(),
+                    MirrorWait::Failed(ConfluentError::WaitTimeout {
+                        what: format!("mirror {m} ({waited_for})"),
+                        status,
+                        waited: elapsed,
+                        timeout: w.timeout,
+                    }),
+                );
+            }
+            return Ok(done);
         }
         let summary = pending
             .iter()
@@ -223,9 +219,92 @@ pub async fn wait_mirrors(
         w.progress.update(
             w.action_id,
             &format!(
-                "waiting {:.1} s: {summary}{}",
+                "waiting {:.1} s for {} mirror(s): {summary}{}",
                 elapsed.as_secs_f64(),
+                pending.len(),
                 if pending.len() > 3 { ", …" } else { "" }
+            ),
+        );
+        ticker.sleep(w.timeout).await;
+    }
+}
+
+/// One round: the pending mirrors the server reports, and those it does not.
+async fn observe(
+    client: &ClusterClient,
+    link: &str,
+    pending: &BTreeSet<String>,
+) -> Result<(Vec<MirrorData>, Vec<String>), ConfluentError> {
+    if pending.len() == 1 {
+        let m = pending.iter().next().cloned().unwrap_or_default();
+        return match client
+            .get::<MirrorData>(
+                &["links", link, "mirrors", &m],
+                &[("include_state_transition_errors", "true")],
+            )
+            .await
+        {
+            Ok(d) if d.mirror_topic_name == m => Ok((vec![d], vec![])),
+            Ok(d) => Err(ConfluentError::Decode {
+                method: "GET".into(),
+                path: format!("links/{link}/mirrors/{m}"),
+                reason: format!("the answer describes mirror {:?}", d.mirror_topic_name),
+            }),
+            Err(e) if e.is_not_found() => Ok((vec![], vec![m])),
+            Err(e) => Err(e),
+        };
+    }
+    let list: DataList<MirrorData> = client.get(&["links", link, "mirrors"], &[]).await?;
+    let mut seen = BTreeSet::new();
+    let found: Vec<MirrorData> = list
+        .data
+        .into_iter()
+        .filter(|d| pending.contains(&d.mirror_topic_name))
+        .filter(|d| seen.insert(d.mirror_topic_name.clone()))
+        .collect();
+    let missing = pending
+        .iter()
+        .filter(|m| !seen.contains(*m))
+        .cloned()
+        .collect();
+    Ok((found, missing))
+}
+
+/// Waits until none of `mirrors` is listed on `link` (after topic deletes):
+/// one `GET links/{link}/mirrors` per round. Returns the mirrors still
+/// listed when the wait timed out.
+pub async fn wait_mirrors_gone(
+    client: &ClusterClient,
+    link: &str,
+    mirrors: &[String],
+    w: &WaitCtx<'_>,
+) -> Result<(Duration, Vec<String>), ConfluentError> {
+    let mut ticker = Ticker::new(w.poll);
+    loop {
+        let listed: BTreeSet<String> = match client
+            .get::<DataList<MirrorData>>(&["links", link, "mirrors"], &[])
+            .await
+        {
+            Ok(list) => list.data.into_iter().map(|m| m.mirror_topic_name).collect(),
+            // The link itself is gone: so are its mirrors.
+            Err(e) if e.is_not_found() => BTreeSet::new(),
+            Err(e) => return Err(e),
+        };
+        let left: Vec<String> = mirrors
+            .iter()
+            .filter(|m| listed.contains(*m))
+            .cloned()
+            .collect();
+        let elapsed = ticker.elapsed();
+        if left.is_empty() || elapsed >= w.timeout {
+            return Ok((elapsed, left));
+        }
+        w.progress.update(
+            w.action_id,
+            &format!(
+                "waiting {:.1} s for {} mirror topic(s) to disappear",
+                elapsed.as_secs_f64(),
+                left.len()
             ),
         );
         ticker.sleep(w.timeout).await;

@@ -1,25 +1,34 @@
-//! `KafkaAdmin`: one cluster's topics, configs and offsets over the Kafka protocol.
+//! `KafkaAdmin`: one cluster's topics, configs and offsets over the Kafka
+//! protocol, through one librdkafka client built once per command.
+//!
+//! Every read is batched: one metadata request for all topics, one
+//! `DescribeConfigs` for all topics, one `ListOffsets` per broker for the end
+//! offsets of all partitions, one `OffsetFetch` per group for all partitions.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::client_config::client_config;
-use super::offsets::{GroupOffsets, PartitionOffsets};
 use crate::backend::BackendError;
 use crate::manifest::Cluster;
-use crate::state::LiveTopic;
+
+/// Committed offsets: `(topic, partition)` → offset (absent: none committed).
+pub type Committed = BTreeMap<(String, i32), i64>;
 
 /// Reads one cluster over the Kafka protocol.
-#[derive(Clone)]
 pub struct KafkaAdmin {
     name: String,
     config: rdkafka::ClientConfig,
     timeout: Duration,
+    consumer: OnceLock<Result<Arc<BaseConsumer>, String>>,
+    admin: OnceLock<Result<Arc<AdminClient<DefaultClientContext>>, String>>,
 }
 
 impl std::fmt::Debug for KafkaAdmin {
@@ -33,36 +42,66 @@ impl std::fmt::Debug for KafkaAdmin {
 
 impl KafkaAdmin {
     /// `name` is the manifest's name for the cluster (used in errors).
-    pub fn new(name: &str, cluster: &Cluster) -> Self {
+    pub fn new(name: &str, cluster: &Cluster, timeout: Duration) -> Self {
         Self {
             name: name.to_string(),
             config: client_config(cluster),
-            timeout: Duration::from_secs(15),
+            timeout,
+            consumer: OnceLock::new(),
+            admin: OnceLock::new(),
         }
     }
 
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     fn err(&self, what: &str, e: impl std::fmt::Display) -> BackendError {
         BackendError::new(&self.name, format!("{what}: {e}"))
     }
 
-    fn consumer(&self, group: Option<&str>) -> Result<BaseConsumer, BackendError> {
+    /// A consumer that never subscribes: it only sends metadata, ListOffsets
+    /// and OffsetFetch requests, so it cannot disturb any group.
+    fn new_consumer(&self, group: &str) -> Result<BaseConsumer, BackendError> {
         let mut cfg = self.config.clone();
-        // A consumer that never subscribes only sends OffsetFetch for its group:
-        // it does not join the group, so it cannot disturb the group's members.
-        cfg.set("group.id", group.unwrap_or("linkctl-reader"));
+        cfg.set("group.id", group);
         cfg.set("enable.auto.commit", "false");
         cfg.set("enable.auto.offset.store", "false");
         cfg.create()
             .map_err(|e| self.err("cannot create a Kafka client", e))
     }
 
+    /// The command's one metadata/offsets client of this cluster.
+    fn consumer(&self) -> Result<Arc<BaseConsumer>, BackendError> {
+        self.consumer
+            .get_or_init(|| {
+                self.new_consumer("linkctl-reader")
+                    .map(Arc::new)
+                    .map_err(|e| e.message)
+            })
+            .clone()
+            .map_err(|m| BackendError::new(&self.name, m))
+    }
+
+    /// The command's one admin client of this cluster.
+    pub fn admin_client(&self) -> Result<Arc<AdminClient<DefaultClientContext>>, BackendError> {
+        self.admin
+            .get_or_init(|| {
+                self.config
+                    .create()
+                    .map(Arc::new)
+                    .map_err(|e| format!("cannot create a Kafka admin client: {e}"))
+            })
+            .clone()
+            .map_err(|m| BackendError::new(&self.name, m))
+    }
+
+    fn admin_options(&self) -> AdminOptions {
+        AdminOptions::new().request_timeout(Some(self.timeout))
+    }
+
     async fn blocking<T: Send + 'static>(
-        &self,
+        self: &Arc<Self>,
         f: impl FnOnce(&KafkaAdmin) -> Result<T, BackendError> + Send + 'static,
     ) -> Result<T, BackendError> {
         let me = self.clone();
@@ -71,10 +110,11 @@ impl KafkaAdmin {
             .map_err(|e| BackendError::new(&self.name, format!("Kafka read task failed: {e}")))?
     }
 
-    /// Topic names and partition counts (internal topics excluded).
-    pub async fn partition_counts(&self) -> Result<BTreeMap<String, u32>, BackendError> {
+    /// Topic names and partition counts (internal topics excluded): one
+    /// metadata request.
+    pub async fn partition_counts(self: &Arc<Self>) -> Result<BTreeMap<String, u32>, BackendError> {
         self.blocking(|me| {
-            let consumer = me.consumer(None)?;
+            let consumer = me.consumer()?;
             let md = consumer
                 .fetch_metadata(None, me.timeout)
                 .map_err(|e| me.err("cannot read topic metadata", e))?;
@@ -88,7 +128,7 @@ impl KafkaAdmin {
         .await
     }
 
-    /// Non-default configs of the given topics.
+    /// Non-default configs of the given topics: one `DescribeConfigs`.
     pub async fn topic_configs(
         &self,
         topics: &[String],
@@ -96,15 +136,11 @@ impl KafkaAdmin {
         if topics.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let admin: AdminClient<DefaultClientContext> = self
-            .config
-            .create()
-            .map_err(|e| self.err("cannot create a Kafka admin client", e))?;
+        let admin = self.admin_client()?;
         let specs: Vec<ResourceSpecifier> =
             topics.iter().map(|t| ResourceSpecifier::Topic(t)).collect();
-        let opts = AdminOptions::new().request_timeout(Some(self.timeout));
         let results = admin
-            .describe_configs(specs.iter(), &opts)
+            .describe_configs(specs.iter(), &self.admin_options())
             .await
             .map_err(|e| self.err("cannot describe topic configs", e))?;
         let mut out = BTreeMap::new();
@@ -121,112 +157,94 @@ impl KafkaAdmin {
         Ok(out)
     }
 
-    /// Topics with partition counts and non-default configs. When `only` is
-    /// given, configs are read for those topics only.
-    pub async fn topics(
-        &self,
-        only: Option<&[String]>,
-    ) -> Result<BTreeMap<String, LiveTopic>, BackendError> {
-        let counts = self.partition_counts().await?;
-        let wanted: Vec<String> = match only {
-            Some(names) => names
-                .iter()
-                .filter(|n| counts.contains_key(*n))
-                .cloned()
-                .collect(),
-            None => counts.keys().cloned().collect(),
-        };
-        let configs = self.topic_configs(&wanted).await?;
-        Ok(counts
-            .into_iter()
-            .filter(|(n, _)| only.is_none() || wanted.contains(n))
-            .map(|(name, partitions)| {
-                let configs = configs.get(&name).cloned().unwrap_or_default();
-                (
-                    name,
-                    LiveTopic {
-                        partitions,
-                        configs,
-                    },
-                )
-            })
-            .collect())
-    }
-
-    /// Low and high watermarks of every partition of `topic`.
-    pub async fn end_offsets(&self, topic: &str) -> Result<Vec<PartitionOffsets>, BackendError> {
-        let topic = topic.to_string();
+    /// The log end offset (high watermark) of every partition of `topics`
+    /// (name → partition count): one `ListOffsets` request per broker.
+    pub async fn end_offsets(
+        self: &Arc<Self>,
+        topics: &BTreeMap<String, u32>,
+    ) -> Result<BTreeMap<(String, i32), i64>, BackendError> {
+        if topics.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let mut tpl = TopicPartitionList::new();
+        for (t, n) in topics {
+            for p in 0..*n as i32 {
+                tpl.add_partition_offset(t, p, Offset::End)
+                    .map_err(|e| self.err("cannot build an offsets request", e))?;
+            }
+        }
         self.blocking(move |me| {
-            let consumer = me.consumer(None)?;
-            let md = consumer
-                .fetch_metadata(Some(&topic), me.timeout)
-                .map_err(|e| me.err("cannot read topic metadata", e))?;
-            let Some(t) = md.topics().iter().find(|t| t.name() == topic) else {
-                return Ok(Vec::new());
-            };
-            if t.error().is_some() {
-                return Err(me.err(&format!("topic {topic}"), "does not exist"));
+            let consumer = me.consumer()?;
+            let res = consumer
+                .offsets_for_times(tpl, me.timeout)
+                .map_err(|e| me.err("cannot read end offsets", e))?;
+            let mut out = BTreeMap::new();
+            for e in res.elements() {
+                if let Err(err) = e.error() {
+                    return Err(me.err(
+                        &format!(
+                            "cannot read the end offset of {}-{}",
+                            e.topic(),
+                            e.partition()
+                        ),
+                        err,
+                    ));
+                }
+                if let Offset::Offset(o) = e.offset() {
+                    out.insert((e.topic().to_string(), e.partition()), o);
+                }
             }
-            let mut out = Vec::new();
-            for p in t.partitions() {
-                let (low, high) = consumer
-                    .fetch_watermarks(&topic, p.id(), me.timeout)
-                    .map_err(|e| me.err(&format!("cannot read offsets of {topic}"), e))?;
-                out.push(PartitionOffsets {
-                    partition: p.id(),
-                    low,
-                    high,
-                });
-            }
-            out.sort_by_key(|p| p.partition);
             Ok(out)
         })
         .await
     }
 
-    /// Committed offsets of `group` on every partition of `topic`, read with
-    /// OffsetFetch only (the group is not joined).
+    /// Committed offsets of `group` on every partition of `topics` (name →
+    /// partition count): one `OffsetFetch`, without joining the group.
     pub async fn committed_offsets(
-        &self,
+        self: &Arc<Self>,
         group: &str,
-        topic: &str,
-    ) -> Result<GroupOffsets, BackendError> {
-        let partitions = self.end_offsets(topic).await?;
-        let (group, topic) = (group.to_string(), topic.to_string());
-        self.blocking(move |me| {
-            let consumer = me.consumer(Some(&group))?;
-            let mut tpl = TopicPartitionList::new();
-            for p in &partitions {
-                tpl.add_partition(&topic, p.partition);
+        topics: &BTreeMap<String, u32>,
+    ) -> Result<Committed, BackendError> {
+        if topics.is_empty() {
+            return Ok(Committed::new());
+        }
+        let mut tpl = TopicPartitionList::new();
+        for (t, n) in topics {
+            for p in 0..*n as i32 {
+                tpl.add_partition(t, p);
             }
+        }
+        let group = group.to_string();
+        self.blocking(move |me| {
+            let consumer = me.new_consumer(&group)?;
             let committed = consumer
                 .committed_offsets(tpl, me.timeout)
                 .map_err(|e| me.err(&format!("cannot read offsets of group {group}"), e))?;
-            let mut parts: Vec<(i32, Option<i64>)> = committed
-                .elements()
-                .iter()
-                .map(|e| {
-                    let off = match e.offset() {
-                        Offset::Offset(o) => Some(o),
-                        _ => None,
-                    };
-                    (e.partition(), off)
-                })
-                .collect();
-            parts.sort_by_key(|(p, _)| *p);
-            Ok(GroupOffsets {
-                group,
-                topic,
-                partitions: parts,
-            })
+            let mut out = Committed::new();
+            for e in committed.elements() {
+                match e.error() {
+                    Ok(()) => {}
+                    Err(rdkafka::error::KafkaError::OffsetFetch(
+                        RDKafkaErrorCode::UnknownTopicOrPartition,
+                    )) => continue,
+                    Err(err) => {
+                        return Err(me.err(&format!("cannot read offsets of group {group}"), err))
+                    }
+                }
+                if let Offset::Offset(o) = e.offset() {
+                    out.insert((e.topic().to_string(), e.partition()), o);
+                }
+            }
+            Ok(out)
         })
         .await
     }
 
     /// Names of the consumer groups the cluster knows.
-    pub async fn groups(&self) -> Result<Vec<String>, BackendError> {
+    pub async fn groups(self: &Arc<Self>) -> Result<Vec<String>, BackendError> {
         self.blocking(|me| {
-            let consumer = me.consumer(None)?;
+            let consumer = me.consumer()?;
             let list = consumer
                 .fetch_group_list(None, me.timeout)
                 .map_err(|e| me.err("cannot list consumer groups", e))?;
@@ -236,5 +254,26 @@ impl KafkaAdmin {
             Ok(names)
         })
         .await
+    }
+
+    /// Deletes topics in one request; topics already gone count as deleted.
+    pub async fn delete_topics(&self, topics: &[String]) -> Result<(), BackendError> {
+        if topics.is_empty() {
+            return Ok(());
+        }
+        let admin = self.admin_client()?;
+        let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+        let res = admin
+            .delete_topics(&names, &self.admin_options())
+            .await
+            .map_err(|e| self.err("cannot delete topics", e))?;
+        for r in res {
+            if let Err((name, code)) = r {
+                if code != RDKafkaErrorCode::UnknownTopicOrPartition {
+                    return Err(self.err(&format!("cannot delete topic {name}"), code));
+                }
+            }
+        }
+        Ok(())
     }
 }

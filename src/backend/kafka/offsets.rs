@@ -2,14 +2,6 @@
 
 use serde::Serialize;
 
-/// Low and high watermarks of one partition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct PartitionOffsets {
-    pub partition: i32,
-    pub low: i64,
-    pub high: i64,
-}
-
 /// Committed offsets of one consumer group on one topic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GroupOffsets {

@@ -1,75 +1,68 @@
-//! A [`StateReader`] that fills in the topics of every cluster of a manifest.
+//! Fills in the topics of every cluster a manifest's links in scope mention
+//! (source topics on sources, mirror names on destinations), for `status`:
+//! per cluster one metadata request and one `DescribeConfigs`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::admin::KafkaAdmin;
-use crate::backend::{BackendError, BoxFuture, Scope, StateReader};
+use super::clients::KafkaClients;
+use crate::backend::{BackendError, Scope};
 use crate::manifest::Manifest;
-use crate::state::{ClusterState, LiveState};
+use crate::state::{ClusterState, LiveState, LiveTopic};
 
-/// Reads, for each cluster, the topics the manifest's links in scope mention
-/// (source topics on sources, mirror names on destinations).
-pub struct TopicsReader {
-    /// Longest wait for one Kafka request.
-    pub timeout: std::time::Duration,
-}
-
-impl Default for TopicsReader {
-    fn default() -> Self {
-        Self {
-            timeout: std::time::Duration::from_secs(15),
+/// The topics of the links in `scope`, per cluster, read concurrently.
+pub async fn read_topics(
+    manifest: &Manifest,
+    scope: &Scope,
+    kafka: &KafkaClients,
+) -> Result<LiveState, BackendError> {
+    let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (name, link) in &manifest.links {
+        if !scope.includes(&name.value) {
+            continue;
+        }
+        for m in &link.mirrors {
+            wanted
+                .entry(link.source.value.clone())
+                .or_default()
+                .insert(m.topic.value.clone());
+            wanted
+                .entry(link.destination.value.clone())
+                .or_default()
+                .insert(m.mirror_name(link));
         }
     }
-}
-
-impl StateReader for TopicsReader {
-    fn read<'a>(
-        &'a self,
-        manifest: &'a Manifest,
-        scope: &'a Scope,
-    ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
-        Box::pin(async move {
-            let mut wanted: std::collections::BTreeMap<String, BTreeSet<String>> =
-                Default::default();
-            for (name, link) in &manifest.links {
-                if !scope.includes(&name.value) {
-                    continue;
-                }
-                for m in &link.mirrors {
-                    wanted
-                        .entry(link.source.value.clone())
-                        .or_default()
-                        .insert(m.topic.value.clone());
-                    wanted
-                        .entry(link.destination.value.clone())
-                        .or_default()
-                        .insert(m.mirror_name(link));
-                }
-            }
-            let reads = wanted.into_iter().filter_map(|(cluster, topics)| {
-                let def = manifest.cluster(&cluster)?;
-                let admin = KafkaAdmin::new(&cluster, def).with_timeout(self.timeout);
-                Some(async move {
-                    let topics: Vec<String> = topics.into_iter().collect();
-                    let found = admin.topics(Some(&topics)).await?;
-                    Ok::<_, BackendError>((cluster, found))
+    let reads = wanted.into_iter().filter_map(|(cluster, topics)| {
+        let admin = kafka.get(&cluster, manifest.cluster(&cluster)?);
+        Some(async move {
+            let counts = admin.partition_counts().await?;
+            let present: Vec<String> = topics
+                .into_iter()
+                .filter(|t| counts.contains_key(t))
+                .collect();
+            let mut configs = admin.topic_configs(&present).await?;
+            let found: BTreeMap<String, LiveTopic> = present
+                .into_iter()
+                .map(|t| {
+                    let live = LiveTopic {
+                        partitions: counts.get(&t).copied().unwrap_or(0),
+                        configs: configs.remove(&t).unwrap_or_default(),
+                    };
+                    (t, live)
                 })
-            });
-            let mut live = LiveState::default();
-            let handles: Vec<_> = reads.map(tokio::spawn).collect();
-            for h in handles {
-                let (cluster, topics) = h.await.map_err(|e| {
-                    BackendError::new("-", format!("topic read task failed: {e}"))
-                })??;
-                live.clusters.insert(
-                    cluster,
-                    ClusterState {
-                        topics,
-                        ..Default::default()
-                    },
-                );
-            }
-            Ok(live)
+                .collect();
+            Ok::<_, BackendError>((cluster, found))
         })
+    });
+    let mut live = LiveState::default();
+    for r in futures::future::join_all(reads).await {
+        let (cluster, topics) = r?;
+        live.clusters.insert(
+            cluster,
+            ClusterState {
+                topics,
+                ..Default::default()
+            },
+        );
     }
+    Ok(live)
 }

@@ -49,6 +49,39 @@ impl ConnectorStatus {
     }
 }
 
+/// One connector of `GET /connectors?expand=info&expand=status`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Expanded {
+    #[serde(default)]
+    pub info: Option<ExpandedInfo>,
+    #[serde(default)]
+    pub status: Option<ConnectorStatus>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExpandedInfo {
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+}
+
+/// `GET /connectors/{name}/offsets` (Kafka 3.5+).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ConnectorOffsets {
+    #[serde(default)]
+    pub offsets: Vec<SourceOffset>,
+}
+
+/// One stored source offset: a partition map and an offset map, whose shape
+/// the connector decides (MirrorMaker 2: `{cluster, topic, partition}` →
+/// `{offset}`, the last source offset replicated).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SourceOffset {
+    #[serde(default)]
+    pub partition: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub offset: serde_json::Map<String, serde_json::Value>,
+}
+
 #[derive(Debug, Deserialize)]
 struct ConnectError {
     #[serde(default)]
@@ -283,6 +316,28 @@ impl ConnectClient {
         let path = format!("/connectors/{name}/offsets");
         let what = format!("resetting offsets of {name}");
         self.call_tolerating_absence(reqwest::Method::DELETE, &path, &what)
+            .await
+    }
+
+    /// Every connector with its config and status, in one request.
+    pub async fn list_expanded(&self) -> Result<BTreeMap<String, Expanded>, BackendError> {
+        let resp = self
+            .send(self.req(
+                reqwest::Method::GET,
+                "/connectors?expand=info&expand=status",
+            ))
+            .await?;
+        if resp.status().is_success() {
+            resp.json().await.map_err(|e| self.err(e.without_url()))
+        } else {
+            Err(self.fail("listing connectors", resp).await)
+        }
+    }
+
+    /// A connector's stored source offsets, or `None` when it does not exist.
+    pub async fn offsets(&self, name: &str) -> Result<Option<ConnectorOffsets>, BackendError> {
+        let what = format!("reading offsets of {name}");
+        self.get_optional(&format!("/connectors/{name}/offsets"), &what)
             .await
     }
 

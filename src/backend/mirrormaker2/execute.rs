@@ -1,164 +1,136 @@
-//! Executing plan actions on MirrorMaker 2 connectors, and waiting for them.
+//! Executing a step on Kafka Connect: the connector writes its actions'
+//! payloads describe, then one wait.
+//!
+//! - a link write (create, update configs): both connector configs, each
+//!   written once, the mirror lists and `keep_live` keys taken from the live
+//!   connector; then one wait until both connectors run;
+//! - a mirror step (every ready create, promote, failover and delete of one
+//!   link): one write of the source connector with the final mirror lists,
+//!   one wait for the connectors, one wait for all new topics (one metadata
+//!   request per round), and one request deleting the deleted mirrors' topics;
+//! - a link deletion: per connector stop, reset offsets, delete — each step
+//!   tolerates a connector already stopped or gone, so it resumes from any
+//!   point.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
-
-use rdkafka::admin::{AdminClient, AdminOptions};
-use rdkafka::client::DefaultClientContext;
+use std::time::Instant;
 
 use super::connect_client::ConnectClient;
 use super::mapping::{
-    checkpoint_config, checkpoint_connector, is_translated, read_back, source_config,
-    source_connector, MappingError, CANONICAL_PREFIX,
+    mirror_lists, read_back, source_connector, WireConfig, CANONICAL_PREFIX, MIRROR_LIST_KEYS,
 };
-use super::spec::{cluster, link, link_spec};
+use super::payload::Mm2Payload;
 use super::wait::{poll_until, Poll};
-use crate::backend::kafka::client_config::client_config;
-use crate::backend::kafka::KafkaAdmin;
-use crate::backend::{BackendError, BoxFuture, ExecContext, Executor, Outcome};
-use crate::manifest::Manifest;
-use crate::plan::{Action, ActionKind, ChangeOp};
+use crate::backend::engine::payload_of;
+use crate::backend::{ActionResult, BackendError, ExecContext, Payload};
+use crate::plan::payload::WireValue;
+use crate::plan::{Action, ActionKind};
 
-/// Executes actions of `engine: mirrormaker2` links.
-pub struct Mm2Executor;
+fn payload(a: &Action) -> Result<&Mm2Payload, BackendError> {
+    payload_of(a, |p| match p {
+        Payload::Mirrormaker2(m) => Some(m),
+        _ => None,
+    })
+}
 
-impl Executor for Mm2Executor {
-    fn execute<'a>(
-        &'a self,
-        action: &'a Action,
-        ctx: &'a ExecContext<'a>,
-    ) -> BoxFuture<'a, Result<Outcome, BackendError>> {
-        Box::pin(execute(action, ctx))
+/// The config to send, secrets resolved now.
+fn resolve(
+    config: &WireConfig,
+    ctx: &ExecContext<'_>,
+    cluster: &str,
+) -> Result<BTreeMap<String, String>, BackendError> {
+    config
+        .iter()
+        .map(|(k, v)| {
+            let value = match v {
+                WireValue::Plain(s) => s.clone(),
+                WireValue::Secret(r) => ctx
+                    .secrets
+                    .resolve(r)
+                    .map_err(|e| BackendError::new(cluster, e))?,
+            };
+            Ok((k.clone(), value))
+        })
+        .collect()
+}
+
+/// Runs one step (actions of one cluster and link).
+pub async fn run_step(step: &[&Action], ctx: &ExecContext<'_>) -> Vec<ActionResult> {
+    let Some(first) = step.first() else {
+        return Vec::new();
+    };
+    let started = Instant::now();
+    let connect = match ctx
+        .clusters
+        .get(&first.cluster)
+        .and_then(|c| ConnectClient::for_cluster(&first.cluster, c))
+    {
+        Ok(c) => c,
+        Err(e) => {
+            return step
+                .iter()
+                .map(|_| ActionResult::Failed(e.clone()))
+                .collect()
+        }
+    };
+    let r = match first.kind {
+        ActionKind::CreateLink | ActionKind::UpdateLinkConfigs | ActionKind::DeleteLink => {
+            // Link actions are single-action steps.
+            link_action(&connect, first, ctx).await.map(|s| vec![s])
+        }
+        _ => mirror_step(&connect, step, ctx).await,
+    };
+    let secs = started.elapsed().as_secs_f64();
+    match r {
+        Ok(summaries) => summaries
+            .into_iter()
+            .map(|s| ActionResult::done(format!("{s} ({secs:.1} s)")))
+            .chain(std::iter::repeat_with(|| ActionResult::NotAttempted))
+            .take(step.len())
+            .collect(),
+        Err(e) => step
+            .iter()
+            .map(|_| ActionResult::Failed(e.clone()))
+            .collect(),
     }
 }
 
-fn mapping_err(cluster: &str) -> impl Fn(MappingError) -> BackendError + '_ {
-    move |e| BackendError::new(cluster, e.0)
-}
-
-struct Target<'a> {
-    connect: ConnectClient,
-    dest: String,
-    manifest: &'a Manifest,
-}
-
-/// The mirror lists of a link: active topics and stopped (promoted) ones.
-struct Mirrors {
-    topics: Vec<String>,
-    stopped: Vec<String>,
-}
-
-async fn execute(action: &Action, ctx: &ExecContext<'_>) -> Result<Outcome, BackendError> {
-    let manifest = ctx.manifest;
-    let dest = action.cluster.clone();
-    let connect = ConnectClient::for_cluster(&dest, cluster(manifest, &dest)?)?;
-    let t = Target {
-        connect,
-        dest,
-        manifest,
-    };
-    let started = Instant::now();
-    let name = &action.link;
-    let resets: Vec<String> = action
-        .changes
-        .iter()
-        .filter(|c| c.op == ChangeOp::Reset)
-        .map(|c| c.key.clone())
-        .collect();
-    let summary = match action.kind {
-        ActionKind::CreateLink | ActionKind::UpdateLinkConfigs => {
-            let m = current_mirrors(&t, name).await?;
-            write_link(&t, name, m, &resets).await?;
-            wait_running(&t, name, ctx, &action.id).await?;
-            format!("connectors of {name} RUNNING")
+async fn link_action(
+    connect: &ConnectClient,
+    a: &Action,
+    ctx: &ExecContext<'_>,
+) -> Result<String, BackendError> {
+    match payload(a)? {
+        Mm2Payload::WriteConnectors {
+            connectors,
+            keep_live,
+        } => {
+            write_connectors(connect, a, connectors, keep_live, ctx).await?;
+            wait_running(connect, a, ctx).await?;
+            Ok(format!("connectors of {} RUNNING", a.link))
         }
-        ActionKind::CreateMirror => {
-            let mirror = mirror_name(action)?;
-            let mut m = current_mirrors(&t, name).await?;
-            m.stopped.retain(|s| s != &mirror);
-            if !m.topics.contains(&mirror) {
-                m.topics.push(mirror.clone());
-                m.topics.sort();
-            }
-            write_link(&t, name, m, &resets).await?;
-            wait_running(&t, name, ctx, &action.id).await?;
-            wait_topic(&t, &mirror, ctx, &action.id).await?;
-            format!("{mirror} is mirrored")
-        }
-        ActionKind::PromoteMirror | ActionKind::FailoverMirror => {
-            let mirror = mirror_name(action)?;
-            let mut m = current_mirrors(&t, name).await?;
-            m.topics.retain(|x| x != &mirror);
-            if !m.stopped.contains(&mirror) {
-                m.stopped.push(mirror.clone());
-                m.stopped.sort();
-            }
-            write_link(&t, name, m, &resets).await?;
-            wait_running(&t, name, ctx, &action.id).await?;
-            format!("{mirror} is no longer mirrored and stays writable")
-        }
-        ActionKind::DeleteMirrorTopic => {
-            let mirror = mirror_name(action)?;
-            if t.connect.config(&source_connector(name)).await?.is_some() {
-                let mut m = current_mirrors(&t, name).await?;
-                m.topics.retain(|x| x != &mirror);
-                m.stopped.retain(|x| x != &mirror);
-                write_link(&t, name, m, &resets).await?;
-            }
-            delete_topic(&t, &mirror).await?;
-            format!("topic {mirror} deleted")
-        }
-        ActionKind::DeleteLink => {
+        Mm2Payload::DeleteConnectors { connectors } => {
             // Deleting a connector keeps its stored offsets, and a connector
             // re-created under the same name would resume from them: stop,
             // reset the offsets, then delete. Deleting the connectors also
             // ends the mirroring of every topic of the link.
-            for c in [checkpoint_connector(name), source_connector(name)] {
-                t.connect.stop(&c).await?;
-                wait_stopped(&t, &c, ctx, &action.id).await?;
-                t.connect.reset_offsets(&c).await?;
-                t.connect.delete(&c).await?;
+            for c in connectors {
+                connect.stop(c).await?;
+                wait_stopped(connect, c, a, ctx).await?;
+                connect.reset_offsets(c).await?;
+                connect.delete(c).await?;
             }
-            wait_gone(&t, name, ctx, &action.id).await?;
-            format!("connectors of {name} deleted")
+            wait_gone(connect, connectors, a, ctx).await?;
+            Ok(format!("connectors of {} deleted", a.link))
         }
-        ActionKind::PauseMirror | ActionKind::ResumeMirror => {
-            return Err(BackendError::new(
-                &t.dest,
-                "MirrorMaker 2 cannot pause or resume a single topic",
-            ))
-        }
-    };
-    Ok(Outcome {
-        summary: format!("{summary} ({:.1} s)", started.elapsed().as_secs_f64()),
-    })
+        other => Err(BackendError::new(
+            &a.cluster,
+            format!("internal: {} is not a link action ({other:?})", a.id),
+        )),
+    }
 }
 
-fn mirror_name(action: &Action) -> Result<String, BackendError> {
-    action
-        .mirror
-        .clone()
-        .ok_or_else(|| BackendError::new(&action.cluster, "mirror action without a mirror name"))
-}
-
-/// The active and stopped mirror lists as the connector has them now.
-async fn current_mirrors(t: &Target<'_>, link: &str) -> Result<Mirrors, BackendError> {
-    Ok(match t.connect.config(&source_connector(link)).await? {
-        Some(cfg) => {
-            let back = read_back(&cfg);
-            Mirrors {
-                topics: back.topics,
-                stopped: back.stopped,
-            }
-        }
-        None => Mirrors {
-            topics: Vec::new(),
-            stopped: Vec::new(),
-        },
-    })
-}
-
-/// Copies, from a live connector config, what belongs to canonical key `k`
+/// Copies from a live connector config what belongs to canonical key `k`
 /// (its annotation and its native key, at top level or `source.cluster.*`).
 fn keep(new: &mut BTreeMap<String, String>, live: &BTreeMap<String, String>, k: &str) {
     for key in [
@@ -172,61 +144,168 @@ fn keep(new: &mut BTreeMap<String, String>, live: &BTreeMap<String, String>, k: 
     }
 }
 
-/// Writes both connector configs from the manifest. Live keys the manifest
-/// no longer declares are kept unless this action resets them: the plan
-/// leaves unmanaged keys alone, so the engine must too. The checkpoint
-/// connector is written first: the link is read from the source connector,
-/// so a write that fails halfway leaves a link the next plan still updates.
-async fn write_link(
-    t: &Target<'_>,
-    name: &str,
-    m: Mirrors,
-    resets: &[String],
+/// Writes each connector's config once (in payload order: the checkpoint
+/// connector first, so a write that fails halfway leaves a link the next
+/// plan still updates). The source connector keeps its live mirror lists.
+async fn write_connectors(
+    connect: &ConnectClient,
+    a: &Action,
+    connectors: &[super::payload::ConnectorConfig],
+    keep_live: &[String],
+    ctx: &ExecContext<'_>,
 ) -> Result<(), BackendError> {
-    if link(t.manifest, name).is_none() {
-        return Err(BackendError::new(
-            &t.dest,
-            format!("link {name} is not in the manifest"),
-        ));
-    }
-    let spec = link_spec(t.manifest, name, m.topics, m.stopped)?;
-    let mut src = source_config(&spec).map_err(mapping_err(&t.dest))?;
-    let mut cp = checkpoint_config(&spec).map_err(mapping_err(&t.dest))?;
-    if let Some(live_src) = t.connect.config(&source_connector(name)).await? {
-        let live_cp = t
-            .connect
-            .config(&checkpoint_connector(name))
-            .await?
-            .unwrap_or_default();
-        for k in read_back(&live_src).canonical.keys() {
-            if spec.canonical.contains_key(k) || resets.contains(k) || is_translated(k) {
-                continue;
+    for c in connectors {
+        let mut config = resolve(&c.config, ctx, &a.cluster)?;
+        let live = connect.config(&c.name).await?;
+        if let Some(live) = &live {
+            for k in keep_live {
+                keep(&mut config, live, k);
             }
-            keep(&mut src, &live_src, k);
-            keep(&mut cp, &live_cp, k);
         }
+        if c.name == source_connector(&a.link) {
+            let back = live.as_ref().map(read_back).unwrap_or_default();
+            config.extend(mirror_lists(&back.topics, &back.stopped));
+        }
+        connect.put_config(&c.name, &config).await?;
     }
-    t.connect
-        .put_config(&checkpoint_connector(name), &cp)
-        .await?;
-    t.connect.put_config(&source_connector(name), &src).await?;
     Ok(())
 }
 
-async fn wait_running(
-    t: &Target<'_>,
-    name: &str,
+/// Every mirror change of the step in one source connector write.
+async fn mirror_step(
+    connect: &ConnectClient,
+    step: &[&Action],
     ctx: &ExecContext<'_>,
-    id: &str,
+) -> Result<Vec<String>, BackendError> {
+    let Some(first) = step.first() else {
+        return Ok(Vec::new());
+    };
+    let dest = first.cluster.as_str();
+    let mut changes = Vec::new();
+    for a in step {
+        changes.push(payload(a)?);
+    }
+    let connector = source_connector(&first.link);
+    let live = connect.config(&connector).await?;
+    let only_deletes = changes
+        .iter()
+        .all(|c| matches!(c, Mm2Payload::DeleteMirrorTopic { .. }));
+    let Some(live) = live else {
+        if only_deletes {
+            // No connector mirrors anything: only the topics are left.
+            let topics = deleted_topics(&changes);
+            delete_topics(dest, &topics, ctx).await?;
+            return Ok(topics
+                .iter()
+                .map(|t| format!("topic {t} deleted"))
+                .collect());
+        }
+        return Err(BackendError::new(
+            dest,
+            format!("connector {connector} does not exist; apply the link first"),
+        ));
+    };
+    let back = read_back(&live);
+    let (mut topics, mut stopped) = (back.topics.clone(), back.stopped.clone());
+    let mut started: Vec<String> = Vec::new();
+    let mut summaries = Vec::new();
+    for c in &changes {
+        match c {
+            Mm2Payload::StartMirror { topic, .. } => {
+                stopped.retain(|s| s != topic);
+                if !topics.contains(topic) {
+                    topics.push(topic.clone());
+                }
+                started.push(topic.clone());
+                summaries.push(format!("{topic} is mirrored"));
+            }
+            Mm2Payload::StopMirror { topic, .. } => {
+                topics.retain(|s| s != topic);
+                if !stopped.contains(topic) {
+                    stopped.push(topic.clone());
+                }
+                summaries.push(format!("{topic} is no longer mirrored and stays writable"));
+            }
+            Mm2Payload::DeleteMirrorTopic { topic, .. } => {
+                topics.retain(|s| s != topic);
+                stopped.retain(|s| s != topic);
+                summaries.push(format!("topic {topic} deleted"));
+            }
+            other => {
+                return Err(BackendError::new(
+                    dest,
+                    format!("internal: not a mirror change: {other:?}"),
+                ))
+            }
+        }
+    }
+    topics.sort();
+    stopped.sort();
+    if (topics.as_slice(), stopped.as_slice()) != (back.topics.as_slice(), back.stopped.as_slice())
+    {
+        let mut config = live.clone();
+        for k in MIRROR_LIST_KEYS {
+            config.remove(*k);
+        }
+        config.extend(mirror_lists(&topics, &stopped));
+        ctx.progress.update(
+            &first.id,
+            &format!(
+                "writing {connector}: {} mirrored, {} stopped",
+                topics.len(),
+                stopped.len()
+            ),
+        );
+        connect.put_config(&connector, &config).await?;
+        wait_running(connect, first, ctx).await?;
+    }
+    if !started.is_empty() {
+        wait_topics(dest, &started, first, ctx).await?;
+    }
+    delete_topics(dest, &deleted_topics(&changes), ctx).await?;
+    Ok(summaries)
+}
+
+fn deleted_topics(changes: &[&Mm2Payload]) -> Vec<String> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Mm2Payload::DeleteMirrorTopic { topic, .. } => Some(topic.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn delete_topics(
+    dest: &str,
+    topics: &[String],
+    ctx: &ExecContext<'_>,
 ) -> Result<(), BackendError> {
-    let what = format!("the connectors of {name} to run");
-    poll_until(ctx, &t.dest, id, &what, || async move {
-        for c in [source_connector(name), checkpoint_connector(name)] {
-            match t.connect.status(&c).await? {
+    if topics.is_empty() {
+        return Ok(());
+    }
+    let admin = ctx.kafka.get(dest, ctx.clusters.get(dest)?);
+    admin.delete_topics(topics).await
+}
+
+async fn wait_running(
+    connect: &ConnectClient,
+    a: &Action,
+    ctx: &ExecContext<'_>,
+) -> Result<(), BackendError> {
+    let what = format!("the connectors of {} to run", a.link);
+    let names = [
+        source_connector(&a.link),
+        super::mapping::checkpoint_connector(&a.link),
+    ];
+    let names = &names;
+    poll_until(ctx, &a.cluster, &a.id, &what, || async move {
+        for c in names {
+            match connect.status(c).await? {
                 Some(s) => {
                     if let Some(f) = s.failure() {
                         return Err(BackendError::new(
-                            &t.dest,
+                            &a.cluster,
                             format!("connector {c} FAILED: {f}"),
                         ));
                     }
@@ -245,34 +324,44 @@ async fn wait_running(
     .await
 }
 
-async fn wait_topic(
-    t: &Target<'_>,
-    topic: &str,
+/// Waits until every topic of `topics` exists on `dest`: one metadata
+/// request per round, whatever the number of topics.
+async fn wait_topics(
+    dest: &str,
+    topics: &[String],
+    a: &Action,
     ctx: &ExecContext<'_>,
-    id: &str,
 ) -> Result<(), BackendError> {
-    let admin = KafkaAdmin::new(&t.dest, cluster(t.manifest, &t.dest)?);
-    let what = format!("mirror topic {topic} to appear");
+    let admin = ctx.kafka.get(dest, ctx.clusters.get(dest)?);
+    let what = format!("{} mirror topic(s) to appear on {dest}", topics.len());
     let admin = &admin;
-    poll_until(ctx, &t.dest, id, &what, || async move {
-        Ok(if admin.partition_counts().await?.contains_key(topic) {
-            Poll::Done
-        } else {
-            Poll::Waiting(format!("waiting for topic {topic} on {}", t.dest))
+    poll_until(ctx, dest, &a.id, &what, || async move {
+        let present = admin.partition_counts().await?;
+        let missing: Vec<&String> = topics
+            .iter()
+            .filter(|t| !present.contains_key(*t))
+            .collect();
+        Ok(match missing.first() {
+            None => Poll::Done,
+            Some(first) => Poll::Waiting(format!(
+                "waiting for {} of {} mirror topic(s) on {dest} (e.g. {first})",
+                missing.len(),
+                topics.len()
+            )),
         })
     })
     .await
 }
 
 async fn wait_stopped(
-    t: &Target<'_>,
+    connect: &ConnectClient,
     connector: &str,
+    a: &Action,
     ctx: &ExecContext<'_>,
-    id: &str,
 ) -> Result<(), BackendError> {
     let what = format!("connector {connector} to stop");
-    poll_until(ctx, &t.dest, id, &what, || async move {
-        Ok(match t.connect.status(connector).await? {
+    poll_until(ctx, &a.cluster, &a.id, &what, || async move {
+        Ok(match connect.status(connector).await? {
             None => Poll::Done,
             Some(s) if s.connector.state == "STOPPED" => Poll::Done,
             Some(s) => Poll::Waiting(format!(
@@ -285,42 +374,19 @@ async fn wait_stopped(
 }
 
 async fn wait_gone(
-    t: &Target<'_>,
-    name: &str,
+    connect: &ConnectClient,
+    connectors: &[String],
+    a: &Action,
     ctx: &ExecContext<'_>,
-    id: &str,
 ) -> Result<(), BackendError> {
-    let what = format!("the connectors of {name} to go");
-    poll_until(ctx, &t.dest, id, &what, || async move {
-        for c in [source_connector(name), checkpoint_connector(name)] {
-            if t.connect.status(&c).await?.is_some() {
+    let what = format!("the connectors of {} to go", a.link);
+    poll_until(ctx, &a.cluster, &a.id, &what, || async move {
+        for c in connectors {
+            if connect.status(c).await?.is_some() {
                 return Ok(Poll::Waiting(format!("waiting for {c} to be removed")));
             }
         }
         Ok(Poll::Done)
     })
     .await
-}
-
-async fn delete_topic(t: &Target<'_>, topic: &str) -> Result<(), BackendError> {
-    let def = cluster(t.manifest, &t.dest)?;
-    let admin: AdminClient<DefaultClientContext> = client_config(def).create().map_err(|e| {
-        BackendError::new(&t.dest, format!("cannot create a Kafka admin client: {e}"))
-    })?;
-    let opts = AdminOptions::new().request_timeout(Some(Duration::from_secs(30)));
-    let res = admin
-        .delete_topics(&[topic], &opts)
-        .await
-        .map_err(|e| BackendError::new(&t.dest, format!("cannot delete topic {topic}: {e}")))?;
-    for r in res {
-        if let Err((name, code)) = r {
-            if code != rdkafka::types::RDKafkaErrorCode::UnknownTopicOrPartition {
-                return Err(BackendError::new(
-                    &t.dest,
-                    format!("cannot delete topic {name}: {code}"),
-                ));
-            }
-        }
-    }
-    Ok(())
 }

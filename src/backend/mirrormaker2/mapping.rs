@@ -17,6 +17,10 @@ use serde_json::Value as Json;
 use crate::manifest::link_configs::{
     BOOTSTRAP_SERVERS, GROUP_FILTERS, OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, TOPIC_CONFIG_SYNC_MS,
 };
+use crate::plan::payload::WireValue;
+
+/// A connector config as planned: values may be secret references.
+pub type WireConfig = BTreeMap<String, WireValue>;
 
 pub const SOURCE_CLASS: &str = "org.apache.kafka.connect.mirror.MirrorSourceConnector";
 pub const CHECKPOINT_CLASS: &str = "org.apache.kafka.connect.mirror.MirrorCheckpointConnector";
@@ -61,28 +65,39 @@ pub fn checkpoint_connector(link: &str) -> String {
     format!("{link}-checkpoint")
 }
 
-/// Everything needed to build the two connector configs.
+/// Everything needed to build the two connector configs (except the mirror
+/// topic lists, which mirror actions own: see [`mirror_lists`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkSpec {
     pub link: String,
     pub source_alias: String,
     pub target_alias: String,
-    pub target_bootstrap: String,
+    pub target_bootstrap: WireValue,
     /// Extra client properties for each side (`source.cluster.*`, `target.cluster.*`).
-    pub source_client: BTreeMap<String, String>,
-    pub target_client: BTreeMap<String, String>,
+    pub source_client: WireConfig,
+    pub target_client: WireConfig,
     /// Canonical link configs as sent to Kafka Connect. A value that came from
     /// `${env:…}` is sent in that raw form, which the Connect worker resolves
     /// from its own environment (its `EnvVarConfigProvider`): linkctl never
-    /// sends a secret to Connect in clear.
-    pub canonical: BTreeMap<String, String>,
+    /// sends such a secret to Connect in clear. A sensitive value written in
+    /// clear in the manifest is a secret reference, resolved when sent.
+    pub canonical: WireConfig,
     /// Fingerprints (`plan::secrets`) of the sensitive and `${env:…}` values,
     /// recorded as annotations instead of the values.
     pub fingerprints: BTreeMap<String, String>,
-    /// Active mirror topics.
-    pub topics: Vec<String>,
-    /// Promoted or failed-over mirror topics.
-    pub stopped: Vec<String>,
+}
+
+impl LinkSpec {
+    /// The plain canonical value of a translated key (never a secret).
+    fn plain(&self, key: &str) -> Result<Option<&str>, MappingError> {
+        match self.canonical.get(key) {
+            None => Ok(None),
+            Some(WireValue::Plain(v)) => Ok(Some(v)),
+            Some(WireValue::Secret(_)) => Err(MappingError(format!(
+                "{key} is translated into MirrorMaker 2 settings and cannot be a secret"
+            ))),
+        }
+    }
 }
 
 /// A problem translating a canonical config (e.g. a filter MirrorMaker 2
@@ -173,17 +188,20 @@ pub fn group_filters_to_regex(json: &str) -> Result<(String, String), MappingErr
     Ok((groups, excludes.join(",")))
 }
 
-fn common(spec: &LinkSpec, class: &str) -> Result<BTreeMap<String, String>, MappingError> {
-    let mut c = BTreeMap::new();
+fn common(spec: &LinkSpec, class: &str) -> Result<WireConfig, MappingError> {
+    let mut c = WireConfig::new();
     let mut put = |k: &str, v: &str| {
-        c.insert(k.to_string(), v.to_string());
+        c.insert(k.to_string(), WireValue::Plain(v.to_string()));
     };
     put("connector.class", class);
     put("source.cluster.alias", &spec.source_alias);
     put("target.cluster.alias", &spec.target_alias);
-    put("target.cluster.bootstrap.servers", &spec.target_bootstrap);
     put("replication.policy.class", IDENTITY_POLICY);
     put(LINK_NAME, &spec.link);
+    c.insert(
+        "target.cluster.bootstrap.servers".into(),
+        spec.target_bootstrap.clone(),
+    );
     for (k, v) in &spec.source_client {
         c.insert(format!("source.cluster.{k}"), v.clone());
     }
@@ -206,8 +224,8 @@ fn common(spec: &LinkSpec, class: &str) -> Result<BTreeMap<String, String>, Mapp
     if let Some(b) = spec.canonical.get(BOOTSTRAP_SERVERS) {
         c.insert("source.cluster.bootstrap.servers".into(), b.clone());
     }
-    if let Some(ms) = spec.canonical.get(METADATA_MAX_AGE_MS) {
-        let s = secs(ms, METADATA_MAX_AGE_MS)?;
+    if let Some(ms) = spec.plain(METADATA_MAX_AGE_MS)? {
+        let s = WireValue::Plain(secs(ms, METADATA_MAX_AGE_MS)?);
         c.insert("refresh.topics.interval.seconds".into(), s.clone());
         c.insert("refresh.groups.interval.seconds".into(), s);
     }
@@ -223,61 +241,78 @@ pub fn is_client_security_key(key: &str) -> bool {
 }
 
 /// Annotations recording the canonical values (fingerprints for secrets).
-fn annotate(spec: &LinkSpec, c: &mut BTreeMap<String, String>) {
+fn annotate(spec: &LinkSpec, c: &mut WireConfig) {
     for (k, v) in &spec.canonical {
-        let value = spec.fingerprints.get(k).unwrap_or(v).clone();
+        let value = match spec.fingerprints.get(k) {
+            Some(fp) => WireValue::Plain(fp.clone()),
+            None => v.clone(),
+        };
         c.insert(format!("{CANONICAL_PREFIX}{k}"), value);
     }
 }
 
-/// The source connector's config.
-pub fn source_config(spec: &LinkSpec) -> Result<BTreeMap<String, String>, MappingError> {
+/// The source connector's config, without its mirror lists.
+pub fn source_config(spec: &LinkSpec) -> Result<WireConfig, MappingError> {
     let mut c = common(spec, SOURCE_CLASS)?;
-    let topics: Vec<String> = spec.topics.iter().map(|t| regex_escape(t)).collect();
     c.insert(
-        "topics".into(),
-        if topics.is_empty() {
-            NO_TOPICS.to_string()
-        } else {
-            topics.join(",")
-        },
+        "sync.topic.acls.enabled".into(),
+        WireValue::Plain("false".into()),
     );
-    c.insert("sync.topic.acls.enabled".into(), "false".into());
-    if let Some(ms) = spec.canonical.get(TOPIC_CONFIG_SYNC_MS) {
+    if let Some(ms) = spec.plain(TOPIC_CONFIG_SYNC_MS)? {
         c.insert(
             "sync.topic.configs.interval.seconds".into(),
-            secs(ms, TOPIC_CONFIG_SYNC_MS)?,
+            WireValue::Plain(secs(ms, TOPIC_CONFIG_SYNC_MS)?),
         );
-    }
-    if !spec.stopped.is_empty() {
-        c.insert(STOPPED_MIRRORS.into(), spec.stopped.join(","));
     }
     annotate(spec, &mut c);
     Ok(c)
 }
 
+/// Keys of the source connector that hold the mirror lists (owned by mirror
+/// actions, never by link config writes).
+pub const MIRROR_LIST_KEYS: &[&str] = &["topics", STOPPED_MIRRORS];
+
+/// The mirror list settings of the source connector: `topics` (active
+/// mirrors, exact names) and the stopped-mirrors annotation.
+pub fn mirror_lists(topics: &[String], stopped: &[String]) -> Vec<(String, String)> {
+    let escaped: Vec<String> = topics.iter().map(|t| regex_escape(t)).collect();
+    let mut out = vec![(
+        "topics".to_string(),
+        if escaped.is_empty() {
+            NO_TOPICS.to_string()
+        } else {
+            escaped.join(",")
+        },
+    )];
+    if !stopped.is_empty() {
+        out.push((STOPPED_MIRRORS.to_string(), stopped.join(",")));
+    }
+    out
+}
+
 /// The checkpoint connector's config.
-pub fn checkpoint_config(spec: &LinkSpec) -> Result<BTreeMap<String, String>, MappingError> {
+pub fn checkpoint_config(spec: &LinkSpec) -> Result<WireConfig, MappingError> {
     let mut c = common(spec, CHECKPOINT_CLASS)?;
+    let plain = |v: &str| WireValue::Plain(v.to_string());
     let enabled = spec
-        .canonical
-        .get(OFFSET_SYNC_ENABLE)
+        .plain(OFFSET_SYNC_ENABLE)?
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-    c.insert("sync.group.offsets.enabled".into(), enabled.to_string());
-    c.insert("emit.checkpoints.enabled".into(), "true".into());
-    if let Some(ms) = spec.canonical.get(OFFSET_SYNC_MS) {
-        let s = secs(ms, OFFSET_SYNC_MS)?;
+    c.insert(
+        "sync.group.offsets.enabled".into(),
+        plain(&enabled.to_string()),
+    );
+    c.insert("emit.checkpoints.enabled".into(), plain("true"));
+    if let Some(ms) = spec.plain(OFFSET_SYNC_MS)? {
+        let s = plain(&secs(ms, OFFSET_SYNC_MS)?);
         c.insert("sync.group.offsets.interval.seconds".into(), s.clone());
         c.insert("emit.checkpoints.interval.seconds".into(), s);
     }
     let filters = spec
-        .canonical
-        .get(GROUP_FILTERS)
-        .map(String::as_str)
+        .plain(GROUP_FILTERS)?
         .unwrap_or(r#"{"groupFilters":[]}"#);
     let (groups, excludes) = group_filters_to_regex(filters)?;
-    c.insert("groups".into(), groups);
-    c.insert("groups.exclude".into(), excludes);
+    c.insert("groups".into(), plain(&groups));
+    c.insert("groups.exclude".into(), plain(&excludes));
     Ok(c)
 }
 
@@ -330,34 +365,51 @@ pub fn read_back(source: &BTreeMap<String, String>) -> ReadBack {
 mod tests {
     use super::*;
 
+    fn p(v: &str) -> WireValue {
+        WireValue::Plain(v.to_string())
+    }
+
+    /// The config with every value plain (tests use no secret references).
+    fn plain(c: WireConfig) -> BTreeMap<String, String> {
+        c.into_iter()
+            .map(|(k, v)| (k, v.plain().expect("plain").to_string()))
+            .collect()
+    }
+
     fn spec() -> LinkSpec {
-        let mut canonical = BTreeMap::new();
-        canonical.insert(BOOTSTRAP_SERVERS.into(), "127.0.0.1:19092".into());
-        canonical.insert(OFFSET_SYNC_ENABLE.into(), "true".into());
-        canonical.insert(OFFSET_SYNC_MS.into(), "3000".into());
+        let mut canonical = WireConfig::new();
+        canonical.insert(BOOTSTRAP_SERVERS.into(), p("127.0.0.1:19092"));
+        canonical.insert(OFFSET_SYNC_ENABLE.into(), p("true"));
+        canonical.insert(OFFSET_SYNC_MS.into(), p("3000"));
         canonical.insert(
             GROUP_FILTERS.into(),
-            r#"{"groupFilters":[{"name":"*","patternType":"LITERAL","filterType":"INCLUDE"},{"name":"my-consumer-group","patternType":"LITERAL","filterType":"EXCLUDE"}]}"#.into(),
+            p(r#"{"groupFilters":[{"name":"*","patternType":"LITERAL","filterType":"INCLUDE"},{"name":"my-consumer-group","patternType":"LITERAL","filterType":"EXCLUDE"}]}"#),
         );
-        canonical.insert("replication.factor".into(), "1".into());
+        canonical.insert("replication.factor".into(), p("1"));
         LinkSpec {
             link: "demo-link".into(),
             source_alias: "us".into(),
             target_alias: "europe".into(),
-            target_bootstrap: "127.0.0.1:29092".into(),
-            source_client: BTreeMap::new(),
-            target_client: BTreeMap::new(),
+            target_bootstrap: p("127.0.0.1:29092"),
+            source_client: WireConfig::new(),
+            target_client: WireConfig::new(),
             canonical,
             fingerprints: BTreeMap::new(),
-            topics: vec!["demo".into(), "a.b".into()],
-            stopped: vec!["old".into()],
         }
     }
 
     #[test]
     fn source_connector_round_trips() {
         let s = spec();
-        let c = source_config(&s).unwrap();
+        let mut c = plain(source_config(&s).unwrap());
+        assert!(
+            !c.contains_key("topics"),
+            "mirror lists are not link settings"
+        );
+        c.extend(mirror_lists(
+            &["demo".into(), "a.b".into()],
+            &["old".into()],
+        ));
         assert_eq!(c["topics"], r"demo,a\.b");
         assert_eq!(c["replication.policy.class"], IDENTITY_POLICY);
         assert_eq!(c["source.cluster.bootstrap.servers"], "127.0.0.1:19092");
@@ -365,12 +417,13 @@ mod tests {
         let back = read_back(&c);
         assert_eq!(back.topics, vec!["demo", "a.b"]);
         assert_eq!(back.stopped, vec!["old"]);
-        assert_eq!(back.canonical, s.canonical);
+        let canonical: BTreeMap<String, String> = plain(s.canonical.clone());
+        assert_eq!(back.canonical, canonical);
     }
 
     #[test]
     fn checkpoint_translates_filters_and_intervals() {
-        let c = checkpoint_config(&spec()).unwrap();
+        let c = plain(checkpoint_config(&spec()).unwrap());
         assert_eq!(c["groups"], ".*");
         assert_eq!(
             c["groups.exclude"],
@@ -385,12 +438,12 @@ mod tests {
     fn secrets_travel_as_references_and_security_keys_scope_to_the_source() {
         let mut s = spec();
         s.canonical
-            .insert("sasl.jaas.config".into(), "${env:US_LINK_JAAS}".into());
+            .insert("sasl.jaas.config".into(), p("${env:US_LINK_JAAS}"));
         s.canonical
-            .insert("security.protocol".into(), "SASL_SSL".into());
+            .insert("security.protocol".into(), p("SASL_SSL"));
         s.fingerprints
             .insert("sasl.jaas.config".into(), "sha256:abc".into());
-        let c = source_config(&s).unwrap();
+        let c = plain(source_config(&s).unwrap());
         assert_eq!(c["source.cluster.sasl.jaas.config"], "${env:US_LINK_JAAS}");
         assert_eq!(c["source.cluster.security.protocol"], "SASL_SSL");
         assert!(!c.contains_key("sasl.jaas.config"));
@@ -401,13 +454,11 @@ mod tests {
     #[test]
     fn intervals_must_be_numbers() {
         let mut s = spec();
-        s.canonical
-            .insert(METADATA_MAX_AGE_MS.into(), "soon".into());
+        s.canonical.insert(METADATA_MAX_AGE_MS.into(), p("soon"));
         assert!(source_config(&s).is_err());
-        s.canonical
-            .insert(METADATA_MAX_AGE_MS.into(), "5000".into());
+        s.canonical.insert(METADATA_MAX_AGE_MS.into(), p("5000"));
         assert_eq!(
-            source_config(&s).unwrap()["refresh.topics.interval.seconds"],
+            plain(source_config(&s).unwrap())["refresh.topics.interval.seconds"],
             "5"
         );
     }
@@ -420,10 +471,9 @@ mod tests {
 
     #[test]
     fn no_topics_matches_nothing() {
-        let mut s = spec();
-        s.topics.clear();
-        let c = source_config(&s).unwrap();
-        assert_eq!(c["topics"], NO_TOPICS);
-        assert!(read_back(&c).topics.is_empty());
+        let lists: BTreeMap<String, String> = mirror_lists(&[], &[]).into_iter().collect();
+        assert_eq!(lists["topics"], NO_TOPICS);
+        assert!(read_back(&lists).topics.is_empty());
+        assert!(!lists.contains_key(STOPPED_MIRRORS));
     }
 }

@@ -1,12 +1,86 @@
 //! The MirrorMaker 2 engine: a link is a pair of MirrorMaker 2 connectors on
 //! the destination's Kafka Connect cluster (see `mapping` for the details).
+//!
+//! - [`model`]: the pure half (validation in [`limits`], payloads in
+//!   [`payload`] from the desired connector configs of [`spec`] and
+//!   [`mapping`]);
+//! - [`connect_client`]: the Kafka Connect REST client; [`read`]: live
+//!   state; [`execute`] (+ [`wait`]): steps.
 
 pub mod connect_client;
 pub mod execute;
+pub mod limits;
 pub mod mapping;
+pub mod model;
+pub mod payload;
 pub mod read;
 pub mod spec;
 pub mod wait;
 
-pub use execute::Mm2Executor;
-pub use read::Mm2Reader;
+use crate::backend::engine::{Engine, EngineModel, ReadDetail};
+use crate::backend::kafka::KafkaClients;
+use crate::backend::{ActionResult, BackendError, BoxFuture, ExecContext, Scope, Validation};
+use crate::manifest::Manifest;
+use crate::plan::Action;
+use crate::state::LiveState;
+
+/// The MirrorMaker 2 engine (stateless: a Connect client is cheap to build).
+#[derive(Debug, Default)]
+pub struct Mm2Backend;
+
+impl Engine for Mm2Backend {
+    fn model(&self) -> &'static dyn EngineModel {
+        &model::Mm2Model
+    }
+
+    fn read<'a>(
+        &'a self,
+        manifest: &'a Manifest,
+        scope: &'a Scope,
+        detail: ReadDetail,
+        kafka: &'a KafkaClients,
+    ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
+        Box::pin(async move {
+            let used = manifest.prune_links
+                || manifest
+                    .links
+                    .values()
+                    .any(|l| l.engine.value == crate::manifest::Engine::Mirrormaker2);
+            if !used {
+                return Ok(LiveState::default());
+            }
+            read::read(manifest, scope, detail, kafka).await
+        })
+    }
+
+    fn execute_step<'a>(
+        &'a self,
+        step: &'a [&'a Action],
+        ctx: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Vec<ActionResult>> {
+        Box::pin(execute::run_step(step, ctx))
+    }
+
+    fn health<'a>(
+        &'a self,
+        cluster: &'a str,
+        link: &'a str,
+        ctx: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Result<Vec<String>, BackendError>> {
+        Box::pin(async move {
+            let connect =
+                connect_client::ConnectClient::for_cluster(cluster, ctx.clusters.get(cluster)?)?;
+            read::link_health(&connect, link).await
+        })
+    }
+
+    /// Kafka Connect has no validate-only write for a connector config that
+    /// linkctl uses; nothing is asked.
+    fn server_validate<'a>(
+        &'a self,
+        _action: &'a Action,
+        _ctx: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Result<Validation, BackendError>> {
+        Box::pin(async { Ok(Validation::NotApplicable) })
+    }
+}

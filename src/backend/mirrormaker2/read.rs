@@ -1,12 +1,20 @@
 //! Reading MirrorMaker 2 links as live state.
+//!
+//! Per Kafka Connect cluster: one `GET /connectors?expand=info&expand=status`
+//! (every connector's config and status), and one metadata request to the
+//! destination (which mirror topics exist). For `status` also, per link: the
+//! end offsets of its source topics (one `ListOffsets` per source broker) and
+//! the source connector's stored offsets (one `GET /connectors/{c}/offsets`):
+//! MirrorMaker 2's lag is the source log end minus the next source offset it
+//! will replicate, since offsets are not preserved across the clusters.
 
 use std::collections::BTreeMap;
 
-use super::connect_client::{ConnectClient, ConnectorStatus};
-use super::mapping::{checkpoint_connector, read_back, source_connector, LINK_NAME};
-use super::spec::cluster;
-use crate::backend::kafka::KafkaAdmin;
-use crate::backend::{BackendError, BoxFuture, Scope, StateReader};
+use super::connect_client::{ConnectClient, ConnectorStatus, Expanded};
+use super::mapping::{checkpoint_connector, read_back, source_connector, ReadBack, LINK_NAME};
+use crate::backend::engine::ReadDetail;
+use crate::backend::kafka::KafkaClients;
+use crate::backend::{BackendError, Clusters, Scope};
 use crate::manifest::link_configs::{GROUP_FILTERS, OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS};
 use crate::manifest::Manifest;
 use crate::state::{
@@ -15,64 +23,92 @@ use crate::state::{
 };
 
 /// Reads the linkctl-managed MirrorMaker 2 links of every Kafka Connect
-/// cluster the manifest declares.
-pub struct Mm2Reader;
-
-impl StateReader for Mm2Reader {
-    fn read<'a>(
-        &'a self,
-        manifest: &'a Manifest,
-        scope: &'a Scope,
-    ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
-        Box::pin(async move {
-            // Every cluster with a Kafka Connect endpoint: links that are no
-            // longer in the manifest must be seen too (for `prune_links`).
-            let destinations: Vec<String> = manifest
-                .clusters
-                .iter()
-                .filter(|(_, c)| c.connect.is_some())
-                .map(|(k, _)| k.value.clone())
-                .collect();
-            let mut live = LiveState::default();
-            for dest in destinations {
-                let def = cluster(manifest, &dest)?;
-                let connect = ConnectClient::for_cluster(&dest, def)?;
-                let links = read_links(manifest, &connect, scope).await?;
-                live.clusters.insert(
-                    dest,
-                    ClusterState {
-                        links,
-                        ..Default::default()
-                    },
-                );
-            }
-            Ok(live)
-        })
+/// cluster the manifest declares (links no longer in the manifest must be
+/// seen too, for `prune_links`).
+pub async fn read(
+    manifest: &Manifest,
+    scope: &Scope,
+    detail: ReadDetail,
+    kafka: &KafkaClients,
+) -> Result<LiveState, BackendError> {
+    let clusters = Clusters::of(manifest);
+    let mut live = LiveState::default();
+    for (dest, def) in clusters.iter() {
+        if def.connect.is_none() {
+            continue;
+        }
+        let connect = ConnectClient::for_cluster(dest, def)?;
+        let links = read_links(clusters, dest, &connect, scope, detail, kafka).await?;
+        live.clusters.insert(
+            dest.to_string(),
+            ClusterState {
+                links,
+                ..Default::default()
+            },
+        );
     }
+    Ok(live)
+}
+
+/// The source and checkpoint connectors of each linkctl link.
+struct Connectors {
+    source: Expanded,
+    checkpoint: Option<Expanded>,
 }
 
 /// Every linkctl-managed MirrorMaker 2 link on one Connect cluster.
-pub async fn read_links(
-    manifest: &Manifest,
+async fn read_links(
+    clusters: Clusters<'_>,
+    dest: &str,
     connect: &ConnectClient,
     scope: &Scope,
+    detail: ReadDetail,
+    kafka: &KafkaClients,
 ) -> Result<BTreeMap<String, LiveLink>, BackendError> {
-    let mut out = BTreeMap::new();
-    for name in connect.list().await? {
+    let mut all = connect.list_expanded().await?;
+    let mut found: BTreeMap<String, Connectors> = BTreeMap::new();
+    let names: Vec<String> = all.keys().cloned().collect();
+    for name in names {
         let Some(link_name) = name.strip_suffix("-source") else {
             continue;
         };
         if !scope.includes(link_name) {
             continue;
         }
-        let Some(config) = connect.config(&name).await? else {
+        let Some(source) = all.remove(&name) else {
             continue;
         };
-        if config.get(LINK_NAME).map(String::as_str) != Some(link_name) {
+        let config = source.info.as_ref().map(|i| &i.config);
+        if config.and_then(|c| c.get(LINK_NAME)).map(String::as_str) != Some(link_name) {
             continue; // not a linkctl connector
         }
-        let link = read_link(manifest, connect, link_name, &config).await?;
-        out.insert(link_name.to_string(), link);
+        let checkpoint = all.remove(&checkpoint_connector(link_name));
+        found.insert(link_name.to_string(), Connectors { source, checkpoint });
+    }
+    if found.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    // Which mirror topics exist on the destination: one metadata request.
+    let target = kafka.get(dest, clusters.get(dest)?);
+    let target_topics = target.partition_counts().await?;
+    let mut out = BTreeMap::new();
+    for (link_name, c) in found {
+        let config = c
+            .source
+            .info
+            .as_ref()
+            .map(|i| i.config.clone())
+            .unwrap_or_default();
+        let back = read_back(&config);
+        let mut link = map_link(&link_name, &back, &c, &target_topics);
+        if detail == ReadDetail::Status {
+            let source_alias = config
+                .get("source.cluster.alias")
+                .cloned()
+                .unwrap_or_default();
+            lags(&mut link, &source_alias, clusters, connect, kafka).await?;
+        }
+        out.insert(link_name, link);
     }
     Ok(out)
 }
@@ -99,16 +135,28 @@ fn tasks_of(prefix: &str, status: &ConnectorStatus) -> Vec<LiveTask> {
         .collect()
 }
 
-async fn read_link(
-    manifest: &Manifest,
-    connect: &ConnectClient,
+fn dynamic(value: Option<String>, sensitive: bool) -> LiveConfig {
+    LiveConfig {
+        value,
+        is_default: false,
+        is_read_only: false,
+        is_sensitive: sensitive,
+        source: Some("DYNAMIC_CLUSTER_LINK_CONFIG".into()),
+    }
+}
+
+/// The link as linkctl's model sees it: state from the connectors, configs
+/// from the annotations, mirrors from the topic lists.
+fn map_link(
     link_name: &str,
-    source_cfg: &BTreeMap<String, String>,
-) -> Result<LiveLink, BackendError> {
-    let back = read_back(source_cfg);
-    let src_status = connect.status(&source_connector(link_name)).await?;
-    let cp_status = connect.status(&checkpoint_connector(link_name)).await?;
-    let statuses: Vec<&ConnectorStatus> = src_status.iter().chain(cp_status.iter()).collect();
+    back: &ReadBack,
+    c: &Connectors,
+    target_topics: &BTreeMap<String, u32>,
+) -> LiveLink {
+    let src_status = c.source.status.as_ref();
+    let cp_status = c.checkpoint.as_ref().and_then(|x| x.status.as_ref());
+    let statuses: Vec<&ConnectorStatus> =
+        src_status.iter().chain(cp_status.iter()).copied().collect();
     let failure = statuses.iter().find_map(|s| s.failure());
     let state = if failure.is_some() {
         "FAILED"
@@ -120,10 +168,10 @@ async fn read_link(
         "PENDING"
     };
     let mut tasks = Vec::new();
-    if let Some(s) = &src_status {
+    if let Some(s) = src_status {
         tasks.extend(tasks_of("source", s));
     }
-    if let Some(s) = &cp_status {
+    if let Some(s) = cp_status {
         tasks.extend(tasks_of("checkpoint", s));
     }
 
@@ -132,64 +180,22 @@ async fn read_link(
     for (k, v) in &back.canonical {
         if v.starts_with("sha256:") {
             secret_fingerprints.insert(k.clone(), v.clone());
-            configs.insert(
-                k.clone(),
-                LiveConfig {
-                    value: None,
-                    is_default: false,
-                    is_read_only: false,
-                    is_sensitive: true,
-                    source: Some("DYNAMIC_CLUSTER_LINK_CONFIG".into()),
-                },
-            );
+            configs.insert(k.clone(), dynamic(None, true));
         } else {
-            configs.insert(
-                k.clone(),
-                LiveConfig {
-                    value: Some(v.clone()),
-                    is_default: false,
-                    is_read_only: false,
-                    is_sensitive: false,
-                    source: Some("DYNAMIC_CLUSTER_LINK_CONFIG".into()),
-                },
-            );
+            configs.insert(k.clone(), dynamic(Some(v.clone()), false));
         }
     }
-
     // Without its checkpoint connector (deleted out of band, or a write that
     // failed halfway) the link does not sync offsets, whatever the source
     // connector's annotations say: report those settings as absent, so the
     // next plan writes the link again.
-    if cp_status.is_none() {
+    if c.checkpoint.is_none() {
         for k in [OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, GROUP_FILTERS] {
             configs.remove(k);
         }
     }
 
-    // Mirrors: active topics and remembered stopped ones, with lag.
-    let source_name = source_cfg
-        .get("source.cluster.alias")
-        .cloned()
-        .unwrap_or_default();
-    let target_name = source_cfg
-        .get("target.cluster.alias")
-        .cloned()
-        .unwrap_or_default();
     let mut mirrors = BTreeMap::new();
-    let admins = match (
-        cluster(manifest, &source_name),
-        cluster(manifest, &target_name),
-    ) {
-        (Ok(s), Ok(t)) => Some((
-            KafkaAdmin::new(&source_name, s),
-            KafkaAdmin::new(&target_name, t),
-        )),
-        _ => None,
-    };
-    let target_topics = match &admins {
-        Some((_, t)) => t.partition_counts().await?,
-        None => BTreeMap::new(),
-    };
     for topic in &back.topics {
         let partitions = target_topics.get(topic).copied().unwrap_or(0);
         let status = if failure.is_some() {
@@ -201,22 +207,6 @@ async fn read_link(
         } else {
             MirrorStatus::Active
         };
-        let mut lags = Vec::new();
-        if let (Some((s, t)), true) = (&admins, partitions > 0) {
-            let src = s.end_offsets(topic).await.unwrap_or_default();
-            let dst = t.end_offsets(topic).await.unwrap_or_default();
-            for p in &src {
-                let d = dst
-                    .iter()
-                    .find(|d| d.partition == p.partition)
-                    .map(|d| d.high);
-                lags.push(PartitionLag {
-                    partition: p.partition as u32,
-                    lag: (p.high - d.unwrap_or(0)).max(0),
-                    last_source_fetch_offset: d,
-                });
-            }
-        }
         mirrors.insert(
             topic.clone(),
             LiveMirror {
@@ -224,7 +214,7 @@ async fn read_link(
                 source_topic: topic.clone(),
                 status,
                 partitions,
-                lags,
+                lags: vec![],
                 error: failure.clone(),
                 transition_errors: vec![],
             },
@@ -245,7 +235,7 @@ async fn read_link(
         );
     }
 
-    Ok(LiveLink {
+    LiveLink {
         name: link_name.to_string(),
         engine: crate::manifest::Engine::Mirrormaker2,
         link_id: None,
@@ -261,31 +251,88 @@ async fn read_link(
         configs,
         secret_fingerprints,
         mirrors,
-    })
+    }
+}
+
+/// Per-partition lag of the link's active mirrors, in MirrorMaker 2's
+/// terms: source log end minus the next source offset the source connector
+/// will replicate (its stored offset + 1; 0 when it stored none yet).
+async fn lags(
+    link: &mut LiveLink,
+    source_alias: &str,
+    clusters: Clusters<'_>,
+    connect: &ConnectClient,
+    kafka: &KafkaClients,
+) -> Result<(), BackendError> {
+    let active: Vec<String> = link
+        .mirrors
+        .values()
+        .filter(|m| !m.status.is_stopped() && m.partitions > 0)
+        .map(|m| m.source_topic.clone())
+        .collect();
+    if active.is_empty() {
+        return Ok(());
+    }
+    let source = kafka.get(source_alias, clusters.get(source_alias)?);
+    let counts = source.partition_counts().await?;
+    let wanted: BTreeMap<String, u32> = active
+        .iter()
+        .filter_map(|t| counts.get(t).map(|n| (t.clone(), *n)))
+        .collect();
+    let ends = source.end_offsets(&wanted).await?;
+    let stored = connect
+        .offsets(&source_connector(&link.name))
+        .await?
+        .unwrap_or_default();
+    let mut next: BTreeMap<(String, i32), i64> = BTreeMap::new();
+    for o in stored.offsets {
+        let topic = o.partition.get("topic").and_then(|v| v.as_str());
+        let partition = o.partition.get("partition").and_then(|v| v.as_i64());
+        let offset = o.offset.get("offset").and_then(|v| v.as_i64());
+        if let (Some(t), Some(p), Some(off)) = (topic, partition, offset) {
+            let p = i32::try_from(p).unwrap_or(0);
+            next.insert((t.to_string(), p), off + 1);
+        }
+    }
+    for m in link.mirrors.values_mut() {
+        let Some(n) = wanted.get(&m.source_topic) else {
+            continue;
+        };
+        m.lags = (0..*n as i32)
+            .map(|p| {
+                let key = (m.source_topic.clone(), p);
+                let end = ends.get(&key).copied().unwrap_or(0);
+                let at = next.get(&key).copied();
+                PartitionLag {
+                    partition: p as u32,
+                    lag: (end - at.unwrap_or(0)).max(0),
+                    last_source_fetch_offset: at,
+                }
+            })
+            .collect();
+    }
+    Ok(())
 }
 
 /// What is wrong with a MirrorMaker 2 link after an apply: a failed connector
 /// or task (a link can be written successfully and still not work).
-pub async fn link_health(
-    manifest: &Manifest,
-    cluster_name: &str,
-    link: &str,
-) -> Result<Vec<String>, BackendError> {
-    let connect = ConnectClient::for_cluster(cluster_name, cluster(manifest, cluster_name)?)?;
-    let scope = Scope {
-        links: vec![link.to_string()],
-    };
-    let links = read_links(manifest, &connect, &scope).await?;
-    let Some(l) = links.get(link) else {
+pub async fn link_health(connect: &ConnectClient, link: &str) -> Result<Vec<String>, BackendError> {
+    let Some(source) = connect.status(&source_connector(link)).await? else {
         return Ok(vec![format!("link {link}: its connectors are missing")]);
     };
+    let checkpoint = connect.status(&checkpoint_connector(link)).await?;
     let mut out = Vec::new();
-    if let Some(msg) = &l.error_message {
+    let statuses: Vec<&ConnectorStatus> =
+        std::iter::once(&source).chain(checkpoint.iter()).collect();
+    if let Some(msg) = statuses.iter().find_map(|s| s.failure()) {
         out.push(format!("link {link}: {msg}"));
     }
     // Only failures count: UNASSIGNED and RESTARTING are what every config
     // change passes through while Connect rebalances.
-    for t in &l.tasks {
+    let tasks = tasks_of("source", &source)
+        .into_iter()
+        .chain(checkpoint.iter().flat_map(|c| tasks_of("checkpoint", c)));
+    for t in tasks {
         if t.state == "FAILED" {
             let detail: Vec<&str> = t.errors.iter().map(|e| e.message.as_str()).collect();
             out.push(

@@ -1,85 +1,95 @@
-//! Building a [`LinkSpec`] from the manifest (the desired connector configs).
+//! Building a [`LinkSpec`] from the manifest (the desired connector
+//! configs), at plan time. Pure.
 
-use std::collections::BTreeMap;
-
-use super::mapping::LinkSpec;
-use crate::backend::BackendError;
-use crate::manifest::link_configs::desired_link_configs;
-use crate::manifest::{Cluster, Link, Manifest};
-
-/// Finds a cluster of the manifest by name.
-pub fn cluster<'m>(manifest: &'m Manifest, name: &str) -> Result<&'m Cluster, BackendError> {
-    manifest
-        .cluster(name)
-        .ok_or_else(|| BackendError::new(name, "cluster is not declared in the manifest"))
-}
-
-/// Finds a link of the manifest by name.
-pub fn link<'m>(manifest: &'m Manifest, name: &str) -> Option<&'m Link> {
-    manifest.link(name)
-}
-
-/// Fingerprint of a sensitive value as stored in the connector annotations
-/// (the planner's scheme, `plan::secrets`: the secret itself never leaves).
-pub fn fingerprint(manifest: &Manifest, link_name: &str, key: &str, value: &str) -> String {
-    let rotation =
-        link(manifest, link_name).and_then(|l| l.rotation.as_ref().map(|r| r.value.as_str()));
-    crate::plan::secrets::fingerprint(link_name, key, rotation, value)
-}
+use super::mapping::{LinkSpec, WireConfig};
+use crate::manifest::sensitive::is_sensitive_key;
+use crate::manifest::{Cluster, Manifest, Text};
+use crate::plan::desired::expected_objects;
+use crate::plan::payload::{SecretSource, WireValue};
+use crate::plan::ObjectSide;
 
 /// The value sent to Kafka Connect: a `${env:…}` value in its raw form, for
-/// the Connect worker's `EnvVarConfigProvider` to resolve; others as they are.
-fn wire_value(t: &crate::manifest::Text) -> String {
+/// the Connect worker's `EnvVarConfigProvider` to resolve; a sensitive value
+/// written in clear as a secret reference (resolved when sent, never in a
+/// plan); others as they are.
+fn wire_value(t: &Text, sensitive: bool, source: impl FnOnce() -> SecretSource) -> WireValue {
     if t.is_secret() {
-        t.raw().to_string()
+        WireValue::Plain(t.raw().to_string())
     } else {
-        t.expose().to_string()
+        WireValue::of(t, sensitive, source)
     }
 }
 
-fn client_props(c: &Cluster) -> BTreeMap<String, String> {
+fn client_props(name: &str, c: &Cluster) -> WireConfig {
     c.kafka
         .iter()
-        .map(|(k, v)| (k.value.clone(), wire_value(v.value.text())))
+        .map(|(k, v)| {
+            let key = k.value.clone();
+            let value = wire_value(v.value.text(), is_sensitive_key(&key), || {
+                SecretSource::ClusterKafka {
+                    cluster: name.to_string(),
+                    key: key.clone(),
+                }
+            });
+            (key, value)
+        })
         .collect()
 }
 
-/// The desired spec of `link_name`, with the given mirror topic lists.
-pub fn link_spec(
-    manifest: &Manifest,
-    link_name: &str,
-    topics: Vec<String>,
-    stopped: Vec<String>,
-) -> Result<LinkSpec, BackendError> {
-    let link = link(manifest, link_name).ok_or_else(|| {
-        BackendError::new("-", format!("link {link_name} is not in the manifest"))
-    })?;
-    let source = cluster(manifest, &link.source.value)?;
-    let target = cluster(manifest, &link.destination.value)?;
-    let desired = desired_link_configs(link, source);
-    let fingerprints = desired
+/// The desired spec of manifest link `link_name`.
+pub fn link_spec(manifest: &Manifest, link_name: &str) -> Result<LinkSpec, String> {
+    let link = manifest
+        .link(link_name)
+        .ok_or_else(|| format!("link `{link_name}` is not in the manifest"))?;
+    let cluster = |n: &str| {
+        manifest
+            .cluster(n)
+            .ok_or_else(|| format!("cluster `{n}` is not declared under `clusters`"))
+    };
+    let source = cluster(&link.source.value)?;
+    let target = cluster(&link.destination.value)?;
+    // A MirrorMaker 2 link is one destination-initiated object.
+    let object = expected_objects(link, manifest)?
+        .into_iter()
+        .find(|o| o.side == ObjectSide::Destination)
+        .ok_or_else(|| format!("link `{link_name}` has no destination object"))?;
+    let rotation = link.rotation.as_ref().map(|r| r.value.as_str());
+    let fingerprints = object
+        .configs
         .iter()
         .filter(|(_, d)| d.sensitive || d.value.is_secret())
         .map(|(k, d)| {
             (
                 k.clone(),
-                fingerprint(manifest, link_name, k, d.value.expose()),
+                crate::plan::secrets::fingerprint(link_name, k, rotation, d.value.expose()),
             )
+        })
+        .collect();
+    let canonical = object
+        .configs
+        .iter()
+        .map(|(k, d)| {
+            let v = wire_value(&d.value, d.sensitive, || SecretSource::LinkConfig {
+                link: link_name.to_string(),
+                side: ObjectSide::Destination,
+                key: k.clone(),
+            });
+            (k.clone(), v)
         })
         .collect();
     Ok(LinkSpec {
         link: link_name.to_string(),
         source_alias: link.source.value.clone(),
         target_alias: link.destination.value.clone(),
-        target_bootstrap: wire_value(&target.bootstrap.value),
-        source_client: client_props(source),
-        target_client: client_props(target),
-        canonical: desired
-            .into_iter()
-            .map(|(k, d)| (k, wire_value(&d.value)))
-            .collect(),
+        // A bootstrap is never a sensitive key: plain, or raw `${env:…}`.
+        target_bootstrap: WireValue::Plain(if target.bootstrap.value.is_secret() {
+            target.bootstrap.value.raw().to_string()
+        } else {
+            target.bootstrap.value.expose().to_string()
+        }),
+        source_client: client_props(&link.source.value, source),
+        target_client: client_props(&link.destination.value, target),
+        canonical,
         fingerprints,
-        topics,
-        stopped,
     })
 }

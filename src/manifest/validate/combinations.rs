@@ -1,10 +1,10 @@
-//! Settings that only make sense together: endpoints an engine needs, ACL sync
-//! and its filters, structured settings shadowed by the free-form `config`.
+//! Settings that only make sense together: ACL sync and its filters, offset
+//! sync and its groups, structured settings shadowed by the free-form
+//! `config`. (The endpoints each engine needs are checked by the engine.)
 
 use crate::manifest::diagnostic::Problem;
 use crate::manifest::link_configs as keys;
-use crate::manifest::located::Located;
-use crate::manifest::model::{Engine, Link, LinkMode, Manifest};
+use crate::manifest::model::Manifest;
 
 /// Free-form `config` keys that a structured setting of the link manages.
 const MANAGED: &[(&str, &str)] = &[
@@ -26,7 +26,6 @@ const MANAGED: &[(&str, &str)] = &[
 pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
     for (name, link) in &m.links {
         let n = name.value.as_str();
-        endpoints(m, n, link, out);
         if let Some(acl) = &link.acl_sync {
             if acl.value.enabled && acl.value.filters.is_empty() {
                 out.push(
@@ -34,16 +33,6 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
                         .at(acl.span, "no `filters`")
                         .help("add `filters:` (e.g. `- { resource_type: topic, pattern_type: prefixed, resource_name: app- }`); without them the sync task fails"),
                 );
-            }
-            if acl.value.enabled && link.engine.value == Engine::Confluent {
-                if let Some(p) = &link.prefix {
-                    out.push(
-                        Problem::error("linkctl::prefix_with_acl_sync", format!("link `{n}` combines a prefix with ACL sync, which Cluster Linking refuses"))
-                            .at(acl.span, "ACL sync")
-                            .also(p.span, "prefix")
-                            .help("remove `prefix` or disable `acl_sync`"),
-                    );
-                }
             }
         }
         if let Some(sync) = &link.consumer_offset_sync {
@@ -74,44 +63,6 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
     }
 }
 
-/// The REST / Connect endpoints the link's engine and mode need.
-fn endpoints(m: &Manifest, n: &str, link: &Link, out: &mut Vec<Problem>) {
-    let needs: Vec<&Located<String>> = match (link.engine.value, link.mode.value) {
-        (Engine::Confluent, LinkMode::DestinationInitiated) => vec![&link.destination],
-        (Engine::Confluent, _) => vec![&link.destination, &link.source],
-        (Engine::Mirrormaker2, _) => vec![&link.destination],
-    };
-    for cluster_ref in needs {
-        let Some((cluster_key, cluster)) = m.clusters.get_key_value(cluster_ref.value.as_str())
-        else {
-            continue; // reported as an unknown cluster
-        };
-        let c = cluster_ref.value.as_str();
-        match link.engine.value {
-            Engine::Confluent if cluster.rest.is_none() => {
-                let why = match link.mode.value {
-                    LinkMode::DestinationInitiated => "the link object lives on the destination".to_string(),
-                    LinkMode::SourceInitiated => "a source-initiated link has a link object on both clusters".to_string(),
-                    LinkMode::Bidirectional => "a bidirectional link has a link object on both clusters".to_string(),
-                };
-                out.push(
-                    Problem::error("linkctl::missing_rest", format!("link `{n}` needs the Confluent REST endpoint of cluster `{c}` ({why})"))
-                        .at(cluster_ref.span, "this cluster has no `rest`")
-                        .also(cluster_key.span, "declared here")
-                        .help(format!("add `rest: https://…/kafka` to cluster `{c}`")),
-                );
-            }
-            Engine::Mirrormaker2 if cluster.connect.is_none() => out.push(
-                Problem::error("linkctl::missing_connect", format!("link `{n}` runs MirrorMaker 2 on the Kafka Connect cluster of `{c}`, which has no `connect` endpoint"))
-                    .at(cluster_ref.span, "this cluster has no `connect`")
-                    .also(cluster_key.span, "declared here")
-                    .help(format!("add `connect: http://…:8083` (the Kafka Connect REST URL next to `{c}`) to cluster `{c}`")),
-            ),
-            _ => {}
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
@@ -125,26 +76,6 @@ mod tests {
         let off =
             with_link("    source: us\n    destination: europe\n    acl_sync: {enabled: false}\n");
         assert!(codes(&off).is_empty());
-    }
-
-    #[test]
-    fn source_initiated_needs_rest_on_both_sides() {
-        let y = "version: 1\nclusters:\n  us: {bootstrap: a:1}\n  europe: {bootstrap: b:1, rest: http://b}\nlinks:\n  l:\n    source: us\n    destination: europe\n";
-        assert!(
-            codes(y).is_empty(),
-            "destination-initiated only needs the destination"
-        );
-        let si = y.replace(
-            "destination: europe\n",
-            "destination: europe\n    mode: source-initiated\n",
-        );
-        assert_eq!(codes(&si), ["linkctl::missing_rest"]);
-    }
-
-    #[test]
-    fn mm2_needs_connect_on_destination() {
-        let y = "version: 1\nclusters:\n  us: {bootstrap: a:1}\n  europe: {bootstrap: b:1}\nlinks:\n  l:\n    source: us\n    destination: europe\n    engine: mirrormaker2\n";
-        assert!(codes(y).contains(&"linkctl::missing_connect"));
     }
 
     #[test]

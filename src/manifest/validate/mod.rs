@@ -5,9 +5,8 @@
 //! check module covers one topic and only pushes [`Problem`]s.
 
 mod combinations;
-mod engine_limits;
 mod filters;
-mod mirrormaker2;
+pub mod intervals;
 mod mirrors;
 mod references;
 mod secrets;
@@ -90,10 +89,13 @@ pub fn validate(m: &Manifest) -> Vec<Problem> {
     let mut out = Vec::new();
     references::check(m, &mut out);
     mirrors::check(m, &mut out);
-    engine_limits::check(m, &mut out);
+    intervals::check(m, &mut out);
     filters::check(m, &mut out);
-    mirrormaker2::check(m, &mut out);
     combinations::check(m, &mut out);
+    // What each link's engine needs, limits and cannot express.
+    for (name, link) in &m.links {
+        crate::backend::registry::model(link.engine.value).check_link(name, link, m, &mut out);
+    }
     secrets::check(m, &mut out);
     out
 }

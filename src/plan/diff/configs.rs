@@ -33,14 +33,14 @@ use crate::manifest::link_configs::{
     TOPIC_CONFIG_SYNC_MS,
 };
 use crate::manifest::sensitive::is_sensitive_key;
-use crate::manifest::{Engine, Link};
+use crate::manifest::Link;
 use crate::plan::action::{Action, ActionKind, Change, ChangeOp, Value};
 use crate::plan::desired::ExpectedObject;
 use crate::plan::normalize::same;
 use crate::plan::secrets::{decide, fingerprint, SecretDecision};
 use crate::state::{LiveConfig, LiveLink};
 
-use super::{link_target, new_action, Builder};
+use super::{engine_notes, link_target, new_action, Builder};
 
 /// The config source Kafka reports for a key set on the link itself.
 pub const DYNAMIC_SOURCE: &str = "DYNAMIC_CLUSTER_LINK_CONFIG";
@@ -173,12 +173,10 @@ pub(super) fn update_action(
     );
     a.changes = changes;
     a.notes = notes;
-    if link.engine.value == Engine::Mirrormaker2 {
-        a.notes.push(
-            "MirrorMaker 2: updates the connectors' settings (Kafka Connect restarts their tasks)"
-                .to_string(),
-        );
-    }
+    a.notes.extend(engine_notes(
+        link.engine.value,
+        ActionKind::UpdateLinkConfigs,
+    ));
     Some(a)
 }
 

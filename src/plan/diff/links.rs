@@ -8,7 +8,9 @@ use crate::plan::desired::{expected_objects, ExpectedObject};
 use crate::plan::normalize::same;
 use crate::state::{ConnectionMode, LinkSide, LiveLink, LiveState};
 
-use super::{configs, link_target, live_link, mirrors, new_action, object_side, Builder};
+use super::{
+    configs, engine_notes, link_target, live_link, mirrors, new_action, object_side, Builder,
+};
 
 pub(super) fn plan_link(
     b: &mut Builder,
@@ -189,12 +191,8 @@ fn create_action(
         },
         o.remote
     ));
-    if link.engine.value == crate::manifest::Engine::Mirrormaker2 {
-        a.notes.push(
-            "MirrorMaker 2: creates the source and checkpoint connectors on Kafka Connect"
-                .to_string(),
-        );
-    }
+    a.notes
+        .extend(engine_notes(link.engine.value, ActionKind::CreateLink));
     a
 }
 

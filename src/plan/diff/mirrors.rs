@@ -14,7 +14,7 @@ use crate::manifest::{Engine, Link, Mirror, MirrorState};
 use crate::plan::action::{Action, ActionKind, ObjectSide};
 use crate::state::{LiveMirror, MirrorStatus};
 
-use super::{mirror_target, new_action, Builder};
+use super::{engine_notes, mirror_target, new_action, Builder};
 
 /// What a (live status, desired state) pair asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,9 +121,6 @@ pub(super) fn plan_mirrors(
                         "mirrors `{}/{}`; partitions and synced topic configs follow the source",
                         link.source.value, m.topic.value
                     ));
-                    if engine == Engine::Mirrormaker2 {
-                        a.notes.push("MirrorMaker 2: adds the topic to the source connector's topic list".to_string());
-                    }
                     let id = b.push(a);
                     if want == MirrorState::Paused {
                         let p = mirror_action(ActionKind::PauseMirror, cluster, name, engine, mname, &[id]);
@@ -211,24 +208,10 @@ pub(super) fn mirror_action(
         Some(mirror),
     );
     a.depends_on = deps.to_vec();
-    let note = match (kind, engine) {
-        (ActionKind::PromoteMirror, Engine::Mirrormaker2) => {
-            Some("MirrorMaker 2: promote stops mirroring this topic; the target topic was writable all along")
-        }
-        (ActionKind::FailoverMirror, Engine::Mirrormaker2) => {
-            Some("MirrorMaker 2: failover stops mirroring this topic at once; the target topic was writable all along")
-        }
-        (ActionKind::PromoteMirror, _) => Some(
-            "irreversible: mirroring stops once the mirror has caught up, and the topic becomes writable",
-        ),
-        (ActionKind::FailoverMirror, _) => Some(
-            "irreversible: mirroring stops at once, whatever the lag, and the topic becomes writable",
-        ),
-        (ActionKind::DeleteMirrorTopic, _) => {
-            Some("irreversible: deletes the topic and its data")
-        }
-        _ => None,
-    };
-    a.notes.extend(note.map(str::to_string));
+    a.notes.extend(engine_notes(engine, kind));
+    if kind == ActionKind::DeleteMirrorTopic {
+        a.notes
+            .push("irreversible: deletes the topic and its data".to_string());
+    }
     a
 }

@@ -12,6 +12,7 @@ mod links;
 mod mirrors;
 mod undeclared;
 
+use crate::backend::{registry, PlanContext};
 use crate::manifest::{Engine, Manifest};
 use crate::state::{fingerprint, LinkSide, LiveLink, LiveState};
 
@@ -30,6 +31,7 @@ pub fn plan(manifest: &Manifest, live: &LiveState, opts: &PlanOptions) -> Plan {
         }
     }
     undeclared::plan_undeclared(&mut b, manifest, live, opts);
+    b.attach_payloads(manifest, live);
     let actions = topological_order(b.actions);
     b.unmanaged.sort();
     Plan {
@@ -53,6 +55,23 @@ pub(crate) struct Builder {
 }
 
 impl Builder {
+    /// Computes what each action will send, through its engine. An action
+    /// whose payload cannot be computed makes the plan refuse to apply.
+    fn attach_payloads(&mut self, manifest: &Manifest, live: &LiveState) {
+        let cx = PlanContext { manifest, live };
+        let mut errors = Vec::new();
+        for a in &mut self.actions {
+            match registry::model(a.engine).payload(a, &cx) {
+                Ok(p) => a.payload = Some(p),
+                Err(e) => errors.push(Note {
+                    target: a.id.clone(),
+                    message: e,
+                }),
+            }
+        }
+        self.errors.extend(errors);
+    }
+
     /// Adds an action and returns its id.
     fn push(&mut self, action: Action) -> String {
         let id = action.id.clone();
@@ -130,7 +149,16 @@ fn new_action(
         depends_on: Vec::new(),
         irreversible: kind.is_irreversible(),
         notes: Vec::new(),
+        payload: None,
     }
+}
+
+/// The notes `engine` adds to an action of `kind`.
+fn engine_notes(engine: Engine, kind: ActionKind) -> impl Iterator<Item = String> {
+    registry::model(engine)
+        .action_notes(kind)
+        .iter()
+        .map(|n| n.to_string())
 }
 
 /// The plan side of a live link object: `SOURCE` objects are the source

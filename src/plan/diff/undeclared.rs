@@ -8,7 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::manifest::{Engine, Manifest};
+use crate::backend::registry;
+use crate::manifest::Manifest;
 use crate::plan::action::ActionKind;
 use crate::plan::model::PlanOptions;
 use crate::state::{LinkSide, LiveLink, LiveState, MirrorStatus};
@@ -81,8 +82,9 @@ fn delete_link(b: &mut Builder, name: &str, objects: &[(&str, &LiveLink)], force
                 continue;
             }
             live_mirrors.push(format!("{} ({})", m.name, m.status.as_str()));
-            // MirrorMaker 2 mirroring ends with the connectors: nothing to fail over.
-            if l.engine == Engine::Confluent
+            // Where deleting the link ends the mirroring (MirrorMaker 2's
+            // connectors), there is nothing to fail over first.
+            if !registry::model(l.engine).link_deletion_stops_mirrors()
                 && !matches!(m.status, MirrorStatus::Active | MirrorStatus::Paused)
             {
                 cannot_fail_over.push(format!("{cluster}/{} ({})", m.name, m.status.as_str()));
@@ -118,8 +120,8 @@ fn delete_link(b: &mut Builder, name: &str, objects: &[(&str, &LiveLink)], force
     }
     let mut deps = Vec::new();
     for (cluster, l) in objects {
-        if l.engine == Engine::Mirrormaker2 {
-            continue; // deleting the connectors ends the mirroring
+        if registry::model(l.engine).link_deletion_stops_mirrors() {
+            continue;
         }
         for m in l.mirrors.values().filter(|m| !m.status.is_stopped()) {
             let mut a = mirror_action(

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::backend::Payload;
 use crate::manifest::Engine;
 use crate::plan::action::{Action, ActionKind, Change, ObjectSide, Value};
 use crate::plan::model::{Note, Plan, Summary, Unmanaged};
@@ -30,6 +31,9 @@ struct JsonAction<'a> {
     depends_on: &'a [String],
     irreversible: bool,
     notes: &'a [String],
+    /// Exactly what the engine will send; secrets as references.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload: Option<&'a Payload>,
 }
 
 #[derive(Serialize)]
@@ -100,6 +104,7 @@ fn action(a: &Action) -> JsonAction<'_> {
         depends_on: &a.depends_on,
         irreversible: a.irreversible,
         notes: &a.notes,
+        payload: a.payload.as_ref(),
     }
 }
 

@@ -1,0 +1,68 @@
+//! [`Engine`] for Confluent Cluster Linking.
+
+use super::model::ConfluentModel;
+use super::read::health_problems;
+use super::ConfluentBackend;
+use crate::backend::engine::{Engine, EngineModel, ReadDetail};
+use crate::backend::kafka::KafkaClients;
+use crate::backend::{
+    ActionResult, BackendError, BoxFuture, Clusters, ExecContext, Scope, Validation,
+};
+use crate::manifest::Manifest;
+use crate::plan::Action;
+use crate::state::LiveState;
+
+impl Engine for ConfluentBackend {
+    fn model(&self) -> &'static dyn EngineModel {
+        &ConfluentModel
+    }
+
+    fn read<'a>(
+        &'a self,
+        manifest: &'a Manifest,
+        scope: &'a Scope,
+        detail: ReadDetail,
+        _kafka: &'a KafkaClients,
+    ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
+        Box::pin(async move {
+            let used = manifest.prune_links
+                || manifest
+                    .links
+                    .values()
+                    .any(|l| l.engine.value == crate::manifest::Engine::Confluent);
+            if !used {
+                return Ok(LiveState::default());
+            }
+            self.read_clusters(Clusters::of(manifest), scope, detail)
+                .await
+        })
+    }
+
+    fn execute_step<'a>(
+        &'a self,
+        step: &'a [&'a Action],
+        ctx: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Vec<ActionResult>> {
+        Box::pin(self.run_step(step, ctx))
+    }
+
+    fn health<'a>(
+        &'a self,
+        cluster: &'a str,
+        link: &'a str,
+        ctx: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Result<Vec<String>, BackendError>> {
+        Box::pin(async move {
+            let l = self.read_link_health(ctx.clusters, cluster, link).await?;
+            Ok(health_problems(&l))
+        })
+    }
+
+    fn server_validate<'a>(
+        &'a self,
+        action: &'a Action,
+        ctx: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Result<Validation, BackendError>> {
+        Box::pin(self.server_validate_action(action, ctx))
+    }
+}

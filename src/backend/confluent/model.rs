@@ -1,0 +1,75 @@
+//! The pure half of the Confluent engine: validation, payloads, notes, steps.
+
+use super::super::engine::{EngineModel, PlanContext, StepGroup};
+use super::super::payload::Payload;
+use crate::manifest::diagnostic::Problem;
+use crate::manifest::{Link, Located, Manifest};
+use crate::plan::{Action, ActionKind};
+
+/// Confluent Cluster Linking.
+pub struct ConfluentModel;
+
+impl EngineModel for ConfluentModel {
+    fn name(&self) -> &'static str {
+        "confluent"
+    }
+
+    fn check_link(
+        &self,
+        name: &Located<String>,
+        link: &Link,
+        manifest: &Manifest,
+        out: &mut Vec<Problem>,
+    ) {
+        super::limits::check_link(name, link, manifest, out);
+    }
+
+    fn payload(&self, action: &Action, cx: &PlanContext<'_>) -> Result<Payload, String> {
+        super::payload::build(action, cx)
+    }
+
+    fn action_notes(&self, kind: ActionKind) -> &'static [&'static str] {
+        match kind {
+            ActionKind::PromoteMirror => &[
+                "irreversible: mirroring stops once the mirror has caught up, and the topic becomes writable",
+            ],
+            ActionKind::FailoverMirror => &[
+                "irreversible: mirroring stops at once, whatever the lag, and the topic becomes writable",
+            ],
+            _ => &[],
+        }
+    }
+
+    /// Mirror creates and topic deletes of a link run with bounded
+    /// parallelism and one shared wait; state changes are one bulk request
+    /// per link and verb.
+    fn step_group(&self, kind: ActionKind) -> StepGroup {
+        match kind {
+            ActionKind::CreateMirror => StepGroup::Batch("create_mirror"),
+            ActionKind::PauseMirror => StepGroup::Batch("pause"),
+            ActionKind::ResumeMirror => StepGroup::Batch("resume"),
+            ActionKind::PromoteMirror => StepGroup::Batch("promote"),
+            ActionKind::FailoverMirror => StepGroup::Batch("failover"),
+            ActionKind::DeleteMirrorTopic => StepGroup::Batch("delete_topic"),
+            ActionKind::CreateLink | ActionKind::UpdateLinkConfigs | ActionKind::DeleteLink => {
+                StepGroup::Single
+            }
+        }
+    }
+
+    fn link_deletion_stops_mirrors(&self) -> bool {
+        false
+    }
+
+    fn mirrors_are_read_only(&self) -> bool {
+        true
+    }
+
+    fn status_notes(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn exports_free_form_config(&self) -> bool {
+        true
+    }
+}

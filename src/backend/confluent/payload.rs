@@ -1,0 +1,266 @@
+//! What each action sends to Confluent REST v3, computed at plan time.
+//!
+//! | action | request |
+//! |---|---|
+//! | create link | `POST links?link_name=…` with the cluster id of the other side and every config |
+//! | update link configs | `PUT links/{l}/configs:alter` (per-key `PUT`/`DELETE` where the batch call is refused) |
+//! | delete link | `DELETE links/{l}` |
+//! | create mirror | `POST links/{l}/mirrors` |
+//! | pause, resume, promote, failover | `POST links/{l}/mirrors:{verb}`, one request per link and verb for the whole step |
+//! | delete mirror topic | `DELETE topics/{t}` |
+//!
+//! Which link object lives where (reference §5.4), from [`expected_objects`]:
+//!
+//! | manifest mode | side | link.mode / connection.mode | names the other cluster in |
+//! |---|---|---|---|
+//! | destination-initiated | destination | DESTINATION / OUTBOUND | `source_cluster_id` |
+//! | source-initiated | destination | DESTINATION / INBOUND | `source_cluster_id` |
+//! | source-initiated | source | SOURCE / OUTBOUND | `destination_cluster_id` |
+//! | bidirectional | both | BIDIRECTIONAL / OUTBOUND | `remote_cluster_id` |
+
+use serde::{Deserialize, Serialize};
+
+use super::super::engine::PlanContext;
+use super::super::payload::Payload;
+use crate::manifest::link_configs::{CONNECTION_MODE, LINK_MODE};
+use crate::plan::desired::{expected_objects, ExpectedObject};
+use crate::plan::payload::{SecretSource, WireValue};
+use crate::plan::{Action, ActionKind, ChangeOp, Value};
+use crate::state::{ConnectionMode, LinkSide};
+
+/// One `{name, value}` config of a create body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedValue {
+    pub name: String,
+    pub value: WireValue,
+}
+
+/// `SET` or `DELETE` in `configs:alter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum AlterOp {
+    Set,
+    Delete,
+}
+
+/// One entry of `configs:alter`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlterEntry {
+    pub name: String,
+    pub operation: AlterOp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<WireValue>,
+}
+
+/// The request(s) of one action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfluentPayload {
+    /// `POST links?link_name=…` (`CreateLinkRequestData`; exactly one id set).
+    CreateLink {
+        link_name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source_cluster_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        destination_cluster_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        remote_cluster_id: Option<String>,
+        configs: Vec<NamedValue>,
+    },
+    /// `PUT links/{link_name}/configs:alter`.
+    AlterConfigs {
+        link_name: String,
+        entries: Vec<AlterEntry>,
+    },
+    /// `DELETE links/{link_name}`.
+    DeleteLink { link_name: String },
+    /// `POST links/{link_name}/mirrors` (`CreateMirrorTopicRequestData`).
+    CreateMirror {
+        link_name: String,
+        source_topic_name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mirror_topic_name: Option<String>,
+    },
+    /// One name of `POST links/{link_name}/mirrors:{verb}`.
+    AlterMirror {
+        link_name: String,
+        verb: String,
+        mirror_topic_name: String,
+    },
+    /// `DELETE topics/{topic_name}`.
+    DeleteTopic { topic_name: String },
+}
+
+/// The bulk verb of a mirror state action.
+pub fn mirror_verb(kind: ActionKind) -> Option<&'static str> {
+    match kind {
+        ActionKind::PauseMirror => Some("pause"),
+        ActionKind::ResumeMirror => Some("resume"),
+        ActionKind::PromoteMirror => Some("promote"),
+        ActionKind::FailoverMirror => Some("failover"),
+        _ => None,
+    }
+}
+
+fn object_of(a: &Action, cx: &PlanContext<'_>) -> Result<ExpectedObject, String> {
+    let link = cx
+        .manifest
+        .link(&a.link)
+        .ok_or_else(|| format!("link `{}` is not in the manifest", a.link))?;
+    expected_objects(link, cx.manifest)?
+        .into_iter()
+        .find(|o| o.side == a.side)
+        .ok_or_else(|| format!("link `{}` has no {:?} object", a.link, a.side))
+}
+
+fn secret_source(a: &Action, key: &str) -> SecretSource {
+    SecretSource::LinkConfig {
+        link: a.link.clone(),
+        side: a.side,
+        key: key.to_string(),
+    }
+}
+
+fn side_word(s: LinkSide) -> &'static str {
+    match s {
+        LinkSide::Destination => "DESTINATION",
+        LinkSide::Source => "SOURCE",
+        LinkSide::Bidirectional => "BIDIRECTIONAL",
+    }
+}
+
+/// The cluster id the link names for `remote`: pinned in the manifest, else
+/// as read from its REST endpoint.
+fn remote_id(remote: &str, cx: &PlanContext<'_>) -> Result<String, String> {
+    cx.manifest
+        .cluster(remote)
+        .and_then(|c| c.cluster_id.as_ref().map(|i| i.value.clone()))
+        .or_else(|| {
+            cx.live
+                .clusters
+                .get(remote)
+                .and_then(|c| c.cluster_id.clone())
+        })
+        .ok_or_else(|| {
+            format!(
+                "the cluster id of `{remote}` is unknown: set `cluster_id` on it, or give it a `rest` endpoint linkctl can read it from"
+            )
+        })
+}
+
+fn create_link(a: &Action, cx: &PlanContext<'_>) -> Result<ConfluentPayload, String> {
+    let o = object_of(a, cx)?;
+    let id = remote_id(&o.remote, cx)?;
+    let (mut source, mut destination, mut remote) = (None, None, None);
+    match o.live_side {
+        LinkSide::Destination => source = Some(id),
+        LinkSide::Source => destination = Some(id),
+        LinkSide::Bidirectional => remote = Some(id),
+    }
+    let mut configs: Vec<NamedValue> = o
+        .configs
+        .iter()
+        .map(|(k, d)| NamedValue {
+            name: k.clone(),
+            value: WireValue::of(&d.value, d.sensitive, || secret_source(a, k)),
+        })
+        .collect();
+    let connection = match o.connection_mode {
+        Some(ConnectionMode::Inbound) => "INBOUND",
+        _ => "OUTBOUND",
+    };
+    for (name, value) in [
+        (LINK_MODE, side_word(o.live_side)),
+        (CONNECTION_MODE, connection),
+    ] {
+        configs.retain(|c| c.name != name);
+        configs.push(NamedValue {
+            name: name.to_string(),
+            value: WireValue::Plain(value.to_string()),
+        });
+    }
+    configs.sort_by(|x, y| x.name.cmp(&y.name));
+    Ok(ConfluentPayload::CreateLink {
+        link_name: a.link.clone(),
+        source_cluster_id: source,
+        destination_cluster_id: destination,
+        remote_cluster_id: remote,
+        configs,
+    })
+}
+
+fn alter_configs(a: &Action, cx: &PlanContext<'_>) -> Result<ConfluentPayload, String> {
+    let mut object = None;
+    let mut entries = Vec::new();
+    for ch in &a.changes {
+        let entry = match (ch.op, &ch.after) {
+            (ChangeOp::Reset, _) => AlterEntry {
+                name: ch.key.clone(),
+                operation: AlterOp::Delete,
+                value: None,
+            },
+            (ChangeOp::Set, Some(Value::Plain(v))) => AlterEntry {
+                name: ch.key.clone(),
+                operation: AlterOp::Set,
+                value: Some(WireValue::Plain(v.clone())),
+            },
+            (ChangeOp::Set, Some(Value::Sensitive)) => {
+                if object.is_none() {
+                    object = Some(object_of(a, cx)?);
+                }
+                let d = object
+                    .as_ref()
+                    .and_then(|o| o.configs.get(&ch.key))
+                    .ok_or_else(|| {
+                        format!("`{}` of link `{}` is not in the manifest", ch.key, a.link)
+                    })?;
+                AlterEntry {
+                    name: ch.key.clone(),
+                    operation: AlterOp::Set,
+                    value: Some(WireValue::of(&d.value, true, || secret_source(a, &ch.key))),
+                }
+            }
+            (ChangeOp::Set, None) => return Err(format!("{} sets `{}` to nothing", a.id, ch.key)),
+        };
+        entries.push(entry);
+    }
+    Ok(ConfluentPayload::AlterConfigs {
+        link_name: a.link.clone(),
+        entries,
+    })
+}
+
+fn mirror_name(a: &Action) -> Result<String, String> {
+    a.mirror
+        .clone()
+        .ok_or_else(|| format!("{} names no mirror", a.id))
+}
+
+/// The payload of `a`.
+pub fn build(a: &Action, cx: &PlanContext<'_>) -> Result<Payload, String> {
+    let p = match a.kind {
+        ActionKind::CreateLink => create_link(a, cx)?,
+        ActionKind::UpdateLinkConfigs => alter_configs(a, cx)?,
+        ActionKind::DeleteLink => ConfluentPayload::DeleteLink {
+            link_name: a.link.clone(),
+        },
+        ActionKind::CreateMirror => {
+            let mirror = mirror_name(a)?;
+            let source = a.source_topic.clone().unwrap_or_else(|| mirror.clone());
+            ConfluentPayload::CreateMirror {
+                link_name: a.link.clone(),
+                mirror_topic_name: (mirror != source).then_some(mirror),
+                source_topic_name: source,
+            }
+        }
+        ActionKind::DeleteMirrorTopic => ConfluentPayload::DeleteTopic {
+            topic_name: mirror_name(a)?,
+        },
+        kind => ConfluentPayload::AlterMirror {
+            link_name: a.link.clone(),
+            verb: mirror_verb(kind).unwrap_or_default().to_string(),
+            mirror_topic_name: mirror_name(a)?,
+        },
+    };
+    Ok(Payload::Confluent(p))
+}

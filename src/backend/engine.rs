@@ -1,0 +1,226 @@
+//! The engine trait: everything a replication engine does, in one place.
+//!
+//! An engine has a pure half, [`EngineModel`] (what it can express, what each
+//! plan action sends, how actions batch into steps, the notes it adds), used
+//! by validation, the planner, `status` and `export` without any I/O; and an
+//! I/O half, [`Engine`] (read live state, execute a step, health after an
+//! apply, server-side validation), used by the commands. `Engine::model`
+//! joins them. [`super::registry`] is the one place that maps an
+//! [`crate::manifest::Engine`] value to its implementation.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+use super::kafka::KafkaClients;
+use super::payload::Payload;
+use super::{BackendError, BoxFuture, Progress, Scope};
+use crate::manifest::diagnostic::Problem;
+use crate::manifest::{Cluster, Located, Manifest};
+use crate::plan::payload::SecretRef;
+use crate::plan::{Action, ActionKind};
+use crate::state::LiveState;
+
+/// What the planner knows when it computes a payload.
+pub struct PlanContext<'a> {
+    pub manifest: &'a Manifest,
+    pub live: &'a LiveState,
+}
+
+/// How the apply engine batches ready actions of one link into a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StepGroup {
+    /// One action per step.
+    Single,
+    /// Ready actions of one link with the same group name run as one step.
+    Batch(&'static str),
+}
+
+/// The pure half of an engine.
+pub trait EngineModel: Send + Sync {
+    /// The manifest value naming this engine (`confluent`, `mirrormaker2`).
+    fn name(&self) -> &'static str;
+
+    /// Validation of one manifest link: the endpoints the engine needs, the
+    /// limits it puts on values, and what it cannot express (errors) or does
+    /// differently (warnings).
+    fn check_link(
+        &self,
+        name: &Located<String>,
+        link: &crate::manifest::Link,
+        manifest: &Manifest,
+        out: &mut Vec<Problem>,
+    );
+
+    /// Exactly what `action` will send.
+    fn payload(&self, action: &Action, cx: &PlanContext<'_>) -> Result<Payload, String>;
+
+    /// Notes the plan shows on an action of this kind.
+    fn action_notes(&self, kind: ActionKind) -> &'static [&'static str];
+
+    /// How ready actions of one link batch into steps.
+    fn step_group(&self, kind: ActionKind) -> StepGroup;
+
+    /// True when deleting a link ends the mirroring of all its mirrors (so a
+    /// forced link deletion has nothing to fail over first).
+    fn link_deletion_stops_mirrors(&self) -> bool;
+
+    /// True when mirror topics are read-only while they mirror.
+    fn mirrors_are_read_only(&self) -> bool;
+
+    /// What `status` says about every link of this engine.
+    fn status_notes(&self) -> &'static [&'static str];
+
+    /// True when the engine's live link configs are the link's own settings
+    /// (so `export` keeps the free-form ones); false when they are derived
+    /// from the structured sections.
+    fn exports_free_form_config(&self) -> bool;
+}
+
+/// Resolves secret references of a payload (from the manifest the plan was
+/// made from); the value must match the reference's fingerprint.
+pub trait Secrets: Send + Sync {
+    fn resolve(&self, secret: &SecretRef) -> Result<String, String>;
+}
+
+/// How to reach each cluster (endpoints, credentials): the manifest's
+/// `clusters` section. Executors see this, never the manifest's links.
+#[derive(Clone, Copy)]
+pub struct Clusters<'a> {
+    map: &'a BTreeMap<Located<String>, Cluster>,
+}
+
+impl<'a> Clusters<'a> {
+    pub fn new(map: &'a BTreeMap<Located<String>, Cluster>) -> Self {
+        Self { map }
+    }
+
+    pub fn of(manifest: &'a Manifest) -> Self {
+        Self::new(&manifest.clusters)
+    }
+
+    pub fn get(&self, name: &str) -> Result<&'a Cluster, BackendError> {
+        self.map
+            .get(name)
+            .ok_or_else(|| BackendError::new(name, "cluster is not declared in the manifest"))
+    }
+
+    /// Every cluster, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a Cluster)> + 'a {
+        self.map.iter().map(|(k, v)| (k.value.as_str(), v))
+    }
+}
+
+/// What an executor needs besides the step.
+pub struct ExecContext<'a> {
+    pub clusters: Clusters<'a>,
+    pub secrets: &'a dyn Secrets,
+    pub kafka: &'a KafkaClients,
+    pub progress: &'a dyn Progress,
+    /// Longest time to wait for an asynchronous state transition.
+    pub wait_timeout: Duration,
+    /// Bounds concurrent per-object writes (creates, deletes) of an apply
+    /// across every step (`apply --parallelism`).
+    pub permits: &'a Semaphore,
+}
+
+/// What a finished action reports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// One line for the report (e.g. "mirror demo is ACTIVE after 4.2 s").
+    pub summary: String,
+}
+
+/// The result of one action of a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionResult {
+    Done(Outcome),
+    Failed(BackendError),
+    /// The step stopped before sending anything for this action.
+    NotAttempted,
+}
+
+impl ActionResult {
+    pub fn done(summary: impl Into<String>) -> Self {
+        Self::Done(Outcome {
+            summary: summary.into(),
+        })
+    }
+    pub fn is_failed(&self) -> bool {
+        matches!(self, Self::Failed(_))
+    }
+}
+
+/// What `plan --server-validate` learned about one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Validation {
+    /// The server accepted the request in validate-only mode.
+    Accepted,
+    /// The action has no validate-only form on this engine.
+    NotApplicable,
+}
+
+/// How much a read collects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadDetail {
+    /// What plans need: links, configs, mirrors and their states. No offsets.
+    Plan,
+    /// Plus what `status` shows: tasks, lag.
+    Status,
+}
+
+/// The I/O half of an engine.
+pub trait Engine: Send + Sync {
+    fn model(&self) -> &'static dyn EngineModel;
+
+    /// Reads the live state of this engine's links on the manifest's
+    /// clusters (an empty state when the manifest does not use the engine).
+    fn read<'a>(
+        &'a self,
+        manifest: &'a Manifest,
+        scope: &'a Scope,
+        detail: ReadDetail,
+        kafka: &'a KafkaClients,
+    ) -> BoxFuture<'a, Result<LiveState, BackendError>>;
+
+    /// Executes one step (ready actions of one link, batched by
+    /// [`EngineModel::step_group`]) and waits once for all of them. The
+    /// result is aligned with `step`.
+    fn execute_step<'a>(
+        &'a self,
+        step: &'a [&'a Action],
+        ctx: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Vec<ActionResult>>;
+
+    /// Problems of a link after an apply touched it (tasks or connectors in error).
+    fn health<'a>(
+        &'a self,
+        cluster: &'a str,
+        link: &'a str,
+        ctx: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Result<Vec<String>, BackendError>>;
+
+    /// Asks the server whether it would accept `action`, changing nothing.
+    fn server_validate<'a>(
+        &'a self,
+        action: &'a Action,
+        ctx: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Result<Validation, BackendError>>;
+}
+
+/// The payload of an action for an engine, or an error naming the action.
+pub fn payload_of<'a, T>(
+    action: &'a Action,
+    pick: impl FnOnce(&'a Payload) -> Option<&'a T>,
+) -> Result<&'a T, BackendError> {
+    action.payload.as_ref().and_then(pick).ok_or_else(|| {
+        BackendError::new(
+            &action.cluster,
+            format!(
+                "action {} carries no payload for its engine; make the plan again with this version of linkctl",
+                action.id
+            ),
+        )
+    })
+}

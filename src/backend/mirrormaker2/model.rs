@@ -1,0 +1,79 @@
+//! The pure half of the MirrorMaker 2 engine: validation, payloads, notes, steps.
+
+use super::super::engine::{EngineModel, PlanContext, StepGroup};
+use super::super::payload::Payload;
+use crate::manifest::diagnostic::Problem;
+use crate::manifest::{Link, Located, Manifest};
+use crate::plan::{Action, ActionKind};
+
+/// Apache Kafka MirrorMaker 2 on Kafka Connect.
+pub struct Mm2Model;
+
+impl EngineModel for Mm2Model {
+    fn name(&self) -> &'static str {
+        "mirrormaker2"
+    }
+
+    fn check_link(
+        &self,
+        name: &Located<String>,
+        link: &Link,
+        manifest: &Manifest,
+        out: &mut Vec<Problem>,
+    ) {
+        super::limits::check_link(name, link, manifest, out);
+    }
+
+    fn payload(&self, action: &Action, cx: &PlanContext<'_>) -> Result<Payload, String> {
+        super::payload::build(action, cx)
+    }
+
+    fn action_notes(&self, kind: ActionKind) -> &'static [&'static str] {
+        match kind {
+            ActionKind::CreateLink => {
+                &["MirrorMaker 2: creates the source and checkpoint connectors on Kafka Connect"]
+            }
+            ActionKind::UpdateLinkConfigs => &[
+                "MirrorMaker 2: updates the connectors' settings (Kafka Connect restarts their tasks)",
+            ],
+            ActionKind::CreateMirror => {
+                &["MirrorMaker 2: adds the topic to the source connector's topic list"]
+            }
+            ActionKind::PromoteMirror => &[
+                "MirrorMaker 2: promote stops mirroring this topic; the target topic was writable all along",
+            ],
+            ActionKind::FailoverMirror => &[
+                "MirrorMaker 2: failover stops mirroring this topic at once; the target topic was writable all along",
+            ],
+            _ => &[],
+        }
+    }
+
+    /// Every mirror change of a link is one write of its source connector:
+    /// creates, promotes, failovers and deletes that are ready together are
+    /// one step.
+    fn step_group(&self, kind: ActionKind) -> StepGroup {
+        match kind {
+            ActionKind::CreateLink | ActionKind::UpdateLinkConfigs | ActionKind::DeleteLink => {
+                StepGroup::Single
+            }
+            _ => StepGroup::Batch("mirrors"),
+        }
+    }
+
+    fn link_deletion_stops_mirrors(&self) -> bool {
+        true
+    }
+
+    fn mirrors_are_read_only(&self) -> bool {
+        false
+    }
+
+    fn status_notes(&self) -> &'static [&'static str] {
+        &["MirrorMaker 2 does not make mirror topics read-only, and translates group offsets rather than copying them"]
+    }
+
+    fn exports_free_form_config(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,136 @@
+//! What each action sends to Kafka Connect, computed at plan time.
+//!
+//! | action | requests |
+//! |---|---|
+//! | create link, update link configs | `PUT /connectors/{c}/config` for the checkpoint connector, then the source connector |
+//! | create, promote, fail over, delete mirrors | one `PUT /connectors/{link}-source/config` per step with the final mirror lists (plus one topic deletion request for deleted mirrors) |
+//! | delete link | per connector: `PUT …/stop`, `DELETE …/offsets`, `DELETE …` |
+//!
+//! A link config write carries the whole connector configs except the
+//! mirror lists (`topics` and linkctl's stopped-mirrors annotation), which
+//! belong to the mirror actions and are kept as they are live; and except
+//! the live canonical keys named in `keep_live` (set on the link, not
+//! declared, not reset: the plan leaves unmanaged keys alone, so the write
+//! must too).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::super::engine::PlanContext;
+use super::super::payload::Payload;
+use super::mapping::{
+    checkpoint_config, checkpoint_connector, is_translated, source_config, source_connector,
+};
+use super::spec::link_spec;
+use crate::plan::payload::WireValue;
+use crate::plan::{Action, ActionKind, ChangeOp};
+
+/// One connector's full config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectorConfig {
+    pub name: String,
+    pub config: BTreeMap<String, WireValue>,
+}
+
+/// The request(s) of one action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mm2Payload {
+    /// `PUT /connectors/{name}/config` for each, in order.
+    WriteConnectors {
+        connectors: Vec<ConnectorConfig>,
+        /// Canonical keys whose live settings the write keeps.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        keep_live: Vec<String>,
+    },
+    /// `topic` joins the `topics` of `connector`.
+    StartMirror { connector: String, topic: String },
+    /// `topic` leaves `topics` and is remembered as stopped (promote, failover).
+    StopMirror { connector: String, topic: String },
+    /// `topic` leaves both lists, and the topic is deleted on the destination.
+    DeleteMirrorTopic { connector: String, topic: String },
+    /// Per connector: stop, reset its stored offsets, delete.
+    DeleteConnectors { connectors: Vec<String> },
+}
+
+fn mirror(a: &Action) -> Result<String, String> {
+    a.mirror
+        .clone()
+        .ok_or_else(|| format!("{} names no mirror", a.id))
+}
+
+fn write_connectors(a: &Action, cx: &PlanContext<'_>) -> Result<Mm2Payload, String> {
+    let spec = link_spec(cx.manifest, &a.link)?;
+    let cp = checkpoint_config(&spec).map_err(|e| e.0)?;
+    let src = source_config(&spec).map_err(|e| e.0)?;
+    let resets: Vec<&str> = a
+        .changes
+        .iter()
+        .filter(|c| c.op == ChangeOp::Reset)
+        .map(|c| c.key.as_str())
+        .collect();
+    let keep_live = match a.kind {
+        ActionKind::CreateLink => Vec::new(),
+        _ => cx
+            .live
+            .clusters
+            .get(&a.cluster)
+            .and_then(|c| c.links.get(&a.link))
+            .map(|l| {
+                l.configs
+                    .keys()
+                    .filter(|k| {
+                        !spec.canonical.contains_key(*k)
+                            && !resets.contains(&k.as_str())
+                            && !is_translated(k)
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    Ok(Mm2Payload::WriteConnectors {
+        connectors: vec![
+            ConnectorConfig {
+                name: checkpoint_connector(&a.link),
+                config: cp,
+            },
+            ConnectorConfig {
+                name: source_connector(&a.link),
+                config: src,
+            },
+        ],
+        keep_live,
+    })
+}
+
+/// The payload of `a`.
+pub fn build(a: &Action, cx: &PlanContext<'_>) -> Result<Payload, String> {
+    let connector = source_connector(&a.link);
+    let p = match a.kind {
+        ActionKind::CreateLink | ActionKind::UpdateLinkConfigs => write_connectors(a, cx)?,
+        ActionKind::DeleteLink => Mm2Payload::DeleteConnectors {
+            connectors: vec![checkpoint_connector(&a.link), connector],
+        },
+        ActionKind::CreateMirror => Mm2Payload::StartMirror {
+            connector,
+            topic: mirror(a)?,
+        },
+        ActionKind::PromoteMirror | ActionKind::FailoverMirror => Mm2Payload::StopMirror {
+            connector,
+            topic: mirror(a)?,
+        },
+        ActionKind::DeleteMirrorTopic => Mm2Payload::DeleteMirrorTopic {
+            connector,
+            topic: mirror(a)?,
+        },
+        ActionKind::PauseMirror | ActionKind::ResumeMirror => {
+            return Err(format!(
+                "{}: MirrorMaker 2 cannot pause or resume a single topic",
+                a.id
+            ))
+        }
+    };
+    Ok(Payload::Mirrormaker2(p))
+}

@@ -1,0 +1,144 @@
+//! Values as an engine sends them, with secrets as references.
+//!
+//! A plan's action carries exactly what its engine will send (see
+//! [`crate::backend::Payload`]). Every value is a [`WireValue`]: a plain string,
+//! or a [`SecretRef`] naming where the secret comes from. A plan never holds
+//! a secret: references are resolved only when the action is executed
+//! (`apply::secrets`), from the manifest the plan was made from, and the
+//! resolved value must match the fingerprint recorded at plan time.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::action::ObjectSide;
+use super::secrets::hex;
+use crate::manifest::Text;
+
+/// One value on the wire.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum WireValue {
+    /// Sent as is.
+    Plain(String),
+    /// A secret, resolved at execution time.
+    Secret(SecretRef),
+}
+
+/// Where a secret value comes from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretSource {
+    /// A config of a manifest link's object (`plan::desired`).
+    LinkConfig {
+        link: String,
+        side: ObjectSide,
+        key: String,
+    },
+    /// A `kafka:` client property of a manifest cluster.
+    ClusterKafka { cluster: String, key: String },
+}
+
+/// A reference to a secret, with the fingerprint of the value it stood for
+/// when the plan was made.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SecretRef {
+    pub secret: SecretSource,
+    /// The manifest's text when it is a `${env:…}` reference (never the value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written: Option<String>,
+    /// `sha256:` of the value, salted by its source.
+    pub fingerprint: String,
+}
+
+impl SecretRef {
+    /// The reference for `text` found at `source`.
+    pub fn new(source: SecretSource, text: &Text) -> Self {
+        let fingerprint = wire_fingerprint(&source, text.expose());
+        Self {
+            written: (text.raw().contains("${env:")).then(|| text.raw().to_string()),
+            secret: source,
+            fingerprint,
+        }
+    }
+}
+
+/// `sha256:` + hex SHA-256 of `linkctl-wire-v1 \0 source \0 value`.
+pub fn wire_fingerprint(source: &SecretSource, value: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"linkctl-wire-v1\0");
+    h.update(serde_json::to_vec(source).unwrap_or_default());
+    h.update([0u8]);
+    h.update(value.as_bytes());
+    format!("sha256:{}", hex(&h.finalize()))
+}
+
+impl WireValue {
+    /// `text` as a wire value: a reference when it must not be shown
+    /// (`hidden`: a sensitive key, or a value from `${env:…}`), else plain.
+    pub fn of(text: &Text, hidden: bool, source: impl FnOnce() -> SecretSource) -> Self {
+        if hidden || text.is_secret() {
+            Self::Secret(SecretRef::new(source(), text))
+        } else {
+            Self::Plain(text.expose().to_string())
+        }
+    }
+
+    /// The plain value, if it is one.
+    pub fn plain(&self) -> Option<&str> {
+        match self {
+            Self::Plain(s) => Some(s),
+            Self::Secret(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_become_references_with_salted_fingerprints() {
+        let src = || SecretSource::LinkConfig {
+            link: "l".into(),
+            side: ObjectSide::Destination,
+            key: "sasl.jaas.config".into(),
+        };
+        let v = WireValue::of(&Text::plain("s3cret"), true, src);
+        let WireValue::Secret(r) = &v else {
+            panic!("a reference")
+        };
+        assert_eq!(r.written, None);
+        assert!(!serde_json::to_string(&v).unwrap().contains("s3cret"));
+        assert_eq!(r.fingerprint, wire_fingerprint(&src(), "s3cret"));
+        let other = SecretSource::ClusterKafka {
+            cluster: "us".into(),
+            key: "sasl.password".into(),
+        };
+        assert_ne!(r.fingerprint, wire_fingerprint(&other, "s3cret"));
+        assert_eq!(
+            WireValue::of(&Text::plain("5000"), false, src),
+            WireValue::Plain("5000".into())
+        );
+    }
+
+    #[test]
+    fn wire_values_round_trip_untagged() {
+        let v = vec![
+            WireValue::Plain("x".into()),
+            WireValue::Secret(SecretRef {
+                secret: SecretSource::ClusterKafka {
+                    cluster: "us".into(),
+                    key: "k".into(),
+                },
+                written: Some("${env:K}".into()),
+                fingerprint: "sha256:00".into(),
+            }),
+        ];
+        let json = serde_json::to_string(&v).unwrap();
+        assert_eq!(
+            json,
+            r#"["x",{"secret":{"cluster_kafka":{"cluster":"us","key":"k"}},"written":"${env:K}","fingerprint":"sha256:00"}]"#
+        );
+        assert_eq!(serde_json::from_str::<Vec<WireValue>>(&json).unwrap(), v);
+    }
+}

@@ -1,4 +1,5 @@
-//! Running the linkctl binary and collecting timed rows.
+//! Running the linkctl binary and collecting timed rows
+//! (`SCALE_BENCH_VERBOSE=1` prints every command's output).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -35,7 +36,18 @@ pub fn linkctl(dir: &Path, manifest: &Path, args: &[&str], env: &[(&str, &str)])
         c.env(k, v);
     }
     let t = Instant::now();
+    let verbose = std::env::var_os("SCALE_BENCH_VERBOSE").is_some();
     match c.output() {
+        Ok(o) if verbose => {
+            let r = Ran {
+                code: o.status.code().unwrap_or(-1),
+                secs: t.elapsed().as_secs_f64(),
+                stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            };
+            println!("$ linkctl {}\n{}{}", args.join(" "), r.stdout, r.stderr);
+            r
+        }
         Ok(o) => Ran {
             code: o.status.code().unwrap_or(-1),
             secs: t.elapsed().as_secs_f64(),

@@ -15,12 +15,36 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 
+use backon::{ExponentialBuilder, Retryable};
+
 use super::client_config::client_config;
 use crate::backend::BackendError;
 use crate::manifest::Cluster;
 
 /// Committed offsets: `(topic, partition)` → offset (absent: none committed).
 pub type Committed = BTreeMap<(String, i32), i64>;
+
+/// A failed read, and whether a retry may help.
+struct Failure {
+    transient: bool,
+    error: BackendError,
+}
+
+/// True for errors a fresh topic's leader election explains.
+fn is_transient(e: &rdkafka::error::KafkaError) -> bool {
+    use RDKafkaErrorCode as C;
+    matches!(
+        e.rdkafka_error_code(),
+        Some(
+            C::NotLeaderForPartition
+                | C::LeaderNotAvailable
+                | C::UnknownTopicOrPartition
+                | C::RequestTimedOut
+                | C::UnknownLeaderEpoch
+                | C::FencedLeaderEpoch
+        )
+    )
+}
 
 /// Reads one cluster over the Kafka protocol.
 pub struct KafkaAdmin {
@@ -158,7 +182,9 @@ impl KafkaAdmin {
     }
 
     /// The log end offset (high watermark) of every partition of `topics`
-    /// (name → partition count): one `ListOffsets` request per broker.
+    /// (name → partition count): one `ListOffsets` request per broker. A
+    /// partition without a leader yet (a topic created moments ago) is
+    /// retried a few times with backoff before it is an error.
     pub async fn end_offsets(
         self: &Arc<Self>,
         topics: &BTreeMap<String, u32>,
@@ -173,30 +199,59 @@ impl KafkaAdmin {
                     .map_err(|e| self.err("cannot build an offsets request", e))?;
             }
         }
-        self.blocking(move |me| {
-            let consumer = me.consumer()?;
-            let res = consumer
-                .offsets_for_times(tpl, me.timeout)
-                .map_err(|e| me.err("cannot read end offsets", e))?;
-            let mut out = BTreeMap::new();
-            for e in res.elements() {
-                if let Err(err) = e.error() {
-                    return Err(me.err(
-                        &format!(
-                            "cannot read the end offset of {}-{}",
-                            e.topic(),
-                            e.partition()
-                        ),
-                        err,
-                    ));
-                }
-                if let Offset::Offset(o) = e.offset() {
-                    out.insert((e.topic().to_string(), e.partition()), o);
+        let attempt = || {
+            let tpl = tpl.clone();
+            async move {
+                match self.blocking(move |me| Ok(me.end_offsets_once(tpl))).await {
+                    Ok(r) => r,
+                    Err(error) => Err(Failure {
+                        transient: false,
+                        error,
+                    }),
                 }
             }
-            Ok(out)
-        })
-        .await
+        };
+        attempt
+            .retry(
+                ExponentialBuilder::default()
+                    .with_min_delay(Duration::from_millis(100))
+                    .with_max_delay(Duration::from_secs(1))
+                    .with_max_times(5)
+                    .with_jitter(),
+            )
+            .when(|f: &Failure| f.transient)
+            .await
+            .map_err(|f| f.error)
+    }
+
+    fn end_offsets_once(
+        &self,
+        tpl: TopicPartitionList,
+    ) -> Result<BTreeMap<(String, i32), i64>, Failure> {
+        let fail = |what: String, e: rdkafka::error::KafkaError| Failure {
+            transient: is_transient(&e),
+            error: self.err(&what, e),
+        };
+        let consumer = self.consumer().map_err(|error| Failure {
+            transient: false,
+            error,
+        })?;
+        let res = consumer
+            .offsets_for_times(tpl, self.timeout)
+            .map_err(|e| fail("cannot read end offsets".to_string(), e))?;
+        let mut out = BTreeMap::new();
+        for e in res.elements() {
+            if let Err(err) = e.error() {
+                return Err(fail(
+                    format!("cannot read the end offset of {}-{}", e.topic(), e.partition()),
+                    err,
+                ));
+            }
+            if let Offset::Offset(o) = e.offset() {
+                out.insert((e.topic().to_string(), e.partition()), o);
+            }
+        }
+        Ok(out)
     }
 
     /// Committed offsets of `group` on every partition of `topics` (name →

@@ -117,7 +117,7 @@ pub(super) fn plan_mirrors(
                 MirrorState::Active | MirrorState::Paused => {
                     let mut a = mirror_action(ActionKind::CreateMirror, cluster, name, engine, mname, deps);
                     a.source_topic = Some(m.topic.value.clone());
-                    a.notes.push(format!(
+                    a.notes.insert(0, format!(
                         "mirrors `{}/{}`; partitions and synced topic configs follow the source",
                         link.source.value, m.topic.value
                     ));

@@ -243,7 +243,11 @@ impl KafkaAdmin {
         for e in res.elements() {
             if let Err(err) = e.error() {
                 return Err(fail(
-                    format!("cannot read the end offset of {}-{}", e.topic(), e.partition()),
+                    format!(
+                        "cannot read the end offset of {}-{}",
+                        e.topic(),
+                        e.partition()
+                    ),
                     err,
                 ));
             }

@@ -48,7 +48,7 @@ pub(super) fn plan_link(
     let target = link_target(&link.destination.value, name);
     if !problems.is_empty() {
         if link.allow_replace {
-            replace(b, name, link, &objects, &found, &strays, &problems);
+            replace(b, name, link, live, &objects, &found, &strays, &problems);
         } else {
             b.error(
                 target,
@@ -79,15 +79,26 @@ pub(super) fn plan_link(
         }
     }
     if let Some((o, l)) = objects.iter().zip(&found).find(|(o, _)| o.owns_mirrors) {
-        mirrors::plan_mirrors(b, name, link, &o.cluster, l.map(|l| &l.mirrors), &link_deps);
+        let taken = mirrors::taken_by_others(live, &o.cluster, name);
+        mirrors::plan_mirrors(
+            b,
+            name,
+            link,
+            &o.cluster,
+            l.map(|l| &l.mirrors),
+            &taken,
+            &link_deps,
+        );
     }
 }
 
 /// Delete every live object of the link, then create the expected ones.
+#[allow(clippy::too_many_arguments)]
 fn replace(
     b: &mut Builder,
     name: &str,
     link: &Link,
+    live: &LiveState,
     objects: &[ExpectedObject],
     found: &[Option<&LiveLink>],
     strays: &[(String, &LiveLink)],
@@ -140,12 +151,14 @@ fn replace(
         let id = b.push(create_action(name, link, o, &deps));
         deps.push(id);
     }
+    let taken = mirrors::taken_by_others(live, &link.destination.value, name);
     mirrors::plan_mirrors(
         b,
         name,
         link,
         &link.destination.value,
         None,
+        &taken,
         &deps[deps.len() - objects.len()..],
     );
 }

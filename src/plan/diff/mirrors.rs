@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::manifest::{Engine, Link, Mirror, MirrorState};
 use crate::plan::action::{Action, ActionKind, ObjectSide};
-use crate::state::{LiveMirror, MirrorStatus};
+use crate::state::{LiveMirror, LiveState, MirrorStatus};
 
 use super::{engine_notes, mirror_target, new_action, Builder};
 
@@ -93,12 +93,29 @@ pub fn transition(name: &str, m: &LiveMirror, desired: MirrorState) -> Step {
     }
 }
 
+/// Mirror topics of other links on `cluster`: name → owning link. A topic
+/// name is unique on a cluster, so none of them can become a mirror of `link`.
+pub(super) fn taken_by_others<'l>(
+    live: &'l LiveState,
+    cluster: &str,
+    link: &str,
+) -> BTreeMap<&'l str, &'l str> {
+    live.clusters
+        .get(cluster)
+        .into_iter()
+        .flat_map(|c| c.links.iter())
+        .filter(|(n, _)| n.as_str() != link)
+        .flat_map(|(n, l)| l.mirrors.keys().map(move |m| (m.as_str(), n.as_str())))
+        .collect()
+}
+
 pub(super) fn plan_mirrors(
     b: &mut Builder,
     name: &str,
     link: &Link,
     cluster: &str,
     live: Option<&BTreeMap<String, LiveMirror>>,
+    taken: &BTreeMap<&str, &str>,
     deps: &[String],
 ) {
     let empty = BTreeMap::new();
@@ -113,6 +130,18 @@ pub(super) fn plan_mirrors(
         let target = mirror_target(cluster, name, mname);
         let want = m.state.value;
         match live.get(mname) {
+            None if taken.contains_key(mname.as_str())
+                && matches!(want, MirrorState::Active | MirrorState::Paused) =>
+            {
+                b.error(
+                    target,
+                    format!(
+                        "topic `{mname}` already exists on `{cluster}`: it is a mirror topic of link `{}`, and a topic name is unique on a cluster. \
+                         Remove the mirror from one of the links (or give this link a `prefix`).",
+                        taken.get(mname.as_str()).copied().unwrap_or("?")
+                    ),
+                );
+            }
             None => match want {
                 MirrorState::Active | MirrorState::Paused => {
                     let mut a = mirror_action(ActionKind::CreateMirror, cluster, name, engine, mname, deps);

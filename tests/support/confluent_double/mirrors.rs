@@ -76,7 +76,7 @@ pub(super) fn create_mirror(st: &mut DState, link: &str, body: &Value) -> Respon
     let partitions = st.source_partitions;
     let hidden = st.quirks.not_found_after_create;
     let settle = st.settle_polls;
-    let Some(l) = st.links.get_mut(link) else {
+    let Some(l) = st.links.get(link) else {
         return err(
             404,
             404,
@@ -96,9 +96,13 @@ pub(super) fn create_mirror(st: &mut DState, link: &str, body: &Value) -> Respon
     if name != expected {
         return err(400, 40002, &format!("Mirror topic name '{name}' must be the link prefix followed by the source topic name ('{expected}')."));
     }
-    if l.mirrors.contains_key(&name) {
+    // A topic name is unique on the cluster, whatever link mirrors it.
+    if st.links.values().any(|l| l.mirrors.contains_key(&name)) {
         return err(400, 40002, &format!("Topic '{name}' already exists."));
     }
+    let Some(l) = st.links.get_mut(link) else {
+        return err(404, 404, "HTTP 404 Not Found");
+    };
     l.mirrors.insert(
         name.clone(),
         DMirror {

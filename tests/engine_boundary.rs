@@ -1,0 +1,62 @@
+//! Engine-specific code lives in `src/backend/` only: no module outside it
+//! names an engine's variant (`…::Confluent`, `…::Mirrormaker2`, under any
+//! alias). Everything else asks the registry (`backend::registry`) for the
+//! engine's model or implementation.
+
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn no_module_outside_backend_names_an_engine() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let backend = root.join("backend");
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    assert!(files.len() > 50, "found only {} files", files.len());
+    let pattern = regex::Regex::new(r"::\s*(Confluent|Mirrormaker2)\b").expect("regex");
+    let mut offenders = Vec::new();
+    for f in files.iter().filter(|f| !f.starts_with(&backend)) {
+        let text = std::fs::read_to_string(f).expect("readable source");
+        for (n, line) in text.lines().enumerate() {
+            if pattern.is_match(line) {
+                offenders.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "engine-specific code outside src/backend/ (ask backend::registry instead):\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn the_registry_is_the_only_backend_module_that_maps_engine_names() {
+    let backend = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/backend");
+    let mut files = Vec::new();
+    rust_files(&backend, &mut files);
+    let pattern =
+        regex::Regex::new(r"(EngineName|manifest::Engine)::(Confluent|Mirrormaker2)\s*=>")
+            .expect("regex");
+    let mut mapping = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("readable source");
+        if pattern.is_match(&text) {
+            mapping.push(f.strip_prefix(&backend).unwrap_or(f).display().to_string());
+        }
+    }
+    assert_eq!(mapping, ["registry.rs"]);
+}

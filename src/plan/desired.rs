@@ -147,3 +147,44 @@ pub fn expected_objects(link: &Link, manifest: &Manifest) -> Result<Vec<Expected
     };
     Ok(objects)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::load::{parse, SourceFile};
+
+    fn manifest(mode: &str) -> Manifest {
+        let y = format!(
+            "version: 1\nclusters:\n  us: {{bootstrap: us:9092, rest: http://us}}\n  eu: {{bootstrap: eu:9092, rest: http://eu}}\nlinks:\n  l:\n    source: us\n    destination: eu\n    mode: {mode}\n    config:\n      bootstrap.servers: us-internal:9092\n"
+        );
+        parse(&SourceFile::new("t.yaml", y), |_| None)
+            .expect("parses")
+            .manifest
+    }
+
+    fn bootstrap(o: &ExpectedObject) -> Option<&str> {
+        o.configs.get(BOOTSTRAP_SERVERS).map(|d| d.value.expose())
+    }
+
+    #[test]
+    fn config_bootstrap_says_how_to_reach_the_source_only() {
+        let m = manifest("destination-initiated");
+        let o = expected_objects(m.link("l").unwrap(), &m).unwrap();
+        assert_eq!(bootstrap(&o[0]), Some("us-internal:9092"));
+
+        let m = manifest("source-initiated");
+        let o = expected_objects(m.link("l").unwrap(), &m).unwrap();
+        assert_eq!(
+            bootstrap(&o[0]),
+            None,
+            "the inbound side holds no connection"
+        );
+        assert_eq!(o[1].side, ObjectSide::Source);
+        assert_eq!(bootstrap(&o[1]), Some("eu:9092"));
+
+        let m = manifest("bidirectional");
+        let o = expected_objects(m.link("l").unwrap(), &m).unwrap();
+        assert_eq!(bootstrap(&o[0]), Some("us-internal:9092"));
+        assert_eq!(bootstrap(&o[1]), Some("eu:9092"));
+    }
+}

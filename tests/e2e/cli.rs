@@ -41,6 +41,34 @@ fn show(what: &str, r: &Run) -> String {
     )
 }
 
+/// `linkctl -f PATH apply --auto-approve` for any manifest file, which must succeed.
+pub fn apply_file(f: &Path) -> Result<Run, String> {
+    let r = linkctl(&[
+        "-f",
+        f.to_str().unwrap_or_default(),
+        "apply",
+        "--auto-approve",
+    ]);
+    if r.code != 0 {
+        return Err(show("apply", &r));
+    }
+    Ok(r)
+}
+
+/// `linkctl -f PATH plan --detailed-exitcode` must report no changes.
+pub fn plan_is_empty_file(f: &Path) -> Result<(), String> {
+    let r = linkctl(&[
+        "-f",
+        f.to_str().unwrap_or_default(),
+        "plan",
+        "--detailed-exitcode",
+    ]);
+    if r.code != 0 {
+        return Err(show("plan after apply (expected no changes)", &r));
+    }
+    Ok(())
+}
+
 /// `linkctl -f FILE apply --auto-approve`, which must succeed.
 pub fn apply(step: &str) -> Result<Run, String> {
     let f = manifest(step);

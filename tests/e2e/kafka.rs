@@ -52,6 +52,23 @@ pub async fn create_topic(bootstrap: &str, topic: &str, partitions: i32) -> R<()
     Ok(())
 }
 
+/// Creates `names` (each with `partitions` partitions) in one admin call.
+pub async fn create_topics(bootstrap: &str, names: &[String], partitions: i32) -> R<()> {
+    let a = admin(bootstrap)?;
+    let new: Vec<NewTopic> = names
+        .iter()
+        .map(|n| NewTopic::new(n, partitions, TopicReplication::Fixed(1)))
+        .collect();
+    for r in a
+        .create_topics(&new, &opts())
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        r.map_err(|(t, e)| format!("create {t}: {e}"))?;
+    }
+    Ok(())
+}
+
 pub async fn delete_topics(bootstrap: &str, topics: &[&str]) -> R<()> {
     let a = admin(bootstrap)?;
     for r in a

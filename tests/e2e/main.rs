@@ -10,6 +10,7 @@
 mod cli;
 mod connect;
 mod kafka;
+mod scale;
 mod steps;
 
 use std::time::Instant;

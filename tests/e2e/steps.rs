@@ -27,6 +27,9 @@ pub fn all() -> Vec<(&'static str, StepFn)> {
         ("s08_source_partitions_propagate", || Box::pin(s08())),
         ("s10_promote_makes_mirror_writable", || Box::pin(s10())),
         ("s11_delete_link_removes_connectors", || Box::pin(s11())),
+        ("scale_200_mirrors_on_one_link", || {
+            Box::pin(crate::scale::two_hundred_mirrors())
+        }),
     ]
 }
 
@@ -65,6 +68,7 @@ pub async fn preflight() -> Result<(), String> {
 
 /// Removes everything the scenario creates, on both clusters.
 pub async fn cleanup() -> Result<(), String> {
+    crate::scale::cleanup().await?;
     connect::remove(&format!("{LINK}-checkpoint")).await?;
     connect::remove(&format!("{LINK}-source")).await?;
     for b in [US, EUROPE] {

@@ -64,6 +64,13 @@ pub struct ExpandedInfo {
     pub config: BTreeMap<String, String>,
 }
 
+/// One entry of `GET /connectors/{name}/tasks`: a task's generated config.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TaskInfo {
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+}
+
 /// `GET /connectors/{name}/offsets` (Kafka 3.5+).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ConnectorOffsets {
@@ -332,6 +339,14 @@ impl ConnectClient {
         } else {
             Err(self.fail("listing connectors", resp).await)
         }
+    }
+
+    /// The configs Connect generated for a connector's tasks, or `None` when
+    /// it does not exist.
+    pub async fn tasks(&self, name: &str) -> Result<Option<Vec<TaskInfo>>, BackendError> {
+        let what = format!("reading tasks of {name}");
+        self.get_optional(&format!("/connectors/{name}/tasks"), &what)
+            .await
     }
 
     /// A connector's stored source offsets, or `None` when it does not exist.

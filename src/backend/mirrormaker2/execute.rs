@@ -76,15 +76,18 @@ pub async fn run_step(step: &[&Action], ctx: &ExecContext<'_>) -> Vec<ActionResu
     let r = match first.kind {
         ActionKind::CreateLink | ActionKind::UpdateLinkConfigs | ActionKind::DeleteLink => {
             // Link actions are single-action steps.
-            link_action(&connect, first, ctx).await.map(|s| vec![s])
+            link_action(&connect, first, ctx).await.map(|s| vec![Ok(s)])
         }
         _ => mirror_step(&connect, step, ctx).await,
     };
     let secs = started.elapsed().as_secs_f64();
     match r {
-        Ok(summaries) => summaries
+        Ok(results) => results
             .into_iter()
-            .map(|s| ActionResult::done(format!("{s} ({secs:.1} s)")))
+            .map(|r| match r {
+                Ok(s) => ActionResult::done(format!("{s} ({secs:.1} s)")),
+                Err(e) => ActionResult::Failed(e),
+            })
             .chain(std::iter::repeat_with(|| ActionResult::NotAttempted))
             .take(step.len())
             .collect(),
@@ -105,7 +108,10 @@ async fn link_action(
             connectors,
             keep_live,
         } => {
-            write_connectors(connect, a, connectors, keep_live, ctx).await?;
+            let written = write_connectors(connect, a, connectors, keep_live, ctx).await?;
+            for (name, config) in &written {
+                wait_tasks_configured(connect, name, config, a, ctx).await?;
+            }
             wait_running(connect, a, ctx).await?;
             Ok(format!("connectors of {} RUNNING", a.link))
         }
@@ -153,7 +159,8 @@ async fn write_connectors(
     connectors: &[super::payload::ConnectorConfig],
     keep_live: &[String],
     ctx: &ExecContext<'_>,
-) -> Result<(), BackendError> {
+) -> Result<Vec<(String, BTreeMap<String, String>)>, BackendError> {
+    let mut written = Vec::new();
     for c in connectors {
         let mut config = resolve(&c.config, ctx, &a.cluster)?;
         let live = connect.config(&c.name).await?;
@@ -167,16 +174,53 @@ async fn write_connectors(
             config.extend(mirror_lists(&back.topics, &back.stopped));
         }
         connect.put_config(&c.name, &config).await?;
+        written.push((c.name.clone(), config));
     }
-    Ok(())
+    Ok(written)
 }
 
-/// Every mirror change of the step in one source connector write.
+/// Waits until every task of `connector` runs with the config just written
+/// (Connect copies a MirrorMaker 2 connector's config into each task's; a
+/// stale value means the task still runs the old settings): one
+/// `GET /connectors/{c}/tasks` per round. A connector with no task (nothing
+/// to mirror, no group to sync) has nothing left running the old settings.
+async fn wait_tasks_configured(
+    connect: &ConnectClient,
+    connector: &str,
+    written: &BTreeMap<String, String>,
+    a: &Action,
+    ctx: &ExecContext<'_>,
+) -> Result<(), BackendError> {
+    let what = format!("the tasks of {connector} to take the new settings");
+    poll_until(ctx, &a.cluster, &a.id, &what, || async move {
+        let tasks = connect.tasks(connector).await?.unwrap_or_default();
+        let stale = tasks
+            .iter()
+            .filter(|t| written.iter().any(|(k, v)| t.config.get(k) != Some(v)))
+            .count();
+        Ok(if stale == 0 {
+            Poll::Done
+        } else {
+            Poll::Waiting(format!(
+                "waiting for {connector}: {stale} of {} task(s) still run the previous settings",
+                tasks.len()
+            ))
+        })
+    })
+    .await
+}
+
+/// Per action of a step: its summary, or why it alone failed.
+type StepResults = Vec<Result<String, BackendError>>;
+
+/// Every mirror change of the step in one source connector write. A mirror
+/// whose source topic does not exist is refused before anything is written
+/// (MirrorMaker 2 would wait for it forever); the others go ahead.
 async fn mirror_step(
     connect: &ConnectClient,
     step: &[&Action],
     ctx: &ExecContext<'_>,
-) -> Result<Vec<String>, BackendError> {
+) -> Result<StepResults, BackendError> {
     let Some(first) = step.first() else {
         return Ok(Vec::new());
     };
@@ -197,7 +241,7 @@ async fn mirror_step(
             delete_topics(dest, &topics, ctx).await?;
             return Ok(topics
                 .iter()
-                .map(|t| format!("topic {t} deleted"))
+                .map(|t| Ok(format!("topic {t} deleted")))
                 .collect());
         }
         return Err(BackendError::new(
@@ -205,31 +249,43 @@ async fn mirror_step(
             format!("connector {connector} does not exist; apply the link first"),
         ));
     };
+    let missing = missing_sources(&live, &changes, ctx).await?;
     let back = read_back(&live);
     let (mut topics, mut stopped) = (back.topics.clone(), back.stopped.clone());
     let mut started: Vec<String> = Vec::new();
-    let mut summaries = Vec::new();
+    let mut results = Vec::new();
     for c in &changes {
         match c {
+            Mm2Payload::StartMirror { topic, .. } if missing.contains(topic) => {
+                results.push(Err(BackendError::new(
+                    dest,
+                    format!(
+                        "source topic {topic} does not exist on {}; MirrorMaker 2 cannot mirror it (nothing was written for it)",
+                        live.get("source.cluster.alias").map(String::as_str).unwrap_or("the source")
+                    ),
+                )));
+            }
             Mm2Payload::StartMirror { topic, .. } => {
                 stopped.retain(|s| s != topic);
                 if !topics.contains(topic) {
                     topics.push(topic.clone());
                 }
                 started.push(topic.clone());
-                summaries.push(format!("{topic} is mirrored"));
+                results.push(Ok(format!("{topic} is mirrored")));
             }
             Mm2Payload::StopMirror { topic, .. } => {
                 topics.retain(|s| s != topic);
                 if !stopped.contains(topic) {
                     stopped.push(topic.clone());
                 }
-                summaries.push(format!("{topic} is no longer mirrored and stays writable"));
+                results.push(Ok(format!(
+                    "{topic} is no longer mirrored and stays writable"
+                )));
             }
             Mm2Payload::DeleteMirrorTopic { topic, .. } => {
                 topics.retain(|s| s != topic);
                 stopped.retain(|s| s != topic);
-                summaries.push(format!("topic {topic} deleted"));
+                results.push(Ok(format!("topic {topic} deleted")));
             }
             other => {
                 return Err(BackendError::new(
@@ -257,13 +313,50 @@ async fn mirror_step(
             ),
         );
         connect.put_config(&connector, &config).await?;
+        let stopped_now: Vec<String> = back
+            .topics
+            .iter()
+            .filter(|t| !topics.contains(t))
+            .cloned()
+            .collect();
+        wait_assigned(connect, &connector, &started, &stopped_now, first, ctx).await?;
         wait_running(connect, first, ctx).await?;
     }
     if !started.is_empty() {
         wait_topics(dest, &started, first, ctx).await?;
     }
     delete_topics(dest, &deleted_topics(&changes), ctx).await?;
-    Ok(summaries)
+    Ok(results)
+}
+
+/// The topics the step starts mirroring that do not exist on the source
+/// cluster: one metadata request to it.
+async fn missing_sources(
+    live: &BTreeMap<String, String>,
+    changes: &[&Mm2Payload],
+    ctx: &ExecContext<'_>,
+) -> Result<Vec<String>, BackendError> {
+    let wanted: Vec<&String> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Mm2Payload::StartMirror { topic, .. } => Some(topic),
+            _ => None,
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let alias = live
+        .get("source.cluster.alias")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let source = ctx.kafka.get(alias, ctx.clusters.get(alias)?);
+    let present = source.partition_counts().await?;
+    Ok(wanted
+        .into_iter()
+        .filter(|t| !present.contains_key(*t))
+        .cloned()
+        .collect())
 }
 
 fn deleted_topics(changes: &[&Mm2Payload]) -> Vec<String> {
@@ -320,6 +413,39 @@ async fn wait_running(
             }
         }
         Ok(Poll::Done)
+    })
+    .await
+}
+
+/// Waits until Connect has handed the new mirror lists to the source
+/// connector's tasks: no task replicates a topic that stopped mirroring, and
+/// every started topic that exists on the source is assigned (one
+/// `GET /connectors/{c}/tasks` per round). Only then has a promoted topic
+/// really stopped receiving records.
+async fn wait_assigned(
+    connect: &ConnectClient,
+    connector: &str,
+    started: &[String],
+    stopped: &[String],
+    a: &Action,
+    ctx: &ExecContext<'_>,
+) -> Result<(), BackendError> {
+    let what = format!("the tasks of {connector} to take the new topic list");
+    poll_until(ctx, &a.cluster, &a.id, &what, || async move {
+        let tasks = connect.tasks(connector).await?.unwrap_or_default();
+        let assigned: std::collections::BTreeSet<String> = tasks
+            .iter()
+            .flat_map(|t| super::mapping::assigned_topics(&t.config))
+            .collect();
+        let lingering = stopped.iter().filter(|t| assigned.contains(*t)).count();
+        let missing = started.iter().filter(|t| !assigned.contains(*t)).count();
+        Ok(if lingering == 0 && missing == 0 {
+            Poll::Done
+        } else {
+            Poll::Waiting(format!(
+                "waiting for {connector}'s tasks: {lingering} stopped topic(s) still assigned, {missing} new topic(s) not yet"
+            ))
+        })
     })
     .await
 }

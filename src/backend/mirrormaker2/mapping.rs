@@ -316,6 +316,22 @@ pub fn checkpoint_config(spec: &LinkSpec) -> Result<WireConfig, MappingError> {
     Ok(c)
 }
 
+/// The topics a MirrorMaker 2 source task replicates, from its generated
+/// config's `task.assigned.partitions` (`topic-partition` list; a topic
+/// name may itself hold `-`, the partition is after the last one).
+pub fn assigned_topics(task_config: &BTreeMap<String, String>) -> Vec<String> {
+    task_config
+        .get("task.assigned.partitions")
+        .map(|list| {
+            list.split(',')
+                .filter_map(|tp| tp.trim().rsplit_once('-'))
+                .filter(|(_, p)| p.parse::<u32>().is_ok())
+                .map(|(t, _)| t.to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// What a source connector's config says, in linkctl's terms.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadBack {
@@ -467,6 +483,17 @@ mod tests {
     fn include_after_exclude_is_refused() {
         let json = r#"{"groupFilters":[{"name":"a","patternType":"PREFIXED","filterType":"EXCLUDE"},{"name":"ab","patternType":"LITERAL","filterType":"INCLUDE"}]}"#;
         assert!(group_filters_to_regex(json).is_err());
+    }
+
+    #[test]
+    fn assigned_topics_split_at_the_last_dash() {
+        let mut c = BTreeMap::new();
+        c.insert(
+            "task.assigned.partitions".to_string(),
+            "chk-000-0,chk-000-1,a-b-12".to_string(),
+        );
+        assert_eq!(assigned_topics(&c), ["chk-000", "chk-000", "a-b"]);
+        assert!(assigned_topics(&BTreeMap::new()).is_empty());
     }
 
     #[test]

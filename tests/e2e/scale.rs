@@ -1,0 +1,168 @@
+//! Many mirrors on one MirrorMaker 2 link: 200 single-partition topics
+//! created, half of them promoted, then the link deleted, each in one apply
+//! with `plan` empty afterwards, and Kafka Connect reached through a counting
+//! proxy so the number of connector writes is asserted (one per connector
+//! per step, whatever the number of mirrors).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[path = "../support/connect_proxy.rs"]
+#[allow(dead_code)]
+mod connect_proxy;
+
+use connect_proxy::ConnectProxy;
+
+use crate::steps::{EUROPE, US};
+use crate::{cli, connect, kafka};
+
+pub const LINK: &str = "scale-link";
+const MIRRORS: usize = 200;
+const PREFIX: &str = "scale-";
+
+fn topics() -> Vec<String> {
+    (0..MIRRORS).map(|i| format!("{PREFIX}{i:03}")).collect()
+}
+
+/// The manifest, `promoted` of the topics promoted; without the link when
+/// `with_link` is false (links are pruned, and its mirrors go with the
+/// connectors).
+fn manifest(connect: &str, promoted: usize, with_link: bool) -> String {
+    let mut y = format!(
+        "version: 1\nprune_links: true\nforce_delete_links: true\nclusters:\n  us:\n    bootstrap: {US}\n  europe:\n    bootstrap: {EUROPE}\n    connect: {connect}\nlinks:\n"
+    );
+    if !with_link {
+        y.push_str("  {}\n");
+        return y;
+    }
+    y.push_str(&format!(
+        "  {LINK}:\n    source: us\n    destination: europe\n    engine: mirrormaker2\n    config:\n      metadata.max.age.ms: 5000\n      replication.factor: 1\n      offset-syncs.topic.location: target\n      offset-syncs.topic.replication.factor: 1\n      checkpoints.topic.replication.factor: 1\n      heartbeats.topic.replication.factor: 1\n      tasks.max: 1\n    mirrors:\n"
+    ));
+    for (i, t) in topics().iter().enumerate() {
+        let state = if i < promoted { "promoted" } else { "active" };
+        y.push_str(&format!("      - {{ topic: {t}, state: {state} }}\n"));
+    }
+    y
+}
+
+/// Removes the link's connectors and every `scale-*` topic on both clusters.
+pub async fn cleanup() -> Result<(), String> {
+    connect::remove(&format!("{LINK}-checkpoint")).await?;
+    connect::remove(&format!("{LINK}-source")).await?;
+    for b in [US, EUROPE] {
+        let doomed: Vec<String> = kafka::topic_names(b)?
+            .into_iter()
+            .filter(|t| t.starts_with(PREFIX))
+            .collect();
+        let refs: Vec<&str> = doomed.iter().map(String::as_str).collect();
+        if !refs.is_empty() {
+            kafka::delete_topics(b, &refs).await?;
+        }
+    }
+    for _ in 0..60 {
+        let left = [US, EUROPE]
+            .iter()
+            .map(|b| kafka::topic_names(b))
+            .collect::<Result<Vec<_>, _>>()?
+            .iter()
+            .flatten()
+            .any(|t| t.starts_with(PREFIX));
+        if !left {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Err("scale-* topics are still listed after deleting them".into())
+}
+
+/// Connector config writes since the last call, by connector.
+fn writes(proxy: &ConnectProxy) -> (usize, usize) {
+    let w = (
+        proxy.count("PUT", &format!("/connectors/{LINK}-source/config")),
+        proxy.count("PUT", &format!("/connectors/{LINK}-checkpoint/config")),
+    );
+    proxy.clear();
+    w
+}
+
+pub async fn two_hundred_mirrors() -> Result<(), String> {
+    let names = topics();
+    kafka::create_topics(US, &names, 1).await?;
+    let proxy = ConnectProxy::start(connect::CONNECT).await;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let path: PathBuf = dir.path().join("scale.yaml");
+    let write = |text: String| std::fs::write(&path, text).map_err(|e| e.to_string());
+
+    // Create the link and its 200 mirrors in one apply: the link write (each
+    // connector once), then one source connector write for every mirror.
+    write(manifest(&proxy.url(), 0, true))?;
+    cli::apply_file(&path)?;
+    cli::plan_is_empty_file(&path)?;
+    let w = writes(&proxy);
+    if w != (2, 1) {
+        return Err(format!(
+            "creating the link and {MIRRORS} mirrors wrote the source connector {} time(s) and the checkpoint connector {} time(s), expected 2 and 1",
+            w.0, w.1
+        ));
+    }
+    let on_europe = kafka::topic_names(EUROPE)?;
+    let missing: Vec<&String> = names.iter().filter(|t| !on_europe.contains(t)).collect();
+    if !missing.is_empty() {
+        return Err(format!("{} mirror topics missing on europe", missing.len()));
+    }
+    // Records flow through one of them.
+    let last = &names[MIRRORS - 1];
+    kafka::produce(US, last, &["hello".to_string()])?;
+    let got = kafka::read_all(EUROPE, last, 1, Duration::from_secs(60))?;
+    if got != ["hello"] {
+        return Err(format!("europe/{last} holds {got:?}"));
+    }
+
+    // Promote half of them: one source connector write.
+    write(manifest(&proxy.url(), MIRRORS / 2, true))?;
+    cli::apply_file(&path)?;
+    cli::plan_is_empty_file(&path)?;
+    let w = writes(&proxy);
+    if w != (1, 0) {
+        return Err(format!(
+            "promoting {} mirrors wrote the connectors {w:?} times, expected (1, 0)",
+            MIRRORS / 2
+        ));
+    }
+    // A promoted topic no longer receives records; an active one still does.
+    let (promoted, active) = (&names[0], &names[MIRRORS - 1]);
+    kafka::produce(US, promoted, &["after-promotion".to_string()])?;
+    kafka::produce(US, active, &["still-mirrored".to_string()])?;
+    let got = kafka::read_all(EUROPE, active, 2, Duration::from_secs(60))?;
+    if !got.iter().any(|r| r == "still-mirrored") {
+        return Err(format!("europe/{active} holds {got:?}"));
+    }
+    let got = kafka::read_all(EUROPE, promoted, 1, Duration::from_secs(5))?;
+    if !got.is_empty() {
+        return Err(format!("the promoted europe/{promoted} received {got:?}"));
+    }
+
+    // Delete the link: its connectors are stopped, reset and deleted.
+    write(manifest(&proxy.url(), MIRRORS / 2, false))?;
+    cli::apply_file(&path)?;
+    cli::plan_is_empty_file(&path)?;
+    for c in ["source", "checkpoint"] {
+        let name = format!("{LINK}-{c}");
+        if connect::exists(&name).await? {
+            return Err(format!("connector {name} still exists"));
+        }
+        for (method, suffix) in [("PUT", "/stop"), ("DELETE", "/offsets"), ("DELETE", "")] {
+            let n = proxy.count(method, &format!("/connectors/{name}{suffix}"));
+            if n != 1 {
+                return Err(format!(
+                    "{method} /connectors/{name}{suffix} was sent {n} times"
+                ));
+            }
+        }
+    }
+    println!(
+        "{MIRRORS} mirrors: created with 2 + 1 connector writes, {} promoted with 1, link deleted",
+        MIRRORS / 2
+    );
+    Ok(())
+}

@@ -9,6 +9,10 @@
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::dynamic;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use linkctl::manifest::load::{parse, SourceFile};
 use linkctl::manifest::{Located, Manifest};
@@ -46,16 +50,6 @@ fn manifest(mirrors_per_link: usize) -> Manifest {
         }
     }
     m
-}
-
-fn dynamic(v: &str) -> LiveConfig {
-    LiveConfig {
-        value: Some(v.to_string()),
-        is_default: false,
-        is_read_only: false,
-        is_sensitive: false,
-        source: Some("DYNAMIC_CLUSTER_LINK_CONFIG".to_string()),
-    }
 }
 
 /// The live state matching `m`, with 1% drift.
@@ -99,21 +93,14 @@ fn live(m: &Manifest, mirrors_per_link: usize) -> LiveState {
         eu.links.insert(
             name.value.clone(),
             LiveLink {
-                engine: linkctl::manifest::Engine::Confluent,
-                name: name.value.clone(),
-                link_id: Some(format!("id-{}", name.value)),
-                side: LinkSide::Destination,
-                connection_mode: ConnectionMode::Outbound,
-                source_cluster_id: Some("us-id".into()),
-                destination_cluster_id: None,
-                remote_cluster_id: None,
-                state: "ACTIVE".into(),
-                error: None,
-                error_message: None,
-                tasks: vec![],
                 configs,
-                secret_fingerprints: BTreeMap::new(),
                 mirrors,
+                ..common::live_link(
+                    &name.value,
+                    LinkSide::Destination,
+                    ConnectionMode::Outbound,
+                    "us-id",
+                )
             },
         );
     }

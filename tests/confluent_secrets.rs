@@ -90,18 +90,12 @@ async fn secrets_never_reach_errors_logs_or_the_rendered_request_log() {
         }
     };
     let mut errors = Vec::new();
+    let create = || support::action(ActionKind::CreateLink, "europe", "demo-link", None);
 
     support::read(&backend, &m, &Scope::default())
         .await
         .expect("read");
-    step(support::action(
-        ActionKind::CreateLink,
-        "europe",
-        "demo-link",
-        None,
-    ))
-    .await
-    .expect("create");
+    step(create()).await.expect("create");
     // Failures of every flavour: server error bodies, per-topic errors, retries exhausted.
     eu.add_fault(Fault::new(
         "PUT",
@@ -125,17 +119,7 @@ async fn secrets_never_reach_errors_logs_or_the_rendered_request_log() {
         .expect_err("per-topic")
         .to_string(),
     );
-    errors.push(
-        step(support::action(
-            ActionKind::CreateLink,
-            "europe",
-            "demo-link",
-            None,
-        ))
-        .await
-        .expect_err("409")
-        .to_string(),
-    );
+    errors.push(step(create()).await.expect_err("409").to_string());
     eu.quirks(|q| q.require_authorization = Some("Basic other".into()));
     errors.push(
         support::read(&support::backend(), &m, &Scope::default())

@@ -175,7 +175,8 @@ pub trait Engine: Send + Sync {
     fn model(&self) -> &'static dyn EngineModel;
 
     /// Reads the live state of this engine's links on the manifest's
-    /// clusters (an empty state when the manifest does not use the engine).
+    /// clusters (callers skip engines the manifest does not need: see
+    /// [`needed_by`]).
     fn read<'a>(
         &'a self,
         manifest: &'a Manifest,
@@ -207,6 +208,17 @@ pub trait Engine: Send + Sync {
         action: &'a Action,
         ctx: &'a ExecContext<'a>,
     ) -> BoxFuture<'a, Result<Validation, BackendError>>;
+}
+
+/// True when `manifest` needs the live links of the engine `model`: one of
+/// its links uses it, or links are pruned (then every engine's links on the
+/// declared clusters must be seen).
+pub fn needed_by(manifest: &Manifest, model: &dyn EngineModel) -> bool {
+    manifest.prune_links
+        || manifest
+            .links
+            .values()
+            .any(|l| super::registry::model(l.engine.value).name() == model.name())
 }
 
 /// The payload of an action for an engine, or an error naming the action.

@@ -17,6 +17,7 @@
 use std::time::Duration;
 
 use crate::backend::confluent::ConfluentOptions;
+use crate::backend::engine::needed_by;
 use crate::backend::kafka::{read_topics, KafkaClients};
 use crate::backend::registry::Engines;
 use crate::backend::{BackendError, ReadDetail, Scope};
@@ -48,6 +49,8 @@ impl Backends {
         let reads = self
             .engines
             .all()
+            .into_iter()
+            .filter(|e| needed_by(manifest, e.model()))
             .map(|e| e.read(manifest, scope, detail, &self.engines.kafka));
         let mut live = LiveState::default();
         for r in futures::future::join_all(reads).await {

@@ -83,66 +83,60 @@ pub fn expected_objects(link: &Link, manifest: &Manifest) -> Result<Vec<Expected
     let dst_name = link.destination.value.clone();
     let src = cluster(manifest, &src_name)?;
     let dst = cluster(manifest, &dst_name)?;
+    // The object on the destination: it pulls from the source and owns the mirrors.
+    let dest = |live_side, connection_mode, configs| ExpectedObject {
+        cluster: dst_name.clone(),
+        remote: src_name.clone(),
+        side: ObjectSide::Destination,
+        live_side,
+        connection_mode,
+        configs,
+        behaviour: true,
+        owns_mirrors: true,
+    };
+    // The object on the source, connecting to the destination.
+    let source = |live_side, connection_mode, configs, behaviour| ExpectedObject {
+        cluster: src_name.clone(),
+        remote: dst_name.clone(),
+        side: ObjectSide::Source,
+        live_side,
+        connection_mode,
+        configs,
+        behaviour,
+        owns_mirrors: false,
+    };
     let objects = match link.mode.value {
-        LinkMode::DestinationInitiated => vec![ExpectedObject {
-            cluster: dst_name,
-            remote: src_name,
-            side: ObjectSide::Destination,
-            live_side: LinkSide::Destination,
-            connection_mode: Some(ConnectionMode::Outbound),
-            configs: desired_link_configs(link, src),
-            behaviour: true,
-            owns_mirrors: true,
-        }],
+        LinkMode::DestinationInitiated => vec![dest(
+            LinkSide::Destination,
+            Some(ConnectionMode::Outbound),
+            desired_link_configs(link, src),
+        )],
         LinkMode::SourceInitiated => {
             let mut behaviour = desired_link_configs(link, src);
             behaviour.retain(|k, _| !is_connection_key(k));
             let mut connection = towards(link, dst);
             connection.retain(|k, _| is_connection_key(k));
             vec![
-                ExpectedObject {
-                    cluster: dst_name.clone(),
-                    remote: src_name.clone(),
-                    side: ObjectSide::Destination,
-                    live_side: LinkSide::Destination,
-                    connection_mode: Some(ConnectionMode::Inbound),
-                    configs: behaviour,
-                    behaviour: true,
-                    owns_mirrors: true,
-                },
-                ExpectedObject {
-                    cluster: src_name,
-                    remote: dst_name,
-                    side: ObjectSide::Source,
-                    live_side: LinkSide::Source,
-                    connection_mode: Some(ConnectionMode::Outbound),
-                    configs: connection,
-                    behaviour: false,
-                    owns_mirrors: false,
-                },
+                dest(
+                    LinkSide::Destination,
+                    Some(ConnectionMode::Inbound),
+                    behaviour,
+                ),
+                source(
+                    LinkSide::Source,
+                    Some(ConnectionMode::Outbound),
+                    connection,
+                    false,
+                ),
             ]
         }
         LinkMode::Bidirectional => vec![
-            ExpectedObject {
-                cluster: dst_name.clone(),
-                remote: src_name.clone(),
-                side: ObjectSide::Destination,
-                live_side: LinkSide::Bidirectional,
-                connection_mode: None,
-                configs: desired_link_configs(link, src),
-                behaviour: true,
-                owns_mirrors: true,
-            },
-            ExpectedObject {
-                cluster: src_name,
-                remote: dst_name,
-                side: ObjectSide::Source,
-                live_side: LinkSide::Bidirectional,
-                connection_mode: None,
-                configs: towards(link, dst),
-                behaviour: true,
-                owns_mirrors: false,
-            },
+            dest(
+                LinkSide::Bidirectional,
+                None,
+                desired_link_configs(link, src),
+            ),
+            source(LinkSide::Bidirectional, None, towards(link, dst), true),
         ],
     };
     Ok(objects)

@@ -46,24 +46,24 @@ pub fn seed_live() -> LiveState {
     empty_live(&[("us", "us-id"), ("europe", "eu-id")])
 }
 
-pub fn dynamic(v: &str) -> LiveConfig {
+fn config(v: &str, is_default: bool, source: &str) -> LiveConfig {
     LiveConfig {
         value: Some(v.to_string()),
-        is_default: false,
+        is_default,
         is_read_only: false,
         is_sensitive: false,
-        source: Some("DYNAMIC_CLUSTER_LINK_CONFIG".to_string()),
+        source: Some(source.to_string()),
     }
 }
 
+/// A value set on the link.
+pub fn dynamic(v: &str) -> LiveConfig {
+    config(v, false, "DYNAMIC_CLUSTER_LINK_CONFIG")
+}
+
+/// A default the server reports.
 pub fn default_config(v: &str) -> LiveConfig {
-    LiveConfig {
-        value: Some(v.to_string()),
-        is_default: true,
-        is_read_only: false,
-        is_sensitive: false,
-        source: Some("DEFAULT_CONFIG".to_string()),
-    }
+    config(v, true, "DEFAULT_CONFIG")
 }
 
 /// A bare link object.
@@ -152,6 +152,23 @@ fn manifest_link<'m>(m: &'m Manifest, name: &str) -> Option<&'m linkctl::manifes
         .map(|(_, l)| l)
 }
 
+/// The manifest link of `a` and its object on `a`'s cluster.
+fn object_of<'m>(
+    m: &'m Manifest,
+    a: &Action,
+) -> (
+    &'m linkctl::manifest::Link,
+    linkctl::plan::desired::ExpectedObject,
+) {
+    let link = manifest_link(m, &a.link).expect("declared link");
+    let o = expected_objects(link, m)
+        .expect("valid")
+        .into_iter()
+        .find(|o| o.cluster == a.cluster)
+        .expect("object");
+    (link, o)
+}
+
 fn apply_one(m: &Manifest, s: &mut LiveState, a: &Action) {
     let cluster = s.clusters.entry(a.cluster.clone()).or_default();
     match a.kind {
@@ -161,12 +178,7 @@ fn apply_one(m: &Manifest, s: &mut LiveState, a: &Action) {
                 "{}: link exists",
                 a.id
             );
-            let link = manifest_link(m, &a.link).expect("declared link");
-            let objects = expected_objects(link, m).expect("valid");
-            let o = objects
-                .iter()
-                .find(|o| o.cluster == a.cluster)
-                .expect("object");
+            let (link, o) = object_of(m, a);
             let remote_id = m
                 .clusters
                 .iter()
@@ -195,12 +207,7 @@ fn apply_one(m: &Manifest, s: &mut LiveState, a: &Action) {
             cluster.links.insert(a.link.clone(), l);
         }
         ActionKind::UpdateLinkConfigs => {
-            let link = manifest_link(m, &a.link).expect("declared link");
-            let objects = expected_objects(link, m).expect("valid");
-            let o = objects
-                .iter()
-                .find(|o| o.cluster == a.cluster)
-                .expect("object");
+            let (link, o) = object_of(m, a);
             let rotation = link.rotation.as_ref().map(|r| r.value.as_str());
             let l = cluster.links.get_mut(&a.link).expect("link to update");
             for c in &a.changes {

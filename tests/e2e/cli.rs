@@ -41,21 +41,19 @@ fn show(what: &str, r: &Run) -> String {
     )
 }
 
-/// `linkctl -f PATH apply --auto-approve` for any manifest file, which must succeed.
+/// `linkctl -f PATH apply --auto-approve` for any manifest file, which
+/// must succeed (its output is printed for the log).
 pub fn apply_file(f: &Path) -> Result<Run, String> {
-    let r = linkctl(&[
-        "-f",
-        f.to_str().unwrap_or_default(),
-        "apply",
-        "--auto-approve",
-    ]);
+    let path = f.to_str().unwrap_or_default();
+    let r = linkctl(&["-f", path, "apply", "--auto-approve"]);
+    println!("$ linkctl -f {path} apply --auto-approve\n{}", r.stdout);
     if r.code != 0 {
         return Err(show("apply", &r));
     }
     Ok(r)
 }
 
-/// `linkctl -f PATH plan --detailed-exitcode` must report no changes.
+/// `linkctl -f PATH plan --detailed-exitcode` must report no changes (exit 0).
 pub fn plan_is_empty_file(f: &Path) -> Result<(), String> {
     let r = linkctl(&[
         "-f",
@@ -69,35 +67,14 @@ pub fn plan_is_empty_file(f: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// `linkctl -f FILE apply --auto-approve`, which must succeed.
+/// [`apply_file`] of a seed step's manifest.
 pub fn apply(step: &str) -> Result<Run, String> {
-    let f = manifest(step);
-    let r = linkctl(&[
-        "-f",
-        f.to_str().unwrap_or_default(),
-        "apply",
-        "--auto-approve",
-    ]);
-    println!("$ linkctl -f {step} apply --auto-approve\n{}", r.stdout);
-    if r.code != 0 {
-        return Err(show("apply", &r));
-    }
-    Ok(r)
+    apply_file(&manifest(step))
 }
 
-/// `linkctl -f FILE plan --detailed-exitcode` must report no changes (exit 0).
+/// [`plan_is_empty_file`] of a seed step's manifest.
 pub fn plan_is_empty(step: &str) -> Result<(), String> {
-    let f = manifest(step);
-    let r = linkctl(&[
-        "-f",
-        f.to_str().unwrap_or_default(),
-        "plan",
-        "--detailed-exitcode",
-    ]);
-    if r.code != 0 {
-        return Err(show("plan after apply (expected no changes)", &r));
-    }
-    Ok(())
+    plan_is_empty_file(&manifest(step))
 }
 
 /// `linkctl -f FILE status [--groups] --format json`, parsed.

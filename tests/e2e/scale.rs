@@ -91,14 +91,17 @@ pub async fn two_hundred_mirrors() -> Result<(), String> {
     let proxy = ConnectProxy::start(connect::CONNECT).await;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let path: PathBuf = dir.path().join("scale.yaml");
-    let write = |text: String| std::fs::write(&path, text).map_err(|e| e.to_string());
+    // Applies `text`, checks `plan` is empty after, and counts the writes.
+    let apply = |text: String| {
+        std::fs::write(&path, text).map_err(|e| e.to_string())?;
+        cli::apply_file(&path)?;
+        cli::plan_is_empty_file(&path)?;
+        Ok::<_, String>(writes(&proxy))
+    };
 
     // Create the link and its 200 mirrors in one apply: the link write (each
     // connector once), then one source connector write for every mirror.
-    write(manifest(&proxy.url(), 0, true))?;
-    cli::apply_file(&path)?;
-    cli::plan_is_empty_file(&path)?;
-    let w = writes(&proxy);
+    let w = apply(manifest(&proxy.url(), 0, true))?;
     if w != (2, 1) {
         return Err(format!(
             "creating the link and {MIRRORS} mirrors wrote the source connector {} time(s) and the checkpoint connector {} time(s), expected 2 and 1",
@@ -119,10 +122,7 @@ pub async fn two_hundred_mirrors() -> Result<(), String> {
     }
 
     // Promote half of them: one source connector write.
-    write(manifest(&proxy.url(), MIRRORS / 2, true))?;
-    cli::apply_file(&path)?;
-    cli::plan_is_empty_file(&path)?;
-    let w = writes(&proxy);
+    let w = apply(manifest(&proxy.url(), MIRRORS / 2, true))?;
     if w != (1, 0) {
         return Err(format!(
             "promoting {} mirrors wrote the connectors {w:?} times, expected (1, 0)",
@@ -143,7 +143,7 @@ pub async fn two_hundred_mirrors() -> Result<(), String> {
     }
 
     // Delete the link: its connectors are stopped, reset and deleted.
-    write(manifest(&proxy.url(), MIRRORS / 2, false))?;
+    std::fs::write(&path, manifest(&proxy.url(), MIRRORS / 2, false)).map_err(|e| e.to_string())?;
     cli::apply_file(&path)?;
     cli::plan_is_empty_file(&path)?;
     for c in ["source", "checkpoint"] {

@@ -211,29 +211,19 @@ pub fn reset(key: &str) -> Change {
     }
 }
 
-/// The seed's two clusters with their REST endpoints on doubles.
+/// The seed's step 2 (`examples/seed/02-mirror.yaml`: two clusters, one
+/// link with offset sync, mirror `demo`) with its REST endpoints on the
+/// doubles, bootstraps on `localhost`, and `extra_link` appended.
 pub fn seed_yaml(us_rest: &str, eu_rest: &str, extra_link: &str) -> String {
-    format!(
-        r#"version: 1
-clusters:
-  us:
-    bootstrap: localhost:19092
-    rest: {us_rest}
-  europe:
-    bootstrap: localhost:29092
-    rest: {eu_rest}
-links:
-  demo-link:
-    source: us
-    destination: europe
-    config:
-      metadata.max.age.ms: 5000
-    consumer_offset_sync:
-      interval_ms: 3000
-      groups:
-        - include: "*"
-    mirrors:
-      - topic: demo
-{extra_link}"#
-    )
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/seed/02-mirror.yaml"
+    ))
+    .expect("seed manifest");
+    let text = text
+        .replace("127.0.0.1:19092", "localhost:19092")
+        .replace("127.0.0.1:29092", "localhost:29092")
+        .replace("http://127.0.0.1:18090/kafka", us_rest)
+        .replace("http://127.0.0.1:28090/kafka", eu_rest);
+    format!("{text}{extra_link}")
 }

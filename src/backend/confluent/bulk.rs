@@ -11,14 +11,14 @@ use reqwest::Method;
 
 use super::client::{decode, ClusterClient};
 use super::errors::ConfluentError;
-use super::execute::{payload, reached};
+use super::execute::{all_failed, failed_with, payload, reached, Step};
 use super::payload::ConfluentPayload;
 use super::retry::retry_write;
 use super::wait::wait_mirrors;
 use super::wire::{AlterMirrorsData, DataList, MirrorData};
 use super::ConfluentBackend;
-use crate::backend::{ActionResult, ExecContext};
-use crate::plan::{Action, ActionKind};
+use crate::backend::ActionResult;
+use crate::plan::ActionKind;
 use crate::state::MirrorStatus;
 
 /// What a verb waits for, and how the report words it.
@@ -34,15 +34,8 @@ fn targets(kind: ActionKind) -> (Vec<MirrorStatus>, &'static str) {
 impl ConfluentBackend {
     /// One bulk request for all actions of `step` (one link and verb), every
     /// entry checked, then one wait for all accepted mirrors.
-    pub(super) async fn mirror_action(
-        &self,
-        client: &ClusterClient,
-        step: &[&Action],
-        ctx: &ExecContext<'_>,
-    ) -> Vec<ActionResult> {
-        let Some(first) = step.first() else {
-            return Vec::new();
-        };
+    pub(super) async fn mirror_action(&self, s: &Step<'_>) -> Vec<ActionResult> {
+        let (client, first, step, ctx) = (s.client, s.first, s.actions, s.ctx);
         let mut names = Vec::new();
         let mut verb = String::new();
         for a in step {
@@ -60,17 +53,9 @@ impl ConfluentBackend {
                         "internal: {} is not a mirror state action",
                         a.id
                     ));
-                    return step
-                        .iter()
-                        .map(|x| ActionResult::Failed(e.clone().into_backend(&x.cluster)))
-                        .collect();
+                    return failed_with(step, &e);
                 }
-                Err(e) => {
-                    return step
-                        .iter()
-                        .map(|_| ActionResult::Failed(e.clone()))
-                        .collect()
-                }
+                Err(e) => return all_failed(step, &e),
             }
         }
         let (wanted, word) = targets(first.kind);
@@ -93,22 +78,12 @@ impl ConfluentBackend {
             Ok(Some(bytes)) => {
                 match decode::<DataList<AlterMirrorsData>>(&bytes, "POST", &path_verb) {
                     Ok(list) => Some(list.data),
-                    Err(e) => {
-                        return step
-                            .iter()
-                            .map(|a| ActionResult::Failed(e.clone().into_backend(&a.cluster)))
-                            .collect()
-                    }
+                    Err(e) => return failed_with(step, &e),
                 }
             }
             // A retried request found every mirror already there.
             Ok(None) => None,
-            Err(e) => {
-                return step
-                    .iter()
-                    .map(|a| ActionResult::Failed(e.clone().into_backend(&a.cluster)))
-                    .collect()
-            }
+            Err(e) => return failed_with(step, &e),
         };
         let mut refused: BTreeMap<String, String> = BTreeMap::new();
         if let Some(entries) = &entries {

@@ -24,18 +24,7 @@ impl Engine for ConfluentBackend {
         detail: ReadDetail,
         _kafka: &'a KafkaClients,
     ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
-        Box::pin(async move {
-            let used = manifest.prune_links
-                || manifest
-                    .links
-                    .values()
-                    .any(|l| l.engine.value == crate::manifest::Engine::Confluent);
-            if !used {
-                return Ok(LiveState::default());
-            }
-            self.read_clusters(Clusters::of(manifest), scope, detail)
-                .await
-        })
+        Box::pin(self.read_clusters(Clusters::of(manifest), scope, detail))
     }
 
     fn execute_step<'a>(

@@ -49,11 +49,85 @@ fn internal(e: impl std::fmt::Display) -> ConfluentError {
     ConfluentError::Manifest(format!("internal: {e}"))
 }
 
+/// Sends one request per action with `send`, at most as many at once as
+/// the apply's permits allow (per object: Confluent has no bulk form for
+/// mirror creates or topic deletes). After the first failure nothing new is
+/// sent: those actions are `None` (not attempted).
+async fn send_each<'a, F, Fut>(
+    step: &'a [&'a Action],
+    ctx: &ExecContext<'_>,
+    send: F,
+) -> Vec<Option<Result<String, ConfluentError>>>
+where
+    F: Fn(&'a Action) -> Fut,
+    Fut: std::future::Future<Output = Result<String, ConfluentError>>,
+{
+    let stop = AtomicBool::new(false);
+    let stop = &stop;
+    let send = &send;
+    let sends = step.iter().map(|a| async move {
+        let Ok(_permit) = ctx.permits.acquire().await else {
+            return None;
+        };
+        if stop.load(Ordering::SeqCst) {
+            return None;
+        }
+        let r = send(a).await;
+        if r.is_err() {
+            stop.store(true, Ordering::SeqCst);
+        }
+        Some(r)
+    });
+    futures::future::join_all(sends).await
+}
+
+/// Per action: not attempted, failed to send, or (sent) what `after`
+/// makes of the wait that followed (a failed wait fails every sent action).
+fn step_results<W>(
+    step: &[&Action],
+    sent: Vec<Option<Result<String, ConfluentError>>>,
+    waited: &Result<W, ConfluentError>,
+    after: impl Fn(&Action, &str, &W) -> ActionResult,
+) -> Vec<ActionResult> {
+    step.iter()
+        .zip(sent)
+        .map(|(a, r)| match (r, waited) {
+            (None, _) => ActionResult::NotAttempted,
+            (Some(Err(e)), _) => ActionResult::Failed(e.into_backend(&a.cluster)),
+            (Some(Ok(_)), Err(e)) => ActionResult::Failed(e.clone().into_backend(&a.cluster)),
+            (Some(Ok(name)), Ok(w)) => after(a, &name, w),
+        })
+        .collect()
+}
+
+/// The names `send_each` succeeded with.
+fn sent_names(sent: &[Option<Result<String, ConfluentError>>]) -> Vec<String> {
+    sent.iter()
+        .filter_map(|r| r.as_ref().and_then(|r| r.as_ref().ok()).cloned())
+        .collect()
+}
+
 /// Every action of `step` failed with `e`.
-fn all_failed(step: &[&Action], e: &BackendError) -> Vec<ActionResult> {
+pub(super) fn failed_with(step: &[&Action], e: &ConfluentError) -> Vec<ActionResult> {
+    step.iter()
+        .map(|a| ActionResult::Failed(e.clone().into_backend(&a.cluster)))
+        .collect()
+}
+
+/// Every action of `step` failed with `e`.
+pub(super) fn all_failed(step: &[&Action], e: &BackendError) -> Vec<ActionResult> {
     step.iter()
         .map(|_| ActionResult::Failed(e.clone()))
         .collect()
+}
+
+/// One step on one cluster: its client, its actions (the first one names
+/// the link and the progress line), and the executor's context.
+pub(super) struct Step<'a> {
+    pub client: &'a ClusterClient,
+    pub first: &'a Action,
+    pub actions: &'a [&'a Action],
+    pub ctx: &'a ExecContext<'a>,
 }
 
 impl ConfluentBackend {
@@ -76,10 +150,16 @@ impl ConfluentBackend {
             Ok(c) => c,
             Err(e) => return all_failed(step, &e.into_backend(&first.cluster)),
         };
+        let s = Step {
+            client: &client,
+            first,
+            actions: step,
+            ctx,
+        };
         match first.kind {
-            ActionKind::CreateMirror => self.create_mirrors(&client, step, ctx).await,
-            ActionKind::DeleteMirrorTopic => self.delete_topics(&client, step, ctx).await,
-            k if k.is_bulk() => self.mirror_action(&client, step, ctx).await,
+            ActionKind::CreateMirror => self.create_mirrors(&s).await,
+            ActionKind::DeleteMirrorTopic => self.delete_topics(&s).await,
+            k if k.is_bulk() => self.mirror_action(&s).await,
             _ => {
                 // Link actions: one by one, stopping at the first failure.
                 let mut out = Vec::new();
@@ -276,38 +356,10 @@ impl ConfluentBackend {
 
     /// Mirror creates of one link: POSTs with bounded parallelism, then one
     /// shared wait until every created mirror is ACTIVE.
-    async fn create_mirrors(
-        &self,
-        client: &ClusterClient,
-        step: &[&Action],
-        ctx: &ExecContext<'_>,
-    ) -> Vec<ActionResult> {
-        let Some(first) = step.first() else {
-            return Vec::new();
-        };
-        let stop = AtomicBool::new(false);
-        let stop = &stop;
-        let posts = step.iter().map(|a| async move {
-            // Per mirror: Confluent has no bulk create. The permits bound
-            // how many are in flight across the whole apply.
-            let Ok(_permit) = ctx.permits.acquire().await else {
-                return None;
-            };
-            if stop.load(Ordering::SeqCst) {
-                return None;
-            }
-            let r = self.create_one_mirror(client, a).await;
-            if r.is_err() {
-                stop.store(true, Ordering::SeqCst);
-            }
-            Some(r)
-        });
-        let sent: Vec<Option<Result<String, ConfluentError>>> =
-            futures::future::join_all(posts).await;
-        let created: Vec<String> = sent
-            .iter()
-            .filter_map(|r| r.as_ref().and_then(|r| r.as_ref().ok()).cloned())
-            .collect();
+    async fn create_mirrors(&self, s: &Step<'_>) -> Vec<ActionResult> {
+        let (client, first, step, ctx) = (s.client, s.first, s.actions, s.ctx);
+        let sent = send_each(step, ctx, |a| self.create_one_mirror(client, a)).await;
+        let created = sent_names(&sent);
         ctx.progress.update(
             &first.id,
             &format!("{} mirror(s) created on link {}", created.len(), first.link),
@@ -325,17 +377,9 @@ impl ConfluentBackend {
             )
             .await
         };
-        step.iter()
-            .zip(sent)
-            .map(|(a, r)| match r {
-                None => ActionResult::NotAttempted,
-                Some(Err(e)) => ActionResult::Failed(e.into_backend(&a.cluster)),
-                Some(Ok(name)) => match &waited {
-                    Err(e) => ActionResult::Failed(e.clone().into_backend(&a.cluster)),
-                    Ok(map) => reached(a, &name, map.get(&name), "created"),
-                },
-            })
-            .collect()
+        step_results(step, sent, &waited, |a, name, map| {
+            reached(a, name, map.get(name), "created")
+        })
     }
 
     /// One mirror create; returns the mirror's name.
@@ -373,50 +417,10 @@ impl ConfluentBackend {
 
     /// Mirror topic deletes of one link: DELETEs with bounded parallelism,
     /// then one wait until the link lists none of them.
-    async fn delete_topics(
-        &self,
-        client: &ClusterClient,
-        step: &[&Action],
-        ctx: &ExecContext<'_>,
-    ) -> Vec<ActionResult> {
-        let Some(first) = step.first() else {
-            return Vec::new();
-        };
-        let stop = AtomicBool::new(false);
-        let stop = &stop;
-        let deletes = step.iter().map(|a| async move {
-            // Per topic: REST v3 deletes one topic per request.
-            let Ok(_permit) = ctx.permits.acquire().await else {
-                return None;
-            };
-            if stop.load(Ordering::SeqCst) {
-                return None;
-            }
-            let r = match payload(a) {
-                Ok(ConfluentPayload::DeleteTopic { topic_name }) => {
-                    match client
-                        .write_idempotent(Method::DELETE, &["topics", topic_name], &[], None)
-                        .await
-                    {
-                        Ok(_) => Ok(topic_name.clone()),
-                        Err(e) if e.is_not_found() => Ok(topic_name.clone()),
-                        Err(e) => Err(e),
-                    }
-                }
-                Ok(_) => Err(internal(format!("{} is not a topic delete", a.id))),
-                Err(e) => Err(ConfluentError::Manifest(e.message)),
-            };
-            if r.is_err() {
-                stop.store(true, Ordering::SeqCst);
-            }
-            Some(r)
-        });
-        let sent: Vec<Option<Result<String, ConfluentError>>> =
-            futures::future::join_all(deletes).await;
-        let deleted: Vec<String> = sent
-            .iter()
-            .filter_map(|r| r.as_ref().and_then(|r| r.as_ref().ok()).cloned())
-            .collect();
+    async fn delete_topics(&self, s: &Step<'_>) -> Vec<ActionResult> {
+        let (client, first, step, ctx) = (s.client, s.first, s.actions, s.ctx);
+        let sent = send_each(step, ctx, |a| delete_one_topic(client, a)).await;
+        let deleted = sent_names(&sent);
         let waited = wait_mirrors_gone(
             client,
             &first.link,
@@ -424,29 +428,40 @@ impl ConfluentBackend {
             &self.wait_ctx(ctx, &first.id),
         )
         .await;
-        step.iter()
-            .zip(sent)
-            .map(|(a, r)| match r {
-                None => ActionResult::NotAttempted,
-                Some(Err(e)) => ActionResult::Failed(e.into_backend(&a.cluster)),
-                Some(Ok(name)) => match &waited {
-                    Err(e) => ActionResult::Failed(e.clone().into_backend(&a.cluster)),
-                    Ok((_, left)) if left.contains(&name) => ActionResult::Failed(
-                        ConfluentError::WaitTimeout {
-                            what: format!("mirror topic {name} (deleted)"),
-                            status: "still listed".into(),
-                            waited: ctx.wait_timeout,
-                            timeout: ctx.wait_timeout,
-                        }
-                        .into_backend(&a.cluster),
-                    ),
-                    Ok((d, _)) => ActionResult::done(format!(
-                        "mirror topic {name} deleted ({:.1} s)",
-                        d.as_secs_f64()
-                    )),
-                },
-            })
-            .collect()
+        step_results(step, sent, &waited, |a, name, (took, left)| {
+            if left.iter().any(|l| l == name) {
+                ActionResult::Failed(
+                    ConfluentError::WaitTimeout {
+                        what: format!("mirror topic {name} (deleted)"),
+                        status: "still listed".into(),
+                        waited: *took,
+                        timeout: ctx.wait_timeout,
+                    }
+                    .into_backend(&a.cluster),
+                )
+            } else {
+                ActionResult::done(format!(
+                    "mirror topic {name} deleted ({:.1} s)",
+                    took.as_secs_f64()
+                ))
+            }
+        })
+    }
+}
+
+/// One mirror topic delete; returns the topic's name (already gone counts).
+async fn delete_one_topic(client: &ClusterClient, a: &Action) -> Result<String, ConfluentError> {
+    let p = payload(a).map_err(|e| ConfluentError::Manifest(e.message))?;
+    let ConfluentPayload::DeleteTopic { topic_name } = p else {
+        return Err(internal(format!("{} is not a topic delete", a.id)));
+    };
+    match client
+        .write_idempotent(Method::DELETE, &["topics", topic_name], &[], None)
+        .await
+    {
+        Ok(_) => Ok(topic_name.clone()),
+        Err(e) if e.is_not_found() => Ok(topic_name.clone()),
+        Err(e) => Err(e),
     }
 }
 

@@ -40,17 +40,7 @@ impl Engine for Mm2Backend {
         detail: ReadDetail,
         kafka: &'a KafkaClients,
     ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
-        Box::pin(async move {
-            let used = manifest.prune_links
-                || manifest
-                    .links
-                    .values()
-                    .any(|l| l.engine.value == crate::manifest::Engine::Mirrormaker2);
-            if !used {
-                return Ok(LiveState::default());
-            }
-            read::read(manifest, scope, detail, kafka).await
-        })
+        Box::pin(read::read(manifest, scope, detail, kafka))
     }
 
     fn execute_step<'a>(

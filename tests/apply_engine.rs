@@ -418,6 +418,7 @@ async fn run_apply_reports_link_tasks_in_error_after_a_successful_create() {
         &backends,
         &sink,
         &fast(Duration::from_secs(5), 10),
+        &tokio_util::sync::CancellationToken::new(),
     )
     .await;
     assert!(run.report.is_success());

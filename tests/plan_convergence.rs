@@ -14,11 +14,9 @@ use std::time::Duration;
 
 use common::manifest;
 use linkctl::apply::events::Collect;
-use linkctl::apply::ApplyEnv;
-use linkctl::apply::{apply, ApplyOptions, ManifestSecrets};
-use linkctl::backend::kafka::KafkaClients;
+use linkctl::apply::{apply, ApplyOptions};
 use linkctl::backend::registry::Engines;
-use linkctl::backend::{Clusters, Scope};
+use linkctl::backend::Scope;
 use linkctl::manifest::Manifest;
 use linkctl::plan::desired::expected_objects;
 use linkctl::plan::diff::STRUCTURED_KEYS;
@@ -317,13 +315,8 @@ fn read(engines: &Engines, m: &Manifest, d: &Doubles) -> LiveState {
 /// Applies `p`'s actions with the real Confluent executor; every action must
 /// succeed (a refusal by the server is a mismatch between planner and engine).
 fn apply_plan(engines: &Engines, m: &Manifest, p: &Plan, d: &Doubles) -> Result<(), TestCaseError> {
-    let secrets = ManifestSecrets::new(m);
-    let kafka = KafkaClients::default();
-    let env = ApplyEnv {
-        clusters: Clusters::of(m),
-        secrets: &secrets,
-        kafka: &kafka,
-    };
+    let parts = support::CtxParts::new(m);
+    let env = parts.env();
     let opts = ApplyOptions {
         wait_timeout: Duration::from_secs(5),
         parallelism: 4,

@@ -8,13 +8,16 @@
 //! first failure stops the apply: running steps finish, nothing new starts.
 //!
 //! Every action that starts gets exactly one closing event: `done`,
-//! `failed`, or `not_attempted` (a step that stopped before sending it).
+//! `failed`, `interrupted` (the command was interrupted while it ran: what
+//! it sent may or may not have taken effect), or `not_attempted` (its step
+//! stopped before sending it). After an interrupt, no new step starts.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 use super::events::{ApplyEvent, EventSink};
 use super::report::{ApplyReport, DoneEntry, FailedEntry};
@@ -57,12 +60,15 @@ impl EngineSet for registry::Engines {
     }
 }
 
-/// What executors reach clusters with.
+/// What executors reach clusters with, and the command's interrupt.
 #[derive(Clone, Copy)]
 pub struct ApplyEnv<'a> {
     pub clusters: Clusters<'a>,
     pub secrets: &'a dyn Secrets,
     pub kafka: &'a KafkaClients,
+    /// Cancelled on the first Ctrl-C: no new step starts, running steps
+    /// stop at their next safe point.
+    pub cancel: &'a CancellationToken,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +77,7 @@ enum Status {
     Running,
     Done,
     Failed,
+    Interrupted,
     NotAttempted,
 }
 
@@ -133,6 +140,7 @@ pub async fn apply(
     let mut status = vec![Status::Pending; actions.len()];
     let mut done: BTreeMap<usize, DoneEntry> = BTreeMap::new();
     let mut failed: BTreeMap<usize, FailedEntry> = BTreeMap::new();
+    let mut interrupted: BTreeMap<usize, FailedEntry> = BTreeMap::new();
     let progress = ProgressEvents(sink);
     let permits = Semaphore::new(opts.parallelism.max(1));
     let ctx = ExecContext {
@@ -142,6 +150,7 @@ pub async fn apply(
         progress: &progress,
         wait_timeout: opts.wait_timeout,
         permits: &permits,
+        cancel: env.cancel,
     };
     let ctx = &ctx;
 
@@ -167,7 +176,7 @@ pub async fn apply(
     let mut busy: BTreeSet<Lane> = BTreeSet::new();
     let mut running = FuturesUnordered::new();
     loop {
-        if failed.is_empty() {
+        if failed.is_empty() && !env.cancel.is_cancelled() {
             let ready: Vec<usize> = (0..actions.len())
                 .filter(|i| status[*i] == Status::Pending)
                 .filter(|i| {
@@ -240,6 +249,22 @@ pub async fn apply(
                         },
                     );
                 }
+                ActionResult::Failed(e) if e.interrupted => {
+                    status[i] = Status::Interrupted;
+                    sink.emit(&ApplyEvent::ActionInterrupted {
+                        id: a.id.clone(),
+                        message: e.message.clone(),
+                        elapsed_ms,
+                    });
+                    interrupted.insert(
+                        i,
+                        FailedEntry {
+                            id: a.id.clone(),
+                            cluster: e.cluster,
+                            error: e.message,
+                        },
+                    );
+                }
                 ActionResult::Failed(e) => {
                     status[i] = Status::Failed;
                     sink.emit(&ApplyEvent::ActionFailed {
@@ -267,6 +292,8 @@ pub async fn apply(
     let report = ApplyReport {
         done: done.into_values().collect(),
         failed: failed.into_values().collect(),
+        interrupted: interrupted.into_values().collect(),
+        was_interrupted: env.cancel.is_cancelled(),
         not_attempted: (0..actions.len())
             .filter(|i| matches!(status[*i], Status::Pending | Status::NotAttempted))
             .map(|i| actions[i].id.clone())
@@ -275,6 +302,7 @@ pub async fn apply(
     sink.emit(&ApplyEvent::Summary {
         done: report.done.len(),
         failed: report.failed.len(),
+        interrupted: report.interrupted.len(),
         not_attempted: report.not_attempted.len(),
         elapsed_ms: started.elapsed().as_millis() as u64,
     });

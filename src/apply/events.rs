@@ -55,6 +55,13 @@ pub enum ApplyEvent {
     ActionNotAttempted {
         id: String,
     },
+    /// A started action stopped at a safe point by an interrupt: what it
+    /// sent may or may not have taken effect (a new plan shows what is left).
+    ActionInterrupted {
+        id: String,
+        message: String,
+        elapsed_ms: u64,
+    },
     /// Something that worked but needs attention (e.g. a link task in error,
     /// or a live state that still differs from the manifest after the apply:
     /// then `remaining_actions` says how many actions a new plan has).
@@ -68,9 +75,15 @@ pub enum ApplyEvent {
     Summary {
         done: usize,
         failed: usize,
+        #[serde(skip_serializing_if = "is_zero")]
+        interrupted: usize,
         not_attempted: usize,
         elapsed_ms: u64,
     },
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Receives apply events (a display, a JSON stream, a test's collector).
@@ -138,6 +151,7 @@ mod tests {
         sink.emit(&ApplyEvent::Summary {
             done: 1,
             failed: 0,
+            interrupted: 0,
             not_attempted: 0,
             elapsed_ms: 5,
         });

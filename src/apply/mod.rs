@@ -5,12 +5,14 @@
 
 pub mod dag;
 pub mod events;
+pub mod one_off;
 pub mod progress;
 pub mod report;
 pub mod secrets;
 
 pub use dag::{apply, ApplyEnv, ApplyOptions, EngineSet};
 pub use events::{ApplyEvent, EventSink, JsonLines};
+pub use one_off::OneOff;
 pub use progress::HumanProgress;
 pub use report::{ApplyReport, DoneEntry, FailedEntry};
 pub use secrets::ManifestSecrets;

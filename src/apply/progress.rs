@@ -58,6 +58,9 @@ fn line(e: &ApplyEvent) -> Option<String> {
         ApplyEvent::ActionDone { id, summary, .. } => format!("{id}: done: {summary}"),
         ApplyEvent::ActionFailed { id, error, .. } => format!("{id}: FAILED: {error}"),
         ApplyEvent::ActionNotAttempted { id } => format!("{id}: not attempted"),
+        ApplyEvent::ActionInterrupted { id, message, .. } => {
+            format!("{id}: INTERRUPTED: {message}")
+        }
         ApplyEvent::Warning { message, .. } => format!("warning: {message}"),
         ApplyEvent::Error { message } => format!("error: {message}"),
         ApplyEvent::Summary { .. } | ApplyEvent::Plan { .. } | ApplyEvent::Converged => {
@@ -107,6 +110,11 @@ impl EventSink for HumanProgress {
                 ApplyEvent::ActionNotAttempted { id } => {
                     if let Some(b) = bars.remove(id) {
                         b.abandon_with_message("not attempted".to_string());
+                    }
+                }
+                ApplyEvent::ActionInterrupted { id, message, .. } => {
+                    if let Some(b) = bars.remove(id) {
+                        b.abandon_with_message(format!("INTERRUPTED: {message}"));
                     }
                 }
                 ApplyEvent::Warning { message, .. } => {

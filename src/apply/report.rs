@@ -22,26 +22,40 @@ pub struct FailedEntry {
 pub struct ApplyReport {
     pub done: Vec<DoneEntry>,
     pub failed: Vec<FailedEntry>,
+    /// Actions stopped at a safe point by an interrupt: sent, not confirmed.
+    pub interrupted: Vec<FailedEntry>,
     /// Action ids, in plan order.
     pub not_attempted: Vec<String>,
+    /// The user interrupted the apply (Ctrl-C, SIGTERM).
+    pub was_interrupted: bool,
 }
 
 impl ApplyReport {
     pub fn is_success(&self) -> bool {
-        self.failed.is_empty() && self.not_attempted.is_empty()
+        self.failed.is_empty()
+            && self.interrupted.is_empty()
+            && self.not_attempted.is_empty()
+            && !self.was_interrupted
     }
 
     /// Plain text (the CLI adds colour).
     pub fn render_text(&self) -> String {
         let mut s = String::new();
-        let verdict = if self.is_success() {
+        let verdict = if self.was_interrupted {
+            "Apply interrupted"
+        } else if self.is_success() {
             "Apply complete"
         } else {
             "Apply failed"
         };
+        let interrupted = if self.interrupted.is_empty() {
+            String::new()
+        } else {
+            format!(" {} interrupted,", self.interrupted.len())
+        };
         let _ = writeln!(
             s,
-            "{verdict}: {} done, {} failed, {} not attempted.",
+            "{verdict}: {} done, {} failed,{interrupted} {} not attempted.",
             self.done.len(),
             self.failed.len(),
             self.not_attempted.len()
@@ -51,6 +65,13 @@ impl ApplyReport {
         }
         for f in &self.failed {
             let _ = writeln!(s, "  FAILED  {}: {}", f.id, f.error);
+        }
+        for f in &self.interrupted {
+            let _ = writeln!(
+                s,
+                "  INTERRUPTED {}: {} (sent; it may or may not have taken effect)",
+                f.id, f.error
+            );
         }
         for n in &self.not_attempted {
             let _ = writeln!(s, "  skipped {n} (not attempted)");

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
 
 use super::kafka::KafkaClients;
 use super::payload::Payload;
@@ -123,6 +124,9 @@ pub struct ExecContext<'a> {
     /// Bounds concurrent per-object writes (creates, deletes) of an apply
     /// across every step (`apply --parallelism`).
     pub permits: &'a Semaphore,
+    /// Cancelled when the user interrupts the command: nothing new is sent,
+    /// and waits stop at once (their actions are reported interrupted).
+    pub cancel: &'a CancellationToken,
 }
 
 /// What a finished action reports.

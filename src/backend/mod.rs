@@ -14,6 +14,8 @@ pub mod kafka;
 pub mod mirrormaker2;
 pub mod payload;
 pub mod registry;
+pub mod retry;
+pub mod wait;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -47,6 +49,9 @@ pub struct BackendError {
     pub cluster: String,
     /// What went wrong, with the server's own words when it gave some.
     pub message: String,
+    /// The operation stopped at a safe point because the user interrupted
+    /// the command (Ctrl-C): what it sent may or may not have taken effect.
+    pub interrupted: bool,
 }
 
 impl BackendError {
@@ -54,6 +59,15 @@ impl BackendError {
         Self {
             cluster: cluster.into(),
             message: message.into(),
+            interrupted: false,
+        }
+    }
+
+    /// A wait given up because the command was interrupted.
+    pub fn interrupted(cluster: impl Into<String>, what: impl std::fmt::Display) -> Self {
+        Self {
+            interrupted: true,
+            ..Self::new(cluster, format!("interrupted while waiting for {what}"))
         }
     }
 }

@@ -12,22 +12,26 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
 
 use crate::apply::{
     apply, ApplyEnv, ApplyEvent, ApplyOptions, ApplyReport, EventSink, HumanProgress, JsonLines,
-    ManifestSecrets,
+    ManifestSecrets, OneOff,
 };
-use crate::backend::{Clusters, ExecContext, NoProgress};
+use crate::backend::Clusters;
 use crate::manifest::Manifest;
 use crate::plan::render::{render_json_value, render_text};
 use crate::plan::saved::SavedPlan;
-use crate::plan::{plan, Action, ActionKind, Plan};
+use crate::plan::{plan, Action, ActionKind, Plan, PlanOptions};
 
 use super::live::{runtime, Backends};
 use super::manifest_input;
 use super::planning::{live_state, plan_options};
-use super::{Format, GlobalArgs, Output};
+use super::{interrupts, pipe, Format, GlobalArgs, Output};
 
 /// Arguments of `linkctl apply`.
 #[derive(Debug, Clone, clap::Args)]
@@ -106,23 +110,18 @@ pub async fn run_apply(
     backends: &Backends,
     events: &dyn EventSink,
     opts: &ApplyOptions,
+    cancel: &CancellationToken,
 ) -> ApplyRun {
     let secrets = ManifestSecrets::new(manifest);
     let env = ApplyEnv {
         clusters: Clusters::of(manifest),
         secrets: &secrets,
         kafka: &backends.engines.kafka,
+        cancel,
     };
     let report = apply(actions, &backends.engines, env, events, opts).await;
-    let permits = tokio::sync::Semaphore::new(1);
-    let ctx = ExecContext {
-        clusters: env.clusters,
-        secrets: &secrets,
-        kafka: &backends.engines.kafka,
-        progress: &NoProgress,
-        wait_timeout: opts.wait_timeout,
-        permits: &permits,
-    };
+    let parts = OneOff::new(manifest);
+    let ctx = parts.ctx(&backends.engines.kafka, opts.wait_timeout);
     let mut health = Vec::new();
     let mut checked: Vec<(&str, &str)> = Vec::new();
     for a in actions {
@@ -132,7 +131,7 @@ pub async fn run_apply(
         );
         let done = report.done.iter().any(|d| d.id == a.id);
         let key = (a.cluster.as_str(), a.link.as_str());
-        if !touched || !done || checked.contains(&key) {
+        if !touched || !done || checked.contains(&key) || report.was_interrupted {
             continue;
         }
         checked.push(key);
@@ -177,7 +176,7 @@ pub fn finish(run: &ApplyRun, out: &Output, stdout: &mut dyn Write) -> u8 {
 }
 
 fn fail(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    pipe::err_line(&format!("error: {message}"));
     ExitCode::from(1)
 }
 
@@ -209,12 +208,13 @@ impl Reporter {
     }
 }
 
-/// The plan to apply: the saved one (when still fresh) or a new one.
+/// The plan to apply (the saved one when still fresh, or a new one) and
+/// the options it was made with (its scope, for the check after applying).
 async fn plan_to_apply(
     args: &ApplyArgs,
     manifest: &Manifest,
     backends: &Backends,
-) -> Result<Plan, String> {
+) -> Result<(Plan, PlanOptions), String> {
     match &args.plan {
         Some(path) => {
             if !args.links.is_empty() {
@@ -231,12 +231,12 @@ async fn plan_to_apply(
             saved
                 .check_fresh(manifest, &live)
                 .map_err(|e| format!("refusing to apply `{}`: {e}", path.display()))?;
-            Ok(saved.plan)
+            Ok((saved.plan, opts))
         }
         None => {
             let opts = plan_options(manifest, &args.links);
             let live = live_state(backends, manifest, &opts, None).await?;
-            Ok(plan(manifest, &live, &opts))
+            Ok((plan(manifest, &live, &opts), opts))
         }
     }
 }
@@ -260,15 +260,13 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
         Err(e) => return report.fail(&format!("cannot start the async runtime: {e}")),
     };
     let backends = Backends::new();
-    let the_plan = match rt.block_on(plan_to_apply(args, manifest, &backends)) {
+    let (the_plan, scope) = match rt.block_on(plan_to_apply(args, manifest, &backends)) {
         Ok(p) => p,
         Err(e) => return report.fail(&e),
     };
-    let mut stdout = std::io::stdout();
+    let mut stdout = pipe::Stdout;
     match out.format {
-        Format::Text => {
-            let _ = write!(stdout, "{}", render_text(&the_plan, out.color));
-        }
+        Format::Text => pipe::out(&render_text(&the_plan, out.color)),
         Format::Json => report.emit(ApplyEvent::Plan {
             plan: render_json_value(&the_plan),
         }),
@@ -280,6 +278,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
         report.emit(ApplyEvent::Summary {
             done: 0,
             failed: 0,
+            interrupted: 0,
             not_attempted: 0,
             elapsed_ms: 0,
         });
@@ -303,28 +302,51 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
         wait_timeout: Duration::from_secs(args.wait_timeout),
         parallelism: usize::from(args.parallelism),
     };
+    let cancel = CancellationToken::new();
+    let open = Arc::new(AtomicUsize::new(0));
+    let watching = {
+        let _in_runtime = rt.enter();
+        interrupts::watch(cancel.clone(), open.clone())
+    };
+    if let Err(e) = watching {
+        return report.fail(&format!(
+            "cannot watch for Ctrl-C: {e}; nothing was changed"
+        ));
+    }
+    let events = interrupts::Open::new(events, open);
     let run = rt.block_on(run_apply(
         manifest,
         &the_plan.actions,
         &backends,
-        events,
+        &events,
         &opts,
+        &cancel,
     ));
     let code = finish(&run, out, &mut stdout);
+    if run.report.was_interrupted {
+        let hint = "Interrupted: nothing new was started. Run `linkctl apply` again: it plans from the live state and converges.";
+        match out.format {
+            Format::Text => pipe::out_line(hint),
+            Format::Json => report.emit(ApplyEvent::Warning {
+                message: hint.to_string(),
+                remaining_actions: None,
+            }),
+        }
+        return ExitCode::from(interrupts::INTERRUPTED);
+    }
     if code != 0 {
         if out.format == Format::Text {
-            let _ = writeln!(
-                stdout,
-                "Nothing after the failure was attempted; fix the cause and run `linkctl apply` again: it plans from the live state and converges."
+            pipe::out_line(
+                "Nothing after the failure was attempted; fix the cause and run `linkctl apply` again: it plans from the live state and converges.",
             );
         }
         return ExitCode::from(code);
     }
-    // Applied: the live state must now match the manifest.
-    let opts = plan_options(manifest, &args.links);
+    // Applied: the live state must now match the manifest, within the
+    // plan's own scope (a saved plan's `--link` scope included).
     let check = rt.block_on(async {
-        let live = live_state(&backends, manifest, &opts, None).await?;
-        Ok::<_, String>(plan(manifest, &live, &opts))
+        let live = live_state(&backends, manifest, &scope, None).await?;
+        Ok::<_, String>(plan(manifest, &live, &scope))
     });
     match check {
         Ok(after) if after.has_changes() => {
@@ -332,7 +354,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
                 "after apply, the live state still differs from the manifest ({} action(s) remain); run `linkctl plan` to see them",
                 after.actions.len()
             );
-            eprintln!("warning: {message}");
+            pipe::err_line(&format!("warning: {message}"));
             report.emit(ApplyEvent::Warning {
                 message,
                 remaining_actions: Some(after.actions.len()),
@@ -341,9 +363,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
         }
         Ok(_) => {
             match out.format {
-                Format::Text => {
-                    let _ = writeln!(stdout, "Live state matches the manifest.");
-                }
+                Format::Text => pipe::out_line("Live state matches the manifest."),
                 Format::Json => report.emit(ApplyEvent::Converged),
             }
             ExitCode::SUCCESS

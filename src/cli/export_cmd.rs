@@ -8,6 +8,7 @@ use crate::backend::Scope;
 use crate::export::{export, to_yaml};
 
 use super::live::{runtime, Backends};
+use super::pipe;
 use super::{manifest_input, GlobalArgs, Output};
 
 /// Schema reference used when the input manifest has no modeline.
@@ -63,26 +64,26 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
         Err(e) => return fail(&e),
     };
     for n in &exported.notes {
-        eprintln!("note: {n}");
+        pipe::err_line(&format!("note: {n}"));
     }
     match &args.out {
         Some(path) => {
             if let Err(e) = std::fs::write(path, &text) {
                 return fail(&format!("cannot write `{}`: {e}", path.display()));
             }
-            eprintln!(
+            pipe::err_line(&format!(
                 "Exported {} link(s) to {}.",
                 exported.manifest.links.len(),
                 path.display()
-            );
+            ));
         }
-        None => print!("{text}"),
+        None => pipe::out(&text),
     }
     ExitCode::SUCCESS
 }
 
 fn fail(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    pipe::err_line(&format!("error: {message}"));
     ExitCode::from(1)
 }
 

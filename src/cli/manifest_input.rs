@@ -10,6 +10,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 use crate::manifest::diagnostic::Report;
 use crate::manifest::{load_validated, Manifest, Problem, SourceFile, Validated};
 
+use super::pipe;
 use super::{GlobalArgs, Output};
 
 /// Width diagnostics are drawn at when `COLUMNS` does not say otherwise.
@@ -30,7 +31,7 @@ pub fn load(global: &GlobalArgs, out: &Output) -> Result<ManifestInput, ExitCode
     let source = match read_source(&global.file) {
         Ok(s) => s,
         Err(p) => {
-            eprint!("{}", render_problems(&[*p], &unnamed(&global.file), out));
+            pipe::err(&render_problems(&[*p], &unnamed(&global.file), out));
             return Err(ExitCode::from(1));
         }
     };
@@ -38,7 +39,7 @@ pub fn load(global: &GlobalArgs, out: &Output) -> Result<ManifestInput, ExitCode
         Ok(v) => {
             // Commands other than `validate` keep warnings to one line each:
             // they are shown on every run; `linkctl validate` draws them in full.
-            eprint!("{}", warning_lines(&v.warnings, &source));
+            pipe::err(&warning_lines(&v.warnings, &source));
             Ok(ManifestInput {
                 source,
                 manifest: v.manifest,
@@ -46,8 +47,8 @@ pub fn load(global: &GlobalArgs, out: &Output) -> Result<ManifestInput, ExitCode
             })
         }
         Err(problems) => {
-            eprint!("{}", render_problems(&problems, &source, out));
-            eprintln!("{}", summary(&source.name, &problems));
+            pipe::err(&render_problems(&problems, &source, out));
+            pipe::err_line(&summary(&source.name, &problems));
             Err(ExitCode::from(1))
         }
     }

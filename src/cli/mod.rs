@@ -4,9 +4,11 @@
 
 pub mod apply_cmd;
 pub mod export_cmd;
+pub mod interrupts;
 pub mod live;
 pub mod manifest_input;
 pub mod output;
+pub mod pipe;
 pub mod plan_cmd;
 pub mod planning;
 pub mod schema;

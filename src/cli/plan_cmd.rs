@@ -3,8 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::apply::ManifestSecrets;
-use crate::backend::{Clusters, ExecContext, NoProgress};
+use crate::apply::OneOff;
 use crate::manifest::Manifest;
 use crate::plan::render::{render_json, render_text};
 use crate::plan::saved::SavedPlan;
@@ -13,6 +12,7 @@ use crate::state::file as state_file;
 
 use super::live::{runtime, Backends};
 use super::manifest_input;
+use super::pipe;
 use super::planning::{live_state, plan_options};
 use super::{Format, GlobalArgs, Output};
 
@@ -84,7 +84,7 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
         Format::Text => render_text(&the_plan, out.color),
         Format::Json => render_json(&the_plan),
     };
-    print!("{rendered}");
+    pipe::out(&rendered);
     if let Some(path) = &args.out {
         let saved = SavedPlan::new(the_plan.clone(), manifest, &opts);
         if let Err(e) = std::fs::write(path, saved.to_json()) {
@@ -94,7 +94,7 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
             ));
         }
         if out.format == Format::Text {
-            println!("Saved the plan to {}.", path.display());
+            pipe::out_line(&format!("Saved the plan to {}.", path.display()));
         }
     }
     if the_plan.has_errors() {
@@ -114,16 +114,8 @@ async fn server_validate(
     manifest: &Manifest,
     actions: &[Action],
 ) -> Vec<Note> {
-    let secrets = ManifestSecrets::new(manifest);
-    let permits = tokio::sync::Semaphore::new(1);
-    let ctx = ExecContext {
-        clusters: Clusters::of(manifest),
-        secrets: &secrets,
-        kafka: &backends.engines.kafka,
-        progress: &NoProgress,
-        wait_timeout: std::time::Duration::from_secs(30),
-        permits: &permits,
-    };
+    let parts = OneOff::new(manifest);
+    let ctx = parts.ctx(&backends.engines.kafka, std::time::Duration::from_secs(30));
     let mut errors = Vec::new();
     for a in actions {
         if !matches!(
@@ -144,6 +136,6 @@ async fn server_validate(
 }
 
 fn fail(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    pipe::err_line(&format!("error: {message}"));
     ExitCode::from(1)
 }

@@ -1,5 +1,6 @@
 //! `linkctl schema`: the JSON Schema of the manifest.
 
+use super::pipe;
 use std::process::ExitCode;
 
 use crate::manifest::Manifest;
@@ -13,6 +14,6 @@ pub fn schema_json() -> String {
 }
 
 pub fn run() -> ExitCode {
-    print!("{}", schema_json());
+    pipe::out(&schema_json());
     ExitCode::SUCCESS
 }

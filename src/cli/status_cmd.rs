@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use super::live::{runtime, Backends};
 use super::manifest_input;
+use super::pipe;
 use super::{Format, GlobalArgs, Output};
 use crate::backend::kafka::groups::observe_groups;
 use crate::backend::Scope;
@@ -29,7 +30,7 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> ExitCode {
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            pipe::err_line(&format!("error: cannot start the async runtime: {e}"));
             return ExitCode::from(1);
         }
     };
@@ -56,18 +57,18 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> ExitCode {
         Ok(report) => {
             match out.format {
                 Format::Json => match serde_json::to_string_pretty(&report) {
-                    Ok(s) => println!("{s}"),
+                    Ok(s) => pipe::out_line(&s),
                     Err(e) => {
-                        eprintln!("error: cannot render the status: {e}");
+                        pipe::err_line(&format!("error: cannot render the status: {e}"));
                         return ExitCode::from(1);
                     }
                 },
-                Format::Text => print!("{}", render_text(&report, out.color)),
+                Format::Text => pipe::out(&render_text(&report, out.color)),
             }
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            pipe::err_line(&format!("error: {e}"));
             ExitCode::from(1)
         }
     }

@@ -10,6 +10,7 @@ use crate::manifest::{Manifest, Problem, Severity, SourceFile};
 use super::manifest_input::{
     display_name, plural, read_source, render_problems, summary, validate_source,
 };
+use super::pipe;
 use super::{Format, GlobalArgs, Output};
 
 /// Options of `linkctl validate`.
@@ -55,22 +56,22 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs, out: &Output) -> ExitCode {
     match out.format {
         Format::Json => print_json(valid, &problems, &source),
         Format::Text => {
-            eprint!("{}", render_problems(&problems, &source, out));
+            pipe::err(&render_problems(&problems, &source, out));
             match (&manifest, valid) {
                 (Some(m), true) => {
                     let line = format!("✓ {} is valid: {}", source.name, counts(m));
                     if out.color {
-                        println!("{}", line.green());
+                        pipe::out_line(&line.green().to_string());
                     } else {
-                        println!("{line}");
+                        pipe::out_line(&line);
                     }
                 }
-                (Some(_), false) => eprintln!(
+                (Some(_), false) => pipe::err_line(&format!(
                     "✗ {}: {} (failing because of --strict)",
                     source.name,
                     plural(problems.len(), "warning")
-                ),
-                (None, _) => eprintln!("{}", summary(&source.name, &problems)),
+                )),
+                (None, _) => pipe::err_line(&summary(&source.name, &problems)),
             }
         }
     }
@@ -100,8 +101,8 @@ fn print_json(valid: bool, problems: &[Problem], source: &SourceFile) {
             .collect(),
     };
     match serde_json::to_string_pretty(&report) {
-        Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("cannot serialise the report: {e}"),
+        Ok(s) => pipe::out_line(&s),
+        Err(e) => pipe::err_line(&format!("cannot serialise the report: {e}")),
     }
 }
 

@@ -8,12 +8,11 @@ pub mod scenario;
 
 use std::time::Duration;
 
-use linkctl::apply::ManifestSecrets;
 use linkctl::backend::confluent::{ConfluentBackend, ConfluentOptions, PollPolicy, RetryPolicy};
 use linkctl::backend::kafka::KafkaClients;
 use linkctl::backend::{
-    registry, ActionResult, BackendError, Clusters, Engine as _, ExecContext, NoProgress,
-    PlanContext, ReadDetail, Scope,
+    registry, ActionResult, BackendError, Clusters, Engine as _, ExecContext, PlanContext,
+    ReadDetail, Scope,
 };
 use linkctl::manifest::load::{parse, SourceFile};
 use linkctl::manifest::{Engine, Manifest};
@@ -42,6 +41,7 @@ pub fn fast_options() -> ConfluentOptions {
             max_retries: 4,
             min_backoff: Duration::from_millis(5),
             max_backoff: Duration::from_millis(20),
+            budget: Duration::from_secs(5),
         },
         poll: PollPolicy {
             initial: Duration::from_millis(5),
@@ -120,40 +120,30 @@ pub fn with_payload(m: &Manifest, a: Action) -> Action {
 
 /// What an executor needs for one manifest (owned, for tests).
 pub struct CtxParts<'m> {
-    m: &'m Manifest,
-    secrets: ManifestSecrets<'m>,
+    parts: linkctl::apply::OneOff<'m>,
     pub kafka: KafkaClients,
-    permits: tokio::sync::Semaphore,
 }
 
 impl<'m> CtxParts<'m> {
     pub fn new(m: &'m Manifest) -> Self {
         Self {
-            m,
-            secrets: ManifestSecrets::new(m),
+            parts: linkctl::apply::OneOff::new(m),
             kafka: KafkaClients::default(),
-            permits: tokio::sync::Semaphore::new(10),
         }
     }
 
     /// What the apply engine hands executors.
     pub fn env(&self) -> linkctl::apply::ApplyEnv<'_> {
-        linkctl::apply::ApplyEnv {
-            clusters: Clusters::of(self.m),
-            secrets: &self.secrets,
-            kafka: &self.kafka,
-        }
+        self.parts.env(&self.kafka)
     }
 
     pub fn ctx(&self, wait_timeout: Duration) -> ExecContext<'_> {
-        ExecContext {
-            clusters: Clusters::of(self.m),
-            secrets: &self.secrets,
-            kafka: &self.kafka,
-            progress: &NoProgress,
-            wait_timeout,
-            permits: &self.permits,
-        }
+        self.parts.ctx(&self.kafka, wait_timeout)
+    }
+
+    /// The token an interrupt cancels.
+    pub fn cancel(&self) -> &tokio_util::sync::CancellationToken {
+        self.parts.cancel()
     }
 }
 

@@ -70,6 +70,7 @@ impl ConfluentBackend {
         let body = serde_json::json!({ "mirror_topic_names": names });
         let sent = retry_write(
             &client.retry,
+            self.options.not_found_grace,
             || client.write_once(Method::POST, &action_path, &[], Some(&body)),
             || all_in(client, &first.link, &names, &accepted_states),
         )

@@ -11,8 +11,8 @@ use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
 
 use super::errors::ConfluentError;
-use super::retry::{retry_idempotent, RetryPolicy};
 use super::wire::{ClusterData, DataList, ErrorBody};
+use crate::backend::retry::{retry, RetryPolicy};
 use crate::manifest::{Auth, Cluster};
 
 enum Credentials {
@@ -255,6 +255,12 @@ impl ClusterClient {
         })?;
         let status = resp.status();
         tracing::debug!(cluster = %self.name, %method, %path, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "confluent request");
+        // `Retry-After` in seconds (the HTTP-date form is not used by these APIs).
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
         let bytes = resp.bytes().await.map_err(|e| ConfluentError::Transport {
             url: redacted_url(&url),
             reason: transport_reason(&e),
@@ -286,11 +292,12 @@ impl ClusterClient {
             status: status.as_u16(),
             error_code,
             message,
+            retry_after,
         })
     }
 
     async fn get_json_url<T: DeserializeOwned>(&self, url: Url) -> Result<T, ConfluentError> {
-        let bytes = retry_idempotent(&self.retry, || {
+        let bytes = retry(&self.retry, || {
             self.send(Method::GET, url.clone(), Body::None)
         })
         .await?;
@@ -316,7 +323,7 @@ impl ClusterClient {
         body: Option<&serde_json::Value>,
     ) -> Result<Vec<u8>, ConfluentError> {
         let url = self.url(segments, query).await?;
-        retry_idempotent(&self.retry, || {
+        retry(&self.retry, || {
             let b = match body {
                 Some(v) => Body::Json(v),
                 None => Body::None,

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::backend::retry::Transient;
 use crate::backend::BackendError;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,6 +17,8 @@ pub enum ConfluentError {
         status: u16,
         error_code: Option<i64>,
         message: Option<String>,
+        /// Seconds the server asked to wait (`Retry-After`), if it did.
+        retry_after: Option<u64>,
     },
     /// Authentication was refused (HTTP 401).
     #[error("authentication failed at {url} (HTTP 401){}: check the cluster's `auth` credentials", message_suffix(.message))]
@@ -61,6 +64,9 @@ pub enum ConfluentError {
         waited: Duration,
         timeout: Duration,
     },
+    /// The command was interrupted while waiting.
+    #[error("interrupted while waiting for {what}")]
+    Interrupted { what: String },
     /// The manifest lacks something the action needs.
     #[error("{0}")]
     Manifest(String),
@@ -80,20 +86,10 @@ fn message_suffix(m: &Option<String>) -> String {
     }
 }
 
-impl ConfluentError {
-    /// HTTP status of a server answer, if any.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            Self::Http { status, .. } => Some(*status),
-            Self::Unauthorized { .. } => Some(401),
-            _ => None,
-        }
-    }
-    pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404)
-    }
-    /// 429, 5xx except 501, and Kafka's retriable error 50003.
-    pub fn is_retriable(&self) -> bool {
+impl Transient for ConfluentError {
+    /// 429, 5xx except 501, Kafka's retriable error 50003, and a request
+    /// that got no answer.
+    fn is_transient(&self) -> bool {
         match self {
             Self::Http {
                 status, error_code, ..
@@ -107,8 +103,39 @@ impl ConfluentError {
             _ => false,
         }
     }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Http {
+                retry_after: Some(s),
+                ..
+            } => Some(Duration::from_secs(*s)),
+            _ => None,
+        }
+    }
+}
+
+impl ConfluentError {
+    /// HTTP status of a server answer, if any.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Http { status, .. } => Some(*status),
+            Self::Unauthorized { .. } => Some(401),
+            _ => None,
+        }
+    }
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+    /// 409: the object already exists (`40902` for links).
+    pub fn is_conflict(&self) -> bool {
+        self.status() == Some(409)
+    }
     pub fn into_backend(self, cluster: &str) -> BackendError {
-        BackendError::new(cluster, self.to_string())
+        match self {
+            Self::Interrupted { what } => BackendError::interrupted(cluster, what),
+            other => BackendError::new(cluster, other.to_string()),
+        }
     }
 }
 
@@ -124,11 +151,12 @@ mod tests {
             status: 403,
             error_code: Some(40301),
             message: Some("link in use".into()),
+            retry_after: None,
         };
         assert_eq!(
             e.to_string(),
             "DELETE /kafka/v3/clusters/c1/links/l: HTTP 403 (error_code 40301): link in use"
         );
-        assert!(!e.is_retriable());
+        assert!(!e.is_transient());
     }
 }

@@ -52,7 +52,8 @@ fn internal(e: impl std::fmt::Display) -> ConfluentError {
 /// Sends one request per action with `send`, at most as many at once as
 /// the apply's permits allow (per object: Confluent has no bulk form for
 /// mirror creates or topic deletes). After the first failure nothing new is
-/// sent: those actions are `None` (not attempted).
+/// sent, nor after the command is interrupted (a request in flight is a
+/// safe point: it completes): those actions are `None` (not attempted).
 async fn send_each<'a, F, Fut>(
     step: &'a [&'a Action],
     ctx: &ExecContext<'_>,
@@ -69,7 +70,7 @@ where
         let Ok(_permit) = ctx.permits.acquire().await else {
             return None;
         };
-        if stop.load(Ordering::SeqCst) {
+        if stop.load(Ordering::SeqCst) || ctx.cancel.is_cancelled() {
             return None;
         }
         let r = send(a).await;
@@ -138,6 +139,7 @@ impl ConfluentBackend {
             not_found_grace: self.options.not_found_grace,
             progress: ctx.progress,
             action_id,
+            cancel: ctx.cancel,
         }
     }
 
@@ -278,6 +280,7 @@ impl ConfluentBackend {
         let link_path = ["links", link_name.as_str()];
         retry_write(
             &client.retry,
+            self.options.not_found_grace,
             || client.write_once(Method::POST, &["links"], &query, Some(&body)),
             || exists(client, &link_path),
         )
@@ -408,6 +411,7 @@ impl ConfluentBackend {
         let mirror_path = ["links", link_name.as_str(), "mirrors", name.as_str()];
         retry_write(
             &client.retry,
+            self.options.not_found_grace,
             || client.write_once(Method::POST, &create_path, &[], Some(&body)),
             || exists(client, &mirror_path),
         )

@@ -26,9 +26,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use crate::backend::retry::RetryPolicy;
 pub use client::ClusterClient;
 pub use errors::ConfluentError;
-pub use retry::RetryPolicy;
 pub use wait::PollPolicy;
 
 use crate::backend::Clusters;

@@ -6,29 +6,17 @@
 //! reached (a mirror that reached its target keeps old errors as a warning).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
 
 use super::client::ClusterClient;
 use super::errors::ConfluentError;
 use super::wire::{DataList, LinkData, MirrorData};
+pub use crate::backend::wait::PollPolicy;
+use crate::backend::wait::{Tick, Ticker};
 use crate::backend::Progress;
 use crate::state::MirrorStatus;
-
-/// Poll intervals: `initial`, doubling up to `max`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PollPolicy {
-    pub initial: Duration,
-    pub max: Duration,
-}
-
-impl Default for PollPolicy {
-    fn default() -> Self {
-        Self {
-            initial: Duration::from_millis(500),
-            max: Duration::from_secs(10),
-        }
-    }
-}
 
 /// What a wait is bounded by and reports to.
 pub struct WaitCtx<'a> {
@@ -39,30 +27,13 @@ pub struct WaitCtx<'a> {
     pub progress: &'a dyn Progress,
     /// The action id progress lines are reported under.
     pub action_id: &'a str,
+    /// Set when the command is interrupted: the wait stops at once.
+    pub cancel: &'a CancellationToken,
 }
 
-struct Ticker {
-    started: Instant,
-    next: Duration,
-    max: Duration,
-}
-
-impl Ticker {
-    fn new(p: PollPolicy) -> Self {
-        Self {
-            started: Instant::now(),
-            next: p.initial,
-            max: p.max,
-        }
-    }
-    fn elapsed(&self) -> Duration {
-        self.started.elapsed()
-    }
-    /// Sleeps before the next poll, never past the deadline.
-    async fn sleep(&mut self, timeout: Duration) {
-        let left = timeout.saturating_sub(self.elapsed());
-        tokio::time::sleep(self.next.min(left)).await;
-        self.next = (self.next * 2).min(self.max);
+impl WaitCtx<'_> {
+    fn ticker(&self) -> Ticker {
+        Ticker::new(self.poll, self.timeout, self.cancel)
     }
 }
 
@@ -138,7 +109,7 @@ pub async fn wait_mirrors(
     waited_for: &str,
     w: &WaitCtx<'_>,
 ) -> Result<BTreeMap<String, MirrorWait>, ConfluentError> {
-    let mut ticker = Ticker::new(w.poll);
+    let mut ticker = w.ticker();
     let mut pending: BTreeSet<String> = mirrors.iter().cloned().collect();
     let mut done: BTreeMap<String, MirrorWait> = BTreeMap::new();
     let mut last_status: BTreeMap<String, String> = BTreeMap::new();
@@ -187,6 +158,17 @@ pub async fn wait_mirrors(
             return Ok(done);
         }
         let elapsed = ticker.elapsed();
+        if ticker.interrupted() {
+            for m in std::mem::take(&mut pending) {
+                done.insert(
+                    m.clone(),
+                    MirrorWait::Failed(ConfluentError::Interrupted {
+                        what: format!("mirror {m} ({waited_for})"),
+                    }),
+                );
+            }
+            return Ok(done);
+        }
         if elapsed >= w.timeout {
             for m in std::mem::take(&mut pending) {
                 let status = last_status
@@ -225,7 +207,7 @@ pub async fn wait_mirrors(
                 if pending.len() > 3 { ", …" } else { "" }
             ),
         );
-        ticker.sleep(w.timeout).await;
+        ticker.tick().await;
     }
 }
 
@@ -279,7 +261,7 @@ pub async fn wait_mirrors_gone(
     mirrors: &[String],
     w: &WaitCtx<'_>,
 ) -> Result<(Duration, Vec<String>), ConfluentError> {
-    let mut ticker = Ticker::new(w.poll);
+    let mut ticker = w.ticker();
     loop {
         let listed: BTreeSet<String> = match client
             .get::<DataList<MirrorData>>(&["links", link, "mirrors"], &[])
@@ -299,6 +281,11 @@ pub async fn wait_mirrors_gone(
         if left.is_empty() || elapsed >= w.timeout {
             return Ok((elapsed, left));
         }
+        if ticker.interrupted() {
+            return Err(ConfluentError::Interrupted {
+                what: format!("{} mirror topic(s) to disappear", left.len()),
+            });
+        }
         w.progress.update(
             w.action_id,
             &format!(
@@ -307,7 +294,7 @@ pub async fn wait_mirrors_gone(
                 left.len()
             ),
         );
-        ticker.sleep(w.timeout).await;
+        ticker.tick().await;
     }
 }
 
@@ -318,7 +305,7 @@ pub async fn wait_gone(
     what: &str,
     w: &WaitCtx<'_>,
 ) -> Result<Duration, ConfluentError> {
-    let mut ticker = Ticker::new(w.poll);
+    let mut ticker = w.ticker();
     loop {
         match client.get::<serde_json::Value>(segments, &[]).await {
             Err(e) if e.is_not_found() => return Ok(ticker.elapsed()),
@@ -326,14 +313,6 @@ pub async fn wait_gone(
             Ok(_) => {}
         }
         let elapsed = ticker.elapsed();
-        if elapsed >= w.timeout {
-            return Err(ConfluentError::WaitTimeout {
-                what: what.to_string(),
-                status: "present".into(),
-                waited: elapsed,
-                timeout: w.timeout,
-            });
-        }
         w.progress.update(
             w.action_id,
             &format!(
@@ -341,7 +320,22 @@ pub async fn wait_gone(
                 elapsed.as_secs_f64()
             ),
         );
-        ticker.sleep(w.timeout).await;
+        match ticker.tick().await {
+            Tick::Poll => {}
+            Tick::TimedOut => {
+                return Err(ConfluentError::WaitTimeout {
+                    what: what.to_string(),
+                    status: "present".into(),
+                    waited: elapsed,
+                    timeout: w.timeout,
+                })
+            }
+            Tick::Interrupted => {
+                return Err(ConfluentError::Interrupted {
+                    what: format!("{what} to disappear"),
+                })
+            }
+        }
     }
 }
 
@@ -352,7 +346,7 @@ pub async fn wait_link_visible(
     link: &str,
     w: &WaitCtx<'_>,
 ) -> Result<(LinkData, Duration), ConfluentError> {
-    let mut ticker = Ticker::new(w.poll);
+    let mut ticker = w.ticker();
     loop {
         match client.get::<LinkData>(&["links", link], &[]).await {
             Ok(l) => {
@@ -370,6 +364,10 @@ pub async fn wait_link_visible(
         }
         w.progress
             .update(w.action_id, &format!("waiting for link {link} to appear"));
-        ticker.sleep(w.timeout.min(w.not_found_grace)).await;
+        if ticker.tick().await == Tick::Interrupted {
+            return Err(ConfluentError::Interrupted {
+                what: format!("link {link} to appear"),
+            });
+        }
     }
 }

@@ -1,9 +1,11 @@
-//! Waiting for MirrorMaker 2 state: one polling loop with backoff, bounded by
-//! the apply's wait timeout, ending at once on a failure.
+//! Waiting for MirrorMaker 2 state: one polling loop on the shared ticker
+//! (backoff with jitter), bounded by the apply's wait timeout, ending at once
+//! on a failure or an interrupt.
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::backend::wait::{PollPolicy, Tick, Ticker};
 use crate::backend::{BackendError, ExecContext};
 
 /// What one poll found.
@@ -14,8 +16,8 @@ pub enum Poll {
     Waiting(String),
 }
 
-/// Polls `probe` with backoff (200 ms doubling to 2 s) until it reports
-/// `Done`, fails, or the wait timeout runs out.
+/// Polls `probe` with backoff and jitter until it reports `Done`, fails,
+/// the wait timeout runs out, or the command is interrupted.
 pub async fn poll_until<F, Fut>(
     ctx: &ExecContext<'_>,
     cluster: &str,
@@ -27,20 +29,25 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Poll, BackendError>>,
 {
-    let deadline = Instant::now() + ctx.wait_timeout;
-    let mut delay = Duration::from_millis(200);
+    let policy = PollPolicy {
+        initial: Duration::from_millis(200),
+        max: Duration::from_secs(2),
+    };
+    let mut ticker = Ticker::new(policy, ctx.wait_timeout, ctx.cancel);
     loop {
         match probe().await? {
             Poll::Done => return Ok(()),
             Poll::Waiting(line) => ctx.progress.update(action_id, &line),
         }
-        if Instant::now() >= deadline {
-            return Err(BackendError::new(
-                cluster,
-                format!("timed out after {:?} waiting for {what}", ctx.wait_timeout),
-            ));
+        match ticker.tick().await {
+            Tick::Poll => {}
+            Tick::TimedOut => {
+                return Err(BackendError::new(
+                    cluster,
+                    format!("timed out after {:?} waiting for {what}", ctx.wait_timeout),
+                ))
+            }
+            Tick::Interrupted => return Err(BackendError::interrupted(cluster, what)),
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(2));
     }
 }

@@ -15,6 +15,7 @@ pub mod mirrormaker2;
 pub mod payload;
 pub mod registry;
 pub mod retry;
+pub mod timeouts;
 pub mod wait;
 
 use std::future::Future;

@@ -40,9 +40,13 @@ pub fn load(global: &GlobalArgs, out: &Output) -> Result<ManifestInput, ExitCode
             // Commands other than `validate` keep warnings to one line each:
             // they are shown on every run; `linkctl validate` draws them in full.
             pipe::err(&warning_lines(&v.warnings, &source));
+            let mut manifest = v.manifest;
+            if let Some(secs) = global.timeout {
+                override_request_timeouts(&mut manifest, secs);
+            }
             Ok(ManifestInput {
                 source,
-                manifest: v.manifest,
+                manifest,
                 warnings: v.warnings,
             })
         }
@@ -51,6 +55,15 @@ pub fn load(global: &GlobalArgs, out: &Output) -> Result<ManifestInput, ExitCode
             pipe::err_line(&summary(&source.name, &problems));
             Err(ExitCode::from(1))
         }
+    }
+}
+
+/// `--timeout SECONDS`: every cluster's request timeout.
+fn override_request_timeouts(manifest: &mut Manifest, secs: u64) {
+    for c in manifest.clusters.values_mut() {
+        let mut t = c.timeouts.take().unwrap_or_default();
+        t.value.request_ms = Some(secs * 1000);
+        c.timeouts = Some(t);
     }
 }
 

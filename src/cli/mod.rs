@@ -53,6 +53,10 @@ pub struct GlobalArgs {
     /// More logging on stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Longest wait for one request to any cluster's endpoints (Kafka, REST,
+    /// Kafka Connect), overriding every cluster's `timeouts.request_ms`.
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -68,6 +68,22 @@ pub struct Cluster {
     /// Extra librdkafka client properties (e.g. `security.protocol: SASL_SSL`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub kafka: BTreeMap<Located<String>, Located<ConfigValue>>,
+    /// How long linkctl waits for this cluster's endpoints (Kafka, REST,
+    /// Kafka Connect). `--timeout` on the command line overrides `request_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<Located<Timeouts>>,
+}
+
+/// Timeouts of one cluster's endpoints, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Timeouts {
+    /// Longest wait to open a connection (default 5000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_ms: Option<u64>,
+    /// Longest wait for one request's answer (default 30000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_ms: Option<u64>,
 }
 
 /// REST authentication.

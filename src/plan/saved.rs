@@ -56,7 +56,13 @@ pub enum SavedPlanError {
 pub fn manifest_fingerprint(manifest: &Manifest, opts: &PlanOptions) -> String {
     let mut h = Sha256::new();
     // Serialises the raw form: `${env:…}` references, never their values.
-    h.update(serde_json::to_vec(manifest).unwrap_or_default());
+    // Timeouts say how long to wait, not what to do: they may differ (or
+    // come from `--timeout`) between planning and applying.
+    let mut what = manifest.clone();
+    for c in what.clusters.values_mut() {
+        c.timeouts = None;
+    }
+    h.update(serde_json::to_vec(&what).unwrap_or_default());
     for (name, link) in &manifest.links {
         if !opts.in_scope(&name.value) {
             continue;

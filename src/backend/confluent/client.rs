@@ -13,6 +13,7 @@ use tokio::sync::OnceCell;
 use super::errors::ConfluentError;
 use super::wire::{ClusterData, DataList, ErrorBody};
 use crate::backend::retry::{retry, RetryPolicy};
+use crate::backend::timeouts::Timeouts;
 use crate::manifest::{Auth, Cluster};
 
 enum Credentials {
@@ -35,6 +36,7 @@ pub struct ClusterClient {
     /// endpoint was asked): the endpoint serves the pinned cluster.
     verified: std::sync::atomic::AtomicBool,
     pub retry: RetryPolicy,
+    timeouts: Timeouts,
 }
 
 /// What a request body is.
@@ -60,9 +62,19 @@ impl ClusterClient {
         let base = Url::parse(&format!("{raw}/v3")).map_err(|e| {
             ConfluentError::Manifest(format!("cluster {name}: `rest` is not a valid URL ({e})"))
         })?;
+        // The cluster's own `timeouts:` win over the engine's default.
+        let mut timeouts = Timeouts::of(cluster);
+        if cluster
+            .timeouts
+            .as_ref()
+            .and_then(|t| t.value.request_ms)
+            .is_none()
+        {
+            timeouts.request = timeout;
+        }
         let mut builder = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout);
+            .timeout(timeouts.request)
+            .connect_timeout(timeouts.connect);
         let mut creds = Credentials::None;
         match cluster.auth.as_ref().map(|a| &a.value) {
             None => {}
@@ -123,6 +135,7 @@ impl ClusterClient {
             resolved_id: OnceCell::new(),
             verified: std::sync::atomic::AtomicBool::new(false),
             retry,
+            timeouts,
         })
     }
 
@@ -251,7 +264,7 @@ impl ClusterClient {
         let started = std::time::Instant::now();
         let resp = req.send().await.map_err(|e| ConfluentError::Transport {
             url: redacted_url(&url),
-            reason: transport_reason(&e),
+            reason: self.transport_reason(&e),
         })?;
         let status = resp.status();
         tracing::debug!(cluster = %self.name, %method, %path, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "confluent request");
@@ -263,7 +276,7 @@ impl ClusterClient {
             .and_then(|v| v.trim().parse::<u64>().ok());
         let bytes = resp.bytes().await.map_err(|e| ConfluentError::Transport {
             url: redacted_url(&url),
-            reason: transport_reason(&e),
+            reason: self.transport_reason(&e),
         })?;
         if status.is_success() {
             if pinned_path {
@@ -294,6 +307,16 @@ impl ClusterClient {
             message,
             retry_after,
         })
+    }
+
+    /// Why a request got no answer, naming the limit that ran out.
+    fn transport_reason(&self, e: &reqwest::Error) -> String {
+        let reason = transport_reason(e);
+        if e.is_timeout() || e.is_connect() {
+            format!("{reason} {}", self.timeouts.explain(&self.name))
+        } else {
+            reason
+        }
     }
 
     async fn get_json_url<T: DeserializeOwned>(&self, url: Url) -> Result<T, ConfluentError> {

@@ -81,7 +81,17 @@ impl KafkaAdmin {
     }
 
     fn err(&self, what: &str, e: impl std::fmt::Display) -> BackendError {
-        BackendError::new(&self.name, format!("{what}: {e}"))
+        let e = e.to_string();
+        let hint = if e.contains("Timed out") || e.contains("TimedOut") {
+            format!(
+                " (the brokers of `{}` did not answer within {}; `--timeout SECONDS`, or `timeouts.request_ms` on the cluster, to change)",
+                self.name,
+                crate::backend::timeouts::secs(self.timeout)
+            )
+        } else {
+            String::new()
+        };
+        BackendError::new(&self.name, format!("{what}: {e}{hint}"))
     }
 
     /// A consumer that never subscribes: it only sends metadata, ListOffsets

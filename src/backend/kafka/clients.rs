@@ -29,8 +29,15 @@ impl KafkaClients {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
+        // The cluster's own `timeouts.request_ms` wins over the command's default.
+        let timeout = cluster
+            .timeouts
+            .as_ref()
+            .and_then(|t| t.value.request_ms)
+            .map(Duration::from_millis)
+            .unwrap_or(self.timeout);
         map.entry(name.to_string())
-            .or_insert_with(|| Arc::new(KafkaAdmin::new(name, cluster, self.timeout)))
+            .or_insert_with(|| Arc::new(KafkaAdmin::new(name, cluster, timeout)))
             .clone()
     }
 }

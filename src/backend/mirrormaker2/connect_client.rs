@@ -6,6 +6,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde::Deserialize;
 
+use crate::backend::retry::{retry, RetryPolicy, Transient};
+use crate::backend::timeouts::{secs, Timeouts};
 use crate::backend::BackendError;
 use crate::manifest::{Auth, Cluster};
 
@@ -111,12 +113,14 @@ fn without_userinfo(url: &str) -> String {
 #[derive(Clone)]
 pub struct ConnectClient {
     cluster: String,
-    base: String,
+    base: reqwest::Url,
     /// The URL as errors show it: without user info, and not at all when it
     /// came from `${env:…}`.
     shown: String,
     http: reqwest::Client,
     auth: Option<Auth>,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for ConnectClient {
@@ -125,6 +129,36 @@ impl std::fmt::Debug for ConnectClient {
             .field("cluster", &self.cluster)
             .field("base", &self.shown)
             .finish()
+    }
+}
+
+/// Why one attempt of a request did not give an answer to use.
+enum Attempt {
+    /// Connect answered 409, or 5xx "a rebalance is expected": its workers
+    /// rebalance after every config change.
+    Busy(StatusCode),
+    /// No answer within the request timeout.
+    TimedOut,
+    /// No connection (refused, reset, unresolvable) within the connect timeout.
+    Unreachable(String),
+}
+
+impl std::fmt::Display for Attempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Busy(s) => write!(f, "HTTP {s}"),
+            Self::TimedOut => write!(f, "no answer"),
+            Self::Unreachable(r) => write!(f, "{r}"),
+        }
+    }
+}
+
+impl Transient for Attempt {
+    /// Every call of this client is idempotent (GET, PUT config, stop,
+    /// DELETE), so a busy worker or a refused connection is retried; a
+    /// request that already waited its whole timeout is not.
+    fn is_transient(&self) -> bool {
+        !matches!(self, Self::TimedOut)
     }
 }
 
@@ -145,14 +179,19 @@ impl ConnectClient {
                 "mTLS to Kafka Connect is not supported; use basic or bearer auth",
             ));
         }
-        let base = url.expose().trim_end_matches('/').to_string();
+        let raw = url.expose().trim_end_matches('/').to_string();
         let shown = if url.is_secret() {
             "(URL from the environment)".to_string()
         } else {
-            without_userinfo(&base)
+            without_userinfo(&raw)
         };
+        let base = reqwest::Url::parse(&raw).map_err(|e| {
+            BackendError::new(name, format!("`connect: {shown}` is not a valid URL ({e})"))
+        })?;
+        let timeouts = Timeouts::of(cluster);
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
+            .connect_timeout(timeouts.connect)
+            .timeout(timeouts.request)
             .build()
             .map_err(|e| BackendError::new(name, format!("cannot build an HTTP client: {e}")))?;
         Ok(Self {
@@ -161,11 +200,33 @@ impl ConnectClient {
             shown,
             http,
             auth: cluster.auth.as_ref().map(|a| a.value.clone()),
+            timeouts,
+            retry: RetryPolicy {
+                max_retries: 8,
+                min_backoff: Duration::from_millis(250),
+                max_backoff: Duration::from_secs(4),
+                budget: Duration::from_secs(60),
+            },
         })
     }
 
-    fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let r = self.http.request(method, format!("{}{}", self.base, path));
+    /// A request to `segments` (each escaped as one path segment: a
+    /// connector name cannot reach another endpoint) with `query`.
+    fn req(
+        &self,
+        method: reqwest::Method,
+        segments: &[&str],
+        query: &[(&str, &str)],
+    ) -> reqwest::RequestBuilder {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty();
+            path.extend(segments);
+        }
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let r = self.http.request(method, url);
         match &self.auth {
             Some(Auth::Basic { username, password }) => {
                 r.basic_auth(username.expose(), Some(password.expose()))
@@ -182,18 +243,20 @@ impl ConnectClient {
         )
     }
 
+    /// Sends with the shared retry policy; the error says which limit ran out.
     async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response, BackendError> {
-        // Connect answers 409, or 500 "a rebalance is expected", while its
-        // workers rebalance (every config change starts one). Every call this
-        // client makes is idempotent (GET, PUT config, stop, DELETE), so
-        // retrying with backoff cannot duplicate an effect.
-        let mut delay = Duration::from_millis(250);
-        for attempt in 0..10 {
-            let Some(req) = rb.try_clone() else {
-                return rb.send().await.map_err(|e| self.err(e.without_url()));
-            };
-            let resp = req.send().await.map_err(|e| self.err(e.without_url()))?;
-            let transient = matches!(
+        let attempt = || async {
+            let req = rb
+                .try_clone()
+                .ok_or_else(|| Attempt::Unreachable("the request cannot be repeated".into()))?;
+            let resp = req.send().await.map_err(|e| {
+                if e.is_timeout() {
+                    Attempt::TimedOut
+                } else {
+                    Attempt::Unreachable(transport_reason(&e))
+                }
+            })?;
+            let busy = matches!(
                 resp.status(),
                 StatusCode::CONFLICT
                     | StatusCode::INTERNAL_SERVER_ERROR
@@ -201,14 +264,35 @@ impl ConnectClient {
                     | StatusCode::SERVICE_UNAVAILABLE
                     | StatusCode::GATEWAY_TIMEOUT
             );
-            if transient && attempt < 9 {
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(4));
-                continue;
+            if busy {
+                return Err(Attempt::Busy(resp.status()));
             }
-            return Ok(resp);
-        }
-        Err(self.err("still rebalancing after several retries"))
+            Ok(resp)
+        };
+        retry(&self.retry, attempt).await.map_err(|a| {
+            let limits = self.timeouts.explain(&self.cluster);
+            match a {
+                Attempt::TimedOut => BackendError::new(
+                    &self.cluster,
+                    format!(
+                        "Kafka Connect {} did not answer within {} {limits}",
+                        self.shown,
+                        secs(self.timeouts.request)
+                    ),
+                ),
+                Attempt::Unreachable(reason) => BackendError::new(
+                    &self.cluster,
+                    format!(
+                        "cannot reach Kafka Connect {}: {reason} — is the worker running and is `connect:` right? {limits}",
+                        self.shown
+                    ),
+                ),
+                Attempt::Busy(status) => self.err(format!(
+                    "still busy (HTTP {status}, a rebalance) after {} retries",
+                    self.retry.max_retries
+                )),
+            }
+        })
     }
 
     async fn fail(&self, what: &str, resp: reqwest::Response) -> BackendError {
@@ -223,7 +307,7 @@ impl ConnectClient {
 
     /// Checks the worker answers.
     pub async fn ping(&self) -> Result<(), BackendError> {
-        let resp = self.send(self.req(reqwest::Method::GET, "/")).await?;
+        let resp = self.send(self.req(reqwest::Method::GET, &[], &[])).await?;
         if resp.status().is_success() {
             Ok(())
         } else {
@@ -234,10 +318,12 @@ impl ConnectClient {
     /// A JSON document, or `None` when Connect answers 404.
     async fn get_optional<T: serde::de::DeserializeOwned>(
         &self,
-        path: &str,
+        segments: &[&str],
         what: &str,
     ) -> Result<Option<T>, BackendError> {
-        let resp = self.send(self.req(reqwest::Method::GET, path)).await?;
+        let resp = self
+            .send(self.req(reqwest::Method::GET, segments, &[]))
+            .await?;
         match resp.status() {
             StatusCode::NOT_FOUND => Ok(None),
             s if s.is_success() => resp
@@ -255,14 +341,14 @@ impl ConnectClient {
         name: &str,
     ) -> Result<Option<BTreeMap<String, String>>, BackendError> {
         let what = format!("reading connector {name}");
-        self.get_optional(&format!("/connectors/{name}/config"), &what)
+        self.get_optional(&["connectors", name, "config"], &what)
             .await
     }
 
     /// A connector's status, or `None` when it does not exist.
     pub async fn status(&self, name: &str) -> Result<Option<ConnectorStatus>, BackendError> {
         let what = format!("reading status of {name}");
-        self.get_optional(&format!("/connectors/{name}/status"), &what)
+        self.get_optional(&["connectors", name, "status"], &what)
             .await
     }
 
@@ -274,7 +360,7 @@ impl ConnectClient {
     ) -> Result<(), BackendError> {
         let resp = self
             .send(
-                self.req(reqwest::Method::PUT, &format!("/connectors/{name}/config"))
+                self.req(reqwest::Method::PUT, &["connectors", name, "config"], &[])
                     .json(config),
             )
             .await?;
@@ -290,10 +376,10 @@ impl ConnectClient {
     async fn call_tolerating_absence(
         &self,
         method: reqwest::Method,
-        path: &str,
+        segments: &[&str],
         what: &str,
     ) -> Result<(), BackendError> {
-        let resp = self.send(self.req(method, path)).await?;
+        let resp = self.send(self.req(method, segments, &[])).await?;
         match resp.status() {
             StatusCode::NOT_FOUND => Ok(()),
             s if s.is_success() => Ok(()),
@@ -303,27 +389,28 @@ impl ConnectClient {
 
     /// Deletes a connector; a missing connector is not an error.
     pub async fn delete(&self, name: &str) -> Result<(), BackendError> {
-        let path = format!("/connectors/{name}");
         let what = format!("deleting connector {name}");
-        self.call_tolerating_absence(reqwest::Method::DELETE, &path, &what)
+        self.call_tolerating_absence(reqwest::Method::DELETE, &["connectors", name], &what)
             .await
     }
 
     /// Stops a connector (it keeps its config) — needed before resetting offsets.
     pub async fn stop(&self, name: &str) -> Result<(), BackendError> {
-        let path = format!("/connectors/{name}/stop");
         let what = format!("stopping connector {name}");
-        self.call_tolerating_absence(reqwest::Method::PUT, &path, &what)
+        self.call_tolerating_absence(reqwest::Method::PUT, &["connectors", name, "stop"], &what)
             .await
     }
 
     /// Drops a stopped connector's stored source offsets, so that a connector
     /// created later under the same name starts afresh.
     pub async fn reset_offsets(&self, name: &str) -> Result<(), BackendError> {
-        let path = format!("/connectors/{name}/offsets");
         let what = format!("resetting offsets of {name}");
-        self.call_tolerating_absence(reqwest::Method::DELETE, &path, &what)
-            .await
+        self.call_tolerating_absence(
+            reqwest::Method::DELETE,
+            &["connectors", name, "offsets"],
+            &what,
+        )
+        .await
     }
 
     /// Every connector with its config and status, in one request.
@@ -331,7 +418,8 @@ impl ConnectClient {
         let resp = self
             .send(self.req(
                 reqwest::Method::GET,
-                "/connectors?expand=info&expand=status",
+                &["connectors"],
+                &[("expand", "info"), ("expand", "status")],
             ))
             .await?;
         if resp.status().is_success() {
@@ -345,21 +433,21 @@ impl ConnectClient {
     /// it does not exist.
     pub async fn tasks(&self, name: &str) -> Result<Option<Vec<TaskInfo>>, BackendError> {
         let what = format!("reading tasks of {name}");
-        self.get_optional(&format!("/connectors/{name}/tasks"), &what)
+        self.get_optional(&["connectors", name, "tasks"], &what)
             .await
     }
 
     /// A connector's stored source offsets, or `None` when it does not exist.
     pub async fn offsets(&self, name: &str) -> Result<Option<ConnectorOffsets>, BackendError> {
         let what = format!("reading offsets of {name}");
-        self.get_optional(&format!("/connectors/{name}/offsets"), &what)
+        self.get_optional(&["connectors", name, "offsets"], &what)
             .await
     }
 
     /// Names of all connectors.
     pub async fn list(&self) -> Result<Vec<String>, BackendError> {
         let resp = self
-            .send(self.req(reqwest::Method::GET, "/connectors"))
+            .send(self.req(reqwest::Method::GET, &["connectors"], &[]))
             .await?;
         if resp.status().is_success() {
             resp.json().await.map_err(|e| self.err(e.without_url()))
@@ -367,6 +455,27 @@ impl ConnectClient {
             Err(self.fail("listing connectors", resp).await)
         }
     }
+}
+
+/// The reason a request got no answer, with its causes (never the URL,
+/// which may hold credentials).
+fn transport_reason(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut reason = if e.is_connect() {
+        "connection failed".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut src = e.source();
+    while let Some(s) = src {
+        let text = s.to_string();
+        if !reason.contains(&text) && !text.contains("://") {
+            reason.push_str(": ");
+            reason.push_str(&text);
+        }
+        src = s.source();
+    }
+    reason
 }
 
 #[cfg(test)]

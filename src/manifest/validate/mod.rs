@@ -12,6 +12,7 @@ mod references;
 mod secrets;
 pub mod suggest;
 mod syntax;
+mod timeouts;
 mod topic_names;
 mod unknown_keys;
 
@@ -97,6 +98,7 @@ pub fn validate(m: &Manifest) -> Vec<Problem> {
         crate::backend::registry::model(link.engine.value).check_link(name, link, m, &mut out);
     }
     secrets::check(m, &mut out);
+    timeouts::check(m, &mut out);
     out
 }
 

@@ -110,3 +110,61 @@ fn the_secret_never_appears_in_any_output() {
     assert_clean("failed apply stdout", &String::from_utf8_lossy(&out.stdout));
     assert_clean("failed apply stderr", &String::from_utf8_lossy(&out.stderr));
 }
+
+/// A value that `validate` flags as a secret written in clear (a password in
+/// it) is redacted wherever linkctl would print it, and sent as it is.
+#[test]
+fn a_password_written_in_clear_is_redacted_everywhere() {
+    let env = CliEnv::start();
+    let clear = format!("user=k password={SENTINEL}-clear");
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/seed/02-mirror.yaml"),
+    )
+    .expect("seed");
+    let text = env.point_at_doubles(&text).replace(
+        "    config:\n",
+        &format!("    config:\n      some.login: \"{clear}\"\n"),
+    );
+    env.write_manifest("linkctl.yaml", &text);
+    let validate = env.run(&["validate"]);
+    assert!(
+        validate
+            .stderr
+            .contains("looks like a secret written in clear"),
+        "{validate:#?}"
+    );
+    assert_clean(
+        "validate",
+        &format!("{}{}", validate.stdout, validate.stderr),
+    );
+    for args in [
+        vec!["plan"],
+        vec!["plan", "--format", "json"],
+        vec!["plan", "-o", "plan.json"],
+        vec!["apply", "--auto-approve"],
+        vec!["status", "--format", "json"],
+        vec!["export", "-o", "exported.yaml"],
+    ] {
+        let r = env.run(&args);
+        assert_clean(&args.join(" "), &format!("{}{}", r.stdout, r.stderr));
+    }
+    for file in ["plan.json", "exported.yaml"] {
+        let text = std::fs::read_to_string(env.dir.path().join(file)).expect(file);
+        assert_clean(file, &text);
+    }
+    assert_eq!(
+        env.eu.link_configs("demo-link").expect("created")["some.login"],
+        clear,
+        "sent as written"
+    );
+    // The live value drifts: the plan shows a change, both sides hidden.
+    env.eu.with(|s| {
+        s.links.get_mut("demo-link").expect("link").configs.insert(
+            "some.login".into(),
+            format!("user=k password={SENTINEL}-drift"),
+        );
+    });
+    let r = env.run(&["plan"]);
+    assert!(r.stdout.contains("some.login"), "{r:#?}");
+    assert_clean("plan after drift", &r.stdout);
+}

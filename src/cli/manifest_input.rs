@@ -13,6 +13,9 @@ use crate::manifest::{load_validated, Manifest, Problem, SourceFile, Validated};
 use super::pipe;
 use super::{GlobalArgs, Output};
 
+/// The code of a secret written in clear (its value is masked when drawn).
+const SECRET_IN_CLEAR: &str = "linkctl::secret_in_clear";
+
 /// Width diagnostics are drawn at when `COLUMNS` does not say otherwise.
 const DEFAULT_WIDTH: usize = 100;
 
@@ -134,6 +137,7 @@ pub fn render_problems(problems: &[Problem], source: &SourceFile, out: &Output) 
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(width)
         .with_links(false);
+    let source = &masked(problems, source);
     let mut s = String::new();
     for p in problems {
         let report = Report::new(p.clone(), source);
@@ -143,6 +147,25 @@ pub fn render_problems(problems: &[Problem], source: &SourceFile, out: &Output) 
         s.push('\n');
     }
     s
+}
+
+/// `source` with every value flagged as a secret written in clear masked
+/// (same byte length, so every span still points where it did): a
+/// diagnostic draws the lines around it, and must not print the secret.
+fn masked(problems: &[Problem], source: &SourceFile) -> SourceFile {
+    let mut text = source.text.to_string();
+    for p in problems.iter().filter(|p| p.code == SECRET_IN_CLEAR) {
+        let Some(label) = &p.primary else { continue };
+        let (start, end) = (label.span.offset, label.span.offset + label.span.len);
+        let Some(value) = text.get(start..end) else {
+            continue;
+        };
+        let inner = value.trim_matches(|c| c == '"' || c == '\'');
+        let skip = value.find(inner).unwrap_or(0);
+        let stars: String = inner.chars().map(|c| "*".repeat(c.len_utf8())).collect();
+        text.replace_range(start + skip..start + skip + inner.len(), &stars);
+    }
+    SourceFile::new(source.name.clone(), text)
 }
 
 /// `warning: <message> (file:line:col; linkctl validate shows details)`, one a line.

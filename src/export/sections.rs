@@ -19,7 +19,7 @@ use crate::manifest::link_configs::{
     AUTO_CREATE_FILTERS, BOOTSTRAP_SERVERS, CONNECTION_MODE, GROUP_FILTERS, LINK_MODE,
     OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, PREFIX, TOPIC_CONFIG_SYNC_INCLUDE, TOPIC_CONFIG_SYNC_MS,
 };
-use crate::manifest::sensitive::is_sensitive_key;
+use crate::manifest::sensitive::{is_sensitive_key, looks_secret};
 use crate::manifest::{
     AclFilter, AclSync, AutoCreateMirrors, Cluster, ConfigValue, ConsumerOffsetSync, Filter, Link,
     Located, Pattern, PrefixPattern, Text, TopicConfigSync,
@@ -54,7 +54,10 @@ pub fn explicit_configs(link: &str, configs: &BTreeMap<String, LiveConfig>) -> V
                 && ![LINK_MODE, CONNECTION_MODE, PREFIX].contains(&k.as_str())
         })
         .filter_map(|(k, c)| {
-            if c.is_sensitive || is_sensitive_key(k) {
+            if c.is_sensitive
+                || c.value.as_deref().is_some_and(|v| looks_secret(k, v))
+                || is_sensitive_key(k)
+            {
                 let placeholder = format!("${{env:{}}}", secret_env_name(link, k));
                 Some((k.clone(), Text::plain(placeholder)))
             } else {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::model::{AclFilter, Cluster, Filter, Link, Pattern};
-use super::sensitive::is_sensitive_key;
+use super::sensitive::looks_secret;
 use super::text::Text;
 
 pub const OFFSET_SYNC_ENABLE: &str = "consumer.offset.sync.enable";
@@ -135,7 +135,8 @@ pub fn desired_link_configs(link: &Link, source: &Cluster) -> BTreeMap<String, D
     }
     // The free-form map wins over everything derived above.
     for (k, v) in &link.config {
-        let sensitive = is_sensitive_key(&k.value) || v.value.text().is_secret();
+        let text = v.value.text();
+        let sensitive = looks_secret(&k.value, text.raw()) || text.is_secret();
         out.insert(
             k.value.clone(),
             DesiredConfig {

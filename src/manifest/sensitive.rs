@@ -27,9 +27,24 @@ pub fn is_sensitive_key(key: &str) -> bool {
         || k.contains("jaas")
 }
 
+/// True when `key` or its `value` says it holds a secret: a sensitive key,
+/// or a value carrying a password (`…password=…`, as JAAS lines do). Such a
+/// value is a warning in the manifest when written in clear, and is never
+/// shown by a plan, `status` or `export`, whichever side it comes from.
+pub fn looks_secret(key: &str, value: &str) -> bool {
+    is_sensitive_key(key) || value.to_ascii_lowercase().contains("password=")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_sensitive_key;
+    use super::{is_sensitive_key, looks_secret};
+
+    #[test]
+    fn values_with_a_password_look_secret() {
+        assert!(looks_secret("some.login", "user=a password=hunter2"));
+        assert!(looks_secret("sasl.jaas.config", ""));
+        assert!(!looks_secret("some.login", "user=a"));
+    }
 
     #[test]
     fn recognises_secrets() {

@@ -4,7 +4,7 @@
 use crate::manifest::diagnostic::Problem;
 use crate::manifest::located::Located;
 use crate::manifest::model::{Auth, Manifest};
-use crate::manifest::sensitive::is_sensitive_key;
+use crate::manifest::sensitive::looks_secret;
 use crate::manifest::text::{ConfigValue, InterpolationProblem, InterpolationProblemKind, Text};
 
 /// Problems found while interpolating `${env:…}`.
@@ -63,9 +63,7 @@ fn config_map(
         if text.is_secret() || text.raw().is_empty() {
             continue;
         }
-        let looks_secret =
-            is_sensitive_key(&key.value) || text.raw().to_ascii_lowercase().contains("password=");
-        if looks_secret {
+        if looks_secret(&key.value, text.raw()) {
             out.push(clear(
                 where_,
                 &format!("{field}.{}", key.value),

@@ -32,7 +32,7 @@ use crate::manifest::link_configs::{
     GROUP_FILTERS, IMMUTABLE_KEYS, OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, TOPIC_CONFIG_SYNC_INCLUDE,
     TOPIC_CONFIG_SYNC_MS,
 };
-use crate::manifest::sensitive::is_sensitive_key;
+use crate::manifest::sensitive::{is_sensitive_key, looks_secret};
 use crate::manifest::Link;
 use crate::plan::action::{Action, ActionKind, Change, ChangeOp, Value};
 use crate::plan::desired::ExpectedObject;
@@ -101,9 +101,11 @@ pub(super) fn update_action(
             continue;
         }
         // The server returns this key in clear: compare by value, but never
-        // show a value that came from a secret (nor the live one beside it).
-        let hidden = d.sensitive || d.value.is_secret();
+        // show a value that came from a secret or looks like one (nor the
+        // live one beside it).
         let have = lc.and_then(|c| c.value.as_deref());
+        let hidden =
+            d.sensitive || d.value.is_secret() || have.is_some_and(|h| looks_secret(key, h));
         let want = d.value.expose();
         if same(key, have, Some(want)) {
             continue;
@@ -152,11 +154,13 @@ pub(super) fn update_action(
         changes.push(Change {
             key: key.clone(),
             op: ChangeOp::Reset,
-            before: Some(if lc.is_sensitive {
-                Value::Sensitive
-            } else {
-                Value::Plain(lc.value.clone().unwrap_or_default())
-            }),
+            before: Some(
+                if lc.is_sensitive || lc.value.as_deref().is_some_and(|v| looks_secret(key, v)) {
+                    Value::Sensitive
+                } else {
+                    Value::Plain(lc.value.clone().unwrap_or_default())
+                },
+            ),
             after: None,
         });
     }

@@ -5,6 +5,7 @@
 //! check module covers one topic and only pushes [`Problem`]s.
 
 mod combinations;
+mod config_values;
 mod filters;
 pub mod intervals;
 mod mirrors;
@@ -91,6 +92,7 @@ pub fn validate(m: &Manifest) -> Vec<Problem> {
     references::check(m, &mut out);
     mirrors::check(m, &mut out);
     intervals::check(m, &mut out);
+    config_values::check(m, &mut out);
     filters::check(m, &mut out);
     combinations::check(m, &mut out);
     // What each link's engine needs, limits and cannot express.

@@ -4,6 +4,7 @@ use crate::manifest::diagnostic::Problem;
 use crate::manifest::model::{Manifest, MANIFEST_VERSION};
 
 use super::suggest;
+use super::topic_names::topic_name_problem;
 
 pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
     if m.version.value != MANIFEST_VERSION {
@@ -30,6 +31,18 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
         }
     }
     for (name, link) in &m.links {
+        // The name travels in URL paths (REST, Kafka Connect) and in
+        // connector names: Kafka's topic name rules fit every engine.
+        if let Some(why) = topic_name_problem(&name.value) {
+            out.push(
+                Problem::error(
+                    "linkctl::invalid_link_name",
+                    format!("link name `{}` cannot be used: {why}", name.value),
+                )
+                .at(name.span, "invalid link name")
+                .help("name links with letters, digits, `.`, `_` and `-` (e.g. `us-to-europe`)"),
+            );
+        }
         for (role, reference) in [("source", &link.source), ("destination", &link.destination)] {
             if m.clusters.contains_key(reference.value.as_str()) {
                 continue;

@@ -133,6 +133,18 @@ fn problem_for(err: &serde_saphyr::Error, text: &str) -> (Problem, String) {
         ),
         _ => {
             let msg = plain_message(err);
+            // A one-key mapping is an enum variant; a second key is what
+            // the parser trips on. Name the rule instead of YAML's words.
+            if msg.contains("end of mapping after enum variant") {
+                return (
+                    Problem::error(
+                        "linkctl::invalid_filter",
+                        "a filter entry has exactly one of `include` or `exclude`",
+                    )
+                    .help("write one entry per filter, in order: `- include: \"*\"` then `- exclude: my-group`"),
+                    "a second key in one filter entry".into(),
+                );
+            }
             if msg.contains("untagged enum Pattern") {
                 return (
                     Problem::error(

@@ -23,7 +23,7 @@ pub fn topic_name_problem(name: &str) -> Option<String> {
         .collect();
     if let Some(first) = bad.first() {
         return Some(format!(
-            "contains {first:?}; topic names may only use letters, digits, `.`, `_` and `-`"
+            "contains {first:?}; Kafka names may only use letters, digits, `.`, `_` and `-`"
         ));
     }
     None

@@ -118,6 +118,29 @@ fn s2_new_mirror() {
 }
 
 #[test]
+fn a_mirror_of_a_missing_source_topic_is_refused() {
+    let mut live = converge(&seed(S1), &seed_live());
+    live.clusters.get_mut("us").expect("us").topic_names =
+        Some(["orders".to_string()].into_iter().collect());
+    let p = check(
+        "missing_source_topic",
+        &seed(&s2()),
+        &live,
+        &PlanOptions::default(),
+    );
+    assert!(p.actions.is_empty());
+    assert_eq!(p.errors.len(), 1);
+    assert!(p.errors[0]
+        .message
+        .contains("source topic `demo` does not exist on cluster `us`"));
+    // Once it exists, the mirror is planned.
+    live.clusters.get_mut("us").expect("us").topic_names =
+        Some(["demo".to_string()].into_iter().collect());
+    let p = plan(&seed(&s2()), &live, &PlanOptions::default());
+    assert_eq!(p.actions.len(), 1);
+}
+
+#[test]
 fn s5_filter_change_is_a_list_diff() {
     let p = check(
         "s5_filter_change",

@@ -13,6 +13,11 @@ impl LiveState {
             }
             mine.links.extend(theirs.links);
             mine.topics.extend(theirs.topics);
+            if let Some(names) = theirs.topic_names {
+                mine.topic_names
+                    .get_or_insert_with(Default::default)
+                    .extend(names);
+            }
         }
     }
 }
@@ -47,6 +52,7 @@ mod tests {
                 cluster_id: None,
                 links: Default::default(),
                 topics,
+                topic_names: None,
             },
         );
         b.clusters.insert("europe".into(), ClusterState::default());

@@ -47,6 +47,10 @@ pub struct ClusterState {
     /// Topics (name → partitions and configs), when they were read.
     #[serde(default)]
     pub topics: BTreeMap<String, LiveTopic>,
+    /// Every topic name the cluster has, when read (for plans: a mirror of a
+    /// source topic that does not exist is refused). `None`: not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic_names: Option<std::collections::BTreeSet<String>>,
 }
 
 /// The side of a link a link object is on (Confluent `link.mode`).

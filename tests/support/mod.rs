@@ -170,8 +170,13 @@ pub async fn read(
     m: &Manifest,
     scope: &Scope,
 ) -> Result<LiveState, BackendError> {
-    b.read_clusters(Clusters::of(m), scope, ReadDetail::Plan)
-        .await
+    b.read_clusters(
+        Clusters::of(m),
+        scope,
+        ReadDetail::Plan,
+        &Default::default(),
+    )
+    .await
 }
 
 pub fn set(key: &str, value: &str) -> Change {

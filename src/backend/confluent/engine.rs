@@ -1,5 +1,7 @@
 //! [`Engine`] for Confluent Cluster Linking.
 
+use std::collections::BTreeSet;
+
 use super::model::ConfluentModel;
 use super::read::health_problems;
 use super::ConfluentBackend;
@@ -24,7 +26,22 @@ impl Engine for ConfluentBackend {
         detail: ReadDetail,
         _kafka: &'a KafkaClients,
     ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
-        Box::pin(self.read_clusters(Clusters::of(manifest), scope, detail))
+        // The sources of Confluent links that declare mirrors: their topic
+        // names let the plan refuse a mirror of a topic that does not exist.
+        let sources: BTreeSet<String> = manifest
+            .links
+            .iter()
+            .filter(|(n, l)| {
+                scope.includes(&n.value)
+                    && l.engine.value == crate::manifest::Engine::Confluent
+                    && !l.mirrors.is_empty()
+            })
+            .map(|(_, l)| l.source.value.clone())
+            .collect();
+        Box::pin(async move {
+            self.read_clusters(Clusters::of(manifest), scope, detail, &sources)
+                .await
+        })
     }
 
     fn execute_step<'a>(

@@ -3,7 +3,7 @@
 //! count that does not depend on the number of mirror topics. Clusters are
 //! read concurrently.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use super::client::ClusterClient;
 use super::errors::ConfluentError;
-use super::wire::{DataList, LinkConfigData, LinkData, MirrorData};
+use super::wire::{DataList, LinkConfigData, LinkData, MirrorData, TopicData};
 use super::ConfluentBackend;
 use crate::backend::engine::ReadDetail;
 use crate::backend::{BackendError, Clusters, Scope};
@@ -23,11 +23,14 @@ use crate::state::{
 
 impl ConfluentBackend {
     /// Reads every cluster with a REST endpoint, concurrently.
+    /// `list_topics`: clusters whose topic names are read too (the sources
+    /// of links that declare mirrors, to refuse a mirror of a missing topic).
     pub async fn read_clusters(
         &self,
         clusters: Clusters<'_>,
         scope: &Scope,
         detail: ReadDetail,
+        list_topics: &BTreeSet<String>,
     ) -> Result<LiveState, BackendError> {
         let mut set = JoinSet::new();
         for (name, cluster) in clusters.iter() {
@@ -40,8 +43,9 @@ impl ConfluentBackend {
             let scope = scope.clone();
             let conc = self.options.read_concurrency.max(1);
             let cname = name.to_string();
+            let topics = list_topics.contains(name);
             set.spawn(async move {
-                let r = read_cluster(client, &scope, conc, detail).await;
+                let r = read_cluster(client, &scope, conc, detail, topics).await;
                 (cname, r)
             });
         }
@@ -81,6 +85,7 @@ pub async fn read_cluster(
     scope: &Scope,
     concurrency: usize,
     detail: ReadDetail,
+    list_topics: bool,
 ) -> Result<ClusterState, ConfluentError> {
     let cluster_id = client.cluster_id().await?.to_string();
     let links: DataList<LinkData> = match client.get(&["links"], &[]).await {
@@ -145,10 +150,16 @@ pub async fn read_cluster(
         }
     }
 
+    let topic_names = if list_topics {
+        topic_names(&client).await?
+    } else {
+        None
+    };
     let mut out = ClusterState {
         cluster_id: Some(cluster_id),
         links: BTreeMap::new(),
         topics: BTreeMap::new(),
+        topic_names,
     };
     for mut l in wanted {
         let Some(rows) = configs.remove(&l.link_name) else {
@@ -166,6 +177,21 @@ pub async fn read_cluster(
         }
     }
     Ok(out)
+}
+
+/// Every topic name of the cluster (`GET topics`, one request). A server
+/// that does not list topics for this principal (403, 404) leaves them
+/// unknown: the plan then cannot refuse a mirror of a missing source topic,
+/// and the server refuses its creation instead.
+async fn topic_names(client: &ClusterClient) -> Result<Option<BTreeSet<String>>, ConfluentError> {
+    match client.get::<DataList<TopicData>>(&["topics"], &[]).await {
+        Ok(list) => Ok(Some(list.data.into_iter().map(|t| t.topic_name).collect())),
+        Err(e) if matches!(e.status(), Some(403) | Some(404)) => {
+            tracing::debug!(cluster = %client.name, error = %e, "topics not listed");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Maps a link and its config rows; the side comes from `link.mode` /

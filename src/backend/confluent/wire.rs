@@ -24,6 +24,13 @@ pub struct ListMetadata {
     pub next: Option<String>,
 }
 
+/// `GET topics` entry (only the name is used).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TopicData {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub topic_name: String,
+}
+
 /// `GET /v3/clusters` entry.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ClusterData {

@@ -47,6 +47,29 @@ pub async fn read(
             },
         );
     }
+    // The sources of MirrorMaker 2 links that declare mirrors: their topic
+    // names (one metadata request each) let the plan refuse a mirror of a
+    // topic that does not exist, which MirrorMaker 2 would wait for forever.
+    let sources: std::collections::BTreeSet<&str> = manifest
+        .links
+        .iter()
+        .filter(|(n, l)| {
+            scope.includes(&n.value)
+                && l.engine.value == crate::manifest::Engine::Mirrormaker2
+                && !l.mirrors.is_empty()
+        })
+        .map(|(_, l)| l.source.value.as_str())
+        .collect();
+    for source in sources {
+        let names = kafka
+            .get(source, clusters.get(source)?)
+            .partition_counts()
+            .await?;
+        live.clusters
+            .entry(source.to_string())
+            .or_default()
+            .topic_names = Some(names.into_keys().collect());
+    }
     Ok(live)
 }
 

@@ -8,6 +8,7 @@ use crate::plan::desired::{expected_objects, ExpectedObject};
 use crate::plan::normalize::same;
 use crate::state::{ConnectionMode, LinkSide, LiveLink, LiveState};
 
+use super::mirrors::LiveMirrors;
 use super::{
     configs, engine_notes, link_target, live_link, mirrors, new_action, object_side, Builder,
 };
@@ -79,16 +80,8 @@ pub(super) fn plan_link(
         }
     }
     if let Some((o, l)) = objects.iter().zip(&found).find(|(o, _)| o.owns_mirrors) {
-        let taken = mirrors::taken_by_others(live, &o.cluster, name);
-        mirrors::plan_mirrors(
-            b,
-            name,
-            link,
-            &o.cluster,
-            l.map(|l| &l.mirrors),
-            &taken,
-            &link_deps,
-        );
+        let lm = LiveMirrors::of(live, &o.cluster, name, link, l.map(|l| &l.mirrors));
+        mirrors::plan_mirrors(b, name, link, &o.cluster, &lm, &link_deps);
     }
 }
 
@@ -151,14 +144,13 @@ fn replace(
         let id = b.push(create_action(name, link, o, &deps));
         deps.push(id);
     }
-    let taken = mirrors::taken_by_others(live, &link.destination.value, name);
+    let lm = LiveMirrors::of(live, &link.destination.value, name, link, None);
     mirrors::plan_mirrors(
         b,
         name,
         link,
         &link.destination.value,
-        None,
-        &taken,
+        &lm,
         &deps[deps.len() - objects.len()..],
     );
 }

@@ -8,7 +8,7 @@
 //! are failed, pending or degraded get no action. Partitions and synced topic
 //! configs belong to the source and are never compared.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::manifest::{Engine, Link, Mirror, MirrorState};
 use crate::plan::action::{Action, ActionKind, ObjectSide};
@@ -93,20 +93,43 @@ pub fn transition(name: &str, m: &LiveMirror, desired: MirrorState) -> Step {
     }
 }
 
-/// Mirror topics of other links on `cluster`: name → owning link. A topic
-/// name is unique on a cluster, so none of them can become a mirror of `link`.
-pub(super) fn taken_by_others<'l>(
-    live: &'l LiveState,
-    cluster: &str,
-    link: &str,
-) -> BTreeMap<&'l str, &'l str> {
-    live.clusters
-        .get(cluster)
-        .into_iter()
-        .flat_map(|c| c.links.iter())
-        .filter(|(n, _)| n.as_str() != link)
-        .flat_map(|(n, l)| l.mirrors.keys().map(move |m| (m.as_str(), n.as_str())))
-        .collect()
+/// What the live state says about a link's mirrors.
+pub(super) struct LiveMirrors<'l> {
+    /// The link's own mirrors (none when its object does not exist yet).
+    own: Option<&'l BTreeMap<String, LiveMirror>>,
+    /// Mirror topics of other links on the same cluster: name → owning link.
+    /// A topic name is unique on a cluster, so none can become this link's.
+    taken: BTreeMap<&'l str, &'l str>,
+    /// The source cluster's topic names, when they were read.
+    source_topics: Option<&'l BTreeSet<String>>,
+}
+
+impl<'l> LiveMirrors<'l> {
+    pub(super) fn of(
+        live: &'l LiveState,
+        cluster: &str,
+        name: &str,
+        link: &Link,
+        own: Option<&'l BTreeMap<String, LiveMirror>>,
+    ) -> Self {
+        let taken = live
+            .clusters
+            .get(cluster)
+            .into_iter()
+            .flat_map(|c| c.links.iter())
+            .filter(|(n, _)| n.as_str() != name)
+            .flat_map(|(n, l)| l.mirrors.keys().map(move |m| (m.as_str(), n.as_str())))
+            .collect();
+        let source_topics = live
+            .clusters
+            .get(&link.source.value)
+            .and_then(|c| c.topic_names.as_ref());
+        Self {
+            own,
+            taken,
+            source_topics,
+        }
+    }
 }
 
 pub(super) fn plan_mirrors(
@@ -114,12 +137,12 @@ pub(super) fn plan_mirrors(
     name: &str,
     link: &Link,
     cluster: &str,
-    live: Option<&BTreeMap<String, LiveMirror>>,
-    taken: &BTreeMap<&str, &str>,
+    lm: &LiveMirrors<'_>,
     deps: &[String],
 ) {
+    let (taken, source_topics) = (&lm.taken, lm.source_topics);
     let empty = BTreeMap::new();
-    let live = live.unwrap_or(&empty);
+    let live = lm.own.unwrap_or(&empty);
     let desired: BTreeMap<String, &Mirror> = link
         .mirrors
         .iter()
@@ -139,6 +162,18 @@ pub(super) fn plan_mirrors(
                         "topic `{mname}` already exists on `{cluster}`: it is a mirror topic of link `{}`, and a topic name is unique on a cluster. \
                          Remove the mirror from one of the links (or give this link a `prefix`).",
                         taken.get(mname.as_str()).copied().unwrap_or("?")
+                    ),
+                );
+            }
+            None if matches!(want, MirrorState::Active | MirrorState::Paused)
+                && source_topics.is_some_and(|t| !t.contains(&m.topic.value)) =>
+            {
+                b.error(
+                    target,
+                    format!(
+                        "source topic `{}` does not exist on cluster `{}`: there is nothing to mirror. \
+                         Create the topic first, or remove the mirror from the manifest.",
+                        m.topic.value, link.source.value
                     ),
                 );
             }

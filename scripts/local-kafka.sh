@@ -33,6 +33,8 @@
 #   LINKCTL_STOP_TIMEOUT   seconds between TERM and KILL     (default 30)
 #   LINKCTL_BROKER_HEAP / LINKCTL_CONNECT_HEAP / LINKCTL_TOOL_HEAP  JVM heap flags
 #   LINKCTL_KAFKA_LOG_LEVEL   root log level of the JVMs (default warn)
+#   LINKCTL_AUTHORIZER_LOG_LEVEL  secure brokers' kafka.authorizer.logger (default info: denials;
+#                             debug: every allowed request too)
 #   JAVA                      java binary (default: java on PATH)
 set -euo pipefail
 
@@ -552,8 +554,9 @@ start_broker() { # name port cport
   write_server_properties "$name" "$port" "$cport"
   format_storage "$name"
   local -a SPAWN_JVM_EXTRA=()
-  # secure: log every denied request (kafka.authorizer.logger, INFO) in the broker log
-  if ((SECURE)); then SPAWN_JVM_EXTRA=(-Dlinkctl.authorizer.log.level=info); fi
+  # secure: log every denied request (kafka.authorizer.logger, INFO) in the broker log;
+  # LINKCTL_AUTHORIZER_LOG_LEVEL=debug also logs the allowed ones (to audit the ACLs)
+  if ((SECURE)); then SPAWN_JVM_EXTRA=("-Dlinkctl.authorizer.log.level=${LINKCTL_AUTHORIZER_LOG_LEVEL:-info}"); fi
   spawn "$name" BROKER_HEAP kafka.Kafka "$RUN_DIR/$name/server.properties"
   wait_broker "$name" "$port"
   say "$name ready on 127.0.0.1:$port (pid $(cat "$(pid_file "$name")"), $((SECONDS - t0))s)"
@@ -561,25 +564,27 @@ start_broker() { # name port cport
 
 # ---------------------------------------------------------------- secure profile: ACLs
 
-# One AclCommand call per line:  CLUSTER  PRINCIPAL  RESOURCE-OPTIONS... : OPERATIONS...
+# One AclCommand call per line:  CLUSTER  allow|deny  PRINCIPAL  RESOURCE-OPTIONS... : OPERATIONS...
 # `prefixed` among the resource options means --resource-pattern-type prefixed.
 # `*` is Kafka's literal wildcard (every topic / group). Read, Write, Delete and Alter
-# imply Describe; AlterConfigs implies DescribeConfigs. scripts/kafka/SECURE.md has the
-# same table with the reasons: keep both in step.
+# imply Describe; AlterConfigs implies DescribeConfigs; a deny wins over any allow.
+# scripts/kafka/SECURE.md has the same table with the reasons: keep both in step.
 ACL_SPEC='
-us      linkctl  --topic * --group *                                  : Describe
-us      linkctl  --topic *                                            : DescribeConfigs
-europe  linkctl  --topic * --group *                                  : Describe
-europe  linkctl  --topic *                                            : DescribeConfigs Delete
-us      mm2      --topic *                                            : Read DescribeConfigs
-us      mm2      --group *                                            : Describe
-europe  mm2      --topic * --group *                                  : Read
-europe  mm2      --topic *                                            : Create Write DescribeConfigs AlterConfigs Alter
-europe  connect  --topic connect-configs --topic connect-offsets --topic connect-status --group connect-linkctl-europe : Read
-europe  connect  --topic connect-configs --topic connect-offsets --topic connect-status : Create Write DescribeConfigs
-us      app      --topic demo                                         : Write
-us      app      --topic demo --group my-consumer-group               : Read
-europe  app      --topic demo --group my-consumer-group               : Read
+us      allow linkctl  --topic * --group *                             : Describe
+us      allow linkctl  --topic *                                       : DescribeConfigs
+europe  allow linkctl  --topic * --group *                             : Describe
+europe  allow linkctl  --topic *                                       : DescribeConfigs Delete
+europe  deny  linkctl  --topic connect- prefixed                       : Delete
+us      allow mm2      --topic *                                       : Read DescribeConfigs
+us      allow mm2      --group *                                       : Describe
+europe  allow mm2      --topic * --group *                             : Read
+europe  allow mm2      --topic *                                       : Create Write AlterConfigs Alter
+europe  deny  mm2      --topic connect- --group connect- prefixed      : All
+europe  allow connect  --topic connect-configs --topic connect-offsets --topic connect-status --group connect-linkctl-europe : Read
+europe  allow connect  --topic connect-configs --topic connect-offsets --topic connect-status : Create Write DescribeConfigs
+us      allow app      --topic demo                                    : Write
+us      allow app      --topic demo --group my-consumer-group          : Read
+europe  allow app      --topic demo --group my-consumer-group          : Read
 '
 
 acl_lines() { # cluster -> its lines of ACL_SPEC
@@ -590,7 +595,7 @@ acl_lines() { # cluster -> its lines of ACL_SPEC
 # this exact spec was already applied to this data dir (ACLs live in the metadata log).
 apply_acls() { # name port
   local name="$1" port="$2" stamp_file="$RUN_DIR/$1/acls.stamp" want t0=$SECONDS
-  local cluster principal tok n=0 after
+  local cluster kind principal tok n=0 after
   want="$(acl_lines "$name" | sha256sum | cut -d' ' -f1)"
   [[ "$(cat "$stamp_file" 2>/dev/null)" == "$want" ]] && return 0
   if [[ -f "$stamp_file" ]]; then
@@ -599,10 +604,11 @@ apply_acls() { # name port
   local -a line args
   while read -r -a line; do
     ((${#line[@]})) || continue
-    cluster="${line[0]}" principal="${line[1]}" after=0
+    cluster="${line[0]}" kind="${line[1]}" principal="${line[2]}" after=0
+    [[ "$kind" == allow || "$kind" == deny ]] || die "ACL_SPEC: '$kind' is neither allow nor deny"
     args=(--bootstrap-server "127.0.0.1:$port" --command-config "$CLIENTS_DIR/admin.properties"
-          --add --allow-principal "User:$principal")
-    for tok in "${line[@]:2}"; do
+          --add "--$kind-principal" "User:$principal")
+    for tok in "${line[@]:3}"; do
       if [[ "$tok" == : ]]; then after=1
       elif ((after)); then args+=(--operation "$tok")
       elif [[ "$tok" == prefixed ]]; then args+=(--resource-pattern-type prefixed)
@@ -611,7 +617,7 @@ apply_acls() { # name port
     done
     echo "==== $(date -Is) $cluster: AclCommand ${args[*]:4}" >>"$RUN_DIR/logs/$name.log"
     tool org.apache.kafka.tools.AclCommand "${args[@]}" >>"$RUN_DIR/logs/$name.log" 2>&1 \
-      || fail_proc "$name" "$name: AclCommand failed for User:$principal (${line[*]:2})"
+      || fail_proc "$name" "$name: AclCommand failed for $kind User:$principal (${line[*]:3})"
     n=$((n + 1))
   done < <(acl_lines "$name")
   echo "$want" >"$stamp_file"

@@ -4,12 +4,20 @@
 # with the MirrorMaker 2 connectors on its classpath. Kafka comes from Maven
 # Central jars (scripts/kafka/pom.xml), no tarball, no Docker.
 #
-#   scripts/local-kafka.sh up                 resolve jars (once), format, start, wait until ready
-#   scripts/local-kafka.sh down|stop [--purge] stop what `up` started (by recorded PID); --purge deletes data
-#   scripts/local-kafka.sh status             per process: running (pid, port) or not; exit 0 all up, 3 otherwise
-#   scripts/local-kafka.sh env                export lines (bootstraps, Connect URL, KAFKA_LIBS)
+#   scripts/local-kafka.sh up [--secure]                 resolve jars (once), format, start, wait until ready
+#   scripts/local-kafka.sh down|stop [--secure] [--purge] stop what `up` started (by recorded PID); --purge deletes data
+#   scripts/local-kafka.sh status [--secure]             per process: running (pid, port) or not; exit 0 all up, 3 otherwise
+#   scripts/local-kafka.sh env [--secure]                export lines (bootstraps, Connect URL, KAFKA_LIBS; --secure: also
+#                                                         TLS paths and every principal's credentials)
+#   scripts/local-kafka.sh restart-connect [--secure]    restart only the Connect worker (it reads its environment,
+#                                                         e.g. rotated ${env:...} secrets, at start)
 #   scripts/local-kafka.sh libs               only resolve the jars, print the libs dir
 #   scripts/local-kafka.sh kafka-class CLASS [ARGS...]   run a Java class from the libs (quiet logging)
+#
+# Two profiles, independent (own ports, own run dir), can run at the same time:
+#   plain (default)  PLAINTEXT, no authentication, Connect on http
+#   --secure         SASL_SSL + SCRAM-SHA-512 clients, StandardAuthorizer with ACLs,
+#                    Connect REST on https with HTTP basic auth; see scripts/kafka/SECURE.md
 #
 # Environment (all optional):
 #   LINKCTL_CACHE      jar cache root        (default $HOME/.cache/linkctl; libs in kafka-<version>/libs)
@@ -17,15 +25,22 @@
 #   LINKCTL_US_PORT / LINKCTL_US_CONTROLLER_PORT           (19092 / 19093)
 #   LINKCTL_EUROPE_PORT / LINKCTL_EUROPE_CONTROLLER_PORT   (29092 / 29093)
 #   LINKCTL_CONNECT_PORT                                   (28083)
+#   secure profile: LINKCTL_SECURE_RUN_DIR (default ${TMPDIR:-/tmp}/linkctl-local-secure),
+#     LINKCTL_SECURE_US_PORT / LINKCTL_SECURE_US_CONTROLLER_PORT          (19192 / 19193)
+#     LINKCTL_SECURE_EUROPE_PORT / LINKCTL_SECURE_EUROPE_CONTROLLER_PORT  (29192 / 29193)
+#     LINKCTL_SECURE_CONNECT_PORT                                         (28443)
 #   LINKCTL_READY_TIMEOUT  seconds to wait for each process (default 90)
 #   LINKCTL_STOP_TIMEOUT   seconds between TERM and KILL     (default 30)
 #   LINKCTL_BROKER_HEAP / LINKCTL_CONNECT_HEAP / LINKCTL_TOOL_HEAP  JVM heap flags
 #   LINKCTL_KAFKA_LOG_LEVEL   root log level of the JVMs (default warn)
+#   LINKCTL_AUTHORIZER_LOG_LEVEL  secure brokers' kafka.authorizer.logger (default info: denials;
+#                             debug: every allowed request too)
 #   JAVA                      java binary (default: java on PATH)
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 POM="$SCRIPT_DIR/kafka/pom.xml"
+SECURE_POM="$SCRIPT_DIR/kafka/secure-pom.xml"
 LOG_CONFIG="$SCRIPT_DIR/kafka/log4j2.properties"
 
 die() { echo "local-kafka: error: $*" >&2; exit 1; }
@@ -37,19 +52,13 @@ KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\([^<]*\)</kafka.version>.*:\1:p' "$
 CACHE_ROOT="$(realpath -m "${LINKCTL_CACHE:-$HOME/.cache/linkctl}")"
 KAFKA_HOME_DIR="$CACHE_ROOT/kafka-$KAFKA_VERSION"
 LIBS="$KAFKA_HOME_DIR/libs"
-RUN_DIR="$(realpath -m "${LINKCTL_RUN_DIR:-${TMPDIR:-/tmp}/linkctl-local}")"
+# Jars only the secure profile needs (Connect's basic-auth REST extension), resolved from
+# their own pom so that the shared $LIBS (and its pom stamp) stay exactly as they are.
+EXT_LIBS="$KAFKA_HOME_DIR/libs-secure-ext"
+PLAIN_RUN_DIR="$(realpath -m "${LINKCTL_RUN_DIR:-${TMPDIR:-/tmp}/linkctl-local}")"
 
-US_PORT="${LINKCTL_US_PORT:-19092}"
-US_CPORT="${LINKCTL_US_CONTROLLER_PORT:-19093}"
-EUROPE_PORT="${LINKCTL_EUROPE_PORT:-29092}"
-EUROPE_CPORT="${LINKCTL_EUROPE_CONTROLLER_PORT:-29093}"
-CONNECT_PORT="${LINKCTL_CONNECT_PORT:-28083}"
 READY_TIMEOUT="${LINKCTL_READY_TIMEOUT:-90}"
 STOP_TIMEOUT="${LINKCTL_STOP_TIMEOUT:-30}"
-
-US_BOOTSTRAP="127.0.0.1:$US_PORT"
-EUROPE_BOOTSTRAP="127.0.0.1:$EUROPE_PORT"
-CONNECT_URL="http://127.0.0.1:$CONNECT_PORT"
 
 JAVA_BIN="${JAVA:-java}"
 # Gentle on a 2-core machine: small heaps, serial GC, C1 only, few compiler threads.
@@ -64,6 +73,42 @@ read -r -a CONNECT_HEAP <<<"${LINKCTL_CONNECT_HEAP:--Xms128m -Xmx512m}"
 read -r -a TOOL_HEAP <<<"${LINKCTL_TOOL_HEAP:--Xms32m -Xmx256m}"
 
 PROCS=(us europe connect)
+
+# ---------------------------------------------------------------- profiles
+
+SECURE=0   # set by --secure (see main)
+
+# Ports, run dir and URLs of the chosen profile. The secure profile reads only
+# LINKCTL_SECURE_* variables, so the plain profile's settings never leak into it.
+configure_profile() {
+  if ((SECURE)); then
+    RUN_DIR="$(realpath -m "${LINKCTL_SECURE_RUN_DIR:-${TMPDIR:-/tmp}/linkctl-local-secure}")"
+    [[ "$RUN_DIR" != "$PLAIN_RUN_DIR" ]] || die "LINKCTL_SECURE_RUN_DIR must differ from the plain profile's run dir ($PLAIN_RUN_DIR)"
+    US_PORT="${LINKCTL_SECURE_US_PORT:-19192}"
+    US_CPORT="${LINKCTL_SECURE_US_CONTROLLER_PORT:-19193}"
+    EUROPE_PORT="${LINKCTL_SECURE_EUROPE_PORT:-29192}"
+    EUROPE_CPORT="${LINKCTL_SECURE_EUROPE_CONTROLLER_PORT:-29193}"
+    CONNECT_PORT="${LINKCTL_SECURE_CONNECT_PORT:-28443}"
+    CONNECT_URL="https://127.0.0.1:$CONNECT_PORT"
+    # Everything this profile writes (passwords, keys, configs with passwords, logs,
+    # data, also by the JVMs it starts) is private to the user.
+    umask 077
+  else
+    RUN_DIR="$PLAIN_RUN_DIR"
+    US_PORT="${LINKCTL_US_PORT:-19092}"
+    US_CPORT="${LINKCTL_US_CONTROLLER_PORT:-19093}"
+    EUROPE_PORT="${LINKCTL_EUROPE_PORT:-29092}"
+    EUROPE_CPORT="${LINKCTL_EUROPE_CONTROLLER_PORT:-29093}"
+    CONNECT_PORT="${LINKCTL_CONNECT_PORT:-28083}"
+    CONNECT_URL="http://127.0.0.1:$CONNECT_PORT"
+  fi
+  US_BOOTSTRAP="127.0.0.1:$US_PORT"
+  EUROPE_BOOTSTRAP="127.0.0.1:$EUROPE_PORT"
+  # secure profile only: TLS material, generated passwords, client property files
+  TLS_DIR="$RUN_DIR/tls"
+  SECRETS_DIR="$RUN_DIR/secrets"
+  CLIENTS_DIR="$RUN_DIR/clients"
+}
 
 # ---------------------------------------------------------------- prerequisites
 
@@ -82,6 +127,11 @@ need_mvn() {
 
 need_curl() {
   command -v curl >/dev/null 2>&1 || die "'curl' not found (needed to check the Connect REST API)"
+}
+
+need_tls_tools() {
+  command -v openssl >/dev/null 2>&1 || die "'openssl' not found (needed once to generate the secure profile's certificates)"
+  command -v keytool >/dev/null 2>&1 || die "'keytool' not found (part of the Java runtime; needed for the PKCS12 truststore)"
 }
 
 # Serialise up/down of the same RUN_DIR (parallel test runs calling `up`).
@@ -118,6 +168,32 @@ resolve_libs() {
   echo "$stamp" >"$tmp/.complete"
   rm -rf "$LIBS"
   mv "$tmp" "$LIBS"
+}
+
+# The secure profile's extra jars (only the direct dependencies of $SECURE_POM:
+# everything they need is already in $LIBS) into $EXT_LIBS.
+resolve_ext_libs() {
+  local stamp tmp="$KAFKA_HOME_DIR/libs-secure-ext.tmp.$$"
+  stamp="$(sha256sum "$SECURE_POM" | cut -d' ' -f1)"
+  if [[ -f "$EXT_LIBS/.complete" && "$(cat "$EXT_LIBS/.complete")" == "$stamp" ]]; then
+    return 0
+  fi
+  need_mvn
+  say "resolving the secure profile's extra jars into $EXT_LIBS (Maven, first run only)"
+  mkdir -p "$KAFKA_HOME_DIR"
+  rm -rf "$tmp"
+  if ! mvn -q -B -f "$SECURE_POM" -Dkafka.version="$KAFKA_VERSION" dependency:copy-dependencies \
+        -DincludeScope=runtime -DexcludeTransitive=true -DoutputDirectory="$tmp" \
+        >"$KAFKA_HOME_DIR/mvn-secure.log" 2>&1; then
+    tail -n 30 "$KAFKA_HOME_DIR/mvn-secure.log" >&2 || true
+    rm -rf "$tmp"
+    die "Maven could not resolve $SECURE_POM (full log: $KAFKA_HOME_DIR/mvn-secure.log)"
+  fi
+  ls "$tmp/connect-basic-auth-extension-$KAFKA_VERSION.jar" >/dev/null 2>&1 \
+    || { rm -rf "$tmp"; die "Maven finished but connect-basic-auth-extension-$KAFKA_VERSION.jar is missing in $tmp"; }
+  echo "$stamp" >"$tmp/.complete"
+  rm -rf "$EXT_LIBS"
+  mv "$tmp" "$EXT_LIBS"
 }
 
 # ---------------------------------------------------------------- process bookkeeping
@@ -163,20 +239,197 @@ fail_proc() { # name message
   die "$2"
 }
 
+# A Kafka CLI tool from the libs, quiet logging (its stderr goes where the caller says).
+tool() { "$JAVA_BIN" "${TOOL_HEAP[@]}" "${JVM_COMMON[@]}" -cp "$LIBS/*" "$@"; }
+
+# ---------------------------------------------------------------- secure profile: secrets, TLS, client files
+
+# SCRAM principals created at format time on both clusters (SECURE.md has their ACLs).
+SCRAM_USERS=(admin linkctl mm2 connect app)
+# Generated once (first `up --secure`), kept in $SECRETS_DIR/passwords (mode 600):
+# the SCRAM users, the brokers' controller-listener user, the Connect REST user.
+SECRET_KEYS=("${SCRAM_USERS[@]}" controller rest_linkctl)
+SCRAM_MECHANISM=SCRAM-SHA-512
+
+ensure_secrets() {
+  local f="$SECRETS_DIR/passwords" k
+  mkdir -p "$SECRETS_DIR"
+  chmod 700 "$SECRETS_DIR"
+  touch "$f"
+  for k in "${SECRET_KEYS[@]}"; do
+    grep -q "^$k=" "$f" || printf '%s=%s\n' "$k" "$(openssl rand -hex 16)" >>"$f"
+  done
+  chmod 600 "$f"
+}
+
+secret() { # key -> its value (never logged)
+  local v
+  v="$(sed -n "s/^$1=//p" "$SECRETS_DIR/passwords" 2>/dev/null | head -n1)"
+  [[ -n "$v" ]] || die "no '$1' in $SECRETS_DIR/passwords (run '$0 up --secure' first)"
+  printf '%s' "$v"
+}
+
+scram_jaas() { # user password
+  printf 'org.apache.kafka.common.security.scram.ScramLoginModule required username="%s" password="%s";' "$1" "$2"
+}
+
+# Hash of what the data dirs were formatted with (the SCRAM users and passwords),
+# so a data dir formatted with other passwords is detected instead of failing later.
+scram_stamp() {
+  local u
+  for u in "${SCRAM_USERS[@]}"; do printf '%s=%s\n' "$u" "$(secret "$u")"; done | sha256sum | cut -d' ' -f1
+}
+
+tls_password() { cat "$TLS_DIR/store.password"; }
+
+# A self-signed CA: <name>.key, <name>.pem
+tls_new_ca() { # name subject-CN
+  openssl req -x509 -newkey rsa:2048 -sha256 -nodes -days 3650 -subj "/CN=$2" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$1.key" -out "$1.pem"
+}
+
+# A server/client certificate signed by a CA: <name>.key, <name>.pem (leaf), <name>-chain.pem
+# (leaf + CA) and <name>.p12 (key + chain, password $LINKCTL_TLS_STORE_PASSWORD).
+tls_issue() { # ca name subject-CN subjectAltName
+  local ca="$1" name="$2"
+  openssl req -new -newkey rsa:2048 -sha256 -nodes -subj "/CN=$3" -keyout "$name.key" -out "$name.csr"
+  printf '%s\n' "subjectAltName=$4" "basicConstraints=critical,CA:FALSE" \
+    "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth,clientAuth" >"$name.ext"
+  openssl x509 -req -sha256 -days 825 -in "$name.csr" -CA "$ca.pem" -CAkey "$ca.key" -CAcreateserial \
+    -extfile "$name.ext" -out "$name.pem"
+  cat "$name.pem" "$ca.pem" >"$name-chain.pem"
+  openssl pkcs12 -export -name "$name" -inkey "$name.key" -in "$name-chain.pem" \
+    -passout env:LINKCTL_TLS_STORE_PASSWORD -out "$name.p12"
+  rm -f "$name.csr" "$name.ext"
+}
+
+# Generate the TLS material once into $TLS_DIR (kept by `down --purge`; delete the
+# directory to get new certificates). Nothing of it is in git.
+ensure_tls() {
+  [[ -f "$TLS_DIR/.complete" ]] && return 0
+  need_tls_tools
+  say "generating a CA and certificates into $TLS_DIR (first run only)"
+  local tmp="$TLS_DIR.tmp.$$"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  chmod 700 "$tmp"
+  if ! (
+    set -e
+    cd "$tmp"
+    umask 077
+    openssl rand -hex 16 >store.password
+    LINKCTL_TLS_STORE_PASSWORD="$(cat store.password)"
+    export LINKCTL_TLS_STORE_PASSWORD
+    # the CA every client and the Connect worker trust
+    tls_new_ca ca "linkctl local secure CA"
+    # brokers and the Connect REST listener: valid for 127.0.0.1 and localhost
+    tls_issue ca server localhost "DNS:localhost,IP:127.0.0.1"
+    keytool -importcert -noprompt -alias linkctl-local-ca -file ca.pem \
+      -keystore truststore.p12 -storetype PKCS12 -storepass:env LINKCTL_TLS_STORE_PASSWORD
+    # for tests only: a CA nobody trusts, and a broker-style cert (from the good CA)
+    # whose names do not match 127.0.0.1 / localhost
+    tls_new_ca other-ca "linkctl local UNTRUSTED CA (tests only)"
+    tls_issue ca mismatch wrong-host.invalid "DNS:wrong-host.invalid,IP:127.0.0.2"
+    rm -f ./*.srl
+    chmod 644 ./*.pem
+  ) >"$tmp.log" 2>&1; then
+    cat "$tmp.log" >&2
+    rm -rf "$tmp" "$tmp.log"
+    die "could not generate the TLS material"
+  fi
+  rm -f "$tmp.log"
+  touch "$tmp/.complete"
+  rm -rf "$TLS_DIR"
+  mv "$tmp" "$TLS_DIR"
+}
+
+# Client property files, one per SCRAM user ($CLIENTS_DIR/<user>.properties, mode 600),
+# for the Java tools (--command-config / --producer.config / --consumer.config).
+write_client_files() {
+  local u
+  mkdir -p "$CLIENTS_DIR"
+  chmod 700 "$CLIENTS_DIR"
+  for u in "${SCRAM_USERS[@]}"; do
+    cat >"$CLIENTS_DIR/$u.properties" <<PROPS
+# generated by scripts/local-kafka.sh (secure profile): SCRAM user "$u"
+security.protocol=SASL_SSL
+sasl.mechanism=$SCRAM_MECHANISM
+sasl.jaas.config=$(scram_jaas "$u" "$(secret "$u")")
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.pem
+PROPS
+  done
+  # curl config for the Connect REST API (curl -K FILE): keeps the password off command lines
+  printf 'user = "linkctl:%s"\n' "$(secret rest_linkctl)" >"$SECRETS_DIR/connect-rest.curlrc"
+}
+
+prepare_secure() {
+  need_tls_tools
+  mkdir -p "$RUN_DIR"
+  chmod 700 "$RUN_DIR"
+  ensure_secrets
+  ensure_tls
+  write_client_files
+}
+
 # ---------------------------------------------------------------- brokers
 
-write_server_properties() { # name port cport
-  local name="$1" port="$2" cport="$3" dir="$RUN_DIR/$1"
-  cat >"$dir/server.properties" <<EOF
-# generated by scripts/local-kafka.sh: single-node KRaft cluster "$name"
-process.roles=broker,controller
-node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:$cport
+# Listener and security settings of a broker ($1 port, $2 controller port).
+broker_listener_properties() {
+  local port="$1" cport="$2"
+  if ! ((SECURE)); then
+    cat <<EOP
 listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
 advertised.listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+EOP
+    return 0
+  fi
+  local cpw tpw
+  cpw="$(secret controller)"
+  tpw="$(tls_password)"
+  cat <<EOP
+# Clients and broker-to-itself traffic: one SASL_SSL listener, SCRAM-SHA-512.
+# The controller listener is SASL_PLAINTEXT on loopback with one static PLAIN user
+# (SCRAM cannot authenticate controllers: its credentials live in the metadata log);
+# a PLAINTEXT controller listener would need super.users=User:ANONYMOUS (the broker
+# registers with CLUSTER_ACTION), i.e. an open door on the controller port.
+listeners=SASL_SSL://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=SASL_SSL://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+inter.broker.listener.name=SASL_SSL
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
+listener.name.sasl_ssl.sasl.enabled.mechanisms=$SCRAM_MECHANISM
+sasl.mechanism.inter.broker.protocol=$SCRAM_MECHANISM
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=$(scram_jaas admin "$(secret admin)")
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="controller" password="$cpw" user_controller="$cpw";
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$TLS_DIR/server.p12
+ssl.keystore.password=$tpw
+ssl.key.password=$tpw
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$TLS_DIR/truststore.p12
+ssl.truststore.password=$tpw
+ssl.client.auth=none
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:admin;User:controller
+EOP
+}
+
+write_server_properties() { # name port cport
+  local name="$1" port="$2" cport="$3" dir="$RUN_DIR/$1"
+  cat >"$dir/server.properties" <<EOF2
+# generated by scripts/local-kafka.sh: single-node KRaft cluster "$name"
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:$cport
+$(broker_listener_properties "$port" "$cport")
 log.dirs=$dir/data
 num.partitions=1
 default.replication.factor=1
@@ -193,7 +446,18 @@ num.network.threads=2
 num.io.threads=2
 num.recovery.threads.per.data.dir=1
 log.cleaner.threads=1
-EOF
+EOF2
+}
+
+# Extra `StorageTool format` arguments: the secure profile's SCRAM users.
+# (StorageTool takes them only on its command line: they are visible in `ps` for the
+# second the format runs, on a single-user test machine.)
+format_args() {
+  ((SECURE)) || return 0
+  local u
+  for u in "${SCRAM_USERS[@]}"; do
+    printf '%s\n' --add-scram "$SCRAM_MECHANISM=[name=$u,password=$(secret "$u")]"
+  done
 }
 
 # Format the data dir once; reuse it when its cluster id matches ours.
@@ -208,19 +472,26 @@ format_storage() { # name
     want="$(cat "$idfile")"
     [[ "$have" == "$want" ]] \
       || die "$name: $meta has cluster.id=$have but $idfile says $want; run '$0 down --purge' to start from scratch"
+    if ((SECURE)) && [[ "$(cat "$dir/scram.stamp" 2>/dev/null)" != "$(scram_stamp)" ]]; then
+      die "$name: $dir/data was formatted with other SCRAM passwords than $SECRETS_DIR/passwords; run '$0 down --secure --purge'"
+    fi
     return 0
   fi
   rm -rf "$dir/data"
   if [[ ! -s "$idfile" ]]; then
-    "$JAVA_BIN" "${TOOL_HEAP[@]}" "${JVM_COMMON[@]}" -cp "$LIBS/*" kafka.tools.StorageTool random-uuid \
-      2>>"$RUN_DIR/logs/$name.log" | tail -n1 >"$idfile"
+    tool kafka.tools.StorageTool random-uuid 2>>"$RUN_DIR/logs/$name.log" | tail -n1 >"$idfile"
   fi
   want="$(cat "$idfile")"
   [[ -n "$want" ]] || fail_proc "$name" "$name: could not generate a cluster id"
-  if ! "$JAVA_BIN" "${TOOL_HEAP[@]}" "${JVM_COMMON[@]}" -cp "$LIBS/*" kafka.tools.StorageTool format \
-        -t "$want" -c "$dir/server.properties" --standalone >>"$RUN_DIR/logs/$name.log" 2>&1; then
+  local -a extra=()
+  mapfile -t extra < <(format_args)
+  # The format output lists the SCRAM records (salted keys, not passwords); it goes to
+  # the log, which is under the mode-700 run dir in the secure profile.
+  if ! tool kafka.tools.StorageTool format -t "$want" -c "$dir/server.properties" --standalone \
+        "${extra[@]}" >>"$RUN_DIR/logs/$name.log" 2>&1; then
     fail_proc "$name" "$name: formatting $dir/data failed"
   fi
+  if ((SECURE)); then scram_stamp >"$dir/scram.stamp"; fi
 }
 
 check_port_free() { # name port
@@ -229,16 +500,28 @@ check_port_free() { # name port
   fi
 }
 
+# JVM options and classpath of the next spawn(): callers override them with `local`
+# (bash's dynamic scoping), e.g. start_connect in the secure profile.
+SPAWN_JVM_EXTRA=()
+SPAWN_CP=""
+
 spawn() { # name heap-array-name main args...
   local name="$1" heapvar="$2"; shift 2
   local -n heap="$heapvar"
   local log="$RUN_DIR/logs/$name.log"
   echo "==== $(date -Is) starting $name ====" >>"$log"
   # setsid: own session, so a Ctrl-C in the calling terminal does not reach it.
-  setsid "$JAVA_BIN" "${heap[@]}" "${JVM_COMMON[@]}" \
+  setsid "$JAVA_BIN" "${heap[@]}" "${JVM_COMMON[@]}" "${SPAWN_JVM_EXTRA[@]}" \
     "-Dlinkctl.proc=$name" "-Dlinkctl.run.dir=$RUN_DIR" \
-    -cp "$LIBS/*" "$@" </dev/null >>"$log" 2>&1 9>&- &
+    -cp "${SPAWN_CP:-$LIBS/*}" "$@" </dev/null >>"$log" 2>&1 9>&- &
   echo $! >"$(pid_file "$name")"
+}
+
+# A metadata request (list topics through the AdminClient); as `admin` in the secure profile.
+list_topics() { # port
+  local -a auth=()
+  if ((SECURE)); then auth=(--command-config "$CLIENTS_DIR/admin.properties"); fi
+  tool org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$1" "${auth[@]}" --list
 }
 
 wait_broker() { # name port
@@ -251,8 +534,7 @@ wait_broker() { # name port
   done
   # Port answers: now a real metadata request (list topics through the AdminClient).
   while :; do
-    if "$JAVA_BIN" "${TOOL_HEAP[@]}" "${JVM_COMMON[@]}" -cp "$LIBS/*" org.apache.kafka.tools.TopicCommand \
-         --bootstrap-server "127.0.0.1:$port" --list >/dev/null 2>>"$RUN_DIR/logs/$name.log"; then
+    if list_topics "$port" >/dev/null 2>>"$RUN_DIR/logs/$name.log"; then
       return 0
     fi
     kill -0 "$pid" 2>/dev/null || fail_proc "$name" "$name (pid $pid) exited during start-up"
@@ -272,19 +554,133 @@ start_broker() { # name port cport
   mkdir -p "$RUN_DIR/$name"
   write_server_properties "$name" "$port" "$cport"
   format_storage "$name"
+  local -a SPAWN_JVM_EXTRA=()
+  # secure: log every denied request (kafka.authorizer.logger, INFO) in the broker log;
+  # LINKCTL_AUTHORIZER_LOG_LEVEL=debug also logs the allowed ones (to audit the ACLs)
+  if ((SECURE)); then SPAWN_JVM_EXTRA=("-Dlinkctl.authorizer.log.level=${LINKCTL_AUTHORIZER_LOG_LEVEL:-info}"); fi
   spawn "$name" BROKER_HEAP kafka.Kafka "$RUN_DIR/$name/server.properties"
   wait_broker "$name" "$port"
   say "$name ready on 127.0.0.1:$port (pid $(cat "$(pid_file "$name")"), $((SECONDS - t0))s)"
 }
 
+# ---------------------------------------------------------------- secure profile: ACLs
+
+# One AclCommand call per line:  CLUSTER  allow|deny  PRINCIPAL  RESOURCE-OPTIONS... : OPERATIONS...
+# `prefixed` among the resource options means --resource-pattern-type prefixed.
+# `*` is Kafka's literal wildcard (every topic / group). Read, Write, Delete and Alter
+# imply Describe; AlterConfigs implies DescribeConfigs; a deny wins over any allow.
+# scripts/kafka/SECURE.md has the same table with the reasons: keep both in step.
+ACL_SPEC='
+us      allow linkctl  --topic * --group *                             : Describe
+us      allow linkctl  --topic *                                       : DescribeConfigs
+europe  allow linkctl  --topic * --group *                             : Describe
+europe  allow linkctl  --topic *                                       : DescribeConfigs Delete
+europe  deny  linkctl  --topic connect- prefixed                       : Delete
+us      allow mm2      --topic *                                       : Read DescribeConfigs
+us      allow mm2      --group *                                       : Describe
+europe  allow mm2      --topic * --group *                             : Read
+europe  allow mm2      --topic *                                       : Create Write AlterConfigs Alter
+europe  deny  mm2      --topic connect- --group connect- prefixed      : All
+europe  allow connect  --topic connect-configs --topic connect-offsets --topic connect-status --group connect-linkctl-europe : Read
+europe  allow connect  --topic connect-configs --topic connect-offsets --topic connect-status : Create Write DescribeConfigs
+us      allow app      --topic demo                                    : Write
+us      allow app      --topic demo --group my-consumer-group          : Read
+europe  allow app      --topic demo --group my-consumer-group          : Read
+'
+
+acl_lines() { # cluster -> its lines of ACL_SPEC
+  awk -v c="$1" '$1 == c' <<<"$ACL_SPEC"
+}
+
+# Create the cluster's ACLs as `admin` (AclCommand --add is idempotent). Skipped when
+# this exact spec was already applied to this data dir (ACLs live in the metadata log).
+apply_acls() { # name port
+  local name="$1" port="$2" stamp_file="$RUN_DIR/$1/acls.stamp" want t0=$SECONDS
+  local cluster kind principal tok n=0 after
+  want="$(acl_lines "$name" | sha256sum | cut -d' ' -f1)"
+  [[ "$(cat "$stamp_file" 2>/dev/null)" == "$want" ]] && return 0
+  if [[ -f "$stamp_file" ]]; then
+    say "$name: the ACL spec changed: adding the new ACLs (ACLs removed from the spec stay until 'down --secure --purge')"
+  fi
+  local -a line args
+  while read -r -a line; do
+    ((${#line[@]})) || continue
+    cluster="${line[0]}" kind="${line[1]}" principal="${line[2]}" after=0
+    [[ "$kind" == allow || "$kind" == deny ]] || die "ACL_SPEC: '$kind' is neither allow nor deny"
+    args=(--bootstrap-server "127.0.0.1:$port" --command-config "$CLIENTS_DIR/admin.properties"
+          --add "--$kind-principal" "User:$principal")
+    for tok in "${line[@]:3}"; do
+      if [[ "$tok" == : ]]; then after=1
+      elif ((after)); then args+=(--operation "$tok")
+      elif [[ "$tok" == prefixed ]]; then args+=(--resource-pattern-type prefixed)
+      else args+=("$tok")
+      fi
+    done
+    echo "==== $(date -Is) $cluster: AclCommand ${args[*]:4}" >>"$RUN_DIR/logs/$name.log"
+    tool org.apache.kafka.tools.AclCommand "${args[@]}" >>"$RUN_DIR/logs/$name.log" 2>&1 \
+      || fail_proc "$name" "$name: AclCommand failed for $kind User:$principal (${line[*]:3})"
+    n=$((n + 1))
+  done < <(acl_lines "$name")
+  echo "$want" >"$stamp_file"
+  say "$name: $n ACL commands applied as admin ($((SECONDS - t0))s)"
+}
+
 # ---------------------------------------------------------------- Connect
 
+# Client security settings of the secure worker: $1 = property prefix ("", "producer.", ...).
+connect_client_security() {
+  local p="$1"
+  cat <<EOP
+${p}security.protocol=SASL_SSL
+${p}sasl.mechanism=$SCRAM_MECHANISM
+${p}sasl.jaas.config=$(scram_jaas connect "$(secret connect)")
+${p}ssl.truststore.type=PKCS12
+${p}ssl.truststore.location=$TLS_DIR/truststore.p12
+${p}ssl.truststore.password=$(tls_password)
+EOP
+}
+
+worker_security_properties() {
+  if ! ((SECURE)); then
+    echo "listeners=http://127.0.0.1:$CONNECT_PORT"
+    return 0
+  fi
+  local tpw p
+  tpw="$(tls_password)"
+  cat <<EOP
+# REST: https only, HTTP basic auth (users in rest-credentials.properties, read through
+# the JAAS "KafkaConnect" entry of rest-jaas.conf, -Djava.security.auth.login.config).
+listeners=https://127.0.0.1:$CONNECT_PORT
+rest.advertised.listener=https
+listeners.https.ssl.keystore.type=PKCS12
+listeners.https.ssl.keystore.location=$TLS_DIR/server.p12
+listeners.https.ssl.keystore.password=$tpw
+listeners.https.ssl.key.password=$tpw
+listeners.https.ssl.truststore.type=PKCS12
+listeners.https.ssl.truststore.location=$TLS_DIR/truststore.p12
+listeners.https.ssl.truststore.password=$tpw
+listeners.https.ssl.client.auth=none
+rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension
+# Kafka: the worker's own clients (config/offset/status topics, group) and the
+# default clients of the connectors' tasks, as User:connect over SASL_SSL.
+$(connect_client_security "")
+EOP
+  for p in producer. consumer. admin.; do connect_client_security "$p"; done
+  cat <<EOP
+# Connectors may replace only the principal of their tasks' clients, e.g. MirrorMaker 2:
+#   producer.override.sasl.jaas.config=\${env:LINKCTL_SECURE_MM2_EUROPE_JAAS}
+# so that mirrored records are written as User:mm2, not User:connect.
+connector.client.config.override.policy=Allowlist
+connector.client.config.override.allowlist=sasl.jaas.config
+EOP
+}
+
 write_worker_properties() {
-  cat >"$RUN_DIR/connect/worker.properties" <<EOF
+  cat >"$RUN_DIR/connect/worker.properties" <<EOF2
 # generated by scripts/local-kafka.sh: Kafka Connect distributed worker next to "europe"
 bootstrap.servers=$EUROPE_BOOTSTRAP
 group.id=connect-linkctl-europe
-listeners=http://127.0.0.1:$CONNECT_PORT
+$(worker_security_properties)
 rest.advertised.host.name=127.0.0.1
 rest.advertised.port=$CONNECT_PORT
 key.converter=org.apache.kafka.connect.converters.ByteArrayConverter
@@ -305,16 +701,35 @@ plugin.discovery=service_load
 # linkctl sends \${env:…} secrets that way instead of their values.
 config.providers=env
 config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider
-EOF
+EOF2
+  ((SECURE)) || return 0
+  # Basic-auth users of the REST API (the extension cannot authorize: every user it
+  # knows may do everything; an empty file would let every request through).
+  printf 'linkctl=%s\n' "$(secret rest_linkctl)" >"$RUN_DIR/connect/rest-credentials.properties"
+  cat >"$RUN_DIR/connect/rest-jaas.conf" <<EOF2
+KafkaConnect {
+  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required
+  file="$RUN_DIR/connect/rest-credentials.properties";
+};
+EOF2
+}
+
+# curl options that reach the profile's REST API (CA + basic auth in the secure one).
+connect_curl_opts() {
+  CURL_OPTS=()
+  if ((SECURE)); then CURL_OPTS=(--cacert "$TLS_DIR/ca.pem" -K "$SECRETS_DIR/connect-rest.curlrc"); fi
 }
 
 wait_connect() {
   local deadline=$((SECONDS + READY_TIMEOUT)) pid plugins=""
+  local -a CURL_OPTS
+  connect_curl_opts
   pid="$(cat "$(pid_file connect)")"
   while :; do
     # /health is 200 only once the worker finished start-up (joined its group).
-    if curl -fsS -m 5 "$CONNECT_URL/" >/dev/null 2>&1 && curl -fsS -m 5 "$CONNECT_URL/health" >/dev/null 2>&1; then
-      plugins="$(curl -fsS -m 5 "$CONNECT_URL/connector-plugins" 2>/dev/null || true)"
+    if curl -fsS -m 5 "${CURL_OPTS[@]}" "$CONNECT_URL/" >/dev/null 2>&1 \
+         && curl -fsS -m 5 "${CURL_OPTS[@]}" "$CONNECT_URL/health" >/dev/null 2>&1; then
+      plugins="$(curl -fsS -m 5 "${CURL_OPTS[@]}" "$CONNECT_URL/connector-plugins" 2>/dev/null || true)"
       [[ "$plugins" == *MirrorSourceConnector* ]] && break
     fi
     kill -0 "$pid" 2>/dev/null || fail_proc connect "connect (pid $pid) exited during start-up"
@@ -328,6 +743,17 @@ wait_connect() {
   done
 }
 
+# The secure worker's environment for ${env:...} in connector configs: the mm2
+# principal's JAAS config for each cluster. A value already in the caller's
+# environment wins (how a rotated password reaches the worker: restart-connect).
+export_worker_env() {
+  ((SECURE)) || return 0
+  local jaas
+  jaas="$(scram_jaas mm2 "$(secret mm2)")"
+  export LINKCTL_SECURE_MM2_US_JAAS="${LINKCTL_SECURE_MM2_US_JAAS:-$jaas}"
+  export LINKCTL_SECURE_MM2_EUROPE_JAAS="${LINKCTL_SECURE_MM2_EUROPE_JAAS:-$jaas}"
+}
+
 start_connect() {
   local pid t0=$SECONDS
   if pid="$(live_pid connect)"; then
@@ -337,6 +763,13 @@ start_connect() {
   check_port_free connect "$CONNECT_PORT"
   mkdir -p "$RUN_DIR/connect"
   write_worker_properties
+  local -a SPAWN_JVM_EXTRA=()
+  local SPAWN_CP=""
+  if ((SECURE)); then
+    SPAWN_JVM_EXTRA=("-Djava.security.auth.login.config=$RUN_DIR/connect/rest-jaas.conf")
+    SPAWN_CP="$LIBS/*:$EXT_LIBS/*"
+    export_worker_env
+  fi
   spawn connect CONNECT_HEAP org.apache.kafka.connect.cli.ConnectDistributed "$RUN_DIR/connect/worker.properties"
   wait_connect
   say "connect ready on $CONNECT_URL (pid $(cat "$(pid_file connect)"), $((SECONDS - t0))s)"
@@ -356,9 +789,21 @@ cmd_up() {
     return 0
   fi
   resolve_libs
+  if ((SECURE)); then
+    resolve_ext_libs
+    prepare_secure
+  fi
   mkdir -p "$RUN_DIR/logs" "$RUN_DIR/pids"
   start_broker us "$US_PORT" "$US_CPORT"
   start_broker europe "$EUROPE_PORT" "$EUROPE_CPORT"
+  if ((SECURE)); then
+    # both clusters at once (one tool JVM each); Connect needs its ACLs before it starts
+    local a b
+    apply_acls us "$US_PORT" & a=$!
+    apply_acls europe "$EUROPE_PORT" & b=$!
+    wait "$a" || die "creating the ACLs of us failed"
+    wait "$b" || die "creating the ACLs of europe failed"
+  fi
   start_connect
   say "up: us=$US_BOOTSTRAP europe=$EUROPE_BOOTSTRAP connect=$CONNECT_URL (logs in $RUN_DIR/logs)"
 }
@@ -403,7 +848,7 @@ cmd_down() {
   for a in "$@"; do
     case "$a" in
       --purge) purge=1 ;;
-      *) die "down: unknown argument '$a' (only --purge)" ;;
+      *) die "down: unknown argument '$a' (only --purge, --secure)" ;;
     esac
   done
   take_lock
@@ -411,10 +856,30 @@ cmd_down() {
   stop_procs connect
   stop_procs europe us
   if ((purge)); then
+    # (secure: the TLS material, passwords and client files stay: see SECURE.md)
     say "purging data in $RUN_DIR"
     rm -rf "$RUN_DIR/us" "$RUN_DIR/europe" "$RUN_DIR/connect" "$RUN_DIR/pids"
   fi
   say "down"
+}
+
+# Restart only the Connect worker (the brokers keep running): it reads its
+# environment, its worker.properties and its REST users again.
+cmd_restart_connect() {
+  need_java
+  need_curl
+  take_lock
+  local flag=""
+  if ((SECURE)); then flag=" --secure"; fi
+  live_pid europe >/dev/null || die "europe is not running: start the stack with '$0 up$flag'"
+  resolve_libs
+  if ((SECURE)); then
+    resolve_ext_libs
+    prepare_secure
+  fi
+  mkdir -p "$RUN_DIR/logs" "$RUN_DIR/pids"
+  stop_procs connect
+  start_connect
 }
 
 cmd_status() {
@@ -436,11 +901,47 @@ cmd_status() {
   return "$rc"
 }
 
+q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }   # single-quote a value for the shell
+ex() { printf 'export %s=%s\n' "$1" "$(q "$2")"; }
+
 cmd_env() {
-  echo "export LINKCTL_US_BOOTSTRAP=$US_BOOTSTRAP"
-  echo "export LINKCTL_EUROPE_BOOTSTRAP=$EUROPE_BOOTSTRAP"
-  echo "export LINKCTL_CONNECT_URL=$CONNECT_URL"
-  echo "export KAFKA_LIBS=$LIBS"
+  if ! ((SECURE)); then
+    echo "export LINKCTL_US_BOOTSTRAP=$US_BOOTSTRAP"
+    echo "export LINKCTL_EUROPE_BOOTSTRAP=$EUROPE_BOOTSTRAP"
+    echo "export LINKCTL_CONNECT_URL=$CONNECT_URL"
+    echo "export KAFKA_LIBS=$LIBS"
+    return 0
+  fi
+  [[ -f "$SECRETS_DIR/passwords" && -f "$TLS_DIR/.complete" ]] \
+    || die "no credentials yet in $RUN_DIR: run '$0 up --secure' once"
+  local u U pw
+  ex LINKCTL_SECURE_US_BOOTSTRAP "$US_BOOTSTRAP"
+  ex LINKCTL_SECURE_EUROPE_BOOTSTRAP "$EUROPE_BOOTSTRAP"
+  ex LINKCTL_SECURE_CONNECT_URL "$CONNECT_URL"
+  ex LINKCTL_SECURE_SECURITY_PROTOCOL SASL_SSL
+  ex LINKCTL_SECURE_SASL_MECHANISM "$SCRAM_MECHANISM"
+  ex LINKCTL_SECURE_CA_PEM "$TLS_DIR/ca.pem"
+  ex LINKCTL_SECURE_TRUSTSTORE "$TLS_DIR/truststore.p12"
+  ex LINKCTL_SECURE_STORE_PASSWORD "$(tls_password)"
+  ex LINKCTL_SECURE_SERVER_KEYSTORE "$TLS_DIR/server.p12"
+  ex LINKCTL_SECURE_OTHER_CA_PEM "$TLS_DIR/other-ca.pem"
+  ex LINKCTL_SECURE_MISMATCH_CERT_PEM "$TLS_DIR/mismatch-chain.pem"
+  ex LINKCTL_SECURE_MISMATCH_KEY_PEM "$TLS_DIR/mismatch.key"
+  ex LINKCTL_SECURE_MISMATCH_KEYSTORE "$TLS_DIR/mismatch.p12"
+  for u in "${SCRAM_USERS[@]}"; do
+    U="${u^^}"
+    pw="$(secret "$u")"
+    ex "LINKCTL_SECURE_${U}_USER" "$u"
+    ex "LINKCTL_SECURE_${U}_PASSWORD" "$pw"
+    ex "LINKCTL_SECURE_${U}_JAAS" "$(scram_jaas "$u" "$pw")"
+    ex "LINKCTL_SECURE_${U}_PROPERTIES" "$CLIENTS_DIR/$u.properties"
+  done
+  ex LINKCTL_SECURE_MM2_US_JAAS "$(scram_jaas mm2 "$(secret mm2)")"
+  ex LINKCTL_SECURE_MM2_EUROPE_JAAS "$(scram_jaas mm2 "$(secret mm2)")"
+  ex LINKCTL_SECURE_CONNECT_REST_USER linkctl
+  ex LINKCTL_SECURE_CONNECT_REST_PASSWORD "$(secret rest_linkctl)"
+  ex LINKCTL_SECURE_CONNECT_CURLRC "$SECRETS_DIR/connect-rest.curlrc"
+  ex KAFKA_LIBS "$LIBS"
 }
 
 cmd_kafka_class() {
@@ -456,13 +957,25 @@ usage() {
 }
 
 main() {
-  local cmd="${1:-}"
+  local cmd="${1:-}" a
   [[ $# -gt 0 ]] && shift
+  local -a args=()
   case "$cmd" in
-    up|start) cmd_up "$@" ;;
-    down|stop) cmd_down "$@" ;;
+    up|start|down|stop|status|env|restart-connect)
+      for a in "$@"; do
+        if [[ "$a" == --secure ]]; then SECURE=1; else args+=("$a"); fi
+      done
+      if [[ "$cmd" != down && "$cmd" != stop && ${#args[@]} -gt 0 ]]; then
+        die "$cmd: unknown argument '${args[0]}' (only --secure)"
+      fi ;;
+  esac
+  configure_profile
+  case "$cmd" in
+    up|start) cmd_up ;;
+    down|stop) cmd_down "${args[@]}" ;;
     status) cmd_status ;;
     env) cmd_env ;;
+    restart-connect) cmd_restart_connect ;;
     libs) need_java; resolve_libs; echo "$LIBS" ;;
     kafka-class) cmd_kafka_class "$@" ;;
     -h|--help|help) usage ;;

@@ -4,115 +4,17 @@
 
 mod support;
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use linkctl::apply::events::Collect;
-use linkctl::apply::{apply, ApplyEvent, ApplyOptions, EngineSet, JsonLines};
-use linkctl::backend::kafka::KafkaClients;
-use linkctl::backend::{
-    registry, ActionResult, BackendError, BoxFuture, Engine, EngineModel, ExecContext, ReadDetail,
-    Scope, Validation,
-};
+use linkctl::apply::{apply, ApplyEvent, ApplyOptions, JsonLines};
+use linkctl::backend::Scope;
 use linkctl::manifest::{Engine as EngineName, Manifest};
 use linkctl::plan::{Action, ActionKind};
-use linkctl::state::{LiveState, MirrorStatus};
+use linkctl::state::MirrorStatus;
 use support::action;
 use support::confluent_double::Double;
-
-/// Records the steps it executes; fails the action whose id is `fail` (and
-/// does not attempt the rest of that step).
-struct Fake {
-    fail: Option<String>,
-    steps: Mutex<Vec<Vec<String>>>,
-}
-
-impl Fake {
-    fn new(fail: Option<&str>) -> Self {
-        Self {
-            fail: fail.map(str::to_string),
-            steps: Mutex::new(Vec::new()),
-        }
-    }
-    fn seen(&self) -> Vec<String> {
-        self.steps
-            .lock()
-            .unwrap()
-            .iter()
-            .flatten()
-            .cloned()
-            .collect()
-    }
-}
-
-impl Engine for Fake {
-    fn model(&self) -> &'static dyn EngineModel {
-        registry::model(EngineName::Confluent)
-    }
-    fn read<'a>(
-        &'a self,
-        _: &'a Manifest,
-        _: &'a Scope,
-        _: ReadDetail,
-        _: &'a KafkaClients,
-    ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
-        Box::pin(async { Ok(LiveState::default()) })
-    }
-    fn execute_step<'a>(
-        &'a self,
-        step: &'a [&'a Action],
-        ctx: &'a ExecContext<'a>,
-    ) -> BoxFuture<'a, Vec<ActionResult>> {
-        Box::pin(async move {
-            let mut out = Vec::new();
-            let mut ids = Vec::new();
-            let mut failed = false;
-            for a in step {
-                if failed {
-                    out.push(ActionResult::NotAttempted);
-                    continue;
-                }
-                ids.push(a.id.clone());
-                ctx.progress.update(&a.id, "working");
-                if self.fail.as_deref() == Some(a.id.as_str()) {
-                    failed = true;
-                    out.push(ActionResult::Failed(BackendError::new(
-                        &a.cluster,
-                        "HTTP 500: boom from the server",
-                    )));
-                } else {
-                    out.push(ActionResult::done(format!("{} ok", a.id)));
-                }
-            }
-            self.steps.lock().unwrap().push(ids);
-            out
-        })
-    }
-    fn health<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a str,
-        _: &'a ExecContext<'a>,
-    ) -> BoxFuture<'a, Result<Vec<String>, BackendError>> {
-        Box::pin(async { Ok(vec![]) })
-    }
-    fn server_validate<'a>(
-        &'a self,
-        _: &'a Action,
-        _: &'a ExecContext<'a>,
-    ) -> BoxFuture<'a, Result<Validation, BackendError>> {
-        Box::pin(async { Ok(Validation::NotApplicable) })
-    }
-}
-
-/// Runs every Confluent action on one engine; knows no other engine.
-struct Only<'a>(&'a dyn Engine);
-
-impl EngineSet for Only<'_> {
-    fn engine(&self, name: EngineName) -> Option<&dyn Engine> {
-        (name == EngineName::Confluent).then_some(self.0)
-    }
-}
+use support::fake_engine::{Fake, Only};
 
 fn with_deps(mut a: Action, id: &str, deps: &[&str]) -> Action {
     a.id = id.to_string();
@@ -176,7 +78,7 @@ async fn run_fake(
 
 #[tokio::test]
 async fn a_failure_halfway_gives_an_exact_report() {
-    let fake = Fake::new(Some("m1"));
+    let fake = Fake::new(&["m1"]);
     let events = Collect::default();
     let report = run_fake(&fake, &plan(), &events).await;
     let done: Vec<&str> = report.done.iter().map(|d| d.id.as_str()).collect();
@@ -225,7 +127,7 @@ async fn a_failure_halfway_gives_an_exact_report() {
 
 #[tokio::test]
 async fn everything_runs_in_dependency_order_when_nothing_fails() {
-    let fake = Fake::new(None);
+    let fake = Fake::new(&[]);
     let mut actions = plan();
     actions.reverse();
     let report = run_fake(&fake, &actions, &Collect::default()).await;
@@ -242,7 +144,7 @@ async fn everything_runs_in_dependency_order_when_nothing_fails() {
 
 #[tokio::test]
 async fn ready_actions_of_one_link_and_kind_are_one_step() {
-    let fake = Fake::new(None);
+    let fake = Fake::new(&[]);
     let mut actions = vec![with_deps(
         action(ActionKind::CreateLink, "europe", "l", None),
         "link",
@@ -285,7 +187,7 @@ async fn ready_actions_of_one_link_and_kind_are_one_step() {
 
 #[tokio::test]
 async fn unknown_dependencies_and_missing_executors_fail_cleanly() {
-    let fake = Fake::new(None);
+    let fake = Fake::new(&[]);
     let bad = vec![with_deps(
         action(ActionKind::CreateLink, "europe", "l", None),
         "a",
@@ -305,7 +207,7 @@ async fn unknown_dependencies_and_missing_executors_fail_cleanly() {
 
 #[tokio::test]
 async fn json_events_stream_one_object_per_line() {
-    let fake = Fake::new(Some("update"));
+    let fake = Fake::new(&["update"]);
     let sink = JsonLines::new(Vec::new());
     run_fake(&fake, &plan(), &sink).await;
     let text = String::from_utf8(sink.into_inner()).unwrap();

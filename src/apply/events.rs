@@ -11,12 +11,35 @@
 use std::io::Write;
 use std::sync::Mutex;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::plan::ActionKind;
 
+/// Version of the event stream format (`format_version` on every line).
+/// Bump on incompatible changes; fields may be added without a bump.
+pub const EVENTS_FORMAT_VERSION: u32 = 1;
+
+/// One line of `apply --format json`: the format version and one event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct EventLine<'a> {
+    /// [`EVENTS_FORMAT_VERSION`].
+    pub format_version: u32,
+    #[serde(flatten)]
+    pub event: &'a ApplyEvent,
+}
+
+/// The JSON Schema of one line of the event stream (committed as
+/// `schema/apply-events.schema.json`, documented in `docs/apply-events.md`).
+pub fn events_schema_json() -> String {
+    let schema = schemars::schema_for!(EventLine<'static>);
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_else(|_| "{}".to_string());
+    s.push('\n');
+    s
+}
+
 /// Something that happened during an apply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ApplyEvent {
     /// The plan about to be applied, as `plan --format json` prints it.
@@ -75,7 +98,8 @@ pub enum ApplyEvent {
     Summary {
         done: usize,
         failed: usize,
-        #[serde(skip_serializing_if = "is_zero")]
+        /// Present only when an interrupt stopped actions.
+        #[serde(default, skip_serializing_if = "is_zero")]
         interrupted: usize,
         not_attempted: usize,
         elapsed_ms: u64,
@@ -112,7 +136,11 @@ impl<W: Write + Send> JsonLines<W> {
 
 impl<W: Write + Send> EventSink for JsonLines<W> {
     fn emit(&self, event: &ApplyEvent) {
-        let Ok(line) = serde_json::to_string(event) else {
+        let line = EventLine {
+            format_version: EVENTS_FORMAT_VERSION,
+            event,
+        };
+        let Ok(line) = serde_json::to_string(&line) else {
             return;
         };
         let mut out = match self.out.lock() {
@@ -169,12 +197,12 @@ mod tests {
         let text = String::from_utf8(sink.into_inner()).unwrap();
         assert_eq!(
             text,
-            "{\"event\":\"progress\",\"id\":\"a\",\"message\":\"waiting\"}\n\
-             {\"event\":\"summary\",\"done\":1,\"failed\":0,\"not_attempted\":0,\"elapsed_ms\":5}\n\
-             {\"event\":\"warning\",\"message\":\"1 action remains\",\"remaining_actions\":1}\n\
-             {\"event\":\"converged\"}\n\
-             {\"event\":\"error\",\"message\":\"stale\"}\n\
-             {\"event\":\"plan\",\"plan\":{\"format_version\":1}}\n"
+            "{\"format_version\":1,\"event\":\"progress\",\"id\":\"a\",\"message\":\"waiting\"}\n\
+             {\"format_version\":1,\"event\":\"summary\",\"done\":1,\"failed\":0,\"not_attempted\":0,\"elapsed_ms\":5}\n\
+             {\"format_version\":1,\"event\":\"warning\",\"message\":\"1 action remains\",\"remaining_actions\":1}\n\
+             {\"format_version\":1,\"event\":\"converged\"}\n\
+             {\"format_version\":1,\"event\":\"error\",\"message\":\"stale\"}\n\
+             {\"format_version\":1,\"event\":\"plan\",\"plan\":{\"format_version\":1}}\n"
         );
     }
 }

@@ -69,8 +69,8 @@ pub enum Format {
 pub enum Command {
     /// Check the manifest (syntax, references, engine limits, secrets) without contacting any cluster.
     Validate(validate::ValidateArgs),
-    /// Print the JSON Schema of the manifest.
-    Schema,
+    /// Print the JSON Schema of the manifest (or, with --events, of apply's JSON events).
+    Schema(schema::SchemaArgs),
     /// Show links, tasks, mirror topics, lag and (with --groups) consumer group offsets.
     Status(status_cmd::StatusArgs),
     /// Show what apply would change: diff the manifest against live state.
@@ -93,7 +93,7 @@ pub fn main() -> ExitCode {
     out.init_tracing(cli.global.verbose);
     match &cli.command {
         Command::Validate(args) => validate::run(&cli.global, args, &out),
-        Command::Schema => schema::run(),
+        Command::Schema(args) => schema::run(args),
         Command::Status(args) => status_cmd::run(&cli.global, args, &out),
         Command::Plan(args) => plan_cmd::run(args, &cli.global, &out),
         Command::Apply(args) => apply_cmd::run(&cli.global, args, &out),

@@ -56,10 +56,8 @@ fn well_formed(lines: &[Value]) -> Result<(), String> {
         let event = l["event"].as_str().unwrap_or_default();
         let id = l["id"].as_str().unwrap_or_default().to_string();
         match event {
-            "action_started" => {
-                if closed.contains(&id) || !open.insert(id.clone()) {
-                    return Err(format!("line {i}: {id} started twice"));
-                }
+            "action_started" if closed.contains(&id) || !open.insert(id.clone()) => {
+                return Err(format!("line {i}: {id} started twice"));
             }
             "action_done" | "action_failed" | "action_interrupted" | "action_not_attempted" => {
                 if !open.remove(&id) {

@@ -16,6 +16,7 @@ mod http;
 pub mod log;
 mod mirrors;
 mod paging;
+pub mod raw;
 pub mod quirks;
 mod render;
 mod routes;

@@ -7,7 +7,7 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use serde_json::json;
+use serde_json::{json, Value};
 use support::cli::CliEnv;
 use support::confluent_double::{ConfigRowStyle, Double};
 
@@ -37,15 +37,33 @@ fn one_violation(d: &Double, a: &support::confluent_double::raw::Answer) -> Stri
 #[tokio::test]
 async fn valid_requests_pass_and_are_matched_to_their_operation() {
     let d = double().await;
-    let a = d.req("GET", &format!("{LINKS}/demo-link?include_tasks=true"), None).await;
+    let a = d
+        .req(
+            "GET",
+            &format!("{LINKS}/demo-link?include_tasks=true"),
+            None,
+        )
+        .await;
     assert_eq!(a.status, 200, "{}", a.text);
     let body = json!({"source_cluster_id": "us-cluster",
         "configs": [{"name": "bootstrap.servers", "value": "x:9092"}]});
-    let a = d.req("POST", &format!("{LINKS}?link_name=second&validate_link=false"), Some(&body)).await;
+    let a = d
+        .req(
+            "POST",
+            &format!("{LINKS}?link_name=second&validate_link=false"),
+            Some(&body),
+        )
+        .await;
     assert_eq!(a.status, 204, "{}", a.text);
     let alter = json!({"data": [{"name": "acl.sync.ms", "value": "6000", "operation": "SET"},
         {"name": "consumer.offset.sync.ms", "value": null, "operation": "DELETE"}]});
-    let a = d.req("PUT", &format!("{LINKS}/second/configs:alter"), Some(&alter)).await;
+    let a = d
+        .req(
+            "PUT",
+            &format!("{LINKS}/second/configs:alter"),
+            Some(&alter),
+        )
+        .await;
     assert_eq!(a.status, 204, "{}", a.text);
     let a = d.req("GET", "/clusters", None).await;
     assert_eq!(a.status, 200);
@@ -65,21 +83,45 @@ async fn valid_requests_pass_and_are_matched_to_their_operation() {
 #[tokio::test]
 async fn an_unknown_query_parameter_is_caught() {
     let d = double().await;
-    let a = d.req("GET", &format!("{LINKS}?include_tasks=true"), None).await;
+    let a = d
+        .req("GET", &format!("{LINKS}?include_tasks=true"), None)
+        .await;
     let v = one_violation(&d, &a);
     assert!(
-        v.contains("query parameter `include_tasks` is not declared by listKafkaLinks (declared: none)"),
+        v.contains(
+            "query parameter `include_tasks` is not declared by listKafkaLinks (declared: none)"
+        ),
         "{v}"
     );
-    let a = d.req("DELETE", &format!("{LINKS}/demo-link?force=yes"), None).await;
+    let a = d
+        .req("DELETE", &format!("{LINKS}/demo-link?force=yes"), None)
+        .await;
     let v = one_violation(&d, &a);
-    assert!(v.contains("`force` is a boolean (`true`/`false`), got `yes`"), "{v}");
-    let a = d.req("GET", &format!("{LINKS}/-/mirrors?mirror_status=RUNNING"), None).await;
+    assert!(
+        v.contains("`force` is a boolean (`true`/`false`), got `yes`"),
+        "{v}"
+    );
+    let a = d
+        .req(
+            "GET",
+            &format!("{LINKS}/-/mirrors?mirror_status=RUNNING"),
+            None,
+        )
+        .await;
     let v = one_violation(&d, &a);
     assert!(v.contains("query `mirror_status`"), "{v}");
-    let a = d.req("POST", LINKS, Some(&json!({"source_cluster_id": "us-cluster"}))).await;
+    let a = d
+        .req(
+            "POST",
+            LINKS,
+            Some(&json!({"source_cluster_id": "us-cluster"})),
+        )
+        .await;
     let v = one_violation(&d, &a);
-    assert!(v.contains("required query parameter `link_name` is missing"), "{v}");
+    assert!(
+        v.contains("required query parameter `link_name` is missing"),
+        "{v}"
+    );
     assert!(d.link_names().len() == 1, "nothing was created");
 }
 
@@ -87,20 +129,38 @@ async fn an_unknown_query_parameter_is_caught() {
 async fn a_wrong_body_type_is_caught() {
     let d = double().await;
     let a = d
-        .req("PUT", &format!("{LINKS}/demo-link/configs/acl.sync.ms"), Some(&json!({"value": 6000})))
+        .req(
+            "PUT",
+            &format!("{LINKS}/demo-link/configs/acl.sync.ms"),
+            Some(&json!({"value": 6000})),
+        )
         .await;
     let v = one_violation(&d, &a);
-    assert!(v.contains("body/value: 6000 is not of type \"string\""), "{v}");
+    assert!(
+        v.contains("body/value: 6000 is not of type \"string\""),
+        "{v}"
+    );
     let a = d
-        .req("PUT", &format!("{LINKS}/demo-link/configs:alter"), Some(&json!({"data": {"name": "x"}})))
+        .req(
+            "PUT",
+            &format!("{LINKS}/demo-link/configs:alter"),
+            Some(&json!({"data": {"name": "x"}})),
+        )
         .await;
     let v = one_violation(&d, &a);
     assert!(v.contains("body/data"), "{v}");
     let a = d
-        .req("POST", &format!("{LINKS}/demo-link/mirrors:promote"), Some(&json!({"mirror_topic_names": "demo"})))
+        .req(
+            "POST",
+            &format!("{LINKS}/demo-link/mirrors:promote"),
+            Some(&json!({"mirror_topic_names": "demo"})),
+        )
         .await;
     one_violation(&d, &a);
-    assert_eq!(d.mirror_status("demo-link", "demo").as_deref(), Some("ACTIVE"));
+    assert_eq!(
+        d.mirror_status("demo-link", "demo").as_deref(),
+        Some("ACTIVE")
+    );
     // A body where the operation takes none, and a body that is not JSON.
     let a = d.req("GET", LINKS, Some(&json!({}))).await;
     let v = one_violation(&d, &a);
@@ -111,17 +171,35 @@ async fn a_wrong_body_type_is_caught() {
 async fn a_missing_required_field_is_caught() {
     let d = double().await;
     let a = d
-        .req("POST", &format!("{LINKS}/demo-link/mirrors"), Some(&json!({"mirror_topic_name": "x"})))
+        .req(
+            "POST",
+            &format!("{LINKS}/demo-link/mirrors"),
+            Some(&json!({"mirror_topic_name": "x"})),
+        )
         .await;
     let v = one_violation(&d, &a);
-    assert!(v.contains("\"source_topic_name\" is a required property"), "{v}");
+    assert!(
+        v.contains("\"source_topic_name\" is a required property"),
+        "{v}"
+    );
     let a = d
-        .req("PUT", &format!("{LINKS}/demo-link/configs:alter"), Some(&json!({"data": [{"value": "1"}]})))
+        .req(
+            "PUT",
+            &format!("{LINKS}/demo-link/configs:alter"),
+            Some(&json!({"data": [{"value": "1"}]})),
+        )
         .await;
     let v = one_violation(&d, &a);
-    assert!(v.contains("body/data/0: \"name\" is a required property"), "{v}");
+    assert!(
+        v.contains("body/data/0: \"name\" is a required property"),
+        "{v}"
+    );
     let a = d
-        .req("POST", &format!("{LINKS}?link_name=x"), Some(&json!({"source_cluster_id": "u", "configs": [{"name": "a"}]})))
+        .req(
+            "POST",
+            &format!("{LINKS}?link_name=x"),
+            Some(&json!({"source_cluster_id": "u", "configs": [{"name": "a"}]})),
+        )
         .await;
     let v = one_violation(&d, &a);
     assert!(v.contains("\"value\" is a required property"), "{v}");
@@ -130,15 +208,29 @@ async fn a_missing_required_field_is_caught() {
 #[tokio::test]
 async fn an_undeclared_path_or_method_is_caught() {
     let d = double().await;
-    let a = d.req("POST", &format!("{LINKS}/demo-link/mirrors:bogus"), Some(&json!({}))).await;
+    let a = d
+        .req(
+            "POST",
+            &format!("{LINKS}/demo-link/mirrors:bogus"),
+            Some(&json!({})),
+        )
+        .await;
     let v = one_violation(&d, &a);
     assert!(v.contains("no path of the spec matches /kafka/v3/clusters/eu-cluster/links/demo-link/mirrors:bogus"), "{v}");
     // The batch config call is a PUT; KCP's POST is not in the spec.
-    let a = d.req("POST", &format!("{LINKS}/demo-link/configs:alter"), Some(&json!({"data": []}))).await;
+    let a = d
+        .req(
+            "POST",
+            &format!("{LINKS}/demo-link/configs:alter"),
+            Some(&json!({"data": []})),
+        )
+        .await;
     let v = one_violation(&d, &a);
     assert!(v.contains("method POST is not defined"), "{v}");
     // No mirror delete endpoint: mirrors are deleted as topics.
-    let a = d.req("DELETE", &format!("{LINKS}/demo-link/mirrors/demo"), None).await;
+    let a = d
+        .req("DELETE", &format!("{LINKS}/demo-link/mirrors/demo"), None)
+        .await;
     one_violation(&d, &a);
     // The standalone proxy base (`/v3`) is not what the double serves.
     let url = format!("http://{}/v3/clusters", d.addr);
@@ -159,10 +251,12 @@ async fn a_violation_fails_the_test_when_the_double_is_dropped() {
 async fn the_response_check_catches_answers_outside_the_cloud_spec() {
     let d = double().await;
     d.quirks(|q| q.null_config_values = true);
-    d.req("GET", &format!("{LINKS}/demo-link/configs"), None).await;
+    d.req("GET", &format!("{LINKS}/demo-link/configs"), None)
+        .await;
     let p = d.response_problems();
     assert!(
-        p.iter().any(|p| p.contains("/value: null is not of type \"string\"")),
+        p.iter()
+            .any(|p| p.contains("/value: null is not of type \"string\"")),
         "{p:#?}"
     );
     d.clear_response_problems();
@@ -170,9 +264,18 @@ async fn the_response_check_catches_answers_outside_the_cloud_spec() {
         q.null_config_values = false;
         q.config_row_style = ConfigRowStyle::DefaultField;
     });
-    d.req("GET", &format!("{LINKS}/demo-link/configs/acl.sync.ms"), None).await;
+    d.req(
+        "GET",
+        &format!("{LINKS}/demo-link/configs/acl.sync.ms"),
+        None,
+    )
+    .await;
     let p = d.response_problems();
-    assert!(p.iter().any(|p| p.contains("\"is_default\" is a required property")), "{p:#?}");
+    assert!(
+        p.iter()
+            .any(|p| p.contains("\"is_default\" is a required property")),
+        "{p:#?}"
+    );
 }
 
 /// Debug check: linkctl's whole seed flow (plan, server-side validation,
@@ -204,7 +307,11 @@ fn the_seed_flow_follows_the_spec_both_ways() {
     let mut ops = BTreeSet::new();
     for (name, d) in [("us", &env.us), ("europe", &env.eu)] {
         assert_eq!(d.violations(), Vec::<String>::new(), "{name}: requests");
-        assert_eq!(d.response_problems(), Vec::<String>::new(), "{name}: answers");
+        assert_eq!(
+            d.response_problems(),
+            Vec::<String>::new(),
+            "{name}: answers"
+        );
         ops.extend(d.log().into_iter().filter_map(|r| r.operation));
     }
     for op in [
@@ -219,6 +326,78 @@ fn the_seed_flow_follows_the_spec_both_ways() {
         "updateKafkaMirrorTopicsPromote",
         "deleteKafkaLink",
     ] {
-        assert!(ops.iter().any(|o| o.starts_with(op)), "{op} not exercised: {ops:#?}");
+        assert!(
+            ops.iter().any(|o| o.starts_with(op)),
+            "{op} not exercised: {ops:#?}"
+        );
     }
+}
+
+/// Where Cloud and Platform both define an operation, a request valid for
+/// either passes and the match says which (the subset file has no such
+/// overlap today: its only Platform operation is `GET /clusters`).
+#[test]
+fn an_operation_in_both_specs_accepts_a_request_valid_for_either() {
+    use support::confluent_double::spec::{Request, Spec};
+    let op = |id: &str, schema: &str, source: &str| {
+        json!({"path": "/things/{id}", "method": "PUT", "operationId": id,
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "requestBody": {"content_type": "application/json", "required": true,
+                "schema": {"$ref": format!("#/components/schemas/{schema}")}},
+            "responses": {"204": {"content_types": [], "schema": null}}, "source": source})
+    };
+    let doc = json!({
+        "base_path": "/kafka/v3",
+        "sources": {"cloud": "cloud-repo a.yaml", "platform": "platform-repo b.yaml"},
+        "operations": [op("putCloud", "A", "cloud-repo a.yaml"), op("putPlatform", "B", "platform-repo b.yaml")],
+        "schemas": {
+            "A": {"type": "object", "required": ["value"], "properties": {"value": {"type": "string", "nullable": true}}},
+            "B": {"type": "object", "required": ["v"], "additionalProperties": false,
+                  "properties": {"v": {"type": "integer", "format": "int32"}}},
+            "Error": {"type": "object"}
+        }
+    });
+    let spec = Spec::from_doc(&doc);
+    let check = |body: Value| {
+        let bytes = body.to_string().into_bytes();
+        let req = Request {
+            method: "PUT",
+            path: "/kafka/v3/things/t1",
+            query: None,
+            content_type: Some("application/json"),
+            body: &bytes,
+        };
+        spec.check_request(&req, &|_, _| false)
+            .map(|m| (m.id, m.sources))
+    };
+    assert_eq!(
+        check(json!({"value": null})),
+        Ok(("putCloud".into(), vec!["cloud".into()]))
+    );
+    assert_eq!(
+        check(json!({"v": 1})),
+        Ok(("putPlatform".into(), vec!["platform".into()]))
+    );
+    // Open in Cloud, closed (additionalProperties: false) in Platform.
+    assert_eq!(
+        check(json!({"value": "x", "v": 1})),
+        Ok(("putCloud".into(), vec!["cloud".into()]))
+    );
+    let errs = check(json!({"v": 4_294_967_296i64})).unwrap_err();
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+    assert!(
+        errs[0].contains("\"value\" is a required property [cloud spec]"),
+        "{errs:#?}"
+    );
+    assert!(
+        errs[1].contains("body/v: 4294967296 is greater than the maximum")
+            && errs[1].ends_with("[platform spec]"),
+        "{errs:#?}"
+    );
+    let errs = check(json!({"v": 1, "w": 2})).unwrap_err();
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("Additional properties are not allowed")),
+        "{errs:#?}"
+    );
 }

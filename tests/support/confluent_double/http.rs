@@ -182,15 +182,25 @@ fn record(
         Ok(m) => {
             entry.operation = Some(format!("{} ({})", m.id, m.sources.join(", ")));
             let parsed: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-            let reply = respond(&mut inner.state, &m, &path, &parsed, entry.authorization.as_deref());
+            let reply = respond(
+                &mut inner.state,
+                &m,
+                &path,
+                &parsed,
+                entry.authorization.as_deref(),
+            );
             let reply = finish(&mut inner.state, &m, &path, reply);
             if let Reply::Json(s, v) = &reply {
                 for p in spec.check_response(&m, *s, Some(v)) {
-                    inner.response_problems.push(format!("{}: {p}", entry.render()));
+                    inner
+                        .response_problems
+                        .push(format!("{}: {p}", entry.render()));
                 }
             } else if let Reply::Empty(s) = &reply {
                 for p in spec.check_response(&m, *s, None) {
-                    inner.response_problems.push(format!("{}: {p}", entry.render()));
+                    inner
+                        .response_problems
+                        .push(format!("{}: {p}", entry.render()));
                 }
             }
             reply

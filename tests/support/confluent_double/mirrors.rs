@@ -155,7 +155,9 @@ pub(super) fn bulk(st: &mut DState, link: &str, action: &str, names: Vec<String>
         let Some(m) = l.mirrors.get_mut(&n) else {
             data.push(entry(
                 Some(404),
-                Some(format!("Topic '{n}' is not a mirror topic of link '{link}'.")),
+                Some(format!(
+                    "Topic '{n}' is not a mirror topic of link '{link}'."
+                )),
             ));
             continue;
         };

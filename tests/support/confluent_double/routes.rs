@@ -255,10 +255,7 @@ fn alter(
             return err(400, 40002, &format!("Cannot alter config '{k}' of cluster link '{link}': the config is read-only after creation."));
         }
     }
-    if items
-        .iter()
-        .any(|(_, v, op)| op != "DELETE" && v.is_none())
-    {
+    if items.iter().any(|(_, v, op)| op != "DELETE" && v.is_none()) {
         let k = items
             .iter()
             .find(|(_, v, op)| op != "DELETE" && v.is_none())

@@ -16,6 +16,11 @@ use std::sync::OnceLock;
 use jsonschema::Validator;
 use serde_json::{json, Map, Value};
 
+mod convert;
+mod response;
+
+use convert::convert;
+
 /// Where the subset lives, relative to the crate.
 pub const SUBSET: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -129,59 +134,16 @@ pub fn spec() -> &'static Spec {
     })
 }
 
-/// OpenAPI 3.0 schema → JSON Schema 2020-12 (see the module doc).
-fn convert(schema: &Value) -> Value {
-    let Value::Object(o) = schema else {
-        return schema.clone();
-    };
-    let mut out = Map::new();
-    for (k, v) in o {
-        let v = match k.as_str() {
-            "properties" => Value::Object(
-                v.as_object()
-                    .map(|m| m.iter().map(|(p, s)| (p.clone(), convert(s))).collect())
-                    .unwrap_or_default(),
-            ),
-            "items" | "additionalProperties" | "not" => convert(v),
-            "allOf" | "anyOf" | "oneOf" => {
-                Value::Array(v.as_array().into_iter().flatten().map(convert).collect())
-            }
-            "$ref" => Value::String(
-                v.as_str()
-                    .unwrap_or_default()
-                    .replace("#/components/schemas/", "#/$defs/"),
-            ),
-            "nullable" => continue,
-            _ => v.clone(),
-        };
-        out.insert(k.clone(), v);
-    }
-    if o.get("nullable") == Some(&Value::Bool(true)) {
-        if let Some(t) = out.get("type").and_then(Value::as_str).map(str::to_string) {
-            out.insert("type".into(), json!([t, "null"]));
-        }
-        if let Some(Value::Array(e)) = out.get_mut("enum") {
-            e.push(Value::Null);
-        }
-        if let Some(r) = out.remove("$ref") {
-            out.insert("anyOf".into(), json!([{"$ref": r}, {"type": "null"}]));
-        }
-    }
-    if o.get("format").and_then(Value::as_str) == Some("int32") {
-        out.insert("minimum".into(), json!(i32::MIN));
-        out.insert("maximum".into(), json!(i32::MAX));
-    }
-    Value::Object(out)
-}
-
 fn segments(template: &str) -> Vec<Seg> {
     template
         .trim_matches('/')
         .split('/')
-        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(p) => Seg::Param(p.to_string()),
-            None => Seg::Lit(s.to_string()),
-        })
+        .map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(p) => Seg::Param(p.to_string()),
+                None => Seg::Lit(s.to_string()),
+            },
+        )
         .collect()
 }
 
@@ -231,7 +193,8 @@ pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
 }
 
 impl Spec {
-    fn from_doc(doc: &Value) -> Self {
+    /// A spec from a document shaped like the subset file.
+    pub fn from_doc(doc: &Value) -> Self {
         let defs: Map<String, Value> = doc["schemas"]
             .as_object()
             .expect("schemas")
@@ -401,25 +364,27 @@ impl Spec {
         let query = query_pairs(req.query);
         let mut all_errors = Vec::new();
         let mut sources = Vec::new();
-        for (op, _) in &variants {
+        let mut first_ok = None;
+        for &&(op, ref params) in &variants {
             let errs = self.check_against(op, req, &query, extra_param);
             if errs.is_empty() {
                 sources.push(op.source.clone());
+                first_ok.get_or_insert((op, params));
             } else {
                 let tag = if variants.len() > 1 {
                     format!(" [{} spec]", op.source)
                 } else {
                     String::new()
                 };
-                all_errors.extend(errs.into_iter().map(|e| {
-                    format!("{} {}{}: {e}{tag}", op.method, self.base_path, op.path)
-                }));
+                all_errors.extend(
+                    errs.into_iter()
+                        .map(|e| format!("{} {}{}: {e}{tag}", op.method, self.base_path, op.path)),
+                );
             }
         }
-        if sources.is_empty() {
+        let Some((op, params)) = first_ok else {
             return Err(all_errors);
-        }
-        let (op, params) = variants[0];
+        };
         Ok(Matched {
             id: op.id.clone(),
             method: op.method.clone(),
@@ -540,121 +505,12 @@ impl Spec {
     }
 
     fn resolve<'s>(&'s self, schema: &'s Value) -> &'s Value {
-        match schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/$defs/")) {
+        match schema["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/$defs/"))
+        {
             Some(name) => self.defs.get(name).map_or(schema, |d| self.resolve(d)),
             None => schema,
-        }
-    }
-
-    fn op(&self, method: &str, path: &str) -> Option<&Operation> {
-        self.ops
-            .iter()
-            .find(|o| o.method.eq_ignore_ascii_case(method) && o.path == path)
-    }
-
-    /// What the operation declares for `status` (exact, then `4XX`/`5XX`).
-    fn response<'o>(&self, op: &'o Operation, status: u16) -> Option<&'o ResponseSpec> {
-        op.responses
-            .get(&status.to_string())
-            .or_else(|| op.responses.get(&format!("{}XX", status / 100)))
-            .or_else(|| op.responses.get("default"))
-    }
-
-    /// The response schema of a matched operation for `status`, if it
-    /// declares one.
-    pub fn response_schema(&self, m: &Matched, status: u16) -> Option<&Value> {
-        let op = self.op(&m.method, &m.path)?;
-        self.response(op, status)?.schema.as_ref()
-    }
-
-    /// Problems of an answer to a matched request: a JSON body that does not
-    /// validate against the declared schema, a body where the spec declares
-    /// none, a missing body. An error status the spec does not declare (the
-    /// 404s, 403s and 409s real servers send) is checked against `Error`.
-    pub fn check_response(&self, m: &Matched, status: u16, body: Option<&Value>) -> Vec<String> {
-        let Some(op) = self.op(&m.method, &m.path) else {
-            return vec![format!("no operation {} {}", m.method, m.path)];
-        };
-        let at = format!("{} {} → {status}", op.method, op.path);
-        match (self.response(op, status), body) {
-            (Some(r), Some(b)) => match &r.schema {
-                Some(s) => self
-                    .errors(s, b, "body")
-                    .into_iter()
-                    .map(|e| format!("{at}: {e}"))
-                    .collect(),
-                None if r.content_types.is_empty() => {
-                    vec![format!("{at}: the spec declares no body, the double sent one")]
-                }
-                None => Vec::new(),
-            },
-            (Some(r), None) if r.schema.is_some() => {
-                vec![format!("{at}: the spec declares a body, the double sent none")]
-            }
-            (Some(_), None) => Vec::new(),
-            (None, Some(b)) if status >= 400 => self
-                .errors(&json!({"$ref": "#/$defs/Error"}), b, "body")
-                .into_iter()
-                .map(|e| format!("{at} (undeclared error status): {e}"))
-                .collect(),
-            (None, _) if status >= 400 => Vec::new(),
-            (None, _) => vec![format!("{at}: status {status} is not declared")],
-        }
-    }
-
-    /// Removes every property a schema declares but does not require (the
-    /// `minimal_fields` quirk). Properties the schema does not know stay.
-    pub fn prune_optional(&self, value: &mut Value, schema: &Value) {
-        let s = self.resolve(schema);
-        match value {
-            Value::Object(o) => {
-                let mut props: Map<String, Value> = Map::new();
-                let mut required: Vec<String> = Vec::new();
-                self.collect_object(s, &mut props, &mut required);
-                o.retain(|k, _| !props.contains_key(k) || required.contains(k));
-                for (k, v) in o.iter_mut() {
-                    if let Some(ps) = props.get(k) {
-                        self.prune_optional(v, ps);
-                    }
-                }
-            }
-            Value::Array(items) => {
-                let item_schema = self.array_items(s);
-                if let Some(is) = item_schema {
-                    for v in items.iter_mut() {
-                        self.prune_optional(v, &is);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn array_items(&self, s: &Value) -> Option<Value> {
-        if let Some(i) = s.get("items") {
-            return Some(i.clone());
-        }
-        s["allOf"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find_map(|sub| self.array_items(self.resolve(sub)))
-    }
-
-    fn collect_object(&self, s: &Value, props: &mut Map<String, Value>, required: &mut Vec<String>) {
-        let s = self.resolve(s);
-        if let Some(p) = s["properties"].as_object() {
-            for (k, v) in p {
-                props.insert(k.clone(), v.clone());
-            }
-        }
-        for r in s["required"].as_array().into_iter().flatten() {
-            if let Some(r) = r.as_str() {
-                required.push(r.to_string());
-            }
-        }
-        for sub in s["allOf"].as_array().into_iter().flatten() {
-            self.collect_object(sub, props, required);
         }
     }
 }

@@ -6,10 +6,11 @@ use serde_json::{json, Map, Value};
 use super::{Matched, Operation, ResponseSpec, Spec};
 
 impl Spec {
-    fn op(&self, method: &str, path: &str) -> Option<&Operation> {
+    /// The operation (of the spec variant) a request was matched to.
+    fn op(&self, m: &Matched) -> Option<&Operation> {
         self.ops
             .iter()
-            .find(|o| o.method.eq_ignore_ascii_case(method) && o.path == path)
+            .find(|o| o.id == m.id && o.method == m.method && o.path == m.path)
     }
 
     /// What the operation declares for `status` (exact, then `4XX`/`5XX`).
@@ -23,7 +24,7 @@ impl Spec {
     /// The response schema of a matched operation for `status`, if it
     /// declares one.
     pub fn response_schema(&self, m: &Matched, status: u16) -> Option<&Value> {
-        let op = self.op(&m.method, &m.path)?;
+        let op = self.op(m)?;
         self.response(op, status)?.schema.as_ref()
     }
 
@@ -32,7 +33,7 @@ impl Spec {
     /// none, a missing body. An error status the spec does not declare (the
     /// 404s, 403s and 409s real servers send) is checked against `Error`.
     pub fn check_response(&self, m: &Matched, status: u16, body: Option<&Value>) -> Vec<String> {
-        let Some(op) = self.op(&m.method, &m.path) else {
+        let Some(op) = self.op(m) else {
             return vec![format!("no operation {} {}", m.method, m.path)];
         };
         let at = format!("{} {} → {status}", op.method, op.path);

@@ -13,7 +13,11 @@ pub struct LoggedRequest {
     pub authorization: Option<String>,
     pub identity_pool: Option<String>,
     pub body: Option<String>,
+    /// The HTTP status answered; 0 when the connection was dropped unanswered.
     pub status: u16,
+    /// The spec operation it matched, with the spec(s) it is valid for
+    /// (`updateKafkaLinkConfigBatch (cloud)`); `None` for a violation.
+    pub operation: Option<String>,
 }
 
 fn sensitive(name: &str) -> bool {

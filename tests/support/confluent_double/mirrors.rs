@@ -1,13 +1,14 @@
 //! Mirror handlers: list, create, get (the state machine advances on reads),
 //! and the bulk pause / resume / promote / failover actions.
 
-use axum::response::Response;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::http::{empty, err, json_resp, list, with_link};
+use super::http::{empty, err, json_resp, list, not_found_link, Reply};
+use super::quirks::BulkEntry;
+use super::routes::{lose_answer, with_link};
 use super::state::{DMirror, DState};
 
-pub(super) fn list_mirrors(st: &mut DState, link: Option<&str>) -> Response {
+pub(super) fn list_mirrors(st: &mut DState, link: Option<&str>) -> Reply {
     let hold = st.hold;
     let fail = st.fail_on_settle.clone();
     let after = st.settle_after;
@@ -35,7 +36,7 @@ pub(super) fn list_mirrors(st: &mut DState, link: Option<&str>) -> Response {
     json_resp(200, list("KafkaMirrorDataList", data))
 }
 
-pub(super) fn get_mirror(st: &mut DState, link: &str, mirror: &str, transitions: bool) -> Response {
+pub(super) fn get_mirror(st: &mut DState, link: &str, mirror: &str, transitions: bool) -> Reply {
     let hold = st.hold;
     let fail = st.fail_on_settle.clone();
     let after = st.settle_after;
@@ -60,7 +61,7 @@ pub(super) fn get_mirror(st: &mut DState, link: &str, mirror: &str, transitions:
     })
 }
 
-pub(super) fn create_mirror(st: &mut DState, link: &str, body: &Value) -> Response {
+pub(super) fn create_mirror(st: &mut DState, link: &str, body: &Value) -> Reply {
     let Some(source) = body["source_topic_name"].as_str().map(str::to_string) else {
         return err(400, 400, "source_topic_name is required");
     };
@@ -77,11 +78,7 @@ pub(super) fn create_mirror(st: &mut DState, link: &str, body: &Value) -> Respon
     let hidden = st.quirks.not_found_after_create;
     let settle = st.settle_polls;
     let Some(l) = st.links.get(link) else {
-        return err(
-            404,
-            404,
-            &format!("The cluster link doesn't exist: Cluster link '{link}' does not exist."),
-        );
+        return not_found_link(link);
     };
     let prefix = l
         .configs
@@ -117,28 +114,43 @@ pub(super) fn create_mirror(st: &mut DState, link: &str, body: &Value) -> Respon
             hidden_gets: hidden,
         },
     );
+    if lose_answer(st) {
+        return Reply::Hangup;
+    }
     empty(204)
 }
 
-pub(super) fn bulk(st: &mut DState, link: &str, action: &str, names: Vec<String>) -> Response {
+pub(super) fn bulk(st: &mut DState, link: &str, action: &str, names: Vec<String>) -> Reply {
     let settle = st.settle_polls;
     let injected = st.topic_errors.clone();
-    let Some(l) = st.links.get_mut(link) else {
+    let quirky = st.quirks.bulk_entries.clone();
+    if !["pause", "resume", "promote", "failover"].contains(&action) {
         return err(
             404,
             404,
-            &format!("The cluster link doesn't exist: Cluster link '{link}' does not exist."),
+            &format!("HTTP 404 Not Found (the double does not serve mirrors:{action})"),
         );
-    };
-    if !["pause", "resume", "promote", "failover"].contains(&action) {
-        return err(404, 404, "HTTP 404 Not Found");
     }
+    let Some(mut l) = st.links.remove(link) else {
+        return not_found_link(link);
+    };
     let mut data = Vec::new();
     for n in names {
-        let entry = |code: Option<i64>, msg: Option<String>| json!({"kind": "AlterMirrorsData", "mirror_topic_name": n, "error_code": code, "error_message": msg, "mirror_lags": [], "messages_truncated": null});
+        let entry = |code: Option<i64>, msg: Option<String>| st.bulk_entry(link, &n, code, msg);
         if let Some((c, m)) = injected.get(&n) {
             data.push(entry(Some(*c), Some(m.clone())));
             continue;
+        }
+        match quirky.get(&n) {
+            Some(BulkEntry::NullCodeWithMessage(m)) => {
+                data.push(entry(None, Some(m.clone())));
+                continue;
+            }
+            Some(BulkEntry::ZeroCodeWithMessage(m)) => {
+                data.push(entry(Some(0), Some(m.clone())));
+                continue;
+            }
+            Some(BulkEntry::Missing) | None => {}
         }
         let Some(m) = l.mirrors.get_mut(&n) else {
             data.push(entry(
@@ -149,30 +161,40 @@ pub(super) fn bulk(st: &mut DState, link: &str, action: &str, names: Vec<String>
             ));
             continue;
         };
-        let stopped = m.status == "STOPPED" || m.status == "PENDING_STOPPED";
-        let result = match action {
-            _ if stopped => Err(format!(
-                "Topic '{n}' has already stopped its mirror from '{link}'"
-            )),
-            "pause" if m.status == "ACTIVE" || m.status == "PAUSED" => {
-                m.status = "PAUSED".into();
-                Ok(())
-            }
-            "resume" if m.status == "PAUSED" || m.status == "ACTIVE" => {
-                m.status = "ACTIVE".into();
-                Ok(())
-            }
-            "promote" | "failover" if m.status == "ACTIVE" || m.status == "PAUSED" => {
-                m.status = "PENDING_STOPPED".into();
-                DState::begin(m, "STOPPED", settle);
-                Ok(())
-            }
-            _ => Err(format!("Topic '{n}' cannot {action} in state {}", m.status)),
-        };
+        let result = transition(m, link, action, settle);
+        if quirky.get(&n) == Some(&BulkEntry::Missing) {
+            continue;
+        }
         data.push(match result {
             Ok(()) => entry(None, None),
             Err(msg) => entry(Some(400), Some(msg)),
         });
     }
+    st.links.insert(link.to_string(), l);
     json_resp(200, list("AlterMirrorStatusResponseDataList", data))
+}
+
+/// Starts `action` on one mirror, or says why it cannot.
+fn transition(m: &mut DMirror, link: &str, action: &str, settle: u32) -> Result<(), String> {
+    let n = m.name.clone();
+    let stopped = m.status == "STOPPED" || m.status == "PENDING_STOPPED";
+    match action {
+        _ if stopped => Err(format!(
+            "Topic '{n}' has already stopped its mirror from '{link}'"
+        )),
+        "pause" if m.status == "ACTIVE" || m.status == "PAUSED" => {
+            m.status = "PAUSED".into();
+            Ok(())
+        }
+        "resume" if m.status == "PAUSED" || m.status == "ACTIVE" => {
+            m.status = "ACTIVE".into();
+            Ok(())
+        }
+        "promote" | "failover" if m.status == "ACTIVE" || m.status == "PAUSED" => {
+            m.status = "PENDING_STOPPED".into();
+            DState::begin(m, "STOPPED", settle);
+            Ok(())
+        }
+        _ => Err(format!("Topic '{n}' cannot {action} in state {}", m.status)),
+    }
 }

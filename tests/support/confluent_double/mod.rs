@@ -1,12 +1,26 @@
-//! An in-process Confluent REST v3 double (links, configs, mirrors) following
+//! An in-process Confluent REST v3 double (links, configs, mirrors) held to
 //! the published API, with switchable quirks and a request log.
 //!
 //! Start one per cluster: `Double::start("cluster-id").await`; its `rest_url()`
 //! goes into the manifest's `rest:`.
+//!
+//! Every request is checked against the published spec ([`spec`]); one that
+//! does not follow it is answered 400 (`request does not follow the
+//! published API: …`) and recorded, and dropping the double then fails the
+//! test. A test that provokes a violation on purpose reads it with
+//! [`Double::violations`] and clears it with [`Double::clear_violations`].
+//! The double's own answers are checked against the response schemas too
+//! ([`Double::response_problems`]).
 
 mod http;
 pub mod log;
 mod mirrors;
+mod paging;
+pub mod quirks;
+pub mod raw;
+mod render;
+mod routes;
+pub mod spec;
 pub mod state;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,6 +28,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use log::LoggedRequest;
+#[allow(unused_imports)]
+pub use paging::PAGE_TOKEN;
+#[allow(unused_imports)]
+pub use quirks::{BulkEntry, ConfigRowStyle, LinkInUseRefusal};
 pub use state::{DLink, DMirror, DState, Fault, Quirks};
 
 use http::{Inner, Shared};
@@ -30,7 +48,11 @@ impl Double {
         let shared: Shared = Arc::new(Mutex::new(Inner {
             state: DState::new(cluster_id),
             log: Vec::new(),
+            violations: Vec::new(),
+            response_problems: Vec::new(),
         }));
+        // Load (and so check) the published spec before serving.
+        let base_path = spec::spec().base_path.clone();
         let app = axum::Router::new()
             .fallback(http::handle)
             .with_state(shared.clone());
@@ -38,6 +60,9 @@ impl Double {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
+        if let Ok(mut g) = shared.lock() {
+            g.state.base_url = format!("http://{addr}{base_path}");
+        }
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -84,6 +109,62 @@ impl Double {
 
     pub fn clear_log(&self) {
         self.inner().log.clear()
+    }
+
+    /// The requests that did not follow the published API, each with the
+    /// reason (every one was answered 400).
+    pub fn violations(&self) -> Vec<String> {
+        self.inner().violations.clone()
+    }
+
+    /// Forgets the recorded violations (after a test provoked them on purpose).
+    pub fn clear_violations(&self) {
+        self.inner().violations.clear()
+    }
+
+    /// Answers of the double that did not validate against the spec's
+    /// response schemas (quirks outside the Cloud spec cause some on purpose).
+    pub fn response_problems(&self) -> Vec<String> {
+        self.inner().response_problems.clone()
+    }
+
+    pub fn clear_response_problems(&self) {
+        self.inner().response_problems.clear()
+    }
+
+    /// Sets a link's `link_state`; `None` leaves the field out of answers.
+    pub fn set_link_state(&self, link: &str, state: Option<&str>) {
+        self.with(|s| {
+            s.links.get_mut(link).expect("seeded link").state = state.unwrap_or("").to_string()
+        })
+    }
+
+    /// Sets a mirror's `mirror_status` (any string, e.g. `LINK_FAILED`).
+    pub fn set_mirror_status(&self, link: &str, mirror: &str, status: &str) {
+        self.with(|s| {
+            let m = s
+                .links
+                .get_mut(link)
+                .and_then(|l| l.mirrors.get_mut(mirror))
+                .expect("seeded mirror");
+            m.status = status.to_string();
+            m.pending = None;
+        })
+    }
+
+    /// Gives a mirror `mirror_state_transition_errors` (code, message).
+    pub fn set_transition_errors(&self, link: &str, mirror: &str, errors: &[(&str, &str)]) {
+        self.with(|s| {
+            let m = s
+                .links
+                .get_mut(link)
+                .and_then(|l| l.mirrors.get_mut(mirror))
+                .expect("seeded mirror");
+            m.transition_errors = errors
+                .iter()
+                .map(|(c, msg)| (c.to_string(), msg.to_string()))
+                .collect();
+        })
     }
 
     /// Rendered log lines (secrets redacted, headers left out).
@@ -164,6 +245,25 @@ impl Double {
 
     pub fn link_names(&self) -> BTreeSet<String> {
         self.with(|s| s.links.keys().cloned().collect())
+    }
+}
+
+impl Drop for Double {
+    /// Fails the test when the double received requests that do not follow
+    /// the published API (unless the test is already failing).
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let v = self.violations();
+        if !v.is_empty() {
+            panic!(
+                "the Confluent double ({}) received {} request(s) that do not follow the published API:\n  {}",
+                self.with(|s| s.cluster_id.clone()),
+                v.len(),
+                v.join("\n  ")
+            );
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{json, Value};
+pub use super::quirks::Quirks;
 
 /// Configs every link reports, with their defaults (`None`: unset, shown as null).
 pub const DEFAULTS: &[(&str, Option<&str>)] = &[
@@ -35,23 +35,6 @@ pub fn is_sensitive(name: &str) -> bool {
         || n.contains("certificates")
         || n.contains("certificate.chain")
         || n.contains("secret")
-}
-
-/// Switchable deviations from the happy path.
-#[derive(Debug, Clone, Default)]
-pub struct Quirks {
-    /// A new link or mirror answers 404 to this many GETs after its create.
-    pub not_found_after_create: u32,
-    /// The next N requests get a 429 with an HTML body.
-    pub rate_limit_next: u32,
-    /// Config rows use the older `read_only` / `sensitive` names.
-    pub old_config_field_names: bool,
-    /// Links are listed without `topic_names`.
-    pub omit_topic_names: bool,
-    /// `PUT configs:alter` answers 405 (as KCP saw on CP 8.x for the batch call).
-    pub batch_alter_405: bool,
-    /// Expected `Authorization` header; anything else gets a 401.
-    pub require_authorization: Option<String>,
 }
 
 /// A scripted failure: requests matching `method` and `path_contains` get
@@ -95,6 +78,7 @@ pub struct DLink {
     pub destination_cluster_id: Option<String>,
     pub remote_cluster_id: Option<String>,
     pub configs: BTreeMap<String, String>,
+    /// `link_state`; empty: the field is left out of answers.
     pub state: String,
     pub mirrors: BTreeMap<String, DMirror>,
     pub hidden_gets: u32,
@@ -156,6 +140,14 @@ pub struct DState {
     pub settle_after: Option<std::time::Duration>,
     /// Added to every response (after the state lock is released).
     pub latency: std::time::Duration,
+    /// `http://127.0.0.1:port/kafka/v3`, for absolute URLs in answers.
+    pub base_url: String,
+    /// Issued page tokens: token → (path, offset of the page).
+    pub pages: BTreeMap<String, (String, usize)>,
+    pub page_counter: u32,
+    /// Per link: the configs from before its last write and how many reads
+    /// still see them (`stale_reads_after_write`).
+    pub stale_configs: BTreeMap<String, (BTreeMap<String, String>, u32)>,
 }
 
 impl DState {
@@ -174,6 +166,10 @@ impl DState {
             link_counter: 0,
             settle_after: None,
             latency: std::time::Duration::ZERO,
+            base_url: String::new(),
+            pages: BTreeMap::new(),
+            page_counter: 0,
+            stale_configs: BTreeMap::new(),
         }
     }
 
@@ -229,117 +225,5 @@ impl DState {
                 }
             }
         }
-    }
-
-    pub fn link_json_with_tasks(&self, l: &DLink) -> Value {
-        let mut v = self.link_json(l);
-        if let Some(o) = v.as_object_mut() {
-            o.insert(
-                "tasks".into(),
-                l.tasks
-                    .iter()
-                    .map(|(n, st, errs)| {
-                        json!({"task_name": n, "state": st, "errors": errs.iter().map(|(c, m)| json!({"error_code": c, "error_message": m})).collect::<Vec<_>>()})
-                    })
-                    .collect(),
-            );
-        }
-        v
-    }
-
-    pub fn link_json(&self, l: &DLink) -> Value {
-        let mut v = json!({
-            "kind": "KafkaLinkData",
-            "metadata": {"self": format!("/kafka/v3/clusters/{}/links/{}", self.cluster_id, l.name), "resource_name": null},
-            "source_cluster_id": l.source_cluster_id,
-            "destination_cluster_id": l.destination_cluster_id,
-            "remote_cluster_id": l.remote_cluster_id,
-            "link_name": l.name,
-            "link_id": format!("uuid-{}", l.id),
-            "cluster_link_id": l.id,
-            "topic_names": l.mirrors.keys().collect::<Vec<_>>(),
-            "link_state": l.state,
-            "link_error": "NO_ERROR",
-            "link_error_message": null,
-        });
-        if self.quirks.omit_topic_names {
-            if let Some(o) = v.as_object_mut() {
-                o.remove("topic_names");
-            }
-        }
-        v
-    }
-
-    pub fn config_rows(&self, l: &DLink) -> Vec<Value> {
-        let mut names: BTreeSet<String> = DEFAULTS.iter().map(|(k, _)| k.to_string()).collect();
-        names.extend(l.configs.keys().cloned());
-        names
-            .into_iter()
-            .map(|name| self.config_row(l, &name))
-            .collect()
-    }
-
-    pub fn config_row(&self, l: &DLink, name: &str) -> Value {
-        let default = DEFAULTS
-            .iter()
-            .find(|(k, _)| *k == name)
-            .and_then(|(_, v)| *v);
-        let set = l.configs.get(name);
-        let sensitive = is_sensitive(name);
-        let value = if sensitive {
-            None
-        } else {
-            set.map(String::as_str).or(default)
-        };
-        let is_default = set.is_none();
-        let read_only = READ_ONLY.contains(&name);
-        let mut row = json!({
-            "kind": "KafkaLinkConfigData",
-            "metadata": {"self": "", "resource_name": null},
-            "cluster_id": self.cluster_id,
-            "link_name": l.name,
-            "name": name,
-            "value": value,
-            "source": if is_default { "DEFAULT_CONFIG" } else { "DYNAMIC_CLUSTER_LINK_CONFIG" },
-            "synonyms": [],
-        });
-        if let Some(o) = row.as_object_mut() {
-            if self.quirks.old_config_field_names {
-                o.insert("read_only".into(), json!(read_only));
-                o.insert("sensitive".into(), json!(sensitive));
-            } else {
-                o.insert("is_default".into(), json!(is_default));
-                o.insert("is_read_only".into(), json!(read_only));
-                o.insert("is_sensitive".into(), json!(sensitive));
-            }
-        }
-        row
-    }
-
-    pub fn mirror_json(&self, link: &str, m: &DMirror, transition_errors: bool) -> Value {
-        let mut v = json!({
-            "kind": "KafkaMirrorData",
-            "metadata": {"self": "", "resource_name": null},
-            "link_name": link,
-            "mirror_topic_name": m.name,
-            "source_topic_name": m.source,
-            "num_partitions": m.partitions,
-            "mirror_lags": (0..m.partitions).map(|p| json!({"partition": p, "lag": 0, "last_source_fetch_offset": -1})).collect::<Vec<_>>(),
-            "mirror_status": m.status,
-            "mirror_topic_error": m.error.clone().unwrap_or_else(|| "NO_ERROR".into()),
-            "state_time_ms": 1_700_000_000_000i64,
-        });
-        if transition_errors {
-            if let Some(o) = v.as_object_mut() {
-                o.insert(
-                    "mirror_state_transition_errors".into(),
-                    m.transition_errors
-                        .iter()
-                        .map(|(c, msg)| json!({"error_code": c, "error_message": msg}))
-                        .collect(),
-                );
-            }
-        }
-        v
     }
 }

@@ -1,0 +1,287 @@
+//! Answers a request that follows the spec, by its operation: clusters,
+//! links and link configs here, mirrors in [`super::mirrors`].
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::http::{empty, err, json_resp, list, not_found_link, Reply};
+use super::mirrors::{bulk, create_mirror, get_mirror, list_mirrors};
+use super::quirks::LinkInUseRefusal;
+use super::spec::Matched;
+use super::state::{DLink, DState, IMMUTABLE, READ_ONLY};
+
+fn flag(m: &Matched, key: &str) -> bool {
+    m.query.iter().any(|(k, v)| k == key && v == "true")
+}
+
+fn param<'m>(m: &'m Matched, key: &str) -> &'m str {
+    m.params.get(key).map(String::as_str).unwrap_or_default()
+}
+
+pub(super) fn route(st: &mut DState, m: &Matched, body: &Value) -> Reply {
+    if m.id == "listKafkaClusters" {
+        if st.quirks.no_clusters_endpoint {
+            return err(404, 404, "HTTP 404 Not Found");
+        }
+        return json_resp(200, list("KafkaClusterList", vec![st.cluster_json()]));
+    }
+    let cluster = param(m, "cluster_id");
+    if cluster != st.cluster_id {
+        return err(404, 404, &format!("Cluster {cluster} cannot be found."));
+    }
+    let link = param(m, "link_name").to_string();
+    match m.id.as_str() {
+        "getKafkaCluster" => json_resp(200, st.cluster_json()),
+        "listKafkaLinks" => {
+            let data = st
+                .links
+                .values()
+                .filter(|l| l.hidden_gets == 0)
+                .map(|l| st.link_json(l))
+                .collect();
+            json_resp(200, list("KafkaLinkDataList", data))
+        }
+        "createKafkaLink" => create_link(st, m, body),
+        "getKafkaLink" => with_link(st, &link, |st, l| {
+            if l.hidden_gets > 0 {
+                l.hidden_gets -= 1;
+                return not_found_link(&l.name);
+            }
+            if flag(m, "include_tasks") {
+                return json_resp(200, st.link_json_with_tasks(l));
+            }
+            json_resp(200, st.link_json(l))
+        }),
+        "deleteKafkaLink" => delete_link(st, &link, flag(m, "force")),
+        "listKafkaLinkConfigs" => with_link(st, &link, |st, l| {
+            let configs = st.configs_for_read(l);
+            let rows = st.config_rows(&l.name, &configs);
+            json_resp(200, list("KafkaLinkConfigDataList", rows))
+        }),
+        "getKafkaLinkConfigs" => with_link(st, &link, |st, l| {
+            let configs = st.configs_for_read(l);
+            json_resp(
+                200,
+                st.config_row(&l.name, &configs, param(m, "config_name")),
+            )
+        }),
+        "updateKafkaLinkConfigBatch" if st.quirks.batch_alter_405 => {
+            err(405, 405, "HTTP 405 Method Not Allowed")
+        }
+        "updateKafkaLinkConfigBatch" => {
+            let items = body["data"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| {
+                    (
+                        e["name"].as_str().unwrap_or("").to_string(),
+                        e["value"].as_str().map(str::to_string),
+                        e["operation"].as_str().unwrap_or("SET").to_string(),
+                    )
+                })
+                .collect();
+            let validate_only = flag(m, "validate_only") || body["validate_only"] == true;
+            alter(st, &link, items, validate_only)
+        }
+        "updateKafkaLinkConfig" => {
+            let v = body["value"].as_str().map(str::to_string);
+            let k = param(m, "config_name").to_string();
+            alter(st, &link, vec![(k, v, "SET".into())], false)
+        }
+        "deleteKafkaLinkConfig" => {
+            let k = param(m, "config_name").to_string();
+            alter(st, &link, vec![(k, None, "DELETE".into())], false)
+        }
+        "listKafkaMirrorTopics" => list_mirrors(st, None),
+        "listKafkaMirrorTopicsUnderLink" => {
+            if !st.links.contains_key(&link) {
+                return err(404, 404, &format!("Cluster link '{link}' does not exist."));
+            }
+            list_mirrors(st, Some(&link))
+        }
+        "createKafkaMirrorTopic" => create_mirror(st, &link, body),
+        "readKafkaMirrorTopic" => get_mirror(
+            st,
+            &link,
+            param(m, "mirror_topic_name"),
+            flag(m, "include_state_transition_errors"),
+        ),
+        id if id.starts_with("updateKafkaMirrorTopics") => {
+            let action = m.path.rsplit(':').next().unwrap_or_default();
+            let names: Vec<String> = body["mirror_topic_names"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+            bulk(st, &link, action, names)
+        }
+        "deleteKafkaTopic" => {
+            let t = param(m, "topic_name");
+            for l in st.links.values_mut() {
+                if l.mirrors.remove(t).is_some() {
+                    return empty(204);
+                }
+            }
+            err(
+                404,
+                40403,
+                "This server does not host this topic-partition.",
+            )
+        }
+        other => err(
+            404,
+            404,
+            &format!("HTTP 404 Not Found (the double does not serve {other})"),
+        ),
+    }
+}
+
+pub(super) fn with_link(
+    st: &mut DState,
+    name: &str,
+    f: impl FnOnce(&mut DState, &mut DLink) -> Reply,
+) -> Reply {
+    let Some(mut l) = st.links.remove(name) else {
+        return not_found_link(name);
+    };
+    let r = f(st, &mut l);
+    st.links.insert(name.to_string(), l);
+    r
+}
+
+/// Counts a create against `lose_create_response`: true when its answer is
+/// to be lost.
+pub(super) fn lose_answer(st: &mut DState) -> bool {
+    if st.quirks.lose_create_response > 0 {
+        st.quirks.lose_create_response -= 1;
+        return true;
+    }
+    false
+}
+
+fn create_link(st: &mut DState, m: &Matched, body: &Value) -> Reply {
+    let name = m
+        .query
+        .iter()
+        .find(|(k, _)| k == "link_name")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let ids = [
+        "source_cluster_id",
+        "destination_cluster_id",
+        "remote_cluster_id",
+    ];
+    let set = ids.iter().filter(|k| body[**k].is_string()).count();
+    if set != 1 {
+        return err(400, 40002, "Exactly one of source_cluster_id, destination_cluster_id or remote_cluster_id must be set.");
+    }
+    if st.links.contains_key(&name) {
+        return err(
+            409,
+            40902,
+            &format!("Cluster link '{name}' already exists."),
+        );
+    }
+    let mut configs = BTreeMap::new();
+    for c in body["configs"].as_array().into_iter().flatten() {
+        if let (Some(k), Some(v)) = (c["name"].as_str(), c["value"].as_str()) {
+            configs.insert(k.to_string(), v.to_string());
+        }
+    }
+    if flag(m, "validate_only") {
+        return empty(204);
+    }
+    st.link_counter += 1;
+    let tasks = super::state::tasks_for(&configs);
+    let link = DLink {
+        name: name.clone(),
+        id: format!("lnk-{:04}-XXXXXXXXXXXXX", st.link_counter),
+        source_cluster_id: body["source_cluster_id"].as_str().map(str::to_string),
+        destination_cluster_id: body["destination_cluster_id"].as_str().map(str::to_string),
+        remote_cluster_id: body["remote_cluster_id"].as_str().map(str::to_string),
+        configs,
+        state: "ACTIVE".into(),
+        mirrors: Default::default(),
+        hidden_gets: st.quirks.not_found_after_create,
+        tasks,
+    };
+    st.links.insert(name, link);
+    if lose_answer(st) {
+        return Reply::Hangup;
+    }
+    empty(204)
+}
+
+fn delete_link(st: &mut DState, name: &str, force: bool) -> Reply {
+    let Some(l) = st.links.get(name) else {
+        return not_found_link(name);
+    };
+    let established: Vec<&str> = l
+        .mirrors
+        .values()
+        .filter(|m| m.status != "STOPPED")
+        .map(|m| m.name.as_str())
+        .collect();
+    if !established.is_empty() && !force {
+        let msg = format!(
+            "Cluster link '{name}' cannot be deleted while it has established mirror topics: {}",
+            established.join(", ")
+        );
+        return match st.quirks.link_in_use_refusal {
+            LinkInUseRefusal::Forbidden => err(403, 40301, &msg),
+            LinkInUseRefusal::BadRequest => err(400, 40002, &msg),
+        };
+    }
+    st.links.remove(name);
+    st.stale_configs.remove(name);
+    empty(200)
+}
+
+fn alter(
+    st: &mut DState,
+    link: &str,
+    items: Vec<(String, Option<String>, String)>,
+    validate_only: bool,
+) -> Reply {
+    let stale_reads = st.quirks.stale_reads_after_write;
+    let Some(l) = st.links.get_mut(link) else {
+        return not_found_link(link);
+    };
+    for (k, _, _) in &items {
+        if IMMUTABLE.contains(&k.as_str()) || READ_ONLY.contains(&k.as_str()) {
+            return err(400, 40002, &format!("Cannot alter config '{k}' of cluster link '{link}': the config is read-only after creation."));
+        }
+    }
+    if items.iter().any(|(_, v, op)| op != "DELETE" && v.is_none()) {
+        let k = items
+            .iter()
+            .find(|(_, v, op)| op != "DELETE" && v.is_none())
+            .map(|i| i.0.clone())
+            .unwrap_or_default();
+        return err(400, 40002, &format!("Config '{k}' needs a value."));
+    }
+    if validate_only {
+        return empty(204);
+    }
+    let before = l.configs.clone();
+    for (k, v, op) in items {
+        match (op.as_str(), v) {
+            ("DELETE", _) => {
+                l.configs.remove(&k);
+            }
+            (_, Some(v)) => {
+                l.configs.insert(k, v);
+            }
+            (_, None) => {}
+        }
+    }
+    l.tasks = super::state::tasks_for(&l.configs);
+    if stale_reads > 0 {
+        st.stale_configs
+            .insert(link.to_string(), (before, stale_reads));
+    }
+    empty(204)
+}

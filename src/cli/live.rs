@@ -60,24 +60,19 @@ impl Backends {
     }
 
     /// Reads what `status` shows: every engine's links with tasks and lag,
-    /// and the topics of every mirror. Topics are extra detail: when the
-    /// Kafka protocol cannot be reached, the links are still returned, with
-    /// the reason in the second value.
+    /// and the topics of every mirror. A Kafka cluster that cannot be read
+    /// does not hide the rest: it is marked `unreachable` (with the reason)
+    /// and what depends on it is shown as unknown.
     pub async fn read(
         &self,
         manifest: &Manifest,
         scope: &Scope,
-    ) -> Result<(LiveState, Option<BackendError>), BackendError> {
+    ) -> Result<LiveState, BackendError> {
         let mut live = self
             .read_engines(manifest, scope, ReadDetail::Status)
             .await?;
-        match read_topics(manifest, scope, &self.engines.kafka).await {
-            Ok(t) => {
-                live.merge(t);
-                Ok((live, None))
-            }
-            Err(e) => Ok((live, Some(e))),
-        }
+        live.merge(read_topics(manifest, scope, &self.engines.kafka).await?);
+        Ok(live)
     }
 
     /// Reads the links and mirrors (what plans depend on): no offsets, no topics.

@@ -39,18 +39,16 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> ExitCode {
     };
     let result = rt.block_on(async {
         let backends = Backends::new();
-        let (live, topics_error) = backends.read(&input.manifest, &scope).await?;
-        let groups = if args.groups {
-            Some(observe_groups(&input.manifest, &args.links, &backends.engines.kafka).await?)
+        let live = backends.read(&input.manifest, &scope).await?;
+        let (groups, group_problems) = if args.groups {
+            let (g, p) =
+                observe_groups(&input.manifest, &args.links, &backends.engines.kafka).await;
+            (Some(g), p)
         } else {
-            None
+            (None, Vec::new())
         };
         let mut report = build(&input.manifest, &live, &args.links, groups.as_ref());
-        if let Some(e) = topics_error {
-            report.warnings.push(format!(
-                "topic details (partitions, configs) are not shown: {e}"
-            ));
-        }
+        report.warnings.extend(group_problems);
         Ok::<_, crate::backend::BackendError>(report)
     });
     match result {

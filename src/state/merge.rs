@@ -13,6 +13,9 @@ impl LiveState {
             }
             mine.links.extend(theirs.links);
             mine.topics.extend(theirs.topics);
+            if mine.unreachable.is_none() {
+                mine.unreachable = theirs.unreachable;
+            }
             if let Some(names) = theirs.topic_names {
                 mine.topic_names
                     .get_or_insert_with(Default::default)
@@ -53,6 +56,7 @@ mod tests {
                 links: Default::default(),
                 topics,
                 topic_names: None,
+                unreachable: None,
             },
         );
         b.clusters.insert("europe".into(), ClusterState::default());

@@ -51,6 +51,10 @@ pub struct ClusterState {
     /// source topic that does not exist is refused). `None`: not known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic_names: Option<std::collections::BTreeSet<String>>,
+    /// Why the cluster could not be read over the Kafka protocol, when it
+    /// could not (`status` then shows what depends on it as unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreachable: Option<String>,
 }
 
 /// The side of a link a link object is on (Confluent `link.mode`).

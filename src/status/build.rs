@@ -122,9 +122,20 @@ pub fn build(
             notes,
         });
     }
+    // Clusters that could not be read over the Kafka protocol: what depends
+    // on them is shown as unknown, and the report says why.
+    let warnings = live
+        .clusters
+        .iter()
+        .filter_map(|(name, c)| {
+            c.unreachable.as_ref().map(|why| {
+                format!("cluster `{name}` could not be read over the Kafka protocol ({why}); what depends on it is shown as unknown")
+            })
+        })
+        .collect();
     StatusReport {
         format_version: STATUS_FORMAT_VERSION,
         links: out,
-        warnings: Vec::new(),
+        warnings,
     }
 }

@@ -160,6 +160,7 @@ pub async fn read_cluster(
         links: BTreeMap::new(),
         topics: BTreeMap::new(),
         topic_names,
+        unreachable: None,
     };
     for mut l in wanted {
         let Some(rows) = configs.remove(&l.link_name) else {

@@ -114,7 +114,12 @@ pub async fn wait_mirrors(
     let mut done: BTreeMap<String, MirrorWait> = BTreeMap::new();
     let mut last_status: BTreeMap<String, String> = BTreeMap::new();
     loop {
-        let (found, missing) = observe(client, link, &pending).await?;
+        // Reads only: abandoned at once on an interrupt.
+        let observed = tokio::select! {
+            r = observe(client, link, &pending) => Some(r?),
+            _ = w.cancel.cancelled() => None,
+        };
+        let (found, missing) = observed.unwrap_or_default();
         for d in found {
             let name = d.mirror_topic_name.clone();
             let status = MirrorStatus::parse(&d.mirror_status);

@@ -21,28 +21,39 @@ fn cluster<'m>(m: &'m Manifest, name: &str) -> Result<&'m crate::manifest::Clust
 /// For every link in scope: the groups with committed offsets on a mirrored
 /// source topic, read on both sides (whether the filters cover them is decided
 /// when the report is built).
+/// A link whose clusters cannot be read is left out, with the reason in
+/// the second value (one line per link).
 pub async fn observe_groups(
     manifest: &Manifest,
     links: &[String],
     kafka: &KafkaClients,
-) -> Result<ObservedGroups, BackendError> {
+) -> (ObservedGroups, Vec<String>) {
     let mut out = ObservedGroups::new();
+    let mut problems = Vec::new();
     for (name, link) in &manifest.links {
         if !links.is_empty() && !links.contains(&name.value) {
             continue;
         }
-        out.insert(
-            name.value.clone(),
-            observe_link(manifest, link, kafka).await?,
-        );
+        match observe_link(manifest, link, kafka, &mut problems).await {
+            Ok(rows) => {
+                out.insert(name.value.clone(), rows);
+            }
+            Err(e) => problems.push(format!(
+                "group offsets of link `{}` are not shown: {e}",
+                name.value
+            )),
+        }
     }
-    Ok(out)
+    (out, problems)
 }
 
+/// The source side is needed (it names the groups); when the destination
+/// cannot be read, its offsets are shown as unknown and `problems` says why.
 async fn observe_link(
     manifest: &Manifest,
     link: &Link,
     kafka: &KafkaClients,
+    problems: &mut Vec<String>,
 ) -> Result<Vec<(GroupOffsets, GroupOffsets)>, BackendError> {
     let Some(sync) = &link.consumer_offset_sync else {
         return Ok(Vec::new());
@@ -54,7 +65,18 @@ async fn observe_link(
     let src = kafka.get(src_name, cluster(manifest, src_name)?);
     let dst = kafka.get(dst_name, cluster(manifest, dst_name)?);
     let src_counts = src.partition_counts().await?;
-    let dst_counts = dst.partition_counts().await?;
+    let dst_counts = match dst.partition_counts().await {
+        Ok(c) => Some(c),
+        Err(e) => {
+            problems.push(format!(
+                "destination offsets of link `{}` are unknown: {e}",
+                link.destination.value
+            ));
+            None
+        }
+    };
+    let dst_counts = dst_counts.unwrap_or_default();
+    let dst_readable = !dst_counts.is_empty();
     // Mirrored pairs (source topic, mirror topic) whose source topic exists.
     let pairs: Vec<(String, String)> = link
         .mirrors
@@ -82,7 +104,11 @@ async fn observe_link(
         if s.is_empty() {
             continue;
         }
-        let d = dst.committed_offsets(g, &dst_topics).await?;
+        let d = if dst_readable {
+            dst.committed_offsets(g, &dst_topics).await?
+        } else {
+            super::admin::Committed::new()
+        };
         for (topic, mirror) in &pairs {
             let n = src_topics.get(topic).copied().unwrap_or(0) as i32;
             let side = |offsets: &super::admin::Committed, t: &str, n: i32| GroupOffsets {

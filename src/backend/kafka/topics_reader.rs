@@ -1,6 +1,7 @@
 //! Fills in the topics of every cluster a manifest's links in scope mention
 //! (source topics on sources, mirror names on destinations), for `status`:
-//! per cluster one metadata request and one `DescribeConfigs`.
+//! per cluster one metadata request and one `DescribeConfigs`. A cluster
+//! that cannot be read is marked `unreachable`, with the reason.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -55,14 +56,24 @@ pub async fn read_topics(
     });
     let mut live = LiveState::default();
     for r in futures::future::join_all(reads).await {
-        let (cluster, topics) = r?;
-        live.clusters.insert(
-            cluster,
-            ClusterState {
-                topics,
-                ..Default::default()
-            },
-        );
+        match r {
+            Ok((cluster, topics)) => {
+                live.clusters.insert(
+                    cluster,
+                    ClusterState {
+                        topics,
+                        ..Default::default()
+                    },
+                );
+            }
+            // One cluster that cannot be read does not hide the others.
+            Err(e) => {
+                live.clusters
+                    .entry(e.cluster.clone())
+                    .or_default()
+                    .unreachable = Some(e.message);
+            }
+        }
     }
     Ok(live)
 }

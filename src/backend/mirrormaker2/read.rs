@@ -38,7 +38,17 @@ pub async fn read(
             continue;
         }
         let connect = ConnectClient::for_cluster(dest, def)?;
-        let links = read_links(clusters, dest, &connect, scope, detail, kafka).await?;
+        let mut unreadable = Vec::new();
+        let links = read_links(
+            clusters,
+            dest,
+            &connect,
+            scope,
+            detail,
+            kafka,
+            &mut unreadable,
+        )
+        .await?;
         live.clusters.insert(
             dest.to_string(),
             ClusterState {
@@ -46,6 +56,7 @@ pub async fn read(
                 ..Default::default()
             },
         );
+        note_unreachable(&mut live, unreadable);
     }
     // The sources of MirrorMaker 2 links that declare mirrors: their topic
     // names (one metadata request each) let the plan refuse a mirror of a
@@ -61,16 +72,33 @@ pub async fn read(
         .map(|(_, l)| l.source.value.as_str())
         .collect();
     for source in sources {
-        let names = kafka
+        match kafka
             .get(source, clusters.get(source)?)
             .partition_counts()
-            .await?;
-        live.clusters
-            .entry(source.to_string())
-            .or_default()
-            .topic_names = Some(names.into_keys().collect());
+            .await
+        {
+            Ok(names) => {
+                live.clusters
+                    .entry(source.to_string())
+                    .or_default()
+                    .topic_names = Some(names.into_keys().collect());
+            }
+            // `status` shows what it can; a plan cannot do without them.
+            Err(e) if detail == ReadDetail::Status => note_unreachable(&mut live, vec![e]),
+            Err(e) => return Err(e),
+        }
     }
     Ok(live)
+}
+
+/// Records, per cluster, why it could not be read over the Kafka protocol.
+fn note_unreachable(live: &mut LiveState, errors: Vec<BackendError>) {
+    for e in errors {
+        let c = live.clusters.entry(e.cluster.clone()).or_default();
+        if c.unreachable.is_none() {
+            c.unreachable = Some(e.message);
+        }
+    }
 }
 
 /// The source and checkpoint connectors of each linkctl link.
@@ -80,6 +108,9 @@ struct Connectors {
 }
 
 /// Every linkctl-managed MirrorMaker 2 link on one Connect cluster.
+/// With `ReadDetail::Status`, a Kafka cluster that cannot be read is not
+/// an error: its error goes to `unreadable`, and what depends on it (mirror
+/// states, lag) is shown as unknown.
 async fn read_links(
     clusters: Clusters<'_>,
     dest: &str,
@@ -87,6 +118,7 @@ async fn read_links(
     scope: &Scope,
     detail: ReadDetail,
     kafka: &KafkaClients,
+    unreadable: &mut Vec<BackendError>,
 ) -> Result<BTreeMap<String, LiveLink>, BackendError> {
     let mut all = connect.list_expanded().await?;
     let mut found: BTreeMap<String, Connectors> = BTreeMap::new();
@@ -113,7 +145,14 @@ async fn read_links(
     }
     // Which mirror topics exist on the destination: one metadata request.
     let target = kafka.get(dest, clusters.get(dest)?);
-    let target_topics = target.partition_counts().await?;
+    let target_topics = match target.partition_counts().await {
+        Ok(t) => Some(t),
+        Err(e) if detail == ReadDetail::Status => {
+            unreadable.push(e);
+            None
+        }
+        Err(e) => return Err(e),
+    };
     let mut out = BTreeMap::new();
     for (link_name, c) in found {
         let config = c
@@ -123,13 +162,15 @@ async fn read_links(
             .map(|i| i.config.clone())
             .unwrap_or_default();
         let back = read_back(&config);
-        let mut link = map_link(&link_name, &back, &c, &target_topics);
-        if detail == ReadDetail::Status {
+        let mut link = map_link(&link_name, &back, &c, target_topics.as_ref());
+        if detail == ReadDetail::Status && target_topics.is_some() {
             let source_alias = config
                 .get("source.cluster.alias")
                 .cloned()
                 .unwrap_or_default();
-            lags(&mut link, &source_alias, clusters, connect, kafka).await?;
+            if let Err(e) = lags(&mut link, &source_alias, clusters, connect, kafka).await {
+                unreadable.push(e);
+            }
         }
         out.insert(link_name, link);
     }
@@ -174,7 +215,7 @@ fn map_link(
     link_name: &str,
     back: &ReadBack,
     c: &Connectors,
-    target_topics: &BTreeMap<String, u32>,
+    target_topics: Option<&BTreeMap<String, u32>>,
 ) -> LiveLink {
     let src_status = c.source.status.as_ref();
     let cp_status = c.checkpoint.as_ref().and_then(|x| x.status.as_ref());
@@ -220,8 +261,14 @@ fn map_link(
 
     let mut mirrors = BTreeMap::new();
     for topic in &back.topics {
-        let partitions = target_topics.get(topic).copied().unwrap_or(0);
-        let status = if failure.is_some() {
+        let partitions = target_topics
+            .and_then(|t| t.get(topic).copied())
+            .unwrap_or(0);
+        let status = if target_topics.is_none() {
+            // The destination could not be read: whether the topic exists
+            // there is not known.
+            MirrorStatus::Other("UNKNOWN".to_string())
+        } else if failure.is_some() {
             MirrorStatus::Failed
         } else if state == "PAUSED" {
             MirrorStatus::LinkPaused
@@ -250,7 +297,9 @@ fn map_link(
                 name: topic.clone(),
                 source_topic: topic.clone(),
                 status: MirrorStatus::Stopped,
-                partitions: target_topics.get(topic).copied().unwrap_or(0),
+                partitions: target_topics
+                    .and_then(|t| t.get(topic).copied())
+                    .unwrap_or(0),
                 lags: vec![],
                 error: None,
                 transition_errors: vec![],

@@ -35,7 +35,13 @@ where
     };
     let mut ticker = Ticker::new(policy, ctx.wait_timeout, ctx.cancel);
     loop {
-        match probe().await? {
+        // A probe only reads: it is abandoned at once on an interrupt (a
+        // frozen worker must not hold the command until its timeout).
+        let polled = tokio::select! {
+            r = probe() => r?,
+            _ = ctx.cancel.cancelled() => return Err(BackendError::interrupted(cluster, what)),
+        };
+        match polled {
             Poll::Done => return Ok(()),
             Poll::Waiting(line) => ctx.progress.update(action_id, &line),
         }

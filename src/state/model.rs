@@ -161,6 +161,9 @@ pub enum MirrorStatus {
     LinkFailed,
     LinkPaused,
     SourceUnavailable,
+    /// linkctl could not read what the status is (the cluster it lives on
+    /// was unreachable); its partitions and lag are not known either.
+    Unknown,
     #[serde(untagged)]
     Other(String),
 }
@@ -179,6 +182,7 @@ impl MirrorStatus {
             "LINK_FAILED" => Self::LinkFailed,
             "LINK_PAUSED" => Self::LinkPaused,
             "SOURCE_UNAVAILABLE" => Self::SourceUnavailable,
+            "UNKNOWN" => Self::Unknown,
             other => Self::Other(other.to_string()),
         }
     }
@@ -194,6 +198,7 @@ impl MirrorStatus {
             Self::LinkFailed => "LINK_FAILED",
             Self::LinkPaused => "LINK_PAUSED",
             Self::SourceUnavailable => "SOURCE_UNAVAILABLE",
+            Self::Unknown => "UNKNOWN",
             Self::Other(s) => s,
         }
     }

@@ -46,14 +46,15 @@ pub fn build(
                     .and_then(|c| c.topics.get(&m.name))
                     .map(|t| t.configs.clone())
                     .unwrap_or_default();
+                let known = m.status != MirrorStatus::Unknown;
                 mirrors.push(MirrorRow {
                     name: m.name.clone(),
                     source_topic: m.source_topic.clone(),
                     status: m.status.as_str().to_string(),
                     read_only,
-                    partitions: m.partitions,
+                    partitions: known.then_some(m.partitions),
                     source_partitions,
-                    total_lag: m.lags.iter().map(|l| l.lag).sum(),
+                    total_lag: known.then(|| m.lags.iter().map(|l| l.lag).sum()),
                     lags: m.lags.clone(),
                     configs,
                     error: m.error.clone().filter(|e| e != "NO_ERROR"),

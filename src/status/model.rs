@@ -12,8 +12,8 @@ pub const STATUS_FORMAT_VERSION: u32 = 1;
 pub struct StatusReport {
     pub format_version: u32,
     pub links: Vec<LinkStatus>,
-    /// What could not be read (e.g. topic details when the Kafka protocol is
-    /// unreachable); the rest of the report stands.
+    /// What could not be read (e.g. a cluster unreachable over the Kafka
+    /// protocol); the rest of the report stands.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
@@ -46,10 +46,12 @@ pub struct MirrorRow {
     /// Whether the destination refuses writes (Cluster Linking mirrors that are
     /// not stopped); MirrorMaker 2 never enforces it.
     pub read_only: bool,
-    pub partitions: u32,
+    /// `null` when the status is `UNKNOWN` (the destination was unreadable).
+    pub partitions: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_partitions: Option<u32>,
-    pub total_lag: i64,
+    /// `null` when the status is `UNKNOWN`.
+    pub total_lag: Option<i64>,
     pub lags: Vec<PartitionLag>,
     /// Non-default topic configs of the mirror topic on the destination.
     pub configs: BTreeMap<String, String>,

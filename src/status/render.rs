@@ -98,9 +98,11 @@ pub fn render_text(report: &StatusReport, color: bool) -> String {
                 "LAG PER PARTITION".into(),
             ]];
             for m in &l.mirrors {
-                let parts = match m.source_partitions {
-                    Some(s) if s != m.partitions => format!("{} (source {s})", m.partitions),
-                    _ => m.partitions.to_string(),
+                let parts = match (m.partitions, m.source_partitions) {
+                    (None, Some(s)) => format!("? (source {s})"),
+                    (None, None) => "?".into(),
+                    (Some(p), Some(s)) if s != p => format!("{p} (source {s})"),
+                    (Some(p), _) => p.to_string(),
                 };
                 let per: Vec<String> = m
                     .lags
@@ -113,7 +115,7 @@ pub fn render_text(report: &StatusReport, color: bool) -> String {
                     m.status.clone(),
                     if m.read_only { "read-only" } else { "writable" }.into(),
                     parts,
-                    m.total_lag.to_string(),
+                    m.total_lag.map_or_else(|| "?".into(), |l| l.to_string()),
                     per.join(" "),
                 ]);
             }

@@ -9,7 +9,9 @@
 
 mod cli;
 mod connect;
+mod faults;
 mod kafka;
+mod manifests;
 mod scale;
 mod steps;
 

@@ -14,7 +14,7 @@ mod connect_proxy;
 use connect_proxy::ConnectProxy;
 
 use crate::steps::{EUROPE, US};
-use crate::{cli, connect, kafka};
+use crate::{cli, connect, kafka, manifests};
 
 pub const LINK: &str = "scale-link";
 const MIRRORS: usize = 200;
@@ -28,21 +28,12 @@ fn topics() -> Vec<String> {
 /// `with_link` is false (links are pruned, and its mirrors go with the
 /// connectors).
 fn manifest(connect: &str, promoted: usize, with_link: bool) -> String {
-    let mut y = format!(
-        "version: 1\nprune_links: true\nforce_delete_links: true\nclusters:\n  us:\n    bootstrap: {US}\n  europe:\n    bootstrap: {EUROPE}\n    connect: {connect}\nlinks:\n"
-    );
-    if !with_link {
-        y.push_str("  {}\n");
-        return y;
-    }
-    y.push_str(&format!(
-        "  {LINK}:\n    source: us\n    destination: europe\n    engine: mirrormaker2\n    config:\n      metadata.max.age.ms: 5000\n      replication.factor: 1\n      offset-syncs.topic.location: target\n      offset-syncs.topic.replication.factor: 1\n      checkpoints.topic.replication.factor: 1\n      heartbeats.topic.replication.factor: 1\n      tasks.max: 1\n    mirrors:\n"
-    ));
-    for (i, t) in topics().iter().enumerate() {
-        let state = if i < promoted { "promoted" } else { "active" };
-        y.push_str(&format!("      - {{ topic: {t}, state: {state} }}\n"));
-    }
-    y
+    let mirrors: Vec<(String, &str)> = topics()
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| (t, if i < promoted { "promoted" } else { "active" }))
+        .collect();
+    manifests::mm2(connect, with_link.then_some(LINK), &mirrors)
 }
 
 /// Removes the link's connectors and every `scale-*` topic on both clusters.

@@ -30,6 +30,18 @@ pub fn all() -> Vec<(&'static str, StepFn)> {
         ("scale_200_mirrors_on_one_link", || {
             Box::pin(crate::scale::two_hundred_mirrors())
         }),
+        ("fault_connect_frozen_during_plan_apply_status", || {
+            Box::pin(crate::faults::connect_frozen())
+        }),
+        ("fault_sigint_while_apply_waits", || {
+            Box::pin(crate::faults::sigint_while_waiting())
+        }),
+        ("fault_connect_killed_mid_apply", || {
+            Box::pin(crate::faults::connect_killed())
+        }),
+        ("fault_destination_broker_killed_during_status", || {
+            Box::pin(crate::faults::destination_broker_killed())
+        }),
     ]
 }
 
@@ -69,6 +81,7 @@ pub async fn preflight() -> Result<(), String> {
 /// Removes everything the scenario creates, on both clusters.
 pub async fn cleanup() -> Result<(), String> {
     crate::scale::cleanup().await?;
+    crate::faults::cleanup().await?;
     connect::remove(&format!("{LINK}-checkpoint")).await?;
     connect::remove(&format!("{LINK}-source")).await?;
     for b in [US, EUROPE] {

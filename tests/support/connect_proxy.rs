@@ -1,7 +1,9 @@
 //! A counting HTTP proxy in front of Kafka Connect: every request is
 //! forwarded unchanged to the real worker and logged (method and path, with
 //! connector names kept), so tests and benchmarks can assert how many
-//! connector config writes an apply sent.
+//! connector config writes an apply sent. A test can also hold the requests
+//! matching a rule (they reach Kafka Connect only when released), which is
+//! how a fault is placed at an exact point of an apply.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -19,16 +21,28 @@ pub struct Forwarded {
     pub status: u16,
 }
 
+/// Requests held back: `(method, path suffix)` of the rule, and how many
+/// matching requests are waiting.
+#[derive(Default)]
+struct Hold {
+    rule: Option<(String, String)>,
+    waiting: usize,
+}
+
 #[derive(Clone)]
 struct Shared {
     upstream: String,
     http: reqwest::Client,
     log: Arc<Mutex<Vec<Forwarded>>>,
+    hold: Arc<Mutex<Hold>>,
+    released: Arc<tokio::sync::Notify>,
 }
 
 pub struct ConnectProxy {
     pub addr: SocketAddr,
     log: Arc<Mutex<Vec<Forwarded>>>,
+    hold: Arc<Mutex<Hold>>,
+    released: Arc<tokio::sync::Notify>,
     _server: tokio::task::JoinHandle<()>,
 }
 
@@ -36,10 +50,14 @@ impl ConnectProxy {
     /// Listens on 127.0.0.1:0 and forwards to `upstream` (e.g. `http://127.0.0.1:28083`).
     pub async fn start(upstream: &str) -> Self {
         let log = Arc::new(Mutex::new(Vec::new()));
+        let hold = Arc::new(Mutex::new(Hold::default()));
+        let released = Arc::new(tokio::sync::Notify::new());
         let shared = Shared {
             upstream: upstream.trim_end_matches('/').to_string(),
             http: reqwest::Client::new(),
             log: log.clone(),
+            hold: hold.clone(),
+            released: released.clone(),
         };
         let app = axum::Router::new().fallback(forward).with_state(shared);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -52,8 +70,27 @@ impl ConnectProxy {
         Self {
             addr,
             log,
+            hold,
+            released,
             _server: server,
         }
+    }
+
+    /// From now on, requests with this method whose path ends with `suffix`
+    /// wait in the proxy until [`ConnectProxy::release`].
+    pub fn hold(&self, method: &str, suffix: &str) {
+        lock(&self.hold).rule = Some((method.to_string(), suffix.to_string()));
+    }
+
+    /// How many requests are being held right now.
+    pub fn held(&self) -> usize {
+        lock(&self.hold).waiting
+    }
+
+    /// Drops the rule and lets every held request through.
+    pub fn release(&self) {
+        lock(&self.hold).rule = None;
+        self.released.notify_waiters();
     }
 
     /// The URL to put in a manifest's `connect:`.
@@ -62,17 +99,11 @@ impl ConnectProxy {
     }
 
     pub fn log(&self) -> Vec<Forwarded> {
-        match self.log.lock() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
+        lock(&self.log).clone()
     }
 
     pub fn clear(&self) {
-        match self.log.lock() {
-            Ok(mut g) => g.clear(),
-            Err(p) => p.into_inner().clear(),
-        }
+        lock(&self.log).clear();
     }
 
     /// Requests with this method whose path ends with `suffix`.
@@ -105,6 +136,35 @@ impl ConnectProxy {
     }
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+/// Waits while `method path` matches the hold rule.
+async fn wait_if_held(s: &Shared, method: &Method, path: &str) {
+    loop {
+        // Registered before the rule is checked, so a release in between
+        // is not missed.
+        let released = s.released.notified();
+        {
+            let mut h = lock(&s.hold);
+            let held = h
+                .rule
+                .as_ref()
+                .is_some_and(|(m, suffix)| m == method.as_str() && path.ends_with(suffix.as_str()));
+            if !held {
+                return;
+            }
+            h.waiting += 1;
+        }
+        released.await;
+        lock(&s.hold).waiting -= 1;
+    }
+}
+
 async fn forward(
     State(s): State<Shared>,
     method: Method,
@@ -112,6 +172,7 @@ async fn forward(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    wait_if_held(&s, &method, uri.path()).await;
     let path_q = uri
         .path_and_query()
         .map(|p| p.as_str().to_string())
@@ -139,13 +200,11 @@ async fn forward(
         }
         Err(e) => (502, format!("proxy: {e}").into_bytes(), None),
     };
-    if let Ok(mut log) = s.log.lock() {
-        log.push(Forwarded {
-            method: method.to_string(),
-            path: uri.path().to_string(),
-            status,
-        });
-    }
+    lock(&s.log).push(Forwarded {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+        status,
+    });
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
     match ctype {
         Some(c) => (code, [("content-type", c)], bytes).into_response(),

@@ -20,7 +20,10 @@ use super::mapping::{
     mirror_lists, read_back, source_connector, WireConfig, CANONICAL_PREFIX, MIRROR_LIST_KEYS,
 };
 use super::payload::Mm2Payload;
-use super::wait::{poll_until, Poll};
+use super::wait::{
+    wait_assigned, wait_gone, wait_running, wait_stopped, wait_tasks_configured, wait_topics,
+    SourceTopics,
+};
 use crate::backend::engine::payload_of;
 use crate::backend::{ActionResult, BackendError, ExecContext, Payload};
 use crate::plan::payload::WireValue;
@@ -179,37 +182,6 @@ async fn write_connectors(
     Ok(written)
 }
 
-/// Waits until every task of `connector` runs with the config just written
-/// (Connect copies a MirrorMaker 2 connector's config into each task's; a
-/// stale value means the task still runs the old settings): one
-/// `GET /connectors/{c}/tasks` per round. A connector with no task (nothing
-/// to mirror, no group to sync) has nothing left running the old settings.
-async fn wait_tasks_configured(
-    connect: &ConnectClient,
-    connector: &str,
-    written: &BTreeMap<String, String>,
-    a: &Action,
-    ctx: &ExecContext<'_>,
-) -> Result<(), BackendError> {
-    let what = format!("the tasks of {connector} to take the new settings");
-    poll_until(ctx, &a.cluster, &a.id, &what, || async move {
-        let tasks = connect.tasks(connector).await?.unwrap_or_default();
-        let stale = tasks
-            .iter()
-            .filter(|t| written.iter().any(|(k, v)| t.config.get(k) != Some(v)))
-            .count();
-        Ok(if stale == 0 {
-            Poll::Done
-        } else {
-            Poll::Waiting(format!(
-                "waiting for {connector}: {stale} of {} task(s) still run the previous settings",
-                tasks.len()
-            ))
-        })
-    })
-    .await
-}
-
 /// Per action of a step: its summary, or why it alone failed.
 type StepResults = Vec<Result<String, BackendError>>;
 
@@ -297,6 +269,7 @@ async fn mirror_step(
     }
     topics.sort();
     stopped.sort();
+    let source = SourceTopics::of(&live, ctx);
     if (topics.as_slice(), stopped.as_slice()) != (back.topics.as_slice(), back.stopped.as_slice())
     {
         let mut config = live.clone();
@@ -319,11 +292,20 @@ async fn mirror_step(
             .filter(|t| !topics.contains(t))
             .cloned()
             .collect();
-        wait_assigned(connect, &connector, &started, &stopped_now, first, ctx).await?;
+        wait_assigned(
+            connect,
+            &connector,
+            &started,
+            &stopped_now,
+            &source,
+            first,
+            ctx,
+        )
+        .await?;
         wait_running(connect, first, ctx).await?;
     }
     if !started.is_empty() {
-        wait_topics(dest, &started, first, ctx).await?;
+        wait_topics(dest, &source, &started, first, ctx).await?;
     }
     delete_topics(dest, &deleted_topics(&changes), ctx).await?;
     Ok(results)
@@ -379,140 +361,4 @@ async fn delete_topics(
     }
     let admin = ctx.kafka.get(dest, ctx.clusters.get(dest)?);
     admin.delete_topics(topics).await
-}
-
-async fn wait_running(
-    connect: &ConnectClient,
-    a: &Action,
-    ctx: &ExecContext<'_>,
-) -> Result<(), BackendError> {
-    let what = format!("the connectors of {} to run", a.link);
-    let names = [
-        source_connector(&a.link),
-        super::mapping::checkpoint_connector(&a.link),
-    ];
-    let names = &names;
-    poll_until(ctx, &a.cluster, &a.id, &what, || async move {
-        for c in names {
-            match connect.status(c).await? {
-                Some(s) => {
-                    if let Some(f) = s.failure() {
-                        return Err(BackendError::new(
-                            &a.cluster,
-                            format!("connector {c} FAILED: {f}"),
-                        ));
-                    }
-                    if !s.is_running() {
-                        return Ok(Poll::Waiting(format!(
-                            "waiting for {c} (connector {})",
-                            s.connector.state
-                        )));
-                    }
-                }
-                None => return Ok(Poll::Waiting(format!("waiting for {c} to appear"))),
-            }
-        }
-        Ok(Poll::Done)
-    })
-    .await
-}
-
-/// Waits until Connect has handed the new mirror lists to the source
-/// connector's tasks: no task replicates a topic that stopped mirroring, and
-/// every started topic that exists on the source is assigned (one
-/// `GET /connectors/{c}/tasks` per round). Only then has a promoted topic
-/// really stopped receiving records.
-async fn wait_assigned(
-    connect: &ConnectClient,
-    connector: &str,
-    started: &[String],
-    stopped: &[String],
-    a: &Action,
-    ctx: &ExecContext<'_>,
-) -> Result<(), BackendError> {
-    let what = format!("the tasks of {connector} to take the new topic list");
-    poll_until(ctx, &a.cluster, &a.id, &what, || async move {
-        let tasks = connect.tasks(connector).await?.unwrap_or_default();
-        let assigned: std::collections::BTreeSet<String> = tasks
-            .iter()
-            .flat_map(|t| super::mapping::assigned_topics(&t.config))
-            .collect();
-        let lingering = stopped.iter().filter(|t| assigned.contains(*t)).count();
-        let missing = started.iter().filter(|t| !assigned.contains(*t)).count();
-        Ok(if lingering == 0 && missing == 0 {
-            Poll::Done
-        } else {
-            Poll::Waiting(format!(
-                "waiting for {connector}'s tasks: {lingering} stopped topic(s) still assigned, {missing} new topic(s) not yet"
-            ))
-        })
-    })
-    .await
-}
-
-/// Waits until every topic of `topics` exists on `dest`: one metadata
-/// request per round, whatever the number of topics.
-async fn wait_topics(
-    dest: &str,
-    topics: &[String],
-    a: &Action,
-    ctx: &ExecContext<'_>,
-) -> Result<(), BackendError> {
-    let admin = ctx.kafka.get(dest, ctx.clusters.get(dest)?);
-    let what = format!("{} mirror topic(s) to appear on {dest}", topics.len());
-    let admin = &admin;
-    poll_until(ctx, dest, &a.id, &what, || async move {
-        let present = admin.partition_counts().await?;
-        let missing: Vec<&String> = topics
-            .iter()
-            .filter(|t| !present.contains_key(*t))
-            .collect();
-        Ok(match missing.first() {
-            None => Poll::Done,
-            Some(first) => Poll::Waiting(format!(
-                "waiting for {} of {} mirror topic(s) on {dest} (e.g. {first})",
-                missing.len(),
-                topics.len()
-            )),
-        })
-    })
-    .await
-}
-
-async fn wait_stopped(
-    connect: &ConnectClient,
-    connector: &str,
-    a: &Action,
-    ctx: &ExecContext<'_>,
-) -> Result<(), BackendError> {
-    let what = format!("connector {connector} to stop");
-    poll_until(ctx, &a.cluster, &a.id, &what, || async move {
-        Ok(match connect.status(connector).await? {
-            None => Poll::Done,
-            Some(s) if s.connector.state == "STOPPED" => Poll::Done,
-            Some(s) => Poll::Waiting(format!(
-                "waiting for {connector} to stop ({})",
-                s.connector.state
-            )),
-        })
-    })
-    .await
-}
-
-async fn wait_gone(
-    connect: &ConnectClient,
-    connectors: &[String],
-    a: &Action,
-    ctx: &ExecContext<'_>,
-) -> Result<(), BackendError> {
-    let what = format!("the connectors of {} to go", a.link);
-    poll_until(ctx, &a.cluster, &a.id, &what, || async move {
-        for c in connectors {
-            if connect.status(c).await?.is_some() {
-                return Ok(Poll::Waiting(format!("waiting for {c} to be removed")));
-            }
-        }
-        Ok(Poll::Done)
-    })
-    .await
 }

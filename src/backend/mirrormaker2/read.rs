@@ -267,7 +267,7 @@ fn map_link(
         let status = if target_topics.is_none() {
             // The destination could not be read: whether the topic exists
             // there is not known.
-            MirrorStatus::Other("UNKNOWN".to_string())
+            MirrorStatus::Unknown
         } else if failure.is_some() {
             MirrorStatus::Failed
         } else if state == "PAUSED" {

@@ -13,11 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[path = "../support/connect_proxy.rs"]
-#[allow(dead_code)]
-mod connect_proxy;
-
-use connect_proxy::ConnectProxy;
+use crate::connect_proxy::ConnectProxy;
 
 use crate::cli::{self, Run};
 use crate::steps::{EUROPE, US};

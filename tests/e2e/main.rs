@@ -9,6 +9,10 @@
 
 mod cli;
 mod connect;
+// Shared with the benchmarks, which use more of it.
+#[path = "../support/connect_proxy.rs"]
+#[allow(dead_code)]
+mod connect_proxy;
 mod faults;
 mod kafka;
 mod manifests;

@@ -7,11 +7,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-#[path = "../support/connect_proxy.rs"]
-#[allow(dead_code)]
-mod connect_proxy;
-
-use connect_proxy::ConnectProxy;
+use crate::connect_proxy::ConnectProxy;
 
 use crate::steps::{EUROPE, US};
 use crate::{cli, connect, kafka, manifests};

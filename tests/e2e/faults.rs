@@ -377,7 +377,51 @@ pub async fn sigint_while_waiting() -> Result<(), String> {
         "int-direct.yaml",
         &manifests::mm2(connect::CONNECT, Some(LINK), &mirrors(LINK)),
     )?;
-    converge_then_remove(dir.path(), &f)
+    let t = Instant::now();
+    cli::apply_file(&f)?;
+    cli::plan_is_empty_file(&f)?;
+    println!(
+        "[the rerun converged in {:.1} s]",
+        t.elapsed().as_secs_f64()
+    );
+
+    // A link deletion interrupted halfway: the checkpoint connector is
+    // stopped, reset and deleted, then the wait for the source connector to
+    // stop is held and interrupted. The rerun deletes what is left.
+    proxy.clear();
+    let none = write(
+        dir.path(),
+        "none.yaml",
+        &manifests::mm2(&proxy.url(), None, &[]),
+    )?;
+    proxy.hold("GET", &format!("/connectors/{LINK}-source/status"));
+    let delete = Background::start(&["-f", arg(&none), "apply", "--auto-approve"])?;
+    let held = until(
+        "the source connector's stop",
+        Duration::from_secs(60),
+        || proxy.held() > 0,
+    )
+    .await;
+    if let Err(e) = held {
+        proxy.release();
+        let r = delete.finish(Duration::from_secs(5));
+        return Err(format!("{e}: {r:?}"));
+    }
+    delete.signal("INT")?;
+    let r = delete.finish(Duration::from_secs(30));
+    proxy.release();
+    let r = r?;
+    expect(r.code == 130, "an interrupted deletion exits 130", &r)?;
+    let (checkpoint, source) = (format!("{LINK}-checkpoint"), format!("{LINK}-source"));
+    if connect::exists(&checkpoint).await? || !connect::exists(&source).await? {
+        return Err("the interrupted deletion should have deleted the checkpoint connector and not the source connector".into());
+    }
+    cli::apply_file(&none)?;
+    cli::plan_is_empty_file(&none)?;
+    if connect::exists(&source).await? {
+        return Err(format!("{source} still exists after the rerun"));
+    }
+    Ok(())
 }
 
 /// Kafka Connect killed once the apply has written the link's first

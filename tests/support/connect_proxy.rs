@@ -143,13 +143,24 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     }
 }
 
+/// One held request, counted in `waiting` until it is released or its
+/// client goes away (the server then drops the handler, and this with it).
+struct Waiting(Arc<Mutex<Hold>>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        let mut h = lock(&self.0);
+        h.waiting = h.waiting.saturating_sub(1);
+    }
+}
+
 /// Waits while `method path` matches the hold rule.
 async fn wait_if_held(s: &Shared, method: &Method, path: &str) {
     loop {
         // Registered before the rule is checked, so a release in between
         // is not missed.
         let released = s.released.notified();
-        {
+        let _waiting = {
             let mut h = lock(&s.hold);
             let held = h
                 .rule
@@ -159,9 +170,9 @@ async fn wait_if_held(s: &Shared, method: &Method, path: &str) {
                 return;
             }
             h.waiting += 1;
-        }
+            Waiting(s.hold.clone())
+        };
         released.await;
-        lock(&s.hold).waiting -= 1;
     }
 }
 

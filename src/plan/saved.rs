@@ -1,12 +1,15 @@
 //! Saved plans (`linkctl plan -o FILE`): the plan plus fingerprints of the
-//! manifest and of the live state it was computed against. Before applying a
+//! manifest and of the live state it was computed against, when it was made
+//! and the clusters it was made against (what `linkctl show` tells). Before applying a
 //! saved plan, [`SavedPlan::check_fresh`] compares them with the current
 //! manifest and live state; any difference is a [`StalePlan`] error.
 //!
 //! The manifest fingerprint covers the manifest as written (secrets in their
 //! `${env:…}` form) plus the fingerprint of every sensitive value of the
 //! links in scope, so a changed secret also makes the plan stale. Pure: file
-//! I/O is the caller's.
+//! I/O and the clock are the caller's; the plan inside stays deterministic.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -18,13 +21,17 @@ use crate::state::{fingerprint::fingerprint as live_fingerprint, LiveState};
 use super::model::{Plan, PlanOptions};
 use super::secrets::{fingerprint as secret_fingerprint, hex};
 
-/// Version of the saved-plan file format.
-pub const SAVED_PLAN_FORMAT_VERSION: u32 = 1;
+/// Version of the saved-plan file format (2: `created_at` and `clusters`).
+pub const SAVED_PLAN_FORMAT_VERSION: u32 = 2;
 
 /// What `plan -o` writes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedPlan {
     pub saved_plan_version: u32,
+    /// When the plan was made (RFC 3339, UTC).
+    pub created_at: String,
+    /// The manifest's clusters, as the plan saw them.
+    pub clusters: BTreeMap<String, PlannedCluster>,
     pub manifest_fingerprint: String,
     pub live_fingerprint: String,
     /// `--link` scope of the plan (empty: every link).
@@ -32,6 +39,28 @@ pub struct SavedPlan {
     pub prune_links: bool,
     pub force_delete_links: bool,
     pub plan: Plan,
+}
+
+/// One cluster a saved plan was made against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedCluster {
+    /// The id the cluster reported (absent when the engines read none, e.g.
+    /// a cluster only reached through Kafka Connect).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
+    /// `bootstrap` as written in the manifest (`${env:…}` stays a reference).
+    pub bootstrap: String,
+}
+
+/// Whether a saved plan's manifest fingerprint matches a manifest on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestCheck {
+    /// The manifest (named) is the one the plan was made from.
+    Matches(String),
+    /// The manifest (named) changed since: `apply` would refuse the plan.
+    Changed(String),
+    /// Not compared, and why (no manifest here, invalid, unset `${env:…}`).
+    NotChecked(String),
 }
 
 /// A saved plan that must not be applied any more.
@@ -48,8 +77,16 @@ pub enum StalePlan {
 pub enum SavedPlanError {
     #[error("not a linkctl saved plan: {0}")]
     Parse(#[from] serde_json::Error),
-    #[error("saved plan format version {found} is not supported (this linkctl reads version {SAVED_PLAN_FORMAT_VERSION})")]
+    #[error("saved plan format version {found} is not supported: this linkctl reads version {SAVED_PLAN_FORMAT_VERSION}{}", version_hint(*found))]
     Version { found: u32 },
+}
+
+fn version_hint(found: u32) -> &'static str {
+    if found < SAVED_PLAN_FORMAT_VERSION {
+        "; the file was written by an older linkctl: run `linkctl plan -o FILE` again"
+    } else {
+        "; the file was written by a newer linkctl: use that version"
+    }
 }
 
 /// Fingerprint of the manifest for the links in `opts`' scope.
@@ -83,9 +120,32 @@ pub fn manifest_fingerprint(manifest: &Manifest, opts: &PlanOptions) -> String {
 }
 
 impl SavedPlan {
-    pub fn new(plan: Plan, manifest: &Manifest, opts: &PlanOptions) -> Self {
+    /// `plan`, made at `created_at` from `manifest` against `live`.
+    pub fn new(
+        plan: Plan,
+        manifest: &Manifest,
+        opts: &PlanOptions,
+        live: &LiveState,
+        created_at: &str,
+    ) -> Self {
+        let clusters = manifest
+            .clusters
+            .iter()
+            .map(|(name, c)| {
+                let planned = PlannedCluster {
+                    cluster_id: live
+                        .clusters
+                        .get(name.value.as_str())
+                        .and_then(|s| s.cluster_id.clone()),
+                    bootstrap: c.bootstrap.value.raw().to_string(),
+                };
+                (name.value.clone(), planned)
+            })
+            .collect();
         Self {
             saved_plan_version: SAVED_PLAN_FORMAT_VERSION,
+            created_at: created_at.to_string(),
+            clusters,
             manifest_fingerprint: manifest_fingerprint(manifest, opts),
             live_fingerprint: plan.live_fingerprint.clone(),
             links: opts.links.clone(),
@@ -122,6 +182,15 @@ impl SavedPlan {
             });
         }
         Ok(serde_json::from_value(probe)?)
+    }
+
+    /// Compares the plan's manifest fingerprint with `manifest` (named `name`).
+    pub fn check_manifest(&self, manifest: &Manifest, name: &str) -> ManifestCheck {
+        if manifest_fingerprint(manifest, &self.options()) == self.manifest_fingerprint {
+            ManifestCheck::Matches(name.to_string())
+        } else {
+            ManifestCheck::Changed(name.to_string())
+        }
     }
 
     /// Refuses a plan whose manifest or live state has moved since.

@@ -23,7 +23,7 @@ pub struct Manifest {
     pub version: Located<u32>,
     /// The Kafka clusters involved, by name. In a manifest split across
     /// files, each cluster is declared in one of them and usable from all.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub clusters: BTreeMap<Located<String>, Cluster>,
     /// Replication links, by name. The name is the link name on the engine.
     #[serde(default)]

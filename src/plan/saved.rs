@@ -77,6 +77,8 @@ pub enum StalePlan {
 pub enum SavedPlanError {
     #[error("not a linkctl saved plan: {0}")]
     Parse(#[from] serde_json::Error),
+    #[error("not a linkctl saved plan: it has no `saved_plan_version` (write one with `linkctl plan -o FILE`)")]
+    NoVersion,
     #[error("saved plan format version {found} is not supported: this linkctl reads version {SAVED_PLAN_FORMAT_VERSION}{}", version_hint(*found))]
     Version { found: u32 },
 }
@@ -175,7 +177,7 @@ impl SavedPlan {
         let found = probe
             .get("saved_plan_version")
             .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0);
+            .ok_or(SavedPlanError::NoVersion)?;
         if found != u64::from(SAVED_PLAN_FORMAT_VERSION) {
             return Err(SavedPlanError::Version {
                 found: u32::try_from(found).unwrap_or(u32::MAX),

@@ -3,9 +3,7 @@
 //! what to do next.
 
 use crate::apply::{ApplyEvent, EventSink, HumanProgress, JsonLines};
-use crate::plan::render::{
-    render_json_value, render_markdown, render_text, Markdown, COMMENT_LIMIT,
-};
+use crate::plan::render::{render_json_value, render_markdown, render_text, Markdown};
 use crate::plan::Plan;
 
 use super::super::apply_cmd::ApplyRun;
@@ -188,11 +186,7 @@ impl ApplyView for ApplyMarkdown {
     fn plan(&self, plan: &Plan) {
         pipe::out(&render_markdown(
             plan,
-            &Markdown {
-                limit: COMMENT_LIMIT,
-                preamble: Vec::new(),
-                see_all: "see the apply job's log".to_string(),
-            },
+            &Markdown::comment("see the apply job's log"),
         ));
     }
     fn events(&self) -> &dyn EventSink {

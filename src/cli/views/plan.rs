@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::plan::render::{render_json, render_markdown, render_text, Markdown, COMMENT_LIMIT};
+use crate::plan::render::{render_json, render_markdown, render_text, Markdown};
 use crate::plan::Plan;
 
 use super::super::{pipe, Format, Output};
@@ -62,11 +62,7 @@ impl PlanView for PlanMarkdown {
     fn plan(&self, plan: &Plan) {
         pipe::out(&render_markdown(
             plan,
-            &Markdown {
-                limit: COMMENT_LIMIT,
-                preamble: Vec::new(),
-                see_all: self.see_all.clone(),
-            },
+            &Markdown::comment(self.see_all.as_str()),
         ));
     }
     fn saved(&self, _path: &Path) {}

@@ -2,9 +2,7 @@
 //! rendered it, with what the file says about it (when it was made,
 //! against which clusters, whether the manifest on disk still matches).
 
-use crate::plan::render::{
-    render_json_value, render_markdown, render_text, saved, Markdown, COMMENT_LIMIT,
-};
+use crate::plan::render::{render_json_value, render_markdown, render_text, saved, Markdown};
 use crate::plan::saved::{ManifestCheck, SavedPlan};
 
 use super::super::{pipe, Format, Output};
@@ -58,13 +56,10 @@ pub struct ShowMarkdown;
 
 impl ShowView for ShowMarkdown {
     fn show(&self, s: &SavedPlan, path: &str, check: &ManifestCheck) {
-        pipe::out(&render_markdown(
-            &s.plan,
-            &Markdown {
-                limit: COMMENT_LIMIT,
-                preamble: saved::markdown_preamble(s, path, check),
-                see_all: format!("run `linkctl show {path}`"),
-            },
-        ));
+        let md = Markdown {
+            preamble: saved::markdown_preamble(s, path, check),
+            ..Markdown::comment(format!("run `linkctl show {path}`"))
+        };
+        pipe::out(&render_markdown(&s.plan, &md));
     }
 }

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use crate::plan::action::Action;
 use crate::plan::model::{Plan, Summary};
 
-use super::text::{group_title, render_actions, summary_line, title};
+use super::text::{group_title, render_actions, summary_line, title, unmanaged_title};
 
 /// GitHub refuses comments over 65,536 characters; this leaves room for a
 /// CI script's own lines around the plan.
@@ -33,6 +33,18 @@ pub struct Markdown {
     /// Where the whole plan can be seen when details are left out, e.g.
     /// ``run `linkctl show plan.json` ``.
     pub see_all: String,
+}
+
+impl Markdown {
+    /// A pull-request comment (at most [`COMMENT_LIMIT`] characters) with
+    /// no preamble; `see_all` says where the whole plan is.
+    pub fn comment(see_all: impl Into<String>) -> Self {
+        Self {
+            limit: COMMENT_LIMIT,
+            preamble: Vec::new(),
+            see_all: see_all.into(),
+        }
+    }
 }
 
 /// The actions on one link object, in plan order.
@@ -148,7 +160,7 @@ fn head(plan: &Plan, md: &Markdown, groups: &[Group<'_>]) -> String {
     if !irreversible.is_empty() {
         let _ = write!(
             out,
-            "\n> [!WARNING]\n> **{} cannot be undone:**\n",
+            "\n> [!WARNING]\n> **{}** (cannot be undone):\n",
             count(irreversible.len(), "irreversible action")
         );
         for a in irreversible.iter().take(CALLOUT_ITEMS) {
@@ -201,11 +213,12 @@ fn head(plan: &Plan, md: &Markdown, groups: &[Group<'_>]) -> String {
     if !plan.unmanaged.is_empty() {
         out.push_str("\n**Not managed by this manifest** (left alone)\n\n");
         for u in &plan.unmanaged {
-            let what = match &u.mirror {
-                Some(m) => format!("{} / link {} / mirror {m}", u.cluster, u.link),
-                None => format!("{} / link {}", u.cluster, u.link),
-            };
-            let _ = writeln!(out, "- {}: {}", escape(&what), escape(&u.detail));
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                escape(&unmanaged_title(u)),
+                escape(&u.detail)
+            );
         }
     }
     out

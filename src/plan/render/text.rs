@@ -13,7 +13,7 @@ use similar::{ChangeTag, TextDiff};
 
 use crate::manifest::REDACTED;
 use crate::plan::action::{Action, ActionKind, Change, ChangeOp, ObjectSide, Value};
-use crate::plan::model::{Plan, Summary};
+use crate::plan::model::{Plan, Summary, Unmanaged};
 
 use super::items::items;
 
@@ -68,11 +68,7 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
     if !plan.unmanaged.is_empty() {
         out.push_str("\nNot managed by this manifest (left alone):\n");
         for u in &plan.unmanaged {
-            let what = match &u.mirror {
-                Some(m) => format!("{} / link {} / mirror {m}", u.cluster, u.link),
-                None => format!("{} / link {}", u.cluster, u.link),
-            };
-            let _ = writeln!(out, "  {what}: {}", u.detail);
+            let _ = writeln!(out, "  {}: {}", unmanaged_title(u), u.detail);
         }
     }
     if !plan.warnings.is_empty() {
@@ -131,6 +127,14 @@ pub fn summary_line(s: &Summary) -> String {
         "Plan: {} to create, {} to change, {} to promote{failover}, {} to destroy.",
         s.create, s.change, s.promote, s.destroy
     )
+}
+
+/// `europe / link old-link` or `europe / link l / mirror m`.
+pub fn unmanaged_title(u: &Unmanaged) -> String {
+    match &u.mirror {
+        Some(m) => format!("{} / link {} / mirror {m}", u.cluster, u.link),
+        None => format!("{} / link {}", u.cluster, u.link),
+    }
 }
 
 /// `europe / link demo-link`, with ` (source side)` for a link object on

@@ -10,13 +10,13 @@ use serde_json::Value;
 use support::cli::{snapshot_settings, CliEnv, Run};
 
 /// The snapshot settings with the plan's creation time and the manifest
-/// fingerprint (the manifest holds the doubles' ports) filtered out.
+/// fingerprints (the manifest holds the doubles' ports) filtered out.
 fn settings(env: &CliEnv) -> insta::Settings {
     let mut s = snapshot_settings(env);
     s.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[created_at]");
     s.add_filter(
-        r#""manifest_fingerprint": "sha256:[0-9a-f]+""#,
-        r#""manifest_fingerprint": "[fingerprint]""#,
+        r#""(manifest|written)_fingerprint": "sha256:[0-9a-f]+""#,
+        r#""${1}_fingerprint": "[fingerprint]""#,
     );
     s
 }
@@ -123,6 +123,44 @@ fn show_says_when_the_manifest_changed_or_cannot_be_checked() {
         v["saved_plan"]["clusters"]["europe"]["cluster_id"],
         "eu-cluster"
     );
+    // A job without the cluster secrets compares the manifest as written;
+    // with another secret value, the manifest changed.
+    let text = std::fs::read_to_string(env.dir.path().join("linkctl.yaml")).expect("manifest");
+    env.write_manifest(
+        "linkctl.yaml",
+        &text.replace(
+            "    config:\n",
+            "    config:\n      sasl.jaas.config: \"${env:REST_SECRET}\"\n",
+        ),
+    );
+    let r = env
+        .cmd()
+        .env("REST_SECRET", "one")
+        .args(["plan", "-o", "secret.json"])
+        .output()
+        .expect("plan");
+    assert_eq!(r.status.code(), Some(0), "{r:?}");
+    let r = env.run(&["show", "secret.json", "--format", "json"]);
+    let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(
+        v["saved_plan"]["manifest"]["status"], "matches_as_written",
+        "{r:#?}"
+    );
+    let r = env.run(&["show", "secret.json"]);
+    assert!(
+        r.stdout
+            .contains("(secrets not compared: ${env:REST_SECRET} not set here)"),
+        "{r:#?}"
+    );
+    let r = env
+        .cmd()
+        .env("REST_SECRET", "two")
+        .args(["show", "secret.json", "--format", "json"])
+        .output()
+        .expect("show");
+    let v: Value = serde_json::from_slice(&r.stdout).expect("JSON");
+    assert_eq!(v["saved_plan"]["manifest"]["status"], "changed");
+
     // Not a plan file, and a plan of another format version.
     env.write_manifest("bad.json", "{}");
     let r = env.run(&["show", "bad.json"]);

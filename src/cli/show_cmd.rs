@@ -3,13 +3,16 @@
 //! that planned), with when and against which clusters it was made and
 //! whether the manifest on disk (`-f`) still matches it.
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
 
-use crate::manifest::Problem;
+use crate::manifest::{load_validated, Problem};
 use crate::plan::saved::{ManifestCheck, SavedPlan};
 
-use super::manifest_input::{read_sources, validate_source};
+use super::manifest_input::read_sources;
 use super::{pipe, views, GlobalArgs, Output};
 
 /// Arguments of `linkctl show`.
@@ -38,13 +41,26 @@ pub fn run(global: &GlobalArgs, args: &ShowArgs, out: &Output) -> ExitCode {
 
 /// Compares the plan with the manifest named by `-f`, quietly: a manifest
 /// that cannot be read or validated here is "not checked", with the reason.
+/// `${env:…}` variables that are not set (a job that only renders plans has
+/// no cluster secrets) read as empty, and only the manifest as written is
+/// compared.
 fn manifest_check(global: &GlobalArgs, saved: &SavedPlan) -> ManifestCheck {
     let source = match read_sources(&global.files) {
         Ok(s) => s,
         Err(p) => return ManifestCheck::NotChecked(p.message),
     };
-    match validate_source(&source) {
-        Ok(v) => saved.check_manifest(&v.manifest, &source.name),
+    let unset = Rc::new(RefCell::new(BTreeSet::new()));
+    let seen = unset.clone();
+    let env = move |name: &str| {
+        std::env::var(name).ok().or_else(|| {
+            seen.borrow_mut().insert(name.to_string());
+            Some(String::new())
+        })
+    };
+    let result = load_validated(&source, env);
+    let unset: Vec<String> = unset.borrow().iter().cloned().collect();
+    match result {
+        Ok(v) => saved.check_manifest(&v.manifest, &source.name, &unset),
         Err(problems) => {
             let first = problems
                 .iter()

@@ -32,7 +32,11 @@ pub struct SavedPlan {
     pub created_at: String,
     /// The manifest's clusters, as the plan saw them.
     pub clusters: BTreeMap<String, PlannedCluster>,
+    /// The manifest and its secrets ([`manifest_fingerprint`]): `apply`
+    /// refuses the plan when it differs.
     pub manifest_fingerprint: String,
+    /// The manifest as written, without secrets ([`written_fingerprint`]).
+    pub written_fingerprint: String,
     pub live_fingerprint: String,
     /// `--link` scope of the plan (empty: every link).
     pub links: Vec<String>,
@@ -57,6 +61,9 @@ pub struct PlannedCluster {
 pub enum ManifestCheck {
     /// The manifest (named) is the one the plan was made from.
     Matches(String),
+    /// The manifest (named) is as written when the plan was made; its
+    /// secrets were not compared (these `${env:…}` variables are not set).
+    MatchesAsWritten(String, Vec<String>),
     /// The manifest (named) changed since: `apply` would refuse the plan.
     Changed(String),
     /// Not compared, and why (no manifest here, invalid, unset `${env:…}`).
@@ -91,17 +98,27 @@ fn version_hint(found: u32) -> &'static str {
     }
 }
 
-/// Fingerprint of the manifest for the links in `opts`' scope.
-pub fn manifest_fingerprint(manifest: &Manifest, opts: &PlanOptions) -> String {
-    let mut h = Sha256::new();
-    // Serialises the raw form: `${env:…}` references, never their values.
-    // Timeouts say how long to wait, not what to do: they may differ (or
-    // come from `--timeout`) between planning and applying.
+/// The manifest as written (`${env:…}` references, never their values),
+/// without timeouts: they say how long to wait, not what to do, and may
+/// differ (or come from `--timeout`) between planning and applying.
+fn written(manifest: &Manifest) -> Vec<u8> {
     let mut what = manifest.clone();
     for c in what.clusters.values_mut() {
         c.timeouts = None;
     }
-    h.update(serde_json::to_vec(&what).unwrap_or_default());
+    serde_json::to_vec(&what).unwrap_or_default()
+}
+
+/// Fingerprint of the manifest as written, secrets left out: what `show`
+/// can compare where the `${env:…}` variables are not set.
+pub fn written_fingerprint(manifest: &Manifest) -> String {
+    format!("sha256:{}", hex(&Sha256::digest(written(manifest))))
+}
+
+/// Fingerprint of the manifest for the links in `opts`' scope.
+pub fn manifest_fingerprint(manifest: &Manifest, opts: &PlanOptions) -> String {
+    let mut h = Sha256::new();
+    h.update(written(manifest));
     for (name, link) in &manifest.links {
         if !opts.in_scope(&name.value) {
             continue;
@@ -149,6 +166,7 @@ impl SavedPlan {
             created_at: created_at.to_string(),
             clusters,
             manifest_fingerprint: manifest_fingerprint(manifest, opts),
+            written_fingerprint: written_fingerprint(manifest),
             live_fingerprint: plan.live_fingerprint.clone(),
             links: opts.links.clone(),
             prune_links: opts.prune_links,
@@ -186,12 +204,25 @@ impl SavedPlan {
         Ok(serde_json::from_value(probe)?)
     }
 
-    /// Compares the plan's manifest fingerprint with `manifest` (named `name`).
-    pub fn check_manifest(&self, manifest: &Manifest, name: &str) -> ManifestCheck {
-        if manifest_fingerprint(manifest, &self.options()) == self.manifest_fingerprint {
-            ManifestCheck::Matches(name.to_string())
+    /// Compares the plan's manifest fingerprint with `manifest` (named
+    /// `name`). `unset` names the `${env:…}` variables that were not set
+    /// where `manifest` was read (their values read as empty): then only
+    /// the manifest as written can be compared.
+    pub fn check_manifest(
+        &self,
+        manifest: &Manifest,
+        name: &str,
+        unset: &[String],
+    ) -> ManifestCheck {
+        let same = if unset.is_empty() {
+            manifest_fingerprint(manifest, &self.options()) == self.manifest_fingerprint
         } else {
-            ManifestCheck::Changed(name.to_string())
+            written_fingerprint(manifest) == self.written_fingerprint
+        };
+        match (same, unset.is_empty()) {
+            (true, true) => ManifestCheck::Matches(name.to_string()),
+            (true, false) => ManifestCheck::MatchesAsWritten(name.to_string(), unset.to_vec()),
+            (false, _) => ManifestCheck::Changed(name.to_string()),
         }
     }
 

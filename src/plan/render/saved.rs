@@ -35,6 +35,14 @@ fn scope(saved: &SavedPlan) -> String {
 fn manifest(check: &ManifestCheck) -> String {
     match check {
         ManifestCheck::Matches(name) => format!("{name} matches the plan's manifest fingerprint"),
+        ManifestCheck::MatchesAsWritten(name, unset) => format!(
+            "{name} matches the plan's manifest as written (secrets not compared: {} not set here)",
+            unset
+                .iter()
+                .map(|v| format!("${{env:{v}}}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         ManifestCheck::Changed(name) => {
             format!("{name} changed since the plan was made: `linkctl apply` will refuse this plan")
         }
@@ -67,9 +75,10 @@ pub fn markdown_preamble(saved: &SavedPlan, path: &str, check: &ManifestCheck) -
 /// The `saved_plan` member `show --format json` adds to the JSON plan.
 pub fn json_object(saved: &SavedPlan, path: &str, check: &ManifestCheck) -> Value {
     let (status, detail) = match check {
-        ManifestCheck::Matches(name) => ("matches", name),
-        ManifestCheck::Changed(name) => ("changed", name),
-        ManifestCheck::NotChecked(why) => ("not_checked", why),
+        ManifestCheck::Matches(name) => ("matches", name.clone()),
+        ManifestCheck::MatchesAsWritten(name, _) => ("matches_as_written", name.clone()),
+        ManifestCheck::Changed(name) => ("changed", name.clone()),
+        ManifestCheck::NotChecked(why) => ("not_checked", why.clone()),
     };
     json!({
         "path": path,
@@ -80,6 +89,7 @@ pub fn json_object(saved: &SavedPlan, path: &str, check: &ManifestCheck) -> Valu
         "prune_links": saved.prune_links,
         "force_delete_links": saved.force_delete_links,
         "manifest_fingerprint": saved.manifest_fingerprint,
+        "written_fingerprint": saved.written_fingerprint,
         "manifest": { "status": status, "detail": detail },
     })
 }

@@ -259,3 +259,25 @@ fn export_split_writes_a_set_that_every_command_reads() {
     assert_eq!(r.code, 1, "{r:#?}");
     assert!(r.stderr.contains("already holds manifest files"), "{r:#?}");
 }
+
+#[test]
+fn the_ci_example_set_validates() {
+    let mut c = linkctl(std::path::Path::new(env!("CARGO_MANIFEST_DIR")));
+    for v in [
+        "ONPREM_API_KEY",
+        "ONPREM_API_SECRET",
+        "CLOUD_API_KEY",
+        "CLOUD_API_SECRET",
+        "ORDERS_LINK_JAAS",
+    ] {
+        c.env(v, "set-by-the-ci");
+    }
+    let out = stdout(
+        c.args(["-f", "examples/ci/replication", "validate", "--strict"]),
+        0,
+    );
+    assert_eq!(
+        out,
+        "✓ examples/ci/replication is valid: 2 clusters, 1 link, 2 mirrors\n"
+    );
+}

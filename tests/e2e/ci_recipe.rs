@@ -52,17 +52,12 @@ fn link_yaml() -> String {
 /// Removes the link's connectors and the `ci-…` topics (with MirrorMaker
 /// 2's internal topics of the `ci-…` cluster aliases) on both clusters.
 pub async fn cleanup() -> Result<(), String> {
-    connect::remove(&format!("{LINK}-checkpoint")).await?;
-    connect::remove(&format!("{LINK}-source")).await?;
+    connect::remove_link(LINK).await?;
     for b in [US, EUROPE] {
-        let doomed: Vec<String> = kafka::topic_names(b)?
-            .into_iter()
-            .filter(|t| t.starts_with("ci-") || t.starts_with("mm2-offset-syncs.ci-"))
-            .collect();
-        let refs: Vec<&str> = doomed.iter().map(String::as_str).collect();
-        if !refs.is_empty() {
-            kafka::delete_topics(b, &refs).await?;
-        }
+        kafka::delete_topics_matching(b, |t| {
+            t.starts_with("ci-") || t.starts_with("mm2-offset-syncs.ci-")
+        })
+        .await?;
     }
     for _ in 0..60 {
         if kafka::partitions(US, TOPIC)? == 0 && kafka::partitions(EUROPE, TOPIC)? == 0 {

@@ -334,10 +334,7 @@ async fn run_apply_reports_link_tasks_in_error_after_a_successful_create() {
             .any(|l| l.contains("\"event\":\"warning\"") && l.contains("AclSync")),
         "{text}"
     );
-    let mut stdout = Vec::new();
-    let out = linkctl::cli::Output::plain(linkctl::cli::Format::Text);
-    assert_eq!(linkctl::cli::apply_cmd::finish(&run, &out, &mut stdout), 0);
-    let printed = String::from_utf8(stdout).unwrap();
+    let printed = linkctl::cli::views::apply::report_text(&run);
     assert!(
         printed.starts_with("Apply complete: 1 done, 0 failed, 0 not attempted.\n"),
         "{printed}"

@@ -1,7 +1,8 @@
 //! A secret sentinel set through `${env:…}` never appears in anything the
 //! binary writes: stdout, stderr (at every verbosity), saved plans, state
-//! snapshots or exports — across plan, apply (text and JSON), status, export
-//! and validate, and in failures too.
+//! snapshots or exports — across plan (text, JSON, Markdown), show (saved
+//! plans in every format), apply (text and JSON), status, export and
+//! validate, and in failures too.
 
 mod support;
 
@@ -55,6 +56,11 @@ fn the_secret_never_appears_in_any_output() {
             "live.json",
         ],
         vec!["-vvv", "plan", "--format", "json"],
+        vec!["-vvv", "plan", "--format", "markdown"],
+        vec!["-vvv", "show", "plan.json"],
+        vec!["-vvv", "show", "plan.json", "--format", "json"],
+        vec!["-vvv", "show", "plan.json", "--format", "markdown"],
+        vec!["-vvv", "validate", "--format", "markdown"],
         vec!["-vvv", "apply", "--auto-approve"],
         vec!["-vvv", "plan", "--detailed-exitcode"],
         vec!["-vvv", "status"],
@@ -141,6 +147,10 @@ fn a_password_written_in_clear_is_redacted_everywhere() {
         vec!["plan"],
         vec!["plan", "--format", "json"],
         vec!["plan", "-o", "plan.json"],
+        vec!["plan", "--format", "markdown"],
+        vec!["show", "plan.json"],
+        vec!["show", "plan.json", "--format", "json"],
+        vec!["show", "plan.json", "--format", "markdown"],
         vec!["apply", "--auto-approve"],
         vec!["status", "--format", "json"],
         vec!["export", "-o", "exported.yaml"],
@@ -167,4 +177,11 @@ fn a_password_written_in_clear_is_redacted_everywhere() {
     let r = env.run(&["plan"]);
     assert!(r.stdout.contains("some.login"), "{r:#?}");
     assert_clean("plan after drift", &r.stdout);
+    for format in ["text", "json", "markdown"] {
+        let r = env.run(&["plan", "-o", "drift.json", "--format", format]);
+        assert_clean(&format!("plan --format {format} after drift"), &r.stdout);
+        let r = env.run(&["show", "drift.json", "--format", format]);
+        assert!(r.stdout.contains("some.login"), "{r:#?}");
+        assert_clean(&format!("show --format {format} after drift"), &r.stdout);
+    }
 }

@@ -29,7 +29,7 @@ fn saved_plan_round_trips_and_detects_staleness() {
     let live0 = seed_live();
     let opts = PlanOptions::default();
     let p = plan(&m, &live0, &opts);
-    let saved = SavedPlan::new(p.clone(), &m, &opts);
+    let saved = SavedPlan::new(p.clone(), &m, &opts, &live0, "2025-01-02T03:04:05Z");
     let back = SavedPlan::from_json(&saved.to_json()).expect("round trip");
     assert_eq!(back, saved);
     assert_eq!(back.check_fresh(&m, &live0), Ok(()));
@@ -42,7 +42,13 @@ fn saved_plan_round_trips_and_detects_staleness() {
     ));
     // Partition counts (like lag) do not make a plan stale.
     let mut lagging = moved.clone();
-    let mut p2 = SavedPlan::new(plan(&m, &moved, &opts), &m, &opts);
+    let mut p2 = SavedPlan::new(
+        plan(&m, &moved, &opts),
+        &m,
+        &opts,
+        &moved,
+        "2025-01-02T03:04:05Z",
+    );
     link_mut(&mut lagging, "europe", "demo-link")
         .mirrors
         .get_mut("demo")
@@ -64,10 +70,20 @@ fn saved_plan_round_trips_and_detects_staleness() {
     );
 
     p2.saved_plan_version = 99;
-    assert!(matches!(
-        SavedPlan::from_json(&p2.to_json()),
-        Err(SavedPlanError::Version { found: 99 })
-    ));
+    let newer = SavedPlan::from_json(&p2.to_json()).expect_err("newer version refused");
+    assert!(matches!(newer, SavedPlanError::Version { found: 99 }));
+    assert!(
+        newer.to_string().contains("written by a newer linkctl"),
+        "{newer}"
+    );
+    p2.saved_plan_version = 1;
+    let older = SavedPlan::from_json(&p2.to_json()).expect_err("older version refused");
+    assert!(
+        older
+            .to_string()
+            .contains("run `linkctl plan -o FILE` again"),
+        "{older}"
+    );
 }
 
 #[test]

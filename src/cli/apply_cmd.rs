@@ -5,7 +5,8 @@
 //! The actions come from `plan(manifest, live)`, or from a saved plan file,
 //! which is refused when the manifest or the live state moved since.
 //!
-//! With `--format json`, stdout carries only JSON lines, one event per line,
+//! What it prints is the apply view's ([`super::views::apply`]): with
+//! `--format json`, stdout carries only JSON lines, one event per line,
 //! whatever the outcome (see [`crate::apply::events`]); messages for people
 //! still go to stderr.
 
@@ -19,19 +20,17 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::apply::{
-    apply, ApplyEnv, ApplyEvent, ApplyOptions, ApplyReport, EventSink, HumanProgress, JsonLines,
-    ManifestSecrets, OneOff,
+    apply, ApplyEnv, ApplyEvent, ApplyOptions, ApplyReport, EventSink, ManifestSecrets, OneOff,
 };
 use crate::backend::Clusters;
 use crate::manifest::Manifest;
-use crate::plan::render::{render_json_value, render_text};
 use crate::plan::saved::SavedPlan;
 use crate::plan::{plan, Action, ActionKind, Plan, PlanOptions};
 
 use super::live::{runtime, Backends};
 use super::manifest_input;
 use super::planning::{live_state, plan_options};
-use super::{interrupts, pipe, Format, GlobalArgs, Output};
+use super::{interrupts, views, GlobalArgs, Output};
 
 /// Arguments of `linkctl apply`.
 #[derive(Debug, Clone, clap::Args)]
@@ -150,64 +149,6 @@ pub async fn run_apply(
     ApplyRun { report, health }
 }
 
-/// The event sink for the output settings.
-pub fn event_sink(out: &Output) -> Box<dyn EventSink> {
-    match out.format {
-        Format::Json => Box::new(JsonLines::new(std::io::stdout())),
-        Format::Text if out.stderr_tty => Box::new(HumanProgress::spinners()),
-        Format::Text => Box::new(HumanProgress::plain(Box::new(std::io::stderr()))),
-    }
-}
-
-/// Prints the final report (text format) and returns the exit code: 0 when
-/// everything was done, 1 otherwise.
-pub fn finish(run: &ApplyRun, out: &Output, stdout: &mut dyn Write) -> u8 {
-    if out.format == Format::Text {
-        let _ = write!(stdout, "{}", run.report.render_text());
-        for h in &run.health {
-            let _ = writeln!(stdout, "  warning {h}");
-        }
-    }
-    if run.report.is_success() {
-        0
-    } else {
-        1
-    }
-}
-
-fn fail(message: &str) -> ExitCode {
-    pipe::err_line(&format!("error: {message}"));
-    ExitCode::from(1)
-}
-
-/// What `run` reports outside the apply engine: with `--format json`, every
-/// outcome is also a JSON event on stdout (see [`crate::apply::events`]).
-struct Reporter {
-    json: Option<JsonLines<std::io::Stdout>>,
-}
-
-impl Reporter {
-    fn new(out: &Output) -> Self {
-        Self {
-            json: (out.format == Format::Json).then(|| JsonLines::new(std::io::stdout())),
-        }
-    }
-
-    fn emit(&self, event: ApplyEvent) {
-        if let Some(j) = &self.json {
-            j.emit(&event);
-        }
-    }
-
-    /// A failure: `message` on stderr (and as an `error` event).
-    fn fail(&self, message: &str) -> ExitCode {
-        self.emit(ApplyEvent::Error {
-            message: message.to_string(),
-        });
-        fail(message)
-    }
-}
-
 /// The plan to apply (the saved one when still fresh, or a new one) and
 /// the options it was made with (its scope, for the check after applying).
 async fn plan_to_apply(
@@ -243,61 +184,42 @@ async fn plan_to_apply(
 
 /// Runs `linkctl apply`.
 pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
-    let report = Reporter::new(out);
+    let view = views::apply::new(out);
+    let fail = |message: &str| {
+        view.error(message);
+        ExitCode::from(1)
+    };
     let input = match manifest_input::load(global, out) {
         Ok(i) => i,
         Err(code) => {
-            report.emit(ApplyEvent::Error {
-                message: "the manifest is not valid (diagnostics on stderr); nothing was changed"
-                    .into(),
-            });
+            view.manifest_invalid();
             return code;
         }
     };
     let manifest = &input.manifest;
     let rt = match runtime() {
         Ok(rt) => rt,
-        Err(e) => return report.fail(&format!("cannot start the async runtime: {e}")),
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
     let backends = Backends::new();
     let (the_plan, scope) = match rt.block_on(plan_to_apply(args, manifest, &backends)) {
         Ok(p) => p,
-        Err(e) => return report.fail(&e),
+        Err(e) => return fail(&e),
     };
-    let mut stdout = pipe::Stdout;
-    match out.format {
-        Format::Text => pipe::out(&render_text(&the_plan, out.color)),
-        Format::Json => report.emit(ApplyEvent::Plan {
-            plan: render_json_value(&the_plan),
-        }),
-    }
+    view.plan(&the_plan);
     if the_plan.has_errors() {
-        return report.fail("the plan has errors: nothing was changed");
+        return fail("the plan has errors: nothing was changed");
     }
     if !the_plan.has_changes() {
-        report.emit(ApplyEvent::Summary {
-            done: 0,
-            failed: 0,
-            interrupted: 0,
-            not_attempted: 0,
-            elapsed_ms: 0,
-        });
+        view.no_changes();
         return ExitCode::SUCCESS;
     }
     let approved = approval(args.auto_approve, out.stdin_tty, || {
         ask_on_terminal(the_plan.actions.len())
     });
     if let Approval::Refused(why) = approved {
-        return report.fail(&format!("{why}; nothing was changed"));
+        return fail(&format!("{why}; nothing was changed"));
     }
-    let human;
-    let events: &dyn EventSink = match &report.json {
-        Some(j) => j,
-        None => {
-            human = event_sink(out);
-            human.as_ref()
-        }
-    };
     let opts = ApplyOptions {
         wait_timeout: Duration::from_secs(args.wait_timeout),
         parallelism: usize::from(args.parallelism),
@@ -309,11 +231,11 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
         interrupts::watch(cancel.clone(), open.clone())
     };
     if let Err(e) = watching {
-        return report.fail(&format!(
+        return fail(&format!(
             "cannot watch for Ctrl-C: {e}; nothing was changed"
         ));
     }
-    let events = interrupts::Open::new(events, open);
+    let events = interrupts::Open::new(view.events(), open);
     let run = rt.block_on(run_apply(
         manifest,
         &the_plan.actions,
@@ -322,25 +244,14 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
         &opts,
         &cancel,
     ));
-    let code = finish(&run, out, &mut stdout);
+    view.report(&run);
     if run.report.was_interrupted {
-        let hint = "Interrupted: nothing new was started. Run `linkctl apply` again: it plans from the live state and converges.";
-        match out.format {
-            Format::Text => pipe::out_line(hint),
-            Format::Json => report.emit(ApplyEvent::Warning {
-                message: hint.to_string(),
-                remaining_actions: None,
-            }),
-        }
+        view.interrupted();
         return ExitCode::from(interrupts::INTERRUPTED);
     }
-    if code != 0 {
-        if out.format == Format::Text {
-            pipe::out_line(
-                "Nothing after the failure was attempted; fix the cause and run `linkctl apply` again: it plans from the live state and converges.",
-            );
-        }
-        return ExitCode::from(code);
+    if !run.report.is_success() {
+        view.failed();
+        return ExitCode::from(1);
     }
     // Applied: the live state must now match the manifest, within the
     // plan's own scope (a saved plan's `--link` scope included).
@@ -350,25 +261,14 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
     });
     match check {
         Ok(after) if after.has_changes() => {
-            let message = format!(
-                "after apply, the live state still differs from the manifest ({} action(s) remain); run `linkctl plan` to see them",
-                after.actions.len()
-            );
-            pipe::err_line(&format!("warning: {message}"));
-            report.emit(ApplyEvent::Warning {
-                message,
-                remaining_actions: Some(after.actions.len()),
-            });
+            view.still_differs(after.actions.len());
             ExitCode::from(1)
         }
         Ok(_) => {
-            match out.format {
-                Format::Text => pipe::out_line("Live state matches the manifest."),
-                Format::Json => report.emit(ApplyEvent::Converged),
-            }
+            view.converged();
             ExitCode::SUCCESS
         }
-        Err(e) => report.fail(&format!(
+        Err(e) => fail(&format!(
             "applied, but could not re-read the live state: {e}"
         )),
     }

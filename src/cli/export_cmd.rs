@@ -1,13 +1,15 @@
 //! `linkctl export`: write a manifest that reproduces the live links and
 //! mirrors of the manifest's clusters (see [`crate::export`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::backend::Scope;
-use crate::export::{export, to_yaml};
+use crate::export::split::split;
+use crate::export::{export, to_yaml, Export};
 
 use super::live::{runtime, Backends};
+use super::manifest_input::read_sources;
 use super::pipe;
 use super::{manifest_input, GlobalArgs, Output};
 
@@ -18,8 +20,18 @@ const DEFAULT_SCHEMA: &str = "linkctl.schema.json";
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExportArgs {
     /// Write the manifest to FILE instead of standard output.
-    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    #[arg(
+        short = 'o',
+        long = "out",
+        value_name = "FILE",
+        conflicts_with = "split"
+    )]
     pub out: Option<PathBuf>,
+    /// Write the manifest as files in DIR (created if needed; it must hold
+    /// no manifest file yet): `clusters.yaml` and one `link-<name>.yaml` per
+    /// link, read back with `-f DIR`.
+    #[arg(long, value_name = "DIR")]
+    pub split: Option<PathBuf>,
     /// `$schema` of the modeline (default: the input manifest's, else
     /// `linkctl.schema.json`, as written by `linkctl schema`).
     #[arg(long, value_name = "URL")]
@@ -57,29 +69,62 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
     let schema = args
         .schema
         .clone()
-        .or_else(|| modeline_schema(&input.source.text))
+        .or_else(|| {
+            let first = input.source.parts.first()?;
+            modeline_schema(input.source.part_text(first))
+        })
         .unwrap_or_else(|| DEFAULT_SCHEMA.to_string());
-    let text = match to_yaml(&exported, &schema) {
-        Ok(t) => t,
-        Err(e) => return fail(&e),
-    };
     for n in &exported.notes {
         pipe::err_line(&format!("note: {n}"));
     }
-    match &args.out {
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, &text) {
-                return fail(&format!("cannot write `{}`: {e}", path.display()));
+    let links = exported.manifest.links.len();
+    let written = match (&args.split, &args.out) {
+        (Some(dir), _) => write_split(dir, &exported, &schema).map(|n| {
+            format!(
+                "Exported {} link(s) to {} ({n} files).",
+                links,
+                dir.display()
+            )
+        }),
+        (None, Some(path)) => to_yaml(&exported, &schema)
+            .and_then(|text| {
+                std::fs::write(path, text)
+                    .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+            })
+            .map(|()| format!("Exported {links} link(s) to {}.", path.display())),
+        (None, None) => to_yaml(&exported, &schema).map(|text| {
+            pipe::out(&text);
+            String::new()
+        }),
+    };
+    match written {
+        Ok(message) => {
+            if !message.is_empty() {
+                pipe::err_line(&message);
             }
-            pipe::err_line(&format!(
-                "Exported {} link(s) to {}.",
-                exported.manifest.links.len(),
-                path.display()
-            ));
+            ExitCode::SUCCESS
         }
-        None => pipe::out(&text),
+        Err(e) => fail(&e),
     }
-    ExitCode::SUCCESS
+}
+
+/// Writes the export as files in `dir`; returns how many.
+fn write_split(dir: &Path, exported: &Export, schema: &str) -> Result<usize, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+    if read_sources(&[dir.to_path_buf()]).is_ok() {
+        return Err(format!(
+            "`{}` already holds manifest files: export into an empty directory",
+            dir.display()
+        ));
+    }
+    let files = split(exported);
+    for (name, part) in &files {
+        let path = dir.join(name);
+        let text = to_yaml(part, schema)?;
+        std::fs::write(&path, text)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+    }
+    Ok(files.len())
 }
 
 fn fail(message: &str) -> ExitCode {

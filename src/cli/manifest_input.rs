@@ -1,8 +1,10 @@
-//! Reading the manifest for any command: `-f FILE` (or `-` for stdin),
-//! validation, and diagnostics on stderr.
+//! Reading the manifest for any command: `-f FILE` (or `-` for stdin), a
+//! directory (its `*.yaml` / `*.yml` files, sorted, not recursive) or
+//! several `-f`, validation of the set as one manifest, and diagnostics on
+//! stderr (each pointing into its own file).
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
@@ -31,10 +33,10 @@ pub struct ManifestInput {
 /// Reads and validates the manifest named by `-f`, showing every problem on
 /// stderr. On any error, returns the exit code the command should end with (1).
 pub fn load(global: &GlobalArgs, out: &Output) -> Result<ManifestInput, ExitCode> {
-    let source = match read_source(&global.file) {
+    let source = match read_sources(&global.files) {
         Ok(s) => s,
         Err(p) => {
-            pipe::err(&render_problems(&[*p], &unnamed(&global.file), out));
+            pipe::err(&render_problems(&[*p], &unnamed(&global.files), out));
             return Err(ExitCode::from(1));
         }
     };
@@ -84,8 +86,72 @@ pub fn display_name(path: &Path) -> String {
     }
 }
 
-fn unnamed(path: &Path) -> SourceFile {
-    SourceFile::new(display_name(path), String::new())
+fn unnamed(paths: &[PathBuf]) -> SourceFile {
+    SourceFile::new(set_name(paths), String::new())
+}
+
+/// What a set of `-f` paths is called: the one path, or the paths joined.
+pub fn set_name(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| display_name(p)).collect();
+    names.join(", ")
+}
+
+/// Whether `path` names a manifest file of a directory.
+fn is_manifest_file(path: &Path) -> bool {
+    path.is_file() && path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+}
+
+/// The files `path` stands for: itself, or a directory's manifest files
+/// sorted by name.
+fn expand(path: &Path) -> Result<Vec<PathBuf>, Box<Problem>> {
+    if path.as_os_str() == "-" || !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let name = display_name(path);
+    let entries = std::fs::read_dir(path).map_err(|e| {
+        Box::new(
+            Problem::error("linkctl::read_failed", format!("cannot read {name}: {e}"))
+                .help("check the path and its permissions"),
+        )
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| is_manifest_file(p))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(Box::new(
+            Problem::error(
+                "linkctl::no_manifest",
+                format!("{name} holds no manifest file"),
+            )
+            .help("a directory given with `-f` must hold `*.yaml` or `*.yml` files (subdirectories are not read)"),
+        ));
+    }
+    Ok(files)
+}
+
+/// Reads every manifest file `paths` name (`-f`, repeatable: files,
+/// directories, `-` for stdin) as one source. A path named twice is read
+/// once. A failure is a located-nowhere problem.
+pub fn read_sources(paths: &[PathBuf]) -> Result<SourceFile, Box<Problem>> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        for f in expand(p)? {
+            if !files.contains(&f) {
+                files.push(f);
+            }
+        }
+    }
+    let mut sources = files
+        .iter()
+        .map(|f| read_source(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    if sources.len() == 1 && paths.len() == 1 && !paths[0].is_dir() {
+        return Ok(sources.remove(0));
+    }
+    Ok(SourceFile::join(set_name(paths), &sources))
 }
 
 /// Reads the manifest text (`-` is stdin). A failure is a located-nowhere problem.
@@ -165,7 +231,7 @@ fn masked(problems: &[Problem], source: &SourceFile) -> SourceFile {
         let stars: String = inner.chars().map(|c| "*".repeat(c.len_utf8())).collect();
         text.replace_range(start + skip..start + skip + inner.len(), &stars);
     }
-    SourceFile::new(source.name.clone(), text)
+    source.with_text(text)
 }
 
 /// `warning: <message> (file:line:col; linkctl validate shows details)`, one a line.
@@ -173,14 +239,8 @@ pub fn warning_lines(problems: &[Problem], source: &SourceFile) -> String {
     let mut s = String::new();
     for p in problems {
         let place = p
-            .primary
-            .as_ref()
-            .map(|l| {
-                let before = source.text.get(..l.span.offset).unwrap_or_default();
-                let line = before.matches('\n').count() + 1;
-                let column = before.rsplit('\n').next().map_or(0, |t| t.chars().count()) + 1;
-                format!("{}:{line}:{column}", source.name)
-            })
+            .place(source)
+            .map(|l| format!("{}:{}:{}", l.file, l.line, l.column))
             .unwrap_or_else(|| source.name.clone());
         s.push_str(&format!(
             "warning: {} ({place}; `linkctl validate` shows details)\n",

@@ -6,14 +6,17 @@ pub mod apply_cmd;
 pub mod export_cmd;
 pub mod interrupts;
 pub mod live;
+pub mod man;
 pub mod manifest_input;
 pub mod output;
 pub mod pipe;
 pub mod plan_cmd;
 pub mod planning;
 pub mod schema;
+pub mod show_cmd;
 pub mod status_cmd;
 pub mod validate;
+pub mod views;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,9 +25,18 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub use output::Output;
 
+/// `0.1.0 (commit 1a2b3c4d5e6f)`: the crate version and the git commit it
+/// was built from (see `build.rs`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("LINKCTL_GIT_COMMIT"),
+    ")"
+);
+
 /// linkctl — declarative Kafka cross-cluster replication (Cluster Linking, MirrorMaker 2).
 #[derive(Debug, Parser)]
-#[command(name = "linkctl", version, about, long_about = None, propagate_version = true)]
+#[command(name = "linkctl", version = VERSION, about, long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -35,15 +47,19 @@ pub struct Cli {
 /// Options every command shares.
 #[derive(Debug, Clone, clap::Args)]
 pub struct GlobalArgs {
-    /// Manifest file (`-` reads standard input).
+    /// Manifest file, or a directory of them (every `*.yaml` / `*.yml` in
+    /// it, sorted, not recursive); repeat for several. `-` reads standard
+    /// input. The files form one manifest: a cluster declared in one is
+    /// usable from all.
     #[arg(
         short = 'f',
         long = "file",
         global = true,
         default_value = "linkctl.yaml",
-        env = "LINKCTL_FILE"
+        env = "LINKCTL_FILE",
+        action = clap::ArgAction::Append
     )]
-    pub file: PathBuf,
+    pub files: Vec<PathBuf>,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -59,10 +75,16 @@ pub struct GlobalArgs {
     pub timeout: Option<u64>,
 }
 
+/// Output formats; each command's view has one implementation per format
+/// (see [`views`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// For people: aligned, coloured on a terminal.
     Text,
+    /// For machines: versioned JSON (apply: one event per line).
     Json,
+    /// For pull-request comments (plans under 60,000 characters).
+    Markdown,
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,13 +99,18 @@ pub enum Command {
     Plan(plan_cmd::PlanArgs),
     /// Execute the plan (or a saved plan file) and wait until the clusters match the manifest.
     Apply(apply_cmd::ApplyArgs),
+    /// Render a saved plan again (without contacting any cluster): when and
+    /// against which clusters it was made, and whether the manifest still matches.
+    Show(show_cmd::ShowArgs),
     /// Write a manifest that reproduces the live links and mirrors of the manifest's clusters.
     Export(export_cmd::ExportArgs),
-    /// Print shell completions.
+    /// Print shell completions (see the README for where to install them).
     Completions {
         /// Shell to generate completions for.
         shell: clap_complete::Shell,
     },
+    /// Print the man page (roff), or write one page per command to a directory.
+    Man(man::ManArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -97,11 +124,13 @@ pub fn main() -> ExitCode {
         Command::Status(args) => status_cmd::run(&cli.global, args, &out),
         Command::Plan(args) => plan_cmd::run(args, &cli.global, &out),
         Command::Apply(args) => apply_cmd::run(&cli.global, args, &out),
+        Command::Show(args) => show_cmd::run(&cli.global, args, &out),
         Command::Export(args) => export_cmd::run(&cli.global, args, &out),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(*shell, &mut cmd, "linkctl", &mut std::io::stdout());
+            clap_complete::generate(*shell, &mut cmd, "linkctl", &mut pipe::Stdout);
             ExitCode::SUCCESS
         }
+        Command::Man(args) => man::run(args),
     }
 }

@@ -2,6 +2,8 @@
 
 use std::io::IsTerminal;
 
+use anstream::{AutoStream, ColorChoice};
+
 use super::{Format, GlobalArgs};
 
 /// How a command should write what it prints.
@@ -19,13 +21,21 @@ pub struct Output {
 }
 
 impl Output {
+    /// Colour follows `anstream`'s rules per stream: a terminal that
+    /// supports it, unless `--no-color`, `NO_COLOR`, `CLICOLOR=0` or
+    /// `TERM=dumb` (and `CLICOLOR_FORCE` forces it); Markdown and JSON are
+    /// never coloured.
     pub fn new(args: &GlobalArgs) -> Self {
-        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let allowed = !args.no_color && !no_color_env;
+        if args.no_color {
+            ColorChoice::Never.write_global();
+        }
+        let text = args.format == Format::Text;
+        let stdout = AutoStream::choice(&std::io::stdout()) != ColorChoice::Never;
+        let stderr = AutoStream::choice(&std::io::stderr()) != ColorChoice::Never;
         Self {
             format: args.format,
-            color: allowed && std::io::stdout().is_terminal(),
-            stderr_color: allowed && std::io::stderr().is_terminal(),
+            color: text && stdout,
+            stderr_color: stderr,
             stderr_tty: std::io::stderr().is_terminal(),
             stdin_tty: std::io::stdin().is_terminal(),
         }

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use crate::apply::OneOff;
 use crate::manifest::Manifest;
-use crate::plan::render::{render_json, render_text};
 use crate::plan::saved::SavedPlan;
 use crate::plan::{plan, Action, ActionKind, Note};
 use crate::state::file as state_file;
@@ -14,7 +13,7 @@ use super::live::{runtime, Backends};
 use super::manifest_input;
 use super::pipe;
 use super::planning::{live_state, plan_options};
-use super::{Format, GlobalArgs, Output};
+use super::{views, GlobalArgs, Output};
 
 /// Arguments of `linkctl plan`.
 #[derive(Debug, Clone, clap::Args)]
@@ -80,22 +79,17 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
             Err(e) => return fail(&e),
         }
     }
-    let rendered = match out.format {
-        Format::Text => render_text(&the_plan, out.color),
-        Format::Json => render_json(&the_plan),
-    };
-    pipe::out(&rendered);
+    let view = views::plan::new(out, args.out.as_deref());
+    view.plan(&the_plan);
     if let Some(path) = &args.out {
-        let saved = SavedPlan::new(the_plan.clone(), manifest, &opts);
+        let saved = SavedPlan::new(the_plan.clone(), manifest, &opts, &live, &now());
         if let Err(e) = std::fs::write(path, saved.to_json()) {
             return fail(&format!(
                 "cannot write the plan to `{}`: {e}",
                 path.display()
             ));
         }
-        if out.format == Format::Text {
-            pipe::out_line(&format!("Saved the plan to {}.", path.display()));
-        }
+        view.saved(path);
     }
     if the_plan.has_errors() {
         ExitCode::from(1)
@@ -133,6 +127,11 @@ async fn server_validate(
         }
     }
     errors
+}
+
+/// Now, as saved plans record it (RFC 3339, UTC, whole seconds).
+fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
 fn fail(message: &str) -> ExitCode {

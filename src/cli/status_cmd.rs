@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use super::live::{runtime, Backends};
 use super::manifest_input;
 use super::pipe;
-use super::{Format, GlobalArgs, Output};
+use super::{views, GlobalArgs, Output};
 use crate::backend::kafka::groups::observe_groups;
 use crate::backend::Scope;
-use crate::status::{build, render_text};
+use crate::status::build;
 
 /// Arguments of `linkctl status`.
 #[derive(Debug, Clone, clap::Args)]
@@ -52,19 +52,13 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> ExitCode {
         Ok::<_, crate::backend::BackendError>(report)
     });
     match result {
-        Ok(report) => {
-            match out.format {
-                Format::Json => match serde_json::to_string_pretty(&report) {
-                    Ok(s) => pipe::out_line(&s),
-                    Err(e) => {
-                        pipe::err_line(&format!("error: cannot render the status: {e}"));
-                        return ExitCode::from(1);
-                    }
-                },
-                Format::Text => pipe::out(&render_text(&report, out.color)),
+        Ok(report) => match views::status::new(out).report(&report) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                pipe::err_line(&format!("error: cannot render the status: {e}"));
+                ExitCode::from(1)
             }
-            ExitCode::SUCCESS
-        }
+        },
         Err(e) => {
             pipe::err_line(&format!("error: {e}"));
             ExitCode::from(1)

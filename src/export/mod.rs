@@ -14,6 +14,7 @@
 //!   placeholders (the engine never returns their values anyway).
 
 pub mod sections;
+pub mod split;
 
 use crate::manifest::Text;
 use std::collections::BTreeMap;

@@ -90,8 +90,23 @@ impl Problem {
         self
     }
 
+    /// Moves every location `by` bytes (a file's place in a set of files).
+    pub fn shift(&mut self, by: usize) {
+        if let Some(l) = self.primary.as_mut() {
+            l.span = l.span.shifted(by);
+        }
+        for l in &mut self.secondary {
+            l.span = l.span.shifted(by);
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    /// The file, line and column of the primary location in `source`.
+    pub fn place(&self, source: &SourceFile) -> Option<super::sources::Place> {
+        self.primary.as_ref().map(|l| source.locate(l.span.offset))
     }
 
     /// 1-based line and column of the primary location in `text`.
@@ -157,7 +172,7 @@ pub fn sort(problems: &mut [Problem]) {
 #[derive(Debug)]
 pub struct Report {
     problem: Problem,
-    source: miette::NamedSource<std::sync::Arc<String>>,
+    source: super::sources::Sources,
     file: String,
 }
 

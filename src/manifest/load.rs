@@ -4,25 +4,68 @@
 
 use std::sync::Arc;
 
+use super::located::with_span_base;
 use super::model::Manifest;
 use super::text::{InterpolationProblem, Interpolator};
 
 /// The manifest text and the name it is shown under in diagnostics.
+///
+/// A manifest may be written in several files (`-f DIR`, repeated `-f`):
+/// then `text` holds every file one after the other (separated by a
+/// newline) and `parts` says where each one is, so that every span of the
+/// model is an offset in one space and diagnostics still name the right file
+/// and line (see [`super::sources`]). One file is one part.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub name: String,
     pub text: Arc<String>,
+    pub parts: Vec<Part>,
+}
+
+/// One file of a [`SourceFile`]: its name and where its text is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub name: String,
+    pub start: usize,
+    pub len: usize,
 }
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let name = name.into();
+        let text = text.into();
         Self {
-            name: name.into(),
-            text: Arc::new(text.into()),
+            parts: vec![Part {
+                name: name.clone(),
+                start: 0,
+                len: text.len(),
+            }],
+            name,
+            text: Arc::new(text),
         }
     }
-    pub fn named_source(&self) -> miette::NamedSource<Arc<String>> {
-        miette::NamedSource::new(self.name.clone(), self.text.clone())
+
+    /// The text of one part.
+    pub fn part_text(&self, part: &Part) -> &str {
+        self.text
+            .get(part.start..part.start + part.len)
+            .unwrap_or("")
+    }
+
+    /// The same files with another text of the same layout (e.g. with
+    /// secrets masked, byte for byte).
+    pub fn with_text(&self, text: String) -> Self {
+        Self {
+            name: self.name.clone(),
+            text: Arc::new(text),
+            parts: self.parts.clone(),
+        }
+    }
+
+    /// The miette source of these files: each span is drawn from the file
+    /// it falls in, under that file's name and line numbers.
+    pub fn named_source(&self) -> super::sources::Sources {
+        super::sources::Sources::of(self)
     }
 }
 
@@ -33,7 +76,7 @@ pub struct Parsed {
     pub interpolation: Vec<InterpolationProblem>,
 }
 
-/// Parses `source` into the model. `env` resolves `${env:NAME}`.
+/// Parses `source` (one file) into the model. `env` resolves `${env:NAME}`.
 ///
 /// A YAML syntax error or a shape error (unknown key, wrong type) is returned
 /// as `Err` with the parser's error; interpolation problems are collected.
@@ -41,9 +84,24 @@ pub fn parse(
     source: &SourceFile,
     env: impl Fn(&str) -> Option<String> + 'static,
 ) -> Result<Parsed, serde_saphyr::Error> {
-    let text = source.text.clone();
+    parse_part(source, 0, env)
+}
+
+/// Parses part `index` of `source`, its spans placed in `source`'s offset
+/// space. An index out of range parses an empty text.
+pub fn parse_part(
+    source: &SourceFile,
+    index: usize,
+    env: impl Fn(&str) -> Option<String> + 'static,
+) -> Result<Parsed, serde_saphyr::Error> {
+    let (base, text) = match source.parts.get(index) {
+        Some(p) => (p.start, source.part_text(p).to_string()),
+        None => (0, String::new()),
+    };
     let (result, interpolation) = Interpolator::run(env, || {
-        serde_saphyr::from_str_with_options::<Manifest>(&text, parse_options())
+        with_span_base(base, || {
+            serde_saphyr::from_str_with_options::<Manifest>(&text, parse_options())
+        })
     });
     result.map(|manifest| Parsed {
         manifest,

@@ -19,6 +19,16 @@ pub struct ByteSpan {
     pub len: usize,
 }
 
+impl ByteSpan {
+    /// The same span `by` bytes further.
+    pub fn shifted(self, by: usize) -> Self {
+        Self {
+            offset: self.offset + by,
+            len: self.len,
+        }
+    }
+}
+
 impl From<ByteSpan> for miette::SourceSpan {
     fn from(s: ByteSpan) -> Self {
         (s.offset, s.len).into()
@@ -89,11 +99,27 @@ impl<T: std::borrow::Borrow<str>> std::borrow::Borrow<str> for Located<T> {
     }
 }
 
+thread_local! {
+    /// Where the file being parsed starts in the offset space of a set of
+    /// manifest files (see [`super::load::SourceFile`]); 0 for one file.
+    static SPAN_BASE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f` (a parse) with every span it reads moved by `base` bytes.
+pub(crate) fn with_span_base<R>(base: usize, f: impl FnOnce() -> R) -> R {
+    let previous = SPAN_BASE.with(|b| b.replace(base));
+    let out = f();
+    SPAN_BASE.with(|b| b.set(previous));
+    out
+}
+
+/// The span of a parser location, moved to where the file being parsed
+/// starts (see [`with_span_base`]).
 pub(crate) fn span_of(loc: &serde_saphyr::Location) -> Option<ByteSpan> {
     let sp = loc.span();
     match (sp.byte_offset(), sp.byte_len()) {
         (Some(o), Some(l)) if *loc != serde_saphyr::Location::UNKNOWN => Some(ByteSpan {
-            offset: usize::try_from(o).ok()?,
+            offset: usize::try_from(o).ok()? + SPAN_BASE.with(std::cell::Cell::get),
             len: usize::try_from(l).ok()?,
         }),
         _ => None,

@@ -5,14 +5,17 @@ pub mod diagnostic;
 pub mod link_configs;
 pub mod load;
 pub mod located;
+pub mod merge;
 pub mod model;
 pub mod sensitive;
+pub mod sources;
 pub mod text;
 pub mod validate;
 
 pub use diagnostic::{Problem, Severity};
-pub use load::SourceFile;
+pub use load::{Part, SourceFile};
 pub use located::{ByteSpan, Located};
 pub use model::*;
+pub use sources::Place;
 pub use text::{ConfigValue, Text, REDACTED};
 pub use validate::{load_validated, Validated};

@@ -21,7 +21,9 @@ pub const MANIFEST_VERSION: u32 = 1;
 pub struct Manifest {
     /// Manifest format version. Must be 1.
     pub version: Located<u32>,
-    /// The Kafka clusters involved, by name.
+    /// The Kafka clusters involved, by name. In a manifest split across
+    /// files, each cluster is declared in one of them and usable from all.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub clusters: BTreeMap<Located<String>, Cluster>,
     /// Replication links, by name. The name is the link name on the engine.
     #[serde(default)]

@@ -61,7 +61,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(actions: &[Action]) -> Self {
+    pub fn of<'a>(actions: impl IntoIterator<Item = &'a Action>) -> Self {
         let mut s = Summary::default();
         for a in actions {
             match a.kind {

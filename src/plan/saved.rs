@@ -1,12 +1,15 @@
 //! Saved plans (`linkctl plan -o FILE`): the plan plus fingerprints of the
-//! manifest and of the live state it was computed against. Before applying a
+//! manifest and of the live state it was computed against, when it was made
+//! and the clusters it was made against (what `linkctl show` tells). Before applying a
 //! saved plan, [`SavedPlan::check_fresh`] compares them with the current
 //! manifest and live state; any difference is a [`StalePlan`] error.
 //!
 //! The manifest fingerprint covers the manifest as written (secrets in their
 //! `${env:…}` form) plus the fingerprint of every sensitive value of the
 //! links in scope, so a changed secret also makes the plan stale. Pure: file
-//! I/O is the caller's.
+//! I/O and the clock are the caller's; the plan inside stays deterministic.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -18,20 +21,53 @@ use crate::state::{fingerprint::fingerprint as live_fingerprint, LiveState};
 use super::model::{Plan, PlanOptions};
 use super::secrets::{fingerprint as secret_fingerprint, hex};
 
-/// Version of the saved-plan file format.
-pub const SAVED_PLAN_FORMAT_VERSION: u32 = 1;
+/// Version of the saved-plan file format (2: `created_at` and `clusters`).
+pub const SAVED_PLAN_FORMAT_VERSION: u32 = 2;
 
 /// What `plan -o` writes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedPlan {
     pub saved_plan_version: u32,
+    /// When the plan was made (RFC 3339, UTC).
+    pub created_at: String,
+    /// The manifest's clusters, as the plan saw them.
+    pub clusters: BTreeMap<String, PlannedCluster>,
+    /// The manifest and its secrets ([`manifest_fingerprint`]): `apply`
+    /// refuses the plan when it differs.
     pub manifest_fingerprint: String,
+    /// The manifest as written, without secrets ([`written_fingerprint`]).
+    pub written_fingerprint: String,
     pub live_fingerprint: String,
     /// `--link` scope of the plan (empty: every link).
     pub links: Vec<String>,
     pub prune_links: bool,
     pub force_delete_links: bool,
     pub plan: Plan,
+}
+
+/// One cluster a saved plan was made against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedCluster {
+    /// The id the cluster reported (absent when the engines read none, e.g.
+    /// a cluster only reached through Kafka Connect).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
+    /// `bootstrap` as written in the manifest (`${env:…}` stays a reference).
+    pub bootstrap: String,
+}
+
+/// Whether a saved plan's manifest fingerprint matches a manifest on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestCheck {
+    /// The manifest (named) is the one the plan was made from.
+    Matches(String),
+    /// The manifest (named) is as written when the plan was made; its
+    /// secrets were not compared (these `${env:…}` variables are not set).
+    MatchesAsWritten(String, Vec<String>),
+    /// The manifest (named) changed since: `apply` would refuse the plan.
+    Changed(String),
+    /// Not compared, and why (no manifest here, invalid, unset `${env:…}`).
+    NotChecked(String),
 }
 
 /// A saved plan that must not be applied any more.
@@ -48,21 +84,41 @@ pub enum StalePlan {
 pub enum SavedPlanError {
     #[error("not a linkctl saved plan: {0}")]
     Parse(#[from] serde_json::Error),
-    #[error("saved plan format version {found} is not supported (this linkctl reads version {SAVED_PLAN_FORMAT_VERSION})")]
+    #[error("not a linkctl saved plan: it has no `saved_plan_version` (write one with `linkctl plan -o FILE`)")]
+    NoVersion,
+    #[error("saved plan format version {found} is not supported: this linkctl reads version {SAVED_PLAN_FORMAT_VERSION}{}", version_hint(*found))]
     Version { found: u32 },
+}
+
+fn version_hint(found: u32) -> &'static str {
+    if found < SAVED_PLAN_FORMAT_VERSION {
+        "; the file was written by an older linkctl: run `linkctl plan -o FILE` again"
+    } else {
+        "; the file was written by a newer linkctl: use that version"
+    }
+}
+
+/// The manifest as written (`${env:…}` references, never their values),
+/// without timeouts: they say how long to wait, not what to do, and may
+/// differ (or come from `--timeout`) between planning and applying.
+fn written(manifest: &Manifest) -> Vec<u8> {
+    let mut what = manifest.clone();
+    for c in what.clusters.values_mut() {
+        c.timeouts = None;
+    }
+    serde_json::to_vec(&what).unwrap_or_default()
+}
+
+/// Fingerprint of the manifest as written, secrets left out: what `show`
+/// can compare where the `${env:…}` variables are not set.
+pub fn written_fingerprint(manifest: &Manifest) -> String {
+    format!("sha256:{}", hex(&Sha256::digest(written(manifest))))
 }
 
 /// Fingerprint of the manifest for the links in `opts`' scope.
 pub fn manifest_fingerprint(manifest: &Manifest, opts: &PlanOptions) -> String {
     let mut h = Sha256::new();
-    // Serialises the raw form: `${env:…}` references, never their values.
-    // Timeouts say how long to wait, not what to do: they may differ (or
-    // come from `--timeout`) between planning and applying.
-    let mut what = manifest.clone();
-    for c in what.clusters.values_mut() {
-        c.timeouts = None;
-    }
-    h.update(serde_json::to_vec(&what).unwrap_or_default());
+    h.update(written(manifest));
     for (name, link) in &manifest.links {
         if !opts.in_scope(&name.value) {
             continue;
@@ -83,10 +139,34 @@ pub fn manifest_fingerprint(manifest: &Manifest, opts: &PlanOptions) -> String {
 }
 
 impl SavedPlan {
-    pub fn new(plan: Plan, manifest: &Manifest, opts: &PlanOptions) -> Self {
+    /// `plan`, made at `created_at` from `manifest` against `live`.
+    pub fn new(
+        plan: Plan,
+        manifest: &Manifest,
+        opts: &PlanOptions,
+        live: &LiveState,
+        created_at: &str,
+    ) -> Self {
+        let clusters = manifest
+            .clusters
+            .iter()
+            .map(|(name, c)| {
+                let planned = PlannedCluster {
+                    cluster_id: live
+                        .clusters
+                        .get(name.value.as_str())
+                        .and_then(|s| s.cluster_id.clone()),
+                    bootstrap: c.bootstrap.value.raw().to_string(),
+                };
+                (name.value.clone(), planned)
+            })
+            .collect();
         Self {
             saved_plan_version: SAVED_PLAN_FORMAT_VERSION,
+            created_at: created_at.to_string(),
+            clusters,
             manifest_fingerprint: manifest_fingerprint(manifest, opts),
+            written_fingerprint: written_fingerprint(manifest),
             live_fingerprint: plan.live_fingerprint.clone(),
             links: opts.links.clone(),
             prune_links: opts.prune_links,
@@ -115,13 +195,35 @@ impl SavedPlan {
         let found = probe
             .get("saved_plan_version")
             .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0);
+            .ok_or(SavedPlanError::NoVersion)?;
         if found != u64::from(SAVED_PLAN_FORMAT_VERSION) {
             return Err(SavedPlanError::Version {
                 found: u32::try_from(found).unwrap_or(u32::MAX),
             });
         }
         Ok(serde_json::from_value(probe)?)
+    }
+
+    /// Compares the plan's manifest fingerprint with `manifest` (named
+    /// `name`). `unset` names the `${env:…}` variables that were not set
+    /// where `manifest` was read (their values read as empty): then only
+    /// the manifest as written can be compared.
+    pub fn check_manifest(
+        &self,
+        manifest: &Manifest,
+        name: &str,
+        unset: &[String],
+    ) -> ManifestCheck {
+        let same = if unset.is_empty() {
+            manifest_fingerprint(manifest, &self.options()) == self.manifest_fingerprint
+        } else {
+            written_fingerprint(manifest) == self.written_fingerprint
+        };
+        match (same, unset.is_empty()) {
+            (true, true) => ManifestCheck::Matches(name.to_string()),
+            (true, false) => ManifestCheck::MatchesAsWritten(name.to_string(), unset.to_vec()),
+            (false, _) => ManifestCheck::Changed(name.to_string()),
+        }
     }
 
     /// Refuses a plan whose manifest or live state has moved since.

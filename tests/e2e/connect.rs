@@ -56,3 +56,9 @@ pub async fn remove(name: &str) -> Result<(), String> {
     }
     Err(format!("cannot delete connector {name}"))
 }
+
+/// Removes both MirrorMaker 2 connectors of link `link`.
+pub async fn remove_link(link: &str) -> Result<(), String> {
+    remove(&format!("{link}-checkpoint")).await?;
+    remove(&format!("{link}-source")).await
+}

@@ -261,18 +261,10 @@ fn expect(cond: bool, what: &str, r: &Run) -> Result<(), String> {
 /// Removes the fault links' connectors and every `fault-*` topic.
 pub async fn cleanup() -> Result<(), String> {
     for link in ["fault-frozen", "fault-int", "fault-kill"] {
-        connect::remove(&format!("{link}-checkpoint")).await?;
-        connect::remove(&format!("{link}-source")).await?;
+        connect::remove_link(link).await?;
     }
     for b in [US, EUROPE] {
-        let doomed: Vec<String> = kafka::topic_names(b)?
-            .into_iter()
-            .filter(|t| t.starts_with(PREFIX))
-            .collect();
-        let refs: Vec<&str> = doomed.iter().map(String::as_str).collect();
-        if !refs.is_empty() {
-            kafka::delete_topics(b, &refs).await?;
-        }
+        kafka::delete_topics_matching(b, |t| t.starts_with(PREFIX)).await?;
     }
     Ok(())
 }

@@ -85,6 +85,19 @@ pub async fn delete_topics(bootstrap: &str, topics: &[&str]) -> R<()> {
     Ok(())
 }
 
+/// Deletes every topic of `bootstrap` whose name `doomed` accepts.
+pub async fn delete_topics_matching(bootstrap: &str, doomed: impl Fn(&str) -> bool) -> R<()> {
+    let names: Vec<String> = topic_names(bootstrap)?
+        .into_iter()
+        .filter(|t| doomed(t))
+        .collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    if refs.is_empty() {
+        return Ok(());
+    }
+    delete_topics(bootstrap, &refs).await
+}
+
 pub async fn delete_group(bootstrap: &str, group: &str) -> R<()> {
     let a = admin(bootstrap)?;
     let _ = a.delete_groups(&[group], &opts()).await;

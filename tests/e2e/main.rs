@@ -7,6 +7,7 @@
 //! from the state the previous one left; the suite cleans up before and after,
 //! so it can run twice in a row.
 
+mod ci_recipe;
 mod cli;
 mod connect;
 // Shared with the benchmarks, which use more of it.

@@ -34,17 +34,9 @@ fn manifest(connect: &str, promoted: usize, with_link: bool) -> String {
 
 /// Removes the link's connectors and every `scale-*` topic on both clusters.
 pub async fn cleanup() -> Result<(), String> {
-    connect::remove(&format!("{LINK}-checkpoint")).await?;
-    connect::remove(&format!("{LINK}-source")).await?;
+    connect::remove_link(LINK).await?;
     for b in [US, EUROPE] {
-        let doomed: Vec<String> = kafka::topic_names(b)?
-            .into_iter()
-            .filter(|t| t.starts_with(PREFIX))
-            .collect();
-        let refs: Vec<&str> = doomed.iter().map(String::as_str).collect();
-        if !refs.is_empty() {
-            kafka::delete_topics(b, &refs).await?;
-        }
+        kafka::delete_topics_matching(b, |t| t.starts_with(PREFIX)).await?;
     }
     for _ in 0..60 {
         let left = [US, EUROPE]

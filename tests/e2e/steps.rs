@@ -30,6 +30,9 @@ pub fn all() -> Vec<(&'static str, StepFn)> {
         ("scale_200_mirrors_on_one_link", || {
             Box::pin(crate::scale::two_hundred_mirrors())
         }),
+        ("ci_recipe_github_workflow", || {
+            Box::pin(crate::ci_recipe::github_workflow())
+        }),
         ("fault_connect_frozen_during_plan_apply_status", || {
             Box::pin(crate::faults::connect_frozen())
         }),

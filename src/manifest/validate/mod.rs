@@ -17,9 +17,12 @@ mod timeouts;
 mod topic_names;
 mod unknown_keys;
 
+use std::rc::Rc;
+
 use super::diagnostic::{self, Problem};
-use super::load::{parse, SourceFile};
+use super::load::{parse_part, SourceFile};
 use super::located::ByteSpan;
+use super::merge::merge;
 use super::model::Manifest;
 
 pub use syntax::from_parse_error;
@@ -33,7 +36,8 @@ pub struct Validated {
     pub warnings: Vec<Problem>,
 }
 
-/// Parses and validates `source`. `env` resolves `${env:NAME}`.
+/// Parses and validates `source` (one file, or a set of files merged into
+/// one manifest, see [`crate::manifest::merge`]). `env` resolves `${env:NAME}`.
 ///
 /// `Err` holds every problem found (errors and warnings, sorted by position)
 /// when at least one is an error.
@@ -41,37 +45,67 @@ pub fn load_validated(
     source: &SourceFile,
     env: impl Fn(&str) -> Option<String> + 'static,
 ) -> Result<Validated, Vec<Problem>> {
-    let parsed = match parse(source, env) {
-        Ok(p) => p,
-        Err(e) => {
-            let first = from_parse_error(&e, &source.text);
-            let mut problems = Vec::new();
-            if syntax::is_unknown_key(&e) {
-                let reported = first.primary.as_ref().map(|l| l.span);
-                problems.extend(
-                    unknown_keys::find(&source.text)
-                        .into_iter()
-                        .filter(|p| !same_place(p, reported)),
-                );
+    let env = Rc::new(env);
+    let mut problems = Vec::new();
+    let mut fragments = Vec::new();
+    let mut interpolation = Vec::new();
+    for (i, part) in source.parts.iter().enumerate() {
+        let env = env.clone();
+        match parse_part(source, i, move |n| env(n)) {
+            Ok(p) => {
+                fragments.push(p.manifest);
+                interpolation.extend(p.interpolation);
             }
-            problems.push(first);
-            diagnostic::sort(&mut problems);
-            diagnostic::widen_empty_spans(&mut problems, &source.text);
-            return Err(problems);
+            Err(e) => problems.extend(parse_problems(&e, source.part_text(part), part.start)),
         }
+    }
+    if !problems.is_empty() {
+        diagnostic::sort(&mut problems);
+        diagnostic::widen_empty_spans(&mut problems, &source.text);
+        return Err(problems);
+    }
+    let Some((manifest, duplicates)) = merge(fragments) else {
+        return Err(vec![Problem::error(
+            "linkctl::no_manifest",
+            format!("{} holds no manifest file", source.name),
+        )
+        .help(
+            "a directory given with `-f` must hold `*.yaml` or `*.yml` files",
+        )]);
     };
-    let mut problems = secrets::interpolation(&parsed.interpolation);
-    problems.extend(validate(&parsed.manifest));
+    let mut problems = secrets::interpolation(&interpolation);
+    problems.extend(duplicates);
+    problems.extend(validate(&manifest));
     diagnostic::sort(&mut problems);
     diagnostic::widen_empty_spans(&mut problems, &source.text);
     if problems.iter().any(Problem::is_error) {
         Err(problems)
     } else {
         Ok(Validated {
-            manifest: parsed.manifest,
+            manifest,
             warnings: problems,
         })
     }
+}
+
+/// The problems of one file that does not parse (`text` starts at `base`
+/// in the set): the parser's, and with an unknown key every other one.
+fn parse_problems(e: &serde_saphyr::Error, text: &str, base: usize) -> Vec<Problem> {
+    let first = from_parse_error(e, text);
+    let mut problems = Vec::new();
+    if syntax::is_unknown_key(e) {
+        let reported = first.primary.as_ref().map(|l| l.span);
+        problems.extend(
+            unknown_keys::find(text)
+                .into_iter()
+                .filter(|p| !same_place(p, reported)),
+        );
+    }
+    problems.push(first);
+    for p in &mut problems {
+        p.shift(base);
+    }
+    problems
 }
 
 /// Whether `p` points at (or into) `span`: the key serde already reported.

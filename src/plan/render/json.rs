@@ -16,6 +16,9 @@ struct JsonPlan<'a> {
     has_changes: bool,
     has_errors: bool,
     summary: &'a Summary,
+    /// Actions that cannot be undone (promote, failover, deletions): a
+    /// pipeline may ask for an extra approval when this is not 0.
+    irreversible_actions: usize,
     actions: Vec<JsonAction<'a>>,
     unmanaged: &'a [Unmanaged],
     warnings: &'a [Note],
@@ -129,6 +132,7 @@ fn view(plan: &Plan) -> JsonPlan<'_> {
         has_changes: plan.has_changes(),
         has_errors: plan.has_errors(),
         summary: &plan.summary,
+        irreversible_actions: plan.actions.iter().filter(|a| a.irreversible).count(),
         actions: plan.actions.iter().map(action).collect(),
         unmanaged: &plan.unmanaged,
         warnings: &plan.warnings,

@@ -13,7 +13,7 @@ use similar::{ChangeTag, TextDiff};
 
 use crate::manifest::REDACTED;
 use crate::plan::action::{Action, ActionKind, Change, ChangeOp, ObjectSide, Value};
-use crate::plan::model::Plan;
+use crate::plan::model::{Plan, Summary, Unmanaged};
 
 use super::items::items;
 
@@ -56,12 +56,7 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
         for a in &plan.actions {
             let here = (a.cluster.as_str(), a.link.as_str(), a.side);
             if current != Some(here) {
-                let side = if a.side == ObjectSide::Source {
-                    " (source side)"
-                } else {
-                    ""
-                };
-                let header = format!("# {} / link {}{side}", a.cluster, a.link);
+                let header = format!("# {}", group_title(a));
                 let _ = writeln!(out, "\n{}", p.paint(&header, Style::new().bold()));
                 current = Some(here);
             } else {
@@ -73,11 +68,7 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
     if !plan.unmanaged.is_empty() {
         out.push_str("\nNot managed by this manifest (left alone):\n");
         for u in &plan.unmanaged {
-            let what = match &u.mirror {
-                Some(m) => format!("{} / link {} / mirror {m}", u.cluster, u.link),
-                None => format!("{} / link {}", u.cluster, u.link),
-            };
-            let _ = writeln!(out, "  {what}: {}", u.detail);
+            let _ = writeln!(out, "  {}: {}", unmanaged_title(u), u.detail);
         }
     }
     if !plan.warnings.is_empty() {
@@ -97,22 +88,10 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
         }
     }
     if !plan.actions.is_empty() || !plan.errors.is_empty() {
-        let s = &plan.summary;
-        let failover = if s.failover > 0 {
-            format!(", {} to fail over", s.failover)
-        } else {
-            String::new()
-        };
         let _ = writeln!(
             out,
             "\n{}",
-            p.paint(
-                &format!(
-                    "Plan: {} to create, {} to change, {} to promote{failover}, {} to destroy.",
-                    s.create, s.change, s.promote, s.destroy
-                ),
-                Style::new().bold()
-            )
+            p.paint(&summary_line(&plan.summary), Style::new().bold())
         );
     }
     if !plan.errors.is_empty() {
@@ -136,7 +115,55 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
     out
 }
 
-fn title(a: &Action) -> (char, String) {
+/// `Plan: 1 to create, 0 to change, 0 to promote, 0 to destroy.` (fail
+/// overs named only when there are some).
+pub fn summary_line(s: &Summary) -> String {
+    let failover = if s.failover > 0 {
+        format!(", {} to fail over", s.failover)
+    } else {
+        String::new()
+    };
+    format!(
+        "Plan: {} to create, {} to change, {} to promote{failover}, {} to destroy.",
+        s.create, s.change, s.promote, s.destroy
+    )
+}
+
+/// `europe / link old-link` or `europe / link l / mirror m`.
+pub fn unmanaged_title(u: &Unmanaged) -> String {
+    match &u.mirror {
+        Some(m) => format!("{} / link {} / mirror {m}", u.cluster, u.link),
+        None => format!("{} / link {}", u.cluster, u.link),
+    }
+}
+
+/// `europe / link demo-link`, with ` (source side)` for a link object on
+/// the source cluster: the header of the actions on one link object.
+pub fn group_title(a: &Action) -> String {
+    let side = if a.side == ObjectSide::Source {
+        " (source side)"
+    } else {
+        ""
+    };
+    format!("{} / link {}{side}", a.cluster, a.link)
+}
+
+/// `actions` (of one link object) as the text plan shows them under their
+/// header, without colour.
+pub fn render_actions(actions: &[&Action]) -> String {
+    let p = Painter { color: false };
+    let mut out = String::new();
+    for (i, a) in actions.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        render_action(&mut out, &p, a);
+    }
+    out
+}
+
+/// The one-line title of an action (`promote mirror demo`) and its marker.
+pub fn title(a: &Action) -> (char, String) {
     let m = a.mirror.as_deref().unwrap_or("");
     match a.kind {
         ActionKind::CreateLink => ('+', format!("create link {}", a.link)),

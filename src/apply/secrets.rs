@@ -27,13 +27,6 @@ impl<'m> ManifestSecrets<'m> {
                 let o = objects.into_iter().find(|o| o.side == *side)?;
                 o.configs.get(key).map(|d| d.value.expose().to_string())
             }
-            SecretSource::ClusterKafka { cluster, key } => {
-                let c = self.manifest.cluster(cluster)?;
-                c.kafka
-                    .iter()
-                    .find(|(k, _)| k.value == *key)
-                    .map(|(_, v)| v.value.text().expose().to_string())
-            }
         }
     }
 }
@@ -41,9 +34,6 @@ impl<'m> ManifestSecrets<'m> {
 fn describe(source: &SecretSource) -> String {
     match source {
         SecretSource::LinkConfig { link, key, .. } => format!("`{key}` of link `{link}`"),
-        SecretSource::ClusterKafka { cluster, key } => {
-            format!("`kafka.{key}` of cluster `{cluster}`")
-        }
     }
 }
 
@@ -89,15 +79,7 @@ mod tests {
         };
         let r = SecretRef::new(src.clone(), &Text::plain("first"));
         assert_eq!(s.resolve(&r).unwrap(), "first");
-        let kafka = SecretSource::ClusterKafka {
-            cluster: "us".into(),
-            key: "sasl.password".into(),
-        };
-        assert_eq!(
-            s.resolve(&SecretRef::new(kafka, &Text::plain("first")))
-                .unwrap(),
-            "first"
-        );
+
         // The environment changed after the plan was made.
         let m2 = manifest("second");
         let e = ManifestSecrets::new(&m2).resolve(&r).unwrap_err();

@@ -10,6 +10,7 @@
 
 pub mod confluent;
 pub mod engine;
+pub mod https_trust;
 pub mod kafka;
 pub mod mirrormaker2;
 pub mod payload;

@@ -26,6 +26,11 @@ pub const PREFIX: &str = "cluster.link.prefix";
 pub const BOOTSTRAP_SERVERS: &str = "bootstrap.servers";
 pub const LINK_MODE: &str = "link.mode";
 pub const CONNECTION_MODE: &str = "connection.mode";
+/// `destination.<property>` keys: Kafka client properties with which an
+/// engine that runs outside the destination cluster (MirrorMaker 2's
+/// connectors) reaches it. Keys without the prefix that are client
+/// properties describe how the link reaches the source.
+pub const DESTINATION_CLIENT_PREFIX: &str = "destination.";
 
 /// Keys whose values are JSON documents, compared structurally.
 pub const JSON_KEYS: &[&str] = &[GROUP_FILTERS, ACL_FILTERS, AUTO_CREATE_FILTERS];

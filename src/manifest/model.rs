@@ -67,6 +67,11 @@ pub struct Cluster {
     /// Credentials for the REST endpoints (Confluent REST, Kafka Connect).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<Located<Auth>>,
+    /// A CA bundle (PEM file path) trusted for this cluster's HTTPS endpoints
+    /// (`rest`, `connect`) in addition to the system roots: for servers whose
+    /// certificates a private CA signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub https_ca: Option<Located<Text>>,
     /// Extra librdkafka client properties (e.g. `security.protocol: SASL_SSL`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub kafka: BTreeMap<Located<String>, Located<ConfigValue>>,

@@ -4,6 +4,11 @@
 /// key whose name says it holds a secret.
 pub fn is_sensitive_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
+    // `destination.<property>` is the same client property for another side.
+    let k = k
+        .strip_prefix(super::link_configs::DESTINATION_CLIENT_PREFIX)
+        .map(str::to_string)
+        .unwrap_or(k);
     const EXACT: &[&str] = &[
         "sasl.jaas.config",
         "local.sasl.jaas.config",
@@ -51,6 +56,8 @@ mod tests {
         assert!(is_sensitive_key("sasl.jaas.config"));
         assert!(is_sensitive_key("ssl.key.password"));
         assert!(is_sensitive_key("sasl.oauthbearer.client.secret"));
+        assert!(is_sensitive_key("destination.ssl.keystore.certificate.chain"));
+        assert!(!is_sensitive_key("destination.security.protocol"));
         assert!(!is_sensitive_key("metadata.max.age.ms"));
         assert!(!is_sensitive_key("consumer.offset.sync.ms"));
         assert!(!is_sensitive_key("bootstrap.servers"));

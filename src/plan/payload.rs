@@ -34,8 +34,6 @@ pub enum SecretSource {
         side: ObjectSide,
         key: String,
     },
-    /// A `kafka:` client property of a manifest cluster.
-    ClusterKafka { cluster: String, key: String },
 }
 
 /// A reference to a secret, with the fingerprint of the value it stood for
@@ -110,9 +108,10 @@ mod tests {
         assert_eq!(r.written, None);
         assert!(!serde_json::to_string(&v).unwrap().contains("s3cret"));
         assert_eq!(r.fingerprint, wire_fingerprint(&src(), "s3cret"));
-        let other = SecretSource::ClusterKafka {
-            cluster: "us".into(),
-            key: "sasl.password".into(),
+        let other = SecretSource::LinkConfig {
+            link: "other".into(),
+            side: ObjectSide::Destination,
+            key: "sasl.jaas.config".into(),
         };
         assert_ne!(r.fingerprint, wire_fingerprint(&other, "s3cret"));
         assert_eq!(
@@ -126,8 +125,9 @@ mod tests {
         let v = vec![
             WireValue::Plain("x".into()),
             WireValue::Secret(SecretRef {
-                secret: SecretSource::ClusterKafka {
-                    cluster: "us".into(),
+                secret: SecretSource::LinkConfig {
+                    link: "l".into(),
+                    side: ObjectSide::Destination,
                     key: "k".into(),
                 },
                 written: Some("${env:K}".into()),
@@ -137,7 +137,7 @@ mod tests {
         let json = serde_json::to_string(&v).unwrap();
         assert_eq!(
             json,
-            r#"["x",{"secret":{"cluster_kafka":{"cluster":"us","key":"k"}},"written":"${env:K}","fingerprint":"sha256:00"}]"#
+            r#"["x",{"secret":{"link_config":{"link":"l","side":"destination","key":"k"}},"written":"${env:K}","fingerprint":"sha256:00"}]"#
         );
         assert_eq!(serde_json::from_str::<Vec<WireValue>>(&json).unwrap(), v);
     }

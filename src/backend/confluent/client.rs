@@ -93,7 +93,7 @@ impl ClusterClient {
                     pool: identity_pool_id.as_ref().map(|p| p.expose().to_string()),
                 }
             }
-            Some(Auth::Mtls { cert, key, ca }) => {
+            Some(Auth::Mtls { cert, key, .. }) => {
                 let read = |what: &str, path: &str| {
                     std::fs::read(path).map_err(|e| {
                         ConfluentError::Manifest(format!(
@@ -110,19 +110,10 @@ impl ClusterClient {
                     ))
                 })?;
                 builder = builder.identity(identity);
-                if let Some(ca) = ca {
-                    let certs = reqwest::Certificate::from_pem_bundle(&read("CA", ca.expose())?)
-                        .map_err(|_| {
-                            ConfluentError::Manifest(format!(
-                                "cluster {name}: the CA bundle is not valid PEM"
-                            ))
-                        })?;
-                    for c in certs {
-                        builder = builder.add_root_certificate(c);
-                    }
-                }
             }
         }
+        builder = crate::backend::https_trust::trust(name, cluster, builder)
+            .map_err(ConfluentError::Manifest)?;
         let http = builder.build().map_err(|e| {
             ConfluentError::Manifest(format!("cluster {name}: cannot build an HTTP client: {e}"))
         })?;

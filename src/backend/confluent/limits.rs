@@ -13,6 +13,18 @@ pub const MIN_INTERVAL_MS: u64 = 1000;
 pub fn check_link(name: &Located<String>, link: &Link, m: &Manifest, out: &mut Vec<Problem>) {
     let n = name.value.as_str();
     endpoints(n, link, m, out);
+    for key in link.config.keys() {
+        if key.value.starts_with(crate::manifest::DESTINATION_CLIENT_PREFIX) {
+            out.push(
+                Problem::error(
+                    "linkctl::destination_client_on_cluster_link",
+                    format!("link `{n}`: `{}` describes how MirrorMaker 2's connectors reach the destination; a Cluster Linking link lives on its destination cluster and has no such setting", key.value),
+                )
+                .at(key.span, "MirrorMaker 2 only")
+                .help("remove it (the link reaches the source with the security settings in `config:` without a prefix)"),
+            );
+        }
+    }
     if let Some(p) = &link.prefix {
         let len = p.value.chars().count();
         if len > MAX_PREFIX_LEN {

@@ -189,9 +189,11 @@ impl ConnectClient {
             BackendError::new(name, format!("`connect: {shown}` is not a valid URL ({e})"))
         })?;
         let timeouts = Timeouts::of(cluster);
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(timeouts.connect)
-            .timeout(timeouts.request)
+            .timeout(timeouts.request);
+        let http = crate::backend::https_trust::trust(name, cluster, builder)
+            .map_err(|e| BackendError::new(name, e))?
             .build()
             .map_err(|e| BackendError::new(name, format!("cannot build an HTTP client: {e}")))?;
         Ok(Self {
@@ -297,6 +299,20 @@ impl ConnectClient {
 
     async fn fail(&self, what: &str, resp: reqwest::Response) -> BackendError {
         let status = resp.status();
+        let cluster = &self.cluster;
+        match status {
+            StatusCode::UNAUTHORIZED => {
+                return self.err(format!(
+                    "refused the credentials while {what} (HTTP 401 Unauthorized): check `auth` of cluster `{cluster}` (the worker's REST users, e.g. its basic-auth extension's user file)"
+                ))
+            }
+            StatusCode::FORBIDDEN => {
+                return self.err(format!(
+                    "accepted the credentials but forbids {what} (HTTP 403 Forbidden): the user of `auth` on cluster `{cluster}` needs permission to manage connectors"
+                ))
+            }
+            _ => {}
+        }
         let body = resp.text().await.unwrap_or_default();
         let msg = serde_json::from_str::<ConnectError>(&body)
             .ok()
@@ -311,7 +327,7 @@ impl ConnectClient {
         if resp.status().is_success() {
             Ok(())
         } else {
-            Err(self.fail("GET /", resp).await)
+            Err(self.fail("checking the worker (GET /)", resp).await)
         }
     }
 

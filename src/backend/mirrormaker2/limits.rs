@@ -77,6 +77,15 @@ pub fn check_link(name: &Located<String>, link: &Link, m: &Manifest, out: &mut V
             );
     }
     for (key, value) in &link.config {
+        if key.value.strip_prefix(crate::manifest::DESTINATION_CLIENT_PREFIX) == Some("") {
+            out.push(
+                refuse(
+                    format!("link `{n}`: `{}` names no client property", key.value),
+                    "write the Kafka client property after the prefix, e.g. `destination.security.protocol`".to_string(),
+                )
+                .at(key.span, "empty property"),
+            );
+        }
         if key.value != "metadata.max.age.ms" {
             continue;
         }

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
+use crate::manifest::DESTINATION_CLIENT_PREFIX;
 use crate::manifest::link_configs::{
     BOOTSTRAP_SERVERS, GROUP_FILTERS, OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, TOPIC_CONFIG_SYNC_MS,
 };
@@ -41,6 +42,8 @@ pub const DEFAULT_GROUP_EXCLUDES: &[&str] = &["console-consumer-.*", "connect-.*
 
 /// Canonical metadata refresh key (drives topic/group refresh in MirrorMaker 2).
 pub const METADATA_MAX_AGE_MS: &str = "metadata.max.age.ms";
+/// The client property holding a SASL identity (JAAS).
+const SASL_JAAS_CONFIG: &str = "sasl.jaas.config";
 
 /// Keys translated rather than passed through.
 const TRANSLATED: &[&str] = &[
@@ -73,9 +76,6 @@ pub struct LinkSpec {
     pub source_alias: String,
     pub target_alias: String,
     pub target_bootstrap: WireValue,
-    /// Extra client properties for each side (`source.cluster.*`, `target.cluster.*`).
-    pub source_client: WireConfig,
-    pub target_client: WireConfig,
     /// Canonical link configs as sent to Kafka Connect. A value that came from
     /// `${env:…}` is sent in that raw form, which the Connect worker resolves
     /// from its own environment (its `EnvVarConfigProvider`): linkctl never
@@ -202,20 +202,23 @@ fn common(spec: &LinkSpec, class: &str) -> Result<WireConfig, MappingError> {
         "target.cluster.bootstrap.servers".into(),
         spec.target_bootstrap.clone(),
     );
-    for (k, v) in &spec.source_client {
-        c.insert(format!("source.cluster.{k}"), v.clone());
-    }
-    for (k, v) in &spec.target_client {
-        c.insert(format!("target.cluster.{k}"), v.clone());
-    }
     // Pass-through keys: client security settings describe how the link
-    // reaches the source cluster (`source.cluster.*`); everything else is
-    // MirrorMaker 2's own settings written in `config:`.
+    // reaches the source cluster (`source.cluster.*`); `destination.*` keys
+    // how the connectors reach the destination (`target.cluster.*`), whose
+    // SASL identity also replaces the worker producer's, which writes the
+    // mirrored records (`producer.override.sasl.jaas.config`: the worker
+    // already reaches its own cluster, only the principal changes);
+    // everything else is MirrorMaker 2's own settings written in `config:`.
     for (k, v) in &spec.canonical {
         if TRANSLATED.contains(&k.as_str()) {
             continue;
         }
-        if is_client_security_key(k) {
+        if let Some(prop) = k.strip_prefix(DESTINATION_CLIENT_PREFIX) {
+            c.insert(format!("target.cluster.{prop}"), v.clone());
+            if prop == SASL_JAAS_CONFIG {
+                c.insert(format!("producer.override.{prop}"), v.clone());
+            }
+        } else if is_client_security_key(k) {
             c.insert(format!("source.cluster.{k}"), v.clone());
         } else {
             c.insert(k.clone(), v.clone());
@@ -407,8 +410,6 @@ mod tests {
             source_alias: "us".into(),
             target_alias: "europe".into(),
             target_bootstrap: p("127.0.0.1:29092"),
-            source_client: WireConfig::new(),
-            target_client: WireConfig::new(),
             canonical,
             fingerprints: BTreeMap::new(),
         }
@@ -465,6 +466,37 @@ mod tests {
         assert!(!c.contains_key("sasl.jaas.config"));
         assert_eq!(c["linkctl.config.sasl.jaas.config"], "sha256:abc");
         assert_eq!(read_back(&c).canonical["sasl.jaas.config"], "sha256:abc");
+    }
+
+    #[test]
+    fn destination_keys_reach_the_target_and_its_identity_the_worker_producer() {
+        let mut s = spec();
+        for (k, v) in [
+            ("destination.security.protocol", "SASL_SSL"),
+            ("destination.sasl.jaas.config", "${env:EU_LINK_JAAS}"),
+            ("destination.ssl.truststore.location", "/etc/ca.pem"),
+        ] {
+            s.canonical.insert(k.into(), p(v));
+        }
+        for c in [
+            plain(source_config(&s).unwrap()),
+            plain(checkpoint_config(&s).unwrap()),
+        ] {
+            assert_eq!(c["target.cluster.security.protocol"], "SASL_SSL");
+            assert_eq!(c["target.cluster.sasl.jaas.config"], "${env:EU_LINK_JAAS}");
+            assert_eq!(c["target.cluster.ssl.truststore.location"], "/etc/ca.pem");
+            // Only the identity of the producer that writes the records.
+            assert_eq!(c["producer.override.sasl.jaas.config"], "${env:EU_LINK_JAAS}");
+            assert!(!c.contains_key("producer.override.security.protocol"));
+            assert!(!c.keys().any(|k| k.starts_with("source.cluster.ssl")));
+            assert!(!c.keys().any(|k| k.starts_with("destination.")));
+        }
+        // Read back in the manifest's terms (the source connector holds them).
+        let c = plain(source_config(&s).unwrap());
+        assert_eq!(
+            read_back(&c).canonical["destination.security.protocol"],
+            "SASL_SSL"
+        );
     }
 
     #[test]

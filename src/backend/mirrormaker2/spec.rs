@@ -1,9 +1,8 @@
 //! Building a [`LinkSpec`] from the manifest (the desired connector
 //! configs), at plan time. Pure.
 
-use super::mapping::{LinkSpec, WireConfig};
-use crate::manifest::sensitive::is_sensitive_key;
-use crate::manifest::{Cluster, Manifest, Text};
+use super::mapping::LinkSpec;
+use crate::manifest::{Manifest, Text};
 use crate::plan::desired::expected_objects;
 use crate::plan::payload::{SecretSource, WireValue};
 use crate::plan::ObjectSide;
@@ -20,22 +19,6 @@ fn wire_value(t: &Text, sensitive: bool, source: impl FnOnce() -> SecretSource) 
     }
 }
 
-fn client_props(name: &str, c: &Cluster) -> WireConfig {
-    c.kafka
-        .iter()
-        .map(|(k, v)| {
-            let key = k.value.clone();
-            let value = wire_value(v.value.text(), is_sensitive_key(&key), || {
-                SecretSource::ClusterKafka {
-                    cluster: name.to_string(),
-                    key: key.clone(),
-                }
-            });
-            (key, value)
-        })
-        .collect()
-}
-
 /// The desired spec of manifest link `link_name`.
 pub fn link_spec(manifest: &Manifest, link_name: &str) -> Result<LinkSpec, String> {
     let link = manifest
@@ -46,7 +29,8 @@ pub fn link_spec(manifest: &Manifest, link_name: &str) -> Result<LinkSpec, Strin
             .cluster(n)
             .ok_or_else(|| format!("cluster `{n}` is not declared under `clusters`"))
     };
-    let source = cluster(&link.source.value)?;
+    // The source must be declared (its name is the source alias).
+    cluster(&link.source.value)?;
     let target = cluster(&link.destination.value)?;
     // A MirrorMaker 2 link is one destination-initiated object.
     let object = expected_objects(link, manifest)?
@@ -87,8 +71,6 @@ pub fn link_spec(manifest: &Manifest, link_name: &str) -> Result<LinkSpec, Strin
         } else {
             target.bootstrap.value.expose().to_string()
         }),
-        source_client: client_props(&link.source.value, source),
-        target_client: client_props(&link.destination.value, target),
         canonical,
         fingerprints,
     })

@@ -1,0 +1,43 @@
+//! Extra certificate authorities trusted for a cluster's HTTPS endpoints
+//! (Confluent REST, Kafka Connect): `https_ca` on the cluster, and the `ca`
+//! of its mTLS credentials. Shared by both REST clients so a private CA is
+//! read, checked and reported the same way.
+
+use reqwest::ClientBuilder;
+
+use crate::manifest::model::Auth;
+use crate::manifest::Cluster;
+
+/// The CA bundle paths `cluster` asks to trust, with what each is (for
+/// messages): `https_ca`, then `auth.mtls.ca`.
+fn bundles(cluster: &Cluster) -> Vec<(&'static str, &str)> {
+    let mut out = Vec::new();
+    if let Some(ca) = &cluster.https_ca {
+        out.push(("`https_ca`", ca.value.expose()));
+    }
+    if let Some(Auth::Mtls { ca: Some(ca), .. }) = cluster.auth.as_ref().map(|a| &a.value) {
+        out.push(("`auth.mtls.ca`", ca.expose()));
+    }
+    out
+}
+
+/// `builder` trusting every CA bundle `cluster` names. The error names the
+/// cluster, the field and the file (never its content).
+pub fn trust(name: &str, cluster: &Cluster, mut builder: ClientBuilder) -> Result<ClientBuilder, String> {
+    for (field, path) in bundles(cluster) {
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("cluster {name}: cannot read the CA bundle {path} ({field}): {e}"))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| {
+            format!("cluster {name}: the CA bundle {path} ({field}) is not valid PEM")
+        })?;
+        if certs.is_empty() {
+            return Err(format!(
+                "cluster {name}: the CA bundle {path} ({field}) holds no certificate"
+            ));
+        }
+        for c in certs {
+            builder = builder.add_root_certificate(c);
+        }
+    }
+    Ok(builder)
+}

@@ -752,6 +752,8 @@ export_worker_env() {
   jaas="$(scram_jaas mm2 "$(secret mm2)")"
   export LINKCTL_SECURE_MM2_US_JAAS="${LINKCTL_SECURE_MM2_US_JAAS:-$jaas}"
   export LINKCTL_SECURE_MM2_EUROPE_JAAS="${LINKCTL_SECURE_MM2_EUROPE_JAAS:-$jaas}"
+  # Connector configs name the CA as ${env:LINKCTL_SECURE_CA_PEM} (the secure examples).
+  export LINKCTL_SECURE_CA_PEM="$TLS_DIR/ca.pem"
 }
 
 start_connect() {

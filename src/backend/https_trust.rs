@@ -23,10 +23,15 @@ fn bundles(cluster: &Cluster) -> Vec<(&'static str, &str)> {
 
 /// `builder` trusting every CA bundle `cluster` names. The error names the
 /// cluster, the field and the file (never its content).
-pub fn trust(name: &str, cluster: &Cluster, mut builder: ClientBuilder) -> Result<ClientBuilder, String> {
+pub fn trust(
+    name: &str,
+    cluster: &Cluster,
+    mut builder: ClientBuilder,
+) -> Result<ClientBuilder, String> {
     for (field, path) in bundles(cluster) {
-        let pem = std::fs::read(path)
-            .map_err(|e| format!("cluster {name}: cannot read the CA bundle {path} ({field}): {e}"))?;
+        let pem = std::fs::read(path).map_err(|e| {
+            format!("cluster {name}: cannot read the CA bundle {path} ({field}): {e}")
+        })?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| {
             format!("cluster {name}: the CA bundle {path} ({field}) is not valid PEM")
         })?;

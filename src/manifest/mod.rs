@@ -13,8 +13,8 @@ pub mod text;
 pub mod validate;
 
 pub use diagnostic::{Problem, Severity};
-pub use load::{Part, SourceFile};
 pub use link_configs::DESTINATION_CLIENT_PREFIX;
+pub use load::{Part, SourceFile};
 pub use located::{ByteSpan, Located};
 pub use model::*;
 pub use sources::Place;

@@ -56,7 +56,9 @@ mod tests {
         assert!(is_sensitive_key("sasl.jaas.config"));
         assert!(is_sensitive_key("ssl.key.password"));
         assert!(is_sensitive_key("sasl.oauthbearer.client.secret"));
-        assert!(is_sensitive_key("destination.ssl.keystore.certificate.chain"));
+        assert!(is_sensitive_key(
+            "destination.ssl.keystore.certificate.chain"
+        ));
         assert!(!is_sensitive_key("destination.security.protocol"));
         assert!(!is_sensitive_key("metadata.max.age.ms"));
         assert!(!is_sensitive_key("consumer.offset.sync.ms"));

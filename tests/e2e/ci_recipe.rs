@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::steps::{EUROPE, US};
+use crate::stack::{EUROPE, US};
 use crate::{connect, kafka};
 
 const LINK: &str = "ci-link";

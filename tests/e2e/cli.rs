@@ -10,18 +10,31 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// A seed step's manifest, for the stack the suite runs on.
 pub fn manifest(step: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples/mirrormaker2-seed")
+        .join(crate::stack::get().examples)
         .join(step)
 }
 
+/// The binary, with the stack's credentials in its environment (the secure
+/// manifests name them as `${env:…}`).
+pub fn command() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_linkctl"));
+    c.env("NO_COLOR", "1");
+    if let Some(s) = &crate::stack::get().secure {
+        c.envs(s.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    }
+    c
+}
+
+/// Runs linkctl; on the secure stack, an output holding a secret is recorded.
 pub fn linkctl(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_linkctl"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output();
-    match out {
+    run(command().args(args), &args.join(" "))
+}
+
+pub fn run(c: &mut Command, what: &str) -> Run {
+    let r = match c.output() {
         Ok(o) => Run {
             code: o.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -32,7 +45,9 @@ pub fn linkctl(args: &[&str]) -> Run {
             stdout: String::new(),
             stderr: format!("cannot run linkctl: {e}"),
         },
-    }
+    };
+    crate::stack::check_leaks(what, &r.stdout, &r.stderr);
+    r
 }
 
 fn show(what: &str, r: &Run) -> String {

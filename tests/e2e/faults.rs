@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use crate::connect_proxy::ConnectProxy;
 
 use crate::cli::{self, Run};
-use crate::steps::{EUROPE, US};
+use crate::stack::{EUROPE, US};
 use crate::{connect, kafka, manifests};
 
 const PREFIX: &str = "fault-";

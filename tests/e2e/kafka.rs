@@ -15,11 +15,42 @@ use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 
 pub type R<T> = Result<T, String>;
 
-pub fn cfg(bootstrap: &str) -> ClientConfig {
+/// Who a test client is on the secure stack (the plain one has no users).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum As {
+    /// The super user: topic administration, reading everything.
+    Admin,
+    /// The application: produces to and consumes `demo` as its own group.
+    App,
+}
+
+/// A client of `bootstrap` as `who`.
+pub fn cfg_as(bootstrap: &str, who: As) -> ClientConfig {
     let mut c = ClientConfig::new();
     c.set("bootstrap.servers", bootstrap);
     c.set("log_level", "3");
+    if let Some(s) = &crate::stack::get().secure {
+        let user = match who {
+            As::Admin => "ADMIN",
+            As::App => "APP",
+        };
+        c.set("security.protocol", "SASL_SSL")
+            .set("sasl.mechanism", "SCRAM-SHA-512")
+            .set(
+                "sasl.username",
+                s.var(&format!("LINKCTL_SECURE_{user}_USER")),
+            )
+            .set(
+                "sasl.password",
+                s.var(&format!("LINKCTL_SECURE_{user}_PASSWORD")),
+            )
+            .set("ssl.ca.location", s.var("LINKCTL_SECURE_CA_PEM"));
+    }
     c
+}
+
+pub fn cfg(bootstrap: &str) -> ClientConfig {
+    cfg_as(bootstrap, As::Admin)
 }
 
 fn admin(bootstrap: &str) -> R<AdminClient<DefaultClientContext>> {
@@ -166,7 +197,11 @@ pub fn partitions(bootstrap: &str, topic: &str) -> R<usize> {
 }
 
 pub fn produce(bootstrap: &str, topic: &str, values: &[String]) -> R<()> {
-    let p: ThreadedProducer<DefaultProducerContext> = cfg(bootstrap)
+    produce_as(bootstrap, topic, values, As::Admin)
+}
+
+pub fn produce_as(bootstrap: &str, topic: &str, values: &[String], who: As) -> R<()> {
+    let p: ThreadedProducer<DefaultProducerContext> = cfg_as(bootstrap, who)
         .set("linger.ms", "0")
         .create()
         .map_err(|e| e.to_string())?;
@@ -216,7 +251,8 @@ pub fn read_all(
     Ok(out)
 }
 
-/// Consumes `count` records of partition 0 as `group`, commits and leaves.
+/// Consumes `count` records of partition 0 as `group` (authenticated as the
+/// application on the secure stack), commits and leaves.
 pub fn consume_as_group(
     bootstrap: &str,
     topic: &str,
@@ -224,7 +260,7 @@ pub fn consume_as_group(
     count: usize,
     commit: bool,
 ) -> R<Vec<String>> {
-    let c: BaseConsumer = cfg(bootstrap)
+    let c: BaseConsumer = cfg_as(bootstrap, As::App)
         .set("group.id", group)
         .set("enable.auto.commit", "false")
         .set("auto.offset.reset", "earliest")

@@ -15,86 +15,57 @@ mod connect;
 #[allow(dead_code)]
 mod connect_proxy;
 mod faults;
+mod harness;
 mod kafka;
 mod manifests;
 mod scale;
+// Shared with the secure suite, which uses more of it.
+#[allow(dead_code)]
+mod stack;
 mod steps;
 
-use std::time::Instant;
+/// The seed scenario, then the steps that need the plain stack only.
+fn all() -> Vec<(&'static str, harness::StepFn)> {
+    let mut steps = steps::seed();
+    steps.extend([
+        ("scale_200_mirrors_on_one_link", || {
+            Box::pin(scale::two_hundred_mirrors()) as _
+        }),
+        ("ci_recipe_github_workflow", || {
+            Box::pin(ci_recipe::github_workflow()) as _
+        }),
+        ("fault_connect_frozen_during_plan_apply_status", || {
+            Box::pin(faults::connect_frozen()) as _
+        }),
+        ("fault_sigint_while_apply_waits", || {
+            Box::pin(faults::sigint_while_waiting()) as _
+        }),
+        ("fault_connect_killed_mid_apply", || {
+            Box::pin(faults::connect_killed()) as _
+        }),
+        ("fault_destination_broker_killed_during_status", || {
+            Box::pin(faults::destination_broker_killed()) as _
+        }),
+    ] as [(&'static str, harness::StepFn); 6]);
+    steps
+}
+
+async fn cleanup() -> Result<(), String> {
+    scale::cleanup().await?;
+    faults::cleanup().await?;
+    steps::cleanup().await
+}
+
+async fn preflight() -> Result<(), String> {
+    steps::reachable().await?;
+    cleanup().await
+}
 
 fn main() {
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start tokio: {e}");
-            std::process::exit(101);
-        }
-    };
-    let started = Instant::now();
-    let steps = steps::all();
-    let selected = filter.is_empty()
-        || steps
-            .iter()
-            .any(|(n, _)| filter.iter().any(|f| n.contains(f.as_str())));
-    if !selected {
-        // `cargo test some_unit_test` passes a filter meant for other binaries.
-        println!("\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; {} filtered out; finished in 0.00s\n", steps.len());
-        return;
-    }
-    println!("\nrunning {} tests", steps.len());
-    let mut passed = 0;
-    let mut failed: Vec<(String, String)> = Vec::new();
-    let pre = rt.block_on(steps::preflight());
-    for (name, step) in steps {
-        let result = match &pre {
-            Err(e) => Err(e.clone()),
-            Ok(()) if !failed.is_empty() => {
-                Err(format!("not run: an earlier step failed ({})", failed[0].0))
-            }
-            Ok(()) => {
-                println!("--- e2e::{name}");
-                let t = Instant::now();
-                let r = rt.block_on(step());
-                println!("--- e2e::{name} took {:.1} s", t.elapsed().as_secs_f64());
-                r
-            }
-        };
-        match result {
-            Ok(()) => {
-                println!("test e2e::{name} ... ok");
-                passed += 1;
-            }
-            Err(e) => {
-                println!("test e2e::{name} ... FAILED");
-                failed.push((name.to_string(), e));
-            }
-        }
-    }
-    if pre.is_ok() {
-        if let Err(e) = rt.block_on(steps::cleanup()) {
-            println!("cleanup after the suite failed: {e}");
-        }
-    }
-    if !failed.is_empty() {
-        println!("\nfailures:\n");
-        for (n, e) in &failed {
-            println!("---- e2e::{n} ----\n{e}\n");
-        }
-    }
-    println!(
-        "\ntest result: {}. {passed} passed; {} failed; 0 ignored; 0 measured; 0 filtered out; finished in {:.2}s\n",
-        if failed.is_empty() { "ok" } else { "FAILED" },
-        failed.len(),
-        started.elapsed().as_secs_f64()
-    );
-    if !failed.is_empty() {
-        std::process::exit(101);
-    }
+    stack::init(stack::plain());
+    harness::run(harness::Suite {
+        steps: all(),
+        preflight: || Box::pin(preflight()),
+        cleanup: || Box::pin(cleanup()),
+    });
 }

@@ -1,7 +1,7 @@
 //! Manifests the steps write for themselves: one MirrorMaker 2 link between
 //! the local clusters, with the settings single-broker clusters need.
 
-use crate::steps::{EUROPE, US};
+use crate::stack::{EUROPE, US};
 
 /// A manifest with `link` mirroring `mirrors` (`(topic, state)`), or with no
 /// link at all when `link` is `None` (links are pruned, so the apply deletes

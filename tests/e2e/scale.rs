@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::connect_proxy::ConnectProxy;
 
-use crate::steps::{EUROPE, US};
+use crate::stack::{EUROPE, US};
 use crate::{cli, connect, kafka, manifests};
 
 pub const LINK: &str = "scale-link";

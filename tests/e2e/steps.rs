@@ -1,20 +1,19 @@
 //! The seed scenario, one function per step.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::time::{Duration, Instant};
 
+use crate::stack::{europe, us};
 use crate::{cli, connect, kafka};
 
-pub const US: &str = "127.0.0.1:19092";
-pub const EUROPE: &str = "127.0.0.1:29092";
 const TOPIC: &str = "demo";
 const GROUP: &str = "my-consumer-group";
 const LINK: &str = "demo-link";
 
-type StepFn = fn() -> Pin<Box<dyn Future<Output = Result<(), String>>>>;
+use crate::harness::StepFn;
 
-pub fn all() -> Vec<(&'static str, StepFn)> {
+/// The seed scenario's steps, in order.
+pub fn seed() -> Vec<(&'static str, StepFn)> {
     vec![
         ("s01_create_link_with_offset_sync", || Box::pin(s01())),
         ("s02_mirror_demo_and_replicate_records", || Box::pin(s02())),
@@ -27,24 +26,6 @@ pub fn all() -> Vec<(&'static str, StepFn)> {
         ("s08_source_partitions_propagate", || Box::pin(s08())),
         ("s10_promote_makes_mirror_writable", || Box::pin(s10())),
         ("s11_delete_link_removes_connectors", || Box::pin(s11())),
-        ("scale_200_mirrors_on_one_link", || {
-            Box::pin(crate::scale::two_hundred_mirrors())
-        }),
-        ("ci_recipe_github_workflow", || {
-            Box::pin(crate::ci_recipe::github_workflow())
-        }),
-        ("fault_connect_frozen_during_plan_apply_status", || {
-            Box::pin(crate::faults::connect_frozen())
-        }),
-        ("fault_sigint_while_apply_waits", || {
-            Box::pin(crate::faults::sigint_while_waiting())
-        }),
-        ("fault_connect_killed_mid_apply", || {
-            Box::pin(crate::faults::connect_killed())
-        }),
-        ("fault_destination_broker_killed_during_status", || {
-            Box::pin(crate::faults::destination_broker_killed())
-        }),
     ]
 }
 
@@ -70,24 +51,25 @@ async fn eventually<T>(
     }
 }
 
-pub async fn preflight() -> Result<(), String> {
-    let hint =
-        "start the local clusters first: scripts/local-kafka.sh up (scripts/test.sh does it)";
-    kafka::reachable(US).map_err(|e| format!("{e}; {hint}"))?;
-    kafka::reachable(EUROPE).map_err(|e| format!("{e}; {hint}"))?;
+/// The stack answers (else every step fails with how to start it).
+pub async fn reachable() -> Result<(), String> {
+    let hint = if crate::stack::get().secure.is_some() {
+        "start the secure local clusters first: scripts/local-kafka.sh up --secure (scripts/test.sh does it)"
+    } else {
+        "start the local clusters first: scripts/local-kafka.sh up (scripts/test.sh does it)"
+    };
+    kafka::reachable(us()).map_err(|e| format!("{e}; {hint}"))?;
+    kafka::reachable(europe()).map_err(|e| format!("{e}; {hint}"))?;
     connect::reachable()
         .await
-        .map_err(|e| format!("{e}; {hint}"))?;
-    cleanup().await
+        .map_err(|e| format!("{e}; {hint}"))
 }
 
-/// Removes everything the scenario creates, on both clusters.
+/// Removes everything the seed scenario creates, on both clusters.
 pub async fn cleanup() -> Result<(), String> {
-    crate::scale::cleanup().await?;
-    crate::faults::cleanup().await?;
     connect::remove(&format!("{LINK}-checkpoint")).await?;
     connect::remove(&format!("{LINK}-source")).await?;
-    for b in [US, EUROPE] {
+    for b in [us(), europe()] {
         kafka::delete_group(b, GROUP).await?;
         // The scenario's topic and MirrorMaker 2's internal topics (stale offset
         // syncs would otherwise mistranslate offsets of a re-created `demo`).
@@ -108,7 +90,7 @@ pub async fn cleanup() -> Result<(), String> {
     }
     // Topic deletion is asynchronous: wait until `demo` is gone on both sides.
     eventually("topic deletion", Duration::from_secs(30), || {
-        let gone = kafka::partitions(US, TOPIC)? == 0 && kafka::partitions(EUROPE, TOPIC)? == 0;
+        let gone = kafka::partitions(us(), TOPIC)? == 0 && kafka::partitions(europe(), TOPIC)? == 0;
         Ok(gone.then_some(()))
     })
     .await
@@ -119,7 +101,7 @@ fn records(from: usize, to: usize) -> Vec<String> {
 }
 
 async fn s01() -> Result<(), String> {
-    kafka::create_topic(US, TOPIC, 1).await?;
+    kafka::create_topic(us(), TOPIC, 1).await?;
     cli::apply("01-link.yaml")?;
     let status = cli::status_json("01-link.yaml", false)?;
     let state = status["links"][0]["state"]
@@ -140,8 +122,8 @@ async fn s02() -> Result<(), String> {
     // and keeps older syncs sparsely, so a commit in the middle of a backlog
     // mirrored before the checkpoint task saw the group translates to an
     // earlier offset (scripts/kafka/MM2-NOTES.md).
-    kafka::produce(US, TOPIC, &records(1, 5))?;
-    let got = kafka::read_all(EUROPE, TOPIC, 5, Duration::from_secs(90))?;
+    kafka::produce(us(), TOPIC, &records(1, 5))?;
+    let got = kafka::read_all(europe(), TOPIC, 5, Duration::from_secs(90))?;
     if got != records(1, 5) {
         return Err(format!(
             "europe/demo holds {got:?}, expected record-1..record-5"
@@ -168,17 +150,17 @@ async fn s03() -> Result<(), String> {
 }
 
 async fn s04() -> Result<(), String> {
-    let consumed = kafka::consume_as_group(US, TOPIC, GROUP, 5, true)?;
+    let consumed = kafka::consume_as_group(us(), TOPIC, GROUP, 5, true)?;
     if consumed != records(1, 5) {
         return Err(format!("consumed {consumed:?} on us"));
     }
-    let us = kafka::committed(US, TOPIC, GROUP)?;
-    println!("us: {GROUP} committed {us:?}");
-    let europe = eventually(
+    let on_us = kafka::committed(us(), TOPIC, GROUP)?;
+    println!("us: {GROUP} committed {on_us:?}");
+    let on_europe = eventually(
         "the group offset on europe",
         Duration::from_secs(90),
         || {
-            let c = kafka::committed(EUROPE, TOPIC, GROUP)?;
+            let c = kafka::committed(europe(), TOPIC, GROUP)?;
             match c.get(&0) {
                 Some(5) => Ok(Some(c)),
                 _ => Err(format!("(europe has {c:?})")),
@@ -186,10 +168,10 @@ async fn s04() -> Result<(), String> {
         },
     )
     .await?;
-    println!("europe: {GROUP} committed {europe:?}");
+    println!("europe: {GROUP} committed {on_europe:?}");
     // The rest of the records only now: see the note in S2.
-    kafka::produce(US, TOPIC, &records(6, 20))?;
-    let got = kafka::read_all(EUROPE, TOPIC, 20, Duration::from_secs(90))?;
+    kafka::produce(us(), TOPIC, &records(6, 20))?;
+    let got = kafka::read_all(europe(), TOPIC, 20, Duration::from_secs(90))?;
     if got != records(1, 20) {
         return Err(format!(
             "europe/demo holds {got:?}, expected record-1..record-20"
@@ -211,7 +193,7 @@ async fn s04() -> Result<(), String> {
             "status --groups shows {row}, expected 5 on both sides"
         ));
     }
-    let next = kafka::consume_as_group(EUROPE, TOPIC, GROUP, 1, false)?;
+    let next = kafka::consume_as_group(europe(), TOPIC, GROUP, 1, false)?;
     if next != vec!["record-6".to_string()] {
         return Err(format!(
             "a consumer on europe continued with {next:?}, expected record-6"
@@ -224,21 +206,21 @@ async fn s04() -> Result<(), String> {
 async fn s05() -> Result<(), String> {
     cli::apply("05-exclude-group.yaml")?;
     cli::plan_is_empty("05-exclude-group.yaml")?;
-    let consumed = kafka::consume_as_group(US, TOPIC, GROUP, 10, true)?;
+    let consumed = kafka::consume_as_group(us(), TOPIC, GROUP, 10, true)?;
     if consumed != records(6, 15) {
         return Err(format!("consumed {consumed:?} on us"));
     }
     // Give the checkpoint connector several sync intervals (3 s) to misbehave.
     tokio::time::sleep(Duration::from_secs(15)).await;
-    let us = kafka::committed(US, TOPIC, GROUP)?;
-    let europe = kafka::committed(EUROPE, TOPIC, GROUP)?;
-    println!("after excluding {GROUP}: us {us:?}, europe {europe:?}");
-    if us.get(&0) != Some(&15) {
-        return Err(format!("us offset is {us:?}, expected 15"));
+    let on_us = kafka::committed(us(), TOPIC, GROUP)?;
+    let on_europe = kafka::committed(europe(), TOPIC, GROUP)?;
+    println!("after excluding {GROUP}: us {on_us:?}, europe {on_europe:?}");
+    if on_us.get(&0) != Some(&15) {
+        return Err(format!("us offset is {on_us:?}, expected 15"));
     }
-    if europe.get(&0) != Some(&5) {
+    if on_europe.get(&0) != Some(&5) {
         return Err(format!(
-            "europe offset moved to {europe:?}; the group is excluded"
+            "europe offset moved to {on_europe:?}; the group is excluded"
         ));
     }
     cli::status_text("05-exclude-group.yaml", true)?;
@@ -254,17 +236,17 @@ async fn s07() -> Result<(), String> {
         .map(|d| d.as_secs())
         .unwrap_or_default();
     let value = (259_200_000 + (secs % 86_400) * 1000).to_string();
-    let before = futures_block(kafka::topic_config(EUROPE, TOPIC, "retention.ms"))?;
+    let before = futures_block(kafka::topic_config(europe(), TOPIC, "retention.ms"))?;
     if before.as_deref() == Some(value.as_str()) {
         return Err(format!("europe/demo already has retention.ms={value}"));
     }
-    kafka::set_topic_config(US, TOPIC, "retention.ms", &value).await?;
+    kafka::set_topic_config(us(), TOPIC, "retention.ms", &value).await?;
     eventually(
         "retention.ms on europe/demo",
         Duration::from_secs(90),
         || {
             Ok(
-                futures_block(kafka::topic_config(EUROPE, TOPIC, "retention.ms"))?
+                futures_block(kafka::topic_config(europe(), TOPIC, "retention.ms"))?
                     .filter(|v| *v == value),
             )
         },
@@ -286,11 +268,11 @@ fn futures_block<F: Future>(f: F) -> F::Output {
 }
 
 async fn s08() -> Result<(), String> {
-    kafka::add_partitions(US, TOPIC, 8).await?;
+    kafka::add_partitions(us(), TOPIC, 8).await?;
     eventually(
         "8 partitions on europe/demo",
         Duration::from_secs(120),
-        || Ok((kafka::partitions(EUROPE, TOPIC)? == 8).then_some(())),
+        || Ok((kafka::partitions(europe(), TOPIC)? == 8).then_some(())),
     )
     .await?;
     let status = cli::status_json("05-exclude-group.yaml", false)?;
@@ -303,10 +285,10 @@ async fn s08() -> Result<(), String> {
 async fn s10() -> Result<(), String> {
     cli::apply("10-promote.yaml")?;
     cli::plan_is_empty("10-promote.yaml")?;
-    kafka::produce(EUROPE, TOPIC, &["written-on-europe".to_string()])?;
-    kafka::produce(US, TOPIC, &["written-on-us-after-promotion".to_string()])?;
+    kafka::produce(europe(), TOPIC, &["written-on-europe".to_string()])?;
+    kafka::produce(us(), TOPIC, &["written-on-us-after-promotion".to_string()])?;
     tokio::time::sleep(Duration::from_secs(10)).await;
-    let all = kafka::read_all(EUROPE, TOPIC, 21, Duration::from_secs(15))?;
+    let all = kafka::read_all(europe(), TOPIC, 21, Duration::from_secs(15))?;
     if !all.iter().any(|r| r == "written-on-europe") {
         return Err(format!("the record produced on europe is missing: {all:?}"));
     }

@@ -14,7 +14,10 @@ pub fn check_link(name: &Located<String>, link: &Link, m: &Manifest, out: &mut V
     let n = name.value.as_str();
     endpoints(n, link, m, out);
     for key in link.config.keys() {
-        if key.value.starts_with(crate::manifest::DESTINATION_CLIENT_PREFIX) {
+        if key
+            .value
+            .starts_with(crate::manifest::DESTINATION_CLIENT_PREFIX)
+        {
             out.push(
                 Problem::error(
                     "linkctl::destination_client_on_cluster_link",

@@ -77,7 +77,11 @@ pub fn check_link(name: &Located<String>, link: &Link, m: &Manifest, out: &mut V
             );
     }
     for (key, value) in &link.config {
-        if key.value.strip_prefix(crate::manifest::DESTINATION_CLIENT_PREFIX) == Some("") {
+        if key
+            .value
+            .strip_prefix(crate::manifest::DESTINATION_CLIENT_PREFIX)
+            == Some("")
+        {
             out.push(
                 refuse(
                     format!("link `{n}`: `{}` names no client property", key.value),

@@ -14,10 +14,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use crate::manifest::DESTINATION_CLIENT_PREFIX;
 use crate::manifest::link_configs::{
     BOOTSTRAP_SERVERS, GROUP_FILTERS, OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, TOPIC_CONFIG_SYNC_MS,
 };
+use crate::manifest::DESTINATION_CLIENT_PREFIX;
 use crate::plan::payload::WireValue;
 
 /// A connector config as planned: values may be secret references.
@@ -486,7 +486,10 @@ mod tests {
             assert_eq!(c["target.cluster.sasl.jaas.config"], "${env:EU_LINK_JAAS}");
             assert_eq!(c["target.cluster.ssl.truststore.location"], "/etc/ca.pem");
             // Only the identity of the producer that writes the records.
-            assert_eq!(c["producer.override.sasl.jaas.config"], "${env:EU_LINK_JAAS}");
+            assert_eq!(
+                c["producer.override.sasl.jaas.config"],
+                "${env:EU_LINK_JAAS}"
+            );
             assert!(!c.contains_key("producer.override.security.protocol"));
             assert!(!c.keys().any(|k| k.starts_with("source.cluster.ssl")));
             assert!(!c.keys().any(|k| k.starts_with("destination.")));

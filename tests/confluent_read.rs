@@ -133,13 +133,11 @@ async fn read_request_count_does_not_depend_on_mirror_count() {
 async fn pinned_cluster_id_that_differs_is_refused_on_the_first_read() {
     let us = Double::start("us-cluster").await;
     let eu = Double::start("eu-cluster").await;
-    let yaml = support::seed_yaml(&us.rest_url(), &eu.rest_url(), "")
-        .replace("    rest: ".to_string().as_str(), "    rest: ")
-        .replacen(
-            &format!("    rest: {}\n", eu.rest_url()),
-            &format!("    rest: {}\n    cluster_id: prod-eu\n", eu.rest_url()),
-            1,
-        );
+    let yaml = support::pin_cluster_id(
+        &support::seed_yaml(&us.rest_url(), &eu.rest_url(), ""),
+        &eu.rest_url(),
+        "prod-eu",
+    );
     let m = support::manifest(&yaml, &[]);
     let err = support::read(&support::backend(), &m, &Scope::default())
         .await

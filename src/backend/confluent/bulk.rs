@@ -151,9 +151,9 @@ async fn all_in(
     names: &[String],
     states: &[MirrorStatus],
 ) -> Result<bool, ConfluentError> {
-    let list: DataList<MirrorData> = client.get(&["links", link, "mirrors"], &[]).await?;
+    let list: Vec<MirrorData> = client.get_all(&["links", link, "mirrors"], &[]).await?;
     Ok(names.iter().all(|n| {
-        list.data.iter().any(|m| {
+        list.iter().any(|m| {
             &m.mirror_topic_name == n && states.contains(&MirrorStatus::parse(&m.mirror_status))
         })
     }))

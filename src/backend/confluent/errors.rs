@@ -36,6 +36,9 @@ pub enum ConfluentError {
         path: String,
         reason: String,
     },
+    /// A list's `metadata.next` cannot be followed (loop, bound, other host).
+    #[error("GET {path}: cannot read every page of the list: {reason}")]
+    Paging { path: String, reason: String },
     /// The endpoint serves another cluster than the manifest pins.
     #[error("wrong cluster: the manifest pins cluster_id {expected} but {url} serves {actual}; refusing to touch it")]
     WrongCluster {

@@ -10,11 +10,13 @@
 
 pub mod bulk;
 pub mod client;
+pub mod endpoint;
 pub mod engine;
 pub mod errors;
 pub mod execute;
 pub mod limits;
 pub mod model;
+pub mod paging;
 pub mod payload;
 pub mod read;
 pub mod retry;

@@ -1,7 +1,8 @@
 //! Reading live state: per cluster `GET clusters` (guard, once), `GET links`,
 //! `GET links/-/mirrors` and one `GET links/{l}/configs` per link — a request
-//! count that does not depend on the number of mirror topics. Clusters are
-//! read concurrently.
+//! count that does not depend on the number of mirror topics (every list
+//! follows `metadata.next` where a server pages). Clusters are read
+//! concurrently.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use tokio::task::JoinSet;
 
 use super::client::ClusterClient;
 use super::errors::ConfluentError;
-use super::wire::{DataList, LinkConfigData, LinkData, MirrorData, TopicData};
+use super::wire::{LinkConfigData, LinkData, MirrorData, TopicData};
 use super::ConfluentBackend;
 use crate::backend::engine::ReadDetail;
 use crate::backend::{BackendError, Clusters, Scope};
@@ -88,7 +89,7 @@ pub async fn read_cluster(
     list_topics: bool,
 ) -> Result<ClusterState, ConfluentError> {
     let cluster_id = client.cluster_id().await?.to_string();
-    let links: DataList<LinkData> = match client.get(&["links"], &[]).await {
+    let links: Vec<LinkData> = match client.get_all(&["links"], &[]).await {
         Ok(l) => l,
         // The first request of a run: a 404 here means the endpoint does not
         // serve the pinned cluster; say which one it serves.
@@ -98,9 +99,8 @@ pub async fn read_cluster(
         }
         Err(e) => return Err(e),
     };
-    let mirrors: DataList<MirrorData> = client.get(&["links", "-", "mirrors"], &[]).await?;
+    let mirrors: Vec<MirrorData> = client.get_all(&["links", "-", "mirrors"], &[]).await?;
     let wanted: Vec<LinkData> = links
-        .data
         .into_iter()
         .filter(|l| !l.link_name.is_empty())
         .filter(|l| l.link_state.as_deref() != Some("UNMANAGED_SOURCE"))
@@ -115,8 +115,8 @@ pub async fn read_cluster(
         let name = l.link_name.clone();
         set.spawn(async move {
             let _permit = sem.acquire_owned().await;
-            let r: Result<DataList<LinkConfigData>, ConfluentError> =
-                client.get(&["links", &name, "configs"], &[]).await;
+            let r: Result<Vec<LinkConfigData>, ConfluentError> =
+                client.get_all(&["links", &name, "configs"], &[]).await;
             let tasks = match (&r, detail) {
                 (Ok(_), ReadDetail::Status) => Some(
                     client
@@ -134,8 +134,8 @@ pub async fn read_cluster(
         let (name, r, t) =
             joined.map_err(|e| ConfluentError::Manifest(format!("internal: {e}")))?;
         match r {
-            Ok(list) => {
-                configs.insert(name.clone(), list.data);
+            Ok(rows) => {
+                configs.insert(name.clone(), rows);
             }
             // A link deleted between the two reads: leave it out.
             Err(e) if e.is_not_found() => {}
@@ -170,7 +170,7 @@ pub async fn read_cluster(
         }
         out.links.insert(l.link_name.clone(), map_link(l, rows));
     }
-    for m in mirrors.data {
+    for m in mirrors {
         if let Some(link) = out.links.get_mut(&m.link_name) {
             let mirror = map_mirror(m);
             link.mirrors.insert(mirror.name.clone(), mirror);
@@ -184,8 +184,8 @@ pub async fn read_cluster(
 /// unknown: the plan then cannot refuse a mirror of a missing source topic,
 /// and the server refuses its creation instead.
 async fn topic_names(client: &ClusterClient) -> Result<Option<BTreeSet<String>>, ConfluentError> {
-    match client.get::<DataList<TopicData>>(&["topics"], &[]).await {
-        Ok(list) => Ok(Some(list.data.into_iter().map(|t| t.topic_name).collect())),
+    match client.get_all::<TopicData>(&["topics"], &[]).await {
+        Ok(list) => Ok(Some(list.into_iter().map(|t| t.topic_name).collect())),
         Err(e) if matches!(e.status(), Some(403) | Some(404)) => {
             tracing::debug!(cluster = %client.name, error = %e, "topics not listed");
             Ok(None)

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::ClusterClient;
 use super::errors::ConfluentError;
-use super::wire::{DataList, LinkData, MirrorData};
+use super::wire::{LinkData, MirrorData};
 pub use crate::backend::wait::PollPolicy;
 use crate::backend::wait::{Tick, Ticker};
 use crate::backend::Progress;
@@ -236,10 +236,9 @@ async fn observe(
             Err(e) => Err(e),
         };
     }
-    let list: DataList<MirrorData> = client.get(&["links", link, "mirrors"], &[]).await?;
+    let list: Vec<MirrorData> = client.get_all(&["links", link, "mirrors"], &[]).await?;
     let mut seen = BTreeSet::new();
     let found: Vec<MirrorData> = list
-        .data
         .into_iter()
         .filter(|d| pending.contains(&d.mirror_topic_name))
         .filter(|d| seen.insert(d.mirror_topic_name.clone()))
@@ -264,10 +263,10 @@ pub async fn wait_mirrors_gone(
     let mut ticker = w.ticker();
     loop {
         let listed: BTreeSet<String> = match client
-            .get::<DataList<MirrorData>>(&["links", link, "mirrors"], &[])
+            .get_all::<MirrorData>(&["links", link, "mirrors"], &[])
             .await
         {
-            Ok(list) => list.data.into_iter().map(|m| m.mirror_topic_name).collect(),
+            Ok(list) => list.into_iter().map(|m| m.mirror_topic_name).collect(),
             // The link itself is gone: so are its mirrors.
             Err(e) if e.is_not_found() => BTreeSet::new(),
             Err(e) => return Err(e),

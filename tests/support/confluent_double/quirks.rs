@@ -74,6 +74,9 @@ pub struct Quirks {
     /// List endpoints (links, mirrors, link configs) return at most N items
     /// and a `metadata.next` URL with a `page_token` for the rest.
     pub page_size: Option<usize>,
+    /// A server bug: the last page of a paged list links back to its
+    /// second page instead of ending (`metadata.next` never null).
+    pub paging_loops: bool,
     /// After a config write to a link, the next N reads of that link's
     /// configs return the values from before the write.
     pub stale_reads_after_write: u32,

@@ -54,6 +54,10 @@ pub trait EngineModel: Send + Sync {
         out: &mut Vec<Problem>,
     );
 
+    /// Validation of what the whole manifest must give this engine (its
+    /// clusters' endpoints), once per manifest whose links need the engine.
+    fn check_manifest(&self, _manifest: &Manifest, _out: &mut Vec<Problem>) {}
+
     /// Exactly what `action` will send.
     fn payload(&self, action: &Action, cx: &PlanContext<'_>) -> Result<Payload, String>;
 

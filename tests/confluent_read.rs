@@ -43,10 +43,13 @@ async fn read_maps_links_configs_and_mirrors() {
     assert_eq!(link.state, "ACTIVE");
     let cfg = &link.configs["metadata.max.age.ms"];
     assert_eq!(cfg.value.as_deref(), Some("5000"));
-    assert!(!cfg.is_default);
+    assert_eq!(cfg.is_default, Some(false));
     let jaas = &link.configs["sasl.jaas.config"];
     assert!(jaas.is_sensitive && jaas.value.is_none());
-    assert!(link.configs["consumer.offset.sync.enable"].is_default);
+    assert_eq!(
+        link.configs["consumer.offset.sync.enable"].is_default,
+        Some(true)
+    );
     assert_eq!(link.mirrors["demo"].status, MirrorStatus::Active);
     assert_eq!(link.mirrors["demo"].source_topic, "demo");
     assert_eq!(link.mirrors["demo"].partitions, 1);

@@ -167,6 +167,9 @@ pub enum Validation {
     Accepted,
     /// The action has no validate-only form on this engine.
     NotApplicable,
+    /// This server cannot validate it (why, in words); `apply` will still
+    /// send it.
+    Unavailable(String),
 }
 
 /// How much a read collects.

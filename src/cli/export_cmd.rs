@@ -1,11 +1,11 @@
 //! `linkctl export`: write a manifest that reproduces the live links and
 //! mirrors of the manifest's clusters (see [`crate::export`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::backend::Scope;
-use crate::export::{export, to_yaml};
+use crate::export::{check::check, export, to_yaml};
 
 use super::live::{runtime, Backends};
 use super::pipe;
@@ -20,8 +20,9 @@ pub struct ExportArgs {
     /// Write the manifest to FILE instead of standard output.
     #[arg(short = 'o', long = "out", value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// `$schema` of the modeline (default: the input manifest's, else
-    /// `linkctl.schema.json`, as written by `linkctl schema`).
+    /// `$schema` of the modeline (default: the input manifest's, made
+    /// relative to the written file, else `linkctl.schema.json`, as written
+    /// by `linkctl schema`).
     #[arg(long, value_name = "URL")]
     pub schema: Option<String>,
 }
@@ -54,17 +55,23 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
         Err(e) => return fail(&e),
     };
     let exported = export(&input.manifest, &live);
-    let schema = args
-        .schema
-        .clone()
-        .or_else(|| modeline_schema(&input.source.text))
-        .unwrap_or_else(|| DEFAULT_SCHEMA.to_string());
+    let schema = args.schema.clone().unwrap_or_else(|| {
+        modeline_schema(&input.source.text)
+            .map(|s| rebase_schema(&s, &global.file, args.out.as_deref()))
+            .unwrap_or_else(|| DEFAULT_SCHEMA.to_string())
+    });
     let text = match to_yaml(&exported, &schema) {
         Ok(t) => t,
         Err(e) => return fail(&e),
     };
     for n in &exported.notes {
         pipe::err_line(&format!("note: {n}"));
+    }
+    // Never write a manifest that `validate` rejects or that plans changes.
+    if let Err(refused) = check(&text, &live, &exported.secret_env, |n| {
+        std::env::var(n).ok()
+    }) {
+        return fail(&refused.to_string());
     }
     match &args.out {
         Some(path) => {
@@ -82,6 +89,40 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// A relative `$schema` of the input manifest (relative to the input's
+/// folder) made relative to the folder of the written file (the current
+/// folder for standard output). URLs and absolute paths stay as they are.
+fn rebase_schema(schema: &str, input: &Path, out: Option<&Path>) -> String {
+    let as_path = Path::new(schema);
+    if schema.contains("://") || as_path.is_absolute() || input.as_os_str() == "-" {
+        return schema.to_string();
+    }
+    let Ok(cwd) = std::env::current_dir() else {
+        return schema.to_string();
+    };
+    let folder = |p: &Path| cwd.join(p.parent().unwrap_or(Path::new("")));
+    let target = clean(&folder(input).join(as_path));
+    let from = clean(&out.map_or(cwd.clone(), folder));
+    pathdiff::diff_paths(&target, &from)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_else(|| schema.to_string())
+}
+
+/// `path` with `.` and `..` resolved lexically.
+fn clean(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn fail(message: &str) -> ExitCode {
     pipe::err_line(&format!("error: {message}"));
     ExitCode::from(1)
@@ -89,7 +130,29 @@ fn fail(message: &str) -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use super::modeline_schema;
+    use super::{modeline_schema, rebase_schema};
+    use std::path::Path;
+
+    #[test]
+    fn a_relative_schema_follows_the_written_file() {
+        let s = "../../schema/linkctl.schema.json";
+        let input = Path::new("examples/seed/01-link.yaml");
+        assert_eq!(
+            rebase_schema(s, input, Some(Path::new("examples/seed/out.yaml"))),
+            s
+        );
+        assert_eq!(
+            rebase_schema(s, input, Some(Path::new("out.yaml"))),
+            "schema/linkctl.schema.json"
+        );
+        assert_eq!(
+            rebase_schema(s, input, Some(Path::new("a/b/out.yaml"))),
+            "../../schema/linkctl.schema.json"
+        );
+        assert_eq!(rebase_schema(s, input, None), "schema/linkctl.schema.json");
+        let url = "https://example.com/linkctl.schema.json";
+        assert_eq!(rebase_schema(url, input, Some(Path::new("x/y.yaml"))), url);
+    }
 
     #[test]
     fn modeline_is_found_in_the_leading_comments() {

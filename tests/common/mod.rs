@@ -49,7 +49,7 @@ pub fn seed_live() -> LiveState {
 fn config(v: &str, is_default: bool, source: &str) -> LiveConfig {
     LiveConfig {
         value: Some(v.to_string()),
-        is_default,
+        is_default: Some(is_default),
         is_read_only: false,
         is_sensitive: false,
         source: Some(source.to_string()),
@@ -77,6 +77,7 @@ pub fn live_link(name: &str, side: LinkSide, conn: ConnectionMode, remote_id: &s
         source_cluster_id: (side == LinkSide::Destination).then(|| remote_id.to_string()),
         destination_cluster_id: (side == LinkSide::Source).then(|| remote_id.to_string()),
         remote_cluster_id: (side == LinkSide::Bidirectional).then(|| remote_id.to_string()),
+        remote_alias: None,
         state: "ACTIVE".to_string(),
         error: None,
         error_message: None,
@@ -229,7 +230,7 @@ fn apply_one(m: &Manifest, s: &mut LiveState, a: &Action) {
                             c.key.clone(),
                             LiveConfig {
                                 value: None,
-                                is_default: true,
+                                is_default: Some(true),
                                 is_read_only: false,
                                 is_sensitive: false,
                                 source: Some("DEFAULT_CONFIG".to_string()),
@@ -287,7 +288,7 @@ fn apply_one(m: &Manifest, s: &mut LiveState, a: &Action) {
 fn sensitive_set() -> LiveConfig {
     LiveConfig {
         value: None,
-        is_default: false,
+        is_default: Some(false),
         is_read_only: false,
         is_sensitive: true,
         source: Some("DYNAMIC_CLUSTER_LINK_CONFIG".to_string()),

@@ -14,7 +14,7 @@ use super::errors::ConfluentError;
 use super::execute::{all_failed, failed_with, payload, reached, Step};
 use super::payload::ConfluentPayload;
 use super::retry::retry_write;
-use super::wait::wait_mirrors;
+use super::wait::{wait_mirrors, Goal};
 use super::wire::{AlterMirrorsData, DataList, MirrorData};
 use super::ConfluentBackend;
 use crate::backend::ActionResult;
@@ -114,12 +114,21 @@ impl ConfluentBackend {
         let waited = if to_wait.is_empty() {
             Ok(BTreeMap::new())
         } else {
+            let tolerate: &[MirrorStatus] = if first.kind == ActionKind::FailoverMirror {
+                &[MirrorStatus::LinkFailed]
+            } else {
+                &[]
+            };
+            let goal = Goal {
+                reach: &wanted,
+                word,
+                tolerate,
+            };
             wait_mirrors(
                 client,
                 &first.link,
                 &to_wait,
-                &wanted,
-                word,
+                &goal,
                 &self.wait_ctx(ctx, &first.id),
             )
             .await

@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 
 use super::client::ClusterClient;
 use super::errors::ConfluentError;
+use super::payload::{parse_record, FINGERPRINTS_CONFIG};
 use super::wire::{LinkConfigData, LinkData, MirrorData, TopicData};
 use super::ConfluentBackend;
 use crate::backend::engine::ReadDetail;
@@ -19,7 +20,7 @@ use crate::backend::{BackendError, Clusters, Scope};
 use crate::manifest::link_configs::{CONNECTION_MODE, LINK_MODE};
 use crate::state::{
     ClusterState, ConnectionMode, LinkSide, LiveConfig, LiveLink, LiveMirror, LiveState, LiveTask,
-    MirrorStatus, PartitionLag, TaskError,
+    MirrorStatus, PartitionLag, TaskError, LINK_STATE_NOT_REPORTED,
 };
 
 impl ConfluentBackend {
@@ -194,11 +195,10 @@ async fn topic_names(client: &ClusterClient) -> Result<Option<BTreeSet<String>>,
     }
 }
 
-/// Maps a link and its config rows; the side comes from `link.mode` /
-/// `connection.mode`, falling back to which cluster id the link names.
-pub fn map_link(l: LinkData, rows: Vec<LinkConfigData>) -> LiveLink {
-    let configs: BTreeMap<String, LiveConfig> = rows
-        .into_iter()
+/// Config rows as live configs (a sensitive value is never kept, even if a
+/// server returned one).
+pub fn live_configs(rows: Vec<LinkConfigData>) -> BTreeMap<String, LiveConfig> {
+    rows.into_iter()
         .map(|r| {
             (
                 r.name,
@@ -211,7 +211,20 @@ pub fn map_link(l: LinkData, rows: Vec<LinkConfigData>) -> LiveLink {
                 },
             )
         })
-        .collect();
+        .collect()
+}
+
+/// Maps a link and its config rows; the side comes from `link.mode` /
+/// `connection.mode`, falling back to which cluster id the link names.
+/// linkctl's own fingerprint record ([`FINGERPRINTS_CONFIG`]) is taken out
+/// of the configs into `secret_fingerprints`.
+pub fn map_link(l: LinkData, rows: Vec<LinkConfigData>) -> LiveLink {
+    let mut configs = live_configs(rows);
+    let secret_fingerprints = configs
+        .remove(FINGERPRINTS_CONFIG)
+        .and_then(|c| c.value)
+        .map(|v| parse_record(&v))
+        .unwrap_or_default();
     let mode = configs.get(LINK_MODE).and_then(|c| c.value.clone());
     let side = match mode.as_deref().map(str::to_ascii_uppercase).as_deref() {
         Some("SOURCE") => LinkSide::Source,
@@ -235,7 +248,11 @@ pub fn map_link(l: LinkData, rows: Vec<LinkConfigData>) -> LiveLink {
         source_cluster_id: l.source_cluster_id,
         destination_cluster_id: l.destination_cluster_id,
         remote_cluster_id: l.remote_cluster_id,
-        state: l.link_state.unwrap_or_else(|| "UNKNOWN".to_string()),
+        remote_alias: None,
+        state: l
+            .link_state
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| LINK_STATE_NOT_REPORTED.to_string()),
         error: l.link_error,
         error_message: l.link_error_message,
         tasks: l
@@ -255,7 +272,7 @@ pub fn map_link(l: LinkData, rows: Vec<LinkConfigData>) -> LiveLink {
             })
             .collect(),
         configs,
-        secret_fingerprints: BTreeMap::new(),
+        secret_fingerprints,
         mirrors: BTreeMap::new(),
     }
 }

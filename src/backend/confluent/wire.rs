@@ -91,8 +91,10 @@ pub struct LinkConfigData {
     /// `null` for sensitive values and for unset keys.
     #[serde(default)]
     pub value: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub is_default: bool,
+    /// `is_default` (Cloud spec) or `default` (Platform SDK); absent in
+    /// older models.
+    #[serde(default, alias = "default")]
+    pub is_default: Option<bool>,
     #[serde(default, alias = "read_only", deserialize_with = "null_as_default")]
     pub is_read_only: bool,
     #[serde(default, alias = "sensitive", deserialize_with = "null_as_default")]
@@ -255,7 +257,10 @@ mod tests {
         let old: LinkConfigData =
             serde_json::from_str(r#"{"name":"x","value":"1","read_only":true,"sensitive":true}"#)
                 .unwrap();
-        assert!(old.is_read_only && old.is_sensitive && !old.is_default);
+        assert!(old.is_read_only && old.is_sensitive && old.is_default.is_none());
+        let platform: LinkConfigData =
+            serde_json::from_str(r#"{"name":"x","value":"1","default":true}"#).unwrap();
+        assert_eq!(platform.is_default, Some(true));
     }
 
     #[test]

@@ -9,18 +9,6 @@ use linkctl::plan::render::{render_json, render_text};
 use linkctl::plan::{plan, ActionKind, Plan, PlanOptions, Value};
 use linkctl::state::{ConnectionMode, LinkSide, LiveState, MirrorStatus};
 
-const CLUSTERS: &str = r#"version: 1
-clusters:
-  us:
-    bootstrap: localhost:19092
-    rest: http://localhost:18090/kafka
-    cluster_id: us-id
-  europe:
-    bootstrap: localhost:29092
-    rest: http://localhost:28090/kafka
-    cluster_id: eu-id
-"#;
-
 fn seed(link_body: &str) -> Manifest {
     manifest(&format!("{CLUSTERS}links:\n  demo-link:\n{link_body}"))
 }

@@ -77,6 +77,11 @@ pub trait EngineModel: Send + Sync {
     /// What `status` says about every link of this engine.
     fn status_notes(&self) -> &'static [&'static str];
 
+    /// True when `cluster` declares the endpoint this engine reads links
+    /// from (so its links there are read even when no manifest link uses
+    /// the engine: a link whose `engine` changed must still be seen).
+    fn reads_cluster(&self, cluster: &Cluster) -> bool;
+
     /// True when the engine's live link configs are the link's own settings
     /// (so `export` keeps the free-form ones); false when they are derived
     /// from the structured sections.
@@ -222,14 +227,16 @@ pub trait Engine: Send + Sync {
 }
 
 /// True when `manifest` needs the live links of the engine `model`: one of
-/// its links uses it, or links are pruned (then every engine's links on the
-/// declared clusters must be seen).
+/// its links uses it, links are pruned (then every engine's links on the
+/// declared clusters must be seen), or a cluster declares the engine's
+/// endpoint (a link that moved to another engine is seen where it was).
 pub fn needed_by(manifest: &Manifest, model: &dyn EngineModel) -> bool {
     manifest.prune_links
         || manifest
             .links
             .values()
             .any(|l| super::registry::model(l.engine.value).name() == model.name())
+        || manifest.clusters.values().any(|c| model.reads_cluster(c))
 }
 
 /// The payload of an action for an engine, or an error naming the action.

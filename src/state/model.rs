@@ -51,6 +51,11 @@ pub struct ClusterState {
     /// source topic that does not exist is refused). `None`: not known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic_names: Option<std::collections::BTreeSet<String>>,
+    /// Link objects of another engine with the name of a link in `links`
+    /// (one cluster, two engines, one name): kept, so that the plan can
+    /// report the clash instead of acting on either.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clashes: Vec<LiveLink>,
 }
 
 /// The side of a link a link object is on (Confluent `link.mode`).

@@ -41,6 +41,19 @@ pub fn empty_live(clusters: &[(&str, &str)]) -> LiveState {
     s
 }
 
+/// The seed's two clusters as a manifest's `clusters:` (ids pinned).
+pub const CLUSTERS: &str = r#"version: 1
+clusters:
+  us:
+    bootstrap: localhost:19092
+    rest: http://localhost:18090/kafka
+    cluster_id: us-id
+  europe:
+    bootstrap: localhost:29092
+    rest: http://localhost:28090/kafka
+    cluster_id: eu-id
+"#;
+
 /// The seed's two clusters.
 pub fn seed_live() -> LiveState {
     empty_live(&[("us", "us-id"), ("europe", "eu-id")])
@@ -192,6 +205,7 @@ fn apply_one(m: &Manifest, s: &mut LiveState, a: &Action) {
                 o.connection_mode.unwrap_or(ConnectionMode::Outbound),
                 &remote_id,
             );
+            l.engine = a.engine;
             let rotation = link.rotation.as_ref().map(|r| r.value.as_str());
             for (k, d) in &o.configs {
                 if is_sensitive_key(k) {

@@ -73,6 +73,10 @@ impl EngineModel for ConfluentModel {
         &[]
     }
 
+    fn reads_cluster(&self, cluster: &crate::manifest::Cluster) -> bool {
+        cluster.rest.is_some()
+    }
+
     fn exports_free_form_config(&self) -> bool {
         true
     }

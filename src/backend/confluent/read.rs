@@ -161,6 +161,7 @@ pub async fn read_cluster(
         links: BTreeMap::new(),
         topics: BTreeMap::new(),
         topic_names,
+        clashes: Vec::new(),
     };
     for mut l in wanted {
         let Some(rows) = configs.remove(&l.link_name) else {

@@ -73,6 +73,10 @@ impl EngineModel for Mm2Model {
         &["MirrorMaker 2 does not make mirror topics read-only, and translates group offsets rather than copying them"]
     }
 
+    fn reads_cluster(&self, cluster: &crate::manifest::Cluster) -> bool {
+        cluster.connect.is_some()
+    }
+
     fn exports_free_form_config(&self) -> bool {
         false
     }

@@ -23,6 +23,7 @@ pub(super) fn plan_undeclared(
     manifest: &Manifest,
     live: &LiveState,
     opts: &PlanOptions,
+    clashing: &BTreeSet<&str>,
 ) {
     let clusters: BTreeSet<&str> = manifest.clusters.keys().map(|k| k.value.as_str()).collect();
     let mut by_name: BTreeMap<&str, Vec<(&str, &LiveLink)>> = BTreeMap::new();
@@ -31,7 +32,7 @@ pub(super) fn plan_undeclared(
             continue;
         }
         for (name, l) in &cs.links {
-            if opts.in_scope(name) {
+            if opts.in_scope(name) && !clashing.contains(name.as_str()) {
                 by_name.entry(name).or_default().push((cluster, l));
             }
         }

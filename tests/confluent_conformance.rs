@@ -169,3 +169,48 @@ async fn without_a_clusters_endpoint_the_cluster_id_must_be_pinned() {
     assert!(eu.log().iter().all(|r| r.is_read()));
     assert!(eu.link_names().contains("link-1"));
 }
+
+#[tokio::test]
+async fn both_link_in_use_refusals_are_explained() {
+    use support::confluent_double::LinkInUseRefusal;
+    for (refusal, status) in [
+        (LinkInUseRefusal::Forbidden, "HTTP 403 (error_code 40301)"),
+        (LinkInUseRefusal::BadRequest, "HTTP 400 (error_code 40002)"),
+    ] {
+        let (us, eu) = doubles().await;
+        eu.quirks(|q| q.link_in_use_refusal = refusal);
+        let m = support::manifest(&support::seed_yaml(&us.rest_url(), &eu.rest_url(), ""), &[]);
+        let a = support::action(ActionKind::DeleteLink, "europe", "link-0", None);
+        let r = support::exec(&support::backend(), &m, &[a], Duration::from_secs(5)).await;
+        let linkctl::backend::ActionResult::Failed(e) = &r[0] else {
+            panic!("refused: {r:?}")
+        };
+        assert!(
+            e.message
+                .contains("the server refused to delete link link-0")
+                && e.message.contains(status)
+                && e.message.contains("mirror topics that are not stopped"),
+            "{e}"
+        );
+        assert_eq!(
+            e.message.contains("credentials may not delete links"),
+            refusal == LinkInUseRefusal::Forbidden,
+            "{e}"
+        );
+        assert!(eu.link_names().contains("link-0"));
+    }
+}
+
+#[tokio::test]
+async fn a_mirror_whose_link_failed_is_failed_over() {
+    let (us, eu) = doubles().await;
+    eu.set_mirror_status("link-0", "t0-0", "LINK_FAILED");
+    let m = support::manifest(&support::seed_yaml(&us.rest_url(), &eu.rest_url(), ""), &[]);
+    let a = support::action(ActionKind::FailoverMirror, "europe", "link-0", Some("t0-0"));
+    let r = support::exec(&support::backend(), &m, &[a], Duration::from_secs(5)).await;
+    assert!(!r[0].is_failed(), "LINK_FAILED is where it starts: {r:?}");
+    assert_eq!(
+        eu.mirror_status("link-0", "t0-0").as_deref(),
+        Some("STOPPED")
+    );
+}

@@ -40,12 +40,23 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> ExitCode {
     let result = rt.block_on(async {
         let backends = Backends::new();
         let (live, topics_error) = backends.read(&input.manifest, &scope).await?;
-        let groups = if args.groups {
-            Some(observe_groups(&input.manifest, &args.links, &backends.engines.kafka).await?)
+        // Group offsets need the Kafka protocol (everything else of a
+        // Confluent link comes over REST): when it cannot be reached, the
+        // report says so and shows the rest.
+        let (groups, groups_error) = if args.groups {
+            match observe_groups(&input.manifest, &args.links, &backends.engines.kafka).await {
+                Ok(g) => (Some(g), None),
+                Err(e) => (None, Some(e)),
+            }
         } else {
-            None
+            (None, None)
         };
         let mut report = build(&input.manifest, &live, &args.links, groups.as_ref());
+        if let Some(e) = groups_error {
+            report.warnings.push(format!(
+                "group offsets are not shown (linkctl reads them over the Kafka protocol): {e}"
+            ));
+        }
         if let Some(e) = topics_error {
             report.warnings.push(format!(
                 "topic details (partitions, configs) are not shown: {e}"

@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::backend::kafka::reachable::addresses;
 use crate::manifest::link_configs::BOOTSTRAP_SERVERS;
 use crate::manifest::Manifest;
 use crate::state::{LiveLink, LiveState};
@@ -24,11 +25,9 @@ pub struct ClusterIndex<'a> {
 
 /// `host:port` pairs of a bootstrap list, without `SCHEME://` prefixes.
 fn endpoints(bootstrap: &str) -> BTreeSet<String> {
-    bootstrap
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.rsplit("://").next().unwrap_or(s).to_ascii_lowercase())
+    addresses(bootstrap)
+        .into_iter()
+        .map(|a| a.to_ascii_lowercase())
         .collect()
 }
 

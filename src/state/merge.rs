@@ -22,6 +22,7 @@ impl LiveState {
                 }
             }
             mine.clashes.extend(theirs.clashes);
+            mine.topics_read |= theirs.topics_read;
             mine.topics.extend(theirs.topics);
             if let Some(names) = theirs.topic_names {
                 mine.topic_names
@@ -64,6 +65,7 @@ mod tests {
                 topics,
                 topic_names: None,
                 clashes: Vec::new(),
+                topics_read: false,
             },
         );
         b.clusters.insert("europe".into(), ClusterState::default());

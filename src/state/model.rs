@@ -56,6 +56,10 @@ pub struct ClusterState {
     /// report the clash instead of acting on either.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clashes: Vec<LiveLink>,
+    /// An engine read this cluster's topics (partitions, configs) over its
+    /// own API, so they are not read again over the Kafka protocol.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub topics_read: bool,
 }
 
 /// The side of a link a link object is on (Confluent `link.mode`).

@@ -13,26 +13,35 @@ use tokio::task::JoinSet;
 use super::client::ClusterClient;
 use super::errors::ConfluentError;
 use super::payload::{parse_record, FINGERPRINTS_CONFIG};
-use super::wire::{LinkConfigData, LinkData, MirrorData, TopicData};
+use super::wire::{LinkConfigData, LinkData, MirrorData, TopicConfigData, TopicData};
 use super::ConfluentBackend;
 use crate::backend::engine::ReadDetail;
 use crate::backend::{BackendError, Clusters, Scope};
 use crate::manifest::link_configs::{CONNECTION_MODE, LINK_MODE};
 use crate::state::{
     ClusterState, ConnectionMode, LinkSide, LiveConfig, LiveLink, LiveMirror, LiveState, LiveTask,
-    MirrorStatus, PartitionLag, TaskError, LINK_STATE_NOT_REPORTED,
+    LiveTopic, MirrorStatus, PartitionLag, TaskError, LINK_STATE_NOT_REPORTED,
 };
+
+/// What a read collects about topics, per cluster.
+#[derive(Debug, Clone, Default)]
+pub struct TopicReads {
+    /// Clusters whose topic names are listed (the sources of links that
+    /// declare mirrors, to refuse a mirror of a missing topic).
+    pub names: BTreeSet<String>,
+    /// For `status`: per cluster, the topics whose partition counts and
+    /// configs are read over REST (`GET topics`, `GET topics/-/configs`).
+    pub details: BTreeMap<String, BTreeSet<String>>,
+}
 
 impl ConfluentBackend {
     /// Reads every cluster with a REST endpoint, concurrently.
-    /// `list_topics`: clusters whose topic names are read too (the sources
-    /// of links that declare mirrors, to refuse a mirror of a missing topic).
     pub async fn read_clusters(
         &self,
         clusters: Clusters<'_>,
         scope: &Scope,
         detail: ReadDetail,
-        list_topics: &BTreeSet<String>,
+        topics: &TopicReads,
     ) -> Result<LiveState, BackendError> {
         let mut set = JoinSet::new();
         for (name, cluster) in clusters.iter() {
@@ -45,9 +54,13 @@ impl ConfluentBackend {
             let scope = scope.clone();
             let conc = self.options.read_concurrency.max(1);
             let cname = name.to_string();
-            let topics = list_topics.contains(name);
+            let list = topics.names.contains(name);
+            let details = topics.details.get(name).cloned().unwrap_or_default();
             set.spawn(async move {
-                let r = read_cluster(client, &scope, conc, detail, topics).await;
+                let r = match read_cluster(client.clone(), &scope, conc, detail, list).await {
+                    Ok(cs) if !details.is_empty() => topic_details(&client, cs, &details).await,
+                    other => other,
+                };
                 (cname, r)
             });
         }
@@ -162,6 +175,7 @@ pub async fn read_cluster(
         topics: BTreeMap::new(),
         topic_names,
         clashes: Vec::new(),
+        topics_read: false,
     };
     for mut l in wanted {
         let Some(rows) = configs.remove(&l.link_name) else {
@@ -213,6 +227,54 @@ pub fn live_configs(rows: Vec<LinkConfigData>) -> BTreeMap<String, LiveConfig> {
             )
         })
         .collect()
+}
+
+/// Partition counts and non-default configs of `wanted` topics, over REST
+/// (`GET topics` and `GET topics/-/configs`: two lists per cluster,
+/// whatever the number of topics), for `status`. A server that does not
+/// list them for this principal (403, 404) leaves them to the Kafka
+/// protocol.
+async fn topic_details(
+    client: &ClusterClient,
+    mut cs: ClusterState,
+    wanted: &BTreeSet<String>,
+) -> Result<ClusterState, ConfluentError> {
+    let listed = match client.get_all::<TopicData>(&["topics"], &[]).await {
+        Ok(t) => t,
+        Err(e) if matches!(e.status(), Some(403) | Some(404)) => {
+            tracing::debug!(cluster = %client.name, error = %e, "topics not listed over REST");
+            return Ok(cs);
+        }
+        Err(e) => return Err(e),
+    };
+    let rows: Vec<TopicConfigData> = client.get_all(&["topics", "-", "configs"], &[]).await?;
+    let mut configs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for TopicConfigData { topic_name, row: r } in rows {
+        if !wanted.contains(&topic_name) {
+            continue;
+        }
+        let default = r.is_default == Some(true)
+            || r.source.as_deref().is_some_and(|s| s == "DEFAULT_CONFIG");
+        if let (false, false, Some(v)) = (default, r.is_sensitive, r.value) {
+            configs.entry(topic_name).or_default().insert(r.name, v);
+        }
+    }
+    for t in &listed {
+        if wanted.contains(&t.topic_name) {
+            cs.topics.insert(
+                t.topic_name.clone(),
+                LiveTopic {
+                    partitions: u32::try_from(t.partitions_count).unwrap_or(0),
+                    configs: configs.remove(&t.topic_name).unwrap_or_default(),
+                },
+            );
+        }
+    }
+    cs.topic_names
+        .get_or_insert_with(Default::default)
+        .extend(listed.into_iter().map(|t| t.topic_name));
+    cs.topics_read = true;
+    Ok(cs)
 }
 
 /// Maps a link and its config rows; the side comes from `link.mode` /

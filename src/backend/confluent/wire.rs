@@ -24,11 +24,23 @@ pub struct ListMetadata {
     pub next: Option<String>,
 }
 
-/// `GET topics` entry (only the name is used).
+/// `GET topics` entry.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TopicData {
     #[serde(default, deserialize_with = "null_as_default")]
     pub topic_name: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub partitions_count: i64,
+}
+
+/// `GET topics/-/configs` entry (`TopicConfigData`): a config row (the
+/// fields of a link config row) and its topic.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TopicConfigData {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub topic_name: String,
+    #[serde(flatten)]
+    pub row: LinkConfigData,
 }
 
 /// `GET /v3/clusters` entry.

@@ -27,6 +27,19 @@ pub async fn observe_groups(
     kafka: &KafkaClients,
 ) -> Result<ObservedGroups, BackendError> {
     let mut out = ObservedGroups::new();
+    // Group offsets are the one thing only the Kafka protocol gives: say at
+    // once when a bootstrap cannot be reached.
+    let mut involved: Vec<&str> = manifest
+        .links
+        .iter()
+        .filter(|(n, l)| (links.is_empty() || links.contains(&n.value)) && !l.mirrors.is_empty())
+        .flat_map(|(_, l)| [l.source.value.as_str(), l.destination.value.as_str()])
+        .collect();
+    involved.sort();
+    involved.dedup();
+    for c in involved {
+        super::reachable::check(c, cluster(manifest, c)?).await?;
+    }
     for (name, link) in &manifest.links {
         if !links.is_empty() && !links.contains(&name.value) {
             continue;

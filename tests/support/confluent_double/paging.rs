@@ -22,6 +22,8 @@ const LIST_OPS: &[&str] = &[
     "listKafkaMirrorTopics",
     "listKafkaMirrorTopicsUnderLink",
     "listKafkaLinkConfigs",
+    "listKafkaTopics",
+    "listKafkaAllTopicConfigs",
 ];
 
 /// Whether `k=v` is a page token this double handed out for `path`.

@@ -92,6 +92,12 @@ pub struct Quirks {
     pub lose_create_response: u32,
     /// `GET /kafka/v3/clusters` answers 404, as Confluent Cloud does.
     pub no_clusters_endpoint: bool,
+    /// Link configs that are not Kafka or Cluster Linking settings (such as
+    /// linkctl's own `linkctl.fingerprints`) are refused with 400 / 40002,
+    /// as a server that validates config names strictly would (a guess:
+    /// whether Confluent servers accept unknown link configs is not
+    /// documented).
+    pub refuse_unknown_link_configs: bool,
     /// How deleting a link with live mirrors is refused.
     pub link_in_use_refusal: LinkInUseRefusal,
 }

@@ -77,7 +77,9 @@ impl EngineModel for Mm2Model {
         cluster.connect.is_some()
     }
 
+    /// The reader reports the canonical values linkctl annotated the
+    /// connectors with (`linkctl.config.*`): the link's own settings.
     fn exports_free_form_config(&self) -> bool {
-        false
+        true
     }
 }

@@ -339,3 +339,26 @@ fn export_places_links_by_what_the_server_records_and_does_not_guess() {
     let p = env.run(&["plan", "--detailed-exitcode", "-f", "out/sub/exported.yaml"]);
     assert_eq!(p.code, 0, "{p:#?}");
 }
+
+#[test]
+fn a_saved_plan_of_one_link_converges_within_its_scope() {
+    let env = CliEnv::start();
+    apply_and_converge(&env, "01-link.yaml", "seed");
+    // demo-link changes, and another link is declared but left for later.
+    let path = env.seed_step("05-exclude-group.yaml");
+    let text = std::fs::read_to_string(&path).expect("manifest");
+    env.write_manifest(
+        "linkctl.yaml",
+        &format!("{text}  later-link:\n    source: us\n    destination: europe\n"),
+    );
+    let saved = env.run(&["plan", "--link", "demo-link", "-o", "p.json"]);
+    assert_eq!(saved.code, 0, "{saved:#?}");
+    let r = env.run(&["apply", "--auto-approve", "p.json"]);
+    assert_eq!(
+        r.code, 0,
+        "the other link's pending creation is out of scope: {r:#?}"
+    );
+    assert!(!env.eu.link_names().contains("later-link"));
+    let all = env.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(all.code, 2, "later-link is still to create: {all:#?}");
+}

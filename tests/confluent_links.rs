@@ -101,7 +101,17 @@ async fn update_configs_batches_set_and_delete_and_rereads_secrets() {
     assert_eq!(cfg["metadata.max.age.ms"], "5000");
     assert!(!cfg.contains_key("acl.sync.ms"));
     assert_eq!(cfg["sasl.jaas.config"], SECRET);
-    assert_eq!(e.eu.count("PUT", "configs:alter"), 1);
+    // The values, then (once they read back) linkctl's fingerprint record.
+    assert_eq!(e.eu.count("PUT", "configs:alter"), 2);
+    let record: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&cfg["linkctl.fingerprints"]).expect("record");
+    assert_eq!(
+        record.keys().collect::<Vec<_>>(),
+        ["sasl.jaas.config"],
+        "only fingerprints"
+    );
+    assert!(record["sasl.jaas.config"].starts_with("sha256:"));
+    assert!(!cfg["linkctl.fingerprints"].contains(SECRET));
     assert!(e.eu.rendered_log().iter().all(|l| !l.contains(SECRET)));
 }
 

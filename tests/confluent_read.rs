@@ -43,10 +43,13 @@ async fn read_maps_links_configs_and_mirrors() {
     assert_eq!(link.state, "ACTIVE");
     let cfg = &link.configs["metadata.max.age.ms"];
     assert_eq!(cfg.value.as_deref(), Some("5000"));
-    assert!(!cfg.is_default);
+    assert_eq!(cfg.is_default, Some(false));
     let jaas = &link.configs["sasl.jaas.config"];
     assert!(jaas.is_sensitive && jaas.value.is_none());
-    assert!(link.configs["consumer.offset.sync.enable"].is_default);
+    assert_eq!(
+        link.configs["consumer.offset.sync.enable"].is_default,
+        Some(true)
+    );
     assert_eq!(link.mirrors["demo"].status, MirrorStatus::Active);
     assert_eq!(link.mirrors["demo"].source_topic, "demo");
     assert_eq!(link.mirrors["demo"].partitions, 1);
@@ -133,13 +136,11 @@ async fn read_request_count_does_not_depend_on_mirror_count() {
 async fn pinned_cluster_id_that_differs_is_refused_on_the_first_read() {
     let us = Double::start("us-cluster").await;
     let eu = Double::start("eu-cluster").await;
-    let yaml = support::seed_yaml(&us.rest_url(), &eu.rest_url(), "")
-        .replace("    rest: ".to_string().as_str(), "    rest: ")
-        .replacen(
-            &format!("    rest: {}\n", eu.rest_url()),
-            &format!("    rest: {}\n    cluster_id: prod-eu\n", eu.rest_url()),
-            1,
-        );
+    let yaml = support::pin_cluster_id(
+        &support::seed_yaml(&us.rest_url(), &eu.rest_url(), ""),
+        &eu.rest_url(),
+        "prod-eu",
+    );
     let m = support::manifest(&yaml, &[]);
     let err = support::read(&support::backend(), &m, &Scope::default())
         .await

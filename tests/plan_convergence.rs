@@ -546,5 +546,22 @@ proptest! {
         for e in &again.errors {
             prop_assert!(p.errors.iter().any(|f| f.target == e.target), "applying the plan led to a new error: {:?}\nplan: {:#?}", e, p.actions);
         }
+        // The doubles live in a `static`, whose Drop (which fails a test on
+        // requests outside the published API) never runs: check every case.
+        check_followed_the_api(d)?;
     }
+}
+
+/// Every request of the case followed the published API.
+fn check_followed_the_api(d: &Doubles) -> Result<(), TestCaseError> {
+    for (name, x) in [("a", &d.a), ("b", &d.b)] {
+        let v = x.violations();
+        x.clear_violations();
+        prop_assert!(
+            v.is_empty(),
+            "double {name} received requests outside the published API:\n  {}",
+            v.join("\n  ")
+        );
+    }
+    Ok(())
 }

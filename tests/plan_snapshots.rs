@@ -9,18 +9,6 @@ use linkctl::plan::render::{render_json, render_text};
 use linkctl::plan::{plan, ActionKind, Plan, PlanOptions, Value};
 use linkctl::state::{ConnectionMode, LinkSide, LiveState, MirrorStatus};
 
-const CLUSTERS: &str = r#"version: 1
-clusters:
-  us:
-    bootstrap: localhost:19092
-    rest: http://localhost:18090/kafka
-    cluster_id: us-id
-  europe:
-    bootstrap: localhost:29092
-    rest: http://localhost:28090/kafka
-    cluster_id: eu-id
-"#;
-
 fn seed(link_body: &str) -> Manifest {
     manifest(&format!("{CLUSTERS}links:\n  demo-link:\n{link_body}"))
 }
@@ -497,14 +485,13 @@ fn removed_key_reset_to_default() {
     assert_eq!(keys, ["consumer.offset.sync.ms", "metadata.max.age.ms"]);
 }
 
-const STATUSES: &[(&str, MirrorStatus)] = &[
-    ("active", MirrorStatus::Active),
-    ("paused", MirrorStatus::Paused),
-    ("stopped", MirrorStatus::Stopped),
-    ("pending", MirrorStatus::PendingMirror),
-    ("failed", MirrorStatus::Failed),
-    ("linkpaused", MirrorStatus::LinkPaused),
-];
+/// Every status the specs and SDKs name, and a word none of them does.
+fn statuses() -> Vec<(String, MirrorStatus)> {
+    MirrorStatus::known()
+        .chain([MirrorStatus::Other("SOMETHING_NEW".into())])
+        .map(|s| (s.as_str().to_lowercase(), s))
+        .collect()
+}
 const DESIRED: &[&str] = &["active", "paused", "promoted", "failed_over"];
 
 #[test]
@@ -512,7 +499,7 @@ fn every_mirror_transition() {
     let mut body = format!("{S1}    mirrors:\n");
     let mut live = converge(&seed(S1), &seed_live());
     let l = link_mut(&mut live, "europe", "demo-link");
-    for (word, status) in STATUSES {
+    for (word, status) in statuses() {
         for want in DESIRED {
             let name = format!("{word}-to-{want}");
             body.push_str(&format!("      - topic: {name}\n        state: {want}\n"));
@@ -526,20 +513,26 @@ fn every_mirror_transition() {
         &live,
         &PlanOptions::default(),
     );
-    let planned: Vec<_> = p
+    let mut planned: Vec<_> = p
         .actions
         .iter()
         .map(|a| (a.mirror.clone().unwrap(), a.kind))
         .collect();
+    planned.sort();
     use ActionKind::*;
-    let expected = [
+    let mut expected = vec![
         ("active-to-failed_over", FailoverMirror),
         ("active-to-paused", PauseMirror),
         ("active-to-promoted", PromoteMirror),
         ("paused-to-active", ResumeMirror),
         ("paused-to-failed_over", FailoverMirror),
         ("paused-to-promoted", PromoteMirror),
+        // A failover is what a mirror whose link or source is down needs.
+        ("link_failed-to-failed_over", FailoverMirror),
+        ("link_paused-to-failed_over", FailoverMirror),
+        ("source_unavailable-to-failed_over", FailoverMirror),
     ];
+    expected.sort();
     let expected: Vec<_> = expected.iter().map(|(n, k)| (n.to_string(), *k)).collect();
     assert_eq!(planned, expected);
     let refused: Vec<&str> = p
@@ -552,7 +545,11 @@ fn every_mirror_transition() {
         "stopped-to-paused",
         "failed-to-active",
         "failed-to-failed_over",
-        "linkpaused-to-promoted",
+        "link_paused-to-promoted",
+        "link_failed-to-promoted",
+        "source_unavailable-to-promoted",
+        "unknown-to-failed_over",
+        "something_new-to-promoted",
     ] {
         assert!(refused.contains(&r), "{r} not refused: {refused:?}");
     }

@@ -75,6 +75,21 @@ fn described(plan: &Value) -> Vec<Request> {
                 )),
                 json!({"source_cluster_id": c["source_cluster_id"], "configs": configs}),
             ));
+            // Once the link exists: linkctl's record of the secrets' fingerprints.
+            if let Some(fps) = c
+                .get("fingerprints")
+                .filter(|f| f.as_object().is_some_and(|o| !o.is_empty()))
+            {
+                out.push((
+                    "PUT".to_string(),
+                    format!(
+                        "/clusters/eu-cluster/links/{}/configs:alter",
+                        c["link_name"].as_str().expect("name")
+                    ),
+                    None,
+                    json!({"data": [{"name": "linkctl.fingerprints", "value": fps.to_string(), "operation": "SET"}]}),
+                ));
+            }
         } else if let Some(c) = r.get("create_mirror") {
             out.push((
                 "POST".to_string(),

@@ -54,6 +54,10 @@ pub trait EngineModel: Send + Sync {
         out: &mut Vec<Problem>,
     );
 
+    /// Validation of what the whole manifest must give this engine (its
+    /// clusters' endpoints), once per manifest whose links need the engine.
+    fn check_manifest(&self, _manifest: &Manifest, _out: &mut Vec<Problem>) {}
+
     /// Exactly what `action` will send.
     fn payload(&self, action: &Action, cx: &PlanContext<'_>) -> Result<Payload, String>;
 
@@ -72,6 +76,11 @@ pub trait EngineModel: Send + Sync {
 
     /// What `status` says about every link of this engine.
     fn status_notes(&self) -> &'static [&'static str];
+
+    /// True when `cluster` declares the endpoint this engine reads links
+    /// from (so its links there are read even when no manifest link uses
+    /// the engine: a link whose `engine` changed must still be seen).
+    fn reads_cluster(&self, cluster: &Cluster) -> bool;
 
     /// True when the engine's live link configs are the link's own settings
     /// (so `export` keeps the free-form ones); false when they are derived
@@ -163,6 +172,9 @@ pub enum Validation {
     Accepted,
     /// The action has no validate-only form on this engine.
     NotApplicable,
+    /// This server cannot validate it (why, in words); `apply` will still
+    /// send it.
+    Unavailable(String),
 }
 
 /// How much a read collects.
@@ -215,14 +227,16 @@ pub trait Engine: Send + Sync {
 }
 
 /// True when `manifest` needs the live links of the engine `model`: one of
-/// its links uses it, or links are pruned (then every engine's links on the
-/// declared clusters must be seen).
+/// its links uses it, links are pruned (then every engine's links on the
+/// declared clusters must be seen), or a cluster declares the engine's
+/// endpoint (a link that moved to another engine is seen where it was).
 pub fn needed_by(manifest: &Manifest, model: &dyn EngineModel) -> bool {
     manifest.prune_links
         || manifest
             .links
             .values()
             .any(|l| super::registry::model(l.engine.value).name() == model.name())
+        || manifest.clusters.values().any(|c| model.reads_cluster(c))
 }
 
 /// The payload of an action for an engine, or an error naming the action.

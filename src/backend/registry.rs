@@ -18,6 +18,11 @@ pub fn model(engine: EngineName) -> &'static dyn EngineModel {
     }
 }
 
+/// The pure half of every engine.
+pub fn models() -> [&'static dyn EngineModel; 2] {
+    [&ConfluentModel, &Mm2Model]
+}
+
 /// The engines of one command, with their connection caches (one REST
 /// client per Confluent cluster, one Kafka client per cluster).
 pub struct Engines {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use crate::backend::Scope;
 use crate::export::split::split;
-use crate::export::{export, to_yaml, Export};
+use crate::export::{check::check, export, to_yaml, Export};
 
 use super::live::{runtime, Backends};
 use super::manifest_input::read_sources;
@@ -32,8 +32,9 @@ pub struct ExportArgs {
     /// link, read back with `-f DIR`.
     #[arg(long, value_name = "DIR")]
     pub split: Option<PathBuf>,
-    /// `$schema` of the modeline (default: the input manifest's, else
-    /// `linkctl.schema.json`, as written by `linkctl schema`).
+    /// `$schema` of the modeline (default: the input manifest's, made
+    /// relative to the written file, else `linkctl.schema.json`, as written
+    /// by `linkctl schema`).
     #[arg(long, value_name = "URL")]
     pub schema: Option<String>,
 }
@@ -66,16 +67,35 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
         Err(e) => return fail(&e),
     };
     let exported = export(&input.manifest, &live);
-    let schema = args
-        .schema
-        .clone()
-        .or_else(|| {
-            let first = input.source.parts.first()?;
-            modeline_schema(input.source.part_text(first))
-        })
-        .unwrap_or_else(|| DEFAULT_SCHEMA.to_string());
+    // Where the manifest is written: its modeline's schema path is made
+    // relative to that file's folder.
+    let target: Option<PathBuf> = match (&args.split, &args.out) {
+        (Some(dir), _) => Some(dir.join(crate::export::split::CLUSTERS_FILE)),
+        (None, out) => out.clone(),
+    };
+    let schema = args.schema.clone().unwrap_or_else(|| {
+        input
+            .source
+            .parts
+            .first()
+            .and_then(|first| {
+                let s = modeline_schema(input.source.part_text(first))?;
+                Some(rebase_schema(&s, Path::new(&first.name), target.as_deref()))
+            })
+            .unwrap_or_else(|| DEFAULT_SCHEMA.to_string())
+    });
+    let text = match to_yaml(&exported, &schema) {
+        Ok(t) => t,
+        Err(e) => return fail(&e),
+    };
     for n in &exported.notes {
         pipe::err_line(&format!("note: {n}"));
+    }
+    // Never write a manifest that `validate` rejects or that plans changes.
+    if let Err(refused) = check(&text, &live, &exported.secret_env, |n| {
+        std::env::var(n).ok()
+    }) {
+        return fail(&refused.to_string());
     }
     let links = exported.manifest.links.len();
     let written = match (&args.split, &args.out) {
@@ -86,16 +106,13 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
                 dir.display()
             )
         }),
-        (None, Some(path)) => to_yaml(&exported, &schema)
-            .and_then(|text| {
-                std::fs::write(path, text)
-                    .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
-            })
+        (None, Some(path)) => std::fs::write(path, &text)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
             .map(|()| format!("Exported {links} link(s) to {}.", path.display())),
-        (None, None) => to_yaml(&exported, &schema).map(|text| {
+        (None, None) => {
             pipe::out(&text);
-            String::new()
-        }),
+            Ok(String::new())
+        }
     };
     match written {
         Ok(message) => {
@@ -127,6 +144,40 @@ fn write_split(dir: &Path, exported: &Export, schema: &str) -> Result<usize, Str
     Ok(files.len())
 }
 
+/// A relative `$schema` of the input manifest (relative to the input's
+/// folder) made relative to the folder of the written file (the current
+/// folder for standard output). URLs and absolute paths stay as they are.
+fn rebase_schema(schema: &str, input: &Path, out: Option<&Path>) -> String {
+    let as_path = Path::new(schema);
+    if schema.contains("://") || as_path.is_absolute() || input.as_os_str() == "-" {
+        return schema.to_string();
+    }
+    let Ok(cwd) = std::env::current_dir() else {
+        return schema.to_string();
+    };
+    let folder = |p: &Path| cwd.join(p.parent().unwrap_or(Path::new("")));
+    let target = clean(&folder(input).join(as_path));
+    let from = clean(&out.map_or(cwd.clone(), folder));
+    pathdiff::diff_paths(&target, &from)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_else(|| schema.to_string())
+}
+
+/// `path` with `.` and `..` resolved lexically.
+fn clean(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn fail(message: &str) -> ExitCode {
     pipe::err_line(&format!("error: {message}"));
     ExitCode::from(1)
@@ -134,7 +185,29 @@ fn fail(message: &str) -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use super::modeline_schema;
+    use super::{modeline_schema, rebase_schema};
+    use std::path::Path;
+
+    #[test]
+    fn a_relative_schema_follows_the_written_file() {
+        let s = "../../schema/linkctl.schema.json";
+        let input = Path::new("examples/seed/01-link.yaml");
+        assert_eq!(
+            rebase_schema(s, input, Some(Path::new("examples/seed/out.yaml"))),
+            s
+        );
+        assert_eq!(
+            rebase_schema(s, input, Some(Path::new("out.yaml"))),
+            "schema/linkctl.schema.json"
+        );
+        assert_eq!(
+            rebase_schema(s, input, Some(Path::new("a/b/out.yaml"))),
+            "../../schema/linkctl.schema.json"
+        );
+        assert_eq!(rebase_schema(s, input, None), "schema/linkctl.schema.json");
+        let url = "https://example.com/linkctl.schema.json";
+        assert_eq!(rebase_schema(url, input, Some(Path::new("x/y.yaml"))), url);
+    }
 
     #[test]
     fn modeline_is_found_in_the_leading_comments() {

@@ -71,7 +71,15 @@ impl Backends {
         let mut live = self
             .read_engines(manifest, scope, ReadDetail::Status)
             .await?;
-        live.merge(read_topics(manifest, scope, &self.engines.kafka).await?);
+        // Clusters whose topics an engine read over its own API (Confluent:
+        // REST v3) are not asked again over the Kafka protocol.
+        let covered = live
+            .clusters
+            .iter()
+            .filter(|(_, c)| c.topics_read)
+            .map(|(n, _)| n.clone())
+            .collect();
+        live.merge(read_topics(manifest, scope, &self.engines.kafka, &covered).await?);
         Ok(live)
     }
 

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::apply::OneOff;
+use crate::backend::Validation;
 use crate::manifest::Manifest;
 use crate::plan::saved::SavedPlan;
 use crate::plan::{plan, Action, ActionKind, Note};
@@ -75,7 +76,10 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
             .map_err(|e| format!("cannot start the async runtime: {e}"))
             .map(|rt| rt.block_on(server_validate(&backends, manifest, &the_plan.actions)));
         match checked {
-            Ok(errors) => the_plan.errors.extend(errors),
+            Ok((errors, warnings)) => {
+                the_plan.errors.extend(errors);
+                the_plan.warnings.extend(warnings);
+            }
             Err(e) => return fail(&e),
         }
     }
@@ -102,15 +106,17 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
 
 /// Asks each action's engine whether the server would accept it
 /// (Confluent: every create-link and config change, `validate_only=true`);
-/// every refusal becomes a plan error naming the action, in the server's words.
+/// every refusal becomes a plan error naming the action, in the server's
+/// words; a change the server cannot validate (no batch config endpoint,
+/// where `apply` falls back to per-key writes) becomes a warning.
 async fn server_validate(
     backends: &Backends,
     manifest: &Manifest,
     actions: &[Action],
-) -> Vec<Note> {
+) -> (Vec<Note>, Vec<Note>) {
     let parts = OneOff::new(manifest);
     let ctx = parts.ctx(&backends.engines.kafka, std::time::Duration::from_secs(30));
-    let mut errors = Vec::new();
+    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
     for a in actions {
         if !matches!(
             a.kind,
@@ -119,14 +125,19 @@ async fn server_validate(
             continue;
         }
         let engine = backends.engines.get(a.engine);
-        if let Err(e) = engine.server_validate(a, &ctx).await {
-            errors.push(Note {
+        match engine.server_validate(a, &ctx).await {
+            Err(e) => errors.push(Note {
                 target: a.id.clone(),
                 message: format!("the server refuses this change (validate_only): {e}"),
-            });
+            }),
+            Ok(Validation::Unavailable(why)) => warnings.push(Note {
+                target: a.id.clone(),
+                message: format!("not validated by the server: {why}"),
+            }),
+            Ok(_) => {}
         }
     }
-    errors
+    (errors, warnings)
 }
 
 /// Now, as saved plans record it (RFC 3339, UTC, whole seconds).

@@ -5,19 +5,32 @@
 //! - clusters: copied from the input manifest (as written there, so
 //!   `${env:…}` references stay references);
 //! - links: every link object found on those clusters, grouped by name;
-//!   source and destination come from the cluster ids the objects name
-//!   (a link whose other side is not a declared cluster is left out, with a
-//!   note); the mode from `link.mode` / `connection.mode`; configs through
-//!   [`sections`]; mirrors from the destination object (STOPPED →
-//!   `promoted`, PAUSED → `paused`, anything else → `active`);
+//!   source and destination come from what the engine records about the
+//!   other side ([`clusters`]: cluster ids, MirrorMaker 2's alias,
+//!   bootstrap servers); a link whose other side is not a declared cluster
+//!   is left out, with a note; the mode from `link.mode` /
+//!   `connection.mode`; configs through [`sections`], with the planner's
+//!   rule for "set by the user" ([`crate::plan::user_set`]);
+//! - mirrors from the destination object: ACTIVE and PENDING_MIRROR →
+//!   `active`, PAUSED → `paused`, STOPPED and PENDING_STOPPED → `promoted`;
+//!   a mirror in any other status is left out with a note (export does not
+//!   guess what its owner wants);
 //! - secrets: sensitive configs become `${env:LINK_<LINK>_<KEY>}`
 //!   placeholders (the engine never returns their values anyway).
+//!
+//! [`check`] validates the text and plans it against the same live state
+//! before the command writes it.
 
+pub mod check;
+pub mod clusters;
 pub mod sections;
 pub mod split;
 
-use crate::manifest::Text;
 use std::collections::BTreeMap;
+
+use clusters::ClusterIndex;
+
+use crate::manifest::Text;
 
 use crate::manifest::{Link, LinkMode, Located, Manifest, Mirror, MirrorState, MANIFEST_VERSION};
 use crate::state::{ConnectionMode, LinkSide, LiveLink, LiveState, MirrorStatus};
@@ -35,11 +48,7 @@ pub struct Export {
 /// Builds the manifest reproducing `live` on the clusters of `input`.
 pub fn export(input: &Manifest, live: &LiveState) -> Export {
     let mut notes = Vec::new();
-    let by_id: BTreeMap<&str, &str> = live
-        .clusters
-        .iter()
-        .filter_map(|(name, c)| c.cluster_id.as_deref().map(|id| (id, name.as_str())))
-        .collect();
+    let index = ClusterIndex::new(input, live);
     // Link name → [(owning cluster, object)].
     let mut objects: BTreeMap<&str, Vec<(&str, &LiveLink)>> = BTreeMap::new();
     for (cluster, cs) in &live.clusters {
@@ -53,7 +62,7 @@ pub fn export(input: &Manifest, live: &LiveState) -> Export {
     let mut links = BTreeMap::new();
     let mut secret_env = Vec::new();
     for (name, objs) in objects {
-        match export_link(input, name, &objs, &by_id) {
+        match export_link(input, name, &objs, &index, &mut notes) {
             Ok(link) => {
                 for v in link.config.values() {
                     if let Some(var) = placeholder_var(v.value.text().raw()) {
@@ -88,18 +97,10 @@ fn export_link(
     input: &Manifest,
     name: &str,
     objs: &[(&str, &LiveLink)],
-    by_id: &BTreeMap<&str, &str>,
+    index: &ClusterIndex<'_>,
+    notes: &mut Vec<String>,
 ) -> Result<Link, String> {
-    let remote = |l: &LiveLink, id: &Option<String>| -> Result<String, String> {
-        let id = id
-            .as_deref()
-            .or(l.remote_cluster_id.as_deref())
-            .ok_or("the link object names no remote cluster id")?;
-        by_id
-            .get(id)
-            .map(|s| s.to_string())
-            .ok_or_else(|| format!("its remote cluster `{id}` is not a cluster of the manifest"))
-    };
+    let remote = |l: &LiveLink, id: &Option<String>| index.remote(l, id.as_deref());
     let find = |side: LinkSide| objs.iter().find(|(_, l)| l.side == side);
     // (destination cluster, destination object or None, source cluster, mode)
     let (dst, dst_obj, src, mode) = if let Some((c, l)) = find(LinkSide::Destination) {
@@ -165,7 +166,12 @@ fn export_link(
         .and_then(|c| c.value.clone())
         .filter(|p| !p.is_empty())
         .map(Located::new);
-    let mut explicit = sections::explicit_configs(name, &obj.configs);
+    let (mut explicit, unknown) = sections::explicit_configs(name, obj);
+    for key in unknown {
+        notes.push(format!(
+            "link {name}: sensitive config `{key}` may or may not be set (the server's config rows do not say, and linkctl recorded no fingerprint of it); it is not exported: declare it if the link uses it"
+        ));
+    }
     // A value the input manifest reads from the environment is a secret even
     // when the server returns it in clear: export the reference, never the value.
     if let Some(declared) = input.link(name) {
@@ -194,10 +200,12 @@ fn export_link(
         link.config.clear();
     }
     for (mname, m) in &obj.mirrors {
-        let state = match m.status {
-            MirrorStatus::Stopped | MirrorStatus::PendingStopped => MirrorState::Promoted,
-            MirrorStatus::Paused => MirrorState::Paused,
-            _ => MirrorState::Active,
+        let Some(state) = declared_state(&m.status) else {
+            notes.push(format!(
+                "mirror {mname} of link {name} left out: its status {} says nothing about the state to declare (export does not guess); declare it once it is ACTIVE, PAUSED or STOPPED",
+                m.status.as_str()
+            ));
+            continue;
         };
         let default_name = format!("{}{}", link.prefix_str(), m.source_topic);
         link.mirrors.push(Mirror {
@@ -207,6 +215,16 @@ fn export_link(
         });
     }
     Ok(link)
+}
+
+/// The manifest state that reproduces a live mirror status, when one does.
+pub fn declared_state(status: &MirrorStatus) -> Option<MirrorState> {
+    match status {
+        MirrorStatus::Active | MirrorStatus::PendingMirror => Some(MirrorState::Active),
+        MirrorStatus::Paused => Some(MirrorState::Paused),
+        MirrorStatus::Stopped | MirrorStatus::PendingStopped => Some(MirrorState::Promoted),
+        _ => None,
+    }
 }
 
 /// The exported manifest as YAML, starting with the schema modeline.

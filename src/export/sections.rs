@@ -10,8 +10,6 @@
 //! live ones (checked with the planner's own normalisation); otherwise its
 //! keys stay in `config`, which reproduces them verbatim.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value as Json;
 
 use crate::manifest::link_configs::{
@@ -25,7 +23,8 @@ use crate::manifest::{
     Located, Pattern, PrefixPattern, Text, TopicConfigSync,
 };
 use crate::plan::normalize::same;
-use crate::state::LiveConfig;
+use crate::plan::user_set::{self, Origin};
+use crate::state::LiveLink;
 
 /// The environment variable that holds sensitive config `key` of `link`.
 pub fn secret_env_name(link: &str, key: &str) -> String {
@@ -43,30 +42,35 @@ pub fn secret_env_name(link: &str, key: &str) -> String {
     format!("LINK_{}_{}", up(link), up(key))
 }
 
-/// The keys a user set on a link object: `(key, value)` with sensitive
-/// values already replaced by placeholders (see [`secret_env_name`]).
-pub fn explicit_configs(link: &str, configs: &BTreeMap<String, LiveConfig>) -> Vec<(String, Text)> {
-    configs
-        .iter()
-        .filter(|(k, c)| {
-            !c.is_default
-                && !c.is_read_only
-                && ![LINK_MODE, CONNECTION_MODE, PREFIX].contains(&k.as_str())
-        })
-        .filter_map(|(k, c)| {
-            if c.is_sensitive
-                || c.value.as_deref().is_some_and(|v| looks_secret(k, v))
-                || is_sensitive_key(k)
-            {
+/// The keys a user set on a link object (the planner's rule,
+/// [`user_set::origin`]): `(key, value)` with sensitive values replaced by
+/// placeholders (see [`secret_env_name`]); and the sensitive keys nobody
+/// can tell are set or not.
+pub fn explicit_configs(link: &str, obj: &LiveLink) -> (Vec<(String, Text)>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut unknown = Vec::new();
+    for (k, c) in &obj.configs {
+        if c.is_read_only || [LINK_MODE, CONNECTION_MODE, PREFIX].contains(&k.as_str()) {
+            continue;
+        }
+        let secret = c.is_sensitive
+            || c.value.as_deref().is_some_and(|v| looks_secret(k, v))
+            || is_sensitive_key(k);
+        match user_set::origin(obj, k) {
+            Origin::Default => {}
+            Origin::Unknown => unknown.push(k.clone()),
+            Origin::User if secret => {
                 let placeholder = format!("${{env:{}}}", secret_env_name(link, k));
-                Some((k.clone(), Text::plain(placeholder)))
-            } else {
-                c.value
-                    .as_ref()
-                    .map(|v| (k.clone(), Text::plain(v.clone())))
+                out.push((k.clone(), Text::plain(placeholder)));
             }
-        })
-        .collect()
+            Origin::User => {
+                if let Some(v) = &c.value {
+                    out.push((k.clone(), Text::plain(v.clone())));
+                }
+            }
+        }
+    }
+    (out, unknown)
 }
 
 /// Fills `link`'s structured sections and `config` from `explicit` configs;
@@ -328,29 +332,21 @@ mod tests {
             secret_env_name("demo-link", "sasl.jaas.config"),
             "LINK_DEMO_LINK_SASL_JAAS_CONFIG"
         );
-        let mut configs = BTreeMap::new();
-        configs.insert(
-            "sasl.jaas.config".to_string(),
-            LiveConfig {
-                value: None,
-                is_default: false,
-                is_read_only: false,
-                is_sensitive: true,
-                source: None,
-            },
-        );
-        configs.insert(
-            "acl.sync.ms".to_string(),
-            LiveConfig {
-                value: Some("5000".into()),
-                is_default: true,
-                is_read_only: false,
-                is_sensitive: false,
-                source: None,
-            },
-        );
-        let e = explicit_configs("demo-link", &configs);
+        let row = |value: Option<&str>, is_default, sensitive| crate::state::LiveConfig {
+            is_sensitive: sensitive,
+            ..crate::state::LiveConfig::plain(value, Some(is_default))
+        };
+        let mut link: LiveLink = serde_json::from_value(serde_json::json!({
+            "name": "demo-link", "side": "DESTINATION", "connection_mode": "OUTBOUND", "state": "ACTIVE"
+        }))
+        .expect("link");
+        link.configs
+            .insert("sasl.jaas.config".into(), row(None, false, true));
+        link.configs
+            .insert("acl.sync.ms".into(), row(Some("5000"), true, false));
+        let (e, unknown) = explicit_configs("demo-link", &link);
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].1.raw(), "${env:LINK_DEMO_LINK_SASL_JAAS_CONFIG}");
+        assert!(unknown.is_empty());
     }
 }

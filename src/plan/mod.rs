@@ -5,7 +5,8 @@
 //! - [`payload`]: values as engines send them, secrets as references;
 //! - [`desired`]: which link objects a manifest link asks for;
 //! - [`diff`]: [`plan()`] itself; [`normalize`]: comparing values by meaning;
-//! - [`secrets`]: fingerprints of write-only configs; [`order`]: the DAG order;
+//! - [`secrets`]: fingerprints of write-only configs; [`user_set`]: which
+//!   live configs a user set; [`order`]: the DAG order;
 //! - [`render`]: text and JSON; [`saved`]: saved plans and staleness.
 
 pub mod action;
@@ -18,6 +19,7 @@ pub mod payload;
 pub mod render;
 pub mod saved;
 pub mod secrets;
+pub mod user_set;
 
 pub use action::*;
 pub use diff::plan;

@@ -11,20 +11,26 @@
 //!    Backends report what they recorded in `LiveLink.secret_fingerprints`
 //!    (by config key). The fingerprint is salted by link and key, so equal
 //!    secrets on two links do not give equal fingerprints, and it is one-way.
-//! 2. **Decision** ([`decide`]), for each sensitive key the manifest declares:
-//!    - the live link has no value for the key (absent or default) → send it;
+//! 2. **Decision** ([`decide`]), for each sensitive key the manifest declares,
+//!    from where the live value comes from ([`crate::plan::user_set`]):
+//!    - the key is not set on the link → send it;
 //!    - a recorded fingerprint differs from the manifest's → send it (the
 //!      local secret changed, or `rotation` was bumped);
 //!    - a recorded fingerprint matches → nothing to do;
-//!    - the key is set on the server but no fingerprint was recorded (the link
-//!      was created by another tool) → nothing is sent and the plan warns; bump
-//!      `rotation` to force a re-send, which also records a fingerprint.
+//!    - the key is (or may be) set but no fingerprint was recorded (the link
+//!      was created by another tool, or by a linkctl that kept none): with a
+//!      `rotation` on the link it is sent once (which records one);
+//!      otherwise nothing is sent and the plan warns.
 //! 3. **Rotation.** Changing the manifest's `rotation` string changes every
 //!    fingerprint of the link, so every sensitive value is re-sent once.
+//!
+//! Where the fingerprints are recorded is the engine's business (Confluent:
+//! a link config of linkctl's own, `linkctl.fingerprints`; MirrorMaker 2:
+//! connector annotations); see docs/secret-rotation.md.
 
 use sha2::{Digest, Sha256};
 
-use crate::state::LiveConfig;
+use crate::plan::user_set::Origin;
 
 /// The fingerprint linkctl records for a sensitive value it wrote.
 pub fn fingerprint(link: &str, key: &str, rotation: Option<&str>, value: &str) -> String {
@@ -60,42 +66,38 @@ pub enum SecretDecision {
     Unchanged,
     /// Send the manifest's value; `reason` says why in plain words.
     Send { reason: &'static str },
-    /// Set on the server, but linkctl cannot tell whether it matches.
+    /// Set (or maybe set) on the server, but linkctl cannot tell whether it
+    /// matches.
     Unknown,
 }
 
-/// Decides whether the sensitive `key` must be (re-)sent.
+/// Decides whether a sensitive key must be (re-)sent: `origin` says whether
+/// the server has a value, `recorded` is the fingerprint linkctl recorded
+/// when it last wrote it, `rotation_declared` whether the link has `rotation`.
 pub fn decide(
-    live: Option<&LiveConfig>,
+    origin: Origin,
     recorded: Option<&String>,
     desired_fingerprint: &str,
+    rotation_declared: bool,
 ) -> SecretDecision {
-    let set_on_server = live.is_some_and(|c| !c.is_default);
-    match (set_on_server, recorded) {
-        (false, _) => SecretDecision::Send {
+    match (origin, recorded) {
+        (Origin::Default, _) => SecretDecision::Send {
             reason: "not set on the link",
         },
-        (true, Some(fp)) if fp == desired_fingerprint => SecretDecision::Unchanged,
-        (true, Some(_)) => SecretDecision::Send {
-            reason: "the local secret or the rotation changed",
+        (_, Some(fp)) if fp == desired_fingerprint => SecretDecision::Unchanged,
+        (_, Some(_)) => SecretDecision::Send {
+            reason: "the local secret or the rotation changed since linkctl last wrote it",
         },
-        (true, None) => SecretDecision::Unknown,
+        (_, None) if rotation_declared => SecretDecision::Send {
+            reason: "linkctl has no fingerprint of the value on the server, and the link declares `rotation`: it is sent once, and its fingerprint recorded",
+        },
+        (_, None) => SecretDecision::Unknown,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn set() -> LiveConfig {
-        LiveConfig {
-            value: None,
-            is_default: false,
-            is_read_only: false,
-            is_sensitive: true,
-            source: Some("DYNAMIC_CLUSTER_LINK_CONFIG".into()),
-        }
-    }
 
     #[test]
     fn fingerprint_is_salted_and_rotates() {
@@ -113,18 +115,24 @@ mod tests {
     #[test]
     fn decisions() {
         let fp = fingerprint("l", "k", None, "v");
-        assert!(matches!(
-            decide(None, None, &fp),
-            SecretDecision::Send { .. }
-        ));
+        let other = "sha256:00".to_string();
+        let send = |d| matches!(d, SecretDecision::Send { .. });
+        assert!(send(decide(Origin::Default, None, &fp, false)));
+        assert!(send(decide(Origin::Default, Some(&fp), &fp, false)));
         assert_eq!(
-            decide(Some(&set()), Some(&fp), &fp),
+            decide(Origin::User, Some(&fp), &fp, false),
             SecretDecision::Unchanged
         );
-        assert!(matches!(
-            decide(Some(&set()), Some(&"sha256:00".to_string()), &fp),
-            SecretDecision::Send { .. }
-        ));
-        assert_eq!(decide(Some(&set()), None, &fp), SecretDecision::Unknown);
+        assert!(send(decide(Origin::User, Some(&other), &fp, false)));
+        assert_eq!(
+            decide(Origin::User, None, &fp, false),
+            SecretDecision::Unknown
+        );
+        assert_eq!(
+            decide(Origin::Unknown, None, &fp, false),
+            SecretDecision::Unknown
+        );
+        assert!(send(decide(Origin::User, None, &fp, true)));
+        assert!(send(decide(Origin::Unknown, None, &fp, true)));
     }
 }

@@ -128,6 +128,7 @@ mod tests {
             source_cluster_id: Some("src".into()),
             destination_cluster_id: None,
             remote_cluster_id: None,
+            remote_alias: None,
             state: "ACTIVE".into(),
             error: None,
             error_message: None,

@@ -4,14 +4,25 @@ use super::model::LiveState;
 
 impl LiveState {
     /// Adds what `other` observed: cluster ids, links and topics. Where both
-    /// saw the same link or topic, `other` wins (readers do not overlap).
+    /// saw the same topic, `other` wins (readers do not overlap). Two links
+    /// of one name on one cluster from different engines are both kept: the
+    /// first in `links`, the other in `clashes`.
     pub fn merge(&mut self, other: LiveState) {
         for (name, theirs) in other.clusters {
             let mine = self.clusters.entry(name).or_default();
             if mine.cluster_id.is_none() {
                 mine.cluster_id = theirs.cluster_id;
             }
-            mine.links.extend(theirs.links);
+            for (link, l) in theirs.links {
+                match mine.links.get(&link) {
+                    Some(have) if have.engine != l.engine => mine.clashes.push(l),
+                    _ => {
+                        mine.links.insert(link, l);
+                    }
+                }
+            }
+            mine.clashes.extend(theirs.clashes);
+            mine.topics_read |= theirs.topics_read;
             mine.topics.extend(theirs.topics);
             if mine.unreachable.is_none() {
                 mine.unreachable = theirs.unreachable;
@@ -57,6 +68,8 @@ mod tests {
                 topics,
                 topic_names: None,
                 unreachable: None,
+                clashes: Vec::new(),
+                topics_read: false,
             },
         );
         b.clusters.insert("europe".into(), ClusterState::default());
@@ -64,5 +77,43 @@ mod tests {
         assert_eq!(a.clusters["us"].cluster_id.as_deref(), Some("id-us"));
         assert_eq!(a.clusters["us"].topics["demo"].partitions, 8);
         assert!(a.clusters.contains_key("europe"));
+    }
+
+    #[test]
+    fn same_named_links_of_two_engines_are_both_kept() {
+        let link = |engine| {
+            let mut l: crate::state::LiveLink = serde_json::from_value(serde_json::json!({
+                "name": "l", "side": "DESTINATION", "connection_mode": "OUTBOUND", "state": "ACTIVE"
+            }))
+            .expect("link");
+            l.engine = engine;
+            l
+        };
+        let state = |engine| {
+            let mut s = LiveState::default();
+            let mut c = ClusterState::default();
+            c.links.insert("l".into(), link(engine));
+            s.clusters.insert("eu".into(), c);
+            s
+        };
+        let mut a = state(crate::manifest::Engine::default());
+        let mut other = state(crate::manifest::Engine::default());
+        a.merge(other.clone());
+        assert!(a.clusters["eu"].clashes.is_empty(), "same engine: one link");
+        other
+            .clusters
+            .get_mut("eu")
+            .unwrap()
+            .links
+            .get_mut("l")
+            .unwrap()
+            .engine = serde_json::from_value(serde_json::json!("mirrormaker2")).expect("engine");
+        a.merge(other);
+        assert_eq!(a.clusters["eu"].links.len(), 1);
+        assert_eq!(a.clusters["eu"].clashes.len(), 1);
+        assert_ne!(
+            a.clusters["eu"].clashes[0].engine,
+            a.clusters["eu"].links["l"].engine
+        );
     }
 }

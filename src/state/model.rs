@@ -55,6 +55,15 @@ pub struct ClusterState {
     /// could not (`status` then shows what depends on it as unknown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreachable: Option<String>,
+    /// Link objects of another engine with the name of a link in `links`
+    /// (one cluster, two engines, one name): kept, so that the plan can
+    /// report the clash instead of acting on either.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clashes: Vec<LiveLink>,
+    /// An engine read this cluster's topics (partitions, configs) over its
+    /// own API, so they are not read again over the Kafka protocol.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub topics_read: bool,
 }
 
 /// The side of a link a link object is on (Confluent `link.mode`).
@@ -94,6 +103,10 @@ pub struct LiveLink {
     pub destination_cluster_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_cluster_id: Option<String>,
+    /// The manifest name of the other cluster, where the engine records one
+    /// (MirrorMaker 2's `source.cluster.alias`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_alias: Option<String>,
     /// Engine-reported state (`ACTIVE`, `FAILED`, `PAUSED`, … or an engine's own word).
     pub state: String,
     /// Link error code (`NO_ERROR` or absent when healthy) and message.
@@ -136,8 +149,11 @@ pub struct TaskError {
 pub struct LiveConfig {
     /// The value; `None` for sensitive or unset keys.
     pub value: Option<String>,
-    #[serde(default)]
-    pub is_default: bool,
+    /// What the server's row says (`is_default` or `default`); `None` when
+    /// the row has no such flag. Whether a user set the value is decided by
+    /// [`crate::plan::user_set`], not by this flag alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_default: Option<bool>,
     #[serde(default)]
     pub is_read_only: bool,
     #[serde(default)]
@@ -147,7 +163,24 @@ pub struct LiveConfig {
     pub source: Option<String>,
 }
 
-/// Mirror topic status. Unknown engine words are kept as `Other`.
+impl LiveConfig {
+    /// A row that says only its value and default flag (not read-only, not
+    /// sensitive, no source).
+    pub fn plain(value: Option<&str>, is_default: Option<bool>) -> Self {
+        Self {
+            value: value.map(str::to_string),
+            is_default,
+            is_read_only: false,
+            is_sensitive: false,
+            source: None,
+        }
+    }
+}
+
+/// Mirror topic status: every value of the published specs and SDKs
+/// (`MirrorTopicStatus` of the Cloud spec, `UNKNOWN` of the Platform SDK);
+/// any other word is kept as `Other`. What the planner does with each is
+/// in `plan::diff::mirrors` and docs/states.md.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MirrorStatus {
@@ -161,50 +194,102 @@ pub enum MirrorStatus {
     LinkFailed,
     LinkPaused,
     SourceUnavailable,
+    PendingSetupForRestore,
+    PendingRestore,
     /// linkctl could not read what the status is (the cluster it lives on
-    /// was unreachable); its partitions and lag are not known either.
+    /// was unreachable); its partitions and lag are not known either. Some
+    /// SDKs also name it.
     Unknown,
     #[serde(untagged)]
     Other(String),
 }
 
+/// Every named status with its word (the order of the specs).
+const MIRROR_WORDS: &[(MirrorStatus, &str)] = &[
+    (MirrorStatus::Active, "ACTIVE"),
+    (MirrorStatus::Paused, "PAUSED"),
+    (MirrorStatus::PendingMirror, "PENDING_MIRROR"),
+    (MirrorStatus::PendingStopped, "PENDING_STOPPED"),
+    (MirrorStatus::PendingSynchronize, "PENDING_SYNCHRONIZE"),
+    (MirrorStatus::Stopped, "STOPPED"),
+    (MirrorStatus::Failed, "FAILED"),
+    (MirrorStatus::LinkFailed, "LINK_FAILED"),
+    (MirrorStatus::LinkPaused, "LINK_PAUSED"),
+    (MirrorStatus::SourceUnavailable, "SOURCE_UNAVAILABLE"),
+    (
+        MirrorStatus::PendingSetupForRestore,
+        "PENDING_SETUP_FOR_RESTORE",
+    ),
+    (MirrorStatus::PendingRestore, "PENDING_RESTORE"),
+    (MirrorStatus::Unknown, "UNKNOWN"),
+];
+
 impl MirrorStatus {
     /// Parses an engine's status word; unknown words are kept.
     pub fn parse(s: &str) -> Self {
-        match s {
-            "ACTIVE" => Self::Active,
-            "PAUSED" => Self::Paused,
-            "PENDING_MIRROR" => Self::PendingMirror,
-            "PENDING_STOPPED" => Self::PendingStopped,
-            "PENDING_SYNCHRONIZE" => Self::PendingSynchronize,
-            "STOPPED" => Self::Stopped,
-            "FAILED" => Self::Failed,
-            "LINK_FAILED" => Self::LinkFailed,
-            "LINK_PAUSED" => Self::LinkPaused,
-            "SOURCE_UNAVAILABLE" => Self::SourceUnavailable,
-            "UNKNOWN" => Self::Unknown,
-            other => Self::Other(other.to_string()),
-        }
+        MIRROR_WORDS
+            .iter()
+            .find(|(_, w)| *w == s)
+            .map(|(st, _)| st.clone())
+            .unwrap_or_else(|| Self::Other(s.to_string()))
     }
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Active => "ACTIVE",
-            Self::Paused => "PAUSED",
-            Self::PendingMirror => "PENDING_MIRROR",
-            Self::PendingStopped => "PENDING_STOPPED",
-            Self::PendingSynchronize => "PENDING_SYNCHRONIZE",
-            Self::Stopped => "STOPPED",
-            Self::Failed => "FAILED",
-            Self::LinkFailed => "LINK_FAILED",
-            Self::LinkPaused => "LINK_PAUSED",
-            Self::SourceUnavailable => "SOURCE_UNAVAILABLE",
-            Self::Unknown => "UNKNOWN",
             Self::Other(s) => s,
+            named => MIRROR_WORDS
+                .iter()
+                .find(|(st, _)| st == named)
+                .map_or("UNKNOWN", |(_, w)| w),
         }
+    }
+    /// Every status the specs and SDKs name.
+    pub fn known() -> impl Iterator<Item = MirrorStatus> {
+        MIRROR_WORDS.iter().map(|(s, _)| s.clone())
     }
     /// Promoted and failed-over mirrors both read back as STOPPED (terminal).
     pub fn is_stopped(&self) -> bool {
         matches!(self, Self::Stopped | Self::PendingStopped)
+    }
+    /// States from which a failover is planned: the mirror mirrors, or its
+    /// link or source is down (the disaster a failover is for: it stops the
+    /// mirror at once, whatever the lag).
+    pub fn can_fail_over(&self) -> bool {
+        matches!(
+            self,
+            Self::Active
+                | Self::Paused
+                | Self::LinkFailed
+                | Self::LinkPaused
+                | Self::SourceUnavailable
+        )
+    }
+}
+
+/// How the planner and `status` read a link's state word (`link_state` of
+/// the Cloud spec, the words seen in Confluent's data, or an engine's own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkCondition {
+    /// `ACTIVE`, `AVAILABLE`: working.
+    Healthy,
+    /// `PAUSED`: the whole link is paused (`cluster.link.paused`).
+    Paused,
+    /// `FAILED`, `UNAVAILABLE`: not replicating.
+    Down,
+    /// `UNKNOWN`, no `link_state` at all, or another word: not said.
+    Unsaid,
+}
+
+/// The state word linkctl records when a server reports no `link_state`.
+pub const LINK_STATE_NOT_REPORTED: &str = "NOT_REPORTED";
+
+impl LinkCondition {
+    pub fn of(state: &str) -> Self {
+        match state {
+            "ACTIVE" | "AVAILABLE" => Self::Healthy,
+            "PAUSED" => Self::Paused,
+            "FAILED" | "UNAVAILABLE" => Self::Down,
+            _ => Self::Unsaid,
+        }
     }
 }
 

@@ -41,6 +41,19 @@ pub fn empty_live(clusters: &[(&str, &str)]) -> LiveState {
     s
 }
 
+/// The seed's two clusters as a manifest's `clusters:` (ids pinned).
+pub const CLUSTERS: &str = r#"version: 1
+clusters:
+  us:
+    bootstrap: localhost:19092
+    rest: http://localhost:18090/kafka
+    cluster_id: us-id
+  europe:
+    bootstrap: localhost:29092
+    rest: http://localhost:28090/kafka
+    cluster_id: eu-id
+"#;
+
 /// The seed's two clusters.
 pub fn seed_live() -> LiveState {
     empty_live(&[("us", "us-id"), ("europe", "eu-id")])
@@ -49,7 +62,7 @@ pub fn seed_live() -> LiveState {
 fn config(v: &str, is_default: bool, source: &str) -> LiveConfig {
     LiveConfig {
         value: Some(v.to_string()),
-        is_default,
+        is_default: Some(is_default),
         is_read_only: false,
         is_sensitive: false,
         source: Some(source.to_string()),
@@ -77,6 +90,7 @@ pub fn live_link(name: &str, side: LinkSide, conn: ConnectionMode, remote_id: &s
         source_cluster_id: (side == LinkSide::Destination).then(|| remote_id.to_string()),
         destination_cluster_id: (side == LinkSide::Source).then(|| remote_id.to_string()),
         remote_cluster_id: (side == LinkSide::Bidirectional).then(|| remote_id.to_string()),
+        remote_alias: None,
         state: "ACTIVE".to_string(),
         error: None,
         error_message: None,
@@ -191,6 +205,7 @@ fn apply_one(m: &Manifest, s: &mut LiveState, a: &Action) {
                 o.connection_mode.unwrap_or(ConnectionMode::Outbound),
                 &remote_id,
             );
+            l.engine = a.engine;
             let rotation = link.rotation.as_ref().map(|r| r.value.as_str());
             for (k, d) in &o.configs {
                 if is_sensitive_key(k) {
@@ -229,7 +244,7 @@ fn apply_one(m: &Manifest, s: &mut LiveState, a: &Action) {
                             c.key.clone(),
                             LiveConfig {
                                 value: None,
-                                is_default: true,
+                                is_default: Some(true),
                                 is_read_only: false,
                                 is_sensitive: false,
                                 source: Some("DEFAULT_CONFIG".to_string()),
@@ -287,7 +302,7 @@ fn apply_one(m: &Manifest, s: &mut LiveState, a: &Action) {
 fn sensitive_set() -> LiveConfig {
     LiveConfig {
         value: None,
-        is_default: false,
+        is_default: Some(false),
         is_read_only: false,
         is_sensitive: true,
         source: Some("DYNAMIC_CLUSTER_LINK_CONFIG".to_string()),

@@ -22,6 +22,9 @@ pub fn seed() -> Vec<(&'static str, StepFn)> {
             Box::pin(s04())
         }),
         ("s05_excluded_group_stops_syncing", || Box::pin(s05())),
+        ("s05b_export_plans_no_changes_with_prune_links", || {
+            Box::pin(s05b())
+        }),
         ("s07_source_retention_reaches_mirror", || Box::pin(s07())),
         ("s08_source_partitions_propagate", || Box::pin(s08())),
         ("s10_promote_makes_mirror_writable", || Box::pin(s10())),
@@ -225,6 +228,38 @@ async fn s05() -> Result<(), String> {
     }
     cli::status_text("05-exclude-group.yaml", true)?;
     Ok(())
+}
+
+/// `export` of the live MirrorMaker 2 link, planned with `prune_links` on:
+/// it reproduces every link it found, so nothing would be deleted or changed.
+async fn s05b() -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
+    let out = dir.path().join("exported.yaml");
+    let input = cli::manifest("05-exclude-group.yaml");
+    let args = [
+        "-f",
+        input.to_str().unwrap_or_default(),
+        "export",
+        "-o",
+        out.to_str().unwrap_or_default(),
+    ];
+    let r = cli::linkctl(&args);
+    if r.code != 0 {
+        return Err(format!(
+            "export exited {}: {}{}",
+            r.code, r.stdout, r.stderr
+        ));
+    }
+    let text = std::fs::read_to_string(&out).map_err(|e| format!("exported file: {e}"))?;
+    println!("$ linkctl -f 05-exclude-group.yaml export -o exported.yaml\n{text}");
+    if !text.contains(&format!("  {LINK}:\n")) || !text.contains("engine: mirrormaker2") {
+        return Err(format!(
+            "the export does not hold the MirrorMaker 2 link:\n{text}"
+        ));
+    }
+    let pruning = text.replacen("\nlinks:\n", "\nprune_links: true\nlinks:\n", 1);
+    std::fs::write(&out, pruning).map_err(|e| format!("write: {e}"))?;
+    cli::plan_is_empty_file(&out)
 }
 
 async fn s07() -> Result<(), String> {

@@ -125,6 +125,12 @@ impl CliEnv {
     }
 }
 
+/// Fails (showing `text`) unless `text` contains `needle`.
+#[track_caller]
+pub fn assert_has(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{needle:?} not found in:\n{text}");
+}
+
 /// Snapshot settings: top-level `snapshots/`, no module prefix, and the
 /// doubles' ports and wall-clock timings filtered out.
 pub fn snapshot_settings(env: &CliEnv) -> insta::Settings {

@@ -207,6 +207,15 @@ pub fn reset(key: &str) -> Change {
     }
 }
 
+/// `yaml` with `cluster_id: id` pinned on the cluster whose `rest:` is `rest`.
+pub fn pin_cluster_id(yaml: &str, rest: &str, id: &str) -> String {
+    yaml.replacen(
+        &format!("    rest: {rest}\n"),
+        &format!("    rest: {rest}\n    cluster_id: {id}\n"),
+        1,
+    )
+}
+
 /// The seed's step 2 (`examples/seed/02-mirror.yaml`: two clusters, one
 /// link with offset sync, mirror `demo`) with its REST endpoints on the
 /// doubles, bootstraps on `localhost`, and `extra_link` appended.

@@ -14,7 +14,7 @@ use super::errors::ConfluentError;
 use super::execute::{all_failed, failed_with, payload, reached, Step};
 use super::payload::ConfluentPayload;
 use super::retry::retry_write;
-use super::wait::wait_mirrors;
+use super::wait::{wait_mirrors, Goal};
 use super::wire::{AlterMirrorsData, DataList, MirrorData};
 use super::ConfluentBackend;
 use crate::backend::ActionResult;
@@ -114,12 +114,21 @@ impl ConfluentBackend {
         let waited = if to_wait.is_empty() {
             Ok(BTreeMap::new())
         } else {
+            let tolerate: &[MirrorStatus] = if first.kind == ActionKind::FailoverMirror {
+                &[MirrorStatus::LinkFailed]
+            } else {
+                &[]
+            };
+            let goal = Goal {
+                reach: &wanted,
+                word,
+                tolerate,
+            };
             wait_mirrors(
                 client,
                 &first.link,
                 &to_wait,
-                &wanted,
-                word,
+                &goal,
                 &self.wait_ctx(ctx, &first.id),
             )
             .await
@@ -151,9 +160,9 @@ async fn all_in(
     names: &[String],
     states: &[MirrorStatus],
 ) -> Result<bool, ConfluentError> {
-    let list: DataList<MirrorData> = client.get(&["links", link, "mirrors"], &[]).await?;
+    let list: Vec<MirrorData> = client.get_all(&["links", link, "mirrors"], &[]).await?;
     Ok(names.iter().all(|n| {
-        list.data.iter().any(|m| {
+        list.iter().any(|m| {
             &m.mirror_topic_name == n && states.contains(&MirrorStatus::parse(&m.mirror_status))
         })
     }))

@@ -11,10 +11,13 @@ use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
 
 use super::errors::ConfluentError;
-use super::wire::{ClusterData, DataList, ErrorBody};
+use super::wire::{ClusterData, ErrorBody};
 use crate::backend::retry::{retry, RetryPolicy};
 use crate::backend::timeouts::Timeouts;
 use crate::manifest::{Auth, Cluster};
+
+/// `User-Agent` of every request (`linkctl/<version>`).
+pub const USER_AGENT: &str = concat!("linkctl/", env!("CARGO_PKG_VERSION"));
 
 enum Credentials {
     None,
@@ -58,8 +61,7 @@ impl ClusterClient {
                 "cluster {name} has no `rest` URL, which the confluent engine needs"
             ))
         })?;
-        let raw = rest.value.expose().trim_end_matches('/');
-        let base = Url::parse(&format!("{raw}/v3")).map_err(|e| {
+        let base = super::endpoint::api_base(rest.value.expose()).map_err(|e| {
             ConfluentError::Manifest(format!("cluster {name}: `rest` is not a valid URL ({e})"))
         })?;
         // The cluster's own `timeouts:` win over the engine's default.
@@ -72,7 +74,14 @@ impl ClusterClient {
         {
             timeouts.request = timeout;
         }
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT,
+            reqwest::header::HeaderValue::from_static("application/json"),
+        );
         let mut builder = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .default_headers(headers)
             .timeout(timeouts.request)
             .connect_timeout(timeouts.connect);
         let mut creds = Credentials::None;
@@ -151,18 +160,49 @@ impl ClusterClient {
     }
 
     /// Asks the endpoint which cluster it serves (`GET /v3/clusters`) and
-    /// checks it against the pinned id.
+    /// checks it against the pinned id. Confluent Cloud serves no
+    /// `GET /v3/clusters` (404): a pinned id is then checked with
+    /// `GET /v3/clusters/{id}`, and without one the user is told to pin it.
     pub async fn verify_cluster(&self) -> Result<String, ConfluentError> {
         let url = self.url_with(&["clusters"], &[]);
-        let list: DataList<ClusterData> = self.get_json_url(url).await?;
-        let id = self.check_ids(list)?;
+        let id = match self.get_all_url::<ClusterData>(url).await {
+            Ok(list) => self.check_ids(list)?,
+            Err(e) if e.is_not_found() => self.without_cluster_list().await?,
+            Err(e) => return Err(e),
+        };
         self.verified
             .store(true, std::sync::atomic::Ordering::Relaxed);
         Ok(id)
     }
 
-    fn check_ids(&self, list: DataList<ClusterData>) -> Result<String, ConfluentError> {
-        let ids: Vec<String> = list.data.into_iter().map(|c| c.cluster_id).collect();
+    /// The endpoint lists no clusters (Confluent Cloud).
+    async fn without_cluster_list(&self) -> Result<String, ConfluentError> {
+        let Some(pinned) = &self.pinned_id else {
+            return Err(ConfluentError::Manifest(format!(
+                "cluster {}: {} does not say which cluster it serves (GET /v3/clusters answers 404, as on Confluent Cloud), \
+                 so linkctl cannot find the cluster id; set `cluster_id` on cluster {} (on Confluent Cloud the lkc-… id of the cluster)",
+                self.name, self.base, self.name
+            )));
+        };
+        let url = self.url_with(&["clusters", pinned], &[]);
+        match self.get_json_url::<ClusterData>(url).await {
+            Ok(c) if &c.cluster_id == pinned => Ok(pinned.clone()),
+            Ok(c) => Err(ConfluentError::WrongCluster {
+                expected: pinned.clone(),
+                actual: c.cluster_id,
+                url: self.base.to_string(),
+            }),
+            Err(e) if e.is_not_found() => Err(ConfluentError::WrongCluster {
+                expected: pinned.clone(),
+                actual: "another cluster (it does not list its clusters, and does not know the pinned id)".into(),
+                url: self.base.to_string(),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn check_ids(&self, list: Vec<ClusterData>) -> Result<String, ConfluentError> {
+        let ids: Vec<String> = list.into_iter().map(|c| c.cluster_id).collect();
         match (&self.pinned_id, ids.as_slice()) {
             (Some(pinned), ids) if ids.iter().any(|i| i == pinned) => Ok(pinned.clone()),
             (Some(pinned), ids) => Err(ConfluentError::WrongCluster {
@@ -308,6 +348,11 @@ impl ClusterClient {
         } else {
             reason
         }
+    }
+
+    /// GET of a full URL with retries, decoded.
+    pub async fn get_url<T: DeserializeOwned>(&self, url: Url) -> Result<T, ConfluentError> {
+        self.get_json_url(url).await
     }
 
     async fn get_json_url<T: DeserializeOwned>(&self, url: Url) -> Result<T, ConfluentError> {

@@ -3,9 +3,10 @@
 use std::collections::BTreeSet;
 
 use super::model::ConfluentModel;
-use super::read::health_problems;
+use super::read::{health_problems, TopicReads};
 use super::ConfluentBackend;
 use crate::backend::engine::{Engine, EngineModel, ReadDetail};
+use crate::backend::kafka::topics_reader::wanted_topics;
 use crate::backend::kafka::KafkaClients;
 use crate::backend::{
     ActionResult, BackendError, BoxFuture, Clusters, ExecContext, Scope, Validation,
@@ -28,7 +29,7 @@ impl Engine for ConfluentBackend {
     ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
         // The sources of Confluent links that declare mirrors: their topic
         // names let the plan refuse a mirror of a topic that does not exist.
-        let sources: BTreeSet<String> = manifest
+        let names: BTreeSet<String> = manifest
             .links
             .iter()
             .filter(|(n, l)| {
@@ -38,8 +39,15 @@ impl Engine for ConfluentBackend {
             })
             .map(|(_, l)| l.source.value.clone())
             .collect();
+        // For `status`: topics over REST, so that the Kafka protocol is
+        // needed only for group offsets.
+        let details = match detail {
+            ReadDetail::Status => wanted_topics(manifest, scope),
+            ReadDetail::Plan => Default::default(),
+        };
+        let topics = TopicReads { names, details };
         Box::pin(async move {
-            self.read_clusters(Clusters::of(manifest), scope, detail, &sources)
+            self.read_clusters(Clusters::of(manifest), scope, detail, &topics)
                 .await
         })
     }

@@ -36,6 +36,24 @@ pub enum ConfluentError {
         path: String,
         reason: String,
     },
+    /// Values were written, but the fingerprint record was refused.
+    #[error("link {link}: {} written, but the server refused linkctl's fingerprint record `linkctl.fingerprints` ({reason}); without it linkctl cannot tell later whether {} changed. See docs/secret-rotation.md (servers that refuse unknown link configs).", if .written.is_empty() { "the link's values were".to_string() } else { format!("new value(s) of {} were", .written.join(", ")) }, if .written.len() == 1 { "this secret" } else { "these secrets" })]
+    RecordRefused {
+        link: String,
+        written: Vec<String>,
+        reason: String,
+    },
+    /// A link delete refused while the link is in use (403 / 40301 or 400 / 40002).
+    #[error("the server refused to delete link {link} (HTTP {status}{}{}). Confluent servers refuse this while the link has mirror topics that are not stopped: promote or fail them over first (or let `force_delete_links` do it){}", code_suffix(*.error_code), message_suffix(.message), if *.status == 403 { "; a 403 can also mean the credentials may not delete links" } else { "" })]
+    LinkInUse {
+        link: String,
+        status: u16,
+        error_code: Option<i64>,
+        message: Option<String>,
+    },
+    /// A list's `metadata.next` cannot be followed (loop, bound, other host).
+    #[error("GET {path}: cannot read every page of the list: {reason}")]
+    Paging { path: String, reason: String },
     /// The endpoint serves another cluster than the manifest pins.
     #[error("wrong cluster: the manifest pins cluster_id {expected} but {url} serves {actual}; refusing to touch it")]
     WrongCluster {
@@ -126,6 +144,24 @@ impl ConfluentError {
     }
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
+    }
+    /// A refusal to delete a link that still has live mirrors: 403 / 40301
+    /// (as KCP saw on cp-server) or 400 / 40002 (as other servers answer).
+    pub fn link_in_use(self, link: &str) -> Self {
+        match self {
+            Self::Http {
+                status,
+                error_code,
+                message,
+                ..
+            } if status == 403 || (status == 400 && error_code == Some(40002)) => Self::LinkInUse {
+                link: link.to_string(),
+                status,
+                error_code,
+                message,
+            },
+            other => other,
+        }
     }
     /// 409: the object already exists (`40902` for links).
     pub fn is_conflict(&self) -> bool {

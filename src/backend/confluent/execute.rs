@@ -16,11 +16,12 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::client::ClusterClient;
+use super::configs::write_record;
 use super::errors::ConfluentError;
-use super::payload::{AlterOp, ConfluentPayload};
+use super::payload::ConfluentPayload;
 use super::retry::retry_write;
 use super::wait::{
-    wait_gone, wait_link_visible, wait_mirrors, wait_mirrors_gone, MirrorWait, WaitCtx,
+    wait_gone, wait_link_visible, wait_mirrors, wait_mirrors_gone, Goal, MirrorWait, WaitCtx,
 };
 use super::ConfluentBackend;
 use crate::backend::engine::payload_of;
@@ -193,7 +194,8 @@ impl ConfluentBackend {
         match p {
             ConfluentPayload::CreateLink { .. } => self.create_link(client, a, p, ctx).await,
             ConfluentPayload::AlterConfigs { link_name, .. } => {
-                let n = self.alter_configs(client, p, ctx, false).await?;
+                let w = self.wait_ctx(ctx, &a.id);
+                let (n, _) = self.alter_configs(client, p, ctx, Some(&w)).await?;
                 ctx.progress
                     .update(&a.id, &format!("{n} config(s) altered"));
                 Ok(Outcome {
@@ -207,7 +209,7 @@ impl ConfluentBackend {
                 {
                     Ok(_) => {}
                     Err(e) if e.is_not_found() => {}
-                    Err(e) => return Err(e),
+                    Err(e) => return Err(e.link_in_use(link_name)),
                 }
                 let waited = wait_gone(
                     client,
@@ -271,7 +273,12 @@ impl ConfluentBackend {
         p: &ConfluentPayload,
         ctx: &ExecContext<'_>,
     ) -> Result<Outcome, ConfluentError> {
-        let ConfluentPayload::CreateLink { link_name, .. } = p else {
+        let ConfluentPayload::CreateLink {
+            link_name,
+            fingerprints,
+            ..
+        } = p
+        else {
             return Err(internal("not a create-link payload"));
         };
         let body = Self::create_link_body(p, ctx)?;
@@ -285,7 +292,12 @@ impl ConfluentBackend {
             || exists(client, &link_path),
         )
         .await?;
-        let (link, _) = wait_link_visible(client, link_name, &self.wait_ctx(ctx, &a.id)).await?;
+        let w = self.wait_ctx(ctx, &a.id);
+        let (link, _) = wait_link_visible(client, link_name, &w).await?;
+        if !fingerprints.is_empty() {
+            let written: Vec<&str> = fingerprints.keys().map(String::as_str).collect();
+            write_record(client, link_name, fingerprints, &written, &w).await?;
+        }
         Ok(Outcome {
             summary: format!(
                 "link {link_name} created on {} ({}) in {:.1} s",
@@ -294,67 +306,6 @@ impl ConfluentBackend {
                 started.elapsed().as_secs_f64()
             ),
         })
-    }
-
-    /// Sends an `AlterConfigs` payload: one `configs:alter`, or per-key
-    /// calls where the server refuses the batch form (404/405). Returns the
-    /// number of entries. With `validate_only`, nothing changes.
-    pub(super) async fn alter_configs(
-        &self,
-        client: &ClusterClient,
-        p: &ConfluentPayload,
-        ctx: &ExecContext<'_>,
-        validate_only: bool,
-    ) -> Result<usize, ConfluentError> {
-        let ConfluentPayload::AlterConfigs { link_name, entries } = p else {
-            return Err(internal("not an alter-configs payload"));
-        };
-        let mut data = Vec::new();
-        for e in entries {
-            let value = match &e.value {
-                Some(v) => Some(resolve(v, ctx)?),
-                None => None,
-            };
-            data.push((e, value));
-        }
-        let body = json!({"data": data.iter().map(|(e, v)| json!({
-            "name": e.name,
-            "value": v,
-            "operation": match e.operation { AlterOp::Set => "SET", AlterOp::Delete => "DELETE" },
-        })).collect::<Vec<_>>()});
-        let query: &[(&str, &str)] = if validate_only {
-            &[("validate_only", "true")]
-        } else {
-            &[]
-        };
-        let path = ["links", link_name.as_str(), "configs:alter"];
-        match client
-            .write_idempotent(Method::PUT, &path, query, Some(&body))
-            .await
-        {
-            Ok(_) => return Ok(entries.len()),
-            Err(e) if matches!(e.status(), Some(404) | Some(405)) && !validate_only => {
-                tracing::debug!(link = %link_name, "configs:alter refused; falling back to per-key calls");
-            }
-            Err(e) => return Err(e),
-        }
-        for (e, value) in &data {
-            let key_path = ["links", link_name.as_str(), "configs", e.name.as_str()];
-            match (e.operation, value) {
-                (AlterOp::Set, Some(v)) => {
-                    let b = json!({ "value": v });
-                    client
-                        .write_idempotent(Method::PUT, &key_path, &[], Some(&b))
-                        .await?;
-                }
-                _ => {
-                    client
-                        .write_idempotent(Method::DELETE, &key_path, &[], None)
-                        .await?;
-                }
-            }
-        }
-        Ok(entries.len())
     }
 
     /// Mirror creates of one link: POSTs with bounded parallelism, then one
@@ -370,12 +321,16 @@ impl ConfluentBackend {
         let waited = if created.is_empty() {
             Ok(Default::default())
         } else {
+            let goal = Goal {
+                reach: &[MirrorStatus::Active],
+                word: "created",
+                tolerate: &[],
+            };
             wait_mirrors(
                 client,
                 &first.link,
                 &created,
-                &[MirrorStatus::Active],
-                "created",
+                &goal,
                 &self.wait_ctx(ctx, &first.id),
             )
             .await

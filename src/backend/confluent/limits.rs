@@ -71,6 +71,31 @@ pub fn check_link(name: &Located<String>, link: &Link, m: &Manifest, out: &mut V
     }
 }
 
+/// Every cluster with a REST endpoint is read by this engine: one on
+/// Confluent Cloud (`*.confluent.cloud`) must pin its `cluster_id`, which
+/// Cloud's REST API cannot tell (it serves no `GET /v3/clusters`).
+pub fn check_clusters(m: &Manifest, out: &mut Vec<Problem>) {
+    for (name, cluster) in &m.clusters {
+        let Some(rest) = &cluster.rest else { continue };
+        if cluster.cluster_id.is_some() || !super::endpoint::is_confluent_cloud(rest.value.expose())
+        {
+            continue;
+        }
+        out.push(
+            Problem::error(
+                "linkctl::cloud_cluster_id_missing",
+                format!(
+                    "cluster `{}` is on Confluent Cloud and has no `cluster_id`; Confluent Cloud's REST API does not say which cluster an endpoint serves",
+                    name.value
+                ),
+            )
+            .at(rest.value.span().or(rest.span), "a Confluent Cloud endpoint")
+            .also(name.span, "declared here")
+            .help("add `cluster_id: lkc-…` (the cluster's id, shown by `confluent kafka cluster list`) next to `rest`"),
+        );
+    }
+}
+
 /// The REST endpoints the link needs: its object's cluster, and the source
 /// too when the link has an object on both sides.
 fn endpoints(n: &str, link: &Link, m: &Manifest, out: &mut Vec<Problem>) {
@@ -129,6 +154,17 @@ mod tests {
             c,
             ["linkctl::interval_too_small", "linkctl::interval_too_small"]
         );
+    }
+
+    #[test]
+    fn confluent_cloud_endpoints_need_a_pinned_cluster_id() {
+        let y = "version: 1\nclusters:\n  us: {bootstrap: a:1, rest: http://a/kafka}\n  europe:\n    bootstrap: b:1\n    rest: https://pkc-1.eu-west-1.aws.confluent.cloud:443/kafka\nlinks:\n  l:\n    source: us\n    destination: europe\n";
+        assert_eq!(codes(y), ["linkctl::cloud_cluster_id_missing"]);
+        let pinned = y.replace(
+            "confluent.cloud:443/kafka\n",
+            "confluent.cloud:443/kafka\n    cluster_id: lkc-abc\n",
+        );
+        assert!(codes(&pinned).is_empty());
     }
 
     #[test]

@@ -4,17 +4,20 @@
 //!   [`payload`], notes, steps);
 //! - [`wire`]: lenient body types; [`client`]: one REST client per cluster
 //!   with auth and the cluster-id guard; [`retry`]: backoff rules;
-//! - [`read`]: live state; [`execute`] (+ [`bulk`], [`wait`]): steps;
+//! - [`read`]: live state; [`execute`] (+ [`bulk`], [`configs`], [`wait`]): steps;
 //!   [`validate`]: `plan --server-validate`; [`engine`]: the
 //!   [`Engine`](crate::backend::Engine) implementation.
 
 pub mod bulk;
 pub mod client;
+pub mod configs;
+pub mod endpoint;
 pub mod engine;
 pub mod errors;
 pub mod execute;
 pub mod limits;
 pub mod model;
+pub mod paging;
 pub mod payload;
 pub mod read;
 pub mod retry;

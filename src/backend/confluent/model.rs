@@ -24,6 +24,10 @@ impl EngineModel for ConfluentModel {
         super::limits::check_link(name, link, manifest, out);
     }
 
+    fn check_manifest(&self, manifest: &Manifest, out: &mut Vec<Problem>) {
+        super::limits::check_clusters(manifest, out);
+    }
+
     fn payload(&self, action: &Action, cx: &PlanContext<'_>) -> Result<Payload, String> {
         super::payload::build(action, cx)
     }
@@ -67,6 +71,10 @@ impl EngineModel for ConfluentModel {
 
     fn status_notes(&self) -> &'static [&'static str] {
         &[]
+    }
+
+    fn reads_cluster(&self, cluster: &crate::manifest::Cluster) -> bool {
+        cluster.rest.is_some()
     }
 
     fn exports_free_form_config(&self) -> bool {

@@ -3,7 +3,7 @@
 //! | action | request |
 //! |---|---|
 //! | create link | `POST links?link_name=…` with the cluster id of the other side and every config |
-//! | update link configs | `PUT links/{l}/configs:alter` (per-key `PUT`/`DELETE` where the batch call is refused) |
+//! | update link configs | `PUT links/{l}/configs:alter` (per-key `PUT`/`DELETE` where the batch call is refused), then reads the configs until they show the write |
 //! | delete link | `DELETE links/{l}` |
 //! | create mirror | `POST links/{l}/mirrors` |
 //! | pause, resume, promote, failover | `POST links/{l}/mirrors:{verb}`, one request per link and verb for the whole step |
@@ -17,6 +17,15 @@
 //! | source-initiated | destination | DESTINATION / INBOUND | `source_cluster_id` |
 //! | source-initiated | source | SOURCE / OUTBOUND | `destination_cluster_id` |
 //! | bidirectional | both | BIDIRECTIONAL / OUTBOUND | `remote_cluster_id` |
+//!
+//! **Fingerprint record.** A create or config change that writes sensitive
+//! values also carries `fingerprints`: the record of
+//! [`crate::plan::secrets::fingerprint`]s of the object's secrets that
+//! linkctl keeps in the link config [`FINGERPRINTS_CONFIG`] (no secret, only
+//! the fingerprints). The executor writes it only after the values were
+//! confirmed written. docs/secret-rotation.md says why it lives there.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +34,7 @@ use super::super::payload::Payload;
 use crate::manifest::link_configs::{CONNECTION_MODE, LINK_MODE};
 use crate::plan::desired::{expected_objects, ExpectedObject};
 use crate::plan::payload::{SecretSource, WireValue};
+use crate::plan::secrets::fingerprint;
 use crate::plan::{Action, ActionKind, ChangeOp, Value};
 use crate::state::{ConnectionMode, LinkSide};
 
@@ -66,11 +76,18 @@ pub enum ConfluentPayload {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         remote_cluster_id: Option<String>,
         configs: Vec<NamedValue>,
+        /// The fingerprint record to write once the link exists (empty: none).
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        fingerprints: BTreeMap<String, String>,
     },
     /// `PUT links/{link_name}/configs:alter`.
     AlterConfigs {
         link_name: String,
         entries: Vec<AlterEntry>,
+        /// The whole new fingerprint record, to write once the entries read
+        /// back as written (`None`: the record does not change).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fingerprints: Option<BTreeMap<String, String>>,
     },
     /// `DELETE links/{link_name}`.
     DeleteLink { link_name: String },
@@ -89,6 +106,44 @@ pub enum ConfluentPayload {
     },
     /// `DELETE topics/{topic_name}`.
     DeleteTopic { topic_name: String },
+}
+
+/// The link config in which linkctl records the fingerprints of the
+/// sensitive values it wrote on a link object (a JSON object: key →
+/// fingerprint). Not sensitive, and never a setting of the link itself.
+pub const FINGERPRINTS_CONFIG: &str = "linkctl.fingerprints";
+
+/// The record value: compact JSON of `fingerprints` (keys sorted).
+pub fn record_value(fingerprints: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(fingerprints).unwrap_or_else(|_| "{}".to_string())
+}
+
+/// The fingerprints a record value holds (an unreadable record holds none).
+pub fn parse_record(value: &str) -> BTreeMap<String, String> {
+    serde_json::from_str(value).unwrap_or_default()
+}
+
+/// The fingerprints of every secret the object of `o` declares.
+fn secret_fingerprints(
+    a: &Action,
+    o: &ExpectedObject,
+    cx: &PlanContext<'_>,
+) -> BTreeMap<String, String> {
+    let rotation = cx
+        .manifest
+        .link(&a.link)
+        .and_then(|l| l.rotation.as_ref())
+        .map(|r| r.value.as_str());
+    o.configs
+        .iter()
+        .filter(|(_, d)| d.sensitive || d.value.is_secret())
+        .map(|(k, d)| {
+            (
+                k.clone(),
+                fingerprint(&a.link, k, rotation, d.value.expose()),
+            )
+        })
+        .collect()
 }
 
 /// The bulk verb of a mirror state action.
@@ -186,11 +241,12 @@ fn create_link(a: &Action, cx: &PlanContext<'_>) -> Result<ConfluentPayload, Str
         destination_cluster_id: destination,
         remote_cluster_id: remote,
         configs,
+        fingerprints: secret_fingerprints(a, &o, cx),
     })
 }
 
 fn alter_configs(a: &Action, cx: &PlanContext<'_>) -> Result<ConfluentPayload, String> {
-    let mut object = None;
+    let object = object_of(a, cx)?;
     let mut entries = Vec::new();
     for ch in &a.changes {
         let entry = match (ch.op, &ch.after) {
@@ -205,15 +261,9 @@ fn alter_configs(a: &Action, cx: &PlanContext<'_>) -> Result<ConfluentPayload, S
                 value: Some(WireValue::Plain(v.clone())),
             },
             (ChangeOp::Set, Some(Value::Sensitive)) => {
-                if object.is_none() {
-                    object = Some(object_of(a, cx)?);
-                }
-                let d = object
-                    .as_ref()
-                    .and_then(|o| o.configs.get(&ch.key))
-                    .ok_or_else(|| {
-                        format!("`{}` of link `{}` is not in the manifest", ch.key, a.link)
-                    })?;
+                let d = object.configs.get(&ch.key).ok_or_else(|| {
+                    format!("`{}` of link `{}` is not in the manifest", ch.key, a.link)
+                })?;
                 AlterEntry {
                     name: ch.key.clone(),
                     operation: AlterOp::Set,
@@ -224,9 +274,32 @@ fn alter_configs(a: &Action, cx: &PlanContext<'_>) -> Result<ConfluentPayload, S
         };
         entries.push(entry);
     }
+    // The new record: what this change sends, what was recorded before for
+    // the secrets still declared, nothing for the others.
+    let declared = secret_fingerprints(a, &object, cx);
+    let before = cx
+        .live
+        .clusters
+        .get(&a.cluster)
+        .and_then(|c| c.links.get(&a.link))
+        .map(|l| l.secret_fingerprints.clone())
+        .unwrap_or_default();
+    let mut record: BTreeMap<String, String> = before
+        .iter()
+        .filter(|(k, _)| declared.contains_key(*k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for e in &entries {
+        if let (AlterOp::Set, Some(WireValue::Secret(_)), Some(fp)) =
+            (e.operation, &e.value, declared.get(&e.name))
+        {
+            record.insert(e.name.clone(), fp.clone());
+        }
+    }
     Ok(ConfluentPayload::AlterConfigs {
         link_name: a.link.clone(),
         entries,
+        fingerprints: (record != before).then_some(record),
     })
 }
 

@@ -1,7 +1,8 @@
 //! Reading live state: per cluster `GET clusters` (guard, once), `GET links`,
 //! `GET links/-/mirrors` and one `GET links/{l}/configs` per link — a request
-//! count that does not depend on the number of mirror topics. Clusters are
-//! read concurrently.
+//! count that does not depend on the number of mirror topics (every list
+//! follows `metadata.next` where a server pages). Clusters are read
+//! concurrently.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -11,26 +12,36 @@ use tokio::task::JoinSet;
 
 use super::client::ClusterClient;
 use super::errors::ConfluentError;
-use super::wire::{DataList, LinkConfigData, LinkData, MirrorData, TopicData};
+use super::payload::{parse_record, FINGERPRINTS_CONFIG};
+use super::wire::{LinkConfigData, LinkData, MirrorData, TopicConfigData, TopicData};
 use super::ConfluentBackend;
 use crate::backend::engine::ReadDetail;
 use crate::backend::{BackendError, Clusters, Scope};
 use crate::manifest::link_configs::{CONNECTION_MODE, LINK_MODE};
 use crate::state::{
     ClusterState, ConnectionMode, LinkSide, LiveConfig, LiveLink, LiveMirror, LiveState, LiveTask,
-    MirrorStatus, PartitionLag, TaskError,
+    LiveTopic, MirrorStatus, PartitionLag, TaskError, LINK_STATE_NOT_REPORTED,
 };
+
+/// What a read collects about topics, per cluster.
+#[derive(Debug, Clone, Default)]
+pub struct TopicReads {
+    /// Clusters whose topic names are listed (the sources of links that
+    /// declare mirrors, to refuse a mirror of a missing topic).
+    pub names: BTreeSet<String>,
+    /// For `status`: per cluster, the topics whose partition counts and
+    /// configs are read over REST (`GET topics`, `GET topics/-/configs`).
+    pub details: BTreeMap<String, BTreeSet<String>>,
+}
 
 impl ConfluentBackend {
     /// Reads every cluster with a REST endpoint, concurrently.
-    /// `list_topics`: clusters whose topic names are read too (the sources
-    /// of links that declare mirrors, to refuse a mirror of a missing topic).
     pub async fn read_clusters(
         &self,
         clusters: Clusters<'_>,
         scope: &Scope,
         detail: ReadDetail,
-        list_topics: &BTreeSet<String>,
+        topics: &TopicReads,
     ) -> Result<LiveState, BackendError> {
         let mut set = JoinSet::new();
         for (name, cluster) in clusters.iter() {
@@ -43,9 +54,13 @@ impl ConfluentBackend {
             let scope = scope.clone();
             let conc = self.options.read_concurrency.max(1);
             let cname = name.to_string();
-            let topics = list_topics.contains(name);
+            let list = topics.names.contains(name);
+            let details = topics.details.get(name).cloned().unwrap_or_default();
             set.spawn(async move {
-                let r = read_cluster(client, &scope, conc, detail, topics).await;
+                let r = match read_cluster(client.clone(), &scope, conc, detail, list).await {
+                    Ok(cs) if !details.is_empty() => topic_details(&client, cs, &details).await,
+                    other => other,
+                };
                 (cname, r)
             });
         }
@@ -88,7 +103,7 @@ pub async fn read_cluster(
     list_topics: bool,
 ) -> Result<ClusterState, ConfluentError> {
     let cluster_id = client.cluster_id().await?.to_string();
-    let links: DataList<LinkData> = match client.get(&["links"], &[]).await {
+    let links: Vec<LinkData> = match client.get_all(&["links"], &[]).await {
         Ok(l) => l,
         // The first request of a run: a 404 here means the endpoint does not
         // serve the pinned cluster; say which one it serves.
@@ -98,9 +113,8 @@ pub async fn read_cluster(
         }
         Err(e) => return Err(e),
     };
-    let mirrors: DataList<MirrorData> = client.get(&["links", "-", "mirrors"], &[]).await?;
+    let mirrors: Vec<MirrorData> = client.get_all(&["links", "-", "mirrors"], &[]).await?;
     let wanted: Vec<LinkData> = links
-        .data
         .into_iter()
         .filter(|l| !l.link_name.is_empty())
         .filter(|l| l.link_state.as_deref() != Some("UNMANAGED_SOURCE"))
@@ -115,8 +129,8 @@ pub async fn read_cluster(
         let name = l.link_name.clone();
         set.spawn(async move {
             let _permit = sem.acquire_owned().await;
-            let r: Result<DataList<LinkConfigData>, ConfluentError> =
-                client.get(&["links", &name, "configs"], &[]).await;
+            let r: Result<Vec<LinkConfigData>, ConfluentError> =
+                client.get_all(&["links", &name, "configs"], &[]).await;
             let tasks = match (&r, detail) {
                 (Ok(_), ReadDetail::Status) => Some(
                     client
@@ -134,8 +148,8 @@ pub async fn read_cluster(
         let (name, r, t) =
             joined.map_err(|e| ConfluentError::Manifest(format!("internal: {e}")))?;
         match r {
-            Ok(list) => {
-                configs.insert(name.clone(), list.data);
+            Ok(rows) => {
+                configs.insert(name.clone(), rows);
             }
             // A link deleted between the two reads: leave it out.
             Err(e) if e.is_not_found() => {}
@@ -161,6 +175,8 @@ pub async fn read_cluster(
         topics: BTreeMap::new(),
         topic_names,
         unreachable: None,
+        clashes: Vec::new(),
+        topics_read: false,
     };
     for mut l in wanted {
         let Some(rows) = configs.remove(&l.link_name) else {
@@ -171,7 +187,7 @@ pub async fn read_cluster(
         }
         out.links.insert(l.link_name.clone(), map_link(l, rows));
     }
-    for m in mirrors.data {
+    for m in mirrors {
         if let Some(link) = out.links.get_mut(&m.link_name) {
             let mirror = map_mirror(m);
             link.mirrors.insert(mirror.name.clone(), mirror);
@@ -185,8 +201,8 @@ pub async fn read_cluster(
 /// unknown: the plan then cannot refuse a mirror of a missing source topic,
 /// and the server refuses its creation instead.
 async fn topic_names(client: &ClusterClient) -> Result<Option<BTreeSet<String>>, ConfluentError> {
-    match client.get::<DataList<TopicData>>(&["topics"], &[]).await {
-        Ok(list) => Ok(Some(list.data.into_iter().map(|t| t.topic_name).collect())),
+    match client.get_all::<TopicData>(&["topics"], &[]).await {
+        Ok(list) => Ok(Some(list.into_iter().map(|t| t.topic_name).collect())),
         Err(e) if matches!(e.status(), Some(403) | Some(404)) => {
             tracing::debug!(cluster = %client.name, error = %e, "topics not listed");
             Ok(None)
@@ -195,11 +211,10 @@ async fn topic_names(client: &ClusterClient) -> Result<Option<BTreeSet<String>>,
     }
 }
 
-/// Maps a link and its config rows; the side comes from `link.mode` /
-/// `connection.mode`, falling back to which cluster id the link names.
-pub fn map_link(l: LinkData, rows: Vec<LinkConfigData>) -> LiveLink {
-    let configs: BTreeMap<String, LiveConfig> = rows
-        .into_iter()
+/// Config rows as live configs (a sensitive value is never kept, even if a
+/// server returned one).
+pub fn live_configs(rows: Vec<LinkConfigData>) -> BTreeMap<String, LiveConfig> {
+    rows.into_iter()
         .map(|r| {
             (
                 r.name,
@@ -212,7 +227,68 @@ pub fn map_link(l: LinkData, rows: Vec<LinkConfigData>) -> LiveLink {
                 },
             )
         })
-        .collect();
+        .collect()
+}
+
+/// Partition counts and non-default configs of `wanted` topics, over REST
+/// (`GET topics` and `GET topics/-/configs`: two lists per cluster,
+/// whatever the number of topics), for `status`. A server that does not
+/// list them for this principal (403, 404) leaves them to the Kafka
+/// protocol.
+async fn topic_details(
+    client: &ClusterClient,
+    mut cs: ClusterState,
+    wanted: &BTreeSet<String>,
+) -> Result<ClusterState, ConfluentError> {
+    let listed = match client.get_all::<TopicData>(&["topics"], &[]).await {
+        Ok(t) => t,
+        Err(e) if matches!(e.status(), Some(403) | Some(404)) => {
+            tracing::debug!(cluster = %client.name, error = %e, "topics not listed over REST");
+            return Ok(cs);
+        }
+        Err(e) => return Err(e),
+    };
+    let rows: Vec<TopicConfigData> = client.get_all(&["topics", "-", "configs"], &[]).await?;
+    let mut configs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for TopicConfigData { topic_name, row: r } in rows {
+        if !wanted.contains(&topic_name) {
+            continue;
+        }
+        let default = r.is_default == Some(true)
+            || r.source.as_deref().is_some_and(|s| s == "DEFAULT_CONFIG");
+        if let (false, false, Some(v)) = (default, r.is_sensitive, r.value) {
+            configs.entry(topic_name).or_default().insert(r.name, v);
+        }
+    }
+    for t in &listed {
+        if wanted.contains(&t.topic_name) {
+            cs.topics.insert(
+                t.topic_name.clone(),
+                LiveTopic {
+                    partitions: u32::try_from(t.partitions_count).unwrap_or(0),
+                    configs: configs.remove(&t.topic_name).unwrap_or_default(),
+                },
+            );
+        }
+    }
+    cs.topic_names
+        .get_or_insert_with(Default::default)
+        .extend(listed.into_iter().map(|t| t.topic_name));
+    cs.topics_read = true;
+    Ok(cs)
+}
+
+/// Maps a link and its config rows; the side comes from `link.mode` /
+/// `connection.mode`, falling back to which cluster id the link names.
+/// linkctl's own fingerprint record ([`FINGERPRINTS_CONFIG`]) is taken out
+/// of the configs into `secret_fingerprints`.
+pub fn map_link(l: LinkData, rows: Vec<LinkConfigData>) -> LiveLink {
+    let mut configs = live_configs(rows);
+    let secret_fingerprints = configs
+        .remove(FINGERPRINTS_CONFIG)
+        .and_then(|c| c.value)
+        .map(|v| parse_record(&v))
+        .unwrap_or_default();
     let mode = configs.get(LINK_MODE).and_then(|c| c.value.clone());
     let side = match mode.as_deref().map(str::to_ascii_uppercase).as_deref() {
         Some("SOURCE") => LinkSide::Source,
@@ -236,7 +312,11 @@ pub fn map_link(l: LinkData, rows: Vec<LinkConfigData>) -> LiveLink {
         source_cluster_id: l.source_cluster_id,
         destination_cluster_id: l.destination_cluster_id,
         remote_cluster_id: l.remote_cluster_id,
-        state: l.link_state.unwrap_or_else(|| "UNKNOWN".to_string()),
+        remote_alias: None,
+        state: l
+            .link_state
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| LINK_STATE_NOT_REPORTED.to_string()),
         error: l.link_error,
         error_message: l.link_error_message,
         tasks: l
@@ -256,7 +336,7 @@ pub fn map_link(l: LinkData, rows: Vec<LinkConfigData>) -> LiveLink {
             })
             .collect(),
         configs,
-        secret_fingerprints: BTreeMap::new(),
+        secret_fingerprints,
         mirrors: BTreeMap::new(),
     }
 }

@@ -3,6 +3,7 @@
 
 use reqwest::Method;
 
+use super::configs::Sent;
 use super::execute::payload;
 use super::payload::ConfluentPayload;
 use super::ConfluentBackend;
@@ -36,10 +37,14 @@ impl ConfluentBackend {
             }
             ConfluentPayload::AlterConfigs { .. } => {
                 let client = self.client(ctx.clusters, &a.cluster).map_err(be)?;
-                self.alter_configs(&client, p, ctx, true)
-                    .await
-                    .map_err(be)?;
-                Ok(Validation::Accepted)
+                match self.alter_configs(&client, p, ctx, None).await.map_err(be)? {
+                    (_, Sent::Done) => Ok(Validation::Accepted),
+                    // `apply` falls back to per-key writes there, which have
+                    // no validate-only form: nothing to ask the server.
+                    (_, Sent::CannotValidate(e)) => Ok(Validation::Unavailable(format!(
+                        "the server has no batch config endpoint ({e}); apply sends these changes key by key, which cannot be validated beforehand"
+                    ))),
+                }
             }
             _ => Ok(Validation::NotApplicable),
         }

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::ClusterClient;
 use super::errors::ConfluentError;
-use super::wire::{DataList, LinkData, MirrorData};
+use super::wire::{LinkData, MirrorData};
 pub use crate::backend::wait::PollPolicy;
 use crate::backend::wait::{Tick, Ticker};
 use crate::backend::Progress;
@@ -32,7 +32,7 @@ pub struct WaitCtx<'a> {
 }
 
 impl WaitCtx<'_> {
-    fn ticker(&self) -> Ticker {
+    pub(super) fn ticker(&self) -> Ticker {
         Ticker::new(self.poll, self.timeout, self.cancel)
     }
 }
@@ -64,11 +64,24 @@ fn transition_errors(m: &MirrorData) -> Vec<String> {
         .collect()
 }
 
+/// What a wait of mirrors is for.
+pub struct Goal<'a> {
+    /// The statuses that end the wait.
+    pub reach: &'a [MirrorStatus],
+    /// The action waited for, in words ("created", "promoted", …).
+    pub word: &'a str,
+    /// Statuses that would otherwise end the wait as failed but are where
+    /// the action starts from (a failover of a mirror whose link failed).
+    pub tolerate: &'a [MirrorStatus],
+}
+
 /// The terminal failure of a mirror that has not reached its target.
-fn terminal_failure(m: &MirrorData, waited_for: &str) -> Option<ConfluentError> {
+fn terminal_failure(m: &MirrorData, goal: &Goal<'_>) -> Option<ConfluentError> {
+    let waited_for = goal.word;
     let status = MirrorStatus::parse(&m.mirror_status);
     let transition = transition_errors(m);
-    let failed = matches!(status, MirrorStatus::Failed | MirrorStatus::LinkFailed);
+    let failed = matches!(status, MirrorStatus::Failed | MirrorStatus::LinkFailed)
+        && !goal.tolerate.contains(&status);
     if !failed && transition.is_empty() {
         return None;
     }
@@ -96,8 +109,8 @@ fn terminal_failure(m: &MirrorData, waited_for: &str) -> Option<ConfluentError> 
     })
 }
 
-/// Waits until every mirror of `mirrors` (on `link`) has one of `targets`;
-/// `waited_for` names the action in messages ("created", "promoted", …).
+/// Waits until every mirror of `mirrors` (on `link`) reaches the goal;
+/// its word names the action in messages ("created", "promoted", …).
 /// One mirror is polled with `GET …/mirrors/{m}?include_state_transition_errors=true`;
 /// several with one `GET …/links/{link}/mirrors` per round. A request that
 /// fails (other than a 404 within the grace period) fails the whole wait.
@@ -105,10 +118,10 @@ pub async fn wait_mirrors(
     client: &ClusterClient,
     link: &str,
     mirrors: &[String],
-    targets: &[MirrorStatus],
-    waited_for: &str,
+    goal: &Goal<'_>,
     w: &WaitCtx<'_>,
 ) -> Result<BTreeMap<String, MirrorWait>, ConfluentError> {
+    let (targets, waited_for) = (goal.reach, goal.word);
     let mut ticker = w.ticker();
     let mut pending: BTreeSet<String> = mirrors.iter().cloned().collect();
     let mut done: BTreeMap<String, MirrorWait> = BTreeMap::new();
@@ -134,7 +147,7 @@ pub async fn wait_mirrors(
                         warning: (!errors.is_empty()).then(|| errors.join("; ")),
                     },
                 );
-            } else if let Some(err) = terminal_failure(&d, waited_for) {
+            } else if let Some(err) = terminal_failure(&d, goal) {
                 pending.remove(&name);
                 done.insert(name, MirrorWait::Failed(err));
             } else {
@@ -241,10 +254,9 @@ async fn observe(
             Err(e) => Err(e),
         };
     }
-    let list: DataList<MirrorData> = client.get(&["links", link, "mirrors"], &[]).await?;
+    let list: Vec<MirrorData> = client.get_all(&["links", link, "mirrors"], &[]).await?;
     let mut seen = BTreeSet::new();
     let found: Vec<MirrorData> = list
-        .data
         .into_iter()
         .filter(|d| pending.contains(&d.mirror_topic_name))
         .filter(|d| seen.insert(d.mirror_topic_name.clone()))
@@ -269,10 +281,10 @@ pub async fn wait_mirrors_gone(
     let mut ticker = w.ticker();
     loop {
         let listed: BTreeSet<String> = match client
-            .get::<DataList<MirrorData>>(&["links", link, "mirrors"], &[])
+            .get_all::<MirrorData>(&["links", link, "mirrors"], &[])
             .await
         {
-            Ok(list) => list.data.into_iter().map(|m| m.mirror_topic_name).collect(),
+            Ok(list) => list.into_iter().map(|m| m.mirror_topic_name).collect(),
             // The link itself is gone: so are its mirrors.
             Err(e) if e.is_not_found() => BTreeSet::new(),
             Err(e) => return Err(e),

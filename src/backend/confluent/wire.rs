@@ -24,11 +24,23 @@ pub struct ListMetadata {
     pub next: Option<String>,
 }
 
-/// `GET topics` entry (only the name is used).
+/// `GET topics` entry.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TopicData {
     #[serde(default, deserialize_with = "null_as_default")]
     pub topic_name: String,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub partitions_count: i64,
+}
+
+/// `GET topics/-/configs` entry (`TopicConfigData`): a config row (the
+/// fields of a link config row) and its topic.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TopicConfigData {
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub topic_name: String,
+    #[serde(flatten)]
+    pub row: LinkConfigData,
 }
 
 /// `GET /v3/clusters` entry.
@@ -91,8 +103,10 @@ pub struct LinkConfigData {
     /// `null` for sensitive values and for unset keys.
     #[serde(default)]
     pub value: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub is_default: bool,
+    /// `is_default` (Cloud spec) or `default` (Platform SDK); absent in
+    /// older models.
+    #[serde(default, alias = "default")]
+    pub is_default: Option<bool>,
     #[serde(default, alias = "read_only", deserialize_with = "null_as_default")]
     pub is_read_only: bool,
     #[serde(default, alias = "sensitive", deserialize_with = "null_as_default")]
@@ -255,7 +269,10 @@ mod tests {
         let old: LinkConfigData =
             serde_json::from_str(r#"{"name":"x","value":"1","read_only":true,"sensitive":true}"#)
                 .unwrap();
-        assert!(old.is_read_only && old.is_sensitive && !old.is_default);
+        assert!(old.is_read_only && old.is_sensitive && old.is_default.is_none());
+        let platform: LinkConfigData =
+            serde_json::from_str(r#"{"name":"x","value":"1","default":true}"#).unwrap();
+        assert_eq!(platform.is_default, Some(true));
     }
 
     #[test]

@@ -30,16 +30,35 @@ pub async fn observe_groups(
 ) -> (ObservedGroups, Vec<String>) {
     let mut out = ObservedGroups::new();
     let mut problems = Vec::new();
+    // Group offsets are the one thing only the Kafka protocol gives: a
+    // bootstrap that cannot be reached is found at once (a TCP connect
+    // within the cluster's connect timeout), not after the client's retries.
+    let mut involved: Vec<&str> = manifest
+        .links
+        .iter()
+        .filter(|(n, l)| (links.is_empty() || links.contains(&n.value)) && !l.mirrors.is_empty())
+        .flat_map(|(_, l)| [l.source.value.as_str(), l.destination.value.as_str()])
+        .collect();
+    involved.sort();
+    involved.dedup();
+    let mut unreachable = BTreeMap::new();
+    for c in involved {
+        if let Ok(cl) = cluster(manifest, c) {
+            if let Err(e) = super::reachable::check(c, cl).await {
+                unreachable.insert(c.to_string(), e);
+            }
+        }
+    }
     for (name, link) in &manifest.links {
         if !links.is_empty() && !links.contains(&name.value) {
             continue;
         }
-        match observe_link(manifest, link, kafka, &mut problems).await {
+        match observe_link(manifest, link, kafka, &unreachable, &mut problems).await {
             Ok(rows) => {
                 out.insert(name.value.clone(), rows);
             }
             Err(e) => problems.push(format!(
-                "group offsets of link `{}` are not shown: {e}",
+                "group offsets of link `{}` are not shown (linkctl reads them over the Kafka protocol): {e}",
                 name.value
             )),
         }
@@ -53,6 +72,7 @@ async fn observe_link(
     manifest: &Manifest,
     link: &Link,
     kafka: &KafkaClients,
+    unreachable: &BTreeMap<String, BackendError>,
     problems: &mut Vec<String>,
 ) -> Result<Vec<(GroupOffsets, GroupOffsets)>, BackendError> {
     let Some(sync) = &link.consumer_offset_sync else {
@@ -62,10 +82,17 @@ async fn observe_link(
         return Ok(Vec::new());
     }
     let (src_name, dst_name) = (&link.source.value, &link.destination.value);
+    if let Some(e) = unreachable.get(src_name) {
+        return Err(e.clone());
+    }
     let src = kafka.get(src_name, cluster(manifest, src_name)?);
     let dst = kafka.get(dst_name, cluster(manifest, dst_name)?);
     let src_counts = src.partition_counts().await?;
-    let dst_counts = match dst.partition_counts().await {
+    let dst_read = match unreachable.get(dst_name) {
+        Some(e) => Err(e.clone()),
+        None => dst.partition_counts().await,
+    };
+    let dst_counts = match dst_read {
         Ok(c) => Some(c),
         Err(e) => {
             problems.push(format!(

@@ -9,6 +9,7 @@ pub mod client_config;
 pub mod clients;
 pub mod groups;
 pub mod offsets;
+pub mod reachable;
 pub mod topics_reader;
 
 pub use admin::KafkaAdmin;

@@ -1,7 +1,8 @@
 //! Fills in the topics of every cluster a manifest's links in scope mention
 //! (source topics on sources, mirror names on destinations), for `status`:
-//! per cluster one metadata request and one `DescribeConfigs`. A cluster
-//! that cannot be read is marked `unreachable`, with the reason.
+//! per cluster one metadata request and one `DescribeConfigs` — on the
+//! clusters whose topics no engine read over its own API. A cluster that
+//! cannot be read is marked `unreachable`, with the reason.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,12 +11,9 @@ use crate::backend::{BackendError, Scope};
 use crate::manifest::Manifest;
 use crate::state::{ClusterState, LiveState, LiveTopic};
 
-/// The topics of the links in `scope`, per cluster, read concurrently.
-pub async fn read_topics(
-    manifest: &Manifest,
-    scope: &Scope,
-    kafka: &KafkaClients,
-) -> Result<LiveState, BackendError> {
+/// The topics `status` shows for the links in `scope`, per cluster: source
+/// topics on sources, mirror names on destinations.
+pub fn wanted_topics(manifest: &Manifest, scope: &Scope) -> BTreeMap<String, BTreeSet<String>> {
     let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (name, link) in &manifest.links {
         if !scope.includes(&name.value) {
@@ -32,9 +30,25 @@ pub async fn read_topics(
                 .insert(m.mirror_name(link));
         }
     }
+    wanted
+}
+
+/// The topics of the links in `scope`, per cluster, read concurrently,
+/// except on the clusters in `covered` (whose topics an engine already read
+/// over its own API): those are not contacted at all.
+pub async fn read_topics(
+    manifest: &Manifest,
+    scope: &Scope,
+    kafka: &KafkaClients,
+    covered: &BTreeSet<String>,
+) -> Result<LiveState, BackendError> {
+    let mut wanted = wanted_topics(manifest, scope);
+    wanted.retain(|c, _| !covered.contains(c));
     let reads = wanted.into_iter().filter_map(|(cluster, topics)| {
-        let admin = kafka.get(&cluster, manifest.cluster(&cluster)?);
+        let def = manifest.cluster(&cluster)?;
+        let admin = kafka.get(&cluster, def);
         Some(async move {
+            super::reachable::check(&cluster, def).await?;
             let counts = admin.partition_counts().await?;
             let present: Vec<String> = topics
                 .into_iter()

@@ -73,7 +73,13 @@ impl EngineModel for Mm2Model {
         &["MirrorMaker 2 does not make mirror topics read-only, and translates group offsets rather than copying them"]
     }
 
+    fn reads_cluster(&self, cluster: &crate::manifest::Cluster) -> bool {
+        cluster.connect.is_some()
+    }
+
+    /// The reader reports the canonical values linkctl annotated the
+    /// connectors with (`linkctl.config.*`): the link's own settings.
     fn exports_free_form_config(&self) -> bool {
-        false
+        true
     }
 }

@@ -163,6 +163,7 @@ async fn read_links(
             .unwrap_or_default();
         let back = read_back(&config);
         let mut link = map_link(&link_name, &back, &c, target_topics.as_ref());
+        link.remote_alias = config.get("source.cluster.alias").cloned();
         if detail == ReadDetail::Status && target_topics.is_some() {
             let source_alias = config
                 .get("source.cluster.alias")
@@ -202,7 +203,7 @@ fn tasks_of(prefix: &str, status: &ConnectorStatus) -> Vec<LiveTask> {
 fn dynamic(value: Option<String>, sensitive: bool) -> LiveConfig {
     LiveConfig {
         value,
-        is_default: false,
+        is_default: Some(false),
         is_read_only: false,
         is_sensitive: sensitive,
         source: Some("DYNAMIC_CLUSTER_LINK_CONFIG".into()),
@@ -316,6 +317,7 @@ fn map_link(
         source_cluster_id: None,
         destination_cluster_id: None,
         remote_cluster_id: None,
+        remote_alias: None,
         state: state.to_string(),
         error: failure.as_ref().map(|_| "CONNECTOR_FAILED".to_string()),
         error_message: failure,

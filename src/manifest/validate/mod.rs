@@ -133,6 +133,11 @@ pub fn validate(m: &Manifest) -> Vec<Problem> {
     for (name, link) in &m.links {
         crate::backend::registry::model(link.engine.value).check_link(name, link, m, &mut out);
     }
+    for model in crate::backend::registry::models() {
+        if crate::backend::engine::needed_by(m, model) {
+            model.check_manifest(m, &mut out);
+        }
+    }
     secrets::check(m, &mut out);
     timeouts::check(m, &mut out);
     out

@@ -13,8 +13,9 @@
 //! **When is a key "managed", so that removing it from the manifest resets it
 //! to its default?** A live key is reset when all of these hold:
 //! - the manifest object does not declare it;
-//! - it is explicitly set on the link: `source == DYNAMIC_CLUSTER_LINK_CONFIG`
-//!   and `is_default == false`;
+//! - it is set on the link, by the rule `export` shares
+//!   ([`crate::plan::user_set`]: the row's default flags and `source`, and
+//!   the documented defaults);
 //! - it is not read-only and not immutable (`cluster.link.prefix`,
 //!   `link.mode`, `connection.mode`);
 //! - and either it is one of the keys linkctl derives from the manifest's
@@ -38,12 +39,12 @@ use crate::plan::action::{Action, ActionKind, Change, ChangeOp, Value};
 use crate::plan::desired::ExpectedObject;
 use crate::plan::normalize::same;
 use crate::plan::secrets::{decide, fingerprint, SecretDecision};
+use crate::plan::user_set::{self, Origin};
 use crate::state::{LiveConfig, LiveLink};
 
 use super::{engine_notes, link_target, new_action, Builder};
 
-/// The config source Kafka reports for a key set on the link itself.
-pub const DYNAMIC_SOURCE: &str = "DYNAMIC_CLUSTER_LINK_CONFIG";
+pub use crate::plan::user_set::DYNAMIC_SOURCE;
 
 /// Keys derived from the manifest's structured sections.
 pub const STRUCTURED_KEYS: &[&str] = &[
@@ -78,23 +79,30 @@ pub(super) fn update_action(
         let lc = live.configs.get(key);
         if is_write_only(key, lc) {
             let fp = fingerprint(name, key, rotation, d.value.expose());
-            match decide(lc, live.secret_fingerprints.get(key), &fp) {
+            let origin = user_set::origin(live, key);
+            match decide(
+                origin,
+                live.secret_fingerprints.get(key),
+                &fp,
+                rotation.is_some(),
+            ) {
                 SecretDecision::Unchanged => {}
                 SecretDecision::Send { reason } => {
                     notes.push(format!("`{key}` is sent: {reason}"));
                     changes.push(Change {
                         key: key.clone(),
                         op: ChangeOp::Set,
-                        before: lc.filter(|c| !c.is_default).map(|_| Value::Sensitive),
+                        before: (origin != Origin::Default).then_some(Value::Sensitive),
                         after: Some(Value::Sensitive),
                     });
                 }
                 SecretDecision::Unknown => b.warn(
                     target.clone(),
                     format!(
-                        "sensitive config `{key}` is set on the link, but linkctl has no fingerprint of it, \
+                        "sensitive config `{key}` {} on the link, but linkctl has no fingerprint of it, \
                          so it cannot tell whether it matches the manifest; nothing is sent. \
-                         Set or change `rotation` on the link to send it again."
+                         Set `rotation` on the link to send it once and record its fingerprint.",
+                        if origin == Origin::Unknown { "may be set" } else { "is set" }
                     ),
                 ),
             }
@@ -148,7 +156,7 @@ pub(super) fn update_action(
         });
     }
     for (key, lc) in &live.configs {
-        if o.configs.contains_key(key) || !was_managed(key, lc, o, link) {
+        if o.configs.contains_key(key) || !was_managed(key, lc, live, o, link) {
             continue;
         }
         changes.push(Change {
@@ -198,9 +206,14 @@ fn is_write_only(key: &str, lc: Option<&LiveConfig>) -> bool {
 }
 
 /// See the module documentation.
-fn was_managed(key: &str, lc: &LiveConfig, o: &ExpectedObject, link: &Link) -> bool {
-    lc.source.as_deref() == Some(DYNAMIC_SOURCE)
-        && !lc.is_default
+fn was_managed(
+    key: &str,
+    lc: &LiveConfig,
+    live: &LiveLink,
+    o: &ExpectedObject,
+    link: &Link,
+) -> bool {
+    user_set::is_user_set(live, key)
         && !lc.is_read_only
         && !IMMUTABLE_KEYS.contains(&key)
         && ((o.behaviour && STRUCTURED_KEYS.contains(&key)) || link.prune)
@@ -214,7 +227,7 @@ mod tests {
     fn live(value: Option<&str>, is_sensitive: bool) -> LiveConfig {
         LiveConfig {
             value: value.map(str::to_string),
-            is_default: false,
+            is_default: Some(false),
             is_read_only: false,
             is_sensitive,
             source: Some(super::DYNAMIC_SOURCE.to_string()),

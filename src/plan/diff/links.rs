@@ -1,12 +1,13 @@
 //! One manifest link: create missing objects, refuse (or replace) immutable
 //! changes, update configs, then hand the mirrors to [`super::mirrors`].
 
+use crate::backend::registry;
 use crate::manifest::link_configs::{IMMUTABLE_KEYS, PREFIX};
-use crate::manifest::{Link, LinkMode, Manifest};
+use crate::manifest::{Engine, Link, LinkMode, Manifest, MirrorState};
 use crate::plan::action::{ActionKind, Change, ChangeOp, Value};
 use crate::plan::desired::{expected_objects, ExpectedObject};
 use crate::plan::normalize::same;
-use crate::state::{ConnectionMode, LinkSide, LiveLink, LiveState};
+use crate::state::{ConnectionMode, LinkCondition, LinkSide, LiveLink, LiveState};
 
 use super::mirrors::LiveMirrors;
 use super::{
@@ -36,7 +37,7 @@ pub(super) fn plan_link(
     let mut problems = Vec::new();
     for (o, l) in objects.iter().zip(&found) {
         if let Some(l) = l {
-            problems.extend(immutable_problems(o, l, manifest, live));
+            problems.extend(immutable_problems(o, l, link.engine.value, manifest, live));
         }
     }
     for (cluster, l) in &strays {
@@ -64,6 +65,11 @@ pub(super) fn plan_link(
         return;
     }
 
+    for (o, l) in objects.iter().zip(&found) {
+        if let Some(note) = l.and_then(|l| link_state_note(name, &o.cluster, l)) {
+            b.warn(link_target(&o.cluster, name), note);
+        }
+    }
     let mut link_deps: Vec<String> = Vec::new();
     for (o, l) in objects.iter().zip(&found) {
         match l {
@@ -82,6 +88,29 @@ pub(super) fn plan_link(
     if let Some((o, l)) = objects.iter().zip(&found).find(|(o, _)| o.owns_mirrors) {
         let lm = LiveMirrors::of(live, &o.cluster, name, link, l.map(|l| &l.mirrors));
         mirrors::plan_mirrors(b, name, link, &o.cluster, &lm, &link_deps);
+    }
+}
+
+/// What the plan says about a link object that is not working: actions are
+/// planned as usual (a config change may be what repairs it), but its
+/// mirrors do not replicate meanwhile. See docs/states.md.
+fn link_state_note(name: &str, cluster: &str, l: &LiveLink) -> Option<String> {
+    let why = l
+        .error_message
+        .as_deref()
+        .or(l.error.as_deref())
+        .filter(|e| !e.is_empty() && *e != "NO_ERROR")
+        .map(|e| format!(" ({e})"))
+        .unwrap_or_default();
+    match LinkCondition::of(&l.state) {
+        LinkCondition::Down => Some(format!(
+            "link `{name}` on `{cluster}` is {}{why}: its mirrors do not replicate until it works again; the plan is computed as usual",
+            l.state
+        )),
+        LinkCondition::Paused => Some(format!(
+            "link `{name}` on `{cluster}` is PAUSED{why}: its mirrors do not replicate while it is; the plan is computed as usual"
+        )),
+        LinkCondition::Healthy | LinkCondition::Unsaid => None,
     }
 }
 
@@ -121,15 +150,43 @@ fn replace(
         );
         return;
     }
+    // A mirror declared active or paused that stopped on the old link is a
+    // normal topic now: the new link could not create it again (the
+    // stopped-mirror rule), so nothing is replaced.
+    let stopped: Vec<String> = link
+        .mirrors
+        .iter()
+        .filter(|m| matches!(m.state.value, MirrorState::Active | MirrorState::Paused))
+        .map(|m| m.mirror_name(link))
+        .filter(|mname| {
+            existing
+                .iter()
+                .any(|(_, l)| l.mirrors.get(mname).is_some_and(|m| m.status.is_stopped()))
+        })
+        .collect();
+    if !stopped.is_empty() {
+        b.error(
+            link_target(&link.destination.value, name),
+            format!(
+                "cannot replace link `{name}` ({}): mirrors {} were promoted or failed over and are normal topics now, \
+                 so the new link could not mirror them again. Declare them `state: promoted` (or `failed_over`), \
+                 or delete those topics first.",
+                problems.join("; "),
+                stopped.join(", ")
+            ),
+        );
+        return;
+    }
     // Source sides go first when deleting (reverse of creation).
     existing.sort_by_key(|(c, l)| (l.side != LinkSide::Source, c.clone()));
     let mut deletes: Vec<String> = Vec::new();
     for (cluster, l) in &existing {
+        // Deleted through the engine that runs it (an `engine` change).
         let mut a = new_action(
             ActionKind::DeleteLink,
             cluster,
             name,
-            link.engine.value,
+            l.engine,
             object_side(l),
             None,
         );
@@ -220,10 +277,19 @@ fn stray_objects<'l>(
 fn immutable_problems(
     o: &ExpectedObject,
     l: &LiveLink,
+    engine: Engine,
     manifest: &Manifest,
     live: &LiveState,
 ) -> Vec<String> {
     let mut out = Vec::new();
+    if l.engine != engine {
+        out.push(format!(
+            "the link on `{}` runs on {} (manifest: {})",
+            o.cluster,
+            registry::model(l.engine).name(),
+            registry::model(engine).name()
+        ));
+    }
     if l.side != o.live_side {
         out.push(format!(
             "link.mode on `{}` is {} (manifest: {})",

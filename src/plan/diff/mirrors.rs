@@ -1,12 +1,16 @@
 //! Mirror topics: creation and the state machine.
 //!
 //! Allowed transitions (what the engines accept):
-//! `ACTIVE ↔ PAUSED`, `ACTIVE | PAUSED → promoted | failed_over`.
+//! `ACTIVE ↔ PAUSED`, `ACTIVE | PAUSED → promoted | failed_over`, and a
+//! failover of a mirror whose link or source is down (`LINK_FAILED`,
+//! `LINK_PAUSED`, `SOURCE_UNAVAILABLE`: the disaster failover is for).
 //! Promoted and failed-over mirrors both read back as `STOPPED`: desired
 //! promoted/failed_over on a stopped mirror is a no-op, desired active/paused
 //! on it is an error (a stopped mirror can never mirror again). Mirrors that
-//! are failed, pending or degraded get no action. Partitions and synced topic
-//! configs belong to the source and are never compared.
+//! are failed, pending or degraded get no other action. Every status has an
+//! answer: [`transition`], and the table in docs/states.md, which a test
+//! checks against it. Partitions and synced topic configs belong to the
+//! source and are never compared.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -55,15 +59,17 @@ fn state_word(s: MirrorState) -> &'static str {
 }
 
 /// The transition from `status` to `desired`, in plain words when refused.
+/// Every status of the specs has an answer (docs/states.md has the table).
 pub fn transition(name: &str, m: &LiveMirror, desired: MirrorState) -> Step {
     use MirrorState as D;
     use MirrorStatus as S;
+    let status = m.status.as_str();
     match (&m.status, desired) {
         (S::Active, D::Active) | (S::Paused, D::Paused) => Step::Nothing,
         (S::Active, D::Paused) => Step::Do(ActionKind::PauseMirror),
         (S::Paused, D::Active) => Step::Do(ActionKind::ResumeMirror),
         (S::Active | S::Paused, D::Promoted) => Step::Do(ActionKind::PromoteMirror),
-        (S::Active | S::Paused, D::FailedOver) => Step::Do(ActionKind::FailoverMirror),
+        (s, D::FailedOver) if s.can_fail_over() => Step::Do(ActionKind::FailoverMirror),
         (S::Stopped | S::PendingStopped, D::Promoted | D::FailedOver) => Step::Nothing,
         (S::Stopped | S::PendingStopped, D::Active | D::Paused) => Step::Refuse(format!(
             "mirror `{name}` was promoted or failed over: it has stopped for good and is now a normal, writable topic, \
@@ -81,14 +87,36 @@ pub fn transition(name: &str, m: &LiveMirror, desired: MirrorState) -> Step {
             m.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default(),
             verb(desired)
         )),
-        (other, D::Active | D::Paused) => Step::Wait(format!(
-            "mirror `{name}` is {}; nothing is planned for it until it is ACTIVE or PAUSED again",
-            other.as_str()
+        (S::LinkFailed | S::LinkPaused | S::SourceUnavailable, D::Promoted) => Step::Refuse(format!(
+            "mirror `{name}` is {status}: a promotion waits until the mirror has caught up with its source, which it cannot do now. \
+             Declare `state: failed_over` to stop it at once, whatever the lag, or wait until it is ACTIVE again."
         )),
-        (other, D::Promoted | D::FailedOver) => Step::Refuse(format!(
-            "mirror `{name}` is {}; only ACTIVE or PAUSED mirrors can be {}. Wait until it is healthy again.",
-            other.as_str(),
-            participle(desired)
+        (S::LinkFailed | S::LinkPaused | S::SourceUnavailable, D::Active | D::Paused) => {
+            let why = match m.status {
+                S::LinkFailed => "its link has failed",
+                S::LinkPaused => "its whole link is paused, `cluster.link.paused`",
+                _ => "its source cannot be reached",
+            };
+            Step::Wait(format!(
+                "mirror `{name}` is {status} ({why}); nothing is planned for it until it is ACTIVE or PAUSED again"
+            ))
+        }
+        (S::PendingSynchronize | S::PendingSetupForRestore | S::PendingRestore, _) => {
+            Step::Wait(format!(
+                "mirror `{name}` is in a transition started outside this plan ({status}); nothing is planned for it until it settles"
+            ))
+        }
+        (_, D::Active | D::Paused) => Step::Wait(format!(
+            "mirror `{name}` is {status}; nothing is planned for it until it is ACTIVE or PAUSED again"
+        )),
+        (_, D::Promoted | D::FailedOver) => Step::Refuse(format!(
+            "mirror `{name}` is {status}; only ACTIVE or PAUSED mirrors can be {}{}. Wait until it is healthy again.",
+            participle(desired),
+            if desired == D::FailedOver {
+                " (and mirrors whose link or source is down)"
+            } else {
+                ""
+            }
         )),
     }
 }

@@ -10,6 +10,7 @@ mod configs;
 pub use configs::{DYNAMIC_SOURCE, STRUCTURED_KEYS};
 mod links;
 mod mirrors;
+pub use mirrors::{transition, Step};
 mod undeclared;
 
 use crate::backend::{registry, PlanContext};
@@ -25,12 +26,13 @@ use super::order::topological_order;
 /// No I/O, no clock, no randomness: the same inputs give the same plan.
 pub fn plan(manifest: &Manifest, live: &LiveState, opts: &PlanOptions) -> Plan {
     let mut b = Builder::default();
+    let clashing = clashes(&mut b, manifest, live, opts);
     for (name, link) in &manifest.links {
-        if opts.in_scope(&name.value) {
+        if opts.in_scope(&name.value) && !clashing.contains(name.value.as_str()) {
             links::plan_link(&mut b, &name.value, link, manifest, live);
         }
     }
-    undeclared::plan_undeclared(&mut b, manifest, live, opts);
+    undeclared::plan_undeclared(&mut b, manifest, live, opts, &clashing);
     b.attach_payloads(manifest, live);
     let actions = topological_order(b.actions);
     b.unmanaged.sort();
@@ -43,6 +45,39 @@ pub fn plan(manifest: &Manifest, live: &LiveState, opts: &PlanOptions) -> Plan {
         warnings: b.warnings,
         errors: b.errors,
     }
+}
+
+/// Link names that two engines use on one declared cluster: reported as
+/// errors, and left alone (linkctl cannot tell which link is meant).
+fn clashes<'l>(
+    b: &mut Builder,
+    manifest: &Manifest,
+    live: &'l LiveState,
+    opts: &PlanOptions,
+) -> std::collections::BTreeSet<&'l str> {
+    let mut names = std::collections::BTreeSet::new();
+    for (cluster, cs) in &live.clusters {
+        if manifest.cluster(cluster).is_none() {
+            continue;
+        }
+        for other in cs.clashes.iter().filter(|l| opts.in_scope(&l.name)) {
+            let Some(first) = cs.links.get(&other.name) else {
+                continue;
+            };
+            names.insert(other.name.as_str());
+            b.error(
+                link_target(cluster, &other.name),
+                format!(
+                    "two links named `{}` exist on `{cluster}`: a {} link and a {} link. linkctl cannot tell which one the manifest means, \
+                     so it plans nothing for this name; delete one of them with its engine's own tools (or give the manifest's link another name)",
+                    other.name,
+                    registry::model(first.engine).name(),
+                    registry::model(other.engine).name(),
+                ),
+            );
+        }
+    }
+    names
 }
 
 /// Collects what the planner finds, in generation order.

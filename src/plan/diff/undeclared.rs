@@ -12,7 +12,7 @@ use crate::backend::registry;
 use crate::manifest::Manifest;
 use crate::plan::action::ActionKind;
 use crate::plan::model::PlanOptions;
-use crate::state::{LinkSide, LiveLink, LiveState, MirrorStatus};
+use crate::state::{LinkSide, LiveLink, LiveState};
 
 use super::links::side_word;
 use super::mirrors::mirror_action;
@@ -23,6 +23,7 @@ pub(super) fn plan_undeclared(
     manifest: &Manifest,
     live: &LiveState,
     opts: &PlanOptions,
+    clashing: &BTreeSet<&str>,
 ) {
     let clusters: BTreeSet<&str> = manifest.clusters.keys().map(|k| k.value.as_str()).collect();
     let mut by_name: BTreeMap<&str, Vec<(&str, &LiveLink)>> = BTreeMap::new();
@@ -31,7 +32,7 @@ pub(super) fn plan_undeclared(
             continue;
         }
         for (name, l) in &cs.links {
-            if opts.in_scope(name) {
+            if opts.in_scope(name) && !clashing.contains(name.as_str()) {
                 by_name.entry(name).or_default().push((cluster, l));
             }
         }
@@ -84,8 +85,7 @@ fn delete_link(b: &mut Builder, name: &str, objects: &[(&str, &LiveLink)], force
             live_mirrors.push(format!("{} ({})", m.name, m.status.as_str()));
             // Where deleting the link ends the mirroring (MirrorMaker 2's
             // connectors), there is nothing to fail over first.
-            if !registry::model(l.engine).link_deletion_stops_mirrors()
-                && !matches!(m.status, MirrorStatus::Active | MirrorStatus::Paused)
+            if !registry::model(l.engine).link_deletion_stops_mirrors() && !m.status.can_fail_over()
             {
                 cannot_fail_over.push(format!("{cluster}/{} ({})", m.name, m.status.as_str()));
             }
@@ -112,7 +112,7 @@ fn delete_link(b: &mut Builder, name: &str, objects: &[(&str, &LiveLink)], force
         b.error(
             target,
             format!(
-                "cannot delete link `{name}`, even forced: mirrors {} are neither ACTIVE nor PAUSED, so they cannot be failed over first",
+                "cannot delete link `{name}`, even forced: mirrors {} are in a state from which linkctl does not fail a mirror over, so they cannot be failed over first",
                 cannot_fail_over.join(", ")
             ),
         );

@@ -156,6 +156,8 @@ fn record(
         query: query.clone(),
         authorization: header("authorization"),
         identity_pool: header("confluent-identity-pool-id"),
+        accept: header("accept"),
+        user_agent: header("user-agent"),
         body: body_text,
         status: 0,
         operation: None,

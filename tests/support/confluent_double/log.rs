@@ -12,6 +12,9 @@ pub struct LoggedRequest {
     /// Raw `Authorization` header (kept apart: it is expected to hold credentials).
     pub authorization: Option<String>,
     pub identity_pool: Option<String>,
+    /// `Accept` and `User-Agent` headers.
+    pub accept: Option<String>,
+    pub user_agent: Option<String>,
     pub body: Option<String>,
     /// The HTTP status answered; 0 when the connection was dropped unanswered.
     pub status: u16,

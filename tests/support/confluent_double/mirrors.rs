@@ -195,6 +195,16 @@ fn transition(m: &mut DMirror, link: &str, action: &str, settle: u32) -> Result<
             DState::begin(m, "STOPPED", settle);
             Ok(())
         }
+        // A guess (no source says what a server answers): a failover of a
+        // mirror whose link or source is down is accepted, and the mirror
+        // keeps its status until it has stopped.
+        "failover"
+            if ["LINK_FAILED", "LINK_PAUSED", "SOURCE_UNAVAILABLE"]
+                .contains(&m.status.as_str()) =>
+        {
+            DState::begin(m, "STOPPED", settle);
+            Ok(())
+        }
         _ => Err(format!("Topic '{n}' cannot {action} in state {}", m.status)),
     }
 }

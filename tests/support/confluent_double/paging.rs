@@ -22,6 +22,8 @@ const LIST_OPS: &[&str] = &[
     "listKafkaMirrorTopics",
     "listKafkaMirrorTopicsUnderLink",
     "listKafkaLinkConfigs",
+    "listKafkaTopics",
+    "listKafkaAllTopicConfigs",
 ];
 
 /// Whether `k=v` is a page token this double handed out for `path`.
@@ -49,16 +51,31 @@ pub fn paginate(st: &mut DState, m: &Matched, path: &str, v: &mut Value) {
     let total = data.len();
     let page: Vec<Value> = data.drain(..).skip(offset).take(size).collect();
     *data = page;
-    if offset + size >= total {
+    let next_offset = if offset + size < total {
+        offset + size
+    } else if st.quirks.paging_loops && total > size {
+        size
+    } else {
         if v["metadata"].get("next").is_some() {
             v["metadata"]["next"] = Value::Null;
         }
         return;
-    }
-    st.page_counter += 1;
-    let token = format!("pt{:06}", st.page_counter);
-    st.pages
-        .insert(token.clone(), (path.to_string(), offset + size));
+    };
+    // One token per (path, offset): a loop hands out a link already followed.
+    let existing = st
+        .pages
+        .iter()
+        .find(|(_, (p, o))| p == path && *o == next_offset)
+        .map(|(t, _)| t.clone());
+    let token = match existing {
+        Some(t) => t,
+        None => {
+            st.page_counter += 1;
+            let t = format!("pt{:06}", st.page_counter);
+            st.pages.insert(t.clone(), (path.to_string(), next_offset));
+            t
+        }
+    };
     let mut url = reqwest::Url::parse(&format!("{}{path}", st.base_url)).expect("double URL");
     {
         let mut q = url.query_pairs_mut();

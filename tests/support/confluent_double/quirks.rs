@@ -74,6 +74,9 @@ pub struct Quirks {
     /// List endpoints (links, mirrors, link configs) return at most N items
     /// and a `metadata.next` URL with a `page_token` for the rest.
     pub page_size: Option<usize>,
+    /// A server bug: the last page of a paged list links back to its
+    /// second page instead of ending (`metadata.next` never null).
+    pub paging_loops: bool,
     /// After a config write to a link, the next N reads of that link's
     /// configs return the values from before the write.
     pub stale_reads_after_write: u32,
@@ -89,6 +92,12 @@ pub struct Quirks {
     pub lose_create_response: u32,
     /// `GET /kafka/v3/clusters` answers 404, as Confluent Cloud does.
     pub no_clusters_endpoint: bool,
+    /// Link configs that are not Kafka or Cluster Linking settings (such as
+    /// linkctl's own `linkctl.fingerprints`) are refused with 400 / 40002,
+    /// as a server that validates config names strictly would (a guess:
+    /// whether Confluent servers accept unknown link configs is not
+    /// documented).
+    pub refuse_unknown_link_configs: bool,
     /// How deleting a link with live mirrors is refused.
     pub link_in_use_refusal: LinkInUseRefusal,
 }

@@ -191,6 +191,54 @@ impl DState {
         v
     }
 
+    /// `TopicData` (the relationships are required by the spec).
+    pub fn topic_json(&self, name: &str, partitions: u32) -> Value {
+        let base = format!(
+            "{}/clusters/{}/topics/{name}",
+            self.base_url, self.cluster_id
+        );
+        json!({
+            "kind": "KafkaTopic",
+            "metadata": self.meta(&format!("/clusters/{}/topics/{name}", self.cluster_id)),
+            "cluster_id": self.cluster_id,
+            "topic_name": name,
+            "is_internal": false,
+            "replication_factor": 1,
+            "partitions_count": partitions,
+            "partitions": {"related": format!("{base}/partitions")},
+            "configs": {"related": format!("{base}/configs")},
+            "partition_reassignments": {"related": format!("{base}/partitions/-/reassignment")},
+        })
+    }
+
+    /// The config rows of every topic: `cleanup.policy` at its default, and
+    /// the non-default values of `topic_configs`.
+    pub fn topic_config_rows(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        for t in self.all_topics().keys() {
+            let row = |name: &str, value: &str, default: bool| {
+                json!({
+                    "kind": "KafkaTopicConfig",
+                    "metadata": self.meta(&format!("/clusters/{}/topics/{t}/configs/{name}", self.cluster_id)),
+                    "cluster_id": self.cluster_id,
+                    "topic_name": t,
+                    "name": name,
+                    "value": value,
+                    "is_default": default,
+                    "is_read_only": false,
+                    "is_sensitive": false,
+                    "source": if default { "DEFAULT_CONFIG" } else { "DYNAMIC_TOPIC_CONFIG" },
+                    "synonyms": [],
+                })
+            };
+            out.push(row("cleanup.policy", "delete", true));
+            for (k, v) in self.topic_configs.get(t).into_iter().flatten() {
+                out.push(row(k, v, false));
+            }
+        }
+        out
+    }
+
     /// One `AlterMirrorStatusResponseData` entry.
     pub fn bulk_entry(
         &self,

@@ -9,7 +9,7 @@ use super::http::{empty, err, json_resp, list, not_found_link, Reply};
 use super::mirrors::{bulk, create_mirror, get_mirror, list_mirrors};
 use super::quirks::LinkInUseRefusal;
 use super::spec::Matched;
-use super::state::{DLink, DState, IMMUTABLE, READ_ONLY};
+use super::state::{is_known_link_config, DLink, DState, IMMUTABLE, READ_ONLY};
 
 fn flag(m: &Matched, key: &str) -> bool {
     m.query.iter().any(|(k, v)| k == key && v == "true")
@@ -118,8 +118,27 @@ pub(super) fn route(st: &mut DState, m: &Matched, body: &Value) -> Reply {
                 .collect();
             bulk(st, &link, action, names)
         }
+        // Unless a test models the cluster's topics (`lists_topics`), the
+        // double answers like a server to a principal without DescribeTopic.
+        "listKafkaTopics" | "listKafkaAllTopicConfigs" if !st.lists_topics => {
+            err(403, 40301, "Not authorized to describe topics.")
+        }
+        "listKafkaTopics" => {
+            let data = st
+                .all_topics()
+                .iter()
+                .map(|(t, n)| st.topic_json(t, *n))
+                .collect();
+            json_resp(200, list("KafkaTopicList", data))
+        }
+        "listKafkaAllTopicConfigs" => {
+            json_resp(200, list("KafkaTopicConfigList", st.topic_config_rows()))
+        }
         "deleteKafkaTopic" => {
             let t = param(m, "topic_name");
+            if st.topics.remove(t).is_some() {
+                return empty(204);
+            }
             for l in st.links.values_mut() {
                 if l.mirrors.remove(t).is_some() {
                     return empty(204);
@@ -191,6 +210,9 @@ fn create_link(st: &mut DState, m: &Matched, body: &Value) -> Reply {
             configs.insert(k.to_string(), v.to_string());
         }
     }
+    if let Some(r) = unknown_config(st, configs.keys(), &name) {
+        return r;
+    }
     if flag(m, "validate_only") {
         return empty(204);
     }
@@ -213,6 +235,29 @@ fn create_link(st: &mut DState, m: &Matched, body: &Value) -> Reply {
         return Reply::Hangup;
     }
     empty(204)
+}
+
+/// The refusal of a config name the link does not know (when the
+/// `refuse_unknown_link_configs` quirk is on).
+fn unknown_config<'k>(
+    st: &DState,
+    mut names: impl Iterator<Item = &'k String>,
+    link: &str,
+) -> Option<Reply> {
+    if !st.quirks.refuse_unknown_link_configs {
+        return None;
+    }
+    names
+        .find(|k| !is_known_link_config(k))
+        .map(|k| unknown_config_reply(k, link))
+}
+
+fn unknown_config_reply(key: &str, link: &str) -> Reply {
+    err(
+        400,
+        40002,
+        &format!("Unknown cluster link config '{key}' for cluster link '{link}'."),
+    )
 }
 
 fn delete_link(st: &mut DState, name: &str, force: bool) -> Reply {
@@ -247,6 +292,9 @@ fn alter(
     validate_only: bool,
 ) -> Reply {
     let stale_reads = st.quirks.stale_reads_after_write;
+    if let Some(r) = unknown_config(st, items.iter().map(|i| &i.0), link) {
+        return r;
+    }
     let Some(l) = st.links.get_mut(link) else {
         return not_found_link(link);
     };

@@ -27,6 +27,31 @@ pub const DEFAULTS: &[(&str, Option<&str>)] = &[
 pub const IMMUTABLE: &[&str] = &["link.mode", "connection.mode", "cluster.link.prefix"];
 pub const READ_ONLY: &[&str] = &["cluster.link.retry.timeout.ms"];
 
+/// Whether `name` is a config a link knows: a default of [`DEFAULTS`] or a
+/// client setting (for `refuse_unknown_link_configs`).
+pub fn is_known_link_config(name: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "sasl.",
+        "ssl.",
+        "security.",
+        "local.",
+        "client.",
+        "acl.",
+        "consumer.",
+        "auto.create.",
+        "topic.config.",
+        "mirror.",
+        "cluster.link.",
+        "remote.link.",
+        "replica.",
+        "request.",
+        "retry.",
+        "connections.",
+        "num.cluster.link.",
+    ];
+    DEFAULTS.iter().any(|(k, _)| *k == name) || PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
 pub fn is_sensitive(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     n.contains("jaas")
@@ -133,6 +158,13 @@ pub struct DState {
     pub topic_errors: BTreeMap<String, (i64, String)>,
     /// When set, only these source topics exist.
     pub source_topics: Option<BTreeSet<String>>,
+    /// `GET topics` and `GET topics/-/configs` are served (else 403): the
+    /// cluster's topics are `topics` and the mirror topics.
+    pub lists_topics: bool,
+    /// Topics of this cluster besides its mirror topics (name → partitions).
+    pub topics: BTreeMap<String, u32>,
+    /// Non-default configs per topic (`GET topics/-/configs`).
+    pub topic_configs: BTreeMap<String, BTreeMap<String, String>>,
     pub source_partitions: u32,
     pub link_counter: u32,
     /// When set, a pending transition settles on the first read this long
@@ -162,6 +194,9 @@ impl DState {
             fail_on_settle: BTreeMap::new(),
             topic_errors: BTreeMap::new(),
             source_topics: None,
+            lists_topics: false,
+            topics: BTreeMap::new(),
+            topic_configs: BTreeMap::new(),
             source_partitions: 1,
             link_counter: 0,
             settle_after: None,
@@ -213,6 +248,18 @@ impl DState {
             }
             None => m.status = target,
         }
+    }
+
+    /// Every topic of the cluster with its partition count: the explicit
+    /// ones and the mirror topics.
+    pub fn all_topics(&self) -> BTreeMap<String, u32> {
+        let mut out = self.topics.clone();
+        for l in self.links.values() {
+            for m in l.mirrors.values() {
+                out.insert(m.name.clone(), m.partitions);
+            }
+        }
+        out
     }
 
     /// Settles every pending transition now (the manual clock tick).

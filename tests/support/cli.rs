@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::confluent_double::Double;
+use super::confluent_double::{Double, TlsSetup};
 
 /// The seed manifests' REST endpoints, replaced by the doubles' URLs.
 const US_REST: &str = "http://127.0.0.1:18090/kafka";
@@ -41,16 +41,31 @@ impl From<Output> for Run {
 
 impl CliEnv {
     pub fn start() -> Self {
+        Self::with_doubles(None)
+    }
+
+    /// Both doubles over HTTPS, requiring client certificates (`us`, `europe`).
+    pub fn start_tls(us: TlsSetup, eu: TlsSetup) -> Self {
+        Self::with_doubles(Some((us, eu)))
+    }
+
+    fn with_doubles(tls: Option<(TlsSetup, TlsSetup)>) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime");
         let (us, eu) = rt.block_on(async {
-            (
-                Double::start("us-cluster").await,
-                Double::start("eu-cluster").await,
-            )
+            match tls {
+                None => (
+                    Double::start("us-cluster").await,
+                    Double::start("eu-cluster").await,
+                ),
+                Some((us, eu)) => (
+                    Double::start_tls("us-cluster", us).await,
+                    Double::start_tls("eu-cluster", eu).await,
+                ),
+            }
         });
         Self {
             us,

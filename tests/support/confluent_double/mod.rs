@@ -34,6 +34,7 @@ pub use paging::PAGE_TOKEN;
 #[allow(unused_imports)]
 pub use quirks::{BulkEntry, ConfigRowStyle, LinkInUseRefusal};
 pub use state::{DLink, DMirror, DState, Fault, Quirks};
+#[allow(unused_imports)]
 pub use tls::{ClientCert, Pki, ServerCert, TlsSetup};
 
 use http::{Inner, Shared};

@@ -100,15 +100,21 @@ impl Pki {
     /// `auth: { mtls: … }` (YAML flow style) with `client`'s certificate and
     /// key, trusting the test CA.
     pub fn mtls_auth(&self, client: ClientCert) -> String {
-        let stem = match client {
-            ClientCert::Trusted => "client",
-            ClientCert::OtherCa => "other-client",
-        };
+        match client {
+            ClientCert::Trusted => self.mtls_auth_files("client.pem", "client.key", "ca.pem"),
+            ClientCert::OtherCa => {
+                self.mtls_auth_files("other-client.pem", "other-client.key", "ca.pem")
+            }
+        }
+    }
+
+    /// `auth: { mtls: … }` naming files of the temp dir (which need not exist).
+    pub fn mtls_auth_files(&self, cert: &str, key: &str, ca: &str) -> String {
         format!(
             "auth: {{ mtls: {{ cert: {}, key: {}, ca: {} }} }}",
-            self.path(&format!("{stem}.pem")).display(),
-            self.path(&format!("{stem}.key")).display(),
-            self.ca_file().display()
+            self.path(cert).display(),
+            self.path(key).display(),
+            self.path(ca).display()
         )
     }
 

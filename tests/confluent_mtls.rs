@@ -11,7 +11,6 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use support::cli::{snapshot_settings, CliEnv, Run};
 use support::confluent_double::{ClientCert, Pki, ServerCert};
 
@@ -40,13 +39,18 @@ fn settings(env: &CliEnv, pki: &Pki) -> insta::Settings {
     s
 }
 
+/// Both doubles with a certificate of the test CA.
+fn both_trusted(pki: &Pki) -> CliEnv {
+    CliEnv::start_tls(
+        pki.server(ServerCert::Trusted),
+        pki.server(ServerCert::Trusted),
+    )
+}
+
 #[test]
 fn a_trusted_client_certificate_plans_applies_and_converges() {
     let pki = Pki::new();
-    let env = CliEnv::start_tls(
-        pki.server(ServerCert::Trusted),
-        pki.server(ServerCert::Trusted),
-    );
+    let env = both_trusted(&pki);
     assert!(env.eu.rest_url().starts_with("https://127.0.0.1:"));
     let auth = pki.mtls_auth(ClientCert::Trusted);
     manifest(&env, &auth, &auth);
@@ -71,14 +75,7 @@ fn a_trusted_client_certificate_plans_applies_and_converges() {
         "No changes. Live state matches the manifest.\n"
     );
 
-    let status = env
-        .cmd()
-        .env("LINKCTL_KAFKA_TIMEOUT_MS", "300")
-        .args(["status", "--format", "json"])
-        .output()
-        .expect("run linkctl");
-    assert_eq!(status.status.code(), Some(0), "{status:?}");
-    let report: Value = serde_json::from_slice(&status.stdout).expect("status JSON");
+    let report = env.status_json();
     assert_eq!(report["links"][0]["name"], "demo-link");
     assert_eq!(report["links"][0]["mirrors"][0]["status"], "ACTIVE");
 
@@ -218,10 +215,7 @@ fn a_server_certificate_for_another_host_is_refused_before_anything_is_sent() {
 #[test]
 fn unusable_pem_files_are_named_and_never_quoted() {
     let pki = Pki::new();
-    let env = CliEnv::start_tls(
-        pki.server(ServerCert::Trusted),
-        pki.server(ServerCert::Trusted),
-    );
+    let env = both_trusted(&pki);
     let client_pem = std::fs::read_to_string(pki.path("client.pem")).expect("PEM");
     let write = |name: &str, text: &str| std::fs::write(pki.path(name), text).expect("write");
     write("not-pem.pem", "this is not a certificate\n");
@@ -230,32 +224,46 @@ fn unusable_pem_files_are_named_and_never_quoted() {
     let cases = [
         (
             "certificate file missing",
-            ("missing.pem", "client.key", "ca.pem"),
+            "missing.pem",
+            "client.key",
+            "ca.pem",
         ),
         (
             "certificate file not PEM",
-            ("not-pem.pem", "client.key", "ca.pem"),
+            "not-pem.pem",
+            "client.key",
+            "ca.pem",
         ),
         (
             "certificate file cut short",
-            ("cut.pem", "client.key", "ca.pem"),
+            "cut.pem",
+            "client.key",
+            "ca.pem",
         ),
-        ("key file missing", ("client.pem", "missing.key", "ca.pem")),
+        ("key file missing", "client.pem", "missing.key", "ca.pem"),
         (
             "key file holds a certificate",
-            ("client.pem", "ca.pem", "ca.pem"),
+            "client.pem",
+            "ca.pem",
+            "ca.pem",
         ),
         (
             "key of another certificate",
-            ("client.pem", "other-client.key", "ca.pem"),
+            "client.pem",
+            "other-client.key",
+            "ca.pem",
         ),
         (
             "CA file missing",
-            ("client.pem", "client.key", "missing-ca.pem"),
+            "client.pem",
+            "client.key",
+            "missing-ca.pem",
         ),
         (
             "CA file holds a key",
-            ("client.pem", "client.key", "client.key"),
+            "client.pem",
+            "client.key",
+            "client.key",
         ),
     ];
     // What the PEM files hold, but for their BEGIN/END lines.
@@ -269,7 +277,7 @@ fn unusable_pem_files_are_named_and_never_quoted() {
         );
     }
     let mut text = String::new();
-    for (name, (cert, key, ca)) in cases {
+    for (name, cert, key, ca) in cases {
         manifest(
             &env,
             &pki.mtls_auth(ClientCert::Trusted),

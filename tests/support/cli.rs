@@ -120,6 +120,19 @@ impl CliEnv {
         self.cmd().args(args).output().expect("run linkctl").into()
     }
 
+    /// `status --format json`, which must succeed. The doubles hold no Kafka:
+    /// a short Kafka timeout makes its "unreadable" warnings come fast.
+    pub fn status_json(&self) -> serde_json::Value {
+        let status = self
+            .cmd()
+            .env("LINKCTL_KAFKA_TIMEOUT_MS", "300")
+            .args(["status", "--format", "json"])
+            .output()
+            .expect("run linkctl");
+        assert_eq!(status.status.code(), Some(0), "{status:?}");
+        serde_json::from_slice(&status.stdout).expect("status JSON")
+    }
+
     /// Every write (non-GET) either double received, rendered.
     pub fn writes(&self) -> Vec<String> {
         let mut w: Vec<String> = Vec::new();

@@ -14,17 +14,16 @@ use std::time::{Duration, Instant};
 use support::cli::{snapshot_settings, CliEnv, Run};
 use support::confluent_double::{ClientCert, Pki, ServerCert};
 
-/// Writes the seed's step 2 pointed at the doubles, with `auth` lines after
-/// each cluster's `rest:` (none when empty).
-fn manifest(env: &CliEnv, us_auth: &str, eu_auth: &str) {
+/// Writes the seed's step 2 pointed at the doubles, with `us_lines` and
+/// `eu_lines` (`auth:`, `https_ca:`) after each cluster's `rest:`.
+fn manifest(env: &CliEnv, us_lines: &[&str], eu_lines: &[&str]) {
     let path = env.seed_step("02-mirror.yaml");
     let mut text = std::fs::read_to_string(&path).expect("manifest");
-    for (rest, auth) in [(env.us.rest_url(), us_auth), (env.eu.rest_url(), eu_auth)] {
+    for (rest, lines) in [(env.us.rest_url(), us_lines), (env.eu.rest_url(), eu_lines)] {
         let line = format!("rest: {rest}\n");
         assert!(text.contains(&line), "{text}");
-        if !auth.is_empty() {
-            text = text.replace(&line, &format!("{line}    {auth}\n"));
-        }
+        let extra: String = lines.iter().map(|l| format!("    {l}\n")).collect();
+        text = text.replace(&line, &format!("{line}{extra}"));
     }
     env.write_manifest("linkctl.yaml", &text);
 }
@@ -52,8 +51,13 @@ fn a_trusted_client_certificate_plans_applies_and_converges() {
     let pki = Pki::new();
     let env = both_trusted(&pki);
     assert!(env.eu.rest_url().starts_with("https://127.0.0.1:"));
-    let auth = pki.mtls_auth(ClientCert::Trusted);
-    manifest(&env, &auth, &auth);
+    // `europe` trusts the server's CA through `auth.mtls.ca`, `us` through `https_ca`.
+    let us_auth = pki.mtls_auth_files("client.pem", "client.key", None);
+    manifest(
+        &env,
+        &[&pki.https_ca(), &us_auth],
+        &[&pki.mtls_auth(ClientCert::Trusted)],
+    );
 
     let plan = env.run(&["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{plan:#?}");
@@ -86,30 +90,22 @@ fn a_trusted_client_certificate_plans_applies_and_converges() {
     assert_eq!(env.eu.tls_refusals(), Vec::<String>::new());
 }
 
-/// One way `europe`'s TLS goes wrong.
-struct Case {
-    name: &'static str,
-    server: ServerCert,
-    /// `europe`'s `auth` line ("" for none).
-    eu_auth: String,
-    /// What the double saw of the one handshake linkctl tried.
-    refused: &'static str,
-}
-
-/// `plan` and `apply` both stop at the read, exit 1 at the first refused
-/// handshake (one handshake per command: a TLS failure is not retried, so
-/// this holds with the real retry backoff), and nothing reaches `europe`.
-fn refused(pki: &Pki, case: Case) {
-    let env = CliEnv::start_tls(pki.server(ServerCert::Trusted), pki.server(case.server));
-    manifest(&env, &pki.mtls_auth(ClientCert::Trusted), &case.eu_auth);
+/// `europe` serving `server`, with `eu_lines` (`auth`, `https_ca`): `plan`
+/// and `apply` both stop at the read, exit 1 at the first refused handshake
+/// (one handshake per command, which the double saw as `seen`: a TLS failure
+/// is not retried, so this holds with the real retry backoff), and nothing
+/// reaches `europe`. The message is snapshot `confluent_mtls__{name}`.
+fn refused(name: &str, server: ServerCert, eu_lines: fn(&Pki) -> Vec<String>, seen: &str) {
+    let pki = Pki::new();
+    let env = CliEnv::start_tls(pki.server(ServerCert::Trusted), pki.server(server));
+    let eu_lines = eu_lines(&pki);
+    let eu_lines: Vec<&str> = eu_lines.iter().map(String::as_str).collect();
+    manifest(&env, &[&pki.mtls_auth(ClientCert::Trusted)], &eu_lines);
     let mut messages = Vec::new();
     for args in [&["plan"][..], &["apply", "--auto-approve"][..]] {
         let started = Instant::now();
         let r: Run = env
             .cmd()
-            // The server is trusted through the system's roots where the
-            // manifest has no `auth.mtls.ca` (rustls reads SSL_CERT_FILE).
-            .env("SSL_CERT_FILE", pki.ca_file())
             // The real retry backoff (1 s, then doubling): a retried TLS
             // failure would take seconds.
             .env_remove("LINKCTL_RETRY_BACKOFF_MS")
@@ -118,97 +114,91 @@ fn refused(pki: &Pki, case: Case) {
             .expect("run linkctl")
             .into();
         let took = started.elapsed();
-        eprintln!("{} {args:?}: exit {} after {took:?}", case.name, r.code);
-        assert_eq!(r.code, 1, "{}: {args:?}: {r:#?}", case.name);
+        eprintln!("{} {args:?}: exit {} after {took:?}", name, r.code);
+        assert_eq!(r.code, 1, "{}: {args:?}: {r:#?}", name);
         assert!(
             took < Duration::from_secs(5),
             "{}: {args:?} took {took:?}",
-            case.name
+            name
         );
         assert!(
             r.stderr.contains("europe") && r.stderr.contains(&env.eu.rest_url()),
             "{}: {}",
-            case.name,
+            name,
             r.stderr
         );
         assert!(
             !r.stdout.contains("create"),
             "{}: no plan is shown\n{r:#?}",
-            case.name
+            name
         );
         messages.push(r.stderr);
     }
     assert_eq!(
         messages[0], messages[1],
         "{}: plan and apply say the same",
-        case.name
+        name
     );
     assert_eq!(
         env.eu.tls_refusals(),
-        vec![case.refused.to_string(); 2],
+        vec![seen.to_string(); 2],
         "{}: one handshake per command",
-        case.name
+        name
     );
-    assert!(env.eu.log().is_empty(), "{}: {:?}", case.name, env.eu.log());
-    assert_eq!(env.writes(), Vec::<String>::new(), "{}", case.name);
-    let text = format!("--- {}\n{}", case.name, messages[0]);
-    settings(&env, pki)
-        .bind(|| insta::assert_snapshot!(format!("confluent_mtls__{}", case.name), text));
+    assert!(env.eu.log().is_empty(), "{}: {:?}", name, env.eu.log());
+    assert_eq!(env.writes(), Vec::<String>::new(), "{}", name);
+    let text = format!("--- {}\n{}", name, messages[0]);
+    settings(&env, &pki)
+        .bind(|| insta::assert_snapshot!(format!("confluent_mtls__{}", name), text));
 }
 
 #[test]
 fn without_a_client_certificate_the_server_refuses_and_linkctl_says_what_to_set() {
-    let pki = Pki::new();
+    let https_ca = |pki: &Pki| vec![pki.https_ca()];
     refused(
-        &pki,
-        Case {
-            name: "no_client_certificate",
-            server: ServerCert::Trusted,
-            eu_auth: String::new(),
-            refused: "peer sent no certificates",
-        },
+        "no_client_certificate",
+        ServerCert::Trusted,
+        https_ca,
+        "peer sent no certificates",
     );
 }
 
 #[test]
 fn a_client_certificate_of_another_ca_is_refused_and_linkctl_says_what_to_check() {
-    let pki = Pki::new();
+    let other = |pki: &Pki| vec![pki.mtls_auth(ClientCert::OtherCa)];
+    let seen = "invalid peer certificate: UnknownIssuer";
     refused(
-        &pki,
-        Case {
-            name: "client_certificate_of_another_ca",
-            server: ServerCert::Trusted,
-            eu_auth: pki.mtls_auth(ClientCert::OtherCa),
-            refused: "invalid peer certificate: UnknownIssuer",
-        },
+        "client_certificate_of_another_ca",
+        ServerCert::Trusted,
+        other,
+        seen,
     );
+}
+
+/// `europe`'s `auth` with the trusted client certificate.
+fn trusted(pki: &Pki) -> Vec<String> {
+    vec![pki.mtls_auth(ClientCert::Trusted)]
 }
 
 #[test]
 fn a_server_certificate_of_an_unknown_ca_is_refused_before_anything_is_sent() {
-    let pki = Pki::new();
+    let seen = "received fatal alert: UnknownCA";
     refused(
-        &pki,
-        Case {
-            name: "server_certificate_of_an_unknown_ca",
-            server: ServerCert::UnknownCa,
-            eu_auth: pki.mtls_auth(ClientCert::Trusted),
-            refused: "received fatal alert: UnknownCA",
-        },
+        "server_certificate_of_an_unknown_ca",
+        ServerCert::UnknownCa,
+        trusted,
+        seen,
     );
 }
 
 #[test]
 fn a_server_certificate_for_another_host_is_refused_before_anything_is_sent() {
-    let pki = Pki::new();
+    let seen = "received fatal alert: BadCertificate";
     refused(
-        &pki,
-        Case {
-            name: "server_certificate_for_another_host",
-            server: ServerCert::WrongName,
-            eu_auth: pki.mtls_auth(ClientCert::Trusted),
-            refused: "received fatal alert: BadCertificate",
-        },
+        "server_certificate_for_another_host",
+        ServerCert::WrongName,
+        trusted,
+        seen,
     );
 }
 
@@ -222,49 +212,49 @@ fn unusable_pem_files_are_named_and_never_quoted() {
     // A certificate cut short: the END line is missing.
     write("cut.pem", &client_pem[..client_pem.len() / 2]);
     let cases = [
-        (
+        [
             "certificate file missing",
             "missing.pem",
             "client.key",
             "ca.pem",
-        ),
-        (
+        ],
+        [
             "certificate file not PEM",
             "not-pem.pem",
             "client.key",
             "ca.pem",
-        ),
-        (
+        ],
+        [
             "certificate file cut short",
             "cut.pem",
             "client.key",
             "ca.pem",
-        ),
-        ("key file missing", "client.pem", "missing.key", "ca.pem"),
-        (
+        ],
+        ["key file missing", "client.pem", "missing.key", "ca.pem"],
+        [
             "key file holds a certificate",
             "client.pem",
             "ca.pem",
             "ca.pem",
-        ),
-        (
+        ],
+        [
             "key of another certificate",
             "client.pem",
             "other-client.key",
             "ca.pem",
-        ),
-        (
+        ],
+        [
             "CA file missing",
             "client.pem",
             "client.key",
             "missing-ca.pem",
-        ),
-        (
+        ],
+        [
             "CA file holds a key",
             "client.pem",
             "client.key",
             "client.key",
-        ),
+        ],
     ];
     // What the PEM files hold, but for their BEGIN/END lines.
     let mut content = Vec::new();
@@ -277,20 +267,16 @@ fn unusable_pem_files_are_named_and_never_quoted() {
         );
     }
     let mut text = String::new();
-    for (name, cert, key, ca) in cases {
+    for [name, cert, key, ca] in cases {
         manifest(
             &env,
-            &pki.mtls_auth(ClientCert::Trusted),
-            &pki.mtls_auth_files(cert, key, ca),
+            &[&pki.mtls_auth(ClientCert::Trusted)],
+            &[&pki.mtls_auth_files(cert, key, Some(ca))],
         );
         for args in [&["plan"][..], &["apply", "--auto-approve"][..]] {
             let r = env.run(args);
             assert_eq!(r.code, 1, "{name}: {args:?}: {r:#?}");
-            assert!(
-                r.stderr.contains("cluster `europe`"),
-                "{name}: {}",
-                r.stderr
-            );
+            assert!(r.stderr.contains("cluster europe"), "{name}: {}", r.stderr);
             for line in &content {
                 assert!(
                     !r.stderr.contains(line.as_str()),

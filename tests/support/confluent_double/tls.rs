@@ -101,21 +101,29 @@ impl Pki {
     /// key, trusting the test CA.
     pub fn mtls_auth(&self, client: ClientCert) -> String {
         match client {
-            ClientCert::Trusted => self.mtls_auth_files("client.pem", "client.key", "ca.pem"),
+            ClientCert::Trusted => self.mtls_auth_files("client.pem", "client.key", Some("ca.pem")),
             ClientCert::OtherCa => {
-                self.mtls_auth_files("other-client.pem", "other-client.key", "ca.pem")
+                self.mtls_auth_files("other-client.pem", "other-client.key", Some("ca.pem"))
             }
         }
     }
 
     /// `auth: { mtls: … }` naming files of the temp dir (which need not exist).
-    pub fn mtls_auth_files(&self, cert: &str, key: &str, ca: &str) -> String {
+    pub fn mtls_auth_files(&self, cert: &str, key: &str, ca: Option<&str>) -> String {
+        let ca = match ca {
+            Some(ca) => format!(", ca: {}", self.path(ca).display()),
+            None => String::new(),
+        };
         format!(
-            "auth: {{ mtls: {{ cert: {}, key: {}, ca: {} }} }}",
+            "auth: {{ mtls: {{ cert: {}, key: {}{ca} }} }}",
             self.path(cert).display(),
             self.path(key).display(),
-            self.path(ca).display()
         )
+    }
+
+    /// `https_ca:` trusting the test CA.
+    pub fn https_ca(&self) -> String {
+        format!("https_ca: {}", self.ca_file().display())
     }
 
     /// What the double serves with: `server`'s certificate, and client

@@ -57,14 +57,7 @@ fn seed_scenario_step_by_step() {
     // S9: `status` lists the link's mirror topics. The doubles hold no Kafka,
     // so each cluster is reported as unreadable over the Kafka protocol and
     // what depends on it as unknown; the rest stands.
-    let status = env
-        .cmd()
-        .env("LINKCTL_KAFKA_TIMEOUT_MS", "300")
-        .args(["status", "--format", "json"])
-        .output()
-        .expect("run linkctl");
-    assert_eq!(status.status.code(), Some(0), "{status:?}");
-    let report: Value = serde_json::from_slice(&status.stdout).expect("status JSON");
+    let report = env.status_json();
     let link = &report["links"][0];
     assert_eq!(link["name"], "demo-link");
     assert_eq!(link["state"], "ACTIVE");

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::confluent_double::Double;
+use super::confluent_double::{Double, TlsSetup};
 
 /// The seed manifests' REST endpoints, replaced by the doubles' URLs.
 const US_REST: &str = "http://127.0.0.1:18090/kafka";
@@ -41,16 +41,31 @@ impl From<Output> for Run {
 
 impl CliEnv {
     pub fn start() -> Self {
+        Self::with_doubles(None)
+    }
+
+    /// Both doubles over HTTPS, requiring client certificates (`us`, `europe`).
+    pub fn start_tls(us: TlsSetup, eu: TlsSetup) -> Self {
+        Self::with_doubles(Some((us, eu)))
+    }
+
+    fn with_doubles(tls: Option<(TlsSetup, TlsSetup)>) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime");
         let (us, eu) = rt.block_on(async {
-            (
-                Double::start("us-cluster").await,
-                Double::start("eu-cluster").await,
-            )
+            match tls {
+                None => (
+                    Double::start("us-cluster").await,
+                    Double::start("eu-cluster").await,
+                ),
+                Some((us, eu)) => (
+                    Double::start_tls("us-cluster", us).await,
+                    Double::start_tls("eu-cluster", eu).await,
+                ),
+            }
         });
         Self {
             us,
@@ -103,6 +118,19 @@ impl CliEnv {
 
     pub fn run(&self, args: &[&str]) -> Run {
         self.cmd().args(args).output().expect("run linkctl").into()
+    }
+
+    /// `status --format json`, which must succeed. The doubles hold no Kafka:
+    /// a short Kafka timeout makes its "unreadable" warnings come fast.
+    pub fn status_json(&self) -> serde_json::Value {
+        let status = self
+            .cmd()
+            .env("LINKCTL_KAFKA_TIMEOUT_MS", "300")
+            .args(["status", "--format", "json"])
+            .output()
+            .expect("run linkctl");
+        assert_eq!(status.status.code(), Some(0), "{status:?}");
+        serde_json::from_slice(&status.stdout).expect("status JSON")
     }
 
     /// Every write (non-GET) either double received, rendered.

@@ -11,7 +11,9 @@ use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
 
 use super::errors::ConfluentError;
+use super::mtls;
 use super::wire::{ClusterData, ErrorBody};
+use crate::backend::http_errors::tls_failure;
 use crate::backend::retry::{retry, RetryPolicy};
 use crate::backend::timeouts::Timeouts;
 use crate::manifest::{Auth, Cluster};
@@ -40,6 +42,8 @@ pub struct ClusterClient {
     verified: std::sync::atomic::AtomicBool,
     pub retry: RetryPolicy,
     timeouts: Timeouts,
+    /// The cluster has `auth.mtls` (for the advice on TLS failures).
+    mtls: bool,
 }
 
 /// What a request body is.
@@ -103,29 +107,19 @@ impl ClusterClient {
                 }
             }
             Some(Auth::Mtls { cert, key, .. }) => {
-                let read = |what: &str, path: &str| {
-                    std::fs::read(path).map_err(|e| {
-                        ConfluentError::Manifest(format!(
-                            "cluster {name}: cannot read the mTLS {what} file {path}: {e}"
-                        ))
-                    })
-                };
-                let mut pem = read("certificate", cert.expose())?;
-                pem.push(b'\n');
-                pem.extend(read("key", key.expose())?);
-                let identity = reqwest::Identity::from_pem(&pem).map_err(|_| {
-                    ConfluentError::Manifest(format!(
-                        "cluster {name}: the mTLS certificate or key is not valid PEM"
-                    ))
-                })?;
-                builder = builder.identity(identity);
+                builder = mtls::configure(builder, name, cert, key)?;
             }
         }
         builder = crate::backend::https_trust::trust(name, cluster, builder)
             .map_err(ConfluentError::Manifest)?;
-        let http = builder.build().map_err(|e| {
-            ConfluentError::Manifest(format!("cluster {name}: cannot build an HTTP client: {e}"))
-        })?;
+        let http = builder
+            .build()
+            .map_err(|e| match cluster.auth.as_ref().map(|a| &a.value) {
+                Some(Auth::Mtls { cert, key, .. }) => mtls::build_error(name, cert, key, &e),
+                _ => ConfluentError::Manifest(format!(
+                    "cluster {name}: cannot build an HTTP client: {e}"
+                )),
+            })?;
         Ok(Self {
             name: name.to_string(),
             http,
@@ -136,6 +130,10 @@ impl ClusterClient {
             verified: std::sync::atomic::AtomicBool::new(false),
             retry,
             timeouts,
+            mtls: matches!(
+                cluster.auth.as_ref().map(|a| &a.value),
+                Some(Auth::Mtls { .. })
+            ),
         })
     }
 
@@ -293,10 +291,10 @@ impl ClusterClient {
                 .body(v.to_string());
         }
         let started = std::time::Instant::now();
-        let resp = req.send().await.map_err(|e| ConfluentError::Transport {
-            url: redacted_url(&url),
-            reason: self.transport_reason(&e),
-        })?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&url, &e))?;
         let status = resp.status();
         tracing::debug!(cluster = %self.name, %method, %path, status = status.as_u16(), ms = started.elapsed().as_millis() as u64, "confluent request");
         // `Retry-After` in seconds (the HTTP-date form is not used by these APIs).
@@ -305,10 +303,10 @@ impl ClusterClient {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let bytes = resp.bytes().await.map_err(|e| ConfluentError::Transport {
-            url: redacted_url(&url),
-            reason: self.transport_reason(&e),
-        })?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&url, &e))?;
         if status.is_success() {
             if pinned_path {
                 self.verified
@@ -340,14 +338,25 @@ impl ClusterClient {
         })
     }
 
-    /// Why a request got no answer, naming the limit that ran out.
-    fn transport_reason(&self, e: &reqwest::Error) -> String {
+    /// Why a request got no answer: a TLS handshake that failed (permanent),
+    /// or a transport failure naming the limit that ran out.
+    fn transport_error(&self, url: &Url, e: &reqwest::Error) -> ConfluentError {
+        let url = redacted_url(url);
+        if let Some(failure) = tls_failure(e) {
+            return ConfluentError::Tls {
+                url,
+                cluster: self.name.clone(),
+                mtls: self.mtls,
+                failure,
+            };
+        }
         let reason = transport_reason(e);
-        if e.is_timeout() || e.is_connect() {
+        let reason = if e.is_timeout() || e.is_connect() {
             format!("{reason} {}", self.timeouts.explain(&self.name))
         } else {
             reason
-        }
+        };
+        ConfluentError::Transport { url, reason }
     }
 
     /// GET of a full URL with retries, decoded.

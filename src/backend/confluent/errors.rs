@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::backend::http_errors::TlsFailure;
 use crate::backend::retry::Transient;
 use crate::backend::BackendError;
 
@@ -29,6 +30,17 @@ pub enum ConfluentError {
     /// The request never got an answer.
     #[error("cannot reach {url}: {reason}")]
     Transport { url: String, reason: String },
+    /// The TLS handshake failed: the same certificates fail again, so this
+    /// is never retried.
+    #[error("TLS handshake with {url} failed: {failure}; {}", tls_fix(.failure, .cluster, *.mtls))]
+    Tls {
+        url: String,
+        /// Manifest name of the cluster (the advice names its settings).
+        cluster: String,
+        /// The cluster has `auth.mtls`.
+        mtls: bool,
+        failure: TlsFailure,
+    },
     /// The body did not decode.
     #[error("{method} {path}: unexpected response body: {reason}")]
     Decode {
@@ -101,6 +113,38 @@ fn message_suffix(m: &Option<String>) -> String {
     match m {
         Some(m) if !m.is_empty() => format!(": {m}"),
         _ => String::new(),
+    }
+}
+
+/// What to change, for a TLS failure talking to `cluster`.
+fn tls_fix(failure: &TlsFailure, cluster: &str, mtls: bool) -> String {
+    let c = format!("cluster `{cluster}`");
+    match (failure, mtls) {
+        (TlsFailure::UntrustedServer, true) => format!(
+            "add the CA that signed the server's certificate to `https_ca` (or `auth.mtls.ca`) \
+             of {c}"
+        ),
+        (TlsFailure::UntrustedServer, false) => {
+            format!("add the CA that signed the server's certificate to `https_ca` of {c}")
+        }
+        (TlsFailure::ServerNameMismatch { .. }, _) => format!(
+            "use a `rest` URL for {c} whose host the certificate names, or give the server a \
+             certificate for this host"
+        ),
+        (TlsFailure::ClientCertificateRequired, false) => {
+            format!("set `auth.mtls` of {c} (`cert` and `key`)")
+        }
+        (TlsFailure::ClientCertificateRefused(_), _)
+        | (TlsFailure::ClientCertificateRequired, true) => format!(
+            "check `auth.mtls` of {c}: `cert` must be signed by a CA the server trusts, \
+             valid now and made for client authentication, and `key` must be its key"
+        ),
+        (TlsFailure::BadServerCertificate(_), _) => {
+            format!("check the server's certificate, and `https_ca` of {c}")
+        }
+        (TlsFailure::Other(_), _) => {
+            format!("check the `rest` URL (https:// for TLS) and `auth.mtls` of {c}")
+        }
     }
 }
 
@@ -194,5 +238,22 @@ mod tests {
             "DELETE /kafka/v3/clusters/c1/links/l: HTTP 403 (error_code 40301): link in use"
         );
         assert!(!e.is_transient());
+    }
+
+    #[test]
+    fn tls_failures_are_permanent_and_say_what_to_fix() {
+        let e = ConfluentError::Tls {
+            url: "https://rest.example/kafka/v3/clusters".into(),
+            cluster: "europe".into(),
+            mtls: true,
+            failure: TlsFailure::UntrustedServer,
+        };
+        assert!(!e.is_transient());
+        assert!(
+            e.to_string().ends_with(
+                "add the CA that signed the server's certificate to `https_ca` (or `auth.mtls.ca`) of cluster `europe`"
+            ),
+            "{e}"
+        );
     }
 }

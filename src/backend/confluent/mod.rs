@@ -17,6 +17,7 @@ pub mod errors;
 pub mod execute;
 pub mod limits;
 pub mod model;
+pub mod mtls;
 pub mod paging;
 pub mod payload;
 pub mod read;

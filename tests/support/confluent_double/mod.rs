@@ -22,6 +22,7 @@ mod render;
 mod routes;
 pub mod spec;
 pub mod state;
+pub mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -33,11 +34,15 @@ pub use paging::PAGE_TOKEN;
 #[allow(unused_imports)]
 pub use quirks::{BulkEntry, ConfigRowStyle, LinkInUseRefusal};
 pub use state::{DLink, DMirror, DState, Fault, Quirks};
+#[allow(unused_imports)]
+pub use tls::{ClientCert, Pki, ServerCert, TlsSetup};
 
 use http::{Inner, Shared};
 
 pub struct Double {
     pub addr: SocketAddr,
+    scheme: &'static str,
+    handshakes: Arc<tls::Handshakes>,
     shared: Shared,
     _server: tokio::task::JoinHandle<()>,
 }
@@ -45,6 +50,17 @@ pub struct Double {
 impl Double {
     /// Binds 127.0.0.1:0 and serves until the test's runtime ends.
     pub async fn start(cluster_id: &str) -> Self {
+        Self::serve(cluster_id, None).await
+    }
+
+    /// Like [`Self::start`], over HTTPS: the double presents `setup`'s
+    /// certificate and requires a client certificate it trusts; refused
+    /// handshakes are in [`Self::tls_refusals`].
+    pub async fn start_tls(cluster_id: &str, setup: TlsSetup) -> Self {
+        Self::serve(cluster_id, Some(setup)).await
+    }
+
+    async fn serve(cluster_id: &str, tls: Option<TlsSetup>) -> Self {
         let shared: Shared = Arc::new(Mutex::new(Inner {
             state: DState::new(cluster_id),
             log: Vec::new(),
@@ -60,22 +76,43 @@ impl Double {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let scheme = if tls.is_some() { "https" } else { "http" };
         if let Ok(mut g) = shared.lock() {
-            g.state.base_url = format!("http://{addr}{base_path}");
+            g.state.base_url = format!("{scheme}://{addr}{base_path}");
         }
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let handshakes = Arc::new(tls::Handshakes::default());
+        let server = match tls {
+            None => tokio::spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            }),
+            Some(setup) => {
+                let listener = tls::TlsListener::start(listener, setup, handshakes.clone());
+                tokio::spawn(async move {
+                    let _ = axum::serve(listener, app).await;
+                })
+            }
+        };
         Self {
             addr,
+            scheme,
+            handshakes,
             shared,
             _server: server,
         }
     }
 
-    /// The manifest's `rest:` value (`http://127.0.0.1:port/kafka`).
+    /// The manifest's `rest:` value (`http://127.0.0.1:port/kafka`, or `https://`).
     pub fn rest_url(&self) -> String {
-        format!("http://{}/kafka", self.addr)
+        format!("{}://{}/kafka", self.scheme, self.addr)
+    }
+
+    /// The TLS handshakes the double refused or that failed, each with the
+    /// server's reason (empty for a plain HTTP double).
+    pub fn tls_refusals(&self) -> Vec<String> {
+        match self.handshakes.refused.lock() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
     }
 
     fn inner(&self) -> MutexGuard<'_, Inner> {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde::Deserialize;
 
+use crate::backend::http_errors::{tls_failure, TlsFailure};
 use crate::backend::retry::{retry, RetryPolicy, Transient};
 use crate::backend::timeouts::{secs, Timeouts};
 use crate::backend::BackendError;
@@ -141,6 +142,8 @@ enum Attempt {
     TimedOut,
     /// No connection (refused, reset, unresolvable) within the connect timeout.
     Unreachable(String),
+    /// The TLS handshake failed: the same certificates will fail again.
+    Tls(TlsFailure),
 }
 
 impl std::fmt::Display for Attempt {
@@ -149,6 +152,7 @@ impl std::fmt::Display for Attempt {
             Self::Busy(s) => write!(f, "HTTP {s}"),
             Self::TimedOut => write!(f, "no answer"),
             Self::Unreachable(r) => write!(f, "{r}"),
+            Self::Tls(t) => write!(f, "{t}"),
         }
     }
 }
@@ -156,9 +160,30 @@ impl std::fmt::Display for Attempt {
 impl Transient for Attempt {
     /// Every call of this client is idempotent (GET, PUT config, stop,
     /// DELETE), so a busy worker or a refused connection is retried; a
-    /// request that already waited its whole timeout is not.
+    /// request that already waited its whole timeout is not, nor a TLS
+    /// handshake that failed.
     fn is_transient(&self) -> bool {
-        !matches!(self, Self::TimedOut)
+        !matches!(self, Self::TimedOut | Self::Tls(_))
+    }
+}
+
+/// What to change when the TLS handshake with the worker of `cluster` failed.
+fn tls_fix(failure: &TlsFailure, cluster: &str) -> String {
+    let c = format!("cluster `{cluster}`");
+    match failure {
+        TlsFailure::UntrustedServer => {
+            format!("add the CA that signed the worker's certificate to `https_ca` of {c}")
+        }
+        TlsFailure::ServerNameMismatch { .. } => format!(
+            "use a `connect` URL for {c} whose host the certificate names, or give the worker a certificate for this host"
+        ),
+        TlsFailure::ClientCertificateRequired | TlsFailure::ClientCertificateRefused(_) => format!(
+            "the worker asks for a client certificate, and linkctl reaches Kafka Connect with basic or bearer auth only (`auth` of {c})"
+        ),
+        TlsFailure::BadServerCertificate(_) => {
+            format!("check the worker's certificate, and `https_ca` of {c}")
+        }
+        TlsFailure::Other(_) => format!("check the `connect` URL of {c} (https:// for TLS)"),
     }
 }
 
@@ -252,7 +277,9 @@ impl ConnectClient {
                 .try_clone()
                 .ok_or_else(|| Attempt::Unreachable("the request cannot be repeated".into()))?;
             let resp = req.send().await.map_err(|e| {
-                if e.is_timeout() {
+                if let Some(tls) = tls_failure(&e) {
+                    Attempt::Tls(tls)
+                } else if e.is_timeout() {
                     Attempt::TimedOut
                 } else {
                     Attempt::Unreachable(transport_reason(&e))
@@ -287,6 +314,14 @@ impl ConnectClient {
                     format!(
                         "cannot reach Kafka Connect {}: {reason} — is the worker running and is `connect:` right? {limits}",
                         self.shown
+                    ),
+                ),
+                Attempt::Tls(failure) => BackendError::new(
+                    &self.cluster,
+                    format!(
+                        "TLS handshake with Kafka Connect {} failed: {failure}; {}",
+                        self.shown,
+                        tls_fix(&failure, &self.cluster)
                     ),
                 ),
                 Attempt::Busy(status) => self.err(format!(

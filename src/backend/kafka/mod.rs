@@ -7,8 +7,11 @@
 pub mod admin;
 pub mod client_config;
 pub mod clients;
+pub mod context;
+pub mod errors;
 pub mod groups;
 pub mod offsets;
+pub mod tls_check;
 pub mod topics_reader;
 
 pub use admin::KafkaAdmin;

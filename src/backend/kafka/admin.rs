@@ -19,7 +19,9 @@ use backon::{ExponentialBuilder, Retryable};
 
 use super::client_config::client_config;
 use super::context::{KafkaContext, Watch};
-use super::errors::{is_timeout, ClusterFacts, Doing, FailureKind, KafkaFailure, TlsRefusal};
+use super::errors::{
+    is_timeout, Acl, ClusterFacts, Doing, FailureKind, KafkaFailure, Resource, TlsRefusal,
+};
 use super::tls_check;
 use crate::backend::BackendError;
 use crate::manifest::Cluster;
@@ -145,9 +147,11 @@ impl KafkaAdmin {
 
     /// A consumer that never subscribes: it only sends metadata, ListOffsets
     /// and OffsetFetch requests, so it cannot disturb any group.
-    fn new_consumer(&self, group: &str) -> Result<Reader, BackendError> {
+    fn new_consumer(&self, group: Option<&str>) -> Result<Reader, BackendError> {
         let mut cfg = self.config.clone();
-        cfg.set("group.id", group);
+        if let Some(group) = group {
+            cfg.set("group.id", group);
+        }
         cfg.set("enable.auto.commit", "false");
         cfg.set("enable.auto.offset.store", "false");
         cfg.create_with_context(KafkaContext::new(self.watch.clone()))
@@ -157,7 +161,7 @@ impl KafkaAdmin {
     /// The command's one metadata/offsets client of this cluster.
     fn consumer(&self) -> Result<Arc<Reader>, BackendError> {
         self.consumer
-            .get_or_init(|| self.new_consumer("linkctl-reader").map(Arc::new))
+            .get_or_init(|| self.new_consumer(None).map(Arc::new))
             .clone()
     }
 
@@ -308,6 +312,17 @@ impl KafkaAdmin {
                 let topic = Some(topic.clone());
                 self.err_code(Doing::DescribeConfigs { topic }, code)
             })?;
+            // Every topic has configs (defaults included): none at all is
+            // a refusal whose code rdkafka dropped.
+            if res.entries.is_empty() {
+                let acl = Acl {
+                    operation: "DescribeConfigs",
+                    resource: Resource::Topic(Some(topic.clone())),
+                };
+                let topic = Some(topic.clone());
+                let kind = FailureKind::NotAuthorized { acl, code: None };
+                return Err(self.fail(Doing::DescribeConfigs { topic }, kind));
+            }
             let configs = res
                 .entries
                 .iter()
@@ -415,7 +430,7 @@ impl KafkaAdmin {
                 group: group.clone(),
                 topic: topic.map(str::to_string),
             };
-            let consumer = me.new_consumer(&group)?;
+            let consumer = me.new_consumer(Some(&group))?;
             let committed = consumer
                 .committed_offsets(tpl, me.timeout)
                 .map_err(|e| me.err(doing(None), &e))?;

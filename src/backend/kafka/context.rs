@@ -11,6 +11,7 @@ use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::ConsumerContext;
 use rdkafka::error::KafkaError;
+use rdkafka::types::RDKafkaErrorCode;
 
 use super::errors::{ClusterFacts, FailureKind};
 
@@ -73,12 +74,16 @@ impl Watch {
     }
 
     fn record(&self, error: &KafkaError, reason: &str) {
-        let kind = FailureKind::from_callback(error.rdkafka_error_code(), reason, &self.facts);
+        let code = error.rdkafka_error_code();
+        let kind = FailureKind::from_callback(code, reason, &self.facts);
         let mut seen = self.seen();
         if kind.is_permanent() {
             seen.permanent.get_or_insert(kind);
         } else if let FailureKind::Other { reason } = kind {
-            seen.last = Some(reason);
+            // "1/1 brokers are down" says less than the error before it.
+            if code != Some(RDKafkaErrorCode::AllBrokersDown) || seen.last.is_none() {
+                seen.last = Some(reason);
+            }
         }
     }
 }

@@ -289,8 +289,12 @@ pub enum FailureKind {
     Authentication { reason: String },
     /// The TLS handshake failed.
     Tls { refusal: TlsRefusal, reason: String },
-    /// The principal lacks an ACL.
-    NotAuthorized { acl: Acl, code: Code },
+    /// The principal lacks an ACL: the broker answered `code`, or (`None`)
+    /// it answered nothing where a denial is the one likely cause (rdkafka
+    /// 0.39 drops the per-topic error code of `DescribeConfigs` and hands
+    /// back a topic with no config entry at all, as brokers answer to a
+    /// denied topic, or to one deleted a moment ago).
+    NotAuthorized { acl: Acl, code: Option<Code> },
     /// Nothing answered in time; `last` is the last connection error seen.
     TimedOut {
         after: Duration,
@@ -373,7 +377,7 @@ impl FailureKind {
                 }
             }
             Some(c) => match doing.needed(c) {
-                Some(acl) => FailureKind::NotAuthorized { acl, code: c },
+                Some(acl) => FailureKind::NotAuthorized { acl, code: Some(c) },
                 None => FailureKind::Other {
                     reason: facts.scrub(&e.to_string()),
                 },
@@ -477,8 +481,14 @@ impl KafkaFailure {
                     .as_ref()
                     .map(|u| format!("principal `User:{u}`"))
                     .unwrap_or_else(|| "linkctl's principal".to_string());
+                let answer = match code {
+                    Some(code) => format!("{code:?}"),
+                    None => "the broker answered no config entry, as it does to a denied request, \
+                             or for a topic deleted a moment ago"
+                        .to_string(),
+                };
                 format!(
-                    "cannot {doing}: not authorized ({code:?}): {who} needs ALLOW {} on {} on {bootstrap}. \
+                    "cannot {doing}: not authorized ({answer}): {who} needs ALLOW {} on {} on {bootstrap}. \
                      Grant it (e.g. `{}`), or use a principal that has it {props}",
                     acl.operation,
                     acl.resource,
@@ -582,7 +592,7 @@ mod tests {
                     operation: "Delete",
                     resource: Resource::Topic(Some("t".into())),
                 },
-                code: Code::TopicAuthorizationFailed,
+                code: Some(Code::TopicAuthorizationFailed),
             },
         }
         .message(&facts());

@@ -773,12 +773,43 @@ fn fixture(stack: Stack) -> R<Fixture> {
     // A copy: the shared target dir's binary may be rebuilt meanwhile.
     let bin = dir.path().join("linkctl");
     std::fs::copy(env!("CARGO_BIN_EXE_linkctl"), &bin).map_err(|e| format!("copy linkctl: {e}"))?;
+    same_commit(&bin)?;
     Ok(Fixture {
         connect: connect_stub()?,
         stack,
         dir,
         bin,
     })
+}
+
+/// The binary was built from this checkout: another checkout building into
+/// the same `CARGO_TARGET_DIR` replaces `target/debug/linkctl`.
+fn same_commit(bin: &Path) -> R<()> {
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(repo())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let Some(head) = head else {
+        return Ok(()); // not a git checkout: nothing to compare
+    };
+    let out = Command::new(bin)
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("linkctl --version: {e}"))?;
+    let version = String::from_utf8_lossy(&out.stdout);
+    if version.contains(&head) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} is `{}`, not a build of this checkout (commit {head}): another checkout \
+             rebuilt the shared CARGO_TARGET_DIR meanwhile; run the test again, or with a CARGO_TARGET_DIR of its own",
+            env!("CARGO_BIN_EXE_linkctl"),
+            version.trim()
+        ))
+    }
 }
 
 fn main() {
@@ -812,14 +843,15 @@ fn main() {
                 std::process::exit(101);
             }
         };
-        let fx = Stack::load().and_then(|s| {
-            set_up(&s, &rt)?;
-            fixture(s)
-        });
+        let fx = Stack::load().and_then(fixture);
+        let ready = fx
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|f| set_up(&f.stack, &rt));
         for (name, test) in &selected {
-            let result = match &fx {
-                Ok(f) => test(f),
-                Err(e) => Err(e.clone()),
+            let result = match (&fx, &ready) {
+                (Ok(f), Ok(())) => test(f),
+                (Err(e), _) | (_, Err(e)) => Err(e.clone()),
             };
             match result {
                 Ok(()) => {

@@ -805,7 +805,8 @@ fn same_commit(bin: &Path) -> R<()> {
     } else {
         Err(format!(
             "{} is `{}`, not a build of this checkout (commit {head}): another checkout \
-             rebuilt the shared CARGO_TARGET_DIR meanwhile; run the test again, or with a CARGO_TARGET_DIR of its own",
+             built into the same CARGO_TARGET_DIR since (checkouts overwrite each other's binaries there): \
+             build again (e.g. touch src/main.rs), or use a CARGO_TARGET_DIR of this checkout's own",
             env!("CARGO_BIN_EXE_linkctl"),
             version.trim()
         ))

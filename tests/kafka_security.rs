@@ -25,7 +25,6 @@
 //!
 //! Run: `scripts/local-kafka.sh up --secure && cargo test --test kafka_security`.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -36,6 +35,10 @@ use openssl::ssl::{SslAcceptor, SslFiletype, SslMethod};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::ClientConfig;
+
+#[path = "e2e/stack.rs"]
+#[allow(dead_code)]
+mod stack;
 
 type R<T> = Result<T, String>;
 
@@ -50,32 +53,21 @@ fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// What `scripts/local-kafka.sh env --secure` prints, as a map.
+/// The secure stack, from `scripts/local-kafka.sh env --secure`.
 struct Stack {
-    env: BTreeMap<String, String>,
+    secure: stack::Secure,
+    us: String,
+    europe: String,
 }
 
 impl Stack {
     fn load() -> R<Self> {
-        let out = Command::new(repo().join("scripts/local-kafka.sh"))
-            .args(["env", "--secure"])
-            .output()
-            .map_err(|e| format!("cannot run scripts/local-kafka.sh env --secure: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "the secure local stack is not set up ({}): {START_HINT}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        let env = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| l.strip_prefix("export "))
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
-            .collect();
-        let stack = Self { env };
-        for b in ["US", "EUROPE"] {
-            let addr = stack.get(&format!("LINKCTL_SECURE_{b}_BOOTSTRAP"))?;
+        let s =
+            stack::secure().map_err(|e| format!("the secure local stack is not set up: {e}"))?;
+        let Some(secure) = s.secure else {
+            return Err("`scripts/local-kafka.sh env --secure` gave no credentials".into());
+        };
+        for addr in [&s.us, &s.europe] {
             TcpStream::connect_timeout(
                 &addr.parse().map_err(|e| format!("bootstrap {addr}: {e}"))?,
                 Duration::from_secs(2),
@@ -84,28 +76,21 @@ impl Stack {
                 format!("the secure local stack is not running ({addr}: {e}): {START_HINT}")
             })?;
         }
-        Ok(stack)
+        Ok(Self {
+            secure,
+            us: s.us,
+            europe: s.europe,
+        })
     }
 
     fn get(&self, k: &str) -> R<String> {
-        self.env
-            .get(k)
-            .cloned()
+        Some(self.secure.var(k))
+            .filter(|v| !v.is_empty())
             .ok_or_else(|| format!("`scripts/local-kafka.sh env --secure` has no {k}"))
     }
 
     fn password(&self, principal: &str) -> R<String> {
         self.get(&format!("LINKCTL_SECURE_{principal}_PASSWORD"))
-    }
-
-    /// Every password the stack has, none of which may ever be printed.
-    fn secrets(&self) -> Vec<String> {
-        self.env
-            .iter()
-            .filter(|(k, _)| k.ends_with("_PASSWORD"))
-            .map(|(_, v)| v.clone())
-            .filter(|v| v.len() >= 8)
-            .collect()
     }
 
     /// librdkafka properties of `principal` on this stack.
@@ -123,18 +108,10 @@ impl Stack {
         Ok(c)
     }
 
-    fn us(&self) -> R<String> {
-        self.get("LINKCTL_SECURE_US_BOOTSTRAP")
-    }
-
-    fn europe(&self) -> R<String> {
-        self.get("LINKCTL_SECURE_EUROPE_BOOTSTRAP")
-    }
-
     /// `kafka-class CLASS ARGS` as admin, through the stack's script.
     fn kafka_class(&self, class: &str, args: &[&str]) -> R<String> {
         let admin = self.get("LINKCTL_SECURE_ADMIN_PROPERTIES")?;
-        let us = self.us()?;
+        let us = self.us.clone();
         let mut all = vec![
             "kafka-class",
             class,
@@ -179,41 +156,26 @@ impl Stack {
     }
 
     async fn admin(&self) -> R<AdminClient<DefaultClientContext>> {
-        self.client(&self.us()?, "ADMIN")?
+        self.client(&self.us, "ADMIN")?
             .create()
             .map_err(|e| format!("admin client: {e}"))
     }
 
-    async fn create_topic(&self) -> R<()> {
+    /// Creates (or deletes) [`TOPIC`] on us; already there (or gone) is fine.
+    async fn topic(&self, create: bool) -> R<()> {
+        use rdkafka::types::RDKafkaErrorCode::{TopicAlreadyExists, UnknownTopicOrPartition};
         let opts = AdminOptions::new().request_timeout(Some(Duration::from_secs(20)));
         let admin = self.admin().await?;
-        let new = NewTopic::new(TOPIC, 1, TopicReplication::Fixed(1));
-        for r in admin
-            .create_topics([&new], &opts)
-            .await
-            .map_err(|e| format!("create {TOPIC}: {e}"))?
-        {
+        let results = if create {
+            let new = NewTopic::new(TOPIC, 1, TopicReplication::Fixed(1));
+            admin.create_topics([&new], &opts).await
+        } else {
+            admin.delete_topics(&[TOPIC], &opts).await
+        };
+        for r in results.map_err(|e| format!("{TOPIC}: {e}"))? {
             match r {
-                Ok(_) => {}
-                Err((_, rdkafka::types::RDKafkaErrorCode::TopicAlreadyExists)) => {}
-                Err((t, e)) => return Err(format!("create {t}: {e}")),
-            }
-        }
-        Ok(())
-    }
-
-    async fn delete_topic(&self) -> R<()> {
-        let opts = AdminOptions::new().request_timeout(Some(Duration::from_secs(20)));
-        let admin = self.admin().await?;
-        for r in admin
-            .delete_topics(&[TOPIC], &opts)
-            .await
-            .map_err(|e| format!("delete {TOPIC}: {e}"))?
-        {
-            match r {
-                Ok(_) => {}
-                Err((_, rdkafka::types::RDKafkaErrorCode::UnknownTopicOrPartition)) => {}
-                Err((t, e)) => return Err(format!("delete {t}: {e}")),
+                Ok(_) | Err((_, TopicAlreadyExists | UnknownTopicOrPartition)) => {}
+                Err((t, e)) => return Err(format!("{t}: {e}")),
             }
         }
         Ok(())
@@ -223,7 +185,7 @@ impl Stack {
     fn wait_visible(&self) -> R<()> {
         use rdkafka::consumer::{BaseConsumer, Consumer};
         let c: BaseConsumer = self
-            .client(&self.us()?, "LINKCTL")?
+            .client(&self.us, "LINKCTL")?
             .create()
             .map_err(|e| format!("client: {e}"))?;
         let until = Instant::now() + Duration::from_secs(20);
@@ -305,13 +267,13 @@ fn mismatch_server(stack: &Stack) -> R<String> {
     Ok(addr.to_string())
 }
 
-/// One cluster of a test manifest.
-struct Side<'a> {
-    bootstrap: &'a str,
-    user: &'a str,
-    /// The environment variable holding the password.
-    password_var: &'a str,
-    ca: &'a str,
+/// One cluster of a test manifest: how linkctl reaches it.
+#[derive(Clone)]
+struct Side {
+    bootstrap: String,
+    user: String,
+    password: String,
+    ca: String,
 }
 
 struct Run {
@@ -345,28 +307,48 @@ struct Fixture {
 }
 
 impl Fixture {
-    fn manifest(&self, name: &str, us: &Side, europe: &Side) -> R<PathBuf> {
-        let cluster = |s: &Side, connect: Option<&str>| {
+    /// Cluster `bootstrap` as `principal` of the stack, trusting its CA.
+    fn side(&self, bootstrap: &str, principal: &str) -> R<Side> {
+        Ok(Side {
+            bootstrap: bootstrap.to_string(),
+            user: self
+                .stack
+                .get(&format!("LINKCTL_SECURE_{principal}_USER"))?,
+            password: self.stack.password(principal)?,
+            ca: self.stack.get("LINKCTL_SECURE_CA_PEM")?,
+        })
+    }
+
+    /// `linkctl ARGS -f MANIFEST` on a MirrorMaker 2 link from `us` to
+    /// `europe` (mirroring [`TOPIC`]); the passwords reach it as `${env:…}`.
+    fn linkctl(&self, label: &str, args: &[&str], us: &Side, europe: &Side) -> R<Run> {
+        let cluster = |s: &Side, var: &str, connect: Option<&str>| {
             format!(
-                "    bootstrap: {}\n{}    timeouts: {{ request_ms: {REQUEST_MS} }}\n    kafka:\n      security.protocol: SASL_SSL\n      sasl.mechanism: SCRAM-SHA-512\n      sasl.username: {}\n      sasl.password: \"${{env:{}}}\"\n      ssl.ca.location: {}\n",
+                "    bootstrap: {}\n{}    timeouts: {{ request_ms: {REQUEST_MS} }}\n    kafka:\n      security.protocol: SASL_SSL\n      sasl.mechanism: SCRAM-SHA-512\n      sasl.username: {}\n      sasl.password: \"${{env:{var}}}\"\n      ssl.ca.location: {}\n",
                 s.bootstrap,
                 connect.map(|c| format!("    connect: {c}\n")).unwrap_or_default(),
                 s.user,
-                s.password_var,
                 s.ca
             )
         };
         let yaml = format!(
             "version: 1\nclusters:\n  us:\n{}  europe:\n{}links:\n  kafkasec-link:\n    source: us\n    destination: europe\n    engine: mirrormaker2\n    consumer_offset_sync:\n      groups:\n        - include: \"*\"\n    mirrors:\n      - topic: {TOPIC}\n",
-            cluster(us, None),
-            cluster(europe, Some(&self.connect)),
+            cluster(us, "KAFKASEC_US_PW", None),
+            cluster(europe, "KAFKASEC_EUROPE_PW", Some(&self.connect)),
         );
-        let path = self.dir.path().join(format!("{name}.yaml"));
-        std::fs::write(&path, yaml).map_err(|e| format!("write manifest: {e}"))?;
-        Ok(path)
+        let manifest = self
+            .dir
+            .path()
+            .join(format!("{}.yaml", label.replace(' ', "_")));
+        std::fs::write(&manifest, yaml).map_err(|e| format!("write manifest: {e}"))?;
+        let env = [
+            ("KAFKASEC_US_PW", us.password.as_str()),
+            ("KAFKASEC_EUROPE_PW", europe.password.as_str()),
+        ];
+        self.run(label, args, &manifest, &env)
     }
 
-    fn run(&self, label: &str, args: &[&str], manifest: &Path, env: &[(String, String)]) -> R<Run> {
+    fn run(&self, label: &str, args: &[&str], manifest: &Path, env: &[(&str, &str)]) -> R<Run> {
         let mut cmd = Command::new(&self.bin);
         cmd.args(args)
             .arg("-f")
@@ -400,6 +382,7 @@ impl Fixture {
     /// password in linkctl's output fails the test anyway).
     fn scrub(&self, text: &str) -> String {
         self.stack
+            .secure
             .secrets()
             .iter()
             .fold(text.to_string(), |t, s| t.replace(s.as_str(), "<PASSWORD>"))
@@ -409,6 +392,7 @@ impl Fixture {
         let all = run.all();
         if self
             .stack
+            .secure
             .secrets()
             .iter()
             .any(|s| all.contains(s.as_str()))
@@ -418,11 +402,6 @@ impl Fixture {
             ));
         }
         Ok(())
-    }
-
-    /// The environment giving `var` the password of `principal`.
-    fn pw(&self, var: &str, principal: &str) -> R<(String, String)> {
-        Ok((var.to_string(), self.stack.password(principal)?))
     }
 }
 
@@ -437,6 +416,18 @@ fn check(cond: bool, what: &str, run: &Run) -> R<()> {
     }
 }
 
+/// `line` (linkctl's message) says each of `words`.
+fn says(line: &str, words: &[&str], run: &Run) -> R<()> {
+    for w in words {
+        check(
+            line.contains(w),
+            &format!("the message should say `{w}`"),
+            run,
+        )?;
+    }
+    Ok(())
+}
+
 /// No librdkafka log line reached the terminal.
 fn no_librdkafka_lines(run: &Run) -> R<()> {
     let all = run.all();
@@ -449,42 +440,24 @@ fn no_librdkafka_lines(run: &Run) -> R<()> {
     )
 }
 
-/// A permanent failure of cluster `us`: `plan` exits 1 at once with one
-/// error naming the cluster, `bootstrap`, and each of `words`; no log line,
-/// no secret, even at `-vvv` (where librdkafka's lines are shown).
-fn permanent_failure(
-    f: &Fixture,
-    label: &str,
-    us: &Side,
-    env: &[(String, String)],
-    bootstrap: &str,
-    words: &[&str],
-) -> R<()> {
-    let (bootstrap_eu, ca) = (f.stack.europe()?, f.stack.get("LINKCTL_SECURE_CA_PEM")?);
-    let europe = Side {
-        bootstrap: &bootstrap_eu,
-        user: "linkctl",
-        password_var: "KAFKASEC_EUROPE_PW",
-        ca: &ca,
-    };
-    let mut env = env.to_vec();
-    env.push(f.pw("KAFKASEC_EUROPE_PW", "LINKCTL")?);
-    let m = f.manifest(label, us, &europe)?;
-    let run = f.run(label, &["plan"], &m, &env)?;
+/// A permanent failure of cluster `us` (reached as `us`; europe is fine):
+/// `plan` exits 1 at once with one error naming the cluster, its bootstrap,
+/// and each of `words`; no log line, no secret, even at `-vvv` (where
+/// librdkafka's lines are shown).
+fn refused(f: &Fixture, label: &str, us: Side, words: &[&str]) -> R<()> {
+    let europe = f.side(&f.stack.europe, "LINKCTL")?;
+    let run = f.linkctl(label, &["plan"], &us, &europe)?;
     check(run.code == Some(1), "plan should exit 1", &run)?;
     let error = run.line("error:");
     check(
-        error.contains("us: cannot read topic metadata") && error.contains(bootstrap),
-        &format!("the error should name cluster `us`, what failed and {bootstrap}"),
+        error.contains("us: cannot read topic metadata") && error.contains(&us.bootstrap),
+        &format!(
+            "the error should name cluster `us`, what failed and {}",
+            us.bootstrap
+        ),
         &run,
     )?;
-    for w in words {
-        check(
-            error.contains(w),
-            &format!("the error should say `{w}`"),
-            &run,
-        )?;
-    }
+    says(&error, words, &run)?;
     check(
         run.took < BOUND,
         &format!(
@@ -504,28 +477,21 @@ fn permanent_failure(
         &run,
     )?;
     no_librdkafka_lines(&run)?;
-    let verbose = f.run(&format!("{label} -vvv"), &["-vvv", "plan"], &m, &env)?;
+    let verbose = f.linkctl(&format!("{label} -vvv"), &["-vvv", "plan"], &us, &europe)?;
     check(verbose.code == Some(1), "plan -vvv should exit 1", &verbose)?;
     check(
         verbose.stderr.contains("librdkafka"),
         "at -vvv librdkafka's own lines are in linkctl's log",
         &verbose,
-    )?;
-    Ok(())
+    )
 }
 
+const WRONG: &str = "not-the-password";
+
 fn good_credentials_read_both_clusters(f: &Fixture) -> R<()> {
-    let ca = f.stack.get("LINKCTL_SECURE_CA_PEM")?;
-    let (us, europe) = (f.stack.us()?, f.stack.europe()?);
-    let side = |b| Side {
-        bootstrap: b,
-        user: "linkctl",
-        password_var: "KAFKASEC_PW",
-        ca: &ca,
-    };
-    let m = f.manifest("good", &side(&us), &side(&europe))?;
-    let env = [f.pw("KAFKASEC_PW", "LINKCTL")?];
-    let plan = f.run("good plan", &["plan"], &m, &env)?;
+    let us = f.side(&f.stack.us, "LINKCTL")?;
+    let europe = f.side(&f.stack.europe, "LINKCTL")?;
+    let plan = f.linkctl("good plan", &["plan"], &us, &europe)?;
     check(plan.code == Some(0), "plan should succeed", &plan)?;
     check(
         plan.stdout.contains("+ create link kafkasec-link")
@@ -534,7 +500,7 @@ fn good_credentials_read_both_clusters(f: &Fixture) -> R<()> {
         &plan,
     )?;
     no_librdkafka_lines(&plan)?;
-    let status = f.run("good status", &["status", "--groups"], &m, &env)?;
+    let status = f.linkctl("good status", &["status", "--groups"], &us, &europe)?;
     check(status.code == Some(0), "status should succeed", &status)?;
     check(
         !status.all().contains("could not be read"),
@@ -545,147 +511,80 @@ fn good_credentials_read_both_clusters(f: &Fixture) -> R<()> {
 }
 
 fn wrong_password(f: &Fixture) -> R<()> {
-    let ca = f.stack.get("LINKCTL_SECURE_CA_PEM")?;
-    let us = f.stack.us()?;
-    let side = Side {
-        bootstrap: &us,
-        user: "linkctl",
-        password_var: "KAFKASEC_US_PW",
-        ca: &ca,
+    let us = Side {
+        password: WRONG.into(),
+        ..f.side(&f.stack.us, "LINKCTL")?
     };
-    let env = [("KAFKASEC_US_PW".to_string(), "not-the-password".to_string())];
-    permanent_failure(
-        f,
-        "wrong-password",
-        &side,
-        &env,
-        &us,
-        &[
-            "SASL authentication",
-            "invalid credentials",
-            "`sasl.username` (`linkctl`)",
-            "`sasl.password`",
-            "under `kafka:` of cluster `us`",
-        ],
-    )
+    let words = [
+        "SASL authentication",
+        "invalid credentials",
+        "`sasl.username` (`linkctl`)",
+        "`sasl.password`",
+        "under `kafka:` of cluster `us`",
+    ];
+    refused(f, "wrong-password", us, &words)
 }
 
 fn unknown_user(f: &Fixture) -> R<()> {
-    let ca = f.stack.get("LINKCTL_SECURE_CA_PEM")?;
-    let us = f.stack.us()?;
-    let side = Side {
-        bootstrap: &us,
-        user: "kafkasec-nobody",
-        password_var: "KAFKASEC_US_PW",
-        ca: &ca,
+    // A real principal's password, for a user that does not exist.
+    let us = Side {
+        user: "kafkasec-nobody".into(),
+        ..f.side(&f.stack.us, "LINKCTL")?
     };
-    // The password of a real principal, for a user that does not exist.
-    let env = [f.pw("KAFKASEC_US_PW", "LINKCTL")?];
-    permanent_failure(
-        f,
-        "unknown-user",
-        &side,
-        &env,
-        &us,
-        &[
-            "SASL authentication",
-            "`sasl.username` (`kafkasec-nobody`)",
-            "unknown user",
-        ],
-    )
+    let words = [
+        "SASL authentication",
+        "`sasl.username` (`kafkasec-nobody`)",
+        "unknown user",
+    ];
+    refused(f, "unknown-user", us, &words)
 }
 
 fn untrusted_ca(f: &Fixture) -> R<()> {
     let other = f.stack.get("LINKCTL_SECURE_OTHER_CA_PEM")?;
-    let us = f.stack.us()?;
-    let side = Side {
-        bootstrap: &us,
-        user: "linkctl",
-        password_var: "KAFKASEC_US_PW",
-        ca: &other,
+    let us = Side {
+        ca: other.clone(),
+        ..f.side(&f.stack.us, "LINKCTL")?
     };
-    let env = [f.pw("KAFKASEC_US_PW", "LINKCTL")?];
-    permanent_failure(
-        f,
-        "untrusted-ca",
-        &side,
-        &env,
-        &us,
-        &[
-            "TLS handshake",
-            "not signed by a CA linkctl trusts",
-            "`ssl.ca.location`",
-            &other,
-        ],
-    )
+    let words = [
+        "TLS handshake",
+        "not signed by a CA linkctl trusts",
+        "`ssl.ca.location`",
+        &other,
+    ];
+    refused(f, "untrusted-ca", us, &words)
 }
 
 fn hostname_mismatch(f: &Fixture) -> R<()> {
-    let ca = f.stack.get("LINKCTL_SECURE_CA_PEM")?;
-    let server = mismatch_server(&f.stack)?;
-    let side = Side {
-        bootstrap: &server,
-        user: "linkctl",
-        password_var: "KAFKASEC_US_PW",
-        ca: &ca,
-    };
-    let env = [f.pw("KAFKASEC_US_PW", "LINKCTL")?];
-    permanent_failure(
-        f,
-        "hostname-mismatch",
-        &side,
-        &env,
-        &server,
-        &[
-            "TLS handshake",
-            "not valid for the address linkctl connected to",
-            "subjectAltName",
-        ],
-    )
+    let us = f.side(&mismatch_server(&f.stack)?, "LINKCTL")?;
+    let words = [
+        "TLS handshake",
+        "not valid for the address linkctl connected to",
+        "subjectAltName",
+    ];
+    refused(f, "hostname-mismatch", us, &words)
 }
 
 /// `app` sees the topic (Describe) but may not read its configs: `status`
 /// says which ACL it lacks, and still shows what it could read.
 fn missing_acl(f: &Fixture) -> R<()> {
-    let ca = f.stack.get("LINKCTL_SECURE_CA_PEM")?;
-    let (us, europe) = (f.stack.us()?, f.stack.europe()?);
-    let app = Side {
-        bootstrap: &us,
-        user: "app",
-        password_var: "KAFKASEC_APP_PW",
-        ca: &ca,
-    };
-    let linkctl = Side {
-        bootstrap: &europe,
-        user: "linkctl",
-        password_var: "KAFKASEC_PW",
-        ca: &ca,
-    };
-    let m = f.manifest("missing-acl", &app, &linkctl)?;
-    let env = [
-        f.pw("KAFKASEC_APP_PW", "APP")?,
-        f.pw("KAFKASEC_PW", "LINKCTL")?,
-    ];
-    let run = f.run("missing-acl", &["status"], &m, &env)?;
+    let us = &f.stack.us;
+    let app = f.side(us, "APP")?;
+    let linkctl = f.side(&f.stack.europe, "LINKCTL")?;
+    let run = f.linkctl("missing-acl", &["status"], &app, &linkctl)?;
     check(
         run.code == Some(0),
         "status shows what it can (exit 0)",
         &run,
     )?;
     let warning = run.line("warning: cluster `us`");
-    for w in [
+    let words = [
         "could not be read over the Kafka protocol",
         &format!("cannot describe the configs of topic `{TOPIC}`"),
         "not authorized",
         &format!("principal `User:app` needs ALLOW DescribeConfigs on topic `{TOPIC}` on {us}"),
         "kafka-acls --add --allow-principal User:app --operation DescribeConfigs",
-    ] {
-        check(
-            warning.contains(w),
-            &format!("the warning should say `{w}`"),
-            &run,
-        )?;
-    }
+    ];
+    says(&warning, &words, &run)?;
     check(
         run.took < BOUND,
         &format!("status took {:.1} s", run.took.as_secs_f64()),
@@ -703,23 +602,25 @@ fn missing_acl(f: &Fixture) -> R<()> {
 /// at once (the clusters are read concurrently, and every later read of a
 /// cluster fails with the first failure).
 fn status_with_both_clusters_refused(f: &Fixture) -> R<()> {
-    let ca = f.stack.get("LINKCTL_SECURE_CA_PEM")?;
-    let (us, europe) = (f.stack.us()?, f.stack.europe()?);
-    let side = |b| Side {
-        bootstrap: b,
-        user: "linkctl",
-        password_var: "KAFKASEC_PW",
-        ca: &ca,
+    let (us, europe) = (&f.stack.us, &f.stack.europe);
+    let wrong = |b: &str| {
+        Ok::<_, String>(Side {
+            password: WRONG.into(),
+            ..f.side(b, "LINKCTL")?
+        })
     };
-    let m = f.manifest("status-refused", &side(&us), &side(&europe))?;
-    let env = [("KAFKASEC_PW".to_string(), "not-the-password".to_string())];
-    let run = f.run("status-refused", &["status", "--groups"], &m, &env)?;
+    let run = f.linkctl(
+        "status-refused",
+        &["status", "--groups"],
+        &wrong(us)?,
+        &wrong(europe)?,
+    )?;
     check(
         run.code == Some(0),
         "status shows what it can (exit 0)",
         &run,
     )?;
-    for (c, b) in [("us", &us), ("europe", &europe)] {
+    for (c, b) in [("us", us), ("europe", europe)] {
         let w = run.line(&format!("warning: cluster `{c}`"));
         check(
             w.contains("SASL authentication") && w.contains(b.as_str()),
@@ -758,14 +659,14 @@ fn tests() -> Vec<(&'static str, Test)> {
 /// Topic and ACL of the suite, from scratch (leftovers removed first).
 fn set_up(stack: &Stack, rt: &tokio::runtime::Runtime) -> R<()> {
     let _ = stack.app_acl("--remove");
-    rt.block_on(stack.create_topic())?;
+    rt.block_on(stack.topic(true))?;
     stack.wait_visible()?;
     stack.app_acl("--add")
 }
 
 fn tear_down(stack: &Stack, rt: &tokio::runtime::Runtime) -> R<()> {
     stack.app_acl("--remove")?;
-    rt.block_on(stack.delete_topic())
+    rt.block_on(stack.topic(false))
 }
 
 fn fixture(stack: Stack) -> R<Fixture> {

@@ -4,6 +4,11 @@
 //! Every read is batched: one metadata request for all topics, one
 //! `DescribeConfigs` for all topics, one `ListOffsets` per broker for the end
 //! offsets of all partitions, one `OffsetFetch` per group for all partitions.
+//!
+//! The first read of a cluster waits in short slices and looks, between
+//! two, at what librdkafka reported on its own ([`super::context`]): a
+//! refused login or certificate ends it at once, and every later read of
+//! the cluster fails with it. Failures are told by [`super::errors`].
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -71,8 +76,8 @@ pub struct KafkaAdmin {
     consumer: OnceLock<Result<Arc<Reader>, BackendError>>,
     admin: OnceLock<Result<Arc<AdminClient<KafkaContext>>, BackendError>>,
     /// The first metadata read: whether the cluster can be read at all with
-    /// these settings (kept, so that a refused login fails every later read
-    /// at once).
+    /// these settings (a refused login is kept, so that every later read
+    /// fails with it at once).
     ready: OnceLock<Result<(), BackendError>>,
 }
 
@@ -123,12 +128,17 @@ impl KafkaAdmin {
     /// refused login, a refused certificate) explains a timeout or a
     /// transport error better than they do.
     fn err(&self, doing: Doing, e: &rdkafka::error::KafkaError) -> BackendError {
-        let kind = match FailureKind::classify(&doing, e, &self.facts) {
+        let kind = self.kind(&doing, e);
+        self.fail(doing, kind)
+    }
+
+    /// What `e` means, answered while doing `doing`.
+    fn kind(&self, doing: &Doing, e: &rdkafka::error::KafkaError) -> FailureKind {
+        match FailureKind::classify(doing, e, &self.facts) {
             Some(k @ FailureKind::Other { .. }) => self.watch.permanent().unwrap_or(k),
             Some(k) => k,
             None => self.watch.permanent().unwrap_or_else(|| self.timed_out()),
-        };
-        self.fail(doing, kind)
+        }
     }
 
     /// An error code answered for one resource of a request.
@@ -185,7 +195,7 @@ impl KafkaAdmin {
     /// reported is looked at, and a failure no retry can fix ends the read.
     /// (librdkafka answers `BrokerTransportFailure` when no broker became
     /// usable within a slice.)
-    fn connect(&self, consumer: &Reader) -> Result<Metadata, BackendError> {
+    fn connect(&self, consumer: &Reader) -> Result<Metadata, FailureKind> {
         let start = Instant::now();
         loop {
             let slice = SLICE.min(self.timeout.saturating_sub(start.elapsed()));
@@ -197,13 +207,13 @@ impl KafkaAdmin {
                     if is_timeout(e.rdkafka_error_code())
                         || e.rdkafka_error_code()
                             == Some(RDKafkaErrorCode::BrokerTransportFailure) => {}
-                Err(e) => return Err(self.err(Doing::ReadMetadata, &e)),
+                Err(e) => return Err(self.kind(&Doing::ReadMetadata, &e)),
             }
             if let Some(kind) = self.watch.permanent() {
-                return Err(self.fail(Doing::ReadMetadata, self.explain(kind)));
+                return Err(self.explain(kind));
             }
             if start.elapsed() >= self.timeout {
-                return Err(self.fail(Doing::ReadMetadata, self.timed_out()));
+                return Err(self.timed_out());
             }
         }
     }
@@ -235,17 +245,27 @@ impl KafkaAdmin {
 
     /// Blocks until the cluster answered a first metadata request (or
     /// failed to); that metadata, when this call was the one that read it.
+    /// An answer, and a failure no retry can fix, are kept for every later
+    /// read; a timeout is not (the next read tries again).
     fn ready(&self) -> Result<Option<Metadata>, BackendError> {
+        if let Some(r) = self.ready.get() {
+            return r.clone().map(|()| None);
+        }
         let consumer = self.consumer()?;
-        let mut first = None;
-        self.ready
-            .get_or_init(|| {
-                self.connect(&consumer).map(|md| {
-                    first = Some(md);
-                })
-            })
-            .clone()?;
-        Ok(first)
+        match self.connect(&consumer) {
+            Ok(md) => {
+                let _ = self.ready.set(Ok(()));
+                Ok(Some(md))
+            }
+            Err(kind) => {
+                let permanent = kind.is_permanent();
+                let e = self.fail(Doing::ReadMetadata, kind);
+                if permanent {
+                    let _ = self.ready.set(Err(e.clone()));
+                }
+                Err(e)
+            }
+        }
     }
 
     /// [`Self::ready`] from async code.

@@ -345,9 +345,9 @@ pub fn is_authentication(code: Code) -> bool {
 }
 
 impl FailureKind {
-    /// The kind of `e`, a librdkafka error answered to a request
-    /// (`timeout`: how long linkctl waited). `None` for a timeout, which the
-    /// caller completes with the last connection error it saw.
+    /// The kind of `e`, a librdkafka error answered to a request. `None`
+    /// for a timeout, which the caller completes with what librdkafka
+    /// reported meanwhile.
     pub fn classify(doing: &Doing, e: &KafkaError, facts: &ClusterFacts) -> Option<Self> {
         if let KafkaError::ClientConfig(_, desc, key, _value) = e {
             // The value may be a secret: never shown.

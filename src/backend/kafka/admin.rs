@@ -4,20 +4,30 @@
 //! Every read is batched: one metadata request for all topics, one
 //! `DescribeConfigs` for all topics, one `ListOffsets` per broker for the end
 //! offsets of all partitions, one `OffsetFetch` per group for all partitions.
+//!
+//! The first read of a cluster waits in short slices and looks, between
+//! two, at what librdkafka reported on its own ([`super::context`]): a
+//! refused login or certificate ends it at once, and every later read of
+//! the cluster fails with it. Failures are told by [`super::errors`].
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::metadata::Metadata;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 
 use backon::{ExponentialBuilder, Retryable};
 
 use super::client_config::client_config;
+use super::context::{KafkaContext, Watch};
+use super::errors::{
+    is_timeout, Acl, ClusterFacts, Doing, FailureKind, KafkaFailure, Resource, TlsRefusal,
+};
+use super::tls_check;
 use crate::backend::BackendError;
 use crate::manifest::Cluster;
 
@@ -46,20 +56,36 @@ fn is_transient(e: &rdkafka::error::KafkaError) -> bool {
     )
 }
 
+/// How long one slice of the first metadata read waits before linkctl
+/// looks at what librdkafka reported (a refused login or certificate stops
+/// the read there, not at its timeout).
+const SLICE: Duration = Duration::from_millis(200);
+
+/// The longest wait of the TLS connection that finds out why a certificate
+/// was refused.
+const TLS_CHECK: Duration = Duration::from_secs(5);
+
+type Reader = BaseConsumer<KafkaContext>;
+
 /// Reads one cluster over the Kafka protocol.
 pub struct KafkaAdmin {
-    name: String,
+    facts: Arc<ClusterFacts>,
+    watch: Arc<Watch>,
     config: rdkafka::ClientConfig,
     timeout: Duration,
-    consumer: OnceLock<Result<Arc<BaseConsumer>, String>>,
-    admin: OnceLock<Result<Arc<AdminClient<DefaultClientContext>>, String>>,
+    consumer: OnceLock<Result<Arc<Reader>, BackendError>>,
+    admin: OnceLock<Result<Arc<AdminClient<KafkaContext>>, BackendError>>,
+    /// The first metadata read: whether the cluster can be read at all with
+    /// these settings (a refused login is kept, so that every later read
+    /// fails with it at once).
+    ready: OnceLock<Result<(), BackendError>>,
 }
 
 impl std::fmt::Debug for KafkaAdmin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The client config may hold secrets: never print it.
         f.debug_struct("KafkaAdmin")
-            .field("cluster", &self.name)
+            .field("cluster", &self.facts.name)
             .finish()
     }
 }
@@ -67,71 +93,187 @@ impl std::fmt::Debug for KafkaAdmin {
 impl KafkaAdmin {
     /// `name` is the manifest's name for the cluster (used in errors).
     pub fn new(name: &str, cluster: &Cluster, timeout: Duration) -> Self {
+        let facts = Arc::new(ClusterFacts::of(name, cluster));
         Self {
-            name: name.to_string(),
+            watch: Arc::new(Watch::new(facts.clone())),
+            facts,
             config: client_config(cluster),
             timeout,
             consumer: OnceLock::new(),
             admin: OnceLock::new(),
+            ready: OnceLock::new(),
         }
     }
 
     pub fn name(&self) -> &str {
-        &self.name
+        &self.facts.name
     }
 
-    fn err(&self, what: &str, e: impl std::fmt::Display) -> BackendError {
-        let e = e.to_string();
-        let hint = if e.contains("Timed out") || e.contains("TimedOut") {
-            format!(
-                " (the brokers of `{}` did not answer within {}; `--timeout SECONDS`, or `timeouts.request_ms` on the cluster, to change)",
-                self.name,
-                crate::backend::timeouts::secs(self.timeout)
-            )
-        } else {
-            String::new()
-        };
-        BackendError::new(&self.name, format!("{what}: {e}{hint}"))
+    fn fail(&self, doing: Doing, kind: FailureKind) -> BackendError {
+        BackendError::new(
+            &self.facts.name,
+            KafkaFailure { doing, kind }.message(&self.facts),
+        )
+    }
+
+    fn timed_out(&self) -> FailureKind {
+        FailureKind::TimedOut {
+            after: self.timeout,
+            last: self.watch.last(),
+        }
+    }
+
+    /// `e`, answered while doing `doing`, in words a user can act on. A
+    /// failure librdkafka reported on its own that no retry can fix (a
+    /// refused login, a refused certificate) explains a timeout or a
+    /// transport error better than they do.
+    fn err(&self, doing: Doing, e: &rdkafka::error::KafkaError) -> BackendError {
+        let kind = self.kind(&doing, e);
+        self.fail(doing, kind)
+    }
+
+    /// What `e` means, answered while doing `doing`.
+    fn kind(&self, doing: &Doing, e: &rdkafka::error::KafkaError) -> FailureKind {
+        match FailureKind::classify(doing, e, &self.facts) {
+            Some(k @ FailureKind::Other { .. }) => self.watch.permanent().unwrap_or(k),
+            Some(k) => k,
+            None => self.watch.permanent().unwrap_or_else(|| self.timed_out()),
+        }
+    }
+
+    /// An error code answered for one resource of a request.
+    fn err_code(&self, doing: Doing, code: RDKafkaErrorCode) -> BackendError {
+        self.err(doing, &rdkafka::error::KafkaError::AdminOp(code))
+    }
+
+    /// Hands librdkafka's queued log lines and errors of `consumer` to its
+    /// context (it serves them only when polled). The consumer never
+    /// subscribes, so a poll returns no message.
+    fn serve(consumer: &Reader) {
+        for _ in 0..32 {
+            let _ = consumer.poll(Duration::ZERO);
+        }
     }
 
     /// A consumer that never subscribes: it only sends metadata, ListOffsets
     /// and OffsetFetch requests, so it cannot disturb any group.
-    fn new_consumer(&self, group: &str) -> Result<BaseConsumer, BackendError> {
+    fn new_consumer(&self, group: Option<&str>) -> Result<Reader, BackendError> {
         let mut cfg = self.config.clone();
-        cfg.set("group.id", group);
+        if let Some(group) = group {
+            cfg.set("group.id", group);
+        }
         cfg.set("enable.auto.commit", "false");
         cfg.set("enable.auto.offset.store", "false");
-        cfg.create()
-            .map_err(|e| self.err("cannot create a Kafka client", e))
+        cfg.create_with_context(KafkaContext::new(self.watch.clone()))
+            .map_err(|e| self.err(Doing::CreateClient, &e))
     }
 
     /// The command's one metadata/offsets client of this cluster.
-    fn consumer(&self) -> Result<Arc<BaseConsumer>, BackendError> {
+    fn consumer(&self) -> Result<Arc<Reader>, BackendError> {
         self.consumer
-            .get_or_init(|| {
-                self.new_consumer("linkctl-reader")
-                    .map(Arc::new)
-                    .map_err(|e| e.message)
-            })
+            .get_or_init(|| self.new_consumer(None).map(Arc::new))
             .clone()
-            .map_err(|m| BackendError::new(&self.name, m))
     }
 
     /// The command's one admin client of this cluster.
-    pub fn admin_client(&self) -> Result<Arc<AdminClient<DefaultClientContext>>, BackendError> {
+    fn admin_client(&self) -> Result<Arc<AdminClient<KafkaContext>>, BackendError> {
         self.admin
             .get_or_init(|| {
                 self.config
-                    .create()
+                    .create_with_context(KafkaContext::new(self.watch.clone()))
                     .map(Arc::new)
-                    .map_err(|e| format!("cannot create a Kafka admin client: {e}"))
+                    .map_err(|e| self.err(Doing::CreateClient, &e))
             })
             .clone()
-            .map_err(|m| BackendError::new(&self.name, m))
     }
 
     fn admin_options(&self) -> AdminOptions {
         AdminOptions::new().request_timeout(Some(self.timeout))
+    }
+
+    /// The first metadata read, in slices: between two, what librdkafka
+    /// reported is looked at, and a failure no retry can fix ends the read.
+    /// (librdkafka answers `BrokerTransportFailure` when no broker became
+    /// usable within a slice.)
+    fn connect(&self, consumer: &Reader) -> Result<Metadata, FailureKind> {
+        let start = Instant::now();
+        loop {
+            let slice = SLICE.min(self.timeout.saturating_sub(start.elapsed()));
+            let r = consumer.fetch_metadata(None, slice);
+            Self::serve(consumer);
+            match r {
+                Ok(md) => return Ok(md),
+                Err(e)
+                    if is_timeout(e.rdkafka_error_code())
+                        || e.rdkafka_error_code()
+                            == Some(RDKafkaErrorCode::BrokerTransportFailure) => {}
+                Err(e) => return Err(self.kind(&Doing::ReadMetadata, &e)),
+            }
+            if let Some(kind) = self.watch.permanent() {
+                return Err(self.explain(kind));
+            }
+            if start.elapsed() >= self.timeout {
+                return Err(self.timed_out());
+            }
+        }
+    }
+
+    /// `kind`, with the reason of a refused certificate found out (see
+    /// [`tls_check`]) when librdkafka did not give it.
+    fn explain(&self, kind: FailureKind) -> FailureKind {
+        let FailureKind::Tls {
+            refusal: TlsRefusal::Unverified,
+            reason,
+        } = kind
+        else {
+            return kind;
+        };
+        let get = |k: &str| self.config.get(k).map(str::to_string);
+        let trust = tls_check::Trust {
+            ca_location: get("ssl.ca.location"),
+            ca_pem: get("ssl.ca.pem"),
+        };
+        let refusal = get("bootstrap.servers")
+            .as_deref()
+            .and_then(tls_check::first_address)
+            .and_then(|(host, port)| {
+                tls_check::certificate_refusal(&host, port, &trust, self.timeout.min(TLS_CHECK))
+            })
+            .unwrap_or(TlsRefusal::Unverified);
+        FailureKind::Tls { refusal, reason }
+    }
+
+    /// Blocks until the cluster answered a first metadata request (or
+    /// failed to); that metadata, when this call was the one that read it.
+    /// An answer, and a failure no retry can fix, are kept for every later
+    /// read; a timeout is not (the next read tries again).
+    fn ready(&self) -> Result<Option<Metadata>, BackendError> {
+        if let Some(r) = self.ready.get() {
+            return r.clone().map(|()| None);
+        }
+        let consumer = self.consumer()?;
+        match self.connect(&consumer) {
+            Ok(md) => {
+                let _ = self.ready.set(Ok(()));
+                Ok(Some(md))
+            }
+            Err(kind) => {
+                let permanent = kind.is_permanent();
+                let e = self.fail(Doing::ReadMetadata, kind);
+                if permanent {
+                    let _ = self.ready.set(Err(e.clone()));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// [`Self::ready`] from async code.
+    async fn ensure_ready(self: &Arc<Self>) -> Result<(), BackendError> {
+        if let Some(r) = self.ready.get() {
+            return r.clone();
+        }
+        self.blocking(|me| me.ready().map(|_| ())).await
     }
 
     async fn blocking<T: Send + 'static>(
@@ -141,17 +283,23 @@ impl KafkaAdmin {
         let me = self.clone();
         tokio::task::spawn_blocking(move || f(&me))
             .await
-            .map_err(|e| BackendError::new(&self.name, format!("Kafka read task failed: {e}")))?
+            .map_err(|e| BackendError::new(self.name(), format!("Kafka read task failed: {e}")))?
     }
 
     /// Topic names and partition counts (internal topics excluded): one
-    /// metadata request.
+    /// metadata request. Topics the principal may not Describe are not
+    /// listed (the broker leaves them out).
     pub async fn partition_counts(self: &Arc<Self>) -> Result<BTreeMap<String, u32>, BackendError> {
         self.blocking(|me| {
-            let consumer = me.consumer()?;
-            let md = consumer
-                .fetch_metadata(None, me.timeout)
-                .map_err(|e| me.err("cannot read topic metadata", e))?;
+            let md = match me.ready()? {
+                Some(md) => md,
+                None => {
+                    let consumer = me.consumer()?;
+                    let md = consumer.fetch_metadata(None, me.timeout);
+                    Self::serve(&consumer);
+                    md.map_err(|e| me.err(Doing::ReadMetadata, &e))?
+                }
+            };
             Ok(md
                 .topics()
                 .iter()
@@ -164,22 +312,37 @@ impl KafkaAdmin {
 
     /// Non-default configs of the given topics: one `DescribeConfigs`.
     pub async fn topic_configs(
-        &self,
+        self: &Arc<Self>,
         topics: &[String],
     ) -> Result<BTreeMap<String, BTreeMap<String, String>>, BackendError> {
         if topics.is_empty() {
             return Ok(BTreeMap::new());
         }
+        self.ensure_ready().await?;
         let admin = self.admin_client()?;
         let specs: Vec<ResourceSpecifier> =
             topics.iter().map(|t| ResourceSpecifier::Topic(t)).collect();
         let results = admin
             .describe_configs(specs.iter(), &self.admin_options())
             .await
-            .map_err(|e| self.err("cannot describe topic configs", e))?;
+            .map_err(|e| self.err(Doing::DescribeConfigs { topic: None }, &e))?;
         let mut out = BTreeMap::new();
         for (topic, res) in topics.iter().zip(results) {
-            let res = res.map_err(|e| self.err(&format!("cannot describe topic {topic}"), e))?;
+            let res = res.map_err(|code| {
+                let topic = Some(topic.clone());
+                self.err_code(Doing::DescribeConfigs { topic }, code)
+            })?;
+            // Every topic has configs (defaults included): none at all is
+            // a refusal whose code rdkafka dropped.
+            if res.entries.is_empty() {
+                let acl = Acl {
+                    operation: "DescribeConfigs",
+                    resource: Resource::Topic(Some(topic.clone())),
+                };
+                let topic = Some(topic.clone());
+                let kind = FailureKind::NotAuthorized { acl, code: None };
+                return Err(self.fail(Doing::DescribeConfigs { topic }, kind));
+            }
             let configs = res
                 .entries
                 .iter()
@@ -206,7 +369,7 @@ impl KafkaAdmin {
         for (t, n) in topics {
             for p in 0..*n as i32 {
                 tpl.add_partition_offset(t, p, Offset::End)
-                    .map_err(|e| self.err("cannot build an offsets request", e))?;
+                    .map_err(|e| self.err(Doing::ReadEndOffsets { topic: None }, &e))?;
             }
         }
         let attempt = || {
@@ -238,28 +401,24 @@ impl KafkaAdmin {
         &self,
         tpl: TopicPartitionList,
     ) -> Result<BTreeMap<(String, i32), i64>, Failure> {
-        let fail = |what: String, e: rdkafka::error::KafkaError| Failure {
+        let fail = |doing: Doing, e: rdkafka::error::KafkaError| Failure {
             transient: is_transient(&e),
-            error: self.err(&what, e),
+            error: self.err(doing, &e),
         };
-        let consumer = self.consumer().map_err(|error| Failure {
+        let permanent = |error| Failure {
             transient: false,
             error,
-        })?;
-        let res = consumer
-            .offsets_for_times(tpl, self.timeout)
-            .map_err(|e| fail("cannot read end offsets".to_string(), e))?;
+        };
+        self.ready().map_err(permanent)?;
+        let consumer = self.consumer().map_err(permanent)?;
+        let res = consumer.offsets_for_times(tpl, self.timeout);
+        Self::serve(&consumer);
+        let res = res.map_err(|e| fail(Doing::ReadEndOffsets { topic: None }, e))?;
         let mut out = BTreeMap::new();
         for e in res.elements() {
             if let Err(err) = e.error() {
-                return Err(fail(
-                    format!(
-                        "cannot read the end offset of {}-{}",
-                        e.topic(),
-                        e.partition()
-                    ),
-                    err,
-                ));
+                let topic = Some((e.topic().to_string(), e.partition()));
+                return Err(fail(Doing::ReadEndOffsets { topic }, err));
             }
             if let Offset::Offset(o) = e.offset() {
                 out.insert((e.topic().to_string(), e.partition()), o);
@@ -286,10 +445,15 @@ impl KafkaAdmin {
         }
         let group = group.to_string();
         self.blocking(move |me| {
-            let consumer = me.new_consumer(&group)?;
+            me.ready()?;
+            let doing = |topic: Option<&str>| Doing::ReadGroupOffsets {
+                group: group.clone(),
+                topic: topic.map(str::to_string),
+            };
+            let consumer = me.new_consumer(Some(&group))?;
             let committed = consumer
                 .committed_offsets(tpl, me.timeout)
-                .map_err(|e| me.err(&format!("cannot read offsets of group {group}"), e))?;
+                .map_err(|e| me.err(doing(None), &e))?;
             let mut out = Committed::new();
             for e in committed.elements() {
                 match e.error() {
@@ -297,9 +461,7 @@ impl KafkaAdmin {
                     Err(rdkafka::error::KafkaError::OffsetFetch(
                         RDKafkaErrorCode::UnknownTopicOrPartition,
                     )) => continue,
-                    Err(err) => {
-                        return Err(me.err(&format!("cannot read offsets of group {group}"), err))
-                    }
+                    Err(err) => return Err(me.err(doing(Some(e.topic())), &err)),
                 }
                 if let Offset::Offset(o) = e.offset() {
                     out.insert((e.topic().to_string(), e.partition()), o);
@@ -310,13 +472,15 @@ impl KafkaAdmin {
         .await
     }
 
-    /// Names of the consumer groups the cluster knows.
+    /// Names of the consumer groups the cluster knows (those the principal
+    /// may Describe: the broker leaves the others out).
     pub async fn groups(self: &Arc<Self>) -> Result<Vec<String>, BackendError> {
         self.blocking(|me| {
+            me.ready()?;
             let consumer = me.consumer()?;
-            let list = consumer
-                .fetch_group_list(None, me.timeout)
-                .map_err(|e| me.err("cannot list consumer groups", e))?;
+            let list = consumer.fetch_group_list(None, me.timeout);
+            Self::serve(&consumer);
+            let list = list.map_err(|e| me.err(Doing::ListGroups, &e))?;
             let mut names: Vec<String> =
                 list.groups().iter().map(|g| g.name().to_string()).collect();
             names.sort();
@@ -326,20 +490,21 @@ impl KafkaAdmin {
     }
 
     /// Deletes topics in one request; topics already gone count as deleted.
-    pub async fn delete_topics(&self, topics: &[String]) -> Result<(), BackendError> {
+    pub async fn delete_topics(self: &Arc<Self>, topics: &[String]) -> Result<(), BackendError> {
         if topics.is_empty() {
             return Ok(());
         }
+        self.ensure_ready().await?;
         let admin = self.admin_client()?;
         let names: Vec<&str> = topics.iter().map(String::as_str).collect();
         let res = admin
             .delete_topics(&names, &self.admin_options())
             .await
-            .map_err(|e| self.err("cannot delete topics", e))?;
+            .map_err(|e| self.err(Doing::DeleteTopics { topic: None }, &e))?;
         for r in res {
             if let Err((name, code)) = r {
                 if code != RDKafkaErrorCode::UnknownTopicOrPartition {
-                    return Err(self.err(&format!("cannot delete topic {name}"), code));
+                    return Err(self.err_code(Doing::DeleteTopics { topic: Some(name) }, code));
                 }
             }
         }

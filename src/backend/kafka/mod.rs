@@ -2,14 +2,21 @@
 //! offsets and committed consumer-group offsets, read without joining groups,
 //! every read batched, through one client per cluster per command.
 //!
-//! librdkafka calls that block run on tokio's blocking pool.
+//! librdkafka calls that block run on tokio's blocking pool. Its failures
+//! are typed ([`errors`]: a refused login or certificate, a missing ACL, no
+//! answer in time), its own log lines and errors go through [`context`]
+//! (linkctl's log, `-v`), and a refused certificate is explained by
+//! [`tls_check`].
 
 pub mod admin;
 pub mod client_config;
 pub mod clients;
+pub mod context;
+pub mod errors;
 pub mod groups;
 pub mod offsets;
 pub mod reachable;
+pub mod tls_check;
 pub mod topics_reader;
 
 pub use admin::KafkaAdmin;

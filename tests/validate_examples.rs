@@ -14,6 +14,12 @@ const ENV: &[(&str, &str)] = &[
     ("CLOUD_API_KEY", "k2"),
     ("CLOUD_API_SECRET", "example-secret-4"),
     ("CLOUD_LINK_JAAS", "example-secret-5"),
+    ("LINKCTL_SECURE_CA_PEM", "/etc/linkctl-example/ca.pem"),
+    ("LINKCTL_SECURE_LINKCTL_PASSWORD", "example-secret-6"),
+    ("LINKCTL_SECURE_CONNECT_REST_USER", "linkctl-rest"),
+    ("LINKCTL_SECURE_CONNECT_REST_PASSWORD", "example-secret-7"),
+    ("LINKCTL_SECURE_MM2_US_JAAS", "example-secret-8"),
+    ("LINKCTL_SECURE_MM2_EUROPE_JAAS", "example-secret-9"),
 ];
 
 fn root() -> &'static Path {
@@ -22,7 +28,12 @@ fn root() -> &'static Path {
 
 fn examples() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for dir in ["examples", "examples/seed"] {
+    for dir in [
+        "examples",
+        "examples/seed",
+        "examples/mirrormaker2-seed",
+        "examples/mirrormaker2-secure",
+    ] {
         for e in std::fs::read_dir(root().join(dir)).expect("examples dir") {
             let p = e.expect("entry").path();
             if p.extension().is_some_and(|x| x == "yaml") {
@@ -69,6 +80,13 @@ fn there_are_the_seed_steps_and_the_other_examples() {
         "examples/multi-cluster.yaml",
         "examples/source-initiated.yaml",
         "examples/mirrormaker2.yaml",
+        "examples/mirrormaker2-seed/01-link.yaml",
+        "examples/mirrormaker2-seed/11-delete-link.yaml",
+        "examples/mirrormaker2-secure/01-link.yaml",
+        "examples/mirrormaker2-secure/02-mirror.yaml",
+        "examples/mirrormaker2-secure/05-exclude-group.yaml",
+        "examples/mirrormaker2-secure/10-promote.yaml",
+        "examples/mirrormaker2-secure/11-delete-link.yaml",
     ] {
         assert!(
             names.iter().any(|n| n == want),

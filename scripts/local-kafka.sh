@@ -377,31 +377,27 @@ prepare_secure() {
 
 # Listener and security settings of a broker ($1 port, $2 controller port).
 broker_listener_properties() {
-  local port="$1" cport="$2"
-  if ! ((SECURE)); then
-    cat <<EOP
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-inter.broker.listener.name=PLAINTEXT
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-EOP
-    return 0
+  local port="$1" cport="$2" proto=PLAINTEXT map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+  if ((SECURE)); then
+    # Clients and broker-to-itself traffic: one SASL_SSL listener, SCRAM-SHA-512.
+    # The controller listener is SASL_PLAINTEXT on loopback with one static PLAIN user
+    # (SCRAM cannot authenticate controllers: its credentials live in the metadata log);
+    # a PLAINTEXT controller listener would need super.users=User:ANONYMOUS (the broker
+    # registers with CLUSTER_ACTION), i.e. an open door on the controller port.
+    proto=SASL_SSL map=CONTROLLER:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
   fi
+  cat <<EOP
+listeners=$proto://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=$proto://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+inter.broker.listener.name=$proto
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=$map
+EOP
+  ((SECURE)) || return 0
   local cpw tpw
   cpw="$(secret controller)"
   tpw="$(tls_password)"
   cat <<EOP
-# Clients and broker-to-itself traffic: one SASL_SSL listener, SCRAM-SHA-512.
-# The controller listener is SASL_PLAINTEXT on loopback with one static PLAIN user
-# (SCRAM cannot authenticate controllers: its credentials live in the metadata log);
-# a PLAINTEXT controller listener would need super.users=User:ANONYMOUS (the broker
-# registers with CLUSTER_ACTION), i.e. an open door on the controller port.
-listeners=SASL_SSL://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=SASL_SSL://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-inter.broker.listener.name=SASL_SSL
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
 listener.name.sasl_ssl.sasl.enabled.mechanisms=$SCRAM_MECHANISM
 sasl.mechanism.inter.broker.protocol=$SCRAM_MECHANISM
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=$(scram_jaas admin "$(secret admin)")

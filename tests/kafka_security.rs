@@ -36,6 +36,9 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::ClientConfig;
 
+#[path = "e2e/harness.rs"]
+#[allow(dead_code, unused_macros, unused_imports)]
+mod harness;
 #[path = "e2e/stack.rs"]
 #[allow(dead_code)]
 mod stack;
@@ -726,7 +729,6 @@ fn main() {
             filter.push(a);
         }
     }
-    let started = Instant::now();
     let all = tests();
     let total = all.len();
     let selected: Vec<_> = all
@@ -735,16 +737,9 @@ fn main() {
         .filter(|(n, _)| !skip.iter().any(|s| n.contains(s.as_str())))
         .collect();
     println!("\nrunning {} tests", selected.len());
-    let mut failed: Vec<(String, String)> = Vec::new();
-    let mut passed = 0;
+    let mut tally = harness::Tally::new("kafka_security");
     if !selected.is_empty() {
-        let rt = match tokio::runtime::Runtime::new() {
-            Ok(rt) => rt,
-            Err(e) => {
-                eprintln!("cannot start tokio: {e}");
-                std::process::exit(101);
-            }
-        };
+        let rt = harness::runtime();
         let fx = Stack::load().and_then(fixture);
         let ready = fx
             .as_ref()
@@ -755,37 +750,13 @@ fn main() {
                 (Ok(f), Ok(())) => test(f),
                 (Err(e), _) | (_, Err(e)) => Err(e.clone()),
             };
-            match result {
-                Ok(()) => {
-                    println!("test kafka_security::{name} ... ok");
-                    passed += 1;
-                }
-                Err(e) => {
-                    println!("test kafka_security::{name} ... FAILED");
-                    failed.push((name.to_string(), e));
-                }
-            }
+            tally.record(name, result);
         }
         if let Ok(f) = &fx {
             if let Err(e) = tear_down(&f.stack, &rt) {
-                failed.push(("tear_down".into(), e));
+                tally.record("tear_down", Err(e));
             }
         }
     }
-    if !failed.is_empty() {
-        println!("\nfailures:\n");
-        for (n, e) in &failed {
-            println!("---- kafka_security::{n} ----\n{e}\n");
-        }
-    }
-    println!(
-        "\ntest result: {}. {passed} passed; {} failed; 0 ignored; 0 measured; {} filtered out; finished in {:.2}s\n",
-        if failed.is_empty() { "ok" } else { "FAILED" },
-        failed.len(),
-        total - selected.len(),
-        started.elapsed().as_secs_f64()
-    );
-    if !failed.is_empty() {
-        std::process::exit(101);
-    }
+    tally.finish(total - selected.len());
 }

@@ -105,6 +105,23 @@ fn mirrors(link: &str) -> Vec<(String, &'static str)> {
     topics(link).into_iter().map(|t| (t, "active")).collect()
 }
 
+/// The source topics of `link` on us, and a manifest `name` in a new
+/// temporary directory mirroring them through the Kafka Connect at `connect`.
+async fn link_with_topics(
+    link: &str,
+    connect: &str,
+    name: &str,
+) -> Result<(tempfile::TempDir, PathBuf), String> {
+    kafka::create_topics(US, &topics(link), 1).await?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let f = write(
+        dir.path(),
+        name,
+        &manifests::mm2(connect, Some(link), &mirrors(link)),
+    )?;
+    Ok((dir, f))
+}
+
 /// A manifest file in `dir`.
 fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
     let p = dir.join(name);
@@ -274,13 +291,7 @@ pub async fn cleanup() -> Result<(), String> {
 /// change it, and nothing is written; after SIGCONT the apply converges.
 pub async fn connect_frozen() -> Result<(), String> {
     const LINK: &str = "fault-frozen";
-    kafka::create_topics(US, &topics(LINK), 1).await?;
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let f = write(
-        dir.path(),
-        "frozen.yaml",
-        &manifests::mm2(connect::CONNECT, Some(LINK), &mirrors(LINK)),
-    )?;
+    let (dir, f) = link_with_topics(LINK, connect::CONNECT, "frozen.yaml").await?;
     {
         let _frozen = procs::Frozen::new("connect")?;
         for cmd in [
@@ -319,14 +330,8 @@ pub async fn connect_frozen() -> Result<(), String> {
 /// interrupted and the mirrors not attempted; the rerun converges.
 pub async fn sigint_while_waiting() -> Result<(), String> {
     const LINK: &str = "fault-int";
-    kafka::create_topics(US, &topics(LINK), 1).await?;
     let proxy = ConnectProxy::start(connect::CONNECT).await;
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let f = write(
-        dir.path(),
-        "int.yaml",
-        &manifests::mm2(&proxy.url(), Some(LINK), &mirrors(LINK)),
-    )?;
+    let (dir, f) = link_with_topics(LINK, &proxy.url(), "int.yaml").await?;
     let tasks = format!("/connectors/{LINK}-source/tasks");
     proxy.hold("GET", &tasks);
     let apply = Background::start(&["-f", arg(&f), "apply", "--auto-approve"])?;
@@ -421,13 +426,7 @@ pub async fn sigint_while_waiting() -> Result<(), String> {
 /// the worker is started again and the rerun converges.
 pub async fn connect_killed() -> Result<(), String> {
     const LINK: &str = "fault-kill";
-    kafka::create_topics(US, &topics(LINK), 1).await?;
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let f = write(
-        dir.path(),
-        "kill.yaml",
-        &manifests::mm2(connect::CONNECT, Some(LINK), &mirrors(LINK)),
-    )?;
+    let (dir, f) = link_with_topics(LINK, connect::CONNECT, "kill.yaml").await?;
     let apply = Background::start(&["-f", arg(&f), "apply", "--auto-approve"])?;
     let source = format!("{LINK}-source");
     let written = until(

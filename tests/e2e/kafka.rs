@@ -71,16 +71,7 @@ pub fn reachable(bootstrap: &str) -> R<()> {
 }
 
 pub async fn create_topic(bootstrap: &str, topic: &str, partitions: i32) -> R<()> {
-    let a = admin(bootstrap)?;
-    let t = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
-    for r in a
-        .create_topics(&[t], &opts())
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        r.map_err(|(t, e)| format!("create {t}: {e}"))?;
-    }
-    Ok(())
+    create_topics(bootstrap, &[topic.to_string()], partitions).await
 }
 
 /// Creates `names` (each with `partitions` partitions) in one admin call.

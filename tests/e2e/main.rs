@@ -24,29 +24,31 @@ mod scale;
 mod stack;
 mod steps;
 
+use harness::step;
+
 /// The seed scenario, then the steps that need the plain stack only.
 fn all() -> Vec<(&'static str, harness::StepFn)> {
     let mut steps = steps::seed();
     steps.extend([
-        ("scale_200_mirrors_on_one_link", || {
-            Box::pin(scale::two_hundred_mirrors()) as _
-        }),
-        ("ci_recipe_github_workflow", || {
-            Box::pin(ci_recipe::github_workflow()) as _
-        }),
-        ("fault_connect_frozen_during_plan_apply_status", || {
-            Box::pin(faults::connect_frozen()) as _
-        }),
-        ("fault_sigint_while_apply_waits", || {
-            Box::pin(faults::sigint_while_waiting()) as _
-        }),
-        ("fault_connect_killed_mid_apply", || {
-            Box::pin(faults::connect_killed()) as _
-        }),
-        ("fault_destination_broker_killed_during_status", || {
-            Box::pin(faults::destination_broker_killed()) as _
-        }),
-    ] as [(&'static str, harness::StepFn); 6]);
+        step!(
+            "scale_200_mirrors_on_one_link",
+            scale::two_hundred_mirrors()
+        ),
+        step!("ci_recipe_github_workflow", ci_recipe::github_workflow()),
+        step!(
+            "fault_connect_frozen_during_plan_apply_status",
+            faults::connect_frozen()
+        ),
+        step!(
+            "fault_sigint_while_apply_waits",
+            faults::sigint_while_waiting()
+        ),
+        step!("fault_connect_killed_mid_apply", faults::connect_killed()),
+        step!(
+            "fault_destination_broker_killed_during_status",
+            faults::destination_broker_killed()
+        ),
+    ]);
     steps
 }
 

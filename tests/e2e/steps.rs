@@ -10,25 +10,21 @@ const TOPIC: &str = "demo";
 const GROUP: &str = "my-consumer-group";
 const LINK: &str = "demo-link";
 
-use crate::harness::StepFn;
+use crate::harness::{step, StepFn};
 
 /// The seed scenario's steps, in order.
 pub fn seed() -> Vec<(&'static str, StepFn)> {
     vec![
-        ("s01_create_link_with_offset_sync", || Box::pin(s01())),
-        ("s02_mirror_demo_and_replicate_records", || Box::pin(s02())),
-        ("s03_status_shows_mirror_and_lag", || Box::pin(s03())),
-        ("s04_group_offsets_synced_and_consumer_continues", || {
-            Box::pin(s04())
-        }),
-        ("s05_excluded_group_stops_syncing", || Box::pin(s05())),
-        ("s05b_export_plans_no_changes_with_prune_links", || {
-            Box::pin(s05b())
-        }),
-        ("s07_source_retention_reaches_mirror", || Box::pin(s07())),
-        ("s08_source_partitions_propagate", || Box::pin(s08())),
-        ("s10_promote_makes_mirror_writable", || Box::pin(s10())),
-        ("s11_delete_link_removes_connectors", || Box::pin(s11())),
+        step!("s01_create_link_with_offset_sync", s01()),
+        step!("s02_mirror_demo_and_replicate_records", s02()),
+        step!("s03_status_shows_mirror_and_lag", s03()),
+        step!("s04_group_offsets_synced_and_consumer_continues", s04()),
+        step!("s05_excluded_group_stops_syncing", s05()),
+        step!("s05b_export_plans_no_changes_with_prune_links", s05b()),
+        step!("s07_source_retention_reaches_mirror", s07()),
+        step!("s08_source_partitions_propagate", s08()),
+        step!("s10_promote_makes_mirror_writable", s10()),
+        step!("s11_delete_link_removes_connectors", s11()),
     ]
 }
 
@@ -117,6 +113,17 @@ async fn s01() -> Result<(), String> {
     cli::plan_is_empty("01-link.yaml")
 }
 
+/// europe/demo holds exactly record-1..record-`n`, within 90 s.
+fn europe_holds_records_up_to(n: usize) -> Result<(), String> {
+    let got = kafka::read_all(europe(), TOPIC, n, Duration::from_secs(90))?;
+    if got != records(1, n) {
+        return Err(format!(
+            "europe/demo holds {got:?}, expected record-1..record-{n}"
+        ));
+    }
+    Ok(())
+}
+
 async fn s02() -> Result<(), String> {
     cli::apply("02-mirror.yaml")?;
     cli::plan_is_empty("02-mirror.yaml")?;
@@ -126,12 +133,7 @@ async fn s02() -> Result<(), String> {
     // mirrored before the checkpoint task saw the group translates to an
     // earlier offset (scripts/kafka/MM2-NOTES.md).
     kafka::produce(us(), TOPIC, &records(1, 5))?;
-    let got = kafka::read_all(europe(), TOPIC, 5, Duration::from_secs(90))?;
-    if got != records(1, 5) {
-        return Err(format!(
-            "europe/demo holds {got:?}, expected record-1..record-5"
-        ));
-    }
+    europe_holds_records_up_to(5)?;
     println!("europe/demo holds the 5 records produced on us/demo");
     Ok(())
 }
@@ -174,12 +176,7 @@ async fn s04() -> Result<(), String> {
     println!("europe: {GROUP} committed {on_europe:?}");
     // The rest of the records only now: see the note in S2.
     kafka::produce(us(), TOPIC, &records(6, 20))?;
-    let got = kafka::read_all(europe(), TOPIC, 20, Duration::from_secs(90))?;
-    if got != records(1, 20) {
-        return Err(format!(
-            "europe/demo holds {got:?}, expected record-1..record-20"
-        ));
-    }
+    europe_holds_records_up_to(20)?;
     println!("europe/demo holds all 20 records");
     let status = cli::status_json("02-mirror.yaml", true)?;
     cli::status_text("02-mirror.yaml", true)?;

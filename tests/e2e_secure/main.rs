@@ -29,6 +29,8 @@ mod stack;
 #[allow(dead_code)]
 mod steps;
 
+use harness::step;
+
 /// The seed steps that run here, then the secure-only ones.
 fn all() -> Vec<(&'static str, harness::StepFn)> {
     let seed: Vec<(&'static str, harness::StepFn)> = steps::seed();
@@ -44,21 +46,24 @@ fn all() -> Vec<(&'static str, harness::StepFn)> {
         pick("s03_"),
         pick("s04_"),
         pick("s05_"),
-        (
+        step!(
             "rotation_mm2_password_on_the_source",
-            (|| Box::pin(rotation::mm2_password_on_the_source())) as harness::StepFn,
+            rotation::mm2_password_on_the_source()
         ),
         pick("s10_"),
         pick("s11_"),
-        ("refusal_connect_wrong_password", || {
-            Box::pin(refusals::connect_wrong_password())
-        }),
-        ("refusal_connect_untrusted_certificate", || {
-            Box::pin(refusals::connect_untrusted_certificate())
-        }),
-        ("no_secret_in_any_output", || {
-            Box::pin(refusals::no_secret_in_any_output())
-        }),
+        step!(
+            "refusal_connect_wrong_password",
+            refusals::connect_wrong_password()
+        ),
+        step!(
+            "refusal_connect_untrusted_certificate",
+            refusals::connect_untrusted_certificate()
+        ),
+        step!(
+            "no_secret_in_any_output",
+            refusals::no_secret_in_any_output()
+        ),
     ]
 }
 

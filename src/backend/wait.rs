@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 use backon::{BackoffBuilder, ExponentialBuilder};
 use tokio_util::sync::CancellationToken;
 
-/// Poll intervals: `initial`, doubling (with jitter) up to `max`.
+/// Poll intervals: `initial`, doubling (with jitter: up to twice as long)
+/// up to `max`. A poll is one request per link whatever the number of
+/// mirrors, so polling often is cheap, and a long interval is what makes
+/// an apply end late: the default stays at a few seconds at most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PollPolicy {
     pub initial: Duration,
@@ -17,8 +20,8 @@ pub struct PollPolicy {
 impl Default for PollPolicy {
     fn default() -> Self {
         Self {
-            initial: Duration::from_millis(500),
-            max: Duration::from_secs(10),
+            initial: Duration::from_millis(250),
+            max: Duration::from_secs(2),
         }
     }
 }

@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::connect_client::ConnectClient;
 use crate::backend::kafka::KafkaAdmin;
@@ -36,11 +35,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Poll, BackendError>>,
 {
-    let policy = PollPolicy {
-        initial: Duration::from_millis(200),
-        max: Duration::from_secs(2),
-    };
-    let mut ticker = Ticker::new(policy, ctx.wait_timeout, ctx.cancel);
+    let mut ticker = Ticker::new(PollPolicy::default(), ctx.wait_timeout, ctx.cancel);
     loop {
         // A probe only reads: it is abandoned at once on an interrupt (a
         // frozen worker must not hold the command until its timeout).

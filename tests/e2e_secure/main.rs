@@ -60,6 +60,7 @@ fn all() -> Vec<(&'static str, harness::StepFn)> {
             "refusal_connect_untrusted_certificate",
             refusals::connect_untrusted_certificate()
         ),
+        step!("refusal_connect_forbidden", refusals::connect_forbidden()),
         step!(
             "no_secret_in_any_output",
             refusals::no_secret_in_any_output()

@@ -1,8 +1,8 @@
 //! How the secure stack refuses linkctl, and what the user then reads: Kafka
-//! Connect refusing the credentials (401), Kafka Connect's certificate not
-//! trusted; each named by cluster and endpoint, in bounded time. And the
-//! last check of the suite: no secret of the stack in anything linkctl
-//! printed during it.
+//! Connect refusing the credentials (401) or forbidding an operation (403),
+//! Kafka Connect's certificate not trusted; each named by cluster and
+//! endpoint, in bounded time. And the last check of the suite: no secret of
+//! the stack in anything linkctl printed during it.
 
 use std::time::{Duration, Instant};
 
@@ -104,6 +104,56 @@ pub async fn connect_untrusted_certificate() -> Result<(), String> {
     }
     let (r, took) = plan(&other_ca, &[])?;
     expect(&r, took, &["certificate", "https_ca"])
+}
+
+/// A Kafka Connect that accepts the credentials and forbids the operation
+/// (403), as a worker behind an authorizing proxy or with a REST extension
+/// that checks roles does: the local worker's basic-auth extension has no
+/// roles, so a stub in this process answers for it.
+pub async fn connect_forbidden() -> Result<(), String> {
+    let stub = forbidding_stub()?;
+    let text = seed_link()?.replace("https://127.0.0.1:28443", &stub);
+    if !text.contains(&stub) {
+        return Err("01-link.yaml does not name https://127.0.0.1:28443".into());
+    }
+    let (r, took) = plan(&text, &[])?;
+    expect(
+        &r,
+        took,
+        &[
+            &format!("Kafka Connect {stub}"),
+            "forbids",
+            "HTTP 403",
+            "`auth` on cluster `europe`",
+        ],
+    )
+}
+
+/// An HTTP server on a free port answering every request with 403; its URL.
+fn forbidding_stub() -> Result<String, String> {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let url = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(&stream);
+            let mut line = String::new();
+            // The request head, up to its empty line (GETs carry no body).
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            let body = r#"{"error_code":403,"message":"User linkctl may not list connectors"}"#;
+            let _ = write!(
+                &stream,
+                "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    Ok(url)
 }
 
 pub async fn no_secret_in_any_output() -> Result<(), String> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::ClientConfig;
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
 use super::run::{linkctl, Table};
 use super::support::connect_proxy::ConnectProxy;
@@ -61,6 +61,34 @@ async fn delete_scale_topics(bootstrap: &str) -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     Err(format!("scale-* topics still listed on {bootstrap}"))
+}
+
+/// Waits until the leader of every partition of `names` serves `ListOffsets`:
+/// a broker takes a few seconds to become leader of 1,000 new partitions,
+/// and the benchmark measures linkctl, not the cluster settling.
+fn wait_served(bootstrap: &str, names: &[String]) -> Result<(), String> {
+    let c: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("log_level", "3")
+        .create()
+        .map_err(|e| e.to_string())?;
+    let mut tpl = TopicPartitionList::new();
+    for n in names {
+        tpl.add_partition_offset(n, 0, Offset::End)
+            .map_err(|e| e.to_string())?;
+    }
+    let mut last = String::new();
+    for _ in 0..120 {
+        match c.offsets_for_times(tpl.clone(), Duration::from_secs(10)) {
+            Ok(r) => match r.elements().iter().find_map(|e| e.error().err()) {
+                None => return Ok(()),
+                Some(e) => last = e.to_string(),
+            },
+            Err(e) => last = e.to_string(),
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    Err(format!("the new topics on {bootstrap} are not served: {last}"))
 }
 
 /// Creates `n` single-partition topics in one admin call.
@@ -140,6 +168,7 @@ pub fn one_link(rt: &tokio::runtime::Runtime, n: usize) -> Result<Table, String>
     rt.block_on(cleanup())?;
     let names: Vec<String> = (0..n).map(|i| format!("scale-{i:05}")).collect();
     rt.block_on(create_topics(US, &names))?;
+    wait_served(US, &names)?;
     let proxy = rt.block_on(ConnectProxy::start(CONNECT));
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let path = dir.path().join("linkctl.yaml");
@@ -160,6 +189,9 @@ pub fn one_link(rt: &tokio::runtime::Runtime, n: usize) -> Result<Table, String>
             .expect("plan (no changes)", &[0])?;
         t.push("plan: nothing to do", r.secs, counts(&proxy));
         let r = linkctl(dir.path(), &path, &["status"], &[]).expect("status", &[0])?;
+        if r.stderr.contains("could not be read") {
+            return Err(format!("status could not read everything:\n{}", r.stderr));
+        }
         t.push("status", r.secs, counts(&proxy));
         write(manifest(&proxy.url(), &names, "promoted", true))?;
         let r = linkctl(dir.path(), &path, &["apply", "--auto-approve"], &[])

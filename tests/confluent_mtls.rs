@@ -93,8 +93,8 @@ fn a_trusted_client_certificate_plans_applies_and_converges() {
 /// `europe` serving `server`, with `eu_lines` (`auth`, `https_ca`): `plan`
 /// and `apply` both stop at the read, exit 1 at the first refused handshake
 /// (one handshake per command, which the double saw as `seen`: a TLS failure
-/// is not retried, so this holds with the real retry backoff), and nothing
-/// reaches `europe`. The message is snapshot `confluent_mtls__{name}`.
+/// is not retried, so this holds with the real retry backoff; see below for
+/// the one exception), and nothing reaches `europe`. The message is snapshot `confluent_mtls__{name}`.
 fn refused(name: &str, server: ServerCert, eu_lines: fn(&Pki) -> Vec<String>, seen: &str) {
     let pki = Pki::new();
     let env = CliEnv::start_tls(pki.server(ServerCert::Trusted), pki.server(server));
@@ -139,12 +139,29 @@ fn refused(name: &str, server: ServerCert, eu_lines: fn(&Pki) -> Vec<String>, se
         "{}: plan and apply say the same",
         name
     );
-    assert_eq!(
-        env.eu.tls_refusals(),
-        vec![seen.to_string(); 2],
-        "{}: one handshake per command",
+    let refusals = env.eu.tls_refusals();
+    assert!(
+        refusals.iter().all(|r| r == seen),
+        "{}: every refused handshake is {seen:?}: {refusals:?}",
         name
     );
+    if server == ServerCert::Trusted {
+        // The server refuses the client's certificate. Under TLS 1.3 the
+        // client learns that only after its own side of the handshake, when
+        // the alert arrives; if the connection closes before the request
+        // was written, the alert is lost and the error is a closed
+        // connection, which is retried once like any other. So one or two
+        // handshakes per command, and the message is still the refusal's.
+        assert!(
+            (2..=4).contains(&refusals.len()),
+            "{}: one handshake per command, or two when the alert was lost: {refusals:?}",
+            name
+        );
+    } else {
+        // The client refuses the server's certificate during the handshake:
+        // never retried.
+        assert_eq!(refusals.len(), 2, "{}: one handshake per command", name);
+    }
     assert!(env.eu.log().is_empty(), "{}: {:?}", name, env.eu.log());
     assert_eq!(env.writes(), Vec::<String>::new(), "{}", name);
     let text = format!("--- {}\n{}", name, messages[0]);

@@ -88,7 +88,9 @@ fn wait_served(bootstrap: &str, names: &[String]) -> Result<(), String> {
         }
         std::thread::sleep(Duration::from_millis(500));
     }
-    Err(format!("the new topics on {bootstrap} are not served: {last}"))
+    Err(format!(
+        "the new topics on {bootstrap} are not served: {last}"
+    ))
 }
 
 /// Creates `n` single-partition topics in one admin call.

@@ -53,31 +53,30 @@ impl ConnectorStatus {
 }
 
 /// One connector of `GET /connectors?expand=info&expand=status`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct Expanded {
-    #[serde(default)]
     pub info: Option<ExpandedInfo>,
-    #[serde(default)]
     pub status: Option<ConnectorStatus>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ExpandedInfo {
-    #[serde(default)]
     pub config: BTreeMap<String, String>,
 }
 
 /// One entry of `GET /connectors/{name}/tasks`: a task's generated config.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct TaskInfo {
-    #[serde(default)]
     pub config: BTreeMap<String, String>,
 }
 
 /// `GET /connectors/{name}/offsets` (Kafka 3.5+).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ConnectorOffsets {
-    #[serde(default)]
     pub offsets: Vec<SourceOffset>,
 }
 
@@ -85,16 +84,15 @@ pub struct ConnectorOffsets {
 /// the connector decides (MirrorMaker 2: `{cluster, topic, partition}` →
 /// `{offset}`, the last source offset replicated).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct SourceOffset {
-    #[serde(default)]
     pub partition: serde_json::Map<String, serde_json::Value>,
-    #[serde(default)]
     pub offset: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct ConnectError {
-    #[serde(default)]
     message: Option<String>,
 }
 

@@ -236,51 +236,42 @@ pub async fn apply(
             match results.next().unwrap_or(ActionResult::NotAttempted) {
                 ActionResult::Done(out) => {
                     status[i] = Status::Done;
+                    let entry = DoneEntry {
+                        id: a.id.clone(),
+                        summary: out.summary,
+                    };
                     sink.emit(&ApplyEvent::ActionDone {
                         id: a.id.clone(),
-                        summary: out.summary.clone(),
+                        summary: entry.summary.clone(),
                         elapsed_ms,
                     });
-                    done.insert(
-                        i,
-                        DoneEntry {
-                            id: a.id.clone(),
-                            summary: out.summary,
-                        },
-                    );
-                }
-                ActionResult::Failed(e) if e.interrupted => {
-                    status[i] = Status::Interrupted;
-                    sink.emit(&ApplyEvent::ActionInterrupted {
-                        id: a.id.clone(),
-                        message: e.message.clone(),
-                        elapsed_ms,
-                    });
-                    interrupted.insert(
-                        i,
-                        FailedEntry {
-                            id: a.id.clone(),
-                            cluster: e.cluster,
-                            error: e.message,
-                        },
-                    );
+                    done.insert(i, entry);
                 }
                 ActionResult::Failed(e) => {
-                    status[i] = Status::Failed;
-                    sink.emit(&ApplyEvent::ActionFailed {
+                    let was_interrupted = e.interrupted;
+                    let entry = FailedEntry {
                         id: a.id.clone(),
-                        cluster: e.cluster.clone(),
-                        error: e.message.clone(),
-                        elapsed_ms,
-                    });
-                    failed.insert(
-                        i,
-                        FailedEntry {
+                        cluster: e.cluster,
+                        error: e.message,
+                    };
+                    if was_interrupted {
+                        status[i] = Status::Interrupted;
+                        sink.emit(&ApplyEvent::ActionInterrupted {
                             id: a.id.clone(),
-                            cluster: e.cluster,
-                            error: e.message,
-                        },
-                    );
+                            message: entry.error.clone(),
+                            elapsed_ms,
+                        });
+                        interrupted.insert(i, entry);
+                    } else {
+                        status[i] = Status::Failed;
+                        sink.emit(&ApplyEvent::ActionFailed {
+                            id: a.id.clone(),
+                            cluster: entry.cluster.clone(),
+                            error: entry.error.clone(),
+                            elapsed_ms,
+                        });
+                        failed.insert(i, entry);
+                    }
                 }
                 ActionResult::NotAttempted => {
                     status[i] = Status::NotAttempted;

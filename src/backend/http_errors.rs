@@ -1,6 +1,7 @@
 //! What a failed TLS handshake with a REST endpoint means, found in the
 //! error chain of a reqwest error, for the clients of every engine
-//! (Confluent REST, Kafka Connect).
+//! (Confluent REST, Kafka Connect); and the words for any other request
+//! that got no answer ([`transport_reason`]).
 //!
 //! reqwest wraps the rustls error several layers deep (hyper, the connector,
 //! an `io::Error` whose `source()` skips the error it holds), so the chain is
@@ -96,6 +97,28 @@ pub fn tls_failure(err: &(dyn StdError + 'static)) -> Option<TlsFailure> {
         };
     }
     None
+}
+
+/// The reason a request got no answer, with its causes (never a cause that
+/// quotes a URL, which may hold credentials).
+pub fn transport_reason(e: &reqwest::Error) -> String {
+    let mut reason = if e.is_timeout() {
+        "request timed out".to_string()
+    } else if e.is_connect() {
+        "connection failed".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut src = e.source();
+    while let Some(s) = src {
+        let text = s.to_string();
+        if !reason.contains(&text) && !text.contains("://") {
+            reason.push_str(": ");
+            reason.push_str(&text);
+        }
+        src = s.source();
+    }
+    reason
 }
 
 fn classify(e: &rustls::Error) -> TlsFailure {

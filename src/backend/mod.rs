@@ -20,6 +20,7 @@ pub mod retry;
 pub mod timeouts;
 pub mod wait;
 
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -41,6 +42,24 @@ pub struct Scope {
 impl Scope {
     pub fn includes(&self, link: &str) -> bool {
         self.links.is_empty() || self.links.iter().any(|l| l == link)
+    }
+
+    /// The source clusters of the links in scope that run on `engine` and
+    /// declare mirrors: their topic names let the plan refuse a mirror of a
+    /// topic that does not exist.
+    pub fn mirrored_sources<'m>(
+        &self,
+        manifest: &'m crate::manifest::Manifest,
+        engine: crate::manifest::Engine,
+    ) -> BTreeSet<&'m str> {
+        manifest
+            .links
+            .iter()
+            .filter(|(n, l)| {
+                self.includes(&n.value) && l.engine.value == engine && !l.mirrors.is_empty()
+            })
+            .map(|(_, l)| l.source.value.as_str())
+            .collect()
     }
 }
 

@@ -114,34 +114,30 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn transient_failures_are_retried_up_to_the_limit() {
+    /// How many attempts `retry` makes of a call that always fails, with a
+    /// transient or a permanent error.
+    async fn attempts_of_failing_call(transient: bool) -> u32 {
         let n = AtomicU32::new(0);
         let r: Result<(), Fail> = retry(&policy(), || async {
             n.fetch_add(1, Ordering::SeqCst);
             Err(Fail {
-                transient: true,
+                transient,
                 after: None,
             })
         })
         .await;
         assert!(r.is_err());
-        assert_eq!(n.load(Ordering::SeqCst), 4);
+        n.load(Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn transient_failures_are_retried_up_to_the_limit() {
+        assert_eq!(attempts_of_failing_call(true).await, 4);
     }
 
     #[tokio::test]
     async fn permanent_failures_are_not_retried() {
-        let n = AtomicU32::new(0);
-        let r: Result<(), Fail> = retry(&policy(), || async {
-            n.fetch_add(1, Ordering::SeqCst);
-            Err(Fail {
-                transient: false,
-                after: None,
-            })
-        })
-        .await;
-        assert!(r.is_err());
-        assert_eq!(n.load(Ordering::SeqCst), 1);
+        assert_eq!(attempts_of_failing_call(false).await, 1);
     }
 
     #[tokio::test]

@@ -84,128 +84,61 @@ pub fn fill(link: &mut Link, explicit: &[(String, Text)], source: &Cluster) {
     };
     let mut used: Vec<&str> = Vec::new();
 
-    let enabled = |k: &str| get(k).map(|v| v == "true");
+    let interval = |k: &str| get(k).and_then(|v| v.parse().ok()).map(Located::new);
+    let mut section = |keys: &[&'static str], set: &dyn Fn(&mut Link)| {
+        use_section(link, source, explicit, keys, &mut used, set);
+    };
     // Offset sync.
-    if [OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, GROUP_FILTERS]
-        .iter()
-        .any(|k| get(k).is_some())
-    {
-        let on = enabled(OFFSET_SYNC_ENABLE).unwrap_or(false);
-        let groups = if on {
-            get(GROUP_FILTERS).map(|j| parse_filters(&j, "groupFilters"))
-        } else {
-            None
-        };
-        let section = ConsumerOffsetSync {
-            enabled: on,
-            interval_ms: get(OFFSET_SYNC_MS)
-                .and_then(|v| v.parse().ok())
-                .map(Located::new),
-            groups: match groups {
-                Some(Some(g)) => g,
-                _ => Vec::new(),
-            },
-        };
-        let mut trial = link.clone();
-        trial.consumer_offset_sync = Some(Located::new(section));
-        if reproduces(
-            &trial,
-            source,
-            explicit,
-            &[OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, GROUP_FILTERS],
-        ) {
-            *link = trial;
-            used.extend([OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, GROUP_FILTERS]);
-        }
-    }
+    section(
+        &[OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, GROUP_FILTERS],
+        &|trial| {
+            let (on, groups) = enabled_filters(&get, OFFSET_SYNC_ENABLE, GROUP_FILTERS, |j| {
+                parse_filters(j, "groupFilters")
+            });
+            trial.consumer_offset_sync = Some(Located::new(ConsumerOffsetSync {
+                enabled: on,
+                interval_ms: interval(OFFSET_SYNC_MS),
+                groups,
+            }));
+        },
+    );
     // ACL sync.
-    if [ACL_SYNC_ENABLE, ACL_SYNC_MS, ACL_FILTERS]
-        .iter()
-        .any(|k| get(k).is_some())
-    {
-        let on = enabled(ACL_SYNC_ENABLE).unwrap_or(false);
-        let filters = if on {
-            get(ACL_FILTERS).and_then(|j| parse_acl_filters(&j))
-        } else {
-            None
-        };
-        let section = AclSync {
+    section(&[ACL_SYNC_ENABLE, ACL_SYNC_MS, ACL_FILTERS], &|trial| {
+        let (on, filters) = enabled_filters(&get, ACL_SYNC_ENABLE, ACL_FILTERS, parse_acl_filters);
+        trial.acl_sync = Some(Located::new(AclSync {
             enabled: on,
-            interval_ms: get(ACL_SYNC_MS)
-                .and_then(|v| v.parse().ok())
-                .map(Located::new),
-            filters: filters.unwrap_or_default(),
-        };
-        let mut trial = link.clone();
-        trial.acl_sync = Some(Located::new(section));
-        if reproduces(
-            &trial,
-            source,
-            explicit,
-            &[ACL_SYNC_ENABLE, ACL_SYNC_MS, ACL_FILTERS],
-        ) {
-            *link = trial;
-            used.extend([ACL_SYNC_ENABLE, ACL_SYNC_MS, ACL_FILTERS]);
-        }
-    }
+            interval_ms: interval(ACL_SYNC_MS),
+            filters,
+        }));
+    });
     // Topic config sync.
-    if [TOPIC_CONFIG_SYNC_MS, TOPIC_CONFIG_SYNC_INCLUDE]
-        .iter()
-        .any(|k| get(k).is_some())
-    {
-        let section = TopicConfigSync {
-            interval_ms: get(TOPIC_CONFIG_SYNC_MS)
-                .and_then(|v| v.parse().ok())
-                .map(Located::new),
-            include: get(TOPIC_CONFIG_SYNC_INCLUDE)
-                .map(|v| {
-                    v.split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(|s| Located::new(s.to_string()))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        };
-        let mut trial = link.clone();
-        trial.topic_config_sync = Some(Located::new(section));
-        if reproduces(
-            &trial,
-            source,
-            explicit,
-            &[TOPIC_CONFIG_SYNC_MS, TOPIC_CONFIG_SYNC_INCLUDE],
-        ) {
-            *link = trial;
-            used.extend([TOPIC_CONFIG_SYNC_MS, TOPIC_CONFIG_SYNC_INCLUDE]);
-        }
-    }
+    section(
+        &[TOPIC_CONFIG_SYNC_MS, TOPIC_CONFIG_SYNC_INCLUDE],
+        &|trial| {
+            trial.topic_config_sync = Some(Located::new(TopicConfigSync {
+                interval_ms: interval(TOPIC_CONFIG_SYNC_MS),
+                include: get(TOPIC_CONFIG_SYNC_INCLUDE)
+                    .map(|v| {
+                        v.split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(|s| Located::new(s.to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }));
+        },
+    );
     // Auto-create mirrors.
-    if [AUTO_CREATE_ENABLE, AUTO_CREATE_FILTERS]
-        .iter()
-        .any(|k| get(k).is_some())
-    {
-        let on = enabled(AUTO_CREATE_ENABLE).unwrap_or(false);
-        let topics = if on {
-            get(AUTO_CREATE_FILTERS).and_then(|j| parse_filters(&j, "topicFilters"))
-        } else {
-            None
-        };
-        let section = AutoCreateMirrors {
+    section(&[AUTO_CREATE_ENABLE, AUTO_CREATE_FILTERS], &|trial| {
+        let (on, topics) = enabled_filters(&get, AUTO_CREATE_ENABLE, AUTO_CREATE_FILTERS, |j| {
+            parse_filters(j, "topicFilters")
+        });
+        trial.auto_create_mirrors = Some(Located::new(AutoCreateMirrors {
             enabled: on,
-            topics: topics.unwrap_or_default(),
-        };
-        let mut trial = link.clone();
-        trial.auto_create_mirrors = Some(Located::new(section));
-        if reproduces(
-            &trial,
-            source,
-            explicit,
-            &[AUTO_CREATE_ENABLE, AUTO_CREATE_FILTERS],
-        ) {
-            *link = trial;
-            used.extend([AUTO_CREATE_ENABLE, AUTO_CREATE_FILTERS]);
-        }
-    }
+            topics,
+        }));
+    });
     // Everything else, verbatim; `bootstrap.servers` only when it is not the source's.
     for (k, v) in explicit {
         if used.contains(&k.as_str()) {
@@ -219,6 +152,49 @@ pub fn fill(link: &mut Link, explicit: &[(String, Text)], source: &Cluster) {
             Located::new(ConfigValue(v.clone())),
         );
     }
+}
+
+/// One structured section: when any of its `keys` is set live, `set` writes
+/// the section into a copy of `link`, which replaces `link` (and the keys
+/// count as `used`) if it reproduces the live values of `keys`.
+fn use_section(
+    link: &mut Link,
+    source: &Cluster,
+    explicit: &[(String, Text)],
+    keys: &[&'static str],
+    used: &mut Vec<&'static str>,
+    set: &dyn Fn(&mut Link),
+) {
+    if !keys
+        .iter()
+        .any(|k| explicit.iter().any(|(key, _)| key == k))
+    {
+        return;
+    }
+    let mut trial = link.clone();
+    set(&mut trial);
+    if reproduces(&trial, source, explicit, keys) {
+        *link = trial;
+        used.extend(keys);
+    }
+}
+
+/// Whether a sync section's `enable` key is `true`, and its filters (the
+/// JSON of `key`, read by `parse`) while it is: a disabled sync's filters
+/// are left out.
+fn enabled_filters<T>(
+    get: &dyn Fn(&str) -> Option<String>,
+    enable: &str,
+    key: &str,
+    parse: impl Fn(&str) -> Option<Vec<T>>,
+) -> (bool, Vec<T>) {
+    let on = get(enable).is_some_and(|v| v == "true");
+    let filters = if on {
+        get(key).and_then(|j| parse(&j))
+    } else {
+        None
+    };
+    (on, filters.unwrap_or_default())
 }
 
 /// True when `trial` asks for exactly the live values of `keys`: set where

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use super::located::Located;
 use super::model::{AclFilter, Cluster, Filter, Link, Pattern};
 use super::sensitive::looks_secret;
 use super::text::Text;
@@ -69,73 +70,9 @@ pub fn desired_link_configs(link: &Link, source: &Cluster) -> BTreeMap<String, D
             sensitive: false,
         },
     );
-    if let Some(p) = &link.prefix {
-        out.insert(PREFIX.to_string(), DesiredConfig::plain(p.value.clone()));
-    }
-    if let Some(sync) = &link.consumer_offset_sync {
-        out.insert(
-            OFFSET_SYNC_ENABLE.to_string(),
-            DesiredConfig::plain(sync.enabled.to_string()),
-        );
-        if let Some(ms) = &sync.interval_ms {
-            out.insert(
-                OFFSET_SYNC_MS.to_string(),
-                DesiredConfig::plain(ms.value.to_string()),
-            );
-        }
-        if sync.enabled {
-            let filters: Vec<&Filter> = sync.groups.iter().map(|f| &f.value).collect();
-            out.insert(
-                GROUP_FILTERS.to_string(),
-                DesiredConfig::plain(filters_json("groupFilters", &filters)),
-            );
-        }
-    }
-    if let Some(acl) = &link.acl_sync {
-        out.insert(
-            ACL_SYNC_ENABLE.to_string(),
-            DesiredConfig::plain(acl.enabled.to_string()),
-        );
-        if let Some(ms) = &acl.interval_ms {
-            out.insert(
-                ACL_SYNC_MS.to_string(),
-                DesiredConfig::plain(ms.value.to_string()),
-            );
-        }
-        if acl.enabled {
-            let filters: Vec<&AclFilter> = acl.filters.iter().map(|f| &f.value).collect();
-            out.insert(
-                ACL_FILTERS.to_string(),
-                DesiredConfig::plain(acl_filters_json(&filters)),
-            );
-        }
-    }
-    if let Some(tcs) = &link.topic_config_sync {
-        if let Some(ms) = &tcs.interval_ms {
-            out.insert(
-                TOPIC_CONFIG_SYNC_MS.to_string(),
-                DesiredConfig::plain(ms.value.to_string()),
-            );
-        }
-        if !tcs.include.is_empty() {
-            let list: Vec<&str> = tcs.include.iter().map(|s| s.value.as_str()).collect();
-            out.insert(
-                TOPIC_CONFIG_SYNC_INCLUDE.to_string(),
-                DesiredConfig::plain(list.join(",")),
-            );
-        }
-    }
-    if let Some(auto) = &link.auto_create_mirrors {
-        out.insert(
-            AUTO_CREATE_ENABLE.to_string(),
-            DesiredConfig::plain(auto.enabled.to_string()),
-        );
-        if auto.enabled {
-            let filters: Vec<&Filter> = auto.topics.iter().map(|f| &f.value).collect();
-            out.insert(
-                AUTO_CREATE_FILTERS.to_string(),
-                DesiredConfig::plain(filters_json("topicFilters", &filters)),
-            );
+    for (key, value) in structured_configs(link) {
+        if let Some(v) = value {
+            out.insert(key.to_string(), DesiredConfig::plain(v));
         }
     }
     // The free-form map wins over everything derived above.
@@ -151,6 +88,58 @@ pub fn desired_link_configs(link: &Link, source: &Cluster) -> BTreeMap<String, D
         );
     }
     out
+}
+
+/// Each key the structured settings of `link` (prefix, offset sync, ACL
+/// sync, topic config sync, auto-create mirrors) can set, with its value,
+/// or `None` where the manifest leaves it unset. Filters are sent only
+/// while their sync is enabled.
+fn structured_configs(link: &Link) -> [(&'static str, Option<String>); 11] {
+    let offsets = link.consumer_offset_sync.as_deref();
+    let acl = link.acl_sync.as_deref();
+    let topic_configs = link.topic_config_sync.as_deref();
+    let auto = link.auto_create_mirrors.as_deref();
+    let ms = |ms: &Option<Located<u64>>| ms.as_ref().map(|ms| ms.value.to_string());
+    [
+        (PREFIX, link.prefix.as_ref().map(|p| p.value.clone())),
+        (OFFSET_SYNC_ENABLE, offsets.map(|s| s.enabled.to_string())),
+        (OFFSET_SYNC_MS, offsets.and_then(|s| ms(&s.interval_ms))),
+        (
+            GROUP_FILTERS,
+            offsets
+                .filter(|s| s.enabled)
+                .map(|s| filters_json("groupFilters", &values(&s.groups))),
+        ),
+        (ACL_SYNC_ENABLE, acl.map(|a| a.enabled.to_string())),
+        (ACL_SYNC_MS, acl.and_then(|a| ms(&a.interval_ms))),
+        (
+            ACL_FILTERS,
+            acl.filter(|a| a.enabled)
+                .map(|a| acl_filters_json(&values(&a.filters))),
+        ),
+        (
+            TOPIC_CONFIG_SYNC_MS,
+            topic_configs.and_then(|t| ms(&t.interval_ms)),
+        ),
+        (
+            TOPIC_CONFIG_SYNC_INCLUDE,
+            topic_configs.filter(|t| !t.include.is_empty()).map(|t| {
+                let list: Vec<&str> = t.include.iter().map(|s| s.value.as_str()).collect();
+                list.join(",")
+            }),
+        ),
+        (AUTO_CREATE_ENABLE, auto.map(|a| a.enabled.to_string())),
+        (
+            AUTO_CREATE_FILTERS,
+            auto.filter(|a| a.enabled)
+                .map(|a| filters_json("topicFilters", &values(&a.topics))),
+        ),
+    ]
+}
+
+/// The values of located items.
+fn values<T>(items: &[Located<T>]) -> Vec<&T> {
+    items.iter().map(|i| &i.value).collect()
 }
 
 /// `{"groupFilters":[{"name":…,"patternType":…,"filterType":…}]}` (compact).

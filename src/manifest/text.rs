@@ -138,20 +138,28 @@ impl<'de> Deserialize<'de> for Text {
     }
 }
 
-impl JsonSchema for Text {
-    fn inline_schema() -> bool {
-        true
-    }
-    fn schema_name() -> Cow<'static, str> {
-        "Text".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "description": "A string; `${env:NAME}` is replaced by the environment variable NAME (and the value is then treated as a secret)."
-        })
-    }
+/// Implements [`JsonSchema`] for a scalar type of the manifest: always
+/// inlined, with its name and its schema (a [`schemars::json_schema!`] body).
+macro_rules! inline_json_schema {
+    ($ty:ty, $name:literal, $schema:tt) => {
+        impl JsonSchema for $ty {
+            fn inline_schema() -> bool {
+                true
+            }
+            fn schema_name() -> Cow<'static, str> {
+                $name.into()
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                schemars::json_schema!($schema)
+            }
+        }
+    };
 }
+
+inline_json_schema!(Text, "Text", {
+    "type": "string",
+    "description": "A string; `${env:NAME}` is replaced by the environment variable NAME (and the value is then treated as a secret)."
+});
 
 /// A value of a free-form config map: strings, numbers and booleans are all
 /// accepted and normalised to their string form (link configs are strings on
@@ -222,20 +230,10 @@ impl<'de> Deserialize<'de> for ConfigValue {
     }
 }
 
-impl JsonSchema for ConfigValue {
-    fn inline_schema() -> bool {
-        true
-    }
-    fn schema_name() -> Cow<'static, str> {
-        "ConfigValue".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        schemars::json_schema!({
-            "type": ["string", "number", "boolean"],
-            "description": "A config value; numbers and booleans are normalised to strings. `${env:NAME}` is interpolated."
-        })
-    }
-}
+inline_json_schema!(ConfigValue, "ConfigValue", {
+    "type": ["string", "number", "boolean"],
+    "description": "A config value; numbers and booleans are normalised to strings. `${env:NAME}` is interpolated."
+});
 
 // ---------------------------------------------------------------------------
 // Interpolation

@@ -30,6 +30,11 @@ fn table(out: &mut String, indent: &str, rows: &[Vec<String>]) {
     }
 }
 
+/// The header row of a table.
+fn header(titles: &[&str]) -> Vec<String> {
+    titles.iter().map(|t| t.to_string()).collect()
+}
+
 fn state_word(s: &str, color: bool) -> String {
     if !color {
         return s.to_string();
@@ -74,7 +79,7 @@ pub fn render_text(report: &StatusReport, color: bool) -> String {
             let _ = writeln!(out, "  error: {e}");
         }
         if !l.tasks.is_empty() {
-            let mut rows = vec![vec!["TASK".into(), "STATE".into(), "ERRORS".into()]];
+            let mut rows = vec![header(&["TASK", "STATE", "ERRORS"])];
             for t in &l.tasks {
                 let errs: Vec<String> = t
                     .errors
@@ -88,15 +93,15 @@ pub fn render_text(report: &StatusReport, color: bool) -> String {
         if l.mirrors.is_empty() {
             let _ = writeln!(out, "  no mirror topics");
         } else {
-            let mut rows = vec![vec![
-                "MIRROR".into(),
-                "SOURCE TOPIC".into(),
-                "STATUS".into(),
-                "ACCESS".into(),
-                "PARTITIONS".into(),
-                "LAG".into(),
-                "LAG PER PARTITION".into(),
-            ]];
+            let mut rows = vec![header(&[
+                "MIRROR",
+                "SOURCE TOPIC",
+                "STATUS",
+                "ACCESS",
+                "PARTITIONS",
+                "LAG",
+                "LAG PER PARTITION",
+            ])];
             for m in &l.mirrors {
                 let parts = match (m.partitions, m.source_partitions) {
                     (None, Some(s)) => format!("? (source {s})"),
@@ -138,15 +143,17 @@ pub fn render_text(report: &StatusReport, color: bool) -> String {
                     "  no consumer group has committed offsets on these mirrors' source topics"
                 );
             } else {
-                let mut rows = vec![vec![
-                    "GROUP".into(),
-                    "TOPIC".into(),
-                    "PARTITION".into(),
-                    "SYNCED".into(),
-                    format!("SOURCE ({})", l.source),
-                    format!("DESTINATION ({})", l.destination),
-                    "DIFF".into(),
-                ]];
+                let source = format!("SOURCE ({})", l.source);
+                let destination = format!("DESTINATION ({})", l.destination);
+                let mut rows = vec![header(&[
+                    "GROUP",
+                    "TOPIC",
+                    "PARTITION",
+                    "SYNCED",
+                    &source,
+                    &destination,
+                    "DIFF",
+                ])];
                 for g in groups {
                     rows.push(vec![
                         g.group.clone(),

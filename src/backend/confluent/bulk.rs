@@ -14,7 +14,7 @@ use super::errors::ConfluentError;
 use super::execute::{all_failed, failed_with, payload, reached, Step};
 use super::payload::ConfluentPayload;
 use super::retry::retry_write;
-use super::wait::{wait_mirrors, Goal};
+use super::wait::Goal;
 use super::wire::{AlterMirrorsData, DataList, MirrorData};
 use super::ConfluentBackend;
 use crate::backend::ActionResult;
@@ -35,7 +35,7 @@ impl ConfluentBackend {
     /// One bulk request for all actions of `step` (one link and verb), every
     /// entry checked, then one wait for all accepted mirrors.
     pub(super) async fn mirror_action(&self, s: &Step<'_>) -> Vec<ActionResult> {
-        let (client, first, step, ctx) = (s.client, s.first, s.actions, s.ctx);
+        let (client, first, step) = (s.client, s.first, s.actions);
         let mut names = Vec::new();
         let mut verb = String::new();
         for a in step {
@@ -111,28 +111,17 @@ impl ConfluentBackend {
             .filter(|n| !refused.contains_key(*n))
             .cloned()
             .collect();
-        let waited = if to_wait.is_empty() {
-            Ok(BTreeMap::new())
+        let tolerate: &[MirrorStatus] = if first.kind == ActionKind::FailoverMirror {
+            &[MirrorStatus::LinkFailed]
         } else {
-            let tolerate: &[MirrorStatus] = if first.kind == ActionKind::FailoverMirror {
-                &[MirrorStatus::LinkFailed]
-            } else {
-                &[]
-            };
-            let goal = Goal {
-                reach: &wanted,
-                word,
-                tolerate,
-            };
-            wait_mirrors(
-                client,
-                &first.link,
-                &to_wait,
-                &goal,
-                &self.wait_ctx(ctx, &first.id),
-            )
-            .await
+            &[]
         };
+        let goal = Goal {
+            reach: &wanted,
+            word,
+            tolerate,
+        };
+        let waited = self.wait_step_mirrors(s, &to_wait, &goal).await;
         step.iter()
             .zip(&names)
             .map(|(a, n)| {

@@ -13,7 +13,7 @@ use tokio::sync::OnceCell;
 use super::errors::ConfluentError;
 use super::mtls;
 use super::wire::{ClusterData, ErrorBody};
-use crate::backend::http_errors::tls_failure;
+use crate::backend::http_errors::{tls_failure, transport_reason};
 use crate::backend::retry::{retry, RetryPolicy};
 use crate::backend::timeouts::Timeouts;
 use crate::manifest::{Auth, Cluster};
@@ -50,6 +50,16 @@ pub struct ClusterClient {
 pub enum Body<'a> {
     None,
     Json(&'a serde_json::Value),
+}
+
+impl<'a> From<Option<&'a serde_json::Value>> for Body<'a> {
+    /// A JSON body when there is a value, none otherwise.
+    fn from(body: Option<&'a serde_json::Value>) -> Self {
+        match body {
+            Some(v) => Body::Json(v),
+            None => Body::None,
+        }
+    }
 }
 
 impl ClusterClient {
@@ -392,11 +402,7 @@ impl ClusterClient {
     ) -> Result<Vec<u8>, ConfluentError> {
         let url = self.url(segments, query).await?;
         retry(&self.retry, || {
-            let b = match body {
-                Some(v) => Body::Json(v),
-                None => Body::None,
-            };
-            self.send(method.clone(), url.clone(), b)
+            self.send(method.clone(), url.clone(), body.into())
         })
         .await
     }
@@ -410,11 +416,7 @@ impl ClusterClient {
         body: Option<&serde_json::Value>,
     ) -> Result<Vec<u8>, ConfluentError> {
         let url = self.url(segments, query).await?;
-        let b = match body {
-            Some(v) => Body::Json(v),
-            None => Body::None,
-        };
-        self.send(method, url, b).await
+        self.send(method, url, body.into()).await
     }
 }
 
@@ -439,25 +441,4 @@ fn redacted_url(url: &Url) -> String {
     let _ = u.set_password(None);
     u.set_query(None);
     u.to_string()
-}
-
-fn transport_reason(e: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut reason = if e.is_timeout() {
-        "request timed out".to_string()
-    } else if e.is_connect() {
-        "connection failed".to_string()
-    } else {
-        "request failed".to_string()
-    };
-    let mut src = e.source();
-    while let Some(s) = src {
-        let text = s.to_string();
-        if !reason.contains(&text) {
-            reason.push_str(": ");
-            reason.push_str(&text);
-        }
-        src = s.source();
-    }
-    reason
 }

@@ -27,17 +27,11 @@ impl Engine for ConfluentBackend {
         detail: ReadDetail,
         _kafka: &'a KafkaClients,
     ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
-        // The sources of Confluent links that declare mirrors: their topic
-        // names let the plan refuse a mirror of a topic that does not exist.
-        let names: BTreeSet<String> = manifest
-            .links
-            .iter()
-            .filter(|(n, l)| {
-                scope.includes(&n.value)
-                    && l.engine.value == crate::manifest::Engine::Confluent
-                    && !l.mirrors.is_empty()
-            })
-            .map(|(_, l)| l.source.value.clone())
+        // The sources of Confluent links that declare mirrors.
+        let names: BTreeSet<String> = scope
+            .mirrored_sources(manifest, crate::manifest::Engine::Confluent)
+            .into_iter()
+            .map(str::to_string)
             .collect();
         // For `status`: topics over REST, so that the Kafka protocol is
         // needed only for group offsets.

@@ -9,6 +9,7 @@
 //! - pause, resume, promote and failover are one bulk request per link and
 //!   verb ([`super::bulk`]).
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -144,6 +145,21 @@ impl ConfluentBackend {
         }
     }
 
+    /// One wait until every mirror of `names` (on the step's link) reaches
+    /// `goal`; nothing to wait for when `names` is empty.
+    pub(super) async fn wait_step_mirrors(
+        &self,
+        s: &Step<'_>,
+        names: &[String],
+        goal: &Goal<'_>,
+    ) -> Result<BTreeMap<String, MirrorWait>, ConfluentError> {
+        if names.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let w = self.wait_ctx(s.ctx, &s.first.id);
+        wait_mirrors(s.client, &s.first.link, names, goal, &w).await
+    }
+
     /// Runs one step (actions of one cluster and link).
     pub async fn run_step(&self, step: &[&Action], ctx: &ExecContext<'_>) -> Vec<ActionResult> {
         let Some(first) = step.first() else {
@@ -165,20 +181,17 @@ impl ConfluentBackend {
             k if k.is_bulk() => self.mirror_action(&s).await,
             _ => {
                 // Link actions: one by one, stopping at the first failure.
-                let mut out = Vec::new();
-                let mut failed = false;
+                let mut out = Vec::with_capacity(step.len());
                 for a in step {
-                    if failed {
-                        out.push(ActionResult::NotAttempted);
-                        continue;
+                    match self.run_link_action(&client, a, ctx).await {
+                        Ok(o) => out.push(ActionResult::Done(o)),
+                        Err(e) => {
+                            out.push(ActionResult::Failed(e.into_backend(&a.cluster)));
+                            break;
+                        }
                     }
-                    let r = self.run_link_action(&client, a, ctx).await;
-                    failed = r.is_err();
-                    out.push(match r {
-                        Ok(o) => ActionResult::Done(o),
-                        Err(e) => ActionResult::Failed(e.into_backend(&a.cluster)),
-                    });
                 }
+                out.resize_with(step.len(), || ActionResult::NotAttempted);
                 out
             }
         }
@@ -318,23 +331,12 @@ impl ConfluentBackend {
             &first.id,
             &format!("{} mirror(s) created on link {}", created.len(), first.link),
         );
-        let waited = if created.is_empty() {
-            Ok(Default::default())
-        } else {
-            let goal = Goal {
-                reach: &[MirrorStatus::Active],
-                word: "created",
-                tolerate: &[],
-            };
-            wait_mirrors(
-                client,
-                &first.link,
-                &created,
-                &goal,
-                &self.wait_ctx(ctx, &first.id),
-            )
-            .await
+        let goal = Goal {
+            reach: &[MirrorStatus::Active],
+            word: "created",
+            tolerate: &[],
         };
+        let waited = self.wait_step_mirrors(s, &created, &goal).await;
         step_results(step, sent, &waited, |a, name, map| {
             reached(a, name, map.get(name), "created")
         })

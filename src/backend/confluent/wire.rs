@@ -4,7 +4,8 @@
 //! Decoding never fails on what servers are known to vary on: unknown fields
 //! are ignored, enum-like strings are kept as strings, `null` appears wherever
 //! the API allows it, the older `read_only` / `sensitive` config field names
-//! are accepted, and a missing `topic_names` is an empty list.
+//! are accepted, and a missing `topic_names` is an empty list. A body whose
+//! every field may be absent says so once (`#[serde(default)]` on the type).
 
 use serde::{Deserialize, Serialize};
 
@@ -19,8 +20,8 @@ pub struct DataList<T> {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ListMetadata {
-    #[serde(default)]
     pub next: Option<String>,
 }
 
@@ -51,48 +52,43 @@ pub struct ClusterData {
 
 /// `ListLinksResponseData`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct LinkData {
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub link_name: String,
-    #[serde(default)]
     pub cluster_link_id: Option<String>,
     /// Deprecated UUID form.
-    #[serde(default)]
     pub link_id: Option<String>,
-    #[serde(default)]
     pub source_cluster_id: Option<String>,
-    #[serde(default)]
     pub destination_cluster_id: Option<String>,
-    #[serde(default)]
     pub remote_cluster_id: Option<String>,
     /// Required by the spec, misnamed `topics_names` by an older SDK: lenient.
-    #[serde(default, alias = "topics_names", deserialize_with = "null_as_default")]
+    #[serde(alias = "topics_names", deserialize_with = "null_as_default")]
     pub topic_names: Vec<String>,
-    #[serde(default)]
     pub link_state: Option<String>,
-    #[serde(default)]
     pub link_error: Option<String>,
-    #[serde(default)]
     pub link_error_message: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub tasks: Vec<LinkTask>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct LinkTask {
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub task_name: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub state: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub errors: Vec<TaskErrorData>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct TaskErrorData {
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub error_code: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub error_message: String,
 }
 
@@ -117,54 +113,52 @@ pub struct LinkConfigData {
 
 /// `ListMirrorTopicsResponseData`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct MirrorData {
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub link_name: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub mirror_topic_name: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub source_topic_name: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub num_partitions: i64,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub mirror_lags: Vec<MirrorLag>,
     /// Kept as the server's word (unknown values included).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub mirror_status: String,
-    #[serde(default)]
     pub mirror_topic_error: Option<String>,
-    #[serde(default)]
     pub state_time_ms: Option<i64>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub mirror_state_transition_errors: Vec<StateTransitionError>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct MirrorLag {
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub partition: i64,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub lag: i64,
-    #[serde(default)]
     pub last_source_fetch_offset: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct StateTransitionError {
-    #[serde(default, deserialize_with = "lenient_code")]
+    #[serde(deserialize_with = "lenient_code")]
     pub error_code: Option<String>,
-    #[serde(default)]
     pub error_message: Option<String>,
 }
 
 /// One entry of a bulk mirror action response (HTTP 200 even on failure).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct AlterMirrorsData {
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(deserialize_with = "null_as_default")]
     pub mirror_topic_name: String,
-    #[serde(default)]
     pub error_code: Option<i64>,
-    #[serde(default)]
     pub error_message: Option<String>,
 }
 
@@ -177,10 +171,9 @@ impl AlterMirrorsData {
 
 /// The error body `{error_code, message}`.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ErrorBody {
-    #[serde(default)]
     pub error_code: Option<i64>,
-    #[serde(default)]
     pub message: Option<String>,
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde::Deserialize;
 
-use crate::backend::http_errors::{tls_failure, TlsFailure};
+use crate::backend::http_errors::{tls_failure, transport_reason, TlsFailure};
 use crate::backend::retry::{retry, RetryPolicy, Transient};
 use crate::backend::timeouts::{secs, Timeouts};
 use crate::backend::BackendError;
@@ -53,31 +53,30 @@ impl ConnectorStatus {
 }
 
 /// One connector of `GET /connectors?expand=info&expand=status`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct Expanded {
-    #[serde(default)]
     pub info: Option<ExpandedInfo>,
-    #[serde(default)]
     pub status: Option<ConnectorStatus>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ExpandedInfo {
-    #[serde(default)]
     pub config: BTreeMap<String, String>,
 }
 
 /// One entry of `GET /connectors/{name}/tasks`: a task's generated config.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct TaskInfo {
-    #[serde(default)]
     pub config: BTreeMap<String, String>,
 }
 
 /// `GET /connectors/{name}/offsets` (Kafka 3.5+).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ConnectorOffsets {
-    #[serde(default)]
     pub offsets: Vec<SourceOffset>,
 }
 
@@ -85,16 +84,15 @@ pub struct ConnectorOffsets {
 /// the connector decides (MirrorMaker 2: `{cluster, topic, partition}` →
 /// `{offset}`, the last source offset replicated).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct SourceOffset {
-    #[serde(default)]
     pub partition: serde_json::Map<String, serde_json::Value>,
-    #[serde(default)]
     pub offset: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct ConnectError {
-    #[serde(default)]
     message: Option<String>,
 }
 
@@ -366,14 +364,16 @@ impl ConnectClient {
         }
     }
 
-    /// A JSON document, or `None` when Connect answers 404.
-    async fn get_optional<T: serde::de::DeserializeOwned>(
+    /// The JSON document `GET /connectors/{name}/{part}`, or `None` when
+    /// Connect answers 404; a failure is named "reading {what} {name}".
+    async fn get_connector_part<T: serde::de::DeserializeOwned>(
         &self,
-        segments: &[&str],
+        name: &str,
+        part: &str,
         what: &str,
     ) -> Result<Option<T>, BackendError> {
         let resp = self
-            .send(self.req(reqwest::Method::GET, segments, &[]))
+            .send(self.req(reqwest::Method::GET, &["connectors", name, part], &[]))
             .await?;
         match resp.status() {
             StatusCode::NOT_FOUND => Ok(None),
@@ -382,7 +382,7 @@ impl ConnectClient {
                 .await
                 .map(Some)
                 .map_err(|e| self.err(e.without_url())),
-            _ => Err(self.fail(what, resp).await),
+            _ => Err(self.fail(&format!("reading {what} {name}"), resp).await),
         }
     }
 
@@ -391,16 +391,12 @@ impl ConnectClient {
         &self,
         name: &str,
     ) -> Result<Option<BTreeMap<String, String>>, BackendError> {
-        let what = format!("reading connector {name}");
-        self.get_optional(&["connectors", name, "config"], &what)
-            .await
+        self.get_connector_part(name, "config", "connector").await
     }
 
     /// A connector's status, or `None` when it does not exist.
     pub async fn status(&self, name: &str) -> Result<Option<ConnectorStatus>, BackendError> {
-        let what = format!("reading status of {name}");
-        self.get_optional(&["connectors", name, "status"], &what)
-            .await
+        self.get_connector_part(name, "status", "status of").await
     }
 
     /// Creates or replaces a connector's config (idempotent).
@@ -483,16 +479,12 @@ impl ConnectClient {
     /// The configs Connect generated for a connector's tasks, or `None` when
     /// it does not exist.
     pub async fn tasks(&self, name: &str) -> Result<Option<Vec<TaskInfo>>, BackendError> {
-        let what = format!("reading tasks of {name}");
-        self.get_optional(&["connectors", name, "tasks"], &what)
-            .await
+        self.get_connector_part(name, "tasks", "tasks of").await
     }
 
     /// A connector's stored source offsets, or `None` when it does not exist.
     pub async fn offsets(&self, name: &str) -> Result<Option<ConnectorOffsets>, BackendError> {
-        let what = format!("reading offsets of {name}");
-        self.get_optional(&["connectors", name, "offsets"], &what)
-            .await
+        self.get_connector_part(name, "offsets", "offsets of").await
     }
 
     /// Names of all connectors.
@@ -506,27 +498,6 @@ impl ConnectClient {
             Err(self.fail("listing connectors", resp).await)
         }
     }
-}
-
-/// The reason a request got no answer, with its causes (never the URL,
-/// which may hold credentials).
-fn transport_reason(e: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut reason = if e.is_connect() {
-        "connection failed".to_string()
-    } else {
-        "request failed".to_string()
-    };
-    let mut src = e.source();
-    while let Some(s) = src {
-        let text = s.to_string();
-        if !reason.contains(&text) && !text.contains("://") {
-            reason.push_str(": ");
-            reason.push_str(&text);
-        }
-        src = s.source();
-    }
-    reason
 }
 
 #[cfg(test)]

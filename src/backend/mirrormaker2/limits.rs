@@ -38,34 +38,32 @@ pub fn check_link(name: &Located<String>, link: &Link, m: &Manifest, out: &mut V
                 );
         }
     }
-    if let Some(p) = &link.prefix {
-        out.push(
-                refuse(
-                    format!("link `{n}`: linkctl's MirrorMaker 2 engine keeps topic names (identity replication) and does not support a prefix"),
-                    format!("remove `prefix`, {USE_CONFLUENT}"),
-                )
-                .at(p.span, "prefix"),
-            );
-    }
-    if let Some(acl) = &link.acl_sync {
-        out.push(
-            refuse(
-                format!("link `{n}`: ACL sync is not available with MirrorMaker 2"),
-                format!("remove `acl_sync`, {USE_CONFLUENT}"),
-            )
-            .at(acl.span, "ACL sync"),
-        );
-    }
-    if let Some(auto) = &link.auto_create_mirrors {
-        out.push(
-            refuse(
-                format!(
-                    "link `{n}`: automatic mirror creation is not available with MirrorMaker 2"
-                ),
-                format!("list the topics under `mirrors:`, {USE_CONFLUENT}"),
-            )
-            .at(auto.span, "auto-create mirrors"),
-        );
+    // Settings MirrorMaker 2 has no counterpart for: where one is set, what
+    // it is, how to do without it, and its label.
+    let unsupported = [
+        (
+            link.prefix.as_ref().map(|p| p.span),
+            format!("link `{n}`: linkctl's MirrorMaker 2 engine keeps topic names (identity replication) and does not support a prefix"),
+            "remove `prefix`",
+            "prefix",
+        ),
+        (
+            link.acl_sync.as_ref().map(|a| a.span),
+            format!("link `{n}`: ACL sync is not available with MirrorMaker 2"),
+            "remove `acl_sync`",
+            "ACL sync",
+        ),
+        (
+            link.auto_create_mirrors.as_ref().map(|a| a.span),
+            format!("link `{n}`: automatic mirror creation is not available with MirrorMaker 2"),
+            "list the topics under `mirrors:`",
+            "auto-create mirrors",
+        ),
+    ];
+    for (span, what, instead, label) in unsupported {
+        if let Some(span) = span {
+            out.push(refuse(what, format!("{instead}, {USE_CONFLUENT}")).at(span, label));
+        }
     }
     if link.mode.value != LinkMode::DestinationInitiated {
         out.push(

@@ -58,19 +58,9 @@ pub async fn read(
         );
         note_unreachable(&mut live, unreadable);
     }
-    // The sources of MirrorMaker 2 links that declare mirrors: their topic
-    // names (one metadata request each) let the plan refuse a mirror of a
-    // topic that does not exist, which MirrorMaker 2 would wait for forever.
-    let sources: std::collections::BTreeSet<&str> = manifest
-        .links
-        .iter()
-        .filter(|(n, l)| {
-            scope.includes(&n.value)
-                && l.engine.value == crate::manifest::Engine::Mirrormaker2
-                && !l.mirrors.is_empty()
-        })
-        .map(|(_, l)| l.source.value.as_str())
-        .collect();
+    // The sources of MirrorMaker 2 links that declare mirrors: one metadata
+    // request each, as MirrorMaker 2 would wait forever for a missing topic.
+    let sources = scope.mirrored_sources(manifest, crate::manifest::Engine::Mirrormaker2);
     for source in sources {
         match kafka
             .get(source, clusters.get(source)?)

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use super::connect_client::ConnectClient;
+use super::connect_client::{ConnectClient, TaskInfo};
 use crate::backend::kafka::KafkaAdmin;
 use crate::backend::wait::{PollPolicy, Tick, Ticker};
 use crate::backend::{BackendError, ExecContext};
@@ -60,6 +60,30 @@ where
     }
 }
 
+/// Polls the tasks of `connector` (one `GET /connectors/{c}/tasks` per
+/// round; none while the connector is missing) with `check` until it
+/// reports `Done`: a wait for them "to take the new {change}".
+async fn poll_tasks<F, Fut>(
+    connect: &ConnectClient,
+    connector: &str,
+    change: &str,
+    a: &Action,
+    ctx: &ExecContext<'_>,
+    check: F,
+) -> Result<(), BackendError>
+where
+    F: Fn(Vec<TaskInfo>) -> Fut,
+    Fut: Future<Output = Result<Poll, BackendError>>,
+{
+    let what = format!("the tasks of {connector} to take the new {change}");
+    let check = &check;
+    poll_until(ctx, &a.cluster, &a.id, &what, || async move {
+        let tasks = connect.tasks(connector).await?.unwrap_or_default();
+        check(tasks).await
+    })
+    .await
+}
+
 /// Waits until every task of `connector` runs with the config just written
 /// (Connect copies a MirrorMaker 2 connector's config into each task's; a
 /// stale value means the task still runs the old settings): one
@@ -72,9 +96,7 @@ pub(super) async fn wait_tasks_configured(
     a: &Action,
     ctx: &ExecContext<'_>,
 ) -> Result<(), BackendError> {
-    let what = format!("the tasks of {connector} to take the new settings");
-    poll_until(ctx, &a.cluster, &a.id, &what, || async move {
-        let tasks = connect.tasks(connector).await?.unwrap_or_default();
+    poll_tasks(connect, connector, "settings", a, ctx, |tasks| async move {
         let stale = tasks
             .iter()
             .filter(|t| written.iter().any(|(k, v)| t.config.get(k) != Some(v)))
@@ -182,9 +204,7 @@ pub(super) async fn wait_assigned(
     a: &Action,
     ctx: &ExecContext<'_>,
 ) -> Result<(), BackendError> {
-    let what = format!("the tasks of {connector} to take the new topic list");
-    poll_until(ctx, &a.cluster, &a.id, &what, || async move {
-        let tasks = connect.tasks(connector).await?.unwrap_or_default();
+    poll_tasks(connect, connector, "topic list", a, ctx, |tasks| async move {
         let assigned: std::collections::BTreeSet<String> = tasks
             .iter()
             .flat_map(|t| super::mapping::assigned_topics(&t.config))

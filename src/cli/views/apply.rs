@@ -3,12 +3,12 @@
 //! what to do next.
 
 use crate::apply::{ApplyEvent, EventSink, HumanProgress, JsonLines};
-use crate::plan::render::{render_json_value, render_markdown, render_text, Markdown};
+use crate::plan::render::{render_json_value, render_text};
 use crate::plan::Plan;
 
 use super::super::apply_cmd::ApplyRun;
 use super::super::{pipe, Format, Output};
-use super::fenced;
+use super::{fenced, plan_comment};
 
 const INTERRUPTED: &str = "Interrupted: nothing new was started. Run `linkctl apply` again: it plans from the live state and converges.";
 const FAILED: &str = "Nothing after the failure was attempted; fix the cause and run `linkctl apply` again: it plans from the live state and converges.";
@@ -184,10 +184,7 @@ pub struct ApplyMarkdown {
 
 impl ApplyView for ApplyMarkdown {
     fn plan(&self, plan: &Plan) {
-        pipe::out(&render_markdown(
-            plan,
-            &Markdown::comment("see the apply job's log"),
-        ));
+        plan_comment(plan, "see the apply job's log");
     }
     fn events(&self) -> &dyn EventSink {
         &self.progress

@@ -17,8 +17,17 @@ pub mod show;
 pub mod status;
 pub mod validate;
 
+use crate::plan::render::{render_markdown, Markdown};
+use crate::plan::Plan;
+
 /// `body` in a Markdown fenced code block (a fence longer than any run of
 /// backticks in it), ending with a newline.
 pub fn fenced(body: &str) -> String {
     crate::plan::render::markdown::fenced(body, "text")
+}
+
+/// `plan` as a pull-request comment on stdout; `see_all` says where the
+/// whole plan is.
+pub fn plan_comment(plan: &Plan, see_all: &str) {
+    super::pipe::out(&render_markdown(plan, &Markdown::comment(see_all)));
 }

@@ -2,10 +2,11 @@
 
 use std::path::Path;
 
-use crate::plan::render::{render_json, render_markdown, render_text, Markdown};
+use crate::plan::render::{render_json, render_text};
 use crate::plan::Plan;
 
 use super::super::{pipe, Format, Output};
+use super::plan_comment;
 
 /// What `plan` reports.
 pub trait PlanView {
@@ -60,10 +61,7 @@ pub struct PlanMarkdown {
 
 impl PlanView for PlanMarkdown {
     fn plan(&self, plan: &Plan) {
-        pipe::out(&render_markdown(
-            plan,
-            &Markdown::comment(self.see_all.as_str()),
-        ));
+        plan_comment(plan, &self.see_all);
     }
     fn saved(&self, _path: &Path) {}
 }

@@ -74,32 +74,29 @@ fn problem_for(err: &serde_saphyr::Error, text: &str) -> (Problem, String) {
             unexpected,
             expected,
             ..
-        } => (
-            Problem::error(
-                "linkctl::wrong_type",
-                format!(
-                    "wrong type: expected {}, found {unexpected}",
-                    friendly(expected)
-                ),
-            )
-            .help(format!("write {} here", friendly(expected))),
-            format!("expected {}", friendly(expected)),
-        ),
-        E::SerdeInvalidValue {
+        }
+        | E::SerdeInvalidValue {
             unexpected,
             expected,
             ..
-        } => (
-            Problem::error(
-                "linkctl::invalid_value",
-                format!(
-                    "invalid value {unexpected}: expected {}",
-                    friendly(expected)
-                ),
+        } => {
+            let expected = friendly(expected);
+            let (code, message) = if matches!(err, E::SerdeInvalidType { .. }) {
+                (
+                    "linkctl::wrong_type",
+                    format!("wrong type: expected {expected}, found {unexpected}"),
+                )
+            } else {
+                (
+                    "linkctl::invalid_value",
+                    format!("invalid value {unexpected}: expected {expected}"),
+                )
+            };
+            (
+                Problem::error(code, message).help(format!("write {expected} here")),
+                format!("expected {expected}"),
             )
-            .help(format!("write {} here", friendly(expected))),
-            format!("expected {}", friendly(expected)),
-        ),
+        }
         E::Unexpected { expected, .. } if expected.contains("start") => {
             let (what, help) = if expected.contains("sequence") {
                 ("a list", "write a list: `- item` lines, or `[a, b]`")

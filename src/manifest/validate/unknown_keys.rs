@@ -82,30 +82,40 @@ fn node<'a>(event: Event<'a>, span: Span, events: &mut Events<'a>, depth: usize)
     match event {
         Event::Scalar(v, ..) => Some(Node::Scalar(v.into_owned(), span)),
         Event::SequenceStart(..) => {
-            let mut items = Vec::new();
-            loop {
-                let (e, s) = next(events)?;
-                if matches!(e, Event::SequenceEnd) {
-                    return Some(Node::Seq(items));
-                }
-                items.push(node(e, s, events, depth + 1)?);
-            }
+            children(events, depth, |e| matches!(e, Event::SequenceEnd)).map(Node::Seq)
         }
         Event::MappingStart(..) => {
+            // Keys and values alternate.
+            let nodes = children(events, depth, |e| matches!(e, Event::MappingEnd))?;
+            if nodes.len() % 2 != 0 {
+                return None;
+            }
+            let mut nodes = nodes.into_iter();
             let mut entries = Vec::new();
-            loop {
-                let (e, s) = next(events)?;
-                if matches!(e, Event::MappingEnd) {
-                    return Some(Node::Map(entries));
-                }
-                let key = node(e, s, events, depth + 1)?;
-                let (e, s) = next(events)?;
-                let value = node(e, s, events, depth + 1)?;
+            while let (Some(key), Some(value)) = (nodes.next(), nodes.next()) {
                 entries.push((key, value));
             }
+            Some(Node::Map(entries))
         }
         Event::Alias(_) | Event::UnresolvedAlias(_) => Some(Node::Other),
         _ => None,
+    }
+}
+
+/// The nodes of a sequence or a mapping, up to the event that closes it
+/// (`is_end`); `None` on a parse error or an unexpected event.
+fn children<'a>(
+    events: &mut Events<'a>,
+    depth: usize,
+    is_end: fn(&Event<'a>) -> bool,
+) -> Option<Vec<Node>> {
+    let mut out = Vec::new();
+    loop {
+        let (e, s) = next(events)?;
+        if is_end(&e) {
+            return Some(out);
+        }
+        out.push(node(e, s, events, depth + 1)?);
     }
 }
 

@@ -11,7 +11,7 @@ use crate::state::{ConnectionMode, LinkCondition, LinkSide, LiveLink, LiveState}
 
 use super::mirrors::LiveMirrors;
 use super::{
-    configs, engine_notes, link_target, live_link, mirrors, new_action, object_side, Builder,
+    configs, delete_link_object, engine_notes, link_target, live_link, mirrors, new_action, Builder,
 };
 
 pub(super) fn plan_link(
@@ -182,15 +182,7 @@ fn replace(
     let mut deletes: Vec<String> = Vec::new();
     for (cluster, l) in &existing {
         // Deleted through the engine that runs it (an `engine` change).
-        let mut a = new_action(
-            ActionKind::DeleteLink,
-            cluster,
-            name,
-            l.engine,
-            object_side(l),
-            None,
-        );
-        a.depends_on = deletes.clone();
+        let mut a = delete_link_object(cluster, name, l, &deletes);
         a.notes.push(format!("replace: {}", problems.join("; ")));
         a.notes
             .push("irreversible: deletes the link object; it is re-created below".to_string());

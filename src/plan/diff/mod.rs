@@ -188,6 +188,22 @@ fn new_action(
     }
 }
 
+/// The action that deletes the live link object `l` on `cluster`, through
+/// the engine that runs it (whatever the manifest now says), after the
+/// actions `depends_on`.
+fn delete_link_object(cluster: &str, link: &str, l: &LiveLink, depends_on: &[String]) -> Action {
+    let mut a = new_action(
+        ActionKind::DeleteLink,
+        cluster,
+        link,
+        l.engine,
+        object_side(l),
+        None,
+    );
+    a.depends_on = depends_on.to_vec();
+    a
+}
+
 /// The notes `engine` adds to an action of `kind`.
 fn engine_notes(engine: Engine, kind: ActionKind) -> impl Iterator<Item = String> {
     registry::model(engine)

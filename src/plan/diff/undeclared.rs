@@ -16,7 +16,7 @@ use crate::state::{LinkSide, LiveLink, LiveState};
 
 use super::links::side_word;
 use super::mirrors::mirror_action;
-use super::{link_target, new_action, object_side, Builder};
+use super::{delete_link_object, link_target, object_side, Builder};
 
 pub(super) fn plan_undeclared(
     b: &mut Builder,
@@ -141,15 +141,7 @@ fn delete_link(b: &mut Builder, name: &str, objects: &[(&str, &LiveLink)], force
     let mut ordered: Vec<&(&str, &LiveLink)> = objects.iter().collect();
     ordered.sort_by_key(|(c, l)| (l.side != LinkSide::Source, *c));
     for (cluster, l) in ordered {
-        let mut a = new_action(
-            ActionKind::DeleteLink,
-            cluster,
-            name,
-            l.engine,
-            object_side(l),
-            None,
-        );
-        a.depends_on = deps.clone();
+        let mut a = delete_link_object(cluster, name, l, &deps);
         a.notes.push(format!(
             "irreversible: deletes the {} link object on `{cluster}` (not in the manifest; links are pruned); \
              promoted and failed-over mirrors stay as normal topics",

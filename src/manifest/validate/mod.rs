@@ -4,6 +4,7 @@
 //! shape errors), interpolate `${env:…}`, then run every check below. Each
 //! check module covers one topic and only pushes [`Problem`]s.
 
+mod cleartext_auth;
 mod combinations;
 mod config_values;
 mod filters;
@@ -140,6 +141,7 @@ pub fn validate(m: &Manifest) -> Vec<Problem> {
     }
     secrets::check(m, &mut out);
     timeouts::check(m, &mut out);
+    cleartext_auth::check(m, &mut out);
     out
 }
 

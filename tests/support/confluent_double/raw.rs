@@ -17,6 +17,11 @@ impl Answer {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
+    /// The status with the body's `error_code`.
+    pub fn status_and_code(&self) -> (u16, Option<i64>) {
+        (self.status, self.json()["error_code"].as_i64())
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -69,5 +74,10 @@ impl Double {
         self.call(method, path_and_query, body)
             .await
             .unwrap_or_else(|e| panic!("{method} {path_and_query}: {e}"))
+    }
+
+    /// The JSON body of `GET <api_url><path_and_query>` (which must be answered).
+    pub async fn get_json(&self, path_and_query: &str) -> Value {
+        self.req("GET", path_and_query, None).await.json()
     }
 }

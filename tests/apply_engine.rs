@@ -15,6 +15,7 @@ use linkctl::state::MirrorStatus;
 use support::action;
 use support::confluent_double::Double;
 use support::fake_engine::{Fake, Only};
+use support::scenario::env_with_link;
 
 fn with_deps(mut a: Action, id: &str, deps: &[&str]) -> Action {
     a.id = id.to_string();
@@ -429,8 +430,7 @@ async fn a_persistent_500_on_the_third_write_gives_an_exact_report_and_a_rerun_c
 
 #[tokio::test]
 async fn promoting_1000_mirrors_through_the_engine_is_one_action_request() {
-    let e = support::scenario::env("").await;
-    e.eu.seed_link("demo-link", "us-cluster", &[]);
+    let e = env_with_link(&[], "ACTIVE").await;
     let names: Vec<String> = (0..1000).map(|i| format!("t{i:04}")).collect();
     e.eu.seed_mirrors("demo-link", names.clone(), "ACTIVE");
     let actions: Vec<Action> = names
@@ -465,8 +465,7 @@ async fn promoting_1000_mirrors_through_the_engine_is_one_action_request() {
 
 #[tokio::test]
 async fn creating_200_mirrors_is_bounded_parallel_posts_and_one_shared_wait() {
-    let e = support::scenario::env("").await;
-    e.eu.seed_link("demo-link", "us-cluster", &[]);
+    let e = env_with_link(&[], "ACTIVE").await;
     e.eu.with(|s| s.settle_polls = 2);
     let actions: Vec<Action> = (0..200)
         .map(|i| {

@@ -91,20 +91,10 @@ fn well_formed(lines: &[Value]) -> Result<(), String> {
 #[test]
 fn a_real_apply_stream_validates_and_is_well_formed() {
     let env = CliEnv::start();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/seed/02-mirror.yaml"
-    ))
-    .expect("seed")
-    .replace(
-        "    mirrors:\n      - topic: demo\n",
-        "    mirrors:\n      - topic: demo\n      - topic: orders\n      - topic: payments\n",
-    );
-    env.write_manifest("linkctl.yaml", &env.point_at_doubles(&text));
+    env.seed_three_mirrors();
     // The second mirror create fails for good: a stream with every kind of close.
-    env.eu.add_fault(
-        Fault::new("POST", "/links/demo-link/mirrors", 500, 50003, "unhappy", 5).skipping(1),
-    );
+    env.eu
+        .add_fault(Fault::second_mirror_create_fails("unhappy"));
     let r = env.run(&[
         "apply",
         "--auto-approve",

@@ -133,13 +133,8 @@ fn show_says_when_the_manifest_changed_or_cannot_be_checked() {
             "    config:\n      sasl.jaas.config: \"${env:REST_SECRET}\"\n",
         ),
     );
-    let r = env
-        .cmd()
-        .env("REST_SECRET", "one")
-        .args(["plan", "-o", "secret.json"])
-        .output()
-        .expect("plan");
-    assert_eq!(r.status.code(), Some(0), "{r:?}");
+    let r = env.run_with(&[("REST_SECRET", "one")], &["plan", "-o", "secret.json"]);
+    assert_eq!(r.code, 0, "{r:#?}");
     let r = env.run(&["show", "secret.json", "--format", "json"]);
     let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
     assert_eq!(

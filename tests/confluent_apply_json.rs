@@ -102,13 +102,8 @@ fn refusals_before_applying_are_json_error_events() {
     env.seed_step("05-exclude-group.yaml");
     let saved = env.run(&["plan", "-o", "plan.json"]);
     assert_eq!(saved.code, 0, "{saved:#?}");
-    env.eu.with(|s| {
-        s.links
-            .get_mut("demo-link")
-            .expect("link")
-            .configs
-            .insert("consumer.offset.sync.ms".into(), "9999".into());
-    });
+    env.eu
+        .set_link_config("demo-link", "consumer.offset.sync.ms", "9999");
     env.clear_logs();
     let r = env.run(&["apply", "--auto-approve", "--format", "json", "plan.json"]);
     assert_eq!(r.code, 1, "{r:#?}");

@@ -77,13 +77,7 @@ fn seed_scenario_step_by_step() {
             "{report}"
         );
     }
-    let text = env
-        .cmd()
-        .env("LINKCTL_KAFKA_TIMEOUT_MS", "300")
-        .arg("status")
-        .output()
-        .expect("run linkctl");
-    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    let text = env.run_no_kafka(&["status"]).stdout;
     assert!(
         text.lines().any(|l| l.trim_start().starts_with("demo ")
             && l.contains("ACTIVE")
@@ -142,13 +136,8 @@ fn a_saved_plan_is_refused_after_an_out_of_band_change() {
     assert!(saved.stdout.contains("Saved the plan to plan.json."));
 
     // Someone changes the link behind linkctl's back.
-    env.eu.with(|s| {
-        s.links
-            .get_mut("demo-link")
-            .expect("link")
-            .configs
-            .insert("consumer.offset.sync.ms".into(), "9999".into());
-    });
+    env.eu
+        .set_link_config("demo-link", "consumer.offset.sync.ms", "9999");
     env.clear_logs();
     let r = env.run(&["apply", "--auto-approve", "plan.json"]);
     assert_eq!(r.code, 1, "{r:#?}");
@@ -165,13 +154,8 @@ fn a_saved_plan_is_refused_after_an_out_of_band_change() {
     );
 
     // Once the change is undone, the same saved plan applies.
-    env.eu.with(|s| {
-        s.links
-            .get_mut("demo-link")
-            .expect("link")
-            .configs
-            .insert("consumer.offset.sync.ms".into(), "3000".into());
-    });
+    env.eu
+        .set_link_config("demo-link", "consumer.offset.sync.ms", "3000");
     let r = env.run(&["apply", "--auto-approve", "plan.json"]);
     assert_eq!(r.code, 0, "{r:#?}");
     assert!(
@@ -180,31 +164,13 @@ fn a_saved_plan_is_refused_after_an_out_of_band_change() {
     );
 }
 
-const THREE_MIRRORS: &str =
-    "    mirrors:\n      - topic: demo\n      - topic: orders\n      - topic: payments\n";
-
 #[test]
 fn a_failure_halfway_reports_done_failed_not_attempted_and_a_rerun_converges() {
     let env = CliEnv::start();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/seed/02-mirror.yaml"
-    ))
-    .expect("seed")
-    .replace("    mirrors:\n      - topic: demo\n", THREE_MIRRORS);
-    env.write_manifest("linkctl.yaml", &env.point_at_doubles(&text));
+    env.seed_three_mirrors();
     // The third write (the second mirror creation) fails, and so do its 4 retries.
-    env.eu.add_fault(
-        Fault::new(
-            "POST",
-            "/links/demo-link/mirrors",
-            500,
-            50003,
-            "Kafka is unhappy",
-            5,
-        )
-        .skipping(1),
-    );
+    env.eu
+        .add_fault(Fault::second_mirror_create_fails("Kafka is unhappy"));
     // One create in flight at a time, so the failure meets the second create.
     let r = env.run(&["apply", "--auto-approve", "--parallelism", "1"]);
     assert_eq!(r.code, 1, "{r:#?}");
@@ -251,12 +217,10 @@ fn a_failure_halfway_reports_done_failed_not_attempted_and_a_rerun_converges() {
 fn a_pinned_wrong_cluster_id_is_refused_before_any_write() {
     let env = CliEnv::start();
     let path = env.seed_step("02-mirror.yaml");
-    let text = std::fs::read_to_string(&path).expect("manifest").replace(
-        &format!("rest: {}\n", env.eu.rest_url()),
-        &format!(
-            "rest: {}\n    cluster_id: eu-PRODUCTION\n",
-            env.eu.rest_url()
-        ),
+    let text = support::pin_cluster_id(
+        &std::fs::read_to_string(&path).expect("manifest"),
+        &env.eu.rest_url(),
+        "eu-PRODUCTION",
     );
     assert!(text.contains("cluster_id: eu-PRODUCTION"));
     env.write_manifest("linkctl.yaml", &text);

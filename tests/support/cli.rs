@@ -117,20 +117,38 @@ impl CliEnv {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        self.cmd().args(args).output().expect("run linkctl").into()
+        self.run_with(&[], args)
     }
 
-    /// `status --format json`, which must succeed. The doubles hold no Kafka:
-    /// a short Kafka timeout makes its "unreadable" warnings come fast.
+    /// [`Self::run`] with these environment variables set.
+    pub fn run_with(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
+        let mut c = self.cmd();
+        c.envs(vars.iter().copied());
+        c.args(args).output().expect("run linkctl").into()
+    }
+
+    /// [`Self::run`] with a short Kafka timeout: the doubles hold no Kafka,
+    /// and commands that read it (`status`) then report it unreadable fast.
+    pub fn run_no_kafka(&self, args: &[&str]) -> Run {
+        self.run_with(&[("LINKCTL_KAFKA_TIMEOUT_MS", "300")], args)
+    }
+
+    /// `status --format json`, which must succeed (see [`Self::run_no_kafka`]).
     pub fn status_json(&self) -> serde_json::Value {
-        let status = self
-            .cmd()
-            .env("LINKCTL_KAFKA_TIMEOUT_MS", "300")
-            .args(["status", "--format", "json"])
-            .output()
-            .expect("run linkctl");
-        assert_eq!(status.status.code(), Some(0), "{status:?}");
-        serde_json::from_slice(&status.stdout).expect("status JSON")
+        let status = self.run_no_kafka(&["status", "--format", "json"]);
+        assert_eq!(status.code, 0, "{status:#?}");
+        serde_json::from_str(&status.stdout).expect("status JSON")
+    }
+
+    /// `examples/seed/02-mirror.yaml` with the mirrors `demo`, `orders` and
+    /// `payments`, pointed at the doubles, as `linkctl.yaml`.
+    pub fn seed_three_mirrors(&self) -> PathBuf {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/seed/02-mirror.yaml");
+        let text = std::fs::read_to_string(path).expect("seed").replace(
+            "    mirrors:\n      - topic: demo\n",
+            "    mirrors:\n      - topic: demo\n      - topic: orders\n      - topic: payments\n",
+        );
+        self.write_manifest("linkctl.yaml", &self.point_at_doubles(&text))
     }
 
     /// Every write (non-GET) either double received, rendered.

@@ -289,6 +289,17 @@ impl Double {
         self.with(|s| s.links.get(link).map(|l| l.configs.clone()))
     }
 
+    /// Sets a link config directly, as a change made behind linkctl's back.
+    pub fn set_link_config(&self, link: &str, key: &str, value: &str) {
+        self.with(|s| {
+            s.links
+                .get_mut(link)
+                .expect("link")
+                .configs
+                .insert(key.into(), value.into());
+        })
+    }
+
     pub fn link_names(&self) -> BTreeSet<String> {
         self.with(|s| s.links.keys().cloned().collect())
     }
@@ -333,6 +344,12 @@ impl Fault {
             message: message.to_string(),
             after_effect: false,
         }
+    }
+
+    /// The second mirror create on `demo-link` fails for good: after one
+    /// create gets through, 500 (50003, `message`) to it and its 4 retries.
+    pub fn second_mirror_create_fails(message: &str) -> Self {
+        Self::new("POST", "/links/demo-link/mirrors", 500, 50003, message, 5).skipping(1)
     }
 
     /// Lets the first `n` matching requests through.

@@ -10,7 +10,7 @@
 mod support;
 
 use serde_json::Value;
-use support::cli::{snapshot_settings, CliEnv, Run};
+use support::cli::{assert_has, snapshot_settings, CliEnv, Run};
 use support::confluent_double::Fault;
 
 /// `plan` output, `apply --auto-approve` output (stdout, stderr and the
@@ -111,11 +111,9 @@ fn apply_without_a_terminal_or_auto_approve_refuses_and_changes_nothing() {
     env.seed_step("02-mirror.yaml");
     let r = env.run(&["apply"]);
     assert_eq!(r.code, 1, "{r:#?}");
-    assert!(
-        r.stderr
-            .contains("standard input is not a terminal; pass --auto-approve; nothing was changed"),
-        "{}",
-        r.stderr
+    assert_has(
+        &r.stderr,
+        "standard input is not a terminal; pass --auto-approve; nothing was changed",
     );
     assert!(
         r.stdout.contains("+ create link demo-link"),
@@ -141,11 +139,7 @@ fn a_saved_plan_is_refused_after_an_out_of_band_change() {
     env.clear_logs();
     let r = env.run(&["apply", "--auto-approve", "plan.json"]);
     assert_eq!(r.code, 1, "{r:#?}");
-    assert!(
-        r.stderr.contains("refusing to apply `plan.json`"),
-        "{}",
-        r.stderr
-    );
+    assert_has(&r.stderr, "refusing to apply `plan.json`");
     assert_eq!(env.writes(), Vec::<String>::new());
     let filters = &env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"];
     assert!(
@@ -190,11 +184,9 @@ fn a_failure_halfway_reports_done_failed_not_attempted_and_a_rerun_converges() {
     env.clear_logs();
     let r = env.run(&["apply", "--auto-approve"]);
     assert_eq!(r.code, 0, "{r:#?}");
-    assert!(
-        r.stdout
-            .contains("Apply complete: 2 done, 0 failed, 0 not attempted."),
-        "{}",
-        r.stdout
+    assert_has(
+        &r.stdout,
+        "Apply complete: 2 done, 0 failed, 0 not attempted.",
     );
     assert_eq!(
         env.eu.count("POST", "/links/demo-link/mirrors"),
@@ -264,12 +256,7 @@ fn plan_server_validate_asks_the_server_and_changes_nothing() {
     ));
     let r = env.run(&["plan", "--server-validate", "--detailed-exitcode"]);
     assert_eq!(r.code, 1, "a refusal is a plan error\n{r:#?}");
-    assert!(
-        r.stdout
-            .contains("Invalid value for consumer.offset.group.filters"),
-        "{}",
-        r.stdout
-    );
+    assert_has(&r.stdout, "Invalid value for consumer.offset.group.filters");
     snapshot_settings(&env)
         .bind(|| insta::assert_snapshot!("confluent_cli__server_validate_refused__plan", r.stdout));
     let writes = env.writes();

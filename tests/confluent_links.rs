@@ -3,6 +3,8 @@
 
 mod support;
 
+use support::cli::assert_has;
+
 use linkctl::plan::{Action, ActionKind, Change, ObjectSide};
 use support::confluent_double::Fault;
 use support::scenario::{env, env_with_link, eu_action, run, snapshot_settings, SECRET};
@@ -22,12 +24,7 @@ async fn create_destination_link_sends_every_config_and_the_source_id() {
         .run_eu(ActionKind::CreateLink, None)
         .await
         .expect("created");
-    assert!(
-        out.summary
-            .contains("link demo-link created on europe (ACTIVE)"),
-        "{}",
-        out.summary
-    );
+    assert_has(&out.summary, "link demo-link created on europe (ACTIVE)");
     let cfg = e.eu.link_configs("demo-link").expect("link exists");
     assert_eq!(cfg["link.mode"], "DESTINATION");
     assert_eq!(cfg["connection.mode"], "OUTBOUND");

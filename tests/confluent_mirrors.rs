@@ -4,6 +4,8 @@
 
 mod support;
 
+use support::cli::assert_has;
+
 use std::time::Duration;
 
 use linkctl::backend::ActionResult;
@@ -79,11 +81,7 @@ async fn pause_resume_promote_failover_reach_their_states() {
     reaches(&e, ActionKind::PauseMirror, "a", "PAUSED").await;
     reaches(&e, ActionKind::ResumeMirror, "a", "ACTIVE").await;
     let out = reaches(&e, ActionKind::PromoteMirror, "a", "STOPPED").await;
-    assert!(
-        out.summary.contains("mirror a promoted: STOPPED"),
-        "{}",
-        out.summary
-    );
+    assert_has(&out.summary, "mirror a promoted: STOPPED");
     reaches(&e, ActionKind::FailoverMirror, "b", "STOPPED").await;
     let bodies: Vec<String> =
         e.eu.rendered_log()

@@ -82,6 +82,20 @@ fn workdir() -> tempfile::TempDir {
     dir
 }
 
+/// [`workdir`] with the clusters and the demo link in `set/`, in files of
+/// these names.
+fn workdir_with(clusters_file: &str, demo_link_file: &str) -> tempfile::TempDir {
+    let dir = workdir();
+    write(dir.path(), &format!("set/{clusters_file}"), &clusters());
+    write(dir.path(), &format!("set/{demo_link_file}"), &demo_link());
+    dir
+}
+
+/// Writes `text` to `file` under `d`.
+fn write(d: &std::path::Path, file: &str, text: &str) {
+    std::fs::write(d.join(file), text).expect("write");
+}
+
 fn linkctl(dir: &std::path::Path) -> Command {
     let mut c = Command::cargo_bin("linkctl").expect("binary");
     c.current_dir(dir)
@@ -97,16 +111,14 @@ fn stdout(c: &mut Command, code: i32) -> String {
 
 #[test]
 fn a_manifest_split_across_three_files_plans_like_one_file() {
-    let dir = workdir();
+    let dir = workdir_with("clusters.yaml", "demo-link.yml");
     let d = dir.path();
-    std::fs::write(d.join("set/clusters.yaml"), clusters()).expect("write");
-    std::fs::write(d.join("set/demo-link.yml"), demo_link()).expect("write");
-    std::fs::write(d.join("set/audit-link.yaml"), AUDIT_LINK).expect("write");
+    write(d, "set/audit-link.yaml", AUDIT_LINK);
     // Not read: another extension, and a subdirectory.
-    std::fs::write(d.join("set/README.md"), "not yaml").expect("write");
+    write(d, "set/README.md", "not yaml");
     std::fs::create_dir(d.join("set/old")).expect("mkdir");
-    std::fs::write(d.join("set/old/x.yaml"), "version: 2\n").expect("write");
-    std::fs::write(d.join("one.yaml"), one_file()).expect("write");
+    write(d, "set/old/x.yaml", "version: 2\n");
+    write(d, "one.yaml", &one_file());
     state_file::save(&d.join("live.json"), &live_state()).expect("state");
 
     for format in ["text", "json", "markdown"] {
@@ -159,17 +171,15 @@ fn a_manifest_split_across_three_files_plans_like_one_file() {
 
 #[test]
 fn duplicates_and_problems_point_into_their_own_files() {
-    let dir = workdir();
+    let dir = workdir_with("a-clusters.yaml", "b-demo.yaml");
     let d = dir.path();
-    std::fs::write(d.join("set/a-clusters.yaml"), clusters()).expect("write");
-    std::fs::write(d.join("set/b-demo.yaml"), demo_link()).expect("write");
     // Team C copied the europe cluster and the demo link, and mirrors
     // `demo` into the same topic through another link.
     let team_c = format!(
         "version: 1\nclusters:\n  europe:\n    bootstrap: 127.0.0.1:29092\n    rest: http://127.0.0.1:28090/kafka\n{}\n  other-link:\n    source: us\n    destination: europe\n    mirrors:\n      - topic: demo\n",
         demo_link().trim_start_matches("version: 1\n").trim_end()
     );
-    std::fs::write(d.join("set/c-team.yaml"), &team_c).expect("write");
+    write(d, "set/c-team.yaml", &team_c);
     let a = linkctl(d).args(["-f", "set", "validate"]).assert().code(1);
     let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
     let json = stdout(
@@ -194,16 +204,12 @@ fn duplicates_and_problems_point_into_their_own_files() {
 
     // Syntax and shape errors in two files are reported at once, each in
     // its file.
-    std::fs::write(
-        d.join("set/b-demo.yaml"),
-        "version: 1\nlinks:\n  demo-link: [\n",
-    )
-    .expect("write");
-    std::fs::write(
-        d.join("set/c-team.yaml"),
+    write(d, "set/b-demo.yaml", "version: 1\nlinks:\n  demo-link: [\n");
+    write(
+        d,
+        "set/c-team.yaml",
         "version: 1\nlinks:\n  x:\n    source: us\n    destinaton: europe\n",
-    )
-    .expect("write");
+    );
     let a = linkctl(d).args(["-f", "set", "plan"]).assert().code(1);
     let syntax = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
 

@@ -183,23 +183,12 @@ pub fn snapshot_settings(env: &CliEnv) -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.set_snapshot_path("../snapshots");
     s.set_prepend_module_to_snapshot(false);
-    s.add_filter(&regex_escape(&env.us.rest_url()), "[us-rest]");
-    s.add_filter(&regex_escape(&env.eu.rest_url()), "[europe-rest]");
+    s.add_filter(&regex::escape(&env.us.rest_url()), "[us-rest]");
+    s.add_filter(&regex::escape(&env.eu.rest_url()), "[europe-rest]");
     s.add_filter(
-        &regex_escape(&env.dir.path().display().to_string()),
+        &regex::escape(&env.dir.path().display().to_string()),
         "[tmp]",
     );
     s.add_filter(r"\b\d+(\.\d+)?\s?(ms|s|µs)\b", "[time]");
     s
-}
-
-fn regex_escape(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -95,15 +95,17 @@ fn a_real_apply_stream_validates_and_is_well_formed() {
     // The second mirror create fails for good: a stream with every kind of close.
     env.eu
         .add_fault(Fault::second_mirror_create_fails("unhappy"));
-    let r = env.run(&[
-        "apply",
-        "--auto-approve",
-        "--format",
-        "json",
-        "--parallelism",
-        "1",
-    ]);
-    assert_eq!(r.code, 1, "{r:#?}");
+    let r = env.run_exits(
+        1,
+        &[
+            "apply",
+            "--auto-approve",
+            "--format",
+            "json",
+            "--parallelism",
+            "1",
+        ],
+    );
     let validator = jsonschema::validator_for(&schema()).expect("a valid schema");
     let lines: Vec<Value> = r
         .stdout

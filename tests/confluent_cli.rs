@@ -107,10 +107,8 @@ fn seed_scenario_step_by_step() {
 
 #[test]
 fn apply_without_a_terminal_or_auto_approve_refuses_and_changes_nothing() {
-    let env = CliEnv::start();
-    env.seed_step("02-mirror.yaml");
-    let r = env.run(&["apply"]);
-    assert_eq!(r.code, 1, "{r:#?}");
+    let env = CliEnv::seeded("02-mirror.yaml");
+    let r = env.run_exits(1, &["apply"]);
     assert_has(
         &r.stderr,
         "standard input is not a terminal; pass --auto-approve; nothing was changed",
@@ -125,20 +123,17 @@ fn apply_without_a_terminal_or_auto_approve_refuses_and_changes_nothing() {
 
 #[test]
 fn a_saved_plan_is_refused_after_an_out_of_band_change() {
-    let env = CliEnv::start();
-    env.seed_step("02-mirror.yaml");
+    let env = CliEnv::seeded("02-mirror.yaml");
     assert_eq!(env.run(&["apply", "--auto-approve"]).code, 0);
     env.seed_step("05-exclude-group.yaml");
-    let saved = env.run(&["plan", "-o", "plan.json"]);
-    assert_eq!(saved.code, 0, "{saved:#?}");
+    let saved = env.run_exits(0, &["plan", "-o", "plan.json"]);
     assert!(saved.stdout.contains("Saved the plan to plan.json."));
 
     // Someone changes the link behind linkctl's back.
     env.eu
         .set_link_config("demo-link", "consumer.offset.sync.ms", "9999");
     env.clear_logs();
-    let r = env.run(&["apply", "--auto-approve", "plan.json"]);
-    assert_eq!(r.code, 1, "{r:#?}");
+    let r = env.run_exits(1, &["apply", "--auto-approve", "plan.json"]);
     assert_has(&r.stderr, "refusing to apply `plan.json`");
     assert_eq!(env.writes(), Vec::<String>::new());
     let filters = &env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"];
@@ -150,8 +145,7 @@ fn a_saved_plan_is_refused_after_an_out_of_band_change() {
     // Once the change is undone, the same saved plan applies.
     env.eu
         .set_link_config("demo-link", "consumer.offset.sync.ms", "3000");
-    let r = env.run(&["apply", "--auto-approve", "plan.json"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    env.run_exits(0, &["apply", "--auto-approve", "plan.json"]);
     assert!(
         env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"]
             .contains("my-consumer-group")
@@ -166,8 +160,7 @@ fn a_failure_halfway_reports_done_failed_not_attempted_and_a_rerun_converges() {
     env.eu
         .add_fault(Fault::second_mirror_create_fails("Kafka is unhappy"));
     // One create in flight at a time, so the failure meets the second create.
-    let r = env.run(&["apply", "--auto-approve", "--parallelism", "1"]);
-    assert_eq!(r.code, 1, "{r:#?}");
+    let r = env.run_exits(1, &["apply", "--auto-approve", "--parallelism", "1"]);
     let report = r
         .stdout
         .split_once("Apply failed")
@@ -182,8 +175,7 @@ fn a_failure_halfway_reports_done_failed_not_attempted_and_a_rerun_converges() {
     assert_eq!(env.eu.with(|s| s.links["demo-link"].mirrors.len()), 1);
 
     env.clear_logs();
-    let r = env.run(&["apply", "--auto-approve"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    let r = env.run_exits(0, &["apply", "--auto-approve"]);
     assert_has(
         &r.stdout,
         "Apply complete: 2 done, 0 failed, 0 not attempted.",
@@ -228,8 +220,7 @@ fn a_pinned_wrong_cluster_id_is_refused_before_any_write() {
 
 #[test]
 fn plan_server_validate_asks_the_server_and_changes_nothing() {
-    let env = CliEnv::start();
-    env.seed_step("01-link.yaml");
+    let env = CliEnv::seeded("01-link.yaml");
     let r = env.run(&["plan", "--server-validate", "--detailed-exitcode"]);
     assert_eq!(r.code, 2, "accepted: changes, no error\n{r:#?}");
     let writes = env.writes();

@@ -228,11 +228,9 @@ fn duplicates_and_problems_point_into_their_own_files() {
 
 #[test]
 fn export_split_writes_a_set_that_every_command_reads() {
-    let env = CliEnv::start();
-    env.seed_step("02-mirror.yaml");
+    let env = CliEnv::seeded("02-mirror.yaml");
     assert_eq!(env.run(&["apply", "--auto-approve"]).code, 0);
-    let r = env.run(&["export", "--split", "exported"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    let r = env.run_exits(0, &["export", "--split", "exported"]);
     assert_eq!(r.stderr, "Exported 1 link(s) to exported (2 files).\n");
     let mut files: Vec<String> = std::fs::read_dir(env.dir.path().join("exported"))
         .expect("dir")
@@ -244,20 +242,15 @@ fn export_split_writes_a_set_that_every_command_reads() {
         .expect("link file");
     assert!(!link.contains("clusters:"), "{link}");
 
-    let r = env.run(&["-f", "exported", "plan", "--detailed-exitcode"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    let r = env.run_exits(0, &["-f", "exported", "plan", "--detailed-exitcode"]);
     assert_eq!(r.stdout, "No changes. Live state matches the manifest.\n");
-    let r = env.run(&["-f", "exported", "validate"]);
-    assert_eq!(r.code, 0, "{r:#?}");
-    let r = env.run(&["-f", "exported", "apply", "--auto-approve"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    env.run_exits(0, &["-f", "exported", "validate"]);
+    env.run_exits(0, &["-f", "exported", "apply", "--auto-approve"]);
     let r = env.run_no_kafka(&["-f", "exported", "status", "--format", "json"]);
     assert_eq!(r.code, 0, "{r:#?}");
-    let r = env.run(&["-f", "exported", "export", "--split", "again"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    env.run_exits(0, &["-f", "exported", "export", "--split", "again"]);
     // Into a directory that already holds manifests: refused.
-    let r = env.run(&["export", "--split", "exported"]);
-    assert_eq!(r.code, 1, "{r:#?}");
+    let r = env.run_exits(1, &["export", "--split", "exported"]);
     assert!(r.stderr.contains("already holds manifest files"), "{r:#?}");
 }
 

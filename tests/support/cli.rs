@@ -44,6 +44,14 @@ impl CliEnv {
         Self::with_doubles(None)
     }
 
+    /// [`Self::start`], with the seed step `name` as `linkctl.yaml` (see
+    /// [`Self::seed_step`]).
+    pub fn seeded(name: &str) -> Self {
+        let env = Self::start();
+        env.seed_step(name);
+        env
+    }
+
     /// Both doubles over HTTPS, requiring client certificates (`us`, `europe`).
     pub fn start_tls(us: TlsSetup, eu: TlsSetup) -> Self {
         Self::with_doubles(Some((us, eu)))
@@ -118,6 +126,14 @@ impl CliEnv {
 
     pub fn run(&self, args: &[&str]) -> Run {
         self.run_with(&[], args)
+    }
+
+    /// [`Self::run`], which must exit with `code`.
+    #[track_caller]
+    pub fn run_exits(&self, code: i32, args: &[&str]) -> Run {
+        let r = self.run(args);
+        assert_eq!(r.code, code, "{args:?}: {r:#?}");
+        r
     }
 
     /// [`Self::run`] with these environment variables set.

@@ -18,7 +18,6 @@ use linkctl::plan::{Action, ActionKind};
 use proptest::prelude::*;
 use serde_json::Value;
 use support::cli::CliEnv;
-use support::confluent_double::Fault;
 use support::fake_engine::{Fake, Only};
 
 fn schema() -> Value {
@@ -90,11 +89,8 @@ fn well_formed(lines: &[Value]) -> Result<(), String> {
 
 #[test]
 fn a_real_apply_stream_validates_and_is_well_formed() {
-    let env = CliEnv::start();
-    env.seed_three_mirrors();
     // The second mirror create fails for good: a stream with every kind of close.
-    env.eu
-        .add_fault(Fault::second_mirror_create_fails("unhappy"));
+    let env = CliEnv::second_of_three_mirrors_failing("unhappy");
     let r = env.run_exits(
         1,
         &[

@@ -154,11 +154,8 @@ fn a_saved_plan_is_refused_after_an_out_of_band_change() {
 
 #[test]
 fn a_failure_halfway_reports_done_failed_not_attempted_and_a_rerun_converges() {
-    let env = CliEnv::start();
-    env.seed_three_mirrors();
     // The third write (the second mirror creation) fails, and so do its 4 retries.
-    env.eu
-        .add_fault(Fault::second_mirror_create_fails("Kafka is unhappy"));
+    let env = CliEnv::second_of_three_mirrors_failing("Kafka is unhappy");
     // One create in flight at a time, so the failure meets the second create.
     let r = env.run_exits(1, &["apply", "--auto-approve", "--parallelism", "1"]);
     let report = r
@@ -218,18 +215,21 @@ fn a_pinned_wrong_cluster_id_is_refused_before_any_write() {
     assert!(env.eu.link_names().is_empty());
 }
 
+/// The doubles received one write, which starts with `prefix`.
+fn one_write_starting(env: &CliEnv, prefix: &str) {
+    let writes = env.writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert!(writes[0].starts_with(prefix), "{writes:?}");
+}
+
 #[test]
 fn plan_server_validate_asks_the_server_and_changes_nothing() {
     let env = CliEnv::seeded("01-link.yaml");
     let r = env.run(&["plan", "--server-validate", "--detailed-exitcode"]);
     assert_eq!(r.code, 2, "accepted: changes, no error\n{r:#?}");
-    let writes = env.writes();
-    assert_eq!(writes.len(), 1, "{writes:?}");
-    assert!(
-        writes[0].starts_with(
-            "europe: POST /clusters/eu-cluster/links?link_name=demo-link&validate_only=true "
-        ),
-        "{writes:?}"
+    one_write_starting(
+        &env,
+        "europe: POST /clusters/eu-cluster/links?link_name=demo-link&validate_only=true ",
     );
     assert_eq!(env.eu.count("POST", "/links"), 1);
     assert!(env.eu.link_names().is_empty(), "nothing created");
@@ -250,13 +250,9 @@ fn plan_server_validate_asks_the_server_and_changes_nothing() {
     assert_has(&r.stdout, "Invalid value for consumer.offset.group.filters");
     snapshot_settings(&env)
         .bind(|| insta::assert_snapshot!("confluent_cli__server_validate_refused__plan", r.stdout));
-    let writes = env.writes();
-    assert_eq!(writes.len(), 1, "{writes:?}");
-    assert!(
-        writes[0].starts_with(
-            "europe: PUT /clusters/eu-cluster/links/demo-link/configs:alter?validate_only=true"
-        ),
-        "{writes:?}"
+    one_write_starting(
+        &env,
+        "europe: PUT /clusters/eu-cluster/links/demo-link/configs:alter?validate_only=true",
     );
     assert!(
         !env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"]

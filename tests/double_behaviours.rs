@@ -361,19 +361,19 @@ async fn lose_create_response_applies_the_create_and_drops_the_connection() {
     let d = double().await;
     d.quirks(|q| q.lose_create_response = 2);
     let body = json!({"source_cluster_id": "us-cluster", "configs": []});
-    let e = d
-        .call("POST", &format!("{LINKS}?link_name=lost"), Some(&body))
-        .await;
+    let create = d.url(&format!("{LINKS}?link_name=lost"));
+    let e = d.call_url("POST", &create, Some(&body)).await;
     assert!(e.is_err(), "no answer: {e:?}");
     assert!(
         d.link_names().contains("lost"),
         "the create was carried out"
     );
+    let mirror = json!({"source_topic_name": "t"});
     let e = d
-        .call(
+        .call_url(
             "POST",
-            &format!("{LINKS}/lost/mirrors"),
-            Some(&json!({"source_topic_name": "t"})),
+            &d.url(&format!("{LINKS}/lost/mirrors")),
+            Some(&mirror),
         )
         .await;
     assert!(e.is_err(), "no answer: {e:?}");

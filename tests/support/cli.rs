@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::confluent_double::{Double, TlsSetup};
+use super::confluent_double::{Double, Fault, TlsSetup};
 
 /// The seed manifests' REST endpoints, replaced by the doubles' URLs.
 const US_REST: &str = "http://127.0.0.1:18090/kafka";
@@ -154,6 +154,16 @@ impl CliEnv {
         let status = self.run_no_kafka(&["status", "--format", "json"]);
         assert_eq!(status.code, 0, "{status:#?}");
         serde_json::from_str(&status.stdout).expect("status JSON")
+    }
+
+    /// An environment with [`Self::seed_three_mirrors`] as `linkctl.yaml`
+    /// where the second mirror create fails for good (with `message`: see
+    /// [`Fault::second_mirror_create_fails`]).
+    pub fn second_of_three_mirrors_failing(message: &str) -> Self {
+        let env = Self::start();
+        env.seed_three_mirrors();
+        env.eu.add_fault(Fault::second_mirror_create_fails(message));
+        env
     }
 
     /// `examples/seed/02-mirror.yaml` with the mirrors `demo`, `orders` and

@@ -33,18 +33,13 @@ impl Double {
         format!("{}/v3", self.rest_url())
     }
 
-    /// `METHOD <api_url><path_and_query>` with an optional JSON body.
-    pub async fn call(
-        &self,
-        method: &str,
-        path_and_query: &str,
-        body: Option<&Value>,
-    ) -> Result<Answer, reqwest::Error> {
-        self.call_url(method, &format!("{}{path_and_query}", self.api_url()), body)
-            .await
+    /// `<api_url><path_and_query>`
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.api_url())
     }
 
-    /// Like [`Double::call`] with an absolute URL (e.g. a `metadata.next`).
+    /// `METHOD url` (e.g. [`Double::url`] or a `metadata.next`) with an
+    /// optional JSON body.
     pub async fn call_url(
         &self,
         method: &str,
@@ -69,9 +64,9 @@ impl Double {
         })
     }
 
-    /// [`Double::call`] that must get an answer.
+    /// `METHOD <api_url><path_and_query>` that must get an answer.
     pub async fn req(&self, method: &str, path_and_query: &str, body: Option<&Value>) -> Answer {
-        self.call(method, path_and_query, body)
+        self.call_url(method, &self.url(path_and_query), body)
             .await
             .unwrap_or_else(|e| panic!("{method} {path_and_query}: {e}"))
     }

@@ -7,7 +7,9 @@ mod support;
 use std::time::Duration;
 
 use linkctl::apply::events::Collect;
+use linkctl::apply::ApplyReport;
 use linkctl::apply::{apply, ApplyEvent, ApplyOptions, JsonLines};
+use linkctl::backend::confluent::ConfluentBackend;
 use linkctl::backend::Scope;
 use linkctl::manifest::{Engine as EngineName, Manifest};
 use linkctl::plan::{Action, ActionKind};
@@ -15,6 +17,7 @@ use linkctl::state::MirrorStatus;
 use support::action;
 use support::confluent_double::Double;
 use support::fake_engine::{Fake, Only};
+use support::scenario::{env_with_link, eu_action};
 
 fn with_deps(mut a: Action, id: &str, deps: &[&str]) -> Action {
     a.id = id.to_string();
@@ -233,42 +236,37 @@ fn fast(timeout: Duration, parallelism: usize) -> ApplyOptions {
     }
 }
 
+/// Applies `actions` of `m` with the Confluent `backend` as the only engine.
+async fn apply_confluent(
+    backend: &ConfluentBackend,
+    m: &Manifest,
+    actions: &[Action],
+    opts: &ApplyOptions,
+) -> ApplyReport {
+    let parts = support::CtxParts::new(m);
+    apply(
+        actions,
+        &Only(backend),
+        parts.env(),
+        &Collect::default(),
+        opts,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn end_to_end_against_the_double_converges() {
     let us = Double::start("us-cluster").await;
     let eu = Double::start("eu-cluster").await;
     let m = support::manifest(&support::seed_yaml(&us.rest_url(), &eu.rest_url(), ""), &[]);
-    let backend = support::backend();
-    let mut link = action(ActionKind::CreateLink, "europe", "demo-link", None);
-    link.id = "link".into();
-    let mut mirrors = Vec::new();
-    for t in ["demo", "orders", "payments"] {
-        let mut a = action(ActionKind::CreateMirror, "europe", "demo-link", Some(t));
-        a.id = format!("create-{t}");
-        a.depends_on = vec!["link".into()];
-        mirrors.push(a);
-    }
-    let mut promotes = Vec::new();
+    let mut actions = mirror_plan(&m, &["demo", "orders", "payments"]);
     for t in ["orders", "payments"] {
-        let mut a = action(ActionKind::PromoteMirror, "europe", "demo-link", Some(t));
-        a.id = format!("promote-{t}");
-        a.depends_on = vec![format!("create-{t}")];
-        promotes.push(a);
+        let promote = eu_action(ActionKind::PromoteMirror, Some(t));
+        let promote = with_deps(promote, &format!("promote-{t}"), &[&format!("create-{t}")]);
+        actions.push(support::with_payload(&m, promote));
     }
-    let actions: Vec<Action> = std::iter::once(link)
-        .chain(mirrors)
-        .chain(promotes)
-        .map(|a| support::with_payload(&m, a))
-        .collect();
-    let parts = support::CtxParts::new(&m);
-    let report = apply(
-        &actions,
-        &Only(&backend),
-        parts.env(),
-        &Collect::default(),
-        &fast(Duration::from_secs(5), 10),
-    )
-    .await;
+    let opts = fast(Duration::from_secs(5), 10);
+    let report = apply_confluent(&support::backend(), &m, &actions, &opts).await;
     assert!(report.is_success(), "{}", report.render_text());
     // The three creates were one step with one shared wait, and both
     // promotions one bulk request.
@@ -312,7 +310,7 @@ async fn run_apply_reports_link_tasks_in_error_after_a_successful_create() {
     let sink = JsonLines::new(Vec::new());
     let actions = vec![support::with_payload(
         &e.m,
-        action(ActionKind::CreateLink, "europe", "demo-link", None),
+        eu_action(ActionKind::CreateLink, None),
     )];
     let run = linkctl::cli::apply_cmd::run_apply(
         &e.m,
@@ -345,15 +343,14 @@ async fn run_apply_reports_link_tasks_in_error_after_a_successful_create() {
     );
 }
 
+/// Creates europe's `demo-link` (`link`), then its mirrors (`create-{t}`).
 fn mirror_plan(m: &Manifest, topics: &[&str]) -> Vec<Action> {
-    let mut link = action(ActionKind::CreateLink, "europe", "demo-link", None);
-    link.id = "link".into();
+    let link = with_deps(eu_action(ActionKind::CreateLink, None), "link", &[]);
     let mut out = vec![support::with_payload(m, link)];
     for t in topics {
-        let mut a = action(ActionKind::CreateMirror, "europe", "demo-link", Some(t));
-        a.id = format!("create-{t}");
-        a.depends_on = vec!["link".into()];
-        out.push(support::with_payload(m, a));
+        let create = eu_action(ActionKind::CreateMirror, Some(t));
+        let create = with_deps(create, &format!("create-{t}"), &["link"]);
+        out.push(support::with_payload(m, create));
     }
     out
 }
@@ -362,29 +359,13 @@ fn mirror_plan(m: &Manifest, topics: &[&str]) -> Vec<Action> {
 async fn a_persistent_500_on_the_third_write_gives_an_exact_report_and_a_rerun_converges() {
     let e = support::scenario::env("").await;
     e.eu.add_fault(
-        support::confluent_double::Fault::new(
-            "POST",
-            "/links/demo-link/mirrors",
-            500,
-            50003,
-            "Kafka is unhappy",
-            5,
-        )
-        .skipping(1),
+        support::confluent_double::Fault::second_mirror_create_fails("Kafka is unhappy"),
     );
     let backend = support::backend();
-    let parts = support::CtxParts::new(&e.m);
     // One create at a time, so which create meets the fault is fixed.
     let opts = fast(Duration::from_secs(5), 1);
     let plan = mirror_plan(&e.m, &["a", "b", "c"]);
-    let report = apply(
-        &plan,
-        &Only(&backend),
-        parts.env(),
-        &Collect::default(),
-        &opts,
-    )
-    .await;
+    let report = apply_confluent(&backend, &e.m, &plan, &opts).await;
     assert_eq!(
         report
             .done
@@ -412,14 +393,7 @@ async fn a_persistent_500_on_the_third_write_gives_an_exact_report_and_a_rerun_c
             a
         })
         .collect();
-    let report = apply(
-        &rest,
-        &Only(&backend),
-        parts.env(),
-        &Collect::default(),
-        &opts,
-    )
-    .await;
+    let report = apply_confluent(&backend, &e.m, &rest, &opts).await;
     assert!(report.is_success(), "{}", report.render_text());
     let mirrors: Vec<String> =
         e.eu.with(|s| s.links["demo-link"].mirrors.keys().cloned().collect());
@@ -429,30 +403,17 @@ async fn a_persistent_500_on_the_third_write_gives_an_exact_report_and_a_rerun_c
 
 #[tokio::test]
 async fn promoting_1000_mirrors_through_the_engine_is_one_action_request() {
-    let e = support::scenario::env("").await;
-    e.eu.seed_link("demo-link", "us-cluster", &[]);
+    let e = env_with_link(&[], "ACTIVE").await;
     let names: Vec<String> = (0..1000).map(|i| format!("t{i:04}")).collect();
     e.eu.seed_mirrors("demo-link", names.clone(), "ACTIVE");
     let actions: Vec<Action> = names
         .iter()
-        .map(|n| {
-            support::with_payload(
-                &e.m,
-                action(ActionKind::PromoteMirror, "europe", "demo-link", Some(n)),
-            )
-        })
+        .map(|n| support::with_payload(&e.m, eu_action(ActionKind::PromoteMirror, Some(n))))
         .collect();
     let backend = support::backend();
-    let parts = support::CtxParts::new(&e.m);
     let started = std::time::Instant::now();
-    let report = apply(
-        &actions,
-        &Only(&backend),
-        parts.env(),
-        &Collect::default(),
-        &fast(Duration::from_secs(10), 10),
-    )
-    .await;
+    let opts = fast(Duration::from_secs(10), 10);
+    let report = apply_confluent(&backend, &e.m, &actions, &opts).await;
     assert!(report.is_success(), "{}", report.render_text());
     assert_eq!(report.done.len(), 1000);
     assert_eq!(e.eu.count("POST", ""), 1);
@@ -465,32 +426,16 @@ async fn promoting_1000_mirrors_through_the_engine_is_one_action_request() {
 
 #[tokio::test]
 async fn creating_200_mirrors_is_bounded_parallel_posts_and_one_shared_wait() {
-    let e = support::scenario::env("").await;
-    e.eu.seed_link("demo-link", "us-cluster", &[]);
+    let e = env_with_link(&[], "ACTIVE").await;
     e.eu.with(|s| s.settle_polls = 2);
     let actions: Vec<Action> = (0..200)
         .map(|i| {
-            support::with_payload(
-                &e.m,
-                action(
-                    ActionKind::CreateMirror,
-                    "europe",
-                    "demo-link",
-                    Some(&format!("t{i:03}")),
-                ),
-            )
+            let create = eu_action(ActionKind::CreateMirror, Some(&format!("t{i:03}")));
+            support::with_payload(&e.m, create)
         })
         .collect();
-    let backend = support::backend();
-    let parts = support::CtxParts::new(&e.m);
-    let report = apply(
-        &actions,
-        &Only(&backend),
-        parts.env(),
-        &Collect::default(),
-        &fast(Duration::from_secs(10), 10),
-    )
-    .await;
+    let opts = fast(Duration::from_secs(10), 10);
+    let report = apply_confluent(&support::backend(), &e.m, &actions, &opts).await;
     assert!(report.is_success(), "{}", report.render_text());
     assert_eq!(e.eu.count("POST", "/links/demo-link/mirrors"), 200);
     // One list per poll round for all 200, never one GET per mirror.

@@ -18,7 +18,6 @@ use linkctl::plan::{Action, ActionKind};
 use proptest::prelude::*;
 use serde_json::Value;
 use support::cli::CliEnv;
-use support::confluent_double::Fault;
 use support::fake_engine::{Fake, Only};
 
 fn schema() -> Value {
@@ -90,30 +89,19 @@ fn well_formed(lines: &[Value]) -> Result<(), String> {
 
 #[test]
 fn a_real_apply_stream_validates_and_is_well_formed() {
-    let env = CliEnv::start();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/seed/02-mirror.yaml"
-    ))
-    .expect("seed")
-    .replace(
-        "    mirrors:\n      - topic: demo\n",
-        "    mirrors:\n      - topic: demo\n      - topic: orders\n      - topic: payments\n",
-    );
-    env.write_manifest("linkctl.yaml", &env.point_at_doubles(&text));
     // The second mirror create fails for good: a stream with every kind of close.
-    env.eu.add_fault(
-        Fault::new("POST", "/links/demo-link/mirrors", 500, 50003, "unhappy", 5).skipping(1),
+    let env = CliEnv::second_of_three_mirrors_failing("unhappy");
+    let r = env.run_exits(
+        1,
+        &[
+            "apply",
+            "--auto-approve",
+            "--format",
+            "json",
+            "--parallelism",
+            "1",
+        ],
     );
-    let r = env.run(&[
-        "apply",
-        "--auto-approve",
-        "--format",
-        "json",
-        "--parallelism",
-        "1",
-    ]);
-    assert_eq!(r.code, 1, "{r:#?}");
     let validator = jsonschema::validator_for(&schema()).expect("a valid schema");
     let lines: Vec<Value> = r
         .stdout

@@ -94,28 +94,28 @@ fn show_renders_every_seed_step_as_planned() {
 
 #[test]
 fn show_says_when_the_manifest_changed_or_cannot_be_checked() {
-    let env = CliEnv::start();
-    env.seed_step("02-mirror.yaml");
+    let env = CliEnv::seeded("02-mirror.yaml");
     assert_eq!(env.run(&["plan", "-o", "plan.json"]).code, 0);
     // Another manifest on disk: apply would refuse the plan.
     env.seed_step("05-exclude-group.yaml");
-    let r = env.run(&["show", "plan.json"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    let r = env.run_exits(0, &["show", "plan.json"]);
     assert!(
         r.stdout
             .contains("manifest:  linkctl.yaml changed since the plan was made"),
         "{r:#?}"
     );
     // No manifest here (the commenting job may have none): not checked.
-    let r = env.run(&[
-        "-f",
-        "elsewhere.yaml",
-        "show",
-        "plan.json",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    let r = env.run_exits(
+        0,
+        &[
+            "-f",
+            "elsewhere.yaml",
+            "show",
+            "plan.json",
+            "--format",
+            "json",
+        ],
+    );
     let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
     assert_eq!(v["saved_plan"]["manifest"]["status"], "not_checked");
     assert!(v["saved_plan"]["created_at"].as_str().is_some());
@@ -133,13 +133,8 @@ fn show_says_when_the_manifest_changed_or_cannot_be_checked() {
             "    config:\n      sasl.jaas.config: \"${env:REST_SECRET}\"\n",
         ),
     );
-    let r = env
-        .cmd()
-        .env("REST_SECRET", "one")
-        .args(["plan", "-o", "secret.json"])
-        .output()
-        .expect("plan");
-    assert_eq!(r.status.code(), Some(0), "{r:?}");
+    let r = env.run_with(&[("REST_SECRET", "one")], &["plan", "-o", "secret.json"]);
+    assert_eq!(r.code, 0, "{r:#?}");
     let r = env.run(&["show", "secret.json", "--format", "json"]);
     let v: Value = serde_json::from_str(&r.stdout).expect("JSON");
     assert_eq!(
@@ -203,8 +198,7 @@ fn a_200_mirror_plan_is_cut_at_the_comment_limit() {
         .point_at_doubles(&base)
         .replace("      - topic: demo\n", &mirrors);
     env.write_manifest("linkctl.yaml", &text);
-    let plan = env.run(&["plan", "-o", "plan.json", "--detailed-exitcode"]);
-    assert_eq!(plan.code, 2, "{plan:#?}");
+    let plan = env.run_exits(2, &["plan", "-o", "plan.json", "--detailed-exitcode"]);
     assert!(
         plan.stdout.len() > 60_000,
         "the text plan is longer than a comment"
@@ -230,8 +224,7 @@ fn a_200_mirror_plan_is_cut_at_the_comment_limit() {
         0,
         "every fence is closed"
     );
-    let from_plan = env.run(&["plan", "--format", "markdown", "-o", "again.json"]);
-    assert_eq!(from_plan.code, 0, "{from_plan:#?}");
+    let from_plan = env.run_exits(0, &["plan", "--format", "markdown", "-o", "again.json"]);
     assert!(from_plan.stdout.chars().count() <= 60_000);
 
     let text = show(&env, "text");

@@ -43,14 +43,11 @@ fn counts(summary: &Value) -> (Option<u64>, Option<u64>, Option<u64>) {
 
 #[test]
 fn apply_then_no_change_apply_emit_only_json_events() {
-    let env = CliEnv::start();
-    env.seed_step("02-mirror.yaml");
-    let planned = env.run(&["plan", "--format", "json"]);
-    assert_eq!(planned.code, 0, "{planned:#?}");
+    let env = CliEnv::seeded("02-mirror.yaml");
+    let planned = env.run_exits(0, &["plan", "--format", "json"]);
     let planned: Value = serde_json::from_str(&planned.stdout).expect("plan JSON");
 
-    let r = env.run(&["apply", "--auto-approve", "--format", "json"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    let r = env.run_exits(0, &["apply", "--auto-approve", "--format", "json"]);
     let ev = events(&r);
     let k = kinds(&ev);
     assert_eq!(k.first(), Some(&"plan"), "{k:?}");
@@ -71,8 +68,7 @@ fn apply_then_no_change_apply_emit_only_json_events() {
 
     // Nothing left to do: the plan, then a summary with zero counts.
     env.clear_logs();
-    let r = env.run(&["apply", "--auto-approve", "--format", "json"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    let r = env.run_exits(0, &["apply", "--auto-approve", "--format", "json"]);
     let ev = events(&r);
     assert_eq!(kinds(&ev), ["plan", "summary"]);
     assert_eq!(ev[0]["plan"]["has_changes"], Value::Bool(false));
@@ -82,12 +78,10 @@ fn apply_then_no_change_apply_emit_only_json_events() {
 
 #[test]
 fn refusals_before_applying_are_json_error_events() {
-    let env = CliEnv::start();
-    env.seed_step("02-mirror.yaml");
+    let env = CliEnv::seeded("02-mirror.yaml");
 
     // No terminal and no --auto-approve: the plan, then the refusal.
-    let r = env.run(&["apply", "--format", "json"]);
-    assert_eq!(r.code, 1, "{r:#?}");
+    let r = env.run_exits(1, &["apply", "--format", "json"]);
     let ev = events(&r);
     assert_eq!(kinds(&ev), ["plan", "error"]);
     let message = ev[1]["message"].as_str().expect("message");
@@ -100,18 +94,14 @@ fn refusals_before_applying_are_json_error_events() {
     // A saved plan made stale by an out-of-band change.
     assert_eq!(env.run(&["apply", "--auto-approve"]).code, 0);
     env.seed_step("05-exclude-group.yaml");
-    let saved = env.run(&["plan", "-o", "plan.json"]);
-    assert_eq!(saved.code, 0, "{saved:#?}");
-    env.eu.with(|s| {
-        s.links
-            .get_mut("demo-link")
-            .expect("link")
-            .configs
-            .insert("consumer.offset.sync.ms".into(), "9999".into());
-    });
+    env.run_exits(0, &["plan", "-o", "plan.json"]);
+    env.eu
+        .set_link_config("demo-link", "consumer.offset.sync.ms", "9999");
     env.clear_logs();
-    let r = env.run(&["apply", "--auto-approve", "--format", "json", "plan.json"]);
-    assert_eq!(r.code, 1, "{r:#?}");
+    let r = env.run_exits(
+        1,
+        &["apply", "--auto-approve", "--format", "json", "plan.json"],
+    );
     let ev = events(&r);
     assert_eq!(kinds(&ev), ["error"]);
     let message = ev[0]["message"].as_str().expect("message");
@@ -128,8 +118,7 @@ fn refusals_before_applying_are_json_error_events() {
 
     // An invalid manifest: diagnostics on stderr, one error event on stdout.
     env.write_manifest("linkctl.yaml", "version: 1\nclusters: 7\n");
-    let r = env.run(&["apply", "--auto-approve", "--format", "json"]);
-    assert_eq!(r.code, 1, "{r:#?}");
+    let r = env.run_exits(1, &["apply", "--auto-approve", "--format", "json"]);
     assert_eq!(kinds(&events(&r)), ["error"]);
     assert!(!r.stderr.is_empty());
 }

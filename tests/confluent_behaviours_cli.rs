@@ -270,8 +270,7 @@ fn server_validate_warns_where_the_batch_endpoint_is_missing() {
         r.stdout
     );
     // And apply falls back to per-key writes.
-    let r = env.run(&["apply", "--auto-approve"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    env.run_exits(0, &["apply", "--auto-approve"]);
     assert_eq!(
         env.eu
             .count("PUT", "/configs/consumer.offset.group.filters"),
@@ -311,8 +310,7 @@ fn export_places_links_by_what_the_server_records_and_does_not_guess() {
     env.eu
         .set_mirror_status("from-dc3", "broken", "LINK_FAILED");
     std::fs::create_dir_all(env.dir.path().join("out/sub")).expect("dir");
-    let r = env.run(&["export", "-o", "out/sub/exported.yaml"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    let r = env.run_exits(0, &["export", "-o", "out/sub/exported.yaml"]);
     assert_has(
         &r.stderr,
         "mirror broken of link from-dc3 left out: its status LINK_FAILED",
@@ -338,8 +336,10 @@ fn export_places_links_by_what_the_server_records_and_does_not_guess() {
         out.contains("topic: ok") && !out.contains("topic: broken"),
         "{out}"
     );
-    let p = env.run(&["plan", "--detailed-exitcode", "-f", "out/sub/exported.yaml"]);
-    assert_eq!(p.code, 0, "{p:#?}");
+    env.run_exits(
+        0,
+        &["plan", "--detailed-exitcode", "-f", "out/sub/exported.yaml"],
+    );
 }
 
 #[test]
@@ -353,8 +353,7 @@ fn a_saved_plan_of_one_link_converges_within_its_scope() {
         "linkctl.yaml",
         &format!("{text}  later-link:\n    source: us\n    destination: europe\n"),
     );
-    let saved = env.run(&["plan", "--link", "demo-link", "-o", "p.json"]);
-    assert_eq!(saved.code, 0, "{saved:#?}");
+    env.run_exits(0, &["plan", "--link", "demo-link", "-o", "p.json"]);
     let r = env.run(&["apply", "--auto-approve", "p.json"]);
     assert_eq!(
         r.code, 0,

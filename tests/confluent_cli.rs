@@ -10,7 +10,7 @@
 mod support;
 
 use serde_json::Value;
-use support::cli::{snapshot_settings, CliEnv, Run};
+use support::cli::{assert_has, snapshot_settings, CliEnv, Run};
 use support::confluent_double::Fault;
 
 /// `plan` output, `apply --auto-approve` output (stdout, stderr and the
@@ -77,13 +77,7 @@ fn seed_scenario_step_by_step() {
             "{report}"
         );
     }
-    let text = env
-        .cmd()
-        .env("LINKCTL_KAFKA_TIMEOUT_MS", "300")
-        .arg("status")
-        .output()
-        .expect("run linkctl");
-    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    let text = env.run_no_kafka(&["status"]).stdout;
     assert!(
         text.lines().any(|l| l.trim_start().starts_with("demo ")
             && l.contains("ACTIVE")
@@ -113,15 +107,11 @@ fn seed_scenario_step_by_step() {
 
 #[test]
 fn apply_without_a_terminal_or_auto_approve_refuses_and_changes_nothing() {
-    let env = CliEnv::start();
-    env.seed_step("02-mirror.yaml");
-    let r = env.run(&["apply"]);
-    assert_eq!(r.code, 1, "{r:#?}");
-    assert!(
-        r.stderr
-            .contains("standard input is not a terminal; pass --auto-approve; nothing was changed"),
-        "{}",
-        r.stderr
+    let env = CliEnv::seeded("02-mirror.yaml");
+    let r = env.run_exits(1, &["apply"]);
+    assert_has(
+        &r.stderr,
+        "standard input is not a terminal; pass --auto-approve; nothing was changed",
     );
     assert!(
         r.stdout.contains("+ create link demo-link"),
@@ -133,30 +123,18 @@ fn apply_without_a_terminal_or_auto_approve_refuses_and_changes_nothing() {
 
 #[test]
 fn a_saved_plan_is_refused_after_an_out_of_band_change() {
-    let env = CliEnv::start();
-    env.seed_step("02-mirror.yaml");
+    let env = CliEnv::seeded("02-mirror.yaml");
     assert_eq!(env.run(&["apply", "--auto-approve"]).code, 0);
     env.seed_step("05-exclude-group.yaml");
-    let saved = env.run(&["plan", "-o", "plan.json"]);
-    assert_eq!(saved.code, 0, "{saved:#?}");
+    let saved = env.run_exits(0, &["plan", "-o", "plan.json"]);
     assert!(saved.stdout.contains("Saved the plan to plan.json."));
 
     // Someone changes the link behind linkctl's back.
-    env.eu.with(|s| {
-        s.links
-            .get_mut("demo-link")
-            .expect("link")
-            .configs
-            .insert("consumer.offset.sync.ms".into(), "9999".into());
-    });
+    env.eu
+        .set_link_config("demo-link", "consumer.offset.sync.ms", "9999");
     env.clear_logs();
-    let r = env.run(&["apply", "--auto-approve", "plan.json"]);
-    assert_eq!(r.code, 1, "{r:#?}");
-    assert!(
-        r.stderr.contains("refusing to apply `plan.json`"),
-        "{}",
-        r.stderr
-    );
+    let r = env.run_exits(1, &["apply", "--auto-approve", "plan.json"]);
+    assert_has(&r.stderr, "refusing to apply `plan.json`");
     assert_eq!(env.writes(), Vec::<String>::new());
     let filters = &env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"];
     assert!(
@@ -165,49 +143,21 @@ fn a_saved_plan_is_refused_after_an_out_of_band_change() {
     );
 
     // Once the change is undone, the same saved plan applies.
-    env.eu.with(|s| {
-        s.links
-            .get_mut("demo-link")
-            .expect("link")
-            .configs
-            .insert("consumer.offset.sync.ms".into(), "3000".into());
-    });
-    let r = env.run(&["apply", "--auto-approve", "plan.json"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    env.eu
+        .set_link_config("demo-link", "consumer.offset.sync.ms", "3000");
+    env.run_exits(0, &["apply", "--auto-approve", "plan.json"]);
     assert!(
         env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"]
             .contains("my-consumer-group")
     );
 }
 
-const THREE_MIRRORS: &str =
-    "    mirrors:\n      - topic: demo\n      - topic: orders\n      - topic: payments\n";
-
 #[test]
 fn a_failure_halfway_reports_done_failed_not_attempted_and_a_rerun_converges() {
-    let env = CliEnv::start();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/seed/02-mirror.yaml"
-    ))
-    .expect("seed")
-    .replace("    mirrors:\n      - topic: demo\n", THREE_MIRRORS);
-    env.write_manifest("linkctl.yaml", &env.point_at_doubles(&text));
     // The third write (the second mirror creation) fails, and so do its 4 retries.
-    env.eu.add_fault(
-        Fault::new(
-            "POST",
-            "/links/demo-link/mirrors",
-            500,
-            50003,
-            "Kafka is unhappy",
-            5,
-        )
-        .skipping(1),
-    );
+    let env = CliEnv::second_of_three_mirrors_failing("Kafka is unhappy");
     // One create in flight at a time, so the failure meets the second create.
-    let r = env.run(&["apply", "--auto-approve", "--parallelism", "1"]);
-    assert_eq!(r.code, 1, "{r:#?}");
+    let r = env.run_exits(1, &["apply", "--auto-approve", "--parallelism", "1"]);
     let report = r
         .stdout
         .split_once("Apply failed")
@@ -222,13 +172,10 @@ fn a_failure_halfway_reports_done_failed_not_attempted_and_a_rerun_converges() {
     assert_eq!(env.eu.with(|s| s.links["demo-link"].mirrors.len()), 1);
 
     env.clear_logs();
-    let r = env.run(&["apply", "--auto-approve"]);
-    assert_eq!(r.code, 0, "{r:#?}");
-    assert!(
-        r.stdout
-            .contains("Apply complete: 2 done, 0 failed, 0 not attempted."),
-        "{}",
-        r.stdout
+    let r = env.run_exits(0, &["apply", "--auto-approve"]);
+    assert_has(
+        &r.stdout,
+        "Apply complete: 2 done, 0 failed, 0 not attempted.",
     );
     assert_eq!(
         env.eu.count("POST", "/links/demo-link/mirrors"),
@@ -251,12 +198,10 @@ fn a_failure_halfway_reports_done_failed_not_attempted_and_a_rerun_converges() {
 fn a_pinned_wrong_cluster_id_is_refused_before_any_write() {
     let env = CliEnv::start();
     let path = env.seed_step("02-mirror.yaml");
-    let text = std::fs::read_to_string(&path).expect("manifest").replace(
-        &format!("rest: {}\n", env.eu.rest_url()),
-        &format!(
-            "rest: {}\n    cluster_id: eu-PRODUCTION\n",
-            env.eu.rest_url()
-        ),
+    let text = support::pin_cluster_id(
+        &std::fs::read_to_string(&path).expect("manifest"),
+        &env.eu.rest_url(),
+        "eu-PRODUCTION",
     );
     assert!(text.contains("cluster_id: eu-PRODUCTION"));
     env.write_manifest("linkctl.yaml", &text);
@@ -270,19 +215,21 @@ fn a_pinned_wrong_cluster_id_is_refused_before_any_write() {
     assert!(env.eu.link_names().is_empty());
 }
 
-#[test]
-fn plan_server_validate_asks_the_server_and_changes_nothing() {
-    let env = CliEnv::start();
-    env.seed_step("01-link.yaml");
-    let r = env.run(&["plan", "--server-validate", "--detailed-exitcode"]);
-    assert_eq!(r.code, 2, "accepted: changes, no error\n{r:#?}");
+/// The doubles received one write, which starts with `prefix`.
+fn one_write_starting(env: &CliEnv, prefix: &str) {
     let writes = env.writes();
     assert_eq!(writes.len(), 1, "{writes:?}");
-    assert!(
-        writes[0].starts_with(
-            "europe: POST /clusters/eu-cluster/links?link_name=demo-link&validate_only=true "
-        ),
-        "{writes:?}"
+    assert!(writes[0].starts_with(prefix), "{writes:?}");
+}
+
+#[test]
+fn plan_server_validate_asks_the_server_and_changes_nothing() {
+    let env = CliEnv::seeded("01-link.yaml");
+    let r = env.run(&["plan", "--server-validate", "--detailed-exitcode"]);
+    assert_eq!(r.code, 2, "accepted: changes, no error\n{r:#?}");
+    one_write_starting(
+        &env,
+        "europe: POST /clusters/eu-cluster/links?link_name=demo-link&validate_only=true ",
     );
     assert_eq!(env.eu.count("POST", "/links"), 1);
     assert!(env.eu.link_names().is_empty(), "nothing created");
@@ -300,21 +247,12 @@ fn plan_server_validate_asks_the_server_and_changes_nothing() {
     ));
     let r = env.run(&["plan", "--server-validate", "--detailed-exitcode"]);
     assert_eq!(r.code, 1, "a refusal is a plan error\n{r:#?}");
-    assert!(
-        r.stdout
-            .contains("Invalid value for consumer.offset.group.filters"),
-        "{}",
-        r.stdout
-    );
+    assert_has(&r.stdout, "Invalid value for consumer.offset.group.filters");
     snapshot_settings(&env)
         .bind(|| insta::assert_snapshot!("confluent_cli__server_validate_refused__plan", r.stdout));
-    let writes = env.writes();
-    assert_eq!(writes.len(), 1, "{writes:?}");
-    assert!(
-        writes[0].starts_with(
-            "europe: PUT /clusters/eu-cluster/links/demo-link/configs:alter?validate_only=true"
-        ),
-        "{writes:?}"
+    one_write_starting(
+        &env,
+        "europe: PUT /clusters/eu-cluster/links/demo-link/configs:alter?validate_only=true",
     );
     assert!(
         !env.eu.link_configs("demo-link").expect("link")["consumer.offset.group.filters"]

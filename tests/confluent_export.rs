@@ -59,8 +59,7 @@ fn export_after_s5_plans_no_changes() {
     });
 
     env.clear_logs();
-    let r = env.run(&["export", "-o", "exported.yaml"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    let r = env.run_exits(0, &["export", "-o", "exported.yaml"]);
     assert_eq!(r.stderr, "Exported 3 link(s) to exported.yaml.\n");
     assert!(env.writes().is_empty(), "export writes nothing");
     let text = std::fs::read_to_string(env.dir.path().join("exported.yaml")).expect("exported");
@@ -83,7 +82,6 @@ fn export_after_s5_plans_no_changes() {
     assert_eq!(r.code, 0, "{r:#?}");
 
     // The same export on stdout.
-    let r = env.run(&["export"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    let r = env.run_exits(0, &["export"]);
     assert_eq!(r.stdout, text);
 }

@@ -39,10 +39,8 @@ fn summary(events: &[Value]) -> &Value {
 /// The seed's link applied, then `02-mirror.yaml` (the link plus `demo`)
 /// written as the manifest.
 fn with_link() -> CliEnv {
-    let env = CliEnv::start();
-    env.seed_step("01-link.yaml");
-    let r = env.run(&["apply", "--auto-approve"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    let env = CliEnv::seeded("01-link.yaml");
+    env.run_exits(0, &["apply", "--auto-approve"]);
     env.seed_step("02-mirror.yaml");
     env
 }
@@ -60,8 +58,7 @@ fn a_create_whose_response_is_lost_is_confirmed_and_counted_done() {
     // The double creates the mirror, then drops the connection unanswered.
     env.eu.quirks(|q| q.lose_create_response = 1);
     env.clear_logs();
-    let r = env.run(&["apply", "--auto-approve", "--format", "json"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    let r = env.run_exits(0, &["apply", "--auto-approve", "--format", "json"]);
     let events = json_lines(&r.stdout);
     assert_eq!(
         kinds_of(&events, MIRROR_ID),
@@ -107,8 +104,7 @@ fn a_429_with_retry_after_is_waited_for_then_retried() {
         1,
         "{statuses:?}"
     );
-    let r = env.run(&["apply", "--auto-approve"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    env.run_exits(0, &["apply", "--auto-approve"]);
     plan_is_empty(&env);
 }
 
@@ -184,7 +180,6 @@ fn sigint_while_a_mirror_is_pending_exits_130_with_the_action_interrupted() {
 
     // Released, the rerun converges.
     env.eu.with(|s| s.hold = false);
-    let r = env.run(&["apply", "--auto-approve"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    env.run_exits(0, &["apply", "--auto-approve"]);
     plan_is_empty(&env);
 }

@@ -3,26 +3,28 @@
 
 mod support;
 
-use linkctl::plan::{ActionKind, ObjectSide};
+use support::cli::assert_has;
+
+use linkctl::plan::{Action, ActionKind, Change, ObjectSide};
 use support::confluent_double::Fault;
-use support::scenario::{env, run, snapshot_settings, SECRET};
+use support::scenario::{env, env_with_link, eu_action, run, snapshot_settings, SECRET};
 use support::{action, reset, set, set_sensitive};
+
+/// Updates the configs of europe's `demo-link` with `changes`.
+fn update(changes: Vec<Change>) -> Action {
+    let mut a = eu_action(ActionKind::UpdateLinkConfigs, None);
+    a.changes = changes;
+    a
+}
 
 #[tokio::test]
 async fn create_destination_link_sends_every_config_and_the_source_id() {
     let e = env("      sasl.jaas.config: \"${env:JAAS}\"\n").await;
-    let out = run(
-        &e.m,
-        &action(ActionKind::CreateLink, "europe", "demo-link", None),
-    )
-    .await
-    .expect("created");
-    assert!(
-        out.summary
-            .contains("link demo-link created on europe (ACTIVE)"),
-        "{}",
-        out.summary
-    );
+    let out = e
+        .run_eu(ActionKind::CreateLink, None)
+        .await
+        .expect("created");
+    assert_has(&out.summary, "link demo-link created on europe (ACTIVE)");
     let cfg = e.eu.link_configs("demo-link").expect("link exists");
     assert_eq!(cfg["link.mode"], "DESTINATION");
     assert_eq!(cfg["connection.mode"], "OUTBOUND");
@@ -61,12 +63,9 @@ async fn create_source_initiated_link_makes_two_objects() {
         ),
         &[],
     );
-    run(
-        &m,
-        &action(ActionKind::CreateLink, "europe", "demo-link", None),
-    )
-    .await
-    .expect("dest side");
+    run(&m, &eu_action(ActionKind::CreateLink, None))
+        .await
+        .expect("dest side");
     let mut src = action(ActionKind::CreateLink, "us", "demo-link", None);
     src.side = ObjectSide::Source;
     run(&m, &src).await.expect("source side");
@@ -90,12 +89,11 @@ async fn create_source_initiated_link_makes_two_objects() {
 async fn update_configs_batches_set_and_delete_and_rereads_secrets() {
     let e = env("      sasl.jaas.config: \"${env:JAAS}\"\n").await;
     e.eu.seed_link("demo-link", "us-cluster", &[("acl.sync.ms", "1000")]);
-    let mut a = action(ActionKind::UpdateLinkConfigs, "europe", "demo-link", None);
-    a.changes = vec![
+    let a = update(vec![
         set("metadata.max.age.ms", "5000"),
         reset("acl.sync.ms"),
         set_sensitive("sasl.jaas.config"),
-    ];
+    ]);
     run(&e.m, &a).await.expect("updated");
     let cfg = e.eu.link_configs("demo-link").unwrap();
     assert_eq!(cfg["metadata.max.age.ms"], "5000");
@@ -120,8 +118,10 @@ async fn update_configs_falls_back_to_per_key_calls_on_405() {
     let e = env("").await;
     e.eu.seed_link("demo-link", "us-cluster", &[("acl.sync.ms", "1000")]);
     e.eu.quirks(|q| q.batch_alter_405 = true);
-    let mut a = action(ActionKind::UpdateLinkConfigs, "europe", "demo-link", None);
-    a.changes = vec![set("metadata.max.age.ms", "5000"), reset("acl.sync.ms")];
+    let a = update(vec![
+        set("metadata.max.age.ms", "5000"),
+        reset("acl.sync.ms"),
+    ]);
     run(&e.m, &a).await.expect("updated");
     let cfg = e.eu.link_configs("demo-link").unwrap();
     assert_eq!(cfg["metadata.max.age.ms"], "5000");
@@ -132,10 +132,8 @@ async fn update_configs_falls_back_to_per_key_calls_on_405() {
 
 #[tokio::test]
 async fn immutable_config_change_is_rejected_with_the_server_message() {
-    let e = env("").await;
-    e.eu.seed_link("demo-link", "us-cluster", &[]);
-    let mut a = action(ActionKind::UpdateLinkConfigs, "europe", "demo-link", None);
-    a.changes = vec![set("cluster.link.prefix", "west.")];
+    let e = env_with_link(&[], "ACTIVE").await;
+    let a = update(vec![set("cluster.link.prefix", "west.")]);
     let err = run(&e.m, &a).await.expect_err("refused");
     assert_eq!(err.cluster, "europe");
     assert!(
@@ -147,36 +145,21 @@ async fn immutable_config_change_is_rejected_with_the_server_message() {
 
 #[tokio::test]
 async fn delete_mirror_topic_and_delete_link_wait_for_404() {
-    let e = env("").await;
-    e.eu.seed_link("demo-link", "us-cluster", &[]);
-    e.eu.seed_mirrors("demo-link", ["demo".to_string()], "ACTIVE");
-    let err = run(
-        &e.m,
-        &action(ActionKind::DeleteLink, "europe", "demo-link", None),
-    )
-    .await
-    .expect_err("in use");
+    let e = env_with_link(&["demo"], "ACTIVE").await;
+    let err = e
+        .run_eu(ActionKind::DeleteLink, None)
+        .await
+        .expect_err("in use");
     assert!(
         err.message.contains("HTTP 403") && err.message.contains("established mirror topics: demo"),
         "{err}"
     );
-    run(
-        &e.m,
-        &action(
-            ActionKind::DeleteMirrorTopic,
-            "europe",
-            "demo-link",
-            Some("demo"),
-        ),
-    )
-    .await
-    .expect("topic gone");
-    run(
-        &e.m,
-        &action(ActionKind::DeleteLink, "europe", "demo-link", None),
-    )
-    .await
-    .expect("link gone");
+    e.run_eu(ActionKind::DeleteMirrorTopic, Some("demo"))
+        .await
+        .expect("topic gone");
+    e.run_eu(ActionKind::DeleteLink, None)
+        .await
+        .expect("link gone");
     assert!(e.eu.link_names().is_empty());
     assert_eq!(e.eu.log().last().map(|r| r.status), Some(404));
 }
@@ -192,26 +175,20 @@ async fn a_5xx_before_the_effect_is_retried_after_a_reread() {
         "broker not available",
         1,
     ));
-    run(
-        &e.m,
-        &action(ActionKind::CreateLink, "europe", "demo-link", None),
-    )
-    .await
-    .expect("created");
+    e.run_eu(ActionKind::CreateLink, None)
+        .await
+        .expect("created");
     assert_eq!(e.eu.count("POST", "/links"), 2);
     assert_eq!(e.eu.link_names().len(), 1);
 }
 
 #[tokio::test]
 async fn a_non_retriable_error_is_not_retried() {
-    let e = env("").await;
-    e.eu.seed_link("demo-link", "us-cluster", &[]);
-    let err = run(
-        &e.m,
-        &action(ActionKind::CreateLink, "europe", "demo-link", None),
-    )
-    .await
-    .expect_err("409");
+    let e = env_with_link(&[], "ACTIVE").await;
+    let err = e
+        .run_eu(ActionKind::CreateLink, None)
+        .await
+        .expect_err("409");
     assert!(
         err.message
             .contains("HTTP 409 (error_code 40902): Cluster link 'demo-link' already exists."),
@@ -223,12 +200,9 @@ async fn a_non_retriable_error_is_not_retried() {
 #[tokio::test]
 async fn health_check_reports_a_misconfigured_acl_sync_task() {
     let e = env("      acl.sync.enable: true\n").await;
-    run(
-        &e.m,
-        &action(ActionKind::CreateLink, "europe", "demo-link", None),
-    )
-    .await
-    .expect("created fine");
+    e.run_eu(ActionKind::CreateLink, None)
+        .await
+        .expect("created fine");
     let link = support::backend()
         .read_link_health(linkctl::backend::Clusters::of(&e.m), "europe", "demo-link")
         .await
@@ -248,18 +222,15 @@ async fn health_check_reports_a_misconfigured_acl_sync_task() {
 #[tokio::test]
 async fn writes_are_refused_when_the_pinned_cluster_id_differs() {
     let e = env("").await;
-    let yaml = support::seed_yaml(&e.us.rest_url(), &e.eu.rest_url(), "").replacen(
-        &format!("    rest: {}\n", e.eu.rest_url()),
-        &format!("    rest: {}\n    cluster_id: prod-eu\n", e.eu.rest_url()),
-        1,
+    let yaml = support::pin_cluster_id(
+        &support::seed_yaml(&e.us.rest_url(), &e.eu.rest_url(), ""),
+        &e.eu.rest_url(),
+        "prod-eu",
     );
     let m = support::manifest(&yaml, &[]);
-    let err = run(
-        &m,
-        &action(ActionKind::CreateLink, "europe", "demo-link", None),
-    )
-    .await
-    .expect_err("guard");
+    let err = run(&m, &eu_action(ActionKind::CreateLink, None))
+        .await
+        .expect_err("guard");
     assert!(
         err.message
             .starts_with("wrong cluster: the manifest pins cluster_id prod-eu but"),
@@ -281,16 +252,14 @@ async fn server_validate_sends_validate_only_and_changes_nothing() {
         let (b, ctx) = (&b, &ctx);
         async move { b.server_validate_action(&a, ctx).await }
     };
-    let create = action(ActionKind::CreateLink, "europe", "demo-link", None);
+    let create = eu_action(ActionKind::CreateLink, None);
     assert_eq!(check(create).await, Ok(Validation::Accepted));
     assert!(e.eu.link_names().is_empty());
     e.eu.seed_link("demo-link", "us-cluster", &[]);
-    let mut bad = action(ActionKind::UpdateLinkConfigs, "europe", "demo-link", None);
-    bad.changes = vec![set("link.mode", "SOURCE")];
+    let bad = update(vec![set("link.mode", "SOURCE")]);
     let err = check(bad).await.expect_err("immutable");
     assert!(err.message.contains("40002"), "{err}");
-    let mut ok = action(ActionKind::UpdateLinkConfigs, "europe", "demo-link", None);
-    ok.changes = vec![set("metadata.max.age.ms", "1234")];
+    let ok = update(vec![set("metadata.max.age.ms", "1234")]);
     assert_eq!(check(ok).await, Ok(Validation::Accepted));
     assert!(!e
         .eu

@@ -4,47 +4,56 @@
 
 mod support;
 
+use support::cli::assert_has;
+
 use std::time::Duration;
 
 use linkctl::backend::ActionResult;
+use linkctl::backend::{BackendError, Outcome};
 use linkctl::plan::{Action, ActionKind};
-use support::action;
 use support::confluent_double::Fault;
-use support::scenario::{env, run};
+use support::scenario::{env_with_link, eu_action, run_waiting, Env};
 
-/// The failure of a one-action step.
-fn failure(results: Vec<ActionResult>) -> linkctl::backend::BackendError {
-    match results.into_iter().next() {
-        Some(ActionResult::Failed(e)) => e,
-        other => panic!("expected a failure, got {other:?}"),
-    }
+/// Runs `kind` on `mirror` of europe's `demo-link`; the mirror is then `status`.
+async fn reaches(e: &Env, kind: ActionKind, mirror: &str, status: &str) -> Outcome {
+    let out = e
+        .run_eu(kind, Some(mirror))
+        .await
+        .unwrap_or_else(|err| panic!("{kind:?} {mirror}: {err}"));
+    assert_eq!(
+        e.eu.mirror_status("demo-link", mirror).as_deref(),
+        Some(status),
+        "{kind:?} {mirror}"
+    );
+    out
+}
+
+/// Runs `kind` on mirror `demo` with a `wait_timeout`; it fails, and before
+/// `within` has passed.
+async fn fails_within(
+    e: &Env,
+    kind: ActionKind,
+    wait_timeout: Duration,
+    within: Duration,
+) -> BackendError {
+    let started = std::time::Instant::now();
+    let err = run_waiting(&e.m, &eu_action(kind, Some("demo")), wait_timeout)
+        .await
+        .expect_err("failed");
+    assert!(started.elapsed() < within);
+    err
 }
 
 #[tokio::test]
 async fn create_mirror_waits_until_active_and_tolerates_early_404() {
-    let e = env("").await;
-    e.eu.seed_link("demo-link", "us-cluster", &[]);
+    let e = env_with_link(&[], "ACTIVE").await;
     e.eu.quirks(|q| q.not_found_after_create = 2);
     e.eu.with(|s| s.settle_polls = 3);
-    let out = run(
-        &e.m,
-        &action(
-            ActionKind::CreateMirror,
-            "europe",
-            "demo-link",
-            Some("demo"),
-        ),
-    )
-    .await
-    .expect("active");
+    let out = reaches(&e, ActionKind::CreateMirror, "demo", "ACTIVE").await;
     assert!(
         out.summary.starts_with("mirror demo created: ACTIVE after"),
         "{}",
         out.summary
-    );
-    assert_eq!(
-        e.eu.mirror_status("demo-link", "demo").as_deref(),
-        Some("ACTIVE")
     );
     let gets: Vec<u16> =
         e.eu.log()
@@ -57,69 +66,23 @@ async fn create_mirror_waits_until_active_and_tolerates_early_404() {
 
 #[tokio::test]
 async fn a_404_that_outlasts_the_grace_window_fails() {
-    let e = env("").await;
-    e.eu.seed_link("demo-link", "us-cluster", &[]);
+    let e = env_with_link(&[], "ACTIVE").await;
     e.eu.quirks(|q| q.not_found_after_create = 100_000);
-    let err = run(
-        &e.m,
-        &action(
-            ActionKind::CreateMirror,
-            "europe",
-            "demo-link",
-            Some("demo"),
-        ),
-    )
-    .await
-    .expect_err("gone");
+    let err = e
+        .run_eu(ActionKind::CreateMirror, Some("demo"))
+        .await
+        .expect_err("gone");
     assert!(err.message.contains("HTTP 404"), "{err}");
 }
 
 #[tokio::test]
 async fn pause_resume_promote_failover_reach_their_states() {
-    let e = env("").await;
-    e.eu.seed_link("demo-link", "us-cluster", &[]);
-    e.eu.seed_mirrors("demo-link", ["a".to_string(), "b".to_string()], "ACTIVE");
-    run(
-        &e.m,
-        &action(ActionKind::PauseMirror, "europe", "demo-link", Some("a")),
-    )
-    .await
-    .expect("pause");
-    assert_eq!(
-        e.eu.mirror_status("demo-link", "a").as_deref(),
-        Some("PAUSED")
-    );
-    run(
-        &e.m,
-        &action(ActionKind::ResumeMirror, "europe", "demo-link", Some("a")),
-    )
-    .await
-    .expect("resume");
-    assert_eq!(
-        e.eu.mirror_status("demo-link", "a").as_deref(),
-        Some("ACTIVE")
-    );
-    let out = run(
-        &e.m,
-        &action(ActionKind::PromoteMirror, "europe", "demo-link", Some("a")),
-    )
-    .await
-    .expect("promote");
-    assert!(
-        out.summary.contains("mirror a promoted: STOPPED"),
-        "{}",
-        out.summary
-    );
-    run(
-        &e.m,
-        &action(ActionKind::FailoverMirror, "europe", "demo-link", Some("b")),
-    )
-    .await
-    .expect("failover");
-    assert_eq!(
-        e.eu.mirror_status("demo-link", "b").as_deref(),
-        Some("STOPPED")
-    );
+    let e = env_with_link(&["a", "b"], "ACTIVE").await;
+    reaches(&e, ActionKind::PauseMirror, "a", "PAUSED").await;
+    reaches(&e, ActionKind::ResumeMirror, "a", "ACTIVE").await;
+    let out = reaches(&e, ActionKind::PromoteMirror, "a", "STOPPED").await;
+    assert_has(&out.summary, "mirror a promoted: STOPPED");
+    reaches(&e, ActionKind::FailoverMirror, "b", "STOPPED").await;
     let bodies: Vec<String> =
         e.eu.rendered_log()
             .into_iter()
@@ -138,15 +101,11 @@ async fn pause_resume_promote_failover_reach_their_states() {
 
 #[tokio::test]
 async fn per_topic_error_in_a_200_response_fails_the_action() {
-    let e = env("").await;
-    e.eu.seed_link("demo-link", "us-cluster", &[]);
-    e.eu.seed_mirrors("demo-link", ["a".to_string()], "STOPPED");
-    let err = run(
-        &e.m,
-        &action(ActionKind::PromoteMirror, "europe", "demo-link", Some("a")),
-    )
-    .await
-    .expect_err("per-topic");
+    let e = env_with_link(&["a"], "STOPPED").await;
+    let err = e
+        .run_eu(ActionKind::PromoteMirror, Some("a"))
+        .await
+        .expect_err("per-topic");
     assert!(
         err.message
             .contains("mirror a: Topic 'a' has already stopped its mirror from 'demo-link'"),
@@ -156,8 +115,7 @@ async fn per_topic_error_in_a_200_response_fails_the_action() {
 
 #[tokio::test]
 async fn batch_promote_of_1000_mirrors_is_one_request_and_reports_each() {
-    let e = env("").await;
-    e.eu.seed_link("demo-link", "us-cluster", &[]);
+    let e = env_with_link(&[], "ACTIVE").await;
     let names: Vec<String> = (0..1000).map(|i| format!("t{i:04}")).collect();
     e.eu.seed_mirrors("demo-link", names.clone(), "ACTIVE");
     e.eu.with(|s| {
@@ -166,7 +124,7 @@ async fn batch_promote_of_1000_mirrors_is_one_request_and_reports_each() {
     });
     let actions: Vec<Action> = names
         .iter()
-        .map(|n| action(ActionKind::PromoteMirror, "europe", "demo-link", Some(n)))
+        .map(|n| eu_action(ActionKind::PromoteMirror, Some(n)))
         .collect();
     let results = support::exec(&support::backend(), &e.m, &actions, Duration::from_secs(10)).await;
     assert_eq!(e.eu.count("POST", "mirrors:promote"), 1);
@@ -193,26 +151,15 @@ async fn batch_promote_of_1000_mirrors_is_one_request_and_reports_each() {
 
 #[tokio::test]
 async fn stuck_pending_stopped_ends_with_a_bounded_failure_naming_the_mirror() {
-    let e = env("").await;
-    e.eu.seed_link("demo-link", "us-cluster", &[]);
-    e.eu.seed_mirrors("demo-link", ["demo".to_string()], "ACTIVE");
+    let e = env_with_link(&["demo"], "ACTIVE").await;
     e.eu.with(|s| s.hold = true);
-    let started = std::time::Instant::now();
-    let err = failure(
-        support::exec(
-            &support::backend(),
-            &e.m,
-            &[action(
-                ActionKind::PromoteMirror,
-                "europe",
-                "demo-link",
-                Some("demo"),
-            )],
-            Duration::from_millis(300),
-        )
-        .await,
-    );
-    assert!(started.elapsed() < Duration::from_secs(3));
+    let err = fails_within(
+        &e,
+        ActionKind::PromoteMirror,
+        Duration::from_millis(300),
+        Duration::from_secs(3),
+    )
+    .await;
     assert!(
         err.message
             .starts_with("mirror demo (promoted) still PENDING_STOPPED after waiting 0."),
@@ -223,28 +170,18 @@ async fn stuck_pending_stopped_ends_with_a_bounded_failure_naming_the_mirror() {
 
 #[tokio::test]
 async fn a_mirror_going_failed_ends_the_wait_at_once_with_the_server_message() {
-    let e = env("").await;
-    e.eu.seed_link("demo-link", "us-cluster", &[]);
+    let e = env_with_link(&[], "ACTIVE").await;
     e.eu.with(|s| {
         s.fail_on_settle
             .insert("demo".into(), "Source topic 'demo' was deleted".into());
     });
-    let started = std::time::Instant::now();
-    let err = failure(
-        support::exec(
-            &support::backend(),
-            &e.m,
-            &[action(
-                ActionKind::CreateMirror,
-                "europe",
-                "demo-link",
-                Some("demo"),
-            )],
-            Duration::from_secs(60),
-        )
-        .await,
-    );
-    assert!(started.elapsed() < Duration::from_secs(2));
+    let err = fails_within(
+        &e,
+        ActionKind::CreateMirror,
+        Duration::from_secs(60),
+        Duration::from_secs(2),
+    )
+    .await;
     assert_eq!(
         err.message,
         "mirror demo (created) went FAILED: SOURCE_TOPIC_MAY_BE_DELETED; Source topic 'demo' was deleted"
@@ -253,8 +190,7 @@ async fn a_mirror_going_failed_ends_the_wait_at_once_with_the_server_message() {
 
 #[tokio::test]
 async fn a_5xx_after_the_effect_rereads_and_does_not_duplicate_the_create() {
-    let e = env("").await;
-    e.eu.seed_link("demo-link", "us-cluster", &[]);
+    let e = env_with_link(&[], "ACTIVE").await;
     let mut f = Fault::new(
         "POST",
         "/links/demo-link/mirrors",
@@ -265,16 +201,8 @@ async fn a_5xx_after_the_effect_rereads_and_does_not_duplicate_the_create() {
     );
     f.after_effect = true;
     e.eu.add_fault(f);
-    run(
-        &e.m,
-        &action(
-            ActionKind::CreateMirror,
-            "europe",
-            "demo-link",
-            Some("demo"),
-        ),
-    )
-    .await
-    .expect("created once");
+    e.run_eu(ActionKind::CreateMirror, Some("demo"))
+        .await
+        .expect("created once");
     assert_eq!(e.eu.count("POST", "/links/demo-link/mirrors"), 1);
 }

@@ -59,21 +59,18 @@ fn a_trusted_client_certificate_plans_applies_and_converges() {
         &[&pki.mtls_auth(ClientCert::Trusted)],
     );
 
-    let plan = env.run(&["plan", "--detailed-exitcode"]);
-    assert_eq!(plan.code, 2, "{plan:#?}");
+    let plan = env.run_exits(2, &["plan", "--detailed-exitcode"]);
     assert!(plan.stdout.contains("+ create link demo-link"), "{plan:#?}");
     assert!(plan.stdout.contains("+ create mirror demo"), "{plan:#?}");
 
-    let apply = env.run(&["apply", "--auto-approve"]);
-    assert_eq!(apply.code, 0, "{apply:#?}");
+    env.run_exits(0, &["apply", "--auto-approve"]);
     assert_eq!(env.eu.link_names(), ["demo-link".to_string()].into());
     assert_eq!(
         env.eu.mirror_status("demo-link", "demo").as_deref(),
         Some("ACTIVE")
     );
 
-    let again = env.run(&["plan", "--detailed-exitcode"]);
-    assert_eq!(again.code, 0, "{again:#?}");
+    let again = env.run_exits(0, &["plan", "--detailed-exitcode"]);
     assert_eq!(
         again.stdout,
         "No changes. Live state matches the manifest.\n"

@@ -10,14 +10,7 @@ use support::confluent_double::{BulkEntry, ConfigRowStyle, Double, LinkInUseRefu
 const LINKS: &str = "/clusters/eu-cluster/links";
 
 async fn double() -> Double {
-    let d = Double::start("eu-cluster").await;
-    d.seed_link("demo-link", "us-cluster", &[]);
-    d.seed_mirrors(
-        "demo-link",
-        ["a".to_string(), "b".to_string(), "c".to_string()],
-        "ACTIVE",
-    );
-    d
+    Double::with_demo_link(&["a", "b", "c"]).await
 }
 
 /// Every answer validated against the Cloud spec's response schemas.
@@ -44,6 +37,14 @@ async fn pages(d: &Double, first: &str) -> Vec<Vec<Value>> {
             }
             None => return out,
         }
+    }
+}
+
+/// Sets each of `values` with `set`; `GET path` then answers it as `field`.
+async fn read_back(d: &Double, values: &[&str], path: &str, field: &str, set: impl Fn(&str)) {
+    for v in values {
+        set(v);
+        assert_eq!(d.get_json(path).await[field], *v, "{field} {v}");
     }
 }
 
@@ -97,82 +98,22 @@ async fn stale_reads_after_write_show_the_previous_values() {
             .cloned()
             .unwrap()
     };
+    let configs = format!("{LINKS}/demo-link/configs");
+    let one = format!("{configs}/acl.sync.ms");
     let body = json!({"data": [{"name": "acl.sync.ms", "value": "6000"}]});
-    assert_eq!(
-        d.req(
-            "PUT",
-            &format!("{LINKS}/demo-link/configs:alter"),
-            Some(&body)
-        )
-        .await
-        .status,
-        204
-    );
-    let list = d
-        .req("GET", &format!("{LINKS}/demo-link/configs"), None)
-        .await
-        .json();
+    let alter = format!("{configs}:alter");
+    assert_eq!(d.req("PUT", &alter, Some(&body)).await.status, 204);
+    let list = d.get_json(&configs).await;
     assert_eq!(value(&row(&list, "acl.sync.ms")).as_deref(), Some("5000"));
-    let one = d
-        .req(
-            "GET",
-            &format!("{LINKS}/demo-link/configs/acl.sync.ms"),
-            None,
-        )
-        .await
-        .json();
-    assert_eq!(value(&one).as_deref(), Some("5000"));
-    let one = d
-        .req(
-            "GET",
-            &format!("{LINKS}/demo-link/configs/acl.sync.ms"),
-            None,
-        )
-        .await
-        .json();
-    assert_eq!(value(&one).as_deref(), Some("6000"));
+    assert_eq!(value(&d.get_json(&one).await).as_deref(), Some("5000"));
+    assert_eq!(value(&d.get_json(&one).await).as_deref(), Some("6000"));
     // The per-key calls open the window too.
     let put = json!({"value": "7000"});
-    assert_eq!(
-        d.req(
-            "PUT",
-            &format!("{LINKS}/demo-link/configs/acl.sync.ms"),
-            Some(&put)
-        )
-        .await
-        .status,
-        204
-    );
-    let one = d
-        .req(
-            "GET",
-            &format!("{LINKS}/demo-link/configs/acl.sync.ms"),
-            None,
-        )
-        .await
-        .json();
-    assert_eq!(value(&one).as_deref(), Some("6000"));
-    d.req("GET", &format!("{LINKS}/demo-link/configs"), None)
-        .await;
-    assert_eq!(
-        d.req(
-            "DELETE",
-            &format!("{LINKS}/demo-link/configs/acl.sync.ms"),
-            None
-        )
-        .await
-        .status,
-        204
-    );
-    let one = d
-        .req(
-            "GET",
-            &format!("{LINKS}/demo-link/configs/acl.sync.ms"),
-            None,
-        )
-        .await
-        .json();
-    assert_eq!(value(&one).as_deref(), Some("7000"));
+    assert_eq!(d.req("PUT", &one, Some(&put)).await.status, 204);
+    assert_eq!(value(&d.get_json(&one).await).as_deref(), Some("6000"));
+    d.req("GET", &configs, None).await;
+    assert_eq!(d.req("DELETE", &one, None).await.status, 204);
+    assert_eq!(value(&d.get_json(&one).await).as_deref(), Some("7000"));
     assert_eq!(
         d.link_configs("demo-link").unwrap().get("acl.sync.ms"),
         None
@@ -184,10 +125,7 @@ async fn stale_reads_after_write_show_the_previous_values() {
 async fn minimal_fields_leave_out_every_optional_property() {
     let d = double().await;
     d.quirks(|q| q.minimal_fields = true);
-    let link = d
-        .req("GET", &format!("{LINKS}/demo-link"), None)
-        .await
-        .json();
+    let link = d.get_json(&format!("{LINKS}/demo-link")).await;
     let mut keys: Vec<&String> = link.as_object().unwrap().keys().collect();
     keys.sort();
     assert_eq!(
@@ -205,25 +143,17 @@ async fn minimal_fields_leave_out_every_optional_property() {
         1,
         "only self: {link}"
     );
-    let list = d.req("GET", LINKS, None).await.json();
+    let list = d.get_json(LINKS).await;
     assert!(list["metadata"].get("next").is_none(), "{list}");
     assert!(list["data"][0].get("source_cluster_id").is_none());
-    let m = d
-        .req("GET", &format!("{LINKS}/demo-link/mirrors/a"), None)
-        .await
-        .json();
+    let m = d.get_json(&format!("{LINKS}/demo-link/mirrors/a")).await;
     assert!(
         m.get("mirror_topic_error").is_none() && m.get("mirror_status").is_some(),
         "{m}"
     );
     let row = d
-        .req(
-            "GET",
-            &format!("{LINKS}/demo-link/configs/acl.sync.ms"),
-            None,
-        )
-        .await
-        .json();
+        .get_json(&format!("{LINKS}/demo-link/configs/acl.sync.ms"))
+        .await;
     assert!(
         row.get("is_default").is_some(),
         "required by the Cloud spec: {row}"
@@ -256,7 +186,7 @@ async fn config_row_styles() {
         k
     };
     let path = format!("{LINKS}/demo-link/configs/acl.sync.ms");
-    let row = d.req("GET", &path, None).await.json();
+    let row = d.get_json(&path).await;
     assert_eq!(flags(&row), ["is_default", "is_read_only", "is_sensitive"]);
     assert_eq!(
         (row["source"].as_str(), row["is_default"].as_bool()),
@@ -274,14 +204,11 @@ async fn config_row_styles() {
         (ConfigRowStyle::NoFlags, vec![]),
     ] {
         d.quirks(|q| q.config_row_style = style);
-        let row = d.req("GET", &path, None).await.json();
+        let row = d.get_json(&path).await;
         assert_eq!(flags(&row), want, "{style:?}");
     }
     d.quirks(|q| q.config_row_style = ConfigRowStyle::AllDynamic);
-    let list = d
-        .req("GET", &format!("{LINKS}/demo-link/configs"), None)
-        .await
-        .json();
+    let list = d.get_json(&format!("{LINKS}/demo-link/configs")).await;
     for row in list["data"].as_array().unwrap() {
         assert_eq!(row["source"], "DYNAMIC_CLUSTER_LINK_CONFIG", "{row}");
         assert_eq!(row["is_default"], false, "{row}");
@@ -306,22 +233,20 @@ async fn config_row_styles() {
 #[tokio::test]
 async fn link_states_other_than_active_and_a_missing_link_state() {
     let d = double().await;
-    for state in [
+    let states = [
         "AVAILABLE",
         "UNAVAILABLE",
         "UNMANAGED_SOURCE",
         "FAILED",
         "PAUSED",
-    ] {
-        d.set_link_state("demo-link", Some(state));
-        let l = d
-            .req("GET", &format!("{LINKS}/demo-link"), None)
-            .await
-            .json();
-        assert_eq!(l["link_state"], state);
-    }
+    ];
+    let link = format!("{LINKS}/demo-link");
+    read_back(&d, &states, &link, "link_state", |state| {
+        d.set_link_state("demo-link", Some(state))
+    })
+    .await;
     d.set_link_state("demo-link", None);
-    let list = d.req("GET", LINKS, None).await.json();
+    let list = d.get_json(LINKS).await;
     assert!(list["data"][0].get("link_state").is_none(), "{list}");
     // `link_state` is an extensible enum: all of these are within the spec.
     answers_follow_the_spec(&d);
@@ -330,28 +255,23 @@ async fn link_states_other_than_active_and_a_missing_link_state() {
 #[tokio::test]
 async fn mirror_statuses_settable_on_seeded_mirrors() {
     let d = double().await;
-    for status in [
+    let statuses = [
         "LINK_FAILED",
         "LINK_PAUSED",
         "SOURCE_UNAVAILABLE",
         "PENDING_SYNCHRONIZE",
         "PENDING_SETUP_FOR_RESTORE",
         "PENDING_RESTORE",
-    ] {
-        d.set_mirror_status("demo-link", "a", status);
-        let m = d
-            .req("GET", &format!("{LINKS}/demo-link/mirrors/a"), None)
-            .await
-            .json();
-        assert_eq!(m["mirror_status"], status);
-    }
+    ];
+    let mirror = format!("{LINKS}/demo-link/mirrors/a");
+    read_back(&d, &statuses, &mirror, "mirror_status", |status| {
+        d.set_mirror_status("demo-link", "a", status)
+    })
+    .await;
     answers_follow_the_spec(&d);
     // UNKNOWN is the Platform SDK's; the Cloud spec's enum is closed.
     d.set_mirror_status("demo-link", "a", "UNKNOWN");
-    let list = d
-        .req("GET", &format!("{LINKS}/-/mirrors"), None)
-        .await
-        .json();
+    let list = d.get_json(&format!("{LINKS}/-/mirrors")).await;
     assert_eq!(list["data"][0]["mirror_status"], "UNKNOWN");
     let p = d.response_problems();
     assert_eq!(p.len(), 1, "{p:#?}");
@@ -371,12 +291,12 @@ async fn transition_errors_of_settled_mirrors_only_with_the_quirk() {
         &[("UNKNOWN_TOPIC_OR_PARTITION", "earlier failure")],
     );
     let path = format!("{LINKS}/demo-link/mirrors/a?include_state_transition_errors=true");
-    let m = d.req("GET", &path, None).await.json();
+    let m = d.get_json(&path).await;
     assert_eq!(m["mirror_state_transition_errors"], json!([]));
     d.quirks(|q| q.mirror_transition_errors_when_active = true);
     for status in ["ACTIVE", "STOPPED"] {
         d.set_mirror_status("demo-link", "a", status);
-        let m = d.req("GET", &path, None).await.json();
+        let m = d.get_json(&path).await;
         assert_eq!(
             m["mirror_state_transition_errors"],
             json!([{"error_code": "UNKNOWN_TOPIC_OR_PARTITION", "error_message": "earlier failure"}])
@@ -441,19 +361,19 @@ async fn lose_create_response_applies_the_create_and_drops_the_connection() {
     let d = double().await;
     d.quirks(|q| q.lose_create_response = 2);
     let body = json!({"source_cluster_id": "us-cluster", "configs": []});
-    let e = d
-        .call("POST", &format!("{LINKS}?link_name=lost"), Some(&body))
-        .await;
+    let create = d.url(&format!("{LINKS}?link_name=lost"));
+    let e = d.call_url("POST", &create, Some(&body)).await;
     assert!(e.is_err(), "no answer: {e:?}");
     assert!(
         d.link_names().contains("lost"),
         "the create was carried out"
     );
+    let mirror = json!({"source_topic_name": "t"});
     let e = d
-        .call(
+        .call_url(
             "POST",
-            &format!("{LINKS}/lost/mirrors"),
-            Some(&json!({"source_topic_name": "t"})),
+            &d.url(&format!("{LINKS}/lost/mirrors")),
+            Some(&mirror),
         )
         .await;
     assert!(e.is_err(), "no answer: {e:?}");
@@ -462,10 +382,7 @@ async fn lose_create_response_applies_the_create_and_drops_the_connection() {
     let again = d
         .req("POST", &format!("{LINKS}?link_name=lost"), Some(&body))
         .await;
-    assert_eq!(
-        (again.status, again.json()["error_code"].as_i64()),
-        (409, Some(40902))
-    );
+    assert_eq!(again.status_and_code(), (409, Some(40902)));
     let log = d.log();
     assert_eq!(
         log.iter().filter(|r| r.status == 0).count(),
@@ -516,16 +433,10 @@ async fn deleting_a_link_with_live_mirrors_is_refused_403_or_400() {
     let d = double().await;
     let path = format!("{LINKS}/demo-link");
     let a = d.req("DELETE", &path, None).await;
-    assert_eq!(
-        (a.status, a.json()["error_code"].as_i64()),
-        (403, Some(40301))
-    );
+    assert_eq!(a.status_and_code(), (403, Some(40301)));
     d.quirks(|q| q.link_in_use_refusal = LinkInUseRefusal::BadRequest);
     let a = d.req("DELETE", &path, None).await;
-    assert_eq!(
-        (a.status, a.json()["error_code"].as_i64()),
-        (400, Some(40002))
-    );
+    assert_eq!(a.status_and_code(), (400, Some(40002)));
     assert!(a.json()["message"]
         .as_str()
         .unwrap()

@@ -14,10 +14,7 @@ use support::confluent_double::{ConfigRowStyle, Double};
 const LINKS: &str = "/clusters/eu-cluster/links";
 
 async fn double() -> Double {
-    let d = Double::start("eu-cluster").await;
-    d.seed_link("demo-link", "us-cluster", &[]);
-    d.seed_mirrors("demo-link", ["demo".to_string()], "ACTIVE");
-    d
+    Double::with_demo_link(&["demo"]).await
 }
 
 /// The single recorded violation, cleared; the answer was a 400 saying so.
@@ -34,39 +31,45 @@ fn one_violation(d: &Double, a: &support::confluent_double::raw::Answer) -> Stri
     v[0].clone()
 }
 
+/// `METHOD path` with `body` is refused as one violation (cleared) that says
+/// `says` (an empty `says`: whatever it says).
+async fn refused(d: &Double, method: &str, path: &str, body: Option<Value>, says: &str) {
+    let a = d.req(method, path, body.as_ref()).await;
+    let v = one_violation(d, &a);
+    assert!(v.contains(says), "{method} {path}: {v}");
+}
+
 #[tokio::test]
 async fn valid_requests_pass_and_are_matched_to_their_operation() {
     let d = double().await;
-    let a = d
-        .req(
-            "GET",
-            &format!("{LINKS}/demo-link?include_tasks=true"),
-            None,
-        )
-        .await;
-    assert_eq!(a.status, 200, "{}", a.text);
-    let body = json!({"source_cluster_id": "us-cluster",
+    let link = json!({"source_cluster_id": "us-cluster",
         "configs": [{"name": "bootstrap.servers", "value": "x:9092"}]});
-    let a = d
-        .req(
-            "POST",
-            &format!("{LINKS}?link_name=second&validate_link=false"),
-            Some(&body),
-        )
-        .await;
-    assert_eq!(a.status, 204, "{}", a.text);
     let alter = json!({"data": [{"name": "acl.sync.ms", "value": "6000", "operation": "SET"},
         {"name": "consumer.offset.sync.ms", "value": null, "operation": "DELETE"}]});
-    let a = d
-        .req(
+    for (method, path, body, status) in [
+        (
+            "GET",
+            format!("{LINKS}/demo-link?include_tasks=true"),
+            None,
+            200,
+        ),
+        (
+            "POST",
+            format!("{LINKS}?link_name=second&validate_link=false"),
+            Some(&link),
+            204,
+        ),
+        (
             "PUT",
-            &format!("{LINKS}/second/configs:alter"),
+            format!("{LINKS}/second/configs:alter"),
             Some(&alter),
-        )
-        .await;
-    assert_eq!(a.status, 204, "{}", a.text);
-    let a = d.req("GET", "/clusters", None).await;
-    assert_eq!(a.status, 200);
+            204,
+        ),
+        ("GET", "/clusters".to_string(), None, 200),
+    ] {
+        let a = d.req(method, &path, body).await;
+        assert_eq!(a.status, status, "{method} {path}: {}", a.text);
+    }
     assert_eq!(d.violations(), Vec::<String>::new());
     let ops: Vec<Option<String>> = d.log().into_iter().map(|r| r.operation).collect();
     assert_eq!(
@@ -83,155 +86,129 @@ async fn valid_requests_pass_and_are_matched_to_their_operation() {
 #[tokio::test]
 async fn an_unknown_query_parameter_is_caught() {
     let d = double().await;
-    let a = d
-        .req("GET", &format!("{LINKS}?include_tasks=true"), None)
-        .await;
-    let v = one_violation(&d, &a);
-    assert!(
-        v.contains(
-            "query parameter `include_tasks` is not declared by listKafkaLinks (declared: none)"
-        ),
-        "{v}"
-    );
-    let a = d
-        .req("DELETE", &format!("{LINKS}/demo-link?force=yes"), None)
-        .await;
-    let v = one_violation(&d, &a);
-    assert!(
-        v.contains("`force` is a boolean (`true`/`false`), got `yes`"),
-        "{v}"
-    );
-    let a = d
-        .req(
+    for (method, path, body, says) in [
+        (
             "GET",
-            &format!("{LINKS}/-/mirrors?mirror_status=RUNNING"),
+            format!("{LINKS}?include_tasks=true"),
             None,
-        )
-        .await;
-    let v = one_violation(&d, &a);
-    assert!(v.contains("query `mirror_status`"), "{v}");
-    let a = d
-        .req(
+            "query parameter `include_tasks` is not declared by listKafkaLinks (declared: none)",
+        ),
+        (
+            "DELETE",
+            format!("{LINKS}/demo-link?force=yes"),
+            None,
+            "`force` is a boolean (`true`/`false`), got `yes`",
+        ),
+        (
+            "GET",
+            format!("{LINKS}/-/mirrors?mirror_status=RUNNING"),
+            None,
+            "query `mirror_status`",
+        ),
+        (
             "POST",
-            LINKS,
-            Some(&json!({"source_cluster_id": "us-cluster"})),
-        )
-        .await;
-    let v = one_violation(&d, &a);
-    assert!(
-        v.contains("required query parameter `link_name` is missing"),
-        "{v}"
-    );
+            LINKS.to_string(),
+            Some(json!({"source_cluster_id": "us-cluster"})),
+            "required query parameter `link_name` is missing",
+        ),
+    ] {
+        refused(&d, method, &path, body, says).await;
+    }
     assert!(d.link_names().len() == 1, "nothing was created");
 }
 
 #[tokio::test]
 async fn a_wrong_body_type_is_caught() {
     let d = double().await;
-    let a = d
-        .req(
+    for (method, path, body, says) in [
+        (
             "PUT",
-            &format!("{LINKS}/demo-link/configs/acl.sync.ms"),
-            Some(&json!({"value": 6000})),
-        )
-        .await;
-    let v = one_violation(&d, &a);
-    assert!(
-        v.contains("body/value: 6000 is not of type \"string\""),
-        "{v}"
-    );
-    let a = d
-        .req(
+            format!("{LINKS}/demo-link/configs/acl.sync.ms"),
+            Some(json!({"value": 6000})),
+            "body/value: 6000 is not of type \"string\"",
+        ),
+        (
             "PUT",
-            &format!("{LINKS}/demo-link/configs:alter"),
-            Some(&json!({"data": {"name": "x"}})),
-        )
-        .await;
-    let v = one_violation(&d, &a);
-    assert!(v.contains("body/data"), "{v}");
-    let a = d
-        .req(
+            format!("{LINKS}/demo-link/configs:alter"),
+            Some(json!({"data": {"name": "x"}})),
+            "body/data",
+        ),
+        (
             "POST",
-            &format!("{LINKS}/demo-link/mirrors:promote"),
-            Some(&json!({"mirror_topic_names": "demo"})),
-        )
-        .await;
-    one_violation(&d, &a);
+            format!("{LINKS}/demo-link/mirrors:promote"),
+            Some(json!({"mirror_topic_names": "demo"})),
+            "",
+        ),
+        // A body where the operation takes none, and a body that is not JSON.
+        (
+            "GET",
+            LINKS.to_string(),
+            Some(json!({})),
+            "listKafkaLinks takes no request body",
+        ),
+    ] {
+        refused(&d, method, &path, body, says).await;
+    }
     assert_eq!(
         d.mirror_status("demo-link", "demo").as_deref(),
         Some("ACTIVE")
     );
-    // A body where the operation takes none, and a body that is not JSON.
-    let a = d.req("GET", LINKS, Some(&json!({}))).await;
-    let v = one_violation(&d, &a);
-    assert!(v.contains("listKafkaLinks takes no request body"), "{v}");
 }
 
 #[tokio::test]
 async fn a_missing_required_field_is_caught() {
     let d = double().await;
-    let a = d
-        .req(
+    for (method, path, body, says) in [
+        (
             "POST",
-            &format!("{LINKS}/demo-link/mirrors"),
-            Some(&json!({"mirror_topic_name": "x"})),
-        )
-        .await;
-    let v = one_violation(&d, &a);
-    assert!(
-        v.contains("\"source_topic_name\" is a required property"),
-        "{v}"
-    );
-    let a = d
-        .req(
+            format!("{LINKS}/demo-link/mirrors"),
+            Some(json!({"mirror_topic_name": "x"})),
+            "\"source_topic_name\" is a required property",
+        ),
+        (
             "PUT",
-            &format!("{LINKS}/demo-link/configs:alter"),
-            Some(&json!({"data": [{"value": "1"}]})),
-        )
-        .await;
-    let v = one_violation(&d, &a);
-    assert!(
-        v.contains("body/data/0: \"name\" is a required property"),
-        "{v}"
-    );
-    let a = d
-        .req(
+            format!("{LINKS}/demo-link/configs:alter"),
+            Some(json!({"data": [{"value": "1"}]})),
+            "body/data/0: \"name\" is a required property",
+        ),
+        (
             "POST",
-            &format!("{LINKS}?link_name=x"),
-            Some(&json!({"source_cluster_id": "u", "configs": [{"name": "a"}]})),
-        )
-        .await;
-    let v = one_violation(&d, &a);
-    assert!(v.contains("\"value\" is a required property"), "{v}");
+            format!("{LINKS}?link_name=x"),
+            Some(json!({"source_cluster_id": "u", "configs": [{"name": "a"}]})),
+            "\"value\" is a required property",
+        ),
+    ] {
+        refused(&d, method, &path, body, says).await;
+    }
 }
 
 #[tokio::test]
 async fn an_undeclared_path_or_method_is_caught() {
     let d = double().await;
-    let a = d
-        .req(
+    for (method, path, body, says) in [
+        (
             "POST",
-            &format!("{LINKS}/demo-link/mirrors:bogus"),
-            Some(&json!({})),
-        )
-        .await;
-    let v = one_violation(&d, &a);
-    assert!(v.contains("no path of the spec matches /kafka/v3/clusters/eu-cluster/links/demo-link/mirrors:bogus"), "{v}");
-    // The batch config call is a PUT; KCP's POST is not in the spec.
-    let a = d
-        .req(
+            format!("{LINKS}/demo-link/mirrors:bogus"),
+            Some(json!({})),
+            "no path of the spec matches /kafka/v3/clusters/eu-cluster/links/demo-link/mirrors:bogus",
+        ),
+        // The batch config call is a PUT; KCP's POST is not in the spec.
+        (
             "POST",
-            &format!("{LINKS}/demo-link/configs:alter"),
-            Some(&json!({"data": []})),
-        )
-        .await;
-    let v = one_violation(&d, &a);
-    assert!(v.contains("method POST is not defined"), "{v}");
-    // No mirror delete endpoint: mirrors are deleted as topics.
-    let a = d
-        .req("DELETE", &format!("{LINKS}/demo-link/mirrors/demo"), None)
-        .await;
-    one_violation(&d, &a);
+            format!("{LINKS}/demo-link/configs:alter"),
+            Some(json!({"data": []})),
+            "method POST is not defined",
+        ),
+        // No mirror delete endpoint: mirrors are deleted as topics.
+        (
+            "DELETE",
+            format!("{LINKS}/demo-link/mirrors/demo"),
+            None,
+            "",
+        ),
+    ] {
+        refused(&d, method, &path, body, says).await;
+    }
     // The standalone proxy base (`/v3`) is not what the double serves.
     let url = format!("http://{}/v3/clusters", d.addr);
     let a = d.call_url("GET", &url, None).await.expect("answer");
@@ -296,13 +273,8 @@ fn the_seed_flow_follows_the_spec_both_ways() {
         assert_eq!(v.code, 0, "{step}: {v:#?}");
         let a = env.run(&["apply", "--auto-approve"]);
         assert_eq!(a.code, 0, "{step}: {a:#?}");
-        let s = env
-            .cmd()
-            .env("LINKCTL_KAFKA_TIMEOUT_MS", "300")
-            .args(["status", "--format", "json"])
-            .output()
-            .expect("run linkctl");
-        assert_eq!(s.status.code(), Some(0), "{step}: {s:?}");
+        let s = env.run_no_kafka(&["status", "--format", "json"]);
+        assert_eq!(s.code, 0, "{step}: {s:#?}");
     }
     let mut ops = BTreeSet::new();
     for (name, d) in [("us", &env.us), ("europe", &env.eu)] {

@@ -82,6 +82,20 @@ fn workdir() -> tempfile::TempDir {
     dir
 }
 
+/// [`workdir`] with the clusters and the demo link in `set/`, in files of
+/// these names.
+fn workdir_with(clusters_file: &str, demo_link_file: &str) -> tempfile::TempDir {
+    let dir = workdir();
+    write(dir.path(), &format!("set/{clusters_file}"), &clusters());
+    write(dir.path(), &format!("set/{demo_link_file}"), &demo_link());
+    dir
+}
+
+/// Writes `text` to `file` under `d`.
+fn write(d: &std::path::Path, file: &str, text: &str) {
+    std::fs::write(d.join(file), text).expect("write");
+}
+
 fn linkctl(dir: &std::path::Path) -> Command {
     let mut c = Command::cargo_bin("linkctl").expect("binary");
     c.current_dir(dir)
@@ -97,16 +111,14 @@ fn stdout(c: &mut Command, code: i32) -> String {
 
 #[test]
 fn a_manifest_split_across_three_files_plans_like_one_file() {
-    let dir = workdir();
+    let dir = workdir_with("clusters.yaml", "demo-link.yml");
     let d = dir.path();
-    std::fs::write(d.join("set/clusters.yaml"), clusters()).expect("write");
-    std::fs::write(d.join("set/demo-link.yml"), demo_link()).expect("write");
-    std::fs::write(d.join("set/audit-link.yaml"), AUDIT_LINK).expect("write");
+    write(d, "set/audit-link.yaml", AUDIT_LINK);
     // Not read: another extension, and a subdirectory.
-    std::fs::write(d.join("set/README.md"), "not yaml").expect("write");
+    write(d, "set/README.md", "not yaml");
     std::fs::create_dir(d.join("set/old")).expect("mkdir");
-    std::fs::write(d.join("set/old/x.yaml"), "version: 2\n").expect("write");
-    std::fs::write(d.join("one.yaml"), one_file()).expect("write");
+    write(d, "set/old/x.yaml", "version: 2\n");
+    write(d, "one.yaml", &one_file());
     state_file::save(&d.join("live.json"), &live_state()).expect("state");
 
     for format in ["text", "json", "markdown"] {
@@ -159,17 +171,15 @@ fn a_manifest_split_across_three_files_plans_like_one_file() {
 
 #[test]
 fn duplicates_and_problems_point_into_their_own_files() {
-    let dir = workdir();
+    let dir = workdir_with("a-clusters.yaml", "b-demo.yaml");
     let d = dir.path();
-    std::fs::write(d.join("set/a-clusters.yaml"), clusters()).expect("write");
-    std::fs::write(d.join("set/b-demo.yaml"), demo_link()).expect("write");
     // Team C copied the europe cluster and the demo link, and mirrors
     // `demo` into the same topic through another link.
     let team_c = format!(
         "version: 1\nclusters:\n  europe:\n    bootstrap: 127.0.0.1:29092\n    rest: http://127.0.0.1:28090/kafka\n{}\n  other-link:\n    source: us\n    destination: europe\n    mirrors:\n      - topic: demo\n",
         demo_link().trim_start_matches("version: 1\n").trim_end()
     );
-    std::fs::write(d.join("set/c-team.yaml"), &team_c).expect("write");
+    write(d, "set/c-team.yaml", &team_c);
     let a = linkctl(d).args(["-f", "set", "validate"]).assert().code(1);
     let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
     let json = stdout(
@@ -194,16 +204,12 @@ fn duplicates_and_problems_point_into_their_own_files() {
 
     // Syntax and shape errors in two files are reported at once, each in
     // its file.
-    std::fs::write(
-        d.join("set/b-demo.yaml"),
-        "version: 1\nlinks:\n  demo-link: [\n",
-    )
-    .expect("write");
-    std::fs::write(
-        d.join("set/c-team.yaml"),
+    write(d, "set/b-demo.yaml", "version: 1\nlinks:\n  demo-link: [\n");
+    write(
+        d,
+        "set/c-team.yaml",
         "version: 1\nlinks:\n  x:\n    source: us\n    destinaton: europe\n",
-    )
-    .expect("write");
+    );
     let a = linkctl(d).args(["-f", "set", "plan"]).assert().code(1);
     let syntax = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
 
@@ -222,11 +228,9 @@ fn duplicates_and_problems_point_into_their_own_files() {
 
 #[test]
 fn export_split_writes_a_set_that_every_command_reads() {
-    let env = CliEnv::start();
-    env.seed_step("02-mirror.yaml");
+    let env = CliEnv::seeded("02-mirror.yaml");
     assert_eq!(env.run(&["apply", "--auto-approve"]).code, 0);
-    let r = env.run(&["export", "--split", "exported"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    let r = env.run_exits(0, &["export", "--split", "exported"]);
     assert_eq!(r.stderr, "Exported 1 link(s) to exported (2 files).\n");
     let mut files: Vec<String> = std::fs::read_dir(env.dir.path().join("exported"))
         .expect("dir")
@@ -238,25 +242,15 @@ fn export_split_writes_a_set_that_every_command_reads() {
         .expect("link file");
     assert!(!link.contains("clusters:"), "{link}");
 
-    let r = env.run(&["-f", "exported", "plan", "--detailed-exitcode"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    let r = env.run_exits(0, &["-f", "exported", "plan", "--detailed-exitcode"]);
     assert_eq!(r.stdout, "No changes. Live state matches the manifest.\n");
-    let r = env.run(&["-f", "exported", "validate"]);
+    env.run_exits(0, &["-f", "exported", "validate"]);
+    env.run_exits(0, &["-f", "exported", "apply", "--auto-approve"]);
+    let r = env.run_no_kafka(&["-f", "exported", "status", "--format", "json"]);
     assert_eq!(r.code, 0, "{r:#?}");
-    let r = env.run(&["-f", "exported", "apply", "--auto-approve"]);
-    assert_eq!(r.code, 0, "{r:#?}");
-    let r = env
-        .cmd()
-        .env("LINKCTL_KAFKA_TIMEOUT_MS", "300")
-        .args(["-f", "exported", "status", "--format", "json"])
-        .output()
-        .expect("status");
-    assert_eq!(r.status.code(), Some(0), "{r:?}");
-    let r = env.run(&["-f", "exported", "export", "--split", "again"]);
-    assert_eq!(r.code, 0, "{r:#?}");
+    env.run_exits(0, &["-f", "exported", "export", "--split", "again"]);
     // Into a directory that already holds manifests: refused.
-    let r = env.run(&["export", "--split", "exported"]);
-    assert_eq!(r.code, 1, "{r:#?}");
+    let r = env.run_exits(1, &["export", "--split", "exported"]);
     assert!(r.stderr.contains("already holds manifest files"), "{r:#?}");
 }
 

@@ -47,51 +47,38 @@ struct LinkSpec {
     rotation: Option<u8>,
 }
 
-fn link_spec() -> impl Strategy<Value = LinkSpec> {
-    (
-        any::<bool>(),
-        0..3usize,
-        prop::bool::weighted(0.2),
-        prop::option::of(prop::sample::select(vec![5000u32, 300000])),
-        prop::option::of(0..2u8),
-        prop::option::of(0..2u8),
-        prop::option::of((
+prop_compose! {
+    fn link_spec()(
+        reversed in any::<bool>(),
+        mode in 0..3usize,
+        prefix in prop::bool::weighted(0.2),
+        max_age in prop::option::of(prop::sample::select(vec![5000u32, 300000])),
+        secret in prop::option::of(0..2u8),
+        env_in_clear in prop::option::of(0..2u8),
+        sync in prop::option::of((
             any::<bool>(),
             prop::option::of(prop::sample::select(vec![1000u32, 3000])),
             prop::collection::vec(any::<bool>(), 0..3),
         )),
-        prop::collection::vec((0..TOPICS.len(), 0..STATES.len()), 0..4),
-        any::<bool>(),
-        any::<bool>(),
-        prop::option::of(0..2u8),
-    )
-        .prop_map(
-            |(
-                reversed,
-                mode,
-                prefix,
-                max_age,
-                secret,
-                env_in_clear,
-                sync,
-                mirrors,
-                prune,
-                allow_replace,
-                rotation,
-            )| LinkSpec {
-                reversed,
-                mode,
-                prefix,
-                max_age,
-                secret,
-                env_in_clear,
-                sync,
-                mirrors,
-                prune,
-                allow_replace,
-                rotation,
-            },
-        )
+        mirrors in prop::collection::vec((0..TOPICS.len(), 0..STATES.len()), 0..4),
+        prune in any::<bool>(),
+        allow_replace in any::<bool>(),
+        rotation in prop::option::of(0..2u8),
+    ) -> LinkSpec {
+        LinkSpec {
+            reversed,
+            mode,
+            prefix,
+            max_age,
+            secret,
+            env_in_clear,
+            sync,
+            mirrors,
+            prune,
+            allow_replace,
+            rotation,
+        }
+    }
 }
 
 fn yaml(links: &[(usize, LinkSpec)], doubles: &Doubles) -> String {

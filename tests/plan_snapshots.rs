@@ -42,7 +42,13 @@ fn s10() -> String {
 fn converge(m: &Manifest, live: &LiveState) -> LiveState {
     let p = plan(m, live, &PlanOptions::default());
     assert!(p.errors.is_empty(), "{:?}", p.errors);
-    let next = apply(m, live, &p);
+    apply_converged(m, live, &p)
+}
+
+/// The live state after applying `p` (a plan of `m`) to `live`, where
+/// planning `m` again finds nothing to do.
+fn apply_converged(m: &Manifest, live: &LiveState, p: &Plan) -> LiveState {
+    let next = apply(m, live, p);
     let again = plan(m, &next, &PlanOptions::default());
     assert!(
         again.actions.is_empty(),
@@ -50,6 +56,19 @@ fn converge(m: &Manifest, live: &LiveState) -> LiveState {
         again.actions
     );
     next
+}
+
+/// [`check`] with the default options.
+fn snap(name: &str, m: &Manifest, live: &LiveState) -> Plan {
+    check(name, m, live, &PlanOptions::default())
+}
+
+/// Each action's kind and cluster, in plan order.
+fn order(p: &Plan) -> Vec<(ActionKind, &str)> {
+    p.actions
+        .iter()
+        .map(|a| (a.kind, a.cluster.as_str()))
+        .collect()
 }
 
 fn check(name: &str, m: &Manifest, live: &LiveState, opts: &PlanOptions) -> Plan {
@@ -81,12 +100,7 @@ fn after_s5() -> LiveState {
 
 #[test]
 fn s1_new_link() {
-    let p = check(
-        "s1_new_link",
-        &seed(S1),
-        &seed_live(),
-        &PlanOptions::default(),
-    );
+    let p = snap("s1_new_link", &seed(S1), &seed_live());
     assert_eq!(p.actions.len(), 1);
     assert_eq!(p.actions[0].kind, ActionKind::CreateLink);
     assert_eq!(p.actions[0].cluster, "europe");
@@ -95,12 +109,7 @@ fn s1_new_link() {
 #[test]
 fn s2_new_mirror() {
     let live = converge(&seed(S1), &seed_live());
-    let p = check(
-        "s2_new_mirror",
-        &seed(&s2()),
-        &live,
-        &PlanOptions::default(),
-    );
+    let p = snap("s2_new_mirror", &seed(&s2()), &live);
     let kinds: Vec<_> = p.actions.iter().map(|a| a.kind).collect();
     assert_eq!(kinds, [ActionKind::CreateMirror]);
 }
@@ -110,12 +119,7 @@ fn a_mirror_of_a_missing_source_topic_is_refused() {
     let mut live = converge(&seed(S1), &seed_live());
     live.clusters.get_mut("us").expect("us").topic_names =
         Some(["orders".to_string()].into_iter().collect());
-    let p = check(
-        "missing_source_topic",
-        &seed(&s2()),
-        &live,
-        &PlanOptions::default(),
-    );
+    let p = snap("missing_source_topic", &seed(&s2()), &live);
     assert!(p.actions.is_empty());
     assert_eq!(p.errors.len(), 1);
     assert!(p.errors[0]
@@ -130,12 +134,7 @@ fn a_mirror_of_a_missing_source_topic_is_refused() {
 
 #[test]
 fn s5_filter_change_is_a_list_diff() {
-    let p = check(
-        "s5_filter_change",
-        &seed(&s5()),
-        &after_s2(),
-        &PlanOptions::default(),
-    );
+    let p = snap("s5_filter_change", &seed(&s5()), &after_s2());
     let text = render_text(&p, false);
     assert!(text.contains("+ exclude \"my-consumer-group\""), "{text}");
     assert!(
@@ -147,12 +146,7 @@ fn s5_filter_change_is_a_list_diff() {
 
 #[test]
 fn s10_promote() {
-    let p = check(
-        "s10_promote",
-        &seed(&s10()),
-        &after_s5(),
-        &PlanOptions::default(),
-    );
+    let p = snap("s10_promote", &seed(&s10()), &after_s5());
     assert_eq!(p.actions.len(), 1);
     assert_eq!(p.actions[0].kind, ActionKind::PromoteMirror);
     assert!(p.actions[0].irreversible);
@@ -175,7 +169,7 @@ fn s11_delete_link_with_prune() {
 
 #[test]
 fn no_op() {
-    let p = check("no_op", &seed(&s5()), &after_s5(), &PlanOptions::default());
+    let p = snap("no_op", &seed(&s5()), &after_s5());
     assert!(p.actions.is_empty());
     assert_eq!(
         render_text(&p, false),
@@ -199,12 +193,7 @@ fn out_of_band_drift() {
     // Real drift.
     l.configs
         .insert("consumer.offset.sync.ms".into(), dynamic("10000"));
-    let p = check(
-        "out_of_band_drift",
-        &seed(&s5()),
-        &live,
-        &PlanOptions::default(),
-    );
+    let p = snap("out_of_band_drift", &seed(&s5()), &live);
     assert_eq!(p.actions.len(), 1);
     let keys: Vec<_> = p.actions[0]
         .changes
@@ -242,15 +231,22 @@ fn with_legacy_link(mut live: LiveState, status: MirrorStatus) -> LiveState {
     live
 }
 
+/// The [`check`]ed plan of step 5 with links pruned (`force_delete_links`:
+/// `force`) where the legacy link's mirrors are still active.
+fn prune_live_legacy_link(name: &str, force: bool) -> Plan {
+    let live = with_legacy_link(after_s5(), MirrorStatus::Active);
+    let opts = PlanOptions {
+        prune_links: true,
+        force_delete_links: force,
+        ..PlanOptions::default()
+    };
+    check(name, &seed(&s5()), &live, &opts)
+}
+
 #[test]
 fn unmanaged_link_without_prune() {
     let live = with_legacy_link(after_s5(), MirrorStatus::Active);
-    let p = check(
-        "unmanaged_link_without_prune",
-        &seed(&s5()),
-        &live,
-        &PlanOptions::default(),
-    );
+    let p = snap("unmanaged_link_without_prune", &seed(&s5()), &live);
     assert!(p.actions.is_empty());
     assert_eq!(p.unmanaged.len(), 2);
 }
@@ -273,17 +269,7 @@ fn unmanaged_link_with_prune() {
 
 #[test]
 fn link_deletion_with_live_mirrors_refused() {
-    let live = with_legacy_link(after_s5(), MirrorStatus::Active);
-    let opts = PlanOptions {
-        prune_links: true,
-        ..PlanOptions::default()
-    };
-    let p = check(
-        "link_deletion_with_live_mirrors_refused",
-        &seed(&s5()),
-        &live,
-        &opts,
-    );
+    let p = prune_live_legacy_link("link_deletion_with_live_mirrors_refused", false);
     assert!(p.actions.is_empty());
     assert_eq!(p.errors.len(), 1);
     assert!(p.errors[0].message.contains("old-orders (ACTIVE)"));
@@ -291,18 +277,7 @@ fn link_deletion_with_live_mirrors_refused() {
 
 #[test]
 fn link_deletion_with_live_mirrors_forced() {
-    let live = with_legacy_link(after_s5(), MirrorStatus::Active);
-    let opts = PlanOptions {
-        prune_links: true,
-        force_delete_links: true,
-        ..PlanOptions::default()
-    };
-    let p = check(
-        "link_deletion_with_live_mirrors_forced",
-        &seed(&s5()),
-        &live,
-        &opts,
-    );
+    let p = prune_live_legacy_link("link_deletion_with_live_mirrors_forced", true);
     let kinds: Vec<_> = p.actions.iter().map(|a| a.kind).collect();
     assert_eq!(
         kinds,
@@ -322,12 +297,7 @@ fn link_deletion_with_live_mirrors_forced() {
 #[test]
 fn immutable_change_refused() {
     let m = seed(&format!("{}    prefix: \"us.\"\n", s5()));
-    let p = check(
-        "immutable_change_refused",
-        &m,
-        &after_s5(),
-        &PlanOptions::default(),
-    );
+    let p = snap("immutable_change_refused", &m, &after_s5());
     assert!(p.actions.is_empty());
     assert_eq!(p.errors.len(), 1);
     assert!(p.errors[0].message.contains("cluster.link.prefix"));
@@ -341,19 +311,9 @@ fn immutable_change_replace_pair() {
     let m = seed(&format!(
         "{S1}    mode: source-initiated\n    allow_replace: true\n    mirrors:\n      - topic: demo\n"
     ));
-    let p = check(
-        "immutable_change_replace",
-        &m,
-        &live,
-        &PlanOptions::default(),
-    );
-    let order: Vec<_> = p
-        .actions
-        .iter()
-        .map(|a| (a.kind, a.cluster.as_str()))
-        .collect();
+    let p = snap("immutable_change_replace", &m, &live);
     assert_eq!(
-        order,
+        order(&p),
         [
             (ActionKind::DeleteLink, "europe"),
             (ActionKind::CreateLink, "europe"),
@@ -361,8 +321,7 @@ fn immutable_change_replace_pair() {
             (ActionKind::CreateMirror, "europe"),
         ]
     );
-    let next = apply(&m, &live, &p);
-    assert!(plan(&m, &next, &PlanOptions::default()).actions.is_empty());
+    apply_converged(&m, &live, &p);
 }
 
 #[test]
@@ -375,12 +334,7 @@ fn sensitive_config_change() {
     let live = converge(&v1, &seed_live());
     // The local secret changed: re-sent, never shown.
     let v2 = seed(&yaml("JAAS_V2", ""));
-    let p = check(
-        "sensitive_config_change",
-        &v2,
-        &live,
-        &PlanOptions::default(),
-    );
+    let p = snap("sensitive_config_change", &v2, &live);
     assert_eq!(p.actions.len(), 1);
     let text = render_text(&p, false) + &render_json(&p);
     assert!(!text.contains("secret-of-"), "a secret leaked: {text}");
@@ -395,12 +349,7 @@ fn sensitive_config_change() {
     link_mut(&mut unknown, "europe", "demo-link")
         .secret_fingerprints
         .clear();
-    let p = check(
-        "sensitive_config_unknown",
-        &v2,
-        &unknown,
-        &PlanOptions::default(),
-    );
+    let p = snap("sensitive_config_unknown", &v2, &unknown);
     assert!(p.actions.is_empty());
     assert_eq!(p.warnings.len(), 1);
 }
@@ -425,12 +374,7 @@ fn env_value_under_a_key_returned_in_clear() {
     assert!(same.actions.is_empty(), "{:#?}", same.actions);
     assert!(same.warnings.is_empty(), "{:?}", same.warnings);
     // Another value: sent, both sides hidden.
-    let p = check(
-        "env_value_in_clear_changed",
-        &seed(&yaml("RACK_V2")),
-        &live,
-        &PlanOptions::default(),
-    );
+    let p = snap("env_value_in_clear_changed", &seed(&yaml("RACK_V2")), &live);
     assert_eq!(p.actions.len(), 1);
     let change = &p.actions[0].changes[..];
     assert_eq!(change.len(), 1);
@@ -455,12 +399,7 @@ fn removed_key_reset_to_default() {
     let live = after_s5();
     // interval_ms (structured) and metadata.max.age.ms (free-form) are gone.
     let body = "    source: us\n    destination: europe\n    consumer_offset_sync:\n      groups:\n        - include: \"*\"\n        - exclude: my-consumer-group\n    mirrors:\n      - topic: demo\n";
-    let p = check(
-        "removed_key_reset",
-        &seed(body),
-        &live,
-        &PlanOptions::default(),
-    );
+    let p = snap("removed_key_reset", &seed(body), &live);
     let changes: Vec<_> = p.actions[0]
         .changes
         .iter()
@@ -471,11 +410,10 @@ fn removed_key_reset_to_default() {
         [("consumer.offset.sync.ms", linkctl::plan::ChangeOp::Reset)]
     );
     // With prune, the free-form key is reset too.
-    let p = check(
+    let p = snap(
         "removed_key_reset_with_prune",
         &seed(&format!("{body}    prune: true\n")),
         &live,
-        &PlanOptions::default(),
     );
     let keys: Vec<_> = p.actions[0]
         .changes
@@ -507,12 +445,7 @@ fn every_mirror_transition() {
                 .insert(name.clone(), mirror(&name, &name, status.clone()));
         }
     }
-    let p = check(
-        "every_mirror_transition",
-        &seed(&body),
-        &live,
-        &PlanOptions::default(),
-    );
+    let p = snap("every_mirror_transition", &seed(&body), &live);
     let mut planned: Vec<_> = p
         .actions
         .iter()
@@ -570,19 +503,9 @@ fn source_initiated_new_link_orders_destination_first() {
     let m = seed(&format!(
         "{S1}    mode: source-initiated\n    mirrors:\n      - topic: demo\n"
     ));
-    let p = check(
-        "source_initiated_new_link",
-        &m,
-        &seed_live(),
-        &PlanOptions::default(),
-    );
-    let order: Vec<_> = p
-        .actions
-        .iter()
-        .map(|a| (a.kind, a.cluster.as_str()))
-        .collect();
+    let p = snap("source_initiated_new_link", &m, &seed_live());
     assert_eq!(
-        order,
+        order(&p),
         [
             (ActionKind::CreateLink, "europe"),
             (ActionKind::CreateLink, "us"),
@@ -592,8 +515,7 @@ fn source_initiated_new_link_orders_destination_first() {
     // Connection settings go to the source side only.
     let us = &p.actions[1];
     assert!(us.changes.iter().all(|c| c.key == "bootstrap.servers"));
-    let next = apply(&m, &seed_live(), &p);
-    assert!(plan(&m, &next, &PlanOptions::default()).actions.is_empty());
+    apply_converged(&m, &seed_live(), &p);
 }
 
 #[test]
@@ -604,12 +526,7 @@ fn mirrormaker2_promote_has_a_note() {
         ))
     };
     let live = converge(&m2("active"), &seed_live());
-    let p = check(
-        "mirrormaker2_promote",
-        &m2("promoted"),
-        &live,
-        &PlanOptions::default(),
-    );
+    let p = snap("mirrormaker2_promote", &m2("promoted"), &live);
     assert!(p.actions[0].notes[0].starts_with("MirrorMaker 2: promote stops mirroring"));
 }
 

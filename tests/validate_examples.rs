@@ -2,6 +2,7 @@
 //! the committed JSON Schema matches the code; the `validate` CLI contract.
 
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use assert_cmd::Command;
 use linkctl::manifest::{load_validated, SourceFile};
@@ -51,6 +52,8 @@ fn env_lookup(name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
+const MM2: &str = "examples/mirrormaker2.yaml";
+
 fn linkctl() -> Command {
     let mut cmd = Command::cargo_bin("linkctl").expect("binary");
     cmd.current_dir(root())
@@ -58,6 +61,28 @@ fn linkctl() -> Command {
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100");
     cmd
+}
+
+/// `linkctl ARGS`, fed `stdin` when given.
+fn run(args: &[&str], stdin: Option<Vec<u8>>) -> Output {
+    let mut cmd = linkctl();
+    cmd.args(args);
+    if let Some(input) = stdin {
+        cmd.write_stdin(input);
+    }
+    cmd.output().expect("runs")
+}
+
+/// [`run`], which must exit with `code`.
+fn exits(code: i32, args: &[&str], stdin: Option<Vec<u8>>) -> Output {
+    let out = run(args, stdin);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 #[test]
@@ -155,10 +180,7 @@ fn every_example_validates_with_the_cli() {
 
 #[test]
 fn seed_step_2_summary_counts_objects() {
-    let out = linkctl()
-        .args(["validate", "-f", "examples/seed/02-mirror.yaml"])
-        .output()
-        .expect("runs");
+    let out = run(&["validate", "-f", "examples/seed/02-mirror.yaml"], None);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "✓ examples/seed/02-mirror.yaml is valid: 2 clusters, 1 link, 1 mirror\n"
@@ -202,8 +224,7 @@ fn committed_schema_matches_the_code() {
         committed == generated,
         "schema/linkctl.schema.json is out of date; regenerate it with:\n  cargo run -q -- schema > schema/linkctl.schema.json"
     );
-    let out = linkctl().arg("schema").output().expect("runs");
-    assert_eq!(out.status.code(), Some(0));
+    let out = exits(0, &["schema"], None);
     assert_eq!(String::from_utf8_lossy(&out.stdout), generated);
     let v: serde_json::Value = serde_json::from_str(&generated).expect("json");
     assert_eq!(
@@ -215,17 +236,8 @@ fn committed_schema_matches_the_code() {
 
 #[test]
 fn json_format_reports_validity_and_problems() {
-    let out = linkctl()
-        .args([
-            "validate",
-            "--format",
-            "json",
-            "-f",
-            "examples/mirrormaker2.yaml",
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0));
+    let args = ["validate", "--format", "json", "-f", MM2];
+    let out = exits(0, &args, None);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["valid"], true);
     let p = &v["problems"][0];
@@ -241,29 +253,11 @@ fn json_format_reports_validity_and_problems() {
 
 #[test]
 fn strict_turns_warnings_into_failure() {
-    let ok = linkctl()
-        .args(["validate", "-f", "examples/mirrormaker2.yaml"])
-        .output()
-        .expect("runs");
-    assert_eq!(ok.status.code(), Some(0));
-    let strict = linkctl()
-        .args(["validate", "--strict", "-f", "examples/mirrormaker2.yaml"])
-        .output()
-        .expect("runs");
-    assert_eq!(strict.status.code(), Some(1));
+    exits(0, &["validate", "-f", MM2], None);
+    let strict = exits(1, &["validate", "--strict", "-f", MM2], None);
     assert!(strict.stdout.is_empty());
-    let json = linkctl()
-        .args([
-            "validate",
-            "--strict",
-            "--format",
-            "json",
-            "-f",
-            "examples/mirrormaker2.yaml",
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(json.status.code(), Some(1));
+    let args = ["validate", "--strict", "--format", "json", "-f", MM2];
+    let json = exits(1, &args, None);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
     assert_eq!(v["valid"], false);
 }
@@ -271,45 +265,23 @@ fn strict_turns_warnings_into_failure() {
 #[test]
 fn reads_stdin_with_dash() {
     let text = std::fs::read_to_string(root().join("examples/seed/01-link.yaml")).expect("read");
-    let out = linkctl()
-        .args(["validate", "-f", "-"])
-        .write_stdin(text)
-        .output()
-        .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = exits(0, &["validate", "-f", "-"], Some(text.into_bytes()));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "✓ <stdin> is valid: 2 clusters, 1 link, 0 mirrors\n"
     );
-    let bad = linkctl()
-        .args(["validate", "-f", "-"])
-        .write_stdin("version: 1\nclusters: {}\nbogus: 1\n")
-        .output()
-        .expect("runs");
-    assert_eq!(bad.status.code(), Some(1));
+    let bad = "version: 1\nclusters: {}\nbogus: 1\n";
+    let bad = exits(1, &["validate", "-f", "-"], Some(bad.into()));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("[<stdin>:3:1]"));
 }
 
 #[test]
 fn unreadable_input_is_a_clean_error() {
-    let out = linkctl()
-        .args(["validate", "-f", "does/not/exist.yaml"])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
+    let out = exits(1, &["validate", "-f", "does/not/exist.yaml"], None);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot read does/not/exist.yaml"), "{err}");
     assert!(!err.contains("panicked"));
-    let bytes = linkctl()
-        .args(["validate", "-f", "-"])
-        .write_stdin(vec![b'v', 0xff, 0xfe, b'\n'])
-        .output()
-        .expect("runs");
-    assert_eq!(bytes.status.code(), Some(1));
+    let bytes = vec![b'v', 0xff, 0xfe, b'\n'];
+    let bytes = exits(1, &["validate", "-f", "-"], Some(bytes));
     assert!(String::from_utf8_lossy(&bytes.stderr).contains("not UTF-8"));
 }

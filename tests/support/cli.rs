@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::confluent_double::{Double, TlsSetup};
+use super::confluent_double::{Double, Fault, TlsSetup};
 
 /// The seed manifests' REST endpoints, replaced by the doubles' URLs.
 const US_REST: &str = "http://127.0.0.1:18090/kafka";
@@ -42,6 +42,14 @@ impl From<Output> for Run {
 impl CliEnv {
     pub fn start() -> Self {
         Self::with_doubles(None)
+    }
+
+    /// [`Self::start`], with the seed step `name` as `linkctl.yaml` (see
+    /// [`Self::seed_step`]).
+    pub fn seeded(name: &str) -> Self {
+        let env = Self::start();
+        env.seed_step(name);
+        env
     }
 
     /// Both doubles over HTTPS, requiring client certificates (`us`, `europe`).
@@ -117,20 +125,56 @@ impl CliEnv {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        self.cmd().args(args).output().expect("run linkctl").into()
+        self.run_with(&[], args)
     }
 
-    /// `status --format json`, which must succeed. The doubles hold no Kafka:
-    /// a short Kafka timeout makes its "unreadable" warnings come fast.
+    /// [`Self::run`], which must exit with `code`.
+    #[track_caller]
+    pub fn run_exits(&self, code: i32, args: &[&str]) -> Run {
+        let r = self.run(args);
+        assert_eq!(r.code, code, "{args:?}: {r:#?}");
+        r
+    }
+
+    /// [`Self::run`] with these environment variables set.
+    pub fn run_with(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
+        let mut c = self.cmd();
+        c.envs(vars.iter().copied());
+        c.args(args).output().expect("run linkctl").into()
+    }
+
+    /// [`Self::run`] with a short Kafka timeout: the doubles hold no Kafka,
+    /// and commands that read it (`status`) then report it unreadable fast.
+    pub fn run_no_kafka(&self, args: &[&str]) -> Run {
+        self.run_with(&[("LINKCTL_KAFKA_TIMEOUT_MS", "300")], args)
+    }
+
+    /// `status --format json`, which must succeed (see [`Self::run_no_kafka`]).
     pub fn status_json(&self) -> serde_json::Value {
-        let status = self
-            .cmd()
-            .env("LINKCTL_KAFKA_TIMEOUT_MS", "300")
-            .args(["status", "--format", "json"])
-            .output()
-            .expect("run linkctl");
-        assert_eq!(status.status.code(), Some(0), "{status:?}");
-        serde_json::from_slice(&status.stdout).expect("status JSON")
+        let status = self.run_no_kafka(&["status", "--format", "json"]);
+        assert_eq!(status.code, 0, "{status:#?}");
+        serde_json::from_str(&status.stdout).expect("status JSON")
+    }
+
+    /// An environment with [`Self::seed_three_mirrors`] as `linkctl.yaml`
+    /// where the second mirror create fails for good (with `message`: see
+    /// [`Fault::second_mirror_create_fails`]).
+    pub fn second_of_three_mirrors_failing(message: &str) -> Self {
+        let env = Self::start();
+        env.seed_three_mirrors();
+        env.eu.add_fault(Fault::second_mirror_create_fails(message));
+        env
+    }
+
+    /// `examples/seed/02-mirror.yaml` with the mirrors `demo`, `orders` and
+    /// `payments`, pointed at the doubles, as `linkctl.yaml`.
+    pub fn seed_three_mirrors(&self) -> PathBuf {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/seed/02-mirror.yaml");
+        let text = std::fs::read_to_string(path).expect("seed").replace(
+            "    mirrors:\n      - topic: demo\n",
+            "    mirrors:\n      - topic: demo\n      - topic: orders\n      - topic: payments\n",
+        );
+        self.write_manifest("linkctl.yaml", &self.point_at_doubles(&text))
     }
 
     /// Every write (non-GET) either double received, rendered.
@@ -165,23 +209,12 @@ pub fn snapshot_settings(env: &CliEnv) -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.set_snapshot_path("../snapshots");
     s.set_prepend_module_to_snapshot(false);
-    s.add_filter(&regex_escape(&env.us.rest_url()), "[us-rest]");
-    s.add_filter(&regex_escape(&env.eu.rest_url()), "[europe-rest]");
+    s.add_filter(&regex::escape(&env.us.rest_url()), "[us-rest]");
+    s.add_filter(&regex::escape(&env.eu.rest_url()), "[europe-rest]");
     s.add_filter(
-        &regex_escape(&env.dir.path().display().to_string()),
+        &regex::escape(&env.dir.path().display().to_string()),
         "[tmp]",
     );
     s.add_filter(r"\b\d+(\.\d+)?\s?(ms|s|µs)\b", "[time]");
     s
-}
-
-fn regex_escape(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }

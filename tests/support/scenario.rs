@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use linkctl::backend::{ActionResult, BackendError, Outcome};
 use linkctl::manifest::Manifest;
-use linkctl::plan::Action;
+use linkctl::plan::{Action, ActionKind};
 
 use super::confluent_double::Double;
 
@@ -30,11 +30,45 @@ pub async fn env(extra_config: &str) -> Env {
     Env { us, eu, m }
 }
 
+/// [`env`] without extra config, `demo-link` seeded on europe with these
+/// mirrors in `status`.
+pub async fn env_with_link(mirrors: &[&str], status: &str) -> Env {
+    let e = env("").await;
+    e.eu.seed_link("demo-link", "us-cluster", &[]);
+    e.eu.seed_mirrors("demo-link", mirrors.iter().map(|m| m.to_string()), status);
+    e
+}
+
+impl Env {
+    /// Runs `kind` on europe's `demo-link` (see [`eu_action`]) with [`run`].
+    pub async fn run_eu(
+        &self,
+        kind: ActionKind,
+        mirror: Option<&str>,
+    ) -> Result<Outcome, BackendError> {
+        run(&self.m, &eu_action(kind, mirror)).await
+    }
+}
+
+/// `kind` on europe's `demo-link`, on its mirror `mirror` when given.
+pub fn eu_action(kind: ActionKind, mirror: Option<&str>) -> Action {
+    super::action(kind, "europe", "demo-link", mirror)
+}
+
 /// Executes one action (its payload computed as a plan would) with a 5 s
 /// wait timeout.
 pub async fn run(m: &Manifest, a: &Action) -> Result<Outcome, BackendError> {
+    run_waiting(m, a, Duration::from_secs(5)).await
+}
+
+/// [`run`] with another wait timeout.
+pub async fn run_waiting(
+    m: &Manifest,
+    a: &Action,
+    wait_timeout: Duration,
+) -> Result<Outcome, BackendError> {
     let b = super::backend();
-    let r = super::exec(&b, m, std::slice::from_ref(a), Duration::from_secs(5)).await;
+    let r = super::exec(&b, m, std::slice::from_ref(a), wait_timeout).await;
     match r.into_iter().next() {
         Some(ActionResult::Done(o)) => Ok(o),
         Some(ActionResult::Failed(e)) => Err(e),

@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn secrets_in_clear_are_warnings() {
-        let y = "version: 1\nclusters:\n  us:\n    bootstrap: a:1\n    rest: http://a\n    auth: {basic: {username: k, password: hunter2}}\n    kafka:\n      sasl.jaas.config: \"x required password=hunter2;\"\n  europe:\n    bootstrap: b:1\n    rest: http://b\n    auth: {bearer: {token: \"${env:SET}\"}}\nlinks:\n  l:\n    source: us\n    destination: europe\n    config:\n      some.login: \"user=a password=hunter2\"\n";
+        let y = "version: 1\nclusters:\n  us:\n    bootstrap: a:1\n    rest: https://a\n    auth: {basic: {username: k, password: hunter2}}\n    kafka:\n      sasl.jaas.config: \"x required password=hunter2;\"\n  europe:\n    bootstrap: b:1\n    rest: https://b\n    auth: {bearer: {token: \"${env:SET}\"}}\nlinks:\n  l:\n    source: us\n    destination: europe\n    config:\n      some.login: \"user=a password=hunter2\"\n";
         let p = problems(y);
         assert_eq!(p.len(), 3, "{p:?}");
         assert!(p

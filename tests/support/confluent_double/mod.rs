@@ -53,6 +53,15 @@ impl Double {
         Self::serve(cluster_id, None).await
     }
 
+    /// A double of `eu-cluster` holding `demo-link` (from `us-cluster`, no
+    /// configs) with these mirrors, all `ACTIVE`.
+    pub async fn with_demo_link(mirrors: &[&str]) -> Self {
+        let d = Self::start("eu-cluster").await;
+        d.seed_link("demo-link", "us-cluster", &[]);
+        d.seed_mirrors("demo-link", mirrors.iter().map(|m| m.to_string()), "ACTIVE");
+        d
+    }
+
     /// Like [`Self::start`], over HTTPS: the double presents `setup`'s
     /// certificate and requires a client certificate it trusts; refused
     /// handshakes are in [`Self::tls_refusals`].
@@ -178,12 +187,7 @@ impl Double {
 
     /// Sets a mirror's `mirror_status` (any string, e.g. `LINK_FAILED`).
     pub fn set_mirror_status(&self, link: &str, mirror: &str, status: &str) {
-        self.with(|s| {
-            let m = s
-                .links
-                .get_mut(link)
-                .and_then(|l| l.mirrors.get_mut(mirror))
-                .expect("seeded mirror");
+        self.with_mirror(link, mirror, |m| {
             m.status = status.to_string();
             m.pending = None;
         })
@@ -191,16 +195,21 @@ impl Double {
 
     /// Gives a mirror `mirror_state_transition_errors` (code, message).
     pub fn set_transition_errors(&self, link: &str, mirror: &str, errors: &[(&str, &str)]) {
-        self.with(|s| {
-            let m = s
-                .links
-                .get_mut(link)
-                .and_then(|l| l.mirrors.get_mut(mirror))
-                .expect("seeded mirror");
+        self.with_mirror(link, mirror, |m| {
             m.transition_errors = errors
                 .iter()
                 .map(|(c, msg)| (c.to_string(), msg.to_string()))
                 .collect();
+        })
+    }
+
+    /// Runs `f` on a seeded mirror's state.
+    fn with_mirror(&self, link: &str, mirror: &str, f: impl FnOnce(&mut DMirror)) {
+        self.with(|s| {
+            f(s.links
+                .get_mut(link)
+                .and_then(|l| l.mirrors.get_mut(mirror))
+                .expect("seeded mirror"))
         })
     }
 
@@ -280,6 +289,17 @@ impl Double {
         self.with(|s| s.links.get(link).map(|l| l.configs.clone()))
     }
 
+    /// Sets a link config directly, as a change made behind linkctl's back.
+    pub fn set_link_config(&self, link: &str, key: &str, value: &str) {
+        self.with(|s| {
+            s.links
+                .get_mut(link)
+                .expect("link")
+                .configs
+                .insert(key.into(), value.into());
+        })
+    }
+
     pub fn link_names(&self) -> BTreeSet<String> {
         self.with(|s| s.links.keys().cloned().collect())
     }
@@ -324,6 +344,12 @@ impl Fault {
             message: message.to_string(),
             after_effect: false,
         }
+    }
+
+    /// The second mirror create on `demo-link` fails for good: after one
+    /// create gets through, 500 (50003, `message`) to it and its 4 retries.
+    pub fn second_mirror_create_fails(message: &str) -> Self {
+        Self::new("POST", "/links/demo-link/mirrors", 500, 50003, message, 5).skipping(1)
     }
 
     /// Lets the first `n` matching requests through.

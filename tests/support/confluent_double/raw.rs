@@ -17,6 +17,11 @@ impl Answer {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
+    /// The status with the body's `error_code`.
+    pub fn status_and_code(&self) -> (u16, Option<i64>) {
+        (self.status, self.json()["error_code"].as_i64())
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -28,18 +33,13 @@ impl Double {
         format!("{}/v3", self.rest_url())
     }
 
-    /// `METHOD <api_url><path_and_query>` with an optional JSON body.
-    pub async fn call(
-        &self,
-        method: &str,
-        path_and_query: &str,
-        body: Option<&Value>,
-    ) -> Result<Answer, reqwest::Error> {
-        self.call_url(method, &format!("{}{path_and_query}", self.api_url()), body)
-            .await
+    /// `<api_url><path_and_query>`
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("{}{path_and_query}", self.api_url())
     }
 
-    /// Like [`Double::call`] with an absolute URL (e.g. a `metadata.next`).
+    /// `METHOD url` (e.g. [`Double::url`] or a `metadata.next`) with an
+    /// optional JSON body.
     pub async fn call_url(
         &self,
         method: &str,
@@ -64,10 +64,15 @@ impl Double {
         })
     }
 
-    /// [`Double::call`] that must get an answer.
+    /// `METHOD <api_url><path_and_query>` that must get an answer.
     pub async fn req(&self, method: &str, path_and_query: &str, body: Option<&Value>) -> Answer {
-        self.call(method, path_and_query, body)
+        self.call_url(method, &self.url(path_and_query), body)
             .await
             .unwrap_or_else(|e| panic!("{method} {path_and_query}: {e}"))
+    }
+
+    /// The JSON body of `GET <api_url><path_and_query>` (which must be answered).
+    pub async fn get_json(&self, path_and_query: &str) -> Value {
+        self.req("GET", path_and_query, None).await.json()
     }
 }

@@ -96,8 +96,13 @@ mod tests {
             s.clusters.insert("eu".into(), c);
             s
         };
-        let mut a = state(crate::manifest::Engine::default());
-        let mut other = state(crate::manifest::Engine::default());
+        // Two engines of the registry, whichever they are.
+        let [one, two] = crate::backend::registry::models().map(|m| {
+            serde_json::from_value::<crate::manifest::Engine>(serde_json::json!(m.name()))
+                .expect("an engine name of the manifest")
+        });
+        let mut a = state(one);
+        let mut other = state(one);
         a.merge(other.clone());
         assert!(a.clusters["eu"].clashes.is_empty(), "same engine: one link");
         other
@@ -107,7 +112,7 @@ mod tests {
             .links
             .get_mut("l")
             .unwrap()
-            .engine = serde_json::from_value(serde_json::json!("mirrormaker2")).expect("engine");
+            .engine = two;
         a.merge(other);
         assert_eq!(a.clusters["eu"].links.len(), 1);
         assert_eq!(a.clusters["eu"].clashes.len(), 1);

@@ -34,8 +34,7 @@ pub struct Trust {
 /// `host` and `port` of the first address of a bootstrap list
 /// (`h1:9092,h2:9092`, `[::1]:9092`, `SASL_SSL://h:9092`).
 pub fn first_address(bootstrap: &str) -> Option<(String, u16)> {
-    let first = bootstrap.split(',').next()?.trim();
-    let first = first.split_once("://").map_or(first, |(_, rest)| rest);
+    let first = super::reachable::addresses(bootstrap).into_iter().next()?;
     let (host, port) = first.rsplit_once(':')?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     Some((host.to_string(), port.parse().ok()?))

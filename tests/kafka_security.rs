@@ -25,7 +25,6 @@
 //!
 //! Run: `scripts/local-kafka.sh up --secure && cargo test --test kafka_security`.
 
-use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -39,6 +38,8 @@ use rdkafka::ClientConfig;
 #[path = "e2e/harness.rs"]
 #[allow(dead_code, unused_macros, unused_imports)]
 mod harness;
+#[path = "e2e/http_stub.rs"]
+mod http_stub;
 #[path = "e2e/stack.rs"]
 #[allow(dead_code)]
 mod stack;
@@ -211,36 +212,13 @@ impl Stack {
 /// A Kafka Connect REST stub: every `GET /connectors…` answers `{}` (no
 /// connectors), anything else 404.
 fn connect_stub() -> R<String> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("stub: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| format!("stub: {e}"))?;
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let _ = answer(stream);
+    http_stub::start(|request| {
+        if request.starts_with("GET /connectors") {
+            ("200 OK", "{}")
+        } else {
+            ("404 Not Found", r#"{"error_code":404,"message":"stub"}"#)
         }
-    });
-    Ok(format!("http://{addr}"))
-}
-
-fn answer(mut stream: TcpStream) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request = String::new();
-    reader.read_line(&mut request)?;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
-            break;
-        }
-    }
-    let (status, body) = if request.starts_with("GET /connectors") {
-        ("200 OK", "{}")
-    } else {
-        ("404 Not Found", r#"{"error_code":404,"message":"stub"}"#)
-    };
-    write!(
-        stream,
-        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
+    })
 }
 
 /// A TLS server on 127.0.0.1 serving the stack's `mismatch` certificate

@@ -17,6 +17,8 @@ mod cli;
 mod connect;
 #[path = "../e2e/harness.rs"]
 mod harness;
+#[path = "../e2e/http_stub.rs"]
+mod http_stub;
 #[path = "../e2e/kafka.rs"]
 #[allow(dead_code)]
 mod kafka;

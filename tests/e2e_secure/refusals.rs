@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{cli, stack};
+use crate::{cli, http_stub, stack};
 
 /// Runs `plan` on `manifest` text (written to a temp file) with `env`
 /// overrides; prints what the user sees and how long it took.
@@ -129,31 +129,14 @@ pub async fn connect_forbidden() -> Result<(), String> {
     )
 }
 
-/// An HTTP server on a free port answering every request with 403; its URL.
+/// A Kafka Connect answering every request with 403; its URL.
 fn forbidding_stub() -> Result<String, String> {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    let url = format!(
-        "http://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(&stream);
-            let mut line = String::new();
-            // The request head, up to its empty line (GETs carry no body).
-            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
-                line.clear();
-            }
-            let body = r#"{"error_code":403,"message":"User linkctl may not list connectors"}"#;
-            let _ = write!(
-                &stream,
-                "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    Ok(url)
+    http_stub::start(|_| {
+        (
+            "403 Forbidden",
+            r#"{"error_code":403,"message":"User linkctl may not list connectors"}"#,
+        )
+    })
 }
 
 pub async fn no_secret_in_any_output() -> Result<(), String> {

@@ -83,9 +83,7 @@ fn live(m: &Manifest, mirrors_per_link: usize) -> LiveState {
                     source_topic: topic,
                     status,
                     partitions: 8,
-                    lags: vec![],
-                    error: None,
-                    transition_errors: vec![],
+                    ..Default::default()
                 },
             );
         }

@@ -239,11 +239,13 @@ pub async fn apply(
                     let entry = DoneEntry {
                         id: a.id.clone(),
                         summary: out.summary,
+                        cutover: out.cutover,
                     };
                     sink.emit(&ApplyEvent::ActionDone {
                         id: a.id.clone(),
                         summary: entry.summary.clone(),
                         elapsed_ms,
+                        cutover: entry.cutover.clone(),
                     });
                     done.insert(i, entry);
                 }

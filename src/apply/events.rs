@@ -67,6 +67,11 @@ pub enum ApplyEvent {
         id: String,
         summary: String,
         elapsed_ms: u64,
+        /// What a promotion or failover did (per partition what the
+        /// destination lacked when the mirror stopped; where the covered
+        /// consumer groups resume).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cutover: Option<crate::plan::cutover::CutoverReport>,
     },
     ActionFailed {
         id: String,

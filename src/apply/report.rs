@@ -9,6 +9,9 @@ use serde::Serialize;
 pub struct DoneEntry {
     pub id: String,
     pub summary: String,
+    /// What a promotion or failover did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cutover: Option<crate::plan::cutover::CutoverReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -62,6 +65,11 @@ impl ApplyReport {
         );
         for d in &self.done {
             let _ = writeln!(s, "  done    {}: {}", d.id, d.summary);
+            if let Some(c) = &d.cutover {
+                for line in c.lines() {
+                    let _ = writeln!(s, "          {line}");
+                }
+            }
         }
         for f in &self.failed {
             let _ = writeln!(s, "  FAILED  {}: {}", f.id, f.error);

@@ -19,6 +19,7 @@ use super::payload::Payload;
 use super::{BackendError, BoxFuture, Progress, Scope};
 use crate::manifest::diagnostic::Problem;
 use crate::manifest::{Cluster, Located, Manifest};
+use crate::plan::cutover::{CutoverReport, Readiness};
 use crate::plan::payload::SecretRef;
 use crate::plan::{Action, ActionKind};
 use crate::state::LiveState;
@@ -73,6 +74,14 @@ pub trait EngineModel: Send + Sync {
 
     /// True when mirror topics are read-only while they mirror.
     fn mirrors_are_read_only(&self) -> bool;
+
+    /// True when the engine writes mirrored records into the Kafka cluster
+    /// its endpoint on the destination is attached to, whatever it is told
+    /// (MirrorMaker 2 on Kafka Connect: the worker's own cluster), so that
+    /// endpoint must be attached to the destination.
+    fn writes_through_attached_cluster(&self) -> bool {
+        false
+    }
 
     /// What `status` says about every link of this engine.
     fn status_notes(&self) -> &'static [&'static str];
@@ -143,6 +152,10 @@ pub struct ExecContext<'a> {
 pub struct Outcome {
     /// One line for the report (e.g. "mirror demo is ACTIVE after 4.2 s").
     pub summary: String,
+    /// What a promotion or failover did: per partition what the
+    /// destination lacked when the mirror stopped, and where the covered
+    /// consumer groups resume.
+    pub cutover: Option<CutoverReport>,
 }
 
 /// The result of one action of a step.
@@ -158,6 +171,15 @@ impl ActionResult {
     pub fn done(summary: impl Into<String>) -> Self {
         Self::Done(Outcome {
             summary: summary.into(),
+            cutover: None,
+        })
+    }
+
+    /// Done, with what a promotion or failover reports.
+    pub fn cut_over(summary: impl Into<String>, report: CutoverReport) -> Self {
+        Self::Done(Outcome {
+            summary: summary.into(),
+            cutover: Some(report),
         })
     }
     pub fn is_failed(&self) -> bool {
@@ -217,6 +239,16 @@ pub trait Engine: Send + Sync {
         link: &'a str,
         ctx: &'a ExecContext<'a>,
     ) -> BoxFuture<'a, Result<Vec<String>, BackendError>>;
+
+    /// What the person deciding on `actions` (promotions and failovers of
+    /// one link) should see: each mirror's lag now and, for a promotion,
+    /// whether its source took no record over the action's settle window.
+    /// Reads only.
+    fn readiness<'a>(
+        &'a self,
+        actions: &'a [&'a Action],
+        ctx: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Result<Vec<Readiness>, BackendError>>;
 
     /// Asks the server whether it would accept `action`, changing nothing.
     fn server_validate<'a>(

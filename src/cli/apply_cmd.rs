@@ -29,7 +29,7 @@ use crate::plan::{plan, Action, ActionKind, Plan, PlanOptions};
 
 use super::live::{runtime, Backends};
 use super::manifest_input;
-use super::planning::{live_state, plan_options};
+use super::planning::{live_state, observe_readiness, plan_options};
 use super::{interrupts, views, GlobalArgs, Output};
 
 /// Arguments of `linkctl apply`.
@@ -202,10 +202,14 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
     let backends = Backends::new();
-    let (the_plan, scope) = match rt.block_on(plan_to_apply(args, manifest, &backends)) {
+    let (mut the_plan, scope) = match rt.block_on(plan_to_apply(args, manifest, &backends)) {
         Ok(p) => p,
         Err(e) => return fail(&e),
     };
+    if !args.auto_approve && out.stdin_tty && !the_plan.has_errors() {
+        // The person about to answer sees each promotion's lag now.
+        rt.block_on(observe_readiness(&backends, manifest, &mut the_plan));
+    }
     view.plan(&the_plan);
     if the_plan.has_errors() {
         return fail("the plan has errors: nothing was changed");

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use crate::backend::confluent::ConfluentOptions;
 use crate::backend::engine::needed_by;
-use crate::backend::kafka::{read_topics, KafkaClients};
+use crate::backend::kafka::{read_fences, read_topics, KafkaClients};
 use crate::backend::registry::Engines;
 use crate::backend::{BackendError, ReadDetail, Scope};
 use crate::manifest::Manifest;
@@ -56,6 +56,9 @@ impl Backends {
         for r in futures::future::join_all(reads).await {
             live.merge(r?);
         }
+        // Producer fences of the sources of promoted mirrors (Kafka ACLs,
+        // whatever the engine).
+        live.merge(read_fences(manifest, scope, &self.engines.kafka).await?);
         Ok(live)
     }
 

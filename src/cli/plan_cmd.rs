@@ -13,7 +13,7 @@ use crate::state::file as state_file;
 use super::live::{runtime, Backends};
 use super::manifest_input;
 use super::pipe;
-use super::planning::{live_state, plan_options};
+use super::planning::{live_state, observe_readiness, plan_options};
 use super::{views, GlobalArgs, Output};
 
 /// Arguments of `linkctl plan`.
@@ -71,6 +71,11 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
         }
     }
     let mut the_plan = plan(manifest, &live, &opts);
+    if args.state.is_none() && !the_plan.has_errors() {
+        if let Ok(rt) = runtime() {
+            rt.block_on(observe_readiness(&backends, manifest, &mut the_plan));
+        }
+    }
     if args.server_validate {
         let checked = runtime()
             .map_err(|e| format!("cannot start the async runtime: {e}"))

@@ -4,9 +4,10 @@
 use std::path::Path;
 
 use super::live::Backends;
+use crate::apply::OneOff;
 use crate::backend::Scope;
 use crate::manifest::Manifest;
-use crate::plan::PlanOptions;
+use crate::plan::{Action, ActionKind, Note, Plan, PlanOptions};
 use crate::state::{file as state_file, LiveState};
 
 /// Plan options: the `--link` scope and the manifest's `prune_links` and
@@ -38,4 +39,52 @@ pub async fn live_state(
             .await
             .map_err(|e| format!("cannot read live state: {e}")),
     }
+}
+
+/// Adds to `plan` what a person deciding on its promotions and failovers
+/// should see (each mirror's lag, whether its source is quiet), read from
+/// the clusters: one observation per link, all links at once. A link whose
+/// mirrors cannot be observed gets a warning instead.
+pub async fn observe_readiness(backends: &Backends, manifest: &Manifest, plan: &mut Plan) {
+    let mut by_link: std::collections::BTreeMap<(String, String), Vec<&Action>> =
+        std::collections::BTreeMap::new();
+    for a in plan.actions.iter().filter(|a| {
+        matches!(
+            a.kind,
+            ActionKind::PromoteMirror | ActionKind::FailoverMirror
+        )
+    }) {
+        by_link
+            .entry((a.cluster.clone(), a.link.clone()))
+            .or_default()
+            .push(a);
+    }
+    if by_link.is_empty() {
+        return;
+    }
+    let parts = OneOff::new(manifest);
+    let ctx = parts.ctx(&backends.engines.kafka, std::time::Duration::from_secs(30));
+    let ctx = &ctx;
+    let reads = by_link
+        .into_iter()
+        .map(|((cluster, link), actions)| async move {
+            let engine = backends.engines.get(actions[0].engine);
+            let r = engine.readiness(&actions, ctx).await;
+            (cluster, link, r)
+        });
+    let mut warnings = Vec::new();
+    let mut found = Vec::new();
+    for (cluster, link, r) in futures::future::join_all(reads).await {
+        match r {
+            Ok(rs) => found.extend(rs),
+            Err(e) => warnings.push(Note {
+                target: format!("{cluster}/{link}"),
+                message: format!(
+                    "the lag of the mirrors to promote or fail over could not be read: {e}"
+                ),
+            }),
+        }
+    }
+    plan.readiness.extend(found);
+    plan.warnings.extend(warnings);
 }

@@ -62,7 +62,7 @@ pub fn export(input: &Manifest, live: &LiveState) -> Export {
     let mut links = BTreeMap::new();
     let mut secret_env = Vec::new();
     for (name, objs) in objects {
-        match export_link(input, name, &objs, &index, &mut notes) {
+        match export_link(input, live, name, &objs, &index, &mut notes) {
             Ok(link) => {
                 for v in link.config.values() {
                     if let Some(var) = placeholder_var(v.value.text().raw()) {
@@ -95,6 +95,7 @@ fn placeholder_var(raw: &str) -> Option<&str> {
 /// The manifest link for the objects named `name`.
 fn export_link(
     input: &Manifest,
+    live: &LiveState,
     name: &str,
     objs: &[(&str, &LiveLink)],
     index: &ClusterIndex<'_>,
@@ -154,6 +155,7 @@ fn export_link(
         prune: false,
         allow_replace: false,
         rotation: None,
+        cutover: None,
     };
     let Some(obj) = dst_obj else {
         // Only the source half of a source-initiated link exists: no
@@ -199,6 +201,8 @@ fn export_link(
         // (MirrorMaker 2's connector settings): keep only the structured sections.
         link.config.clear();
     }
+    let fences = live.clusters.get(&src).and_then(|c| c.fences.as_ref());
+    let source_fenced = |topic: &str| fences.is_some_and(|f| f.topics.contains(topic));
     for (mname, m) in &obj.mirrors {
         let Some(state) = declared_state(&m.status) else {
             notes.push(format!(
@@ -212,6 +216,10 @@ fn export_link(
             topic: Located::new(m.source_topic.clone()),
             name: (*mname != default_name).then(|| Located::new(mname.clone())),
             state: Located::new(state),
+            // A fenced source of a stopped mirror: the fence stays declared.
+            fence: (m.status.is_stopped() && source_fenced(&m.source_topic))
+                .then(|| Located::new(true)),
+            adopt: None,
         });
     }
     Ok(link)

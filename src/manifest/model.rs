@@ -217,6 +217,32 @@ pub struct Link {
     /// (credential rotation when the secret itself did not change locally).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation: Option<Located<String>>,
+    /// How promotions of this link's mirrors cut over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cutover: Option<Located<Cutover>>,
+}
+
+/// The default quiet window of a promotion, in milliseconds.
+pub const DEFAULT_SETTLE_MS: u64 = 5000;
+
+/// How a promotion cuts over. `state: promoted` stops a mirror only once
+/// the destination holds every record of the source and the source has
+/// taken no record for `settle_ms`; otherwise the promotion is refused with
+/// the lag (`failed_over` stops at once, whatever the lag).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cutover {
+    /// How long the source topic's end offsets must stay still before a
+    /// promotion stops its mirror, in milliseconds (default 5000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settle_ms: Option<Located<u64>>,
+    /// Fence the source topics of this link's promoted and failed-over
+    /// mirrors: a `DENY Write` ACL for every principal (`User:*`) on the
+    /// source topic, added before the source is checked for quiet and kept
+    /// as long as the manifest says so (removing it removes the ACL). Needs
+    /// an authorizer on the source cluster. A mirror's own `fence` wins.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub fence: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -249,6 +275,27 @@ pub struct ConsumerOffsetSync {
 pub enum Filter {
     Include(Pattern),
     Exclude(Pattern),
+}
+
+/// True when `name` matches an include of `filters` and no exclude (how
+/// linkctl reads consumer group filters on every engine).
+pub fn filters_cover(filters: &[Filter], name: &str) -> bool {
+    let hit = |include: bool| {
+        filters
+            .iter()
+            .any(|f| f.is_include() == include && f.pattern().matches(name))
+    };
+    hit(true) && !hit(false)
+}
+
+impl Pattern {
+    /// True when `name` matches (`"*"` matches every name).
+    pub fn matches(&self, name: &str) -> bool {
+        match self {
+            Pattern::Literal(l) => l == "*" || l == name,
+            Pattern::Prefix(p) => name.starts_with(&p.prefix),
+        }
+    }
 }
 
 impl Filter {
@@ -354,6 +401,16 @@ pub struct Mirror {
     /// Desired state.
     #[serde(default)]
     pub state: Located<MirrorState>,
+    /// Fence the source topic once the mirror is promoted or failed over
+    /// (see `cutover.fence` of the link, which this overrides).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fence: Option<Located<bool>>,
+    /// Mirror into a destination topic that already exists and is no
+    /// mirror (MirrorMaker 2 only): its records stay, and the source's are
+    /// appended after them. Without it such a mirror is refused, as two
+    /// streams in one topic are rarely what anyone wants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopt: Option<Located<bool>>,
 }
 
 /// Desired state of a mirror topic.
@@ -400,14 +457,78 @@ impl Link {
     pub fn prefix_str(&self) -> &str {
         self.prefix.as_ref().map(|p| p.value.as_str()).unwrap_or("")
     }
+
+    /// The quiet window of this link's promotions, in milliseconds.
+    pub fn settle_ms(&self) -> u64 {
+        self.cutover
+            .as_ref()
+            .and_then(|c| c.value.settle_ms.as_ref())
+            .map_or(DEFAULT_SETTLE_MS, |s| s.value)
+    }
+
+    /// The consumer group filters whose offsets the link syncs (empty when
+    /// offset sync is off).
+    pub fn synced_groups(&self) -> Vec<Filter> {
+        self.consumer_offset_sync
+            .as_ref()
+            .filter(|s| s.value.enabled)
+            .map(|s| s.value.groups.iter().map(|f| f.value.clone()).collect())
+            .unwrap_or_default()
+    }
 }
 
 impl Mirror {
+    /// True when the source topic is to be fenced (a promoted or
+    /// failed-over mirror whose own `fence`, or else its link's
+    /// `cutover.fence`, says so).
+    pub fn fenced(&self, link: &Link) -> bool {
+        let wanted = match &self.fence {
+            Some(f) => f.value,
+            None => link.cutover.as_ref().is_some_and(|c| c.value.fence),
+        };
+        wanted
+            && matches!(
+                self.state.value,
+                MirrorState::Promoted | MirrorState::FailedOver
+            )
+    }
+
+    /// True when the mirror may take over an existing destination topic.
+    pub fn adopts(&self) -> bool {
+        self.adopt.as_ref().is_some_and(|a| a.value)
+    }
+
     /// The mirror topic name on the destination.
     pub fn mirror_name(&self, link: &Link) -> String {
         match &self.name {
             Some(n) => n.value.clone(),
             None => format!("{}{}", link.prefix_str(), self.topic.value),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_cover_a_name_included_and_not_excluded() {
+        let all = Filter::Include(Pattern::Literal("*".into()));
+        let ex = Filter::Exclude(Pattern::Literal("my-consumer-group".into()));
+        let app = Filter::Include(Pattern::Prefix(PrefixPattern {
+            prefix: "app-".into(),
+        }));
+        assert!(filters_cover(
+            std::slice::from_ref(&all),
+            "my-consumer-group"
+        ));
+        assert!(!filters_cover(
+            &[all.clone(), ex.clone()],
+            "my-consumer-group"
+        ));
+        assert!(filters_cover(&[all, ex], "other"));
+        assert!(filters_cover(std::slice::from_ref(&app), "app-1"));
+        assert!(!filters_cover(&[app], "web"));
+        assert!(!filters_cover(&[], "any"));
     }
 }

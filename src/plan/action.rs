@@ -38,15 +38,34 @@ pub enum ActionKind {
     PromoteMirror,
     FailoverMirror,
     DeleteMirrorTopic,
+    // Adds a producer fence (`DENY Write` for every principal) on a
+    // mirror's source topic, on the source cluster.
+    FenceTopic,
+    // Removes the producer fence of a source topic.
+    UnfenceTopic,
+    // Re-copies a mirror whose destination topic was deleted out of band:
+    // deletes what the destination topic holds and mirrors the source
+    // again from its start.
+    RemirrorTopic,
 }
 
 impl ActionKind {
-    /// Promote, failover and every delete cannot be undone.
+    /// Promote, failover, every delete and a re-copy (it deletes what the
+    /// destination topic holds) cannot be undone.
     pub fn is_irreversible(self) -> bool {
         matches!(
             self,
-            Self::DeleteLink | Self::PromoteMirror | Self::FailoverMirror | Self::DeleteMirrorTopic
+            Self::DeleteLink
+                | Self::PromoteMirror
+                | Self::FailoverMirror
+                | Self::DeleteMirrorTopic
+                | Self::RemirrorTopic
         )
+    }
+
+    /// Fences: they act on the source cluster, the same way on every engine.
+    pub fn is_fence(self) -> bool {
+        matches!(self, Self::FenceTopic | Self::UnfenceTopic)
     }
 
     /// Pause, resume, promote and failover: the mirror state actions engines

@@ -7,9 +7,11 @@
 //! - [`diff`]: [`plan()`] itself; [`normalize`]: comparing values by meaning;
 //! - [`secrets`]: fingerprints of write-only configs; [`user_set`]: which
 //!   live configs a user set; [`order`]: the DAG order;
-//! - [`render`]: text and JSON; [`saved`]: saved plans and staleness.
+//! - [`render`]: text and JSON; [`saved`]: saved plans and staleness;
+//! - [`cutover`]: what `promoted` and `failed_over` mean on every engine.
 
 pub mod action;
+pub mod cutover;
 pub mod desired;
 pub mod diff;
 pub mod model;

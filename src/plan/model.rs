@@ -50,7 +50,7 @@ pub struct Unmanaged {
 pub struct Summary {
     /// Links and mirrors created.
     pub create: usize,
-    /// Link config updates, pauses and resumes.
+    /// Link config updates, pauses, resumes, fences and re-copies.
     pub change: usize,
     /// Mirrors promoted.
     pub promote: usize,
@@ -68,7 +68,10 @@ impl Summary {
                 ActionKind::CreateLink | ActionKind::CreateMirror => s.create += 1,
                 ActionKind::UpdateLinkConfigs
                 | ActionKind::PauseMirror
-                | ActionKind::ResumeMirror => s.change += 1,
+                | ActionKind::ResumeMirror
+                | ActionKind::FenceTopic
+                | ActionKind::UnfenceTopic
+                | ActionKind::RemirrorTopic => s.change += 1,
                 ActionKind::PromoteMirror => s.promote += 1,
                 ActionKind::FailoverMirror => s.failover += 1,
                 ActionKind::DeleteLink | ActionKind::DeleteMirrorTopic => s.destroy += 1,
@@ -94,6 +97,11 @@ pub struct Plan {
     /// Refusals: the plan must not be applied while there are any.
     pub errors: Vec<Note>,
     pub summary: Summary,
+    /// What was observed of each mirror a promotion or failover stops, when
+    /// the plan was made against the clusters (lag, whether the source is
+    /// quiet): for the person deciding. Not part of what is applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readiness: Vec<super::cutover::Readiness>,
 }
 
 impl Plan {

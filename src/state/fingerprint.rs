@@ -144,9 +144,7 @@ mod tests {
                 source_topic: "t".into(),
                 status: MirrorStatus::Active,
                 partitions: 1,
-                lags: vec![],
-                error: None,
-                transition_errors: vec![],
+                ..Default::default()
             },
         );
         let mut c = ClusterState::default();
@@ -172,7 +170,7 @@ mod tests {
             .unwrap();
         m.mirrors.get_mut("t").unwrap().lags.push(PartitionLag {
             partition: 0,
-            lag: 5,
+            lag: Some(5),
             last_source_fetch_offset: None,
         });
         m.state = "FAILED".into();

@@ -32,6 +32,16 @@ impl LiveState {
                     .get_or_insert_with(Default::default)
                     .extend(names);
             }
+            if mine.engine_attached_to.is_none() {
+                mine.engine_attached_to = theirs.engine_attached_to;
+            }
+            if mine.kafka_cluster_id.is_none() {
+                mine.kafka_cluster_id = theirs.kafka_cluster_id;
+            }
+            mine.occupied.extend(theirs.occupied);
+            if theirs.fences.is_some() {
+                mine.fences = theirs.fences;
+            }
         }
     }
 }
@@ -66,10 +76,7 @@ mod tests {
                 cluster_id: None,
                 links: Default::default(),
                 topics,
-                topic_names: None,
-                unreachable: None,
-                clashes: Vec::new(),
-                topics_read: false,
+                ..Default::default()
             },
         );
         b.clusters.insert("europe".into(), ClusterState::default());

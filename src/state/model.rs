@@ -64,6 +64,34 @@ pub struct ClusterState {
     /// own API, so they are not read again over the Kafka protocol.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub topics_read: bool,
+    /// The Kafka cluster the engine endpoint of this cluster writes into
+    /// (Kafka Connect's `kafka_cluster_id`: a MirrorMaker 2 source
+    /// connector produces through its worker, into that cluster), when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_attached_to: Option<String>,
+    /// This cluster's Kafka cluster id read over the Kafka protocol, when
+    /// read (to compare with [`Self::engine_attached_to`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kafka_cluster_id: Option<String>,
+    /// Topics of this cluster that are no link's mirror but that a declared
+    /// mirror would be created over, with how many records each holds
+    /// (`None`: not known).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub occupied: BTreeMap<String, Option<i64>>,
+    /// Producer fences on this cluster, when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fences: Option<FenceState>,
+}
+
+/// The producer fences of a cluster: `DENY Write` ACLs for every principal
+/// on literal topics.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FenceState {
+    /// The cluster has an authorizer (without one, no fence can exist).
+    pub authorizer: bool,
+    /// The fenced topics.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub topics: std::collections::BTreeSet<String>,
 }
 
 /// The side of a link a link object is on (Confluent `link.mode`).
@@ -181,7 +209,7 @@ impl LiveConfig {
 /// (`MirrorTopicStatus` of the Cloud spec, `UNKNOWN` of the Platform SDK);
 /// any other word is kept as `Other`. What the planner does with each is
 /// in `plan::diff::mirrors` and docs/states.md.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MirrorStatus {
     Active,
@@ -199,6 +227,7 @@ pub enum MirrorStatus {
     /// linkctl could not read what the status is (the cluster it lives on
     /// was unreachable); its partitions and lag are not known either. Some
     /// SDKs also name it.
+    #[default]
     Unknown,
     #[serde(untagged)]
     Other(String),
@@ -294,14 +323,14 @@ impl LinkCondition {
 }
 
 /// One mirror topic.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LiveMirror {
     pub name: String,
     pub source_topic: String,
     pub status: MirrorStatus,
     #[serde(default)]
     pub partitions: u32,
-    /// Lag per partition.
+    /// Lag per partition (with `status`; empty when not read).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lags: Vec<PartitionLag>,
     /// `mirror_topic_error` (absent or `NO_ERROR` when healthy).
@@ -309,12 +338,66 @@ pub struct LiveMirror {
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transition_errors: Vec<TaskError>,
+    /// Since when the mirror is in its status (epoch ms), when the engine says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_time_ms: Option<i64>,
+    /// The id of the destination topic now, when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic_id: Option<String>,
+    /// The id of the destination topic when linkctl started mirroring into
+    /// it, where the engine records one (MirrorMaker 2). Another id now (or
+    /// no topic) means the topic was deleted out of band: what was mirrored
+    /// before is gone, and the engine does not copy it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_topic_id: Option<String>,
+    /// Records on each side, read when the destination topic is not the
+    /// one linkctl mirrored into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<RecordCounts>,
+    /// The source did not take a record while status sampled its end
+    /// offsets (`None`: not sampled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet: Option<bool>,
+}
+
+impl LiveMirror {
+    /// True when the destination topic is no longer the one linkctl
+    /// mirrored into (deleted, or deleted and created again).
+    pub fn replaced_out_of_band(&self) -> bool {
+        match (&self.recorded_topic_id, &self.topic_id) {
+            (Some(was), Some(now)) => was != now,
+            (Some(_), None) => !self.status.is_stopped() && self.status != MirrorStatus::Unknown,
+            _ => false,
+        }
+    }
+
+    /// Total lag, when every partition's is known.
+    pub fn total_lag(&self) -> Option<i64> {
+        self.lags.iter().map(|l| l.lag).sum()
+    }
+}
+
+/// How many records a source topic and its mirror hold (end − start,
+/// summed over partitions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordCounts {
+    pub source: i64,
+    pub destination: i64,
+}
+
+impl RecordCounts {
+    /// Records of the source the destination lacks (0 when it has as many).
+    pub fn missing(&self) -> i64 {
+        (self.source - self.destination).max(0)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PartitionLag {
     pub partition: u32,
-    pub lag: i64,
+    /// Records of the source the destination does not hold yet; `None`
+    /// (`null`) when not known.
+    pub lag: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_source_fetch_offset: Option<i64>,
 }

@@ -47,26 +47,48 @@ pub fn build(
                     .map(|t| t.configs.clone())
                     .unwrap_or_default();
                 let known = m.status != MirrorStatus::Unknown;
+                let total_lag = if known { m.total_lag() } else { None };
+                let broken = m.replaced_out_of_band().then(|| {
+                    let lost = m.records.map_or_else(
+                        || "the records mirrored before are gone".to_string(),
+                        |r| format!("it lacks {} record(s) of the source", r.missing()),
+                    );
+                    format!("the destination topic was deleted out of band; {lost} (`linkctl plan` offers the re-copy)")
+                });
+                let ready = match (m.status.is_stopped(), total_lag, m.quiet) {
+                    (true, ..) => None,
+                    (false, Some(l), Some(q)) => Some(l == 0 && q && broken.is_none()),
+                    (false, Some(l), None) if l > 0 => Some(false),
+                    _ => None,
+                };
                 mirrors.push(MirrorRow {
                     name: m.name.clone(),
                     source_topic: m.source_topic.clone(),
-                    status: m.status.as_str().to_string(),
+                    status: if broken.is_some() {
+                        "BROKEN".to_string()
+                    } else {
+                        m.status.as_str().to_string()
+                    },
                     read_only,
                     partitions: known.then_some(m.partitions),
                     source_partitions,
-                    total_lag: known.then(|| m.lags.iter().map(|l| l.lag).sum()),
+                    total_lag,
                     lags: m.lags.clone(),
+                    quiet: m.quiet,
+                    ready,
+                    broken,
+                    state_time_ms: m.state_time_ms,
+                    source_fenced: live
+                        .clusters
+                        .get(src)
+                        .and_then(|c| c.fences.as_ref())
+                        .map(|f| f.topics.contains(&m.source_topic)),
                     configs,
                     error: m.error.clone().filter(|e| e != "NO_ERROR"),
                 });
             }
         }
-        let filters: Vec<&crate::manifest::Filter> = link
-            .consumer_offset_sync
-            .as_ref()
-            .filter(|s| s.enabled)
-            .map(|s| s.groups.iter().map(|f| &f.value).collect())
-            .unwrap_or_default();
+        let filters = link.synced_groups();
         let group_rows = groups.map(|g| {
             let mut rows = Vec::new();
             for (s, d) in g.get(&name.value).map(Vec::as_slice).unwrap_or_default() {
@@ -80,7 +102,7 @@ pub fn build(
                         group: s.group.clone(),
                         topic: s.topic.clone(),
                         partition: *p,
-                        synced: super::filters::covers(&filters, &s.group),
+                        synced: crate::manifest::filters_cover(&filters, &s.group),
                         source: *so,
                         destination: dof,
                         difference: match (so, dof) {

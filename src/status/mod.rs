@@ -2,7 +2,6 @@
 //! side by side. Building and rendering are pure; reading is done by backends.
 
 pub mod build;
-pub mod filters;
 pub mod model;
 pub mod render;
 

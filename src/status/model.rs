@@ -50,9 +50,24 @@ pub struct MirrorRow {
     pub partitions: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_partitions: Option<u32>,
-    /// `null` when the status is `UNKNOWN`.
+    /// `null` when the status is `UNKNOWN`, or a partition's lag is not known.
     pub total_lag: Option<i64>,
     pub lags: Vec<PartitionLag>,
+    /// The source took no record while status read it (`null`: not sampled).
+    pub quiet: Option<bool>,
+    /// Ready for a promotion: lag 0 and the source quiet (`null`: not known).
+    pub ready: Option<bool>,
+    /// Why the mirror is broken (its destination topic was deleted out of
+    /// band, and the records mirrored before are gone), when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broken: Option<String>,
+    /// Since when the mirror is in its status (epoch ms), when the engine says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_time_ms: Option<i64>,
+    /// The source topic has a producer fence (`DENY Write` for every
+    /// principal); `null` when the source's ACLs were not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_fenced: Option<bool>,
     /// Non-default topic configs of the mirror topic on the destination.
     pub configs: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -100,6 +100,7 @@ pub fn render_text(report: &StatusReport, color: bool) -> String {
                 "ACCESS",
                 "PARTITIONS",
                 "LAG",
+                "READY",
                 "LAG PER PARTITION",
             ])];
             for m in &l.mirrors {
@@ -112,15 +113,28 @@ pub fn render_text(report: &StatusReport, color: bool) -> String {
                 let per: Vec<String> = m
                     .lags
                     .iter()
-                    .map(|p| format!("{}:{}", p.partition, p.lag))
+                    .map(|p| {
+                        let lag = p.lag.map_or_else(|| "?".to_string(), |l| l.to_string());
+                        format!("{}:{lag}", p.partition)
+                    })
                     .collect();
                 rows.push(vec![
                     m.name.clone(),
                     m.source_topic.clone(),
                     m.status.clone(),
-                    if m.read_only { "read-only" } else { "writable" }.into(),
+                    match (m.read_only, m.source_fenced) {
+                        (true, _) => "read-only".into(),
+                        (false, Some(true)) => "writable, source fenced".into(),
+                        (false, _) => "writable".into(),
+                    },
                     parts,
                     m.total_lag.map_or_else(|| "?".into(), |l| l.to_string()),
+                    match (m.ready, m.quiet) {
+                        (Some(true), _) => "ready".into(),
+                        (Some(false), Some(false)) => "no (source written)".into(),
+                        (Some(false), _) => "no".into(),
+                        (None, _) => "-".into(),
+                    },
                     per.join(" "),
                 ]);
             }
@@ -130,6 +144,9 @@ pub fn render_text(report: &StatusReport, color: bool) -> String {
                     let cfg: Vec<String> =
                         m.configs.iter().map(|(k, v)| format!("{k}={v}")).collect();
                     let _ = writeln!(out, "  {} configs: {}", m.name, cfg.join(", "));
+                }
+                if let Some(b) = &m.broken {
+                    let _ = writeln!(out, "  {} is broken: {b}", m.name);
                 }
                 if let Some(e) = &m.error {
                     let _ = writeln!(out, "  {} error: {e}", m.name);

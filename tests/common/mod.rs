@@ -126,9 +126,7 @@ pub fn mirror(name: &str, source: &str, status: MirrorStatus) -> LiveMirror {
         source_topic: source.to_string(),
         status,
         partitions: 1,
-        lags: vec![],
-        error: None,
-        transition_errors: vec![],
+        ..Default::default()
     }
 }
 

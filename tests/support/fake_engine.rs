@@ -102,6 +102,13 @@ impl Engine for Fake {
     ) -> BoxFuture<'a, Result<Validation, BackendError>> {
         Box::pin(async { Ok(Validation::NotApplicable) })
     }
+    fn readiness<'a>(
+        &'a self,
+        _: &'a [&'a Action],
+        _: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Result<Vec<linkctl::plan::cutover::Readiness>, BackendError>> {
+        Box::pin(async { Ok(vec![]) })
+    }
 }
 
 /// Runs every Confluent action on one engine; knows no other engine.

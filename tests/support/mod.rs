@@ -230,5 +230,10 @@ pub fn seed_yaml(us_rest: &str, eu_rest: &str, extra_link: &str) -> String {
         .replace("127.0.0.1:29092", "localhost:29092")
         .replace("http://127.0.0.1:18090/kafka", us_rest)
         .replace("http://127.0.0.1:28090/kafka", eu_rest);
-    format!("{text}{extra_link}")
+    // The doubles' sources take no record unless a test says so: a short
+    // quiet window keeps promotions quick.
+    format!("{text}    cutover:\n      settle_ms: {TEST_SETTLE_MS}\n{extra_link}")
 }
+
+/// The promotions' quiet window in the doubles' seed manifest.
+pub const TEST_SETTLE_MS: u64 = 200;

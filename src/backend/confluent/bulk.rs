@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use reqwest::Method;
 
 use super::client::{decode, ClusterClient};
+use super::cutover;
 use super::errors::ConfluentError;
 use super::execute::{all_failed, failed_with, payload, reached, Step};
 use super::payload::ConfluentPayload;
@@ -17,7 +18,7 @@ use super::retry::retry_write;
 use super::wait::Goal;
 use super::wire::{AlterMirrorsData, DataList, MirrorData};
 use super::ConfluentBackend;
-use crate::backend::ActionResult;
+use crate::backend::{ActionResult, BackendError};
 use crate::plan::ActionKind;
 use crate::state::MirrorStatus;
 
@@ -38,15 +39,18 @@ impl ConfluentBackend {
         let (client, first, step) = (s.client, s.first, s.actions);
         let mut names = Vec::new();
         let mut verb = String::new();
+        let mut settle_ms = 0;
         for a in step {
             match payload(a) {
                 Ok(ConfluentPayload::AlterMirror {
                     verb: v,
                     mirror_topic_name,
+                    gate,
                     ..
                 }) => {
                     verb = v.clone();
                     names.push(mirror_topic_name.clone());
+                    settle_ms = settle_ms.max(gate.map_or(0, |g| g.settle_ms));
                 }
                 Ok(_) => {
                     let e = ConfluentError::Manifest(format!(
@@ -57,6 +61,46 @@ impl ConfluentBackend {
                 }
                 Err(e) => return all_failed(step, &e),
             }
+        }
+        // A promotion waits until its mirror caught up and its source is
+        // quiet; those that do not within the wait are refused, unsent. A
+        // failover reports the lag it leaves behind.
+        let mut held: BTreeMap<String, String> = BTreeMap::new();
+        let mut lags_at_send = None;
+        match first.kind {
+            ActionKind::PromoteMirror => {
+                let settle = std::time::Duration::from_millis(settle_ms);
+                match cutover::gate(client, &first.link, &names, settle, first, s.ctx).await {
+                    Ok(g) => {
+                        for (n, r) in &g.not_ready {
+                            held.insert(n.clone(), r.refusal(g.waited.as_secs_f64()));
+                        }
+                    }
+                    Err(e) => return failed_with(step, &e),
+                }
+            }
+            ActionKind::FailoverMirror => {
+                lags_at_send = cutover::lags_now(client, &first.link).await.ok();
+            }
+            _ => {}
+        }
+        let all_names = names;
+        let names: Vec<String> = all_names
+            .iter()
+            .filter(|n| !held.contains_key(*n))
+            .cloned()
+            .collect();
+        if names.is_empty() {
+            return step
+                .iter()
+                .zip(&all_names)
+                .map(|(a, n)| {
+                    ActionResult::Failed(BackendError::new(
+                        &a.cluster,
+                        held.get(n).cloned().unwrap_or_default(),
+                    ))
+                })
+                .collect();
         }
         let (wanted, word) = targets(first.kind);
         let accepted_states: Vec<MirrorStatus> = match first.kind {
@@ -123,8 +167,11 @@ impl ConfluentBackend {
         };
         let waited = self.wait_step_mirrors(s, &to_wait, &goal).await;
         step.iter()
-            .zip(&names)
+            .zip(&all_names)
             .map(|(a, n)| {
+                if let Some(m) = held.get(n) {
+                    return ActionResult::Failed(BackendError::new(&a.cluster, m.clone()));
+                }
                 if let Some(m) = refused.get(n) {
                     return ActionResult::Failed(
                         ConfluentError::TopicErrors {
@@ -135,7 +182,20 @@ impl ConfluentBackend {
                     );
                 }
                 match &waited {
-                    Ok(map) => reached(a, n, map.get(n), word),
+                    Ok(map) => match (reached(a, n, map.get(n), word), &lags_at_send) {
+                        (ActionResult::Done(o), Some(lags)) => {
+                            let report = cutover::failover_report(n, lags);
+                            ActionResult::cut_over(
+                                format!(
+                                    "{}; {} (mirror_lags when the failover was sent)",
+                                    o.summary,
+                                    report.recovery_point()
+                                ),
+                                report,
+                            )
+                        }
+                        (r, _) => r,
+                    },
                     Err(e) => ActionResult::Failed(e.clone().into_backend(&a.cluster)),
                 }
             })

@@ -12,6 +12,7 @@ use crate::backend::{
     ActionResult, BackendError, BoxFuture, Clusters, ExecContext, Scope, Validation,
 };
 use crate::manifest::Manifest;
+use crate::plan::cutover::Readiness;
 use crate::plan::Action;
 use crate::state::LiveState;
 
@@ -72,5 +73,23 @@ impl Engine for ConfluentBackend {
         ctx: &'a ExecContext<'a>,
     ) -> BoxFuture<'a, Result<Validation, BackendError>> {
         Box::pin(self.server_validate_action(action, ctx))
+    }
+
+    fn readiness<'a>(
+        &'a self,
+        actions: &'a [&'a Action],
+        ctx: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Result<Vec<Readiness>, BackendError>> {
+        Box::pin(async move {
+            let Some(first) = actions.first() else {
+                return Ok(Vec::new());
+            };
+            let client = self
+                .client(ctx.clusters, &first.cluster)
+                .map_err(|e| e.into_backend(&first.cluster))?;
+            super::cutover::observe(&client, actions, ctx)
+                .await
+                .map_err(|e| e.into_backend(&first.cluster))
+        })
     }
 }

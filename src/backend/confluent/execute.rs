@@ -165,6 +165,10 @@ impl ConfluentBackend {
         let Some(first) = step.first() else {
             return Vec::new();
         };
+        if first.kind.is_fence() {
+            // A fence is a Kafka ACL on the source cluster, not a REST call.
+            return crate::backend::kafka::fence::run_step(step, ctx).await;
+        }
         let client = match self.client(ctx.clusters, &first.cluster) {
             Ok(c) => c,
             Err(e) => return all_failed(step, &e.into_backend(&first.cluster)),
@@ -213,6 +217,7 @@ impl ConfluentBackend {
                     .update(&a.id, &format!("{n} config(s) altered"));
                 Ok(Outcome {
                     summary: format!("{n} config(s) of link {link_name} on {} updated", a.cluster),
+                    cutover: None,
                 })
             }
             ConfluentPayload::DeleteLink { link_name } => {
@@ -237,6 +242,7 @@ impl ConfluentBackend {
                         a.cluster,
                         waited.as_secs_f64()
                     ),
+                    cutover: None,
                 })
             }
             other => Err(ConfluentError::Manifest(format!(
@@ -318,6 +324,7 @@ impl ConfluentBackend {
                 link.link_state.as_deref().unwrap_or("state unknown"),
                 started.elapsed().as_secs_f64()
             ),
+            cutover: None,
         })
     }
 

@@ -28,6 +28,21 @@ pub fn check_link(name: &Located<String>, link: &Link, m: &Manifest, out: &mut V
             );
         }
     }
+    for mirror in &link.mirrors {
+        if let Some(adopt) = mirror.adopt.as_ref().filter(|a| a.value) {
+            out.push(
+                Problem::error(
+                    "linkctl::adopt_on_cluster_link",
+                    format!(
+                        "mirror `{}` of link `{n}`: Cluster Linking cannot mirror into an existing topic",
+                        mirror.topic.value
+                    ),
+                )
+                .at(adopt.span, "MirrorMaker 2 only")
+                .help("remove `adopt`; a Cluster Linking mirror topic is created by the link (delete the existing topic, or mirror into another name with a `prefix`)"),
+            );
+        }
+    }
     if let Some(p) = &link.prefix {
         let len = p.value.chars().count();
         if len > MAX_PREFIX_LEN {

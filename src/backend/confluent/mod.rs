@@ -11,6 +11,7 @@
 pub mod bulk;
 pub mod client;
 pub mod configs;
+pub mod cutover;
 pub mod endpoint;
 pub mod engine;
 pub mod errors;

@@ -55,6 +55,9 @@ impl EngineModel for ConfluentModel {
             ActionKind::PromoteMirror => StepGroup::Batch("promote"),
             ActionKind::FailoverMirror => StepGroup::Batch("failover"),
             ActionKind::DeleteMirrorTopic => StepGroup::Batch("delete_topic"),
+            ActionKind::FenceTopic => StepGroup::Batch("fence"),
+            ActionKind::UnfenceTopic => StepGroup::Batch("unfence"),
+            ActionKind::RemirrorTopic => StepGroup::Single,
             ActionKind::CreateLink | ActionKind::UpdateLinkConfigs | ActionKind::DeleteLink => {
                 StepGroup::Single
             }

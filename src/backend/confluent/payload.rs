@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use super::super::engine::PlanContext;
 use super::super::payload::Payload;
 use crate::manifest::link_configs::{CONNECTION_MODE, LINK_MODE};
+use crate::plan::cutover::Gate;
 use crate::plan::desired::{expected_objects, ExpectedObject};
 use crate::plan::payload::{SecretSource, WireValue};
 use crate::plan::secrets::fingerprint;
@@ -103,6 +104,10 @@ pub enum ConfluentPayload {
         link_name: String,
         verb: String,
         mirror_topic_name: String,
+        /// A promotion's wait before it is sent: until `mirror_lags` are 0
+        /// and the source quiet (see `plan::cutover`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        gate: Option<Gate>,
     },
     /// `DELETE topics/{topic_name}`.
     DeleteTopic { topic_name: String },
@@ -329,10 +334,25 @@ pub fn build(a: &Action, cx: &PlanContext<'_>) -> Result<Payload, String> {
         ActionKind::DeleteMirrorTopic => ConfluentPayload::DeleteTopic {
             topic_name: mirror_name(a)?,
         },
+        ActionKind::FenceTopic | ActionKind::UnfenceTopic => {
+            return crate::backend::kafka::fence::payload(a)
+        }
+        ActionKind::RemirrorTopic => {
+            return Err(format!(
+                "{}: Confluent Cluster Linking cannot re-copy a mirror into its topic; delete the topic and declare the mirror again",
+                a.id
+            ))
+        }
         kind => ConfluentPayload::AlterMirror {
             link_name: a.link.clone(),
             verb: mirror_verb(kind).unwrap_or_default().to_string(),
             mirror_topic_name: mirror_name(a)?,
+            gate: (kind == ActionKind::PromoteMirror).then(|| Gate {
+                settle_ms: cx.manifest.link(&a.link).map_or(
+                    crate::manifest::DEFAULT_SETTLE_MS,
+                    crate::manifest::Link::settle_ms,
+                ),
+            }),
         },
     };
     Ok(Payload::Confluent(p))

@@ -174,9 +174,7 @@ pub async fn read_cluster(
         links: BTreeMap::new(),
         topics: BTreeMap::new(),
         topic_names,
-        unreachable: None,
-        clashes: Vec::new(),
-        topics_read: false,
+        ..Default::default()
     };
     for mut l in wanted {
         let Some(rows) = configs.remove(&l.link_name) else {
@@ -352,7 +350,10 @@ pub fn map_mirror(m: MirrorData) -> LiveMirror {
             .into_iter()
             .map(|l| PartitionLag {
                 partition: u32::try_from(l.partition).unwrap_or(0),
-                lag: l.lag,
+                // `last_source_fetch_offset: -1`: the mirror has not fetched
+                // from the source yet, so its lag means nothing (recorded
+                // Cloud answers carry `lag: 0` with it).
+                lag: (l.last_source_fetch_offset != Some(-1)).then_some(l.lag),
                 last_source_fetch_offset: l.last_source_fetch_offset,
             })
             .collect(),
@@ -365,6 +366,8 @@ pub fn map_mirror(m: MirrorData) -> LiveMirror {
                 message: e.error_message.unwrap_or_default(),
             })
             .collect(),
+        state_time_ms: m.state_time_ms,
+        ..Default::default()
     }
 }
 

@@ -132,6 +132,16 @@ pub enum Doing {
     DeleteTopics {
         topic: Option<String>,
     },
+    ReadTopicIds,
+    ReadLog {
+        topic: String,
+    },
+    DescribeAcls,
+    CreateAcls,
+    DeleteAcls,
+    CommitGroupOffsets {
+        group: String,
+    },
 }
 
 impl fmt::Display for Doing {
@@ -155,6 +165,14 @@ impl fmt::Display for Doing {
             }
             Doing::DeleteTopics { topic: None } => write!(f, "delete topics"),
             Doing::DeleteTopics { topic: Some(t) } => write!(f, "delete topic `{t}`"),
+            Doing::ReadTopicIds => write!(f, "read topic ids"),
+            Doing::ReadLog { topic } => write!(f, "read topic `{topic}`"),
+            Doing::DescribeAcls => write!(f, "describe ACLs"),
+            Doing::CreateAcls => write!(f, "create ACLs"),
+            Doing::DeleteAcls => write!(f, "delete ACLs"),
+            Doing::CommitGroupOffsets { group } => {
+                write!(f, "commit the offsets of group `{group}`")
+            }
         }
     }
 }
@@ -213,6 +231,7 @@ impl Doing {
             Doing::DescribeConfigs { topic } | Doing::DeleteTopics { topic } => topic.clone(),
             Doing::ReadEndOffsets { topic } => topic.as_ref().map(|(t, _)| t.clone()),
             Doing::ReadGroupOffsets { topic, .. } => topic.clone(),
+            Doing::ReadLog { topic } => Some(topic.clone()),
             _ => None,
         };
         let acl = |operation, resource| {
@@ -228,10 +247,27 @@ impl Doing {
             (Code::TopicAuthorizationFailed, Doing::DeleteTopics { .. }) => {
                 acl("Delete", Resource::Topic(topic()))
             }
+            (Code::TopicAuthorizationFailed, Doing::ReadLog { .. }) => {
+                acl("Read", Resource::Topic(topic()))
+            }
             (Code::TopicAuthorizationFailed, _) => acl("Describe", Resource::Topic(topic())),
             (Code::GroupAuthorizationFailed, Doing::ReadGroupOffsets { group, .. }) => {
                 acl("Describe", Resource::Group(Some(group.clone())))
             }
+            (Code::GroupAuthorizationFailed, Doing::CommitGroupOffsets { group }) => {
+                acl("Read", Resource::Group(Some(group.clone())))
+            }
+            (
+                Code::ClusterAuthorizationFailed,
+                Doing::DescribeAcls | Doing::CreateAcls | Doing::DeleteAcls,
+            ) => acl(
+                if *self == Doing::DescribeAcls {
+                    "Describe"
+                } else {
+                    "Alter"
+                },
+                Resource::Cluster,
+            ),
             (Code::GroupAuthorizationFailed, _) => acl("Describe", Resource::Group(None)),
             (Code::ClusterAuthorizationFailed, Doing::DescribeConfigs { .. }) => {
                 acl("DescribeConfigs", Resource::Cluster)

@@ -13,6 +13,8 @@ pub mod client_config;
 pub mod clients;
 pub mod context;
 pub mod errors;
+pub mod fence;
+pub mod fences_reader;
 pub mod groups;
 pub mod offsets;
 pub mod reachable;
@@ -21,5 +23,6 @@ pub mod topics_reader;
 
 pub use admin::KafkaAdmin;
 pub use clients::KafkaClients;
+pub use fences_reader::read_fences;
 pub use offsets::GroupOffsets;
 pub use topics_reader::read_topics;

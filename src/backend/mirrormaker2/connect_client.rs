@@ -90,6 +90,17 @@ pub struct SourceOffset {
     pub offset: serde_json::Map<String, serde_json::Value>,
 }
 
+/// `GET /` of a worker.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct WorkerInfo {
+    pub version: Option<String>,
+    /// The Kafka cluster of the worker's `bootstrap.servers`: where its
+    /// producer writes, hence where a MirrorMaker 2 source connector's
+    /// records land.
+    pub kafka_cluster_id: Option<String>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct ConnectError {
@@ -356,9 +367,15 @@ impl ConnectClient {
 
     /// Checks the worker answers.
     pub async fn ping(&self) -> Result<(), BackendError> {
+        self.worker().await.map(|_| ())
+    }
+
+    /// What the worker says of itself (`GET /`): its version and the Kafka
+    /// cluster it is attached to.
+    pub async fn worker(&self) -> Result<WorkerInfo, BackendError> {
         let resp = self.send(self.req(reqwest::Method::GET, &[], &[])).await?;
         if resp.status().is_success() {
-            Ok(())
+            resp.json().await.map_err(|e| self.err(e.without_url()))
         } else {
             Err(self.fail("checking the worker (GET /)", resp).await)
         }
@@ -458,6 +475,45 @@ impl ConnectClient {
             &what,
         )
         .await
+    }
+
+    /// Resumes a stopped or paused connector.
+    pub async fn resume(&self, name: &str) -> Result<(), BackendError> {
+        let resp = self
+            .send(self.req(reqwest::Method::PUT, &["connectors", name, "resume"], &[]))
+            .await?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(self.fail(&format!("resuming connector {name}"), resp).await)
+        }
+    }
+
+    /// Alters the stored offsets of a stopped connector (KIP-875): `offsets`
+    /// is the `{"offsets": [...]}` body (an `offset` of `null` forgets a
+    /// partition's).
+    pub async fn patch_offsets(
+        &self,
+        name: &str,
+        offsets: &serde_json::Value,
+    ) -> Result<(), BackendError> {
+        let resp = self
+            .send(
+                self.req(
+                    reqwest::Method::PATCH,
+                    &["connectors", name, "offsets"],
+                    &[],
+                )
+                .json(offsets),
+            )
+            .await?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(self
+                .fail(&format!("altering the offsets of {name}"), resp)
+                .await)
+        }
     }
 
     /// Every connector with its config and status, in one request.

@@ -5,9 +5,10 @@
 //!   written once, the mirror lists and `keep_live` keys taken from the live
 //!   connector; then one wait until both connectors run;
 //! - a mirror step (every ready create, promote, failover and delete of one
-//!   link): one write of the source connector with the final mirror lists,
-//!   one wait for the connectors, one wait for all new topics (one metadata
-//!   request per round), and one request deleting the deleted mirrors' topics;
+//!   link): [`super::mirror_step`];
+//! - a re-copy of a mirror whose destination topic was deleted out of band:
+//!   [`super::recopy`];
+//! - fences: [`crate::backend::kafka::fence`];
 //! - a link deletion: per connector stop, reset offsets, delete — each step
 //!   tolerates a connector already stopped or gone, so it resumes from any
 //!   point.
@@ -16,14 +17,11 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use super::connect_client::ConnectClient;
-use super::mapping::{
-    mirror_lists, read_back, source_connector, WireConfig, CANONICAL_PREFIX, MIRROR_LIST_KEYS,
-};
+use super::mapping::{source_connector, WireConfig, CANONICAL_PREFIX};
+use super::mirror_lists::MirrorLists;
 use super::payload::Mm2Payload;
-use super::wait::{
-    wait_assigned, wait_gone, wait_running, wait_stopped, wait_tasks_configured, wait_topics,
-    SourceTopics,
-};
+use super::recopy::remirror;
+use super::wait::{wait_gone, wait_running, wait_stopped, wait_tasks_configured};
 use crate::backend::engine::payload_of;
 use crate::backend::{ActionResult, BackendError, ExecContext, Payload};
 use crate::plan::payload::WireValue;
@@ -62,6 +60,9 @@ pub async fn run_step(step: &[&Action], ctx: &ExecContext<'_>) -> Vec<ActionResu
     let Some(first) = step.first() else {
         return Vec::new();
     };
+    if first.kind.is_fence() {
+        return crate::backend::kafka::fence::run_step(step, ctx).await;
+    }
     let started = Instant::now();
     let connect = match ctx
         .clusters
@@ -76,29 +77,29 @@ pub async fn run_step(step: &[&Action], ctx: &ExecContext<'_>) -> Vec<ActionResu
                 .collect()
         }
     };
-    let r = match first.kind {
+    // Link actions and re-copies are single-action steps.
+    let single = match first.kind {
         ActionKind::CreateLink | ActionKind::UpdateLinkConfigs | ActionKind::DeleteLink => {
-            // Link actions are single-action steps.
-            link_action(&connect, first, ctx).await.map(|s| vec![Ok(s)])
+            link_action(&connect, first, ctx).await
         }
-        _ => mirror_step(&connect, step, ctx).await,
+        ActionKind::RemirrorTopic => match payload(first) {
+            Ok(Mm2Payload::Remirror { topic, .. }) => remirror(&connect, topic, first, ctx).await,
+            Ok(other) => Err(BackendError::new(
+                &first.cluster,
+                format!("{} is not a re-copy ({other:?})", first.id),
+            )),
+            Err(e) => Err(e),
+        },
+        _ => return super::mirror_step::run(&connect, step, ctx).await,
     };
     let secs = started.elapsed().as_secs_f64();
-    match r {
-        Ok(results) => results
-            .into_iter()
-            .map(|r| match r {
-                Ok(s) => ActionResult::done(format!("{s} ({secs:.1} s)")),
-                Err(e) => ActionResult::Failed(e),
-            })
-            .chain(std::iter::repeat_with(|| ActionResult::NotAttempted))
-            .take(step.len())
-            .collect(),
-        Err(e) => step
-            .iter()
-            .map(|_| ActionResult::Failed(e.clone()))
-            .collect(),
-    }
+    std::iter::once(match single {
+        Ok(s) => ActionResult::done(format!("{s} ({secs:.1} s)")),
+        Err(e) => ActionResult::Failed(e),
+    })
+    .chain(std::iter::repeat_with(|| ActionResult::NotAttempted))
+    .take(step.len())
+    .collect()
 }
 
 async fn link_action(
@@ -173,192 +174,11 @@ async fn write_connectors(
             }
         }
         if c.name == source_connector(&a.link) {
-            let back = live.as_ref().map(read_back).unwrap_or_default();
-            config.extend(mirror_lists(&back.topics, &back.stopped));
+            let lists = live.as_ref().map(MirrorLists::of).unwrap_or_default();
+            config.extend(lists.settings());
         }
         connect.put_config(&c.name, &config).await?;
         written.push((c.name.clone(), config));
     }
     Ok(written)
-}
-
-/// Per action of a step: its summary, or why it alone failed.
-type StepResults = Vec<Result<String, BackendError>>;
-
-/// Every mirror change of the step in one source connector write. A mirror
-/// whose source topic does not exist is refused before anything is written
-/// (MirrorMaker 2 would wait for it forever); the others go ahead.
-async fn mirror_step(
-    connect: &ConnectClient,
-    step: &[&Action],
-    ctx: &ExecContext<'_>,
-) -> Result<StepResults, BackendError> {
-    let Some(first) = step.first() else {
-        return Ok(Vec::new());
-    };
-    let dest = first.cluster.as_str();
-    let mut changes = Vec::new();
-    for a in step {
-        changes.push(payload(a)?);
-    }
-    let connector = source_connector(&first.link);
-    let live = connect.config(&connector).await?;
-    let only_deletes = changes
-        .iter()
-        .all(|c| matches!(c, Mm2Payload::DeleteMirrorTopic { .. }));
-    let Some(live) = live else {
-        if only_deletes {
-            // No connector mirrors anything: only the topics are left.
-            let topics = deleted_topics(&changes);
-            delete_topics(dest, &topics, ctx).await?;
-            return Ok(topics
-                .iter()
-                .map(|t| Ok(format!("topic {t} deleted")))
-                .collect());
-        }
-        return Err(BackendError::new(
-            dest,
-            format!("connector {connector} does not exist; apply the link first"),
-        ));
-    };
-    let missing = missing_sources(&live, &changes, ctx).await?;
-    let back = read_back(&live);
-    let (mut topics, mut stopped) = (back.topics.clone(), back.stopped.clone());
-    let mut started: Vec<String> = Vec::new();
-    let mut results = Vec::new();
-    for c in &changes {
-        match c {
-            Mm2Payload::StartMirror { topic, .. } if missing.contains(topic) => {
-                results.push(Err(BackendError::new(
-                    dest,
-                    format!(
-                        "source topic {topic} does not exist on {}; MirrorMaker 2 cannot mirror it (nothing was written for it)",
-                        live.get("source.cluster.alias").map(String::as_str).unwrap_or("the source")
-                    ),
-                )));
-            }
-            Mm2Payload::StartMirror { topic, .. } => {
-                stopped.retain(|s| s != topic);
-                if !topics.contains(topic) {
-                    topics.push(topic.clone());
-                }
-                started.push(topic.clone());
-                results.push(Ok(format!("{topic} is mirrored")));
-            }
-            Mm2Payload::StopMirror { topic, .. } => {
-                topics.retain(|s| s != topic);
-                if !stopped.contains(topic) {
-                    stopped.push(topic.clone());
-                }
-                results.push(Ok(format!(
-                    "{topic} is no longer mirrored and stays writable"
-                )));
-            }
-            Mm2Payload::DeleteMirrorTopic { topic, .. } => {
-                topics.retain(|s| s != topic);
-                stopped.retain(|s| s != topic);
-                results.push(Ok(format!("topic {topic} deleted")));
-            }
-            other => {
-                return Err(BackendError::new(
-                    dest,
-                    format!("internal: not a mirror change: {other:?}"),
-                ))
-            }
-        }
-    }
-    topics.sort();
-    stopped.sort();
-    let source = SourceTopics::of(&live, ctx);
-    if (topics.as_slice(), stopped.as_slice()) != (back.topics.as_slice(), back.stopped.as_slice())
-    {
-        let mut config = live.clone();
-        for k in MIRROR_LIST_KEYS {
-            config.remove(*k);
-        }
-        config.extend(mirror_lists(&topics, &stopped));
-        ctx.progress.update(
-            &first.id,
-            &format!(
-                "writing {connector}: {} mirrored, {} stopped",
-                topics.len(),
-                stopped.len()
-            ),
-        );
-        connect.put_config(&connector, &config).await?;
-        let stopped_now: Vec<String> = back
-            .topics
-            .iter()
-            .filter(|t| !topics.contains(t))
-            .cloned()
-            .collect();
-        wait_assigned(
-            connect,
-            &connector,
-            &started,
-            &stopped_now,
-            &source,
-            first,
-            ctx,
-        )
-        .await?;
-        wait_running(connect, first, ctx).await?;
-    }
-    if !started.is_empty() {
-        wait_topics(dest, &source, &started, first, ctx).await?;
-    }
-    delete_topics(dest, &deleted_topics(&changes), ctx).await?;
-    Ok(results)
-}
-
-/// The topics the step starts mirroring that do not exist on the source
-/// cluster: one metadata request to it.
-async fn missing_sources(
-    live: &BTreeMap<String, String>,
-    changes: &[&Mm2Payload],
-    ctx: &ExecContext<'_>,
-) -> Result<Vec<String>, BackendError> {
-    let wanted: Vec<&String> = changes
-        .iter()
-        .filter_map(|c| match c {
-            Mm2Payload::StartMirror { topic, .. } => Some(topic),
-            _ => None,
-        })
-        .collect();
-    if wanted.is_empty() {
-        return Ok(Vec::new());
-    }
-    let alias = live
-        .get("source.cluster.alias")
-        .map(String::as_str)
-        .unwrap_or_default();
-    let source = ctx.kafka.get(alias, ctx.clusters.get(alias)?);
-    let present = source.partition_counts().await?;
-    Ok(wanted
-        .into_iter()
-        .filter(|t| !present.contains_key(*t))
-        .cloned()
-        .collect())
-}
-
-fn deleted_topics(changes: &[&Mm2Payload]) -> Vec<String> {
-    changes
-        .iter()
-        .filter_map(|c| match c {
-            Mm2Payload::DeleteMirrorTopic { topic, .. } => Some(topic.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-async fn delete_topics(
-    dest: &str,
-    topics: &[String],
-    ctx: &ExecContext<'_>,
-) -> Result<(), BackendError> {
-    if topics.is_empty() {
-        return Ok(());
-    }
-    let admin = ctx.kafka.get(dest, ctx.clusters.get(dest)?);
-    admin.delete_topics(topics).await
 }

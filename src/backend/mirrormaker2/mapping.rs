@@ -20,6 +20,8 @@ use crate::manifest::link_configs::{
 use crate::manifest::DESTINATION_CLIENT_PREFIX;
 use crate::plan::payload::WireValue;
 
+use super::mirror_lists::MirrorLists;
+
 /// A connector config as planned: values may be secret references.
 pub type WireConfig = BTreeMap<String, WireValue>;
 
@@ -29,8 +31,6 @@ pub const IDENTITY_POLICY: &str = "org.apache.kafka.connect.mirror.IdentityRepli
 
 /// Annotation prefix for canonical values.
 pub const CANONICAL_PREFIX: &str = "linkctl.config.";
-/// Annotation: mirrors that were promoted or failed over (comma list).
-pub const STOPPED_MIRRORS: &str = "linkctl.mirrors.stopped";
 /// Annotation: the link name (marks the connector as linkctl's).
 pub const LINK_NAME: &str = "linkctl.link";
 /// The `topics` (and `groups`) value that matches nothing. Leaving the key
@@ -123,21 +123,6 @@ pub fn regex_escape(name: &str) -> String {
             out.push('\\');
         }
         out.push(c);
-    }
-    out
-}
-
-fn regex_unescape(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(n) = chars.next() {
-                out.push(n);
-            }
-        } else {
-            out.push(c);
-        }
     }
     out
 }
@@ -271,28 +256,6 @@ pub fn source_config(spec: &LinkSpec) -> Result<WireConfig, MappingError> {
     Ok(c)
 }
 
-/// Keys of the source connector that hold the mirror lists (owned by mirror
-/// actions, never by link config writes).
-pub const MIRROR_LIST_KEYS: &[&str] = &["topics", STOPPED_MIRRORS];
-
-/// The mirror list settings of the source connector: `topics` (active
-/// mirrors, exact names) and the stopped-mirrors annotation.
-pub fn mirror_lists(topics: &[String], stopped: &[String]) -> Vec<(String, String)> {
-    let escaped: Vec<String> = topics.iter().map(|t| regex_escape(t)).collect();
-    let mut out = vec![(
-        "topics".to_string(),
-        if escaped.is_empty() {
-            NO_TOPICS.to_string()
-        } else {
-            escaped.join(",")
-        },
-    )];
-    if !stopped.is_empty() {
-        out.push((STOPPED_MIRRORS.to_string(), stopped.join(",")));
-    }
-    out
-}
-
 /// The checkpoint connector's config.
 pub fn checkpoint_config(spec: &LinkSpec) -> Result<WireConfig, MappingError> {
     let mut c = common(spec, CHECKPOINT_CLASS)?;
@@ -340,8 +303,7 @@ pub fn assigned_topics(task_config: &BTreeMap<String, String>) -> Vec<String> {
 pub struct ReadBack {
     /// Canonical values from the annotations (sensitive ones as `sha256:…`).
     pub canonical: BTreeMap<String, String>,
-    pub topics: Vec<String>,
-    pub stopped: Vec<String>,
+    pub lists: MirrorLists,
 }
 
 /// Reads the canonical view back from a source connector's config.
@@ -353,30 +315,9 @@ pub fn read_back(source: &BTreeMap<String, String>) -> ReadBack {
                 .map(|k| (k.to_string(), v.clone()))
         })
         .collect();
-    let topics = source
-        .get("topics")
-        .map(|t| {
-            t.split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty() && *t != NO_TOPICS)
-                .map(regex_unescape)
-                .collect()
-        })
-        .unwrap_or_default();
-    let stopped = source
-        .get(STOPPED_MIRRORS)
-        .map(|t| {
-            t.split(',')
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default();
     ReadBack {
         canonical,
-        topics,
-        stopped,
+        lists: MirrorLists::of(source),
     }
 }
 
@@ -423,17 +364,18 @@ mod tests {
             !c.contains_key("topics"),
             "mirror lists are not link settings"
         );
-        c.extend(mirror_lists(
-            &["demo".into(), "a.b".into()],
-            &["old".into()],
-        ));
+        let lists = MirrorLists {
+            topics: vec!["demo".into(), "a.b".into()],
+            stopped: vec!["old".into()],
+            ids: BTreeMap::new(),
+        };
+        c.extend(lists.settings());
         assert_eq!(c["topics"], r"demo,a\.b");
         assert_eq!(c["replication.policy.class"], IDENTITY_POLICY);
         assert_eq!(c["source.cluster.bootstrap.servers"], "127.0.0.1:19092");
         assert_eq!(c["replication.factor"], "1");
         let back = read_back(&c);
-        assert_eq!(back.topics, vec!["demo", "a.b"]);
-        assert_eq!(back.stopped, vec!["old"]);
+        assert_eq!(back.lists, lists);
         let canonical: BTreeMap<String, String> = plain(s.canonical.clone());
         assert_eq!(back.canonical, canonical);
     }
@@ -529,13 +471,5 @@ mod tests {
         );
         assert_eq!(assigned_topics(&c), ["chk-000", "chk-000", "a-b"]);
         assert!(assigned_topics(&BTreeMap::new()).is_empty());
-    }
-
-    #[test]
-    fn no_topics_matches_nothing() {
-        let lists: BTreeMap<String, String> = mirror_lists(&[], &[]).into_iter().collect();
-        assert_eq!(lists["topics"], NO_TOPICS);
-        assert!(read_back(&lists).topics.is_empty());
-        assert!(!lists.contains_key(STOPPED_MIRRORS));
     }
 }

@@ -8,12 +8,18 @@
 //!   state; [`execute`] (+ [`wait`]): steps.
 
 pub mod connect_client;
+pub mod cutover;
 pub mod execute;
 pub mod limits;
 pub mod mapping;
+pub mod mirror_lists;
+pub mod mirror_step;
 pub mod model;
+pub mod offset_syncs;
 pub mod payload;
+pub mod positions;
 pub mod read;
+pub mod recopy;
 pub mod spec;
 pub mod wait;
 
@@ -21,6 +27,7 @@ use crate::backend::engine::{Engine, EngineModel, ReadDetail};
 use crate::backend::kafka::KafkaClients;
 use crate::backend::{ActionResult, BackendError, BoxFuture, ExecContext, Scope, Validation};
 use crate::manifest::Manifest;
+use crate::plan::cutover::Readiness;
 use crate::plan::Action;
 use crate::state::LiveState;
 
@@ -61,6 +68,23 @@ impl Engine for Mm2Backend {
             let connect =
                 connect_client::ConnectClient::for_cluster(cluster, ctx.clusters.get(cluster)?)?;
             read::link_health(&connect, link).await
+        })
+    }
+
+    fn readiness<'a>(
+        &'a self,
+        actions: &'a [&'a Action],
+        ctx: &'a ExecContext<'a>,
+    ) -> BoxFuture<'a, Result<Vec<Readiness>, BackendError>> {
+        Box::pin(async move {
+            let Some(first) = actions.first() else {
+                return Ok(Vec::new());
+            };
+            let connect = connect_client::ConnectClient::for_cluster(
+                &first.cluster,
+                ctx.clusters.get(&first.cluster)?,
+            )?;
+            cutover::observe(&connect, actions, ctx).await
         })
     }
 

@@ -40,10 +40,13 @@ impl EngineModel for Mm2Model {
                 &["MirrorMaker 2: adds the topic to the source connector's topic list"]
             }
             ActionKind::PromoteMirror => &[
-                "MirrorMaker 2: promote stops mirroring this topic; the target topic was writable all along",
+                "MirrorMaker 2: the covered groups' offsets are translated through MirrorMaker 2's offset syncs; the target topic was writable all along",
             ],
             ActionKind::FailoverMirror => &[
-                "MirrorMaker 2: failover stops mirroring this topic at once; the target topic was writable all along",
+                "MirrorMaker 2: failover stops mirroring this topic at once and reports the records it leaves behind; the target topic was writable all along",
+            ],
+            ActionKind::RemirrorTopic => &[
+                "MirrorMaker 2: stops the link's source connector for a moment, forgets its stored offsets of this topic, deletes what the destination topic holds and copies the source again from its start",
             ],
             _ => &[],
         }
@@ -54,9 +57,12 @@ impl EngineModel for Mm2Model {
     /// one step.
     fn step_group(&self, kind: ActionKind) -> StepGroup {
         match kind {
-            ActionKind::CreateLink | ActionKind::UpdateLinkConfigs | ActionKind::DeleteLink => {
-                StepGroup::Single
-            }
+            ActionKind::CreateLink
+            | ActionKind::UpdateLinkConfigs
+            | ActionKind::DeleteLink
+            | ActionKind::RemirrorTopic => StepGroup::Single,
+            ActionKind::FenceTopic => StepGroup::Batch("fence"),
+            ActionKind::UnfenceTopic => StepGroup::Batch("unfence"),
             _ => StepGroup::Batch("mirrors"),
         }
     }
@@ -67,6 +73,12 @@ impl EngineModel for Mm2Model {
 
     fn mirrors_are_read_only(&self) -> bool {
         false
+    }
+
+    /// A source connector's records go through its worker's producer,
+    /// into the worker's Kafka cluster.
+    fn writes_through_attached_cluster(&self) -> bool {
+        true
     }
 
     fn status_notes(&self) -> &'static [&'static str] {

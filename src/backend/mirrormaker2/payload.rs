@@ -23,6 +23,8 @@ use super::mapping::{
     checkpoint_config, checkpoint_connector, is_translated, source_config, source_connector,
 };
 use super::spec::link_spec;
+use crate::manifest::Filter;
+use crate::plan::cutover::Gate;
 use crate::plan::payload::WireValue;
 use crate::plan::{Action, ActionKind, ChangeOp};
 
@@ -44,10 +46,31 @@ pub enum Mm2Payload {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         keep_live: Vec<String>,
     },
-    /// `topic` joins the `topics` of `connector`.
-    StartMirror { connector: String, topic: String },
-    /// `topic` leaves `topics` and is remembered as stopped (promote, failover).
-    StopMirror { connector: String, topic: String },
+    /// `topic` joins the `topics` of `connector`; `adopt`: the destination
+    /// topic may exist already (its records stay in front).
+    StartMirror {
+        connector: String,
+        topic: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        adopt: bool,
+    },
+    /// `topic` leaves `topics` and is remembered as stopped. A promotion
+    /// (`gate`) first waits until the destination holds every record of the
+    /// source and the source is quiet, and syncs the offsets of the groups
+    /// `groups` covers; a failover stops at once and reports what it left.
+    StopMirror {
+        connector: String,
+        topic: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        gate: Option<Gate>,
+        /// The consumer groups whose offsets the link syncs (its filters).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        groups: Vec<Filter>,
+    },
+    /// The destination topic was deleted out of band: stop the connector,
+    /// forget its stored offsets for `topic`, delete what the destination
+    /// topic holds, and mirror `topic` again from the source's start.
+    Remirror { connector: String, topic: String },
     /// `topic` leaves both lists, and the topic is deleted on the destination.
     DeleteMirrorTopic { connector: String, topic: String },
     /// Per connector: stop, reset its stored offsets, delete.
@@ -113,14 +136,38 @@ pub fn build(a: &Action, cx: &PlanContext<'_>) -> Result<Payload, String> {
         ActionKind::DeleteLink => Mm2Payload::DeleteConnectors {
             connectors: vec![checkpoint_connector(&a.link), connector],
         },
-        ActionKind::CreateMirror => Mm2Payload::StartMirror {
+        ActionKind::CreateMirror => {
+            let topic = mirror(a)?;
+            let adopt = cx
+                .manifest
+                .link(&a.link)
+                .and_then(|l| l.mirrors.iter().find(|m| m.mirror_name(l) == topic))
+                .is_some_and(crate::manifest::Mirror::adopts);
+            Mm2Payload::StartMirror {
+                connector,
+                topic,
+                adopt,
+            }
+        }
+        ActionKind::PromoteMirror | ActionKind::FailoverMirror => {
+            let link = cx.manifest.link(&a.link);
+            let promote = a.kind == ActionKind::PromoteMirror;
+            Mm2Payload::StopMirror {
+                connector,
+                topic: mirror(a)?,
+                gate: promote.then(|| Gate {
+                    settle_ms: link.map_or(crate::manifest::DEFAULT_SETTLE_MS, |l| l.settle_ms()),
+                }),
+                groups: link.map(|l| l.synced_groups()).unwrap_or_default(),
+            }
+        }
+        ActionKind::RemirrorTopic => Mm2Payload::Remirror {
             connector,
             topic: mirror(a)?,
         },
-        ActionKind::PromoteMirror | ActionKind::FailoverMirror => Mm2Payload::StopMirror {
-            connector,
-            topic: mirror(a)?,
-        },
+        ActionKind::FenceTopic | ActionKind::UnfenceTopic => {
+            return crate::backend::kafka::fence::payload(a)
+        }
         ActionKind::DeleteMirrorTopic => Mm2Payload::DeleteMirrorTopic {
             connector,
             topic: mirror(a)?,

@@ -1,26 +1,38 @@
 //! Reading MirrorMaker 2 links as live state.
 //!
-//! Per Kafka Connect cluster: one `GET /connectors?expand=info&expand=status`
-//! (every connector's config and status), and one metadata request to the
-//! destination (which mirror topics exist). For `status` also, per link: the
-//! end offsets of its source topics (one `ListOffsets` per source broker) and
-//! the source connector's stored offsets (one `GET /connectors/{c}/offsets`):
-//! MirrorMaker 2's lag is the source log end minus the next source offset it
-//! will replicate, since offsets are not preserved across the clusters.
+//! Per Kafka Connect cluster: `GET /` (the Kafka cluster the worker writes
+//! into), one `GET /connectors?expand=info&expand=status` (every
+//! connector's config and status), and on the destination one metadata
+//! request (which mirror topics exist), its cluster id and one
+//! `DescribeTopics` for the ids of the mirror topics (a topic deleted out
+//! of band has another id, or none). Topics that declared mirrors would be
+//! created over, and destination topics that are no longer the ones linkctl
+//! mirrored into, also get their records counted (start and end offsets).
+//!
+//! For `status` also, per link: where the copy of each partition stands
+//! ([`super::positions`]: the connector's stored offsets, the offset syncs
+//! and the end offsets of both sides) and whether the source took a record
+//! while it was read (a second read of its end offsets, a second later).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 use super::connect_client::{ConnectClient, ConnectorStatus, Expanded};
 use super::mapping::{checkpoint_connector, read_back, source_connector, ReadBack, LINK_NAME};
+use super::positions::{LinkReaders, Observed};
 use crate::backend::engine::ReadDetail;
-use crate::backend::kafka::KafkaClients;
+use crate::backend::kafka::{KafkaAdmin, KafkaClients};
 use crate::backend::{BackendError, Clusters, Scope};
 use crate::manifest::link_configs::{GROUP_FILTERS, OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS};
-use crate::manifest::Manifest;
+use crate::manifest::{Engine, Manifest};
 use crate::state::{
     ClusterState, ConnectionMode, LinkSide, LiveConfig, LiveLink, LiveMirror, LiveState, LiveTask,
-    MirrorStatus, PartitionLag, TaskError,
+    MirrorStatus, PartitionLag, RecordCounts, TaskError,
 };
+
+/// The shortest time between the two reads of the source's end offsets that
+/// tell `status` whether the source is being written.
+const QUIET_SAMPLE: Duration = Duration::from_secs(1);
 
 /// Reads the linkctl-managed MirrorMaker 2 links of every Kafka Connect
 /// cluster the manifest declares (links no longer in the manifest must be
@@ -39,28 +51,25 @@ pub async fn read(
         }
         let connect = ConnectClient::for_cluster(dest, def)?;
         let mut unreadable = Vec::new();
-        let links = read_links(
-            clusters,
+        let state = read_cluster(
+            Reader {
+                manifest,
+                clusters,
+                kafka,
+                scope,
+                detail,
+            },
             dest,
             &connect,
-            scope,
-            detail,
-            kafka,
             &mut unreadable,
         )
         .await?;
-        live.clusters.insert(
-            dest.to_string(),
-            ClusterState {
-                links,
-                ..Default::default()
-            },
-        );
+        live.clusters.insert(dest.to_string(), state);
         note_unreachable(&mut live, unreadable);
     }
     // The sources of MirrorMaker 2 links that declare mirrors: one metadata
     // request each, as MirrorMaker 2 would wait forever for a missing topic.
-    let sources = scope.mirrored_sources(manifest, crate::manifest::Engine::Mirrormaker2);
+    let sources = scope.mirrored_sources(manifest, Engine::Mirrormaker2);
     for source in sources {
         match kafka
             .get(source, clusters.get(source)?)
@@ -91,27 +100,38 @@ fn note_unreachable(live: &mut LiveState, errors: Vec<BackendError>) {
     }
 }
 
+/// What every read of one command shares.
+#[derive(Clone, Copy)]
+struct Reader<'a> {
+    manifest: &'a Manifest,
+    clusters: Clusters<'a>,
+    kafka: &'a KafkaClients,
+    scope: &'a Scope,
+    detail: ReadDetail,
+}
+
 /// The source and checkpoint connectors of each linkctl link.
 struct Connectors {
     source: Expanded,
     checkpoint: Option<Expanded>,
 }
 
-/// Every linkctl-managed MirrorMaker 2 link on one Connect cluster.
-/// With `ReadDetail::Status`, a Kafka cluster that cannot be read is not
-/// an error: its error goes to `unreadable`, and what depends on it (mirror
-/// states, lag) is shown as unknown.
-async fn read_links(
-    clusters: Clusters<'_>,
-    dest: &str,
-    connect: &ConnectClient,
+impl Connectors {
+    fn source_config(&self) -> BTreeMap<String, String> {
+        self.source
+            .info
+            .as_ref()
+            .map(|i| i.config.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The linkctl links of one Connect cluster, by link name.
+fn linkctl_links(
+    mut all: BTreeMap<String, Expanded>,
     scope: &Scope,
-    detail: ReadDetail,
-    kafka: &KafkaClients,
-    unreadable: &mut Vec<BackendError>,
-) -> Result<BTreeMap<String, LiveLink>, BackendError> {
-    let mut all = connect.list_expanded().await?;
-    let mut found: BTreeMap<String, Connectors> = BTreeMap::new();
+) -> BTreeMap<String, Connectors> {
+    let mut found = BTreeMap::new();
     let names: Vec<String> = all.keys().cloned().collect();
     for name in names {
         let Some(link_name) = name.strip_suffix("-source") else {
@@ -130,42 +150,272 @@ async fn read_links(
         let checkpoint = all.remove(&checkpoint_connector(link_name));
         found.insert(link_name.to_string(), Connectors { source, checkpoint });
     }
-    if found.is_empty() {
-        return Ok(BTreeMap::new());
+    found
+}
+
+/// The mirror topics that the manifest's MirrorMaker 2 links in scope
+/// declare on `dest`, by link.
+fn declared_mirrors<'m>(r: Reader<'m>, dest: &str) -> BTreeMap<&'m str, BTreeSet<String>> {
+    r.manifest
+        .links
+        .iter()
+        .filter(|(n, l)| {
+            r.scope.includes(&n.value)
+                && l.engine.value == Engine::Mirrormaker2
+                && l.destination.value == dest
+        })
+        .map(|(n, l)| {
+            let names = l.mirrors.iter().map(|m| m.mirror_name(l)).collect();
+            (n.value.as_str(), names)
+        })
+        .collect()
+}
+
+/// One Connect cluster and its destination. With `ReadDetail::Status`, a
+/// Kafka cluster that cannot be read is not an error: its error goes to
+/// `unreadable`, and what depends on it is shown as unknown.
+async fn read_cluster(
+    r: Reader<'_>,
+    dest: &str,
+    connect: &ConnectClient,
+    unreadable: &mut Vec<BackendError>,
+) -> Result<ClusterState, BackendError> {
+    let worker = connect.worker().await?;
+    let found = linkctl_links(connect.list_expanded().await?, r.scope);
+    let declared = declared_mirrors(r, dest);
+    let mut state = ClusterState {
+        engine_attached_to: worker.kafka_cluster_id,
+        ..Default::default()
+    };
+    if found.is_empty() && declared.is_empty() {
+        return Ok(state);
     }
-    // Which mirror topics exist on the destination: one metadata request.
-    let target = kafka.get(dest, clusters.get(dest)?);
-    let target_topics = match target.partition_counts().await {
+    // The destination over the Kafka protocol: its id, which mirror topics
+    // exist and their ids.
+    let target = r.kafka.get(dest, r.clusters.get(dest)?);
+    let target_topics = match destination(&target, &found, &declared).await {
         Ok(t) => Some(t),
-        Err(e) if detail == ReadDetail::Status => {
+        Err(e) if r.detail == ReadDetail::Status => {
             unreadable.push(e);
             None
         }
         Err(e) => return Err(e),
     };
-    let mut out = BTreeMap::new();
-    for (link_name, c) in found {
-        let config = c
-            .source
-            .info
-            .as_ref()
-            .map(|i| i.config.clone())
-            .unwrap_or_default();
+    if let Some(t) = &target_topics {
+        state.kafka_cluster_id = Some(t.cluster_id.clone());
+        state.topic_names = Some(t.partitions.keys().cloned().collect());
+    }
+    for (link_name, c) in &found {
+        let config = c.source_config();
         let back = read_back(&config);
-        let mut link = map_link(&link_name, &back, &c, target_topics.as_ref());
+        let mut link = map_link(link_name, &back, c, target_topics.as_ref());
         link.remote_alias = config.get("source.cluster.alias").cloned();
-        if detail == ReadDetail::Status && target_topics.is_some() {
-            let source_alias = config
-                .get("source.cluster.alias")
-                .cloned()
-                .unwrap_or_default();
-            if let Err(e) = lags(&mut link, &source_alias, clusters, connect, kafka).await {
+        if target_topics.is_some() {
+            if let Err(e) = observe_link(r, dest, connect, &config, &mut link).await {
+                if r.detail != ReadDetail::Status {
+                    return Err(e);
+                }
                 unreadable.push(e);
             }
         }
-        out.insert(link_name, link);
+        state.links.insert(link_name.clone(), link);
     }
-    Ok(out)
+    if let Some(t) = &target_topics {
+        state.occupied = occupied(r, &target, t, &declared, &state).await?;
+    }
+    Ok(state)
+}
+
+/// The destination as the read needs it.
+struct Destination {
+    cluster_id: String,
+    partitions: BTreeMap<String, u32>,
+    ids: BTreeMap<String, String>,
+    /// `(topic, id)` every linkctl link of the Connect cluster recorded.
+    recorded: BTreeSet<(String, String)>,
+}
+
+async fn destination(
+    target: &std::sync::Arc<KafkaAdmin>,
+    found: &BTreeMap<String, Connectors>,
+    declared: &BTreeMap<&str, BTreeSet<String>>,
+) -> Result<Destination, BackendError> {
+    let partitions = target.partition_counts().await?;
+    let cluster_id = target.cluster_id().await?;
+    let mut mirrored: BTreeSet<String> = declared.values().flatten().cloned().collect();
+    let mut recorded = BTreeSet::new();
+    for c in found.values() {
+        let lists = read_back(&c.source_config()).lists;
+        mirrored.extend(lists.topics);
+        recorded.extend(lists.ids);
+    }
+    let present: Vec<String> = mirrored
+        .into_iter()
+        .filter(|t| partitions.contains_key(t))
+        .collect();
+    let ids = target.topic_ids(&present).await?;
+    Ok(Destination {
+        cluster_id,
+        partitions,
+        ids,
+        recorded,
+    })
+}
+
+/// Records of each destination topic that a declared mirror would be
+/// created over: one that exists and is no link's mirror.
+async fn occupied(
+    r: Reader<'_>,
+    target: &std::sync::Arc<KafkaAdmin>,
+    t: &Destination,
+    declared: &BTreeMap<&str, BTreeSet<String>>,
+    state: &ClusterState,
+) -> Result<BTreeMap<String, Option<i64>>, BackendError> {
+    let mirrors_here: BTreeSet<&String> = state
+        .links
+        .values()
+        .flat_map(|l| l.mirrors.keys())
+        .collect();
+    let over: BTreeMap<String, u32> = declared
+        .values()
+        .flatten()
+        .filter(|m| !mirrors_here.contains(m))
+        // A topic a link mirrored into before (its id recorded), left out of
+        // the topic list meanwhile: mirroring it again resumes where it stopped.
+        .filter(|m| {
+            t.ids
+                .get(*m)
+                .is_none_or(|id| !t.recorded.contains(&(m.to_string(), id.clone())))
+        })
+        .filter_map(|m| t.partitions.get(m).map(|n| (m.clone(), *n)))
+        .collect();
+    if over.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let counts = match target.records_held(&over).await {
+        Ok(c) => c,
+        Err(e) if r.detail == ReadDetail::Status => {
+            tracing::debug!("records of occupied topics not read: {e}");
+            BTreeMap::new()
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(over
+        .into_keys()
+        .map(|t| {
+            let n = counts.get(&t).copied();
+            (t, n)
+        })
+        .collect())
+}
+
+/// What needs offsets: records of mirrors whose destination topic was
+/// replaced out of band, and for `status` every active mirror's lag and
+/// whether its source is quiet.
+async fn observe_link(
+    r: Reader<'_>,
+    dest: &str,
+    connect: &ConnectClient,
+    config: &BTreeMap<String, String>,
+    link: &mut LiveLink,
+) -> Result<(), BackendError> {
+    let replaced: Vec<String> = link
+        .mirrors
+        .values()
+        .filter(|m| m.replaced_out_of_band())
+        .map(|m| m.source_topic.clone())
+        .collect();
+    let active: Vec<String> = link
+        .mirrors
+        .values()
+        .filter(|m| !m.status.is_stopped() && m.status != MirrorStatus::Unknown)
+        .map(|m| m.source_topic.clone())
+        .collect();
+    let wanted: Vec<&String> = if r.detail == ReadDetail::Status {
+        active.iter().collect()
+    } else {
+        replaced.iter().collect()
+    };
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let readers = LinkReaders::new(config, dest, r.clusters, r.kafka)?;
+    let counts = readers.source.partition_counts().await?;
+    let topics: BTreeMap<String, u32> = wanted
+        .into_iter()
+        .filter_map(|t| counts.get(t).map(|n| (t.clone(), *n)))
+        .collect();
+    let started = Instant::now();
+    let connector = source_connector(&link.name);
+    let stored = (r.detail == ReadDetail::Status).then_some((connect, connector.as_str()));
+    let observed = readers.observe(&topics, stored).await?;
+    let later = if r.detail == ReadDetail::Status {
+        tokio::time::sleep(QUIET_SAMPLE.saturating_sub(started.elapsed())).await;
+        Some(readers.source_ends(&topics).await?)
+    } else {
+        None
+    };
+    for m in link.mirrors.values_mut() {
+        let Some(n) = topics.get(&m.source_topic) else {
+            continue;
+        };
+        fill(m, *n, &observed, later.as_ref());
+    }
+    Ok(())
+}
+
+/// A mirror's lags, quietness and (when replaced out of band) record counts.
+fn fill(
+    m: &mut LiveMirror,
+    partitions: u32,
+    observed: &Observed,
+    later: Option<&BTreeMap<(String, i32), i64>>,
+) {
+    let tps: Vec<(String, i32)> = (0..partitions as i32)
+        .map(|p| (m.source_topic.clone(), p))
+        .collect();
+    if m.replaced_out_of_band() {
+        let held = |tp: &(String, i32)| {
+            let p = observed.position(tp);
+            let dest_end = observed.dest_end.get(tp).copied().unwrap_or(0);
+            (p.source_end - p.source_start, dest_end)
+        };
+        // The destination re-created by MirrorMaker 2 starts at offset 0.
+        let (source, destination) = tps
+            .iter()
+            .map(held)
+            .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
+        m.records = Some(RecordCounts {
+            source,
+            destination,
+        });
+        m.lags = tps
+            .iter()
+            .map(|tp| {
+                let (s, d) = held(tp);
+                PartitionLag {
+                    partition: tp.1 as u32,
+                    lag: Some((s - d).max(0)),
+                    last_source_fetch_offset: None,
+                }
+            })
+            .collect();
+    } else {
+        m.lags = tps
+            .iter()
+            .map(|tp| PartitionLag {
+                partition: tp.1 as u32,
+                lag: observed.position(tp).lag(),
+                last_source_fetch_offset: None,
+            })
+            .collect();
+    }
+    if let Some(later) = later {
+        m.quiet = Some(
+            tps.iter()
+                .all(|tp| observed.source_end.get(tp) == later.get(tp)),
+        );
+    }
 }
 
 fn tasks_of(prefix: &str, status: &ConnectorStatus) -> Vec<LiveTask> {
@@ -206,7 +456,7 @@ fn map_link(
     link_name: &str,
     back: &ReadBack,
     c: &Connectors,
-    target_topics: Option<&BTreeMap<String, u32>>,
+    target: Option<&Destination>,
 ) -> LiveLink {
     let src_status = c.source.status.as_ref();
     let cp_status = c.checkpoint.as_ref().and_then(|x| x.status.as_ref());
@@ -250,12 +500,25 @@ fn map_link(
         }
     }
 
+    let lists = &back.lists;
     let mut mirrors = BTreeMap::new();
-    for topic in &back.topics {
-        let partitions = target_topics
-            .and_then(|t| t.get(topic).copied())
-            .unwrap_or(0);
-        let status = if target_topics.is_none() {
+    let mirror = |topic: &String, status: MirrorStatus| LiveMirror {
+        name: topic.clone(),
+        source_topic: topic.clone(),
+        partitions: target
+            .and_then(|t| t.partitions.get(topic).copied())
+            .unwrap_or(0),
+        error: (status == MirrorStatus::Failed)
+            .then(|| failure.clone())
+            .flatten(),
+        topic_id: target.and_then(|t| t.ids.get(topic).cloned()),
+        recorded_topic_id: lists.ids.get(topic).cloned(),
+        status,
+        ..Default::default()
+    };
+    for topic in &lists.topics {
+        let partitions = target.and_then(|t| t.partitions.get(topic).copied());
+        let status = if target.is_none() {
             // The destination could not be read: whether the topic exists
             // there is not known.
             MirrorStatus::Unknown
@@ -263,44 +526,23 @@ fn map_link(
             MirrorStatus::Failed
         } else if state == "PAUSED" {
             MirrorStatus::LinkPaused
-        } else if partitions == 0 || state != "ACTIVE" {
+        } else if partitions.unwrap_or(0) == 0 || state != "ACTIVE" {
             MirrorStatus::PendingMirror
         } else {
             MirrorStatus::Active
         };
-        mirrors.insert(
-            topic.clone(),
-            LiveMirror {
-                name: topic.clone(),
-                source_topic: topic.clone(),
-                status,
-                partitions,
-                lags: vec![],
-                error: failure.clone(),
-                transition_errors: vec![],
-            },
-        );
+        mirrors.insert(topic.clone(), mirror(topic, status));
     }
-    for topic in &back.stopped {
-        mirrors.insert(
-            topic.clone(),
-            LiveMirror {
-                name: topic.clone(),
-                source_topic: topic.clone(),
-                status: MirrorStatus::Stopped,
-                partitions: target_topics
-                    .and_then(|t| t.get(topic).copied())
-                    .unwrap_or(0),
-                lags: vec![],
-                error: None,
-                transition_errors: vec![],
-            },
-        );
+    for topic in &lists.stopped {
+        let mut m = mirror(topic, MirrorStatus::Stopped);
+        // A stopped mirror is a normal topic: its id is not watched.
+        m.recorded_topic_id = None;
+        mirrors.insert(topic.clone(), m);
     }
 
     LiveLink {
         name: link_name.to_string(),
-        engine: crate::manifest::Engine::Mirrormaker2,
+        engine: Engine::Mirrormaker2,
         link_id: None,
         side: LinkSide::Destination,
         connection_mode: ConnectionMode::Outbound,
@@ -316,66 +558,6 @@ fn map_link(
         secret_fingerprints,
         mirrors,
     }
-}
-
-/// Per-partition lag of the link's active mirrors, in MirrorMaker 2's
-/// terms: source log end minus the next source offset the source connector
-/// will replicate (its stored offset + 1; 0 when it stored none yet).
-async fn lags(
-    link: &mut LiveLink,
-    source_alias: &str,
-    clusters: Clusters<'_>,
-    connect: &ConnectClient,
-    kafka: &KafkaClients,
-) -> Result<(), BackendError> {
-    let active: Vec<String> = link
-        .mirrors
-        .values()
-        .filter(|m| !m.status.is_stopped() && m.partitions > 0)
-        .map(|m| m.source_topic.clone())
-        .collect();
-    if active.is_empty() {
-        return Ok(());
-    }
-    let source = kafka.get(source_alias, clusters.get(source_alias)?);
-    let counts = source.partition_counts().await?;
-    let wanted: BTreeMap<String, u32> = active
-        .iter()
-        .filter_map(|t| counts.get(t).map(|n| (t.clone(), *n)))
-        .collect();
-    let ends = source.end_offsets(&wanted).await?;
-    let stored = connect
-        .offsets(&source_connector(&link.name))
-        .await?
-        .unwrap_or_default();
-    let mut next: BTreeMap<(String, i32), i64> = BTreeMap::new();
-    for o in stored.offsets {
-        let topic = o.partition.get("topic").and_then(|v| v.as_str());
-        let partition = o.partition.get("partition").and_then(|v| v.as_i64());
-        let offset = o.offset.get("offset").and_then(|v| v.as_i64());
-        if let (Some(t), Some(p), Some(off)) = (topic, partition, offset) {
-            let p = i32::try_from(p).unwrap_or(0);
-            next.insert((t.to_string(), p), off + 1);
-        }
-    }
-    for m in link.mirrors.values_mut() {
-        let Some(n) = wanted.get(&m.source_topic) else {
-            continue;
-        };
-        m.lags = (0..*n as i32)
-            .map(|p| {
-                let key = (m.source_topic.clone(), p);
-                let end = ends.get(&key).copied().unwrap_or(0);
-                let at = next.get(&key).copied();
-                PartitionLag {
-                    partition: p as u32,
-                    lag: (end - at.unwrap_or(0)).max(0),
-                    last_source_fetch_offset: at,
-                }
-            })
-            .collect();
-    }
-    Ok(())
 }
 
 /// What is wrong with a MirrorMaker 2 link after an apply: a failed connector

@@ -7,6 +7,7 @@
 mod cleartext_auth;
 mod combinations;
 mod config_values;
+mod cutover;
 mod filters;
 pub mod intervals;
 mod mirrors;
@@ -130,6 +131,7 @@ pub fn validate(m: &Manifest) -> Vec<Problem> {
     config_values::check(m, &mut out);
     filters::check(m, &mut out);
     combinations::check(m, &mut out);
+    cutover::check(m, &mut out);
     // What each link's engine needs, limits and cannot express.
     for (name, link) in &m.links {
         crate::backend::registry::model(link.engine.value).check_link(name, link, m, &mut out);

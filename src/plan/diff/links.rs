@@ -28,6 +28,10 @@ pub(super) fn plan_link(
             return;
         }
     };
+    if let Some(why) = misattached(name, link, manifest, live) {
+        b.error(link_target(&link.destination.value, name), why);
+        return;
+    }
     let found: Vec<Option<&LiveLink>> = objects
         .iter()
         .map(|o| live_link(live, &o.cluster, name))
@@ -89,6 +93,46 @@ pub(super) fn plan_link(
         let lm = LiveMirrors::of(live, &o.cluster, name, link, l.map(|l| &l.mirrors));
         mirrors::plan_mirrors(b, name, link, &o.cluster, &lm, &link_deps);
     }
+}
+
+/// Why the link's records would land in another cluster than its
+/// destination: its engine writes through the Kafka cluster its endpoint
+/// is attached to (MirrorMaker 2: the Kafka Connect worker's own cluster,
+/// whatever the connector's `target.cluster.*` says), and that is not the
+/// destination. Nothing is planned for such a link: a connector written
+/// there would copy the source into the wrong cluster (into its own
+/// source, with a worker attached to it: a loop).
+fn misattached(name: &str, link: &Link, manifest: &Manifest, live: &LiveState) -> Option<String> {
+    if !registry::model(link.engine.value).writes_through_attached_cluster() {
+        return None;
+    }
+    let dest = &link.destination.value;
+    let state = live.clusters.get(dest)?;
+    let (attached, own) = (
+        state.engine_attached_to.as_ref()?,
+        state.kafka_cluster_id.as_ref()?,
+    );
+    if attached == own {
+        return None;
+    }
+    let other = live
+        .clusters
+        .iter()
+        .find(|(_, c)| c.kafka_cluster_id.as_ref() == Some(attached))
+        .map(|(n, _)| format!(" (that is cluster `{n}`)"))
+        .unwrap_or_default();
+    let connect = manifest
+        .cluster(dest)
+        .and_then(|c| c.connect.as_ref())
+        .map(|c| c.value.display().to_string())
+        .unwrap_or_default();
+    Some(format!(
+        "link `{name}` cannot run on the Kafka Connect cluster of `{dest}` ({connect}): it is attached to Kafka cluster {attached}{other}, \
+         not to `{dest}` (cluster id {own}). A MirrorMaker 2 source connector writes what it copies through its worker, so the records \
+         of `{}` would land in {attached}, not in `{dest}`. Point `connect:` of cluster `{dest}` at a Kafka Connect cluster whose \
+         `bootstrap.servers` is `{dest}`'s; nothing is planned for this link until then.",
+        link.source.value
+    ))
 }
 
 /// What the plan says about a link object that is not working: actions are

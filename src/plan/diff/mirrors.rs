@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::manifest::{Engine, Link, Mirror, MirrorState};
 use crate::plan::action::{Action, ActionKind, ObjectSide};
-use crate::state::{LiveMirror, LiveState, MirrorStatus};
+use crate::state::{FenceState, LiveMirror, LiveState, MirrorStatus};
 
 use super::{engine_notes, mirror_target, new_action, Builder};
 
@@ -130,6 +130,10 @@ pub(super) struct LiveMirrors<'l> {
     taken: BTreeMap<&'l str, &'l str>,
     /// The source cluster's topic names, when they were read.
     source_topics: Option<&'l BTreeSet<String>>,
+    /// Destination topics that are no mirror, with their records.
+    occupied: Option<&'l BTreeMap<String, Option<i64>>>,
+    /// The source cluster's producer fences, when read.
+    fences: Option<&'l FenceState>,
 }
 
 impl<'l> LiveMirrors<'l> {
@@ -148,14 +152,13 @@ impl<'l> LiveMirrors<'l> {
             .filter(|(n, _)| n.as_str() != name)
             .flat_map(|(n, l)| l.mirrors.keys().map(move |m| (m.as_str(), n.as_str())))
             .collect();
-        let source_topics = live
-            .clusters
-            .get(&link.source.value)
-            .and_then(|c| c.topic_names.as_ref());
+        let source = live.clusters.get(&link.source.value);
         Self {
             own,
             taken,
-            source_topics,
+            source_topics: source.and_then(|c| c.topic_names.as_ref()),
+            occupied: live.clusters.get(cluster).map(|c| &c.occupied),
+            fences: source.and_then(|c| c.fences.as_ref()),
         }
     }
 }
@@ -179,6 +182,7 @@ pub(super) fn plan_mirrors(
     let engine = link.engine.value;
     for (mname, m) in &desired {
         let target = mirror_target(cluster, name, mname);
+        let promote_id = format!("{target}:promote");
         let want = m.state.value;
         match live.get(mname) {
             None if taken.contains_key(mname.as_str())
@@ -205,6 +209,25 @@ pub(super) fn plan_mirrors(
                     ),
                 );
             }
+            // An empty topic takes the mirror as it is (nothing to merge with).
+            None if matches!(want, MirrorState::Active | MirrorState::Paused)
+                && !m.adopts()
+                && lm
+                    .occupied
+                    .and_then(|o| o.get(mname))
+                    .is_some_and(|held| *held != Some(0)) =>
+            {
+                let held = lm.occupied.and_then(|o| o.get(mname).copied().flatten());
+                b.error(
+                    target,
+                    format!(
+                        "topic `{mname}` already exists on `{cluster}` and is no mirror: it holds {}. Mirroring into it would append \
+                         the records of `{}/{}` after them, two streams in one topic. Delete the topic first, mirror into another \
+                         name (a `prefix`), or declare `adopt: true` on the mirror to mirror into it anyway.",
+                        records(held), link.source.value, m.topic.value
+                    ),
+                );
+            }
             None => match want {
                 MirrorState::Active | MirrorState::Paused => {
                     let mut a = mirror_action(ActionKind::CreateMirror, cluster, name, engine, mname, deps);
@@ -213,6 +236,17 @@ pub(super) fn plan_mirrors(
                         "mirrors `{}/{}`; partitions and synced topic configs follow the source",
                         link.source.value, m.topic.value
                     ));
+                    if let Some(Some(0)) = lm.occupied.and_then(|o| o.get(mname)) {
+                        a.notes.insert(1, format!(
+                            "mirrors into the existing empty topic `{cluster}/{mname}` (its partitions and configs stay, and follow the source from now on)"
+                        ));
+                    } else if let Some(held) = lm.occupied.and_then(|o| o.get(mname)) {
+                        a.notes.insert(1, format!(
+                            "adopts the existing topic `{cluster}/{mname}` ({}): they stay first, and the records of `{}/{}` \
+                             are appended after them, from its first offset (or from where an earlier mirror of this link stopped)",
+                            records(*held), link.source.value, m.topic.value
+                        ));
+                    }
                     let id = b.push(a);
                     if want == MirrorState::Paused {
                         let p = mirror_action(ActionKind::PauseMirror, cluster, name, engine, mname, &[id]);
@@ -236,16 +270,35 @@ pub(super) fn plan_mirrors(
                     lm.source_topic, m.topic.value
                 ),
             ),
-            Some(lm) => match transition(mname, lm, want) {
-                Step::Nothing => {}
-                Step::Do(kind) => {
-                    let a = mirror_action(kind, cluster, name, engine, mname, deps);
-                    b.push(a);
+            Some(live_m) if live_m.replaced_out_of_band() => {
+                let why = replaced(cluster, mname, live_m);
+                match want {
+                    MirrorState::Active | MirrorState::Paused => {
+                        let mut a = mirror_action(ActionKind::RemirrorTopic, cluster, name, engine, mname, deps);
+                        a.source_topic = Some(m.topic.value.clone());
+                        a.notes.insert(0, why);
+                        b.push(a);
+                    }
+                    MirrorState::Promoted => b.error(
+                        target,
+                        format!("{why}. A promotion would stop a mirror that lacks those records: declare it `active` to re-copy it first, or `failed_over` to stop it as it is."),
+                    ),
+                    MirrorState::FailedOver => {
+                        b.warn(target.clone(), why);
+                        plan_transition(b, cluster, name, engine, mname, live_m, want, deps, &target);
+                    }
                 }
-                Step::Refuse(msg) => b.error(target, msg),
-                Step::Wait(msg) => b.warn(target, msg),
-            },
+            }
+            Some(live_m) => plan_transition(b, cluster, name, engine, mname, live_m, want, deps, &target),
         }
+        if want == MirrorState::Promoted {
+            let secs = link.settle_ms() as f64 / 1000.0;
+            b.note_on(&promote_id, format!(
+                "caught up, then stopped: waits until the destination holds every record of the source and the source has taken no \
+                 record for {secs} s (`cutover.settle_ms`), syncs the covered groups' offsets, then stops; refused otherwise, and nothing is stopped"
+            ));
+        }
+        plan_fence(b, name, link, m, mname, lm.fences);
     }
     for (mname, lm) in live {
         if desired.contains_key(mname) {
@@ -279,6 +332,121 @@ pub(super) fn plan_mirrors(
                 ),
             );
         }
+    }
+}
+
+/// `N record(s)`, or `an unknown number of records`.
+fn records(n: Option<i64>) -> String {
+    n.map_or_else(
+        || "an unknown number of records".to_string(),
+        |n| format!("{n} record(s)"),
+    )
+}
+
+/// Why a mirror's destination topic is not the one it mirrored into.
+fn replaced(cluster: &str, mname: &str, m: &LiveMirror) -> String {
+    let now = match &m.topic_id {
+        Some(id) => format!(
+            "topic id {id}, not {}",
+            m.recorded_topic_id.as_deref().unwrap_or("?")
+        ),
+        None => "it does not exist".to_string(),
+    };
+    let lost = match m.records {
+        Some(r) => format!(
+            "it holds {} record(s) and the source {}: {} record(s) are missing, and MirrorMaker 2 will not copy them again",
+            r.destination,
+            r.source,
+            r.missing()
+        ),
+        None => "the records mirrored into the earlier topic are gone, and will not be copied again".to_string(),
+    };
+    format!("the destination topic `{cluster}/{mname}` was deleted out of band ({now}); {lost}")
+}
+
+/// The action (or note) a live mirror's status and its desired state ask for.
+#[allow(clippy::too_many_arguments)]
+fn plan_transition(
+    b: &mut Builder,
+    cluster: &str,
+    name: &str,
+    engine: Engine,
+    mname: &str,
+    live_m: &LiveMirror,
+    want: MirrorState,
+    deps: &[String],
+    target: &str,
+) {
+    match transition(mname, live_m, want) {
+        Step::Nothing => {}
+        Step::Do(kind) => {
+            let a = mirror_action(kind, cluster, name, engine, mname, deps);
+            b.push(a);
+        }
+        Step::Refuse(msg) => b.error(target, msg),
+        Step::Wait(msg) => b.warn(target, msg),
+    }
+}
+
+/// The fence of a mirror's source topic: added when the manifest declares
+/// it (before the mirror's promotion or failover, which then waits for
+/// it), removed when a promoted or failed-over mirror no longer declares it.
+fn plan_fence(
+    b: &mut Builder,
+    name: &str,
+    link: &Link,
+    m: &Mirror,
+    mname: &str,
+    fences: Option<&FenceState>,
+) {
+    let source = &link.source.value;
+    let topic = &m.topic.value;
+    let has = fences.is_some_and(|f| f.topics.contains(topic));
+    let stopping = matches!(
+        m.state.value,
+        MirrorState::Promoted | MirrorState::FailedOver
+    );
+    let kind = match (m.fenced(link), has) {
+        (true, false) => ActionKind::FenceTopic,
+        (false, true) if stopping => ActionKind::UnfenceTopic,
+        _ => return,
+    };
+    if kind == ActionKind::FenceTopic && fences.is_some_and(|f| !f.authorizer) {
+        b.error(
+            mirror_target(source, name, mname),
+            format!(
+                "cluster `{source}` has no authorizer, so the producers of `{source}/{topic}` cannot be fenced (an ACL needs one).                  Remove `fence` from the mirror (and from the link's `cutover`), and stop the producers yourself before the promotion."
+            ),
+        );
+        return;
+    }
+    let mut a = new_action(
+        kind,
+        source,
+        name,
+        link.engine.value,
+        ObjectSide::Source,
+        Some(mname),
+    );
+    a.source_topic = Some(topic.clone());
+    a.notes.push(if kind == ActionKind::FenceTopic {
+        format!("DENY Write for every principal (User:*) on `{source}/{topic}`: its producers are refused from now on")
+    } else {
+        format!("removes the DENY Write ACL for User:* on `{source}/{topic}`: its producers may write again")
+    });
+    let id = b.push(a);
+    if kind == ActionKind::FenceTopic {
+        b.add_dependency(
+            |x| {
+                x.mirror.as_deref() == Some(mname)
+                    && x.link == name
+                    && matches!(
+                        x.kind,
+                        ActionKind::PromoteMirror | ActionKind::FailoverMirror
+                    )
+            },
+            &id,
+        );
     }
 }
 

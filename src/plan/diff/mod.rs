@@ -44,6 +44,7 @@ pub fn plan(manifest: &Manifest, live: &LiveState, opts: &PlanOptions) -> Plan {
         unmanaged: b.unmanaged,
         warnings: b.warnings,
         errors: b.errors,
+        readiness: Vec::new(),
     }
 }
 
@@ -107,6 +108,22 @@ impl Builder {
         self.errors.extend(errors);
     }
 
+    /// Adds `note` to the action with id `id`, when there is one.
+    fn note_on(&mut self, id: &str, note: String) {
+        if let Some(a) = self.actions.iter_mut().find(|a| a.id == id) {
+            a.notes.insert(0, note);
+        }
+    }
+
+    /// Makes every action `pick` accepts depend on `id`.
+    fn add_dependency(&mut self, pick: impl Fn(&Action) -> bool, id: &str) {
+        for a in self.actions.iter_mut().filter(|a| pick(a)) {
+            if !a.depends_on.iter().any(|d| d == id) {
+                a.depends_on.push(id.to_string());
+            }
+        }
+    }
+
     /// Adds an action and returns its id.
     fn push(&mut self, action: Action) -> String {
         let id = action.id.clone();
@@ -154,6 +171,9 @@ fn verb(kind: ActionKind) -> &'static str {
         ActionKind::ResumeMirror => "resume",
         ActionKind::PromoteMirror => "promote",
         ActionKind::FailoverMirror => "failover",
+        ActionKind::FenceTopic => "fence",
+        ActionKind::UnfenceTopic => "unfence",
+        ActionKind::RemirrorTopic => "remirror",
     }
 }
 

@@ -63,6 +63,15 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
                 out.push('\n');
             }
             render_action(&mut out, &p, a);
+            if let Some(r) = plan.readiness.iter().find(|r| r.action == a.id) {
+                let line = format!("# now: {}", r.summary());
+                let style = if r.ready() {
+                    Style::new().green()
+                } else {
+                    Style::new().yellow()
+                };
+                let _ = writeln!(out, "      {}", p.paint(&line, style));
+            }
         }
     }
     if !plan.unmanaged.is_empty() {
@@ -181,6 +190,21 @@ pub fn title(a: &Action) -> (char, String) {
         ActionKind::PromoteMirror => ('!', format!("promote mirror {m}")),
         ActionKind::FailoverMirror => ('!', format!("fail over mirror {m}")),
         ActionKind::DeleteMirrorTopic => ('-', format!("delete mirror topic {m}")),
+        ActionKind::FenceTopic => (
+            '+',
+            format!(
+                "fence source topic {}",
+                a.source_topic.as_deref().unwrap_or(m)
+            ),
+        ),
+        ActionKind::UnfenceTopic => (
+            '-',
+            format!(
+                "unfence source topic {}",
+                a.source_topic.as_deref().unwrap_or(m)
+            ),
+        ),
+        ActionKind::RemirrorTopic => ('!', format!("re-copy mirror {m} from its source")),
     }
 }
 

@@ -112,6 +112,10 @@ pub(super) fn create_mirror(st: &mut DState, link: &str, body: &Value) -> Reply 
             error: None,
             transition_errors: Vec::new(),
             hidden_gets: hidden,
+            lag: 0,
+            catch_up_per_read: 0,
+            source_end: 0,
+            writes_per_read: 0,
         },
     );
     if lose_answer(st) {

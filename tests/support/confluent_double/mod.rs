@@ -269,9 +269,38 @@ impl Double {
                         error: None,
                         transition_errors: Vec::new(),
                         hidden_gets: 0,
+                        lag: 0,
+                        catch_up_per_read: 0,
+                        source_end: 0,
+                        writes_per_read: 0,
                     },
                 );
             }
+        })
+    }
+
+    /// Scripts how far `mirror` lags: each partition lacks `lag` records of
+    /// a source ending at `source_end`, and per read of the mirror catches
+    /// up `catch_up` records while its source takes `writes` new ones.
+    pub fn script_lag(
+        &self,
+        link: &str,
+        mirror: &str,
+        lag: i64,
+        catch_up: i64,
+        source_end: i64,
+        writes: i64,
+    ) {
+        self.with(|s| {
+            let m = s
+                .links
+                .get_mut(link)
+                .and_then(|l| l.mirrors.get_mut(mirror))
+                .expect("seeded mirror");
+            m.lag = lag;
+            m.catch_up_per_read = catch_up;
+            m.source_end = source_end;
+            m.writes_per_read = writes;
         })
     }
 

@@ -170,7 +170,10 @@ impl DState {
             "mirror_topic_name": m.name,
             "source_topic_name": m.source,
             "num_partitions": m.partitions,
-            "mirror_lags": (0..m.partitions).map(|p| json!({"partition": p, "lag": 0, "last_source_fetch_offset": -1})).collect::<Vec<_>>(),
+            "mirror_lags": (0..m.partitions).map(|p| {
+                let fetched = if m.source_end == 0 { -1 } else { m.source_end - m.lag };
+                json!({"partition": p, "lag": m.lag, "last_source_fetch_offset": fetched})
+            }).collect::<Vec<_>>(),
             "mirror_status": m.status,
             "mirror_topic_error": m.error.clone().unwrap_or_else(|| "NO_ERROR".into()),
             "state_time_ms": 1_700_000_000_000i64,

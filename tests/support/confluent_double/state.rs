@@ -90,6 +90,15 @@ pub struct DMirror {
     pub error: Option<String>,
     pub transition_errors: Vec<(String, String)>,
     pub hidden_gets: u32,
+    /// How many records of the source each partition lacks
+    /// (`mirror_lags[].lag`), and how many it catches up per read of the
+    /// mirror; `source_end` is each partition's source end offset (0: the
+    /// source is empty and `last_source_fetch_offset` is `-1`).
+    pub lag: i64,
+    pub catch_up_per_read: i64,
+    pub source_end: i64,
+    /// Records the source takes per read (a producer that keeps writing).
+    pub writes_per_read: i64,
 }
 
 /// A link task: (name, state, [(error code, message)]).
@@ -214,7 +223,8 @@ impl DState {
         m.pending_since = Some(std::time::Instant::now());
     }
 
-    /// One poll of a mirror: advance its pending transition.
+    /// One poll of a mirror: advance its pending transition, its source
+    /// and its catching up.
     pub fn poll_mirror(
         m: &mut DMirror,
         hold: bool,
@@ -223,6 +233,10 @@ impl DState {
     ) {
         if hold {
             return;
+        }
+        if m.status == "ACTIVE" {
+            m.source_end += m.writes_per_read;
+            m.lag = (m.lag + m.writes_per_read - m.catch_up_per_read).max(0);
         }
         if let Some((target, left)) = m.pending.take() {
             let due = match (settle_after, m.pending_since) {

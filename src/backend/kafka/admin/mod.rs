@@ -20,6 +20,15 @@ use rdkafka::metadata::Metadata;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Offset, TopicPartitionList};
 
+mod acls;
+mod commit;
+mod log;
+mod native;
+mod topic_ids;
+
+pub use acls::{Fences, ANY_PRINCIPAL};
+pub use log::RawRecord;
+
 use super::client_config::client_config;
 use super::context::{KafkaContext, Watch};
 use super::errors::{
@@ -373,13 +382,61 @@ impl KafkaAdmin {
         self: &Arc<Self>,
         topics: &BTreeMap<String, u32>,
     ) -> Result<BTreeMap<(String, i32), i64>, BackendError> {
+        self.list_offsets(topics, Offset::End).await
+    }
+
+    /// The log start offset of every partition of `topics`, like
+    /// [`Self::end_offsets`].
+    pub async fn start_offsets(
+        self: &Arc<Self>,
+        topics: &BTreeMap<String, u32>,
+    ) -> Result<BTreeMap<(String, i32), i64>, BackendError> {
+        self.list_offsets(topics, Offset::Beginning).await
+    }
+
+    /// How many records each of `topics` holds (end − start offsets summed
+    /// over its partitions): two `ListOffsets` per broker.
+    pub async fn records_held(
+        self: &Arc<Self>,
+        topics: &BTreeMap<String, u32>,
+    ) -> Result<BTreeMap<String, i64>, BackendError> {
+        if topics.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let (start, end) =
+            futures::try_join!(self.start_offsets(topics), self.end_offsets(topics))?;
+        let mut out: BTreeMap<String, i64> = BTreeMap::new();
+        for (tp, e) in &end {
+            let s = start.get(tp).copied().unwrap_or(0);
+            *out.entry(tp.0.clone()).or_default() += (e - s).max(0);
+        }
+        Ok(out)
+    }
+
+    /// The cluster's id (Kafka's, from the metadata answer).
+    pub async fn cluster_id(self: &Arc<Self>) -> Result<String, BackendError> {
+        self.ensure_ready().await?;
+        self.blocking(|me| {
+            let consumer = me.consumer()?;
+            let id = consumer.client().fetch_cluster_id(me.timeout);
+            Self::serve(&consumer);
+            id.ok_or_else(|| me.fail(Doing::ReadMetadata, me.timed_out()))
+        })
+        .await
+    }
+
+    async fn list_offsets(
+        self: &Arc<Self>,
+        topics: &BTreeMap<String, u32>,
+        spec: Offset,
+    ) -> Result<BTreeMap<(String, i32), i64>, BackendError> {
         if topics.is_empty() {
             return Ok(BTreeMap::new());
         }
         let mut tpl = TopicPartitionList::new();
         for (t, n) in topics {
             for p in 0..*n as i32 {
-                tpl.add_partition_offset(t, p, Offset::End)
+                tpl.add_partition_offset(t, p, spec)
                     .map_err(|e| self.err(Doing::ReadEndOffsets { topic: None }, &e))?;
             }
         }

@@ -1,0 +1,215 @@
+//! Producer fences: a `DENY Write` ACL for every principal (`User:*`, any
+//! host) on a literal topic, the one shape of ACL linkctl creates. It stops
+//! every producer of the topic, whatever ALLOW ACLs exist (a DENY wins).
+//!
+//! `DescribeAcls` on a cluster without an authorizer answers
+//! `SECURITY_DISABLED`: such a cluster can have no fence, and cannot get one.
+
+use std::collections::BTreeSet;
+use std::ffi::c_char;
+use std::sync::Arc;
+
+use rdkafka::bindings as rd;
+use rdkafka::types::RDKafkaErrorCode;
+
+use super::native::{c_string, call, check, elements, text, CallError};
+use super::KafkaAdmin;
+use crate::backend::kafka::errors::Doing;
+use crate::backend::BackendError;
+
+/// Every principal.
+pub const ANY_PRINCIPAL: &str = "User:*";
+const ANY_HOST: &str = "*";
+
+/// The fences a cluster holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fences {
+    /// The cluster has an authorizer (else ACLs cannot be read or written).
+    pub authorizer: bool,
+    /// Topics with a `DENY Write` ACL for `User:*` from any host.
+    pub topics: BTreeSet<String>,
+}
+
+impl KafkaAdmin {
+    /// The fenced topics of the cluster: one `DescribeAcls`.
+    pub async fn fences(self: &Arc<Self>) -> Result<Fences, BackendError> {
+        self.ensure_ready().await?;
+        self.blocking(|me| {
+            let admin = me.admin_client()?;
+            let rk = admin.inner().native_ptr();
+            // SAFETY: `admin` keeps the client alive for the whole call.
+            match unsafe { describe(rk, me.timeout) } {
+                Ok(topics) => Ok(Fences {
+                    authorizer: true,
+                    topics,
+                }),
+                Err(e) if e.code == Some(RDKafkaErrorCode::SecurityDisabled) => {
+                    Ok(Fences::default())
+                }
+                Err(e) => Err(me.call_failed(Doing::DescribeAcls, e)),
+            }
+        })
+        .await
+    }
+
+    /// Adds the fence of each of `topics` (an existing one stays as it is).
+    pub async fn fence(self: &Arc<Self>, topics: &[String]) -> Result<(), BackendError> {
+        self.change_fences(topics, true).await
+    }
+
+    /// Removes the fence of each of `topics` (a missing one is no error).
+    pub async fn unfence(self: &Arc<Self>, topics: &[String]) -> Result<(), BackendError> {
+        self.change_fences(topics, false).await
+    }
+
+    async fn change_fences(
+        self: &Arc<Self>,
+        topics: &[String],
+        add: bool,
+    ) -> Result<(), BackendError> {
+        if topics.is_empty() {
+            return Ok(());
+        }
+        self.ensure_ready().await?;
+        let topics = topics.to_vec();
+        self.blocking(move |me| {
+            let admin = me.admin_client()?;
+            let rk = admin.inner().native_ptr();
+            let doing = if add {
+                Doing::CreateAcls
+            } else {
+                Doing::DeleteAcls
+            };
+            // SAFETY: `admin` keeps the client alive for the whole call.
+            unsafe { change(rk, &topics, add, me.timeout) }.map_err(|e| me.call_failed(doing, e))
+        })
+        .await
+    }
+}
+
+/// A binding (or a filter: same shape) of the fence of `topic`.
+///
+/// # Safety
+/// Plain librdkafka constructor calls; the result is owned by the caller.
+unsafe fn binding(topic: Option<&str>, filter: bool) -> Result<Binding, CallError> {
+    let name = topic.map(c_string).transpose()?;
+    let principal = c_string(ANY_PRINCIPAL)?;
+    let host = c_string(ANY_HOST)?;
+    let mut errstr = [0 as c_char; 256];
+    let make = if filter {
+        rd::rd_kafka_AclBindingFilter_new
+    } else {
+        rd::rd_kafka_AclBinding_new
+    };
+    let p = make(
+        rd::rd_kafka_ResourceType_t::RD_KAFKA_RESOURCE_TOPIC,
+        name.as_ref().map_or(std::ptr::null(), |n| n.as_ptr()),
+        rd::rd_kafka_ResourcePatternType_t::RD_KAFKA_RESOURCE_PATTERN_LITERAL,
+        principal.as_ptr(),
+        host.as_ptr(),
+        rd::rd_kafka_AclOperation_t::RD_KAFKA_ACL_OPERATION_WRITE,
+        rd::rd_kafka_AclPermissionType_t::RD_KAFKA_ACL_PERMISSION_TYPE_DENY,
+        errstr.as_mut_ptr(),
+        errstr.len(),
+    );
+    if p.is_null() {
+        return Err(CallError {
+            code: None,
+            message: text(errstr.as_ptr()),
+        });
+    }
+    Ok(Binding(p))
+}
+
+struct Binding(*mut rd::rd_kafka_AclBinding_t);
+
+impl Drop for Binding {
+    fn drop(&mut self) {
+        // SAFETY: made by rd_kafka_AclBinding(Filter)_new, destroyed once.
+        unsafe { rd::rd_kafka_AclBinding_destroy(self.0) }
+    }
+}
+
+/// # Safety
+/// `rk` is a live client handle.
+unsafe fn describe(
+    rk: *mut rd::rd_kafka_t,
+    timeout: std::time::Duration,
+) -> Result<BTreeSet<String>, CallError> {
+    let filter = binding(None, true)?;
+    let event = call(
+        rk,
+        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBEACLS,
+        timeout,
+        |options, queue| rd::rd_kafka_DescribeAcls(rk, filter.0, options, queue),
+    )?;
+    let result = rd::rd_kafka_event_DescribeAcls_result(event.ptr());
+    if result.is_null() {
+        return Err(CallError {
+            code: None,
+            message: "the answer is not a DescribeAcls result".into(),
+        });
+    }
+    let mut n = 0usize;
+    let acls = rd::rd_kafka_DescribeAcls_result_acls(result, &mut n);
+    Ok(elements(acls, n)
+        .iter()
+        .filter(|&&a| text(rd::rd_kafka_AclBinding_host(a)) == ANY_HOST)
+        .map(|&a| text(rd::rd_kafka_AclBinding_name(a)))
+        .collect())
+}
+
+/// # Safety
+/// `rk` is a live client handle.
+unsafe fn change(
+    rk: *mut rd::rd_kafka_t,
+    topics: &[String],
+    add: bool,
+    timeout: std::time::Duration,
+) -> Result<(), CallError> {
+    let bindings = topics
+        .iter()
+        .map(|t| binding(Some(t), !add))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut ptrs: Vec<*mut rd::rd_kafka_AclBinding_t> = bindings.iter().map(|b| b.0).collect();
+    if add {
+        let event = call(
+            rk,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_CREATEACLS,
+            timeout,
+            |options, queue| {
+                rd::rd_kafka_CreateAcls(rk, ptrs.as_mut_ptr(), ptrs.len(), options, queue)
+            },
+        )?;
+        let result = rd::rd_kafka_event_CreateAcls_result(event.ptr());
+        let mut n = 0usize;
+        let results = if result.is_null() {
+            std::ptr::null_mut()
+        } else {
+            rd::rd_kafka_CreateAcls_result_acls(result, &mut n)
+        };
+        for &r in elements(results, n) {
+            check(rd::rd_kafka_acl_result_error(r))?;
+        }
+    } else {
+        let event = call(
+            rk,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DELETEACLS,
+            timeout,
+            |options, queue| {
+                rd::rd_kafka_DeleteAcls(rk, ptrs.as_mut_ptr(), ptrs.len(), options, queue)
+            },
+        )?;
+        let result = rd::rd_kafka_event_DeleteAcls_result(event.ptr());
+        let mut n = 0usize;
+        let responses = if result.is_null() {
+            std::ptr::null_mut()
+        } else {
+            rd::rd_kafka_DeleteAcls_result_responses(result, &mut n)
+        };
+        for &r in elements(responses, n) {
+            check(rd::rd_kafka_DeleteAcls_result_response_error(r))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,439 @@
+//! Promotions and failovers on MirrorMaker 2, whose mirror topics are
+//! writable all along and whose "stop" is only a topic leaving the source
+//! connector's `topics`: whatever the destination lacks then, it lacks for
+//! good. So, before a promoted topic leaves the list ([`gate`]):
+//!
+//! 1. the source's end offsets must stay still for the settle window and
+//!    the destination's must not move either (nothing in flight), and the
+//!    destination must hold every record of the source
+//!    ([`super::positions`]), within the wait timeout;
+//! 2. the offsets of every consumer group the link's filters cover are
+//!    translated through the offset syncs and committed on the destination
+//!    ([`sync_groups`]): the last record has arrived, and the group's
+//!    consumers resume there, at or before the record the source group
+//!    would read next (duplicates, never skips).
+//!
+//! After the write ([`verify`]), Kafka Connect has stopped the task that
+//! copied the topic, which commits its offsets: a promoted topic that turns
+//! out to lack records (the source was written after the check) goes back
+//! into the list, where MirrorMaker 2 resumes from its stored offset, and
+//! its promotion is refused. A failover stops at once and reports what the
+//! destination lacked then ([`stopped_report`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use super::connect_client::ConnectClient;
+use super::mapping::DEFAULT_GROUP_EXCLUDES;
+use super::positions::{LinkReaders, Observed, Tp};
+use crate::backend::{BackendError, ExecContext};
+use crate::manifest::{filters_cover, Filter};
+use crate::plan::cutover::{
+    CutoverReport, GroupPartition, GroupReport, PartitionProgress, Readiness,
+};
+use crate::plan::Action;
+
+/// The partitions of `topic` in `counts` (name → partition count).
+fn tps(topic: &str, counts: &BTreeMap<String, u32>) -> Vec<Tp> {
+    let n = counts.get(topic).copied().unwrap_or(0) as i32;
+    (0..n).map(|p| (topic.to_string(), p)).collect()
+}
+
+/// Every partition of `topic` as `observed` saw it.
+fn progress(
+    topic: &str,
+    counts: &BTreeMap<String, u32>,
+    observed: &Observed,
+) -> Vec<PartitionProgress> {
+    tps(topic, counts)
+        .iter()
+        .map(|tp| {
+            let p = observed.position(tp);
+            PartitionProgress {
+                partition: tp.1 as u32,
+                source_end: Some(p.source_end),
+                lag: p.lag(),
+            }
+        })
+        .collect()
+}
+
+/// Whether `key` stayed put between two reads, for every partition of `topic`.
+fn still(
+    topic: &str,
+    counts: &BTreeMap<String, u32>,
+    a: &BTreeMap<Tp, i64>,
+    b: &BTreeMap<Tp, i64>,
+) -> bool {
+    tps(topic, counts).iter().all(|tp| a.get(tp) == b.get(tp))
+}
+
+/// Readiness of `topic` between two observations a settle window apart:
+/// quiet when neither side's end offsets moved.
+pub fn readiness(
+    topic: &str,
+    counts: &BTreeMap<String, u32>,
+    before: &Observed,
+    after: &Observed,
+    settle_ms: u64,
+) -> Readiness {
+    let quiet = still(topic, counts, &before.source_end, &after.source_end)
+        && still(topic, counts, &before.dest_end, &after.dest_end);
+    Readiness::new(
+        topic,
+        progress(topic, counts, after),
+        Some(quiet),
+        settle_ms,
+    )
+}
+
+/// What the gate found per promoted topic: ready, or not ready when the
+/// wait ran out (with the last observation).
+pub struct Gated {
+    pub ready: BTreeMap<String, Readiness>,
+    pub not_ready: BTreeMap<String, Readiness>,
+    /// The last observation (source ends, syncs) of the ready topics.
+    pub observed: Observed,
+    pub waited: Duration,
+}
+
+/// Watches `topics` (name → source partitions) until each is caught up and
+/// quiet for `settle`, or the wait timeout runs out: one observation per
+/// settle window for all of them (a few requests per link, whatever the
+/// number of topics).
+pub async fn gate(
+    readers: &LinkReaders,
+    topics: &BTreeMap<String, u32>,
+    settle: Duration,
+    stored_of: (&ConnectClient, &str),
+    a: &Action,
+    ctx: &ExecContext<'_>,
+) -> Result<Gated, BackendError> {
+    let started = Instant::now();
+    let settle_ms = u64::try_from(settle.as_millis()).unwrap_or(u64::MAX);
+    let mut waiting: BTreeSet<String> = topics.keys().cloned().collect();
+    let mut ready = BTreeMap::new();
+    let mut last = BTreeMap::new();
+    let mut before = readers.observe(topics, Some(stored_of)).await?;
+    let mut observed = before.clone();
+    while !waiting.is_empty() {
+        tokio::select! {
+            _ = tokio::time::sleep(settle) => {}
+            _ = ctx.cancel.cancelled() => {
+                return Err(BackendError::interrupted(&a.cluster, "the promoted mirrors to catch up"))
+            }
+        }
+        let watched: BTreeMap<String, u32> = topics
+            .iter()
+            .filter(|(t, _)| waiting.contains(*t))
+            .map(|(t, n)| (t.clone(), *n))
+            .collect();
+        let after = readers.observe(&watched, Some(stored_of)).await?;
+        let mut lines = Vec::new();
+        for t in watched.keys() {
+            let r = readiness(t, topics, &before, &after, settle_ms);
+            if r.ready() {
+                waiting.remove(t);
+                ready.insert(t.clone(), r);
+            } else {
+                lines.push(format!("{t}: {}", r.summary()));
+                last.insert(t.clone(), r);
+            }
+        }
+        merge(&mut observed, &after);
+        let elapsed = started.elapsed();
+        if !lines.is_empty() {
+            ctx.progress.update(
+                &a.id,
+                &format!(
+                    "waiting {:.0} s of {:.0} s for {} promoted mirror(s) to catch up ({})",
+                    elapsed.as_secs_f64(),
+                    ctx.wait_timeout.as_secs_f64(),
+                    lines.len(),
+                    crate::plan::cutover::shorten(&lines, 3)
+                ),
+            );
+        }
+        if elapsed + settle > ctx.wait_timeout {
+            break;
+        }
+        before = after;
+    }
+    last.retain(|t, _| waiting.contains(t));
+    Ok(Gated {
+        ready,
+        not_ready: last,
+        observed,
+        waited: started.elapsed(),
+    })
+}
+
+/// `into` updated with what `from` read (the later observation wins).
+fn merge(into: &mut Observed, from: &Observed) {
+    into.source_start.extend(from.source_start.clone());
+    into.source_end.extend(from.source_end.clone());
+    into.dest_end.extend(from.dest_end.clone());
+    into.stored.extend(from.stored.clone());
+    if from.syncs.is_some() {
+        into.syncs = from.syncs.clone();
+    }
+}
+
+/// True for groups MirrorMaker 2 never syncs (its default `groups.exclude`,
+/// which linkctl keeps: `console-consumer-.*`, `connect-.*`, `__.*`).
+fn excluded_by_default(group: &str) -> bool {
+    DEFAULT_GROUP_EXCLUDES
+        .iter()
+        .filter_map(|re| re.strip_suffix(".*"))
+        .any(|prefix| group.starts_with(prefix))
+}
+
+/// The final offset sync of the ready topics: per group with committed
+/// offsets on them, its translated offsets committed on the destination
+/// (never moving the destination group back), and what each group's
+/// consumers will find there. `Err` per topic: the sync could not be
+/// written, so the topic must not stop.
+pub async fn sync_groups(
+    readers: &LinkReaders,
+    topics: &BTreeMap<String, u32>,
+    filters: &[Filter],
+    observed: &Observed,
+) -> Result<BTreeMap<String, Result<Vec<GroupReport>, String>>, BackendError> {
+    let mut out: BTreeMap<String, Result<Vec<GroupReport>, String>> =
+        topics.keys().map(|t| (t.clone(), Ok(Vec::new()))).collect();
+    if topics.is_empty() {
+        return Ok(out);
+    }
+    for group in readers.source.groups().await? {
+        let committed = readers.source.committed_offsets(&group, topics).await?;
+        if committed.is_empty() {
+            continue;
+        }
+        let covered = filters_cover(filters, &group) && !excluded_by_default(&group);
+        let on_dest = if covered {
+            readers.dest.committed_offsets(&group, topics).await?
+        } else {
+            BTreeMap::new()
+        };
+        let mut commit = BTreeMap::new();
+        let mut reports = Vec::new();
+        let mut untranslated = Vec::new();
+        for topic in topics.keys() {
+            let mine: Vec<(&Tp, &i64)> =
+                committed.iter().filter(|(tp, _)| tp.0 == *topic).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let mut report = GroupReport {
+                group: group.clone(),
+                topic: topic.clone(),
+                synced: covered,
+                note: None,
+                partitions: Vec::new(),
+            };
+            if !covered {
+                report.note = Some(if filters_cover(filters, &group) {
+                    "MirrorMaker 2 never syncs console-consumer-*, connect-* and __* groups".into()
+                } else if filters.is_empty() {
+                    "the link does not sync consumer offsets".into()
+                } else {
+                    "the offset-sync filters exclude it".into()
+                });
+                reports.push(report);
+                continue;
+            }
+            for (tp, &source) in mine {
+                let dest_end = observed.dest_end.get(tp).copied().unwrap_or(0);
+                let exact = translate(observed, tp, source).map(|d| d.min(dest_end));
+                if exact.is_none() {
+                    untranslated.push(topic.clone());
+                }
+                let existing = on_dest.get(tp).copied();
+                let resume = match (exact, existing) {
+                    (Some(e), Some(x)) => Some(e.max(x)),
+                    (e, x) => e.or(x),
+                };
+                if let (Some(e), Some(r)) = (exact, resume) {
+                    if Some(r) != existing {
+                        commit.insert(tp.clone(), e);
+                    }
+                    if r > e {
+                        report.note = Some(format!(
+                            "its committed offset on the destination is already past the translated one on partition {}; left as it is",
+                            tp.1
+                        ));
+                    }
+                }
+                report.partitions.push(GroupPartition {
+                    partition: tp.1,
+                    source,
+                    destination: resume,
+                    may_read_again: match (exact, resume) {
+                        (Some(e), Some(r)) => Some((e - r).max(0)),
+                        _ => None,
+                    },
+                });
+            }
+            reports.push(report);
+        }
+        for t in untranslated {
+            out.insert(
+                t,
+                Err(format!(
+                    "the offsets of group `{group}` cannot be translated: MirrorMaker 2's offset syncs could not be read \
+                     (linkctl needs Read on the `mm2-offset-syncs.*` topic, and the syncs must not be switched off)"
+                )),
+            );
+        }
+        if let Err(e) = readers.dest.commit_group_offsets(&group, &commit).await {
+            let why = format!(
+                "the final offset sync of group `{group}` could not be written on the destination ({}): consumers of the group \
+                 must not run on the destination before the cut-over; stop them, or exclude the group from `consumer_offset_sync`",
+                e.message
+            );
+            for r in &reports {
+                out.insert(r.topic.clone(), Err(why.clone()));
+            }
+            continue;
+        }
+        for r in reports {
+            if let Some(Ok(v)) = out.get_mut(&r.topic) {
+                v.push(r);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The destination offset a consumer at source offset `source` resumes at:
+/// through the offset syncs, or (none at or before it) at the destination's
+/// first mirrored record.
+fn translate(observed: &Observed, tp: &Tp, source: i64) -> Option<i64> {
+    let syncs = observed.syncs.as_ref()?;
+    syncs
+        .translate(tp, source)
+        .or_else(|| syncs.first(tp).map(|s| s.downstream))
+}
+
+/// What a stopped topic left behind: the source's end offsets now and the
+/// destination's final position (the stopped task committed its offsets).
+pub fn stopped_report(
+    topic: &str,
+    counts: &BTreeMap<String, u32>,
+    observed: &Observed,
+) -> CutoverReport {
+    CutoverReport::new(topic, progress(topic, counts, observed))
+}
+
+/// The promoted topics whose final position lacks records of the source as
+/// it is now, with their readiness for the refusal.
+pub fn verify(
+    promoted: &BTreeMap<String, Readiness>,
+    counts: &BTreeMap<String, u32>,
+    after: &Observed,
+) -> BTreeMap<String, Readiness> {
+    promoted
+        .iter()
+        .filter_map(|(t, r)| {
+            let now = progress(t, counts, after);
+            let behind = now.iter().any(|p| p.lag != Some(0));
+            behind.then(|| {
+                (
+                    t.clone(),
+                    Readiness::new(t.as_str(), now, Some(false), r.settle_ms),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Readiness of the mirrors `actions` (promotions and failovers of one
+/// link) stop: one observation, and for promotions a second one a settle
+/// window later.
+pub async fn observe(
+    connect: &ConnectClient,
+    actions: &[&Action],
+    ctx: &ExecContext<'_>,
+) -> Result<Vec<Readiness>, BackendError> {
+    let Some(first) = actions.first() else {
+        return Ok(Vec::new());
+    };
+    let connector = super::mapping::source_connector(&first.link);
+    let Some(live) = connect.config(&connector).await? else {
+        return Ok(Vec::new());
+    };
+    let readers = LinkReaders::new(&live, &first.cluster, ctx.clusters, ctx.kafka)?;
+    let counts = readers.source.partition_counts().await?;
+    let mut settle_ms = 0;
+    let mut wanted = Vec::new();
+    for a in actions {
+        if let Some(crate::backend::Payload::Mirrormaker2(
+            super::payload::Mm2Payload::StopMirror { topic, gate, .. },
+        )) = &a.payload
+        {
+            settle_ms = settle_ms.max(gate.map_or(0, |g| g.settle_ms));
+            wanted.push((*a, topic.clone(), gate.is_some()));
+        }
+    }
+    let topics: BTreeMap<String, u32> = wanted
+        .iter()
+        .filter_map(|(_, t, _)| counts.get(t).map(|n| (t.clone(), *n)))
+        .collect();
+    let stored = Some((connect, connector.as_str()));
+    let before = readers.observe(&topics, stored).await?;
+    let after = if settle_ms > 0 {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(settle_ms)) => {}
+            _ = ctx.cancel.cancelled() => {
+                return Err(BackendError::interrupted(&first.cluster, "the mirrors' lag"))
+            }
+        }
+        readers.observe(&topics, stored).await?
+    } else {
+        before.clone()
+    };
+    Ok(wanted
+        .into_iter()
+        .map(|(a, t, promote)| {
+            let mut r = readiness(&t, &counts, &before, &after, settle_ms);
+            if !promote {
+                r.quiet = None;
+            }
+            r.action = a.id.clone();
+            r
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mirror_maker_default_excludes_are_never_synced() {
+        assert!(excluded_by_default("console-consumer-123"));
+        assert!(excluded_by_default("connect-mm2"));
+        assert!(excluded_by_default("__internal"));
+        assert!(!excluded_by_default("my-consumer-group"));
+    }
+
+    #[test]
+    fn a_topic_is_quiet_when_neither_side_moved() {
+        let counts: BTreeMap<String, u32> = [("demo".to_string(), 1)].into_iter().collect();
+        let tp = ("demo".to_string(), 0);
+        let mut a = Observed::default();
+        a.source_end.insert(tp.clone(), 10);
+        a.dest_end.insert(tp.clone(), 10);
+        a.stored.insert(tp.clone(), 10);
+        let b = a.clone();
+        let r = readiness("demo", &counts, &a, &b, 5000);
+        assert!(r.ready(), "{r:?}");
+        let mut moved = a.clone();
+        moved.dest_end.insert(tp.clone(), 11);
+        assert!(!readiness("demo", &counts, &a, &moved, 5000).ready());
+        let mut written = a.clone();
+        written.source_end.insert(tp, 12);
+        let r = readiness("demo", &counts, &a, &written, 5000);
+        assert_eq!((r.quiet, r.lag), (Some(false), Some(2)));
+    }
+}

@@ -10,7 +10,9 @@ use std::process::ExitCode;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use crate::manifest::diagnostic::Report;
+use crate::manifest::secret_values::secret_values;
 use crate::manifest::{load_validated, Manifest, Problem, SourceFile, Validated};
+use crate::redact;
 
 use super::pipe;
 use super::{GlobalArgs, Output};
@@ -72,9 +74,36 @@ fn override_request_timeouts(manifest: &mut Manifest, secs: u64) {
     }
 }
 
-/// Validates `source` against the process environment.
+/// Validates `source` against the process environment. Every value looked
+/// up, and every secret the manifest holds in clear, is registered with the
+/// redaction layer.
 pub fn validate_source(source: &SourceFile) -> Result<Validated, Vec<Problem>> {
-    load_validated(source, |name| std::env::var(name).ok())
+    let result = load_validated(source, env_lookup);
+    if let Ok(v) = &result {
+        register_secrets(&v.manifest);
+    }
+    result
+}
+
+/// An environment variable, registered with the redaction layer: a value
+/// from `${env:…}` is a secret.
+pub fn env_lookup(name: &str) -> Option<String> {
+    let value = std::env::var(name).ok();
+    if let Some(v) = &value {
+        redact::register(v);
+    }
+    value
+}
+
+/// Registers the secrets `manifest` holds in clear (credentials, sensitive configs).
+pub fn register_secrets(manifest: &Manifest) {
+    let found = secret_values(manifest);
+    for v in &found.values {
+        redact::register(v);
+    }
+    for (user, password) in &found.basic {
+        redact::register_basic(user, password);
+    }
 }
 
 /// The name a path is shown under.

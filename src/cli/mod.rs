@@ -115,6 +115,10 @@ pub enum Command {
 
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn main() -> ExitCode {
+    // A panic's message may quote a value: it goes through the redaction layer too.
+    std::panic::set_hook(Box::new(|info| {
+        pipe::err_line(&format!("linkctl: internal error: {info}"));
+    }));
     let cli = Cli::parse();
     let out = Output::new(&cli.global);
     out.init_tracing(cli.global.verbose);
@@ -128,7 +132,7 @@ pub fn main() -> ExitCode {
         Command::Export(args) => export_cmd::run(&cli.global, args, &out),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(*shell, &mut cmd, "linkctl", &mut pipe::Stdout);
+            clap_complete::generate(*shell, &mut cmd, "linkctl", &mut pipe::Stdout::default());
             ExitCode::SUCCESS
         }
         Command::Man(args) => man::run(args),

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use crate::manifest::{load_validated, Problem};
 use crate::plan::saved::{ManifestCheck, SavedPlan};
 
-use super::manifest_input::read_sources;
+use super::manifest_input::{env_lookup, read_sources, register_secrets};
 use super::{pipe, views, GlobalArgs, Output};
 
 /// Arguments of `linkctl show`.
@@ -52,7 +52,7 @@ fn manifest_check(global: &GlobalArgs, saved: &SavedPlan) -> ManifestCheck {
     let unset = Rc::new(RefCell::new(BTreeSet::new()));
     let seen = unset.clone();
     let env = move |name: &str| {
-        std::env::var(name).ok().or_else(|| {
+        env_lookup(name).or_else(|| {
             seen.borrow_mut().insert(name.to_string());
             Some(String::new())
         })
@@ -60,7 +60,10 @@ fn manifest_check(global: &GlobalArgs, saved: &SavedPlan) -> ManifestCheck {
     let result = load_validated(&source, env);
     let unset: Vec<String> = unset.borrow().iter().cloned().collect();
     match result {
-        Ok(v) => saved.check_manifest(&v.manifest, &source.name, &unset),
+        Ok(v) => {
+            register_secrets(&v.manifest);
+            saved.check_manifest(&v.manifest, &source.name, &unset)
+        }
         Err(problems) => {
             let first = problems
                 .iter()

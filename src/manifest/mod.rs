@@ -7,6 +7,7 @@ pub mod load;
 pub mod located;
 pub mod merge;
 pub mod model;
+pub mod secret_values;
 pub mod sensitive;
 pub mod sources;
 pub mod text;

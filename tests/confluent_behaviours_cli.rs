@@ -207,7 +207,7 @@ fn secrets_rotate_through_the_fingerprint_record() {
     let record = || env.eu.link_configs("demo-link").expect("link")["linkctl.fingerprints"].clone();
     let first = record();
     assert!(
-        first.starts_with("{\"sasl.jaas.config\":\"sha256:"),
+        first.starts_with("{\"sasl.jaas.config\":\"argon2id:"),
         "{first}"
     );
     assert!(!first.contains("first-secret"));

@@ -5,7 +5,8 @@
 //! - [`payload`]: values as engines send them, secrets as references;
 //! - [`desired`]: which link objects a manifest link asks for;
 //! - [`diff`]: [`plan()`] itself; [`normalize`]: comparing values by meaning;
-//! - [`secrets`]: fingerprints of write-only configs; [`user_set`]: which
+//! - [`secrets`]: fingerprints of write-only configs ([`secret_hash`]: the
+//!   slow, salted hash under them); [`user_set`]: which
 //!   live configs a user set; [`order`]: the DAG order;
 //! - [`render`]: text and JSON; [`saved`]: saved plans and staleness.
 
@@ -18,6 +19,7 @@ pub mod order;
 pub mod payload;
 pub mod render;
 pub mod saved;
+pub mod secret_hash;
 pub mod secrets;
 pub mod user_set;
 

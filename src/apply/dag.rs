@@ -245,6 +245,12 @@ pub async fn apply(
                         summary: entry.summary.clone(),
                         elapsed_ms,
                     });
+                    for message in out.warnings {
+                        sink.emit(&ApplyEvent::Warning {
+                            message,
+                            remaining_actions: None,
+                        });
+                    }
                     done.insert(i, entry);
                 }
                 ActionResult::Failed(e) => {

@@ -143,6 +143,9 @@ pub struct ExecContext<'a> {
 pub struct Outcome {
     /// One line for the report (e.g. "mirror demo is ACTIVE after 4.2 s").
     pub summary: String,
+    /// What worked but needs attention (e.g. a fingerprint record the
+    /// server refused): shown as warnings, the action is still done.
+    pub warnings: Vec<String>,
 }
 
 /// The result of one action of a step.
@@ -158,6 +161,7 @@ impl ActionResult {
     pub fn done(summary: impl Into<String>) -> Self {
         Self::Done(Outcome {
             summary: summary.into(),
+            warnings: Vec::new(),
         })
     }
     pub fn is_failed(&self) -> bool {

@@ -7,9 +7,9 @@
 //! (`apply::secrets`), from the manifest the plan was made from, and the
 //! resolved value must match the fingerprint recorded at plan time.
 
-use serde::{Deserialize, Serialize};
 use super::action::ObjectSide;
 use crate::manifest::Text;
+use serde::{Deserialize, Serialize};
 
 /// One value on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -101,7 +101,11 @@ mod tests {
         assert_eq!(a, core("l1", "k", "s3cret"));
         assert_ne!(a, core("l2", "k", "s3cret"));
         assert_ne!(a, core("l1", "k2", "s3cret"));
-        assert_eq!(a, derive("l1", "k", "s3cret"), "the memo holds the derivation");
+        assert_eq!(
+            a,
+            derive("l1", "k", "s3cret"),
+            "the memo holds the derivation"
+        );
         let fp = fingerprint_of(&a, &["x"]);
         assert!(fp.starts_with("argon2id:") && fp.len() == "argon2id:".len() + 64);
         assert_ne!(fp, fingerprint_of(&a, &["y"]));

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use crate::manifest::diagnostic::Report;
+use crate::manifest::masking::mask;
 use crate::manifest::secret_values::secret_values;
 use crate::manifest::{load_validated, Manifest, Problem, SourceFile, Validated};
 use crate::redact;
@@ -244,23 +245,34 @@ pub fn render_problems(problems: &[Problem], source: &SourceFile, out: &Output) 
     s
 }
 
-/// `source` with every value flagged as a secret written in clear masked
-/// (same byte length, so every span still points where it did): a
-/// diagnostic draws the lines around it, and must not print the secret.
+/// `source` with its secrets masked ([`crate::manifest::masking`]: the
+/// values of secret keys, passwords inside values, credentials in URLs;
+/// and every value flagged as a secret written in clear), same byte length
+/// and same lines, so every span still points where it did: a diagnostic
+/// draws the lines around it, and must not print the secret, whichever
+/// phase of validation stopped. What was masked is registered with the
+/// redaction layer, so a message quoting it is filtered too.
 fn masked(problems: &[Problem], source: &SourceFile) -> SourceFile {
-    let mut text = source.text.to_string();
+    let (text, found) = mask(&source.text);
+    for v in &found {
+        redact::register(v);
+    }
+    let mut bytes = text.into_bytes();
     for p in problems.iter().filter(|p| p.code == SECRET_IN_CLEAR) {
         let Some(label) = &p.primary else { continue };
         let (start, end) = (label.span.offset, label.span.offset + label.span.len);
-        let Some(value) = text.get(start..end) else {
+        let Some(value) = source.text.get(start..end) else {
             continue;
         };
         let inner = value.trim_matches(|c| c == '"' || c == '\'');
         let skip = value.find(inner).unwrap_or(0);
-        let stars: String = inner.chars().map(|c| "*".repeat(c.len_utf8())).collect();
-        text.replace_range(start + skip..start + skip + inner.len(), &stars);
+        for b in &mut bytes[start + skip..start + skip + inner.len()] {
+            if !matches!(*b, b'\n' | b'\r') {
+                *b = b'*';
+            }
+        }
     }
-    source.with_text(text)
+    source.with_text(String::from_utf8(bytes).unwrap_or_else(|_| "*".repeat(source.text.len())))
 }
 
 /// `warning: <message> (file:line:col; linkctl validate shows details)`, one a line.

@@ -5,6 +5,7 @@ pub mod diagnostic;
 pub mod link_configs;
 pub mod load;
 pub mod located;
+pub mod masking;
 pub mod merge;
 pub mod model;
 pub mod secret_values;

@@ -36,10 +36,14 @@ pub struct ManifestInput {
 /// Reads and validates the manifest named by `-f`, showing every problem on
 /// stderr. On any error, returns the exit code the command should end with (1).
 pub fn load(global: &GlobalArgs, out: &Output) -> Result<ManifestInput, ExitCode> {
-    let source = match read_sources(&global.files) {
+    let source = match read_sources(&global.manifest_paths()) {
         Ok(s) => s,
         Err(p) => {
-            pipe::err(&render_problems(&[*p], &unnamed(&global.files), out));
+            pipe::err(&render_problems(
+                &[*p],
+                &unnamed(&global.manifest_paths()),
+                out,
+            ));
             return Err(ExitCode::from(1));
         }
     };

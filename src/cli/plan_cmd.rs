@@ -87,7 +87,13 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
     let view = views::plan::new(out, args.out.as_deref());
     view.plan(&the_plan);
     if let Some(path) = &args.out {
-        let saved = SavedPlan::new(the_plan.clone(), manifest, &opts, &live, &now());
+        let files = global
+            .manifest_paths()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let saved =
+            SavedPlan::new(the_plan.clone(), manifest, &opts, &live, &now()).made_from(files);
         if let Err(e) = crate::files::write_private(path, &saved.to_json()) {
             return fail(&format!(
                 "cannot write the plan to `{}`: {e}",

@@ -8,7 +8,8 @@
 //! - [`secrets`]: fingerprints of write-only configs ([`secret_hash`]: the
 //!   slow, salted hash under them); [`user_set`]: which
 //!   live configs a user set; [`order`]: the DAG order;
-//! - [`render`]: text and JSON; [`saved`]: saved plans and staleness.
+//! - [`render`]: text and JSON; [`saved`]: saved plans and staleness;
+//!   [`saved_check`]: a saved plan against what the planner makes.
 
 pub mod action;
 pub mod desired;
@@ -19,6 +20,7 @@ pub mod order;
 pub mod payload;
 pub mod render;
 pub mod saved;
+pub mod saved_check;
 pub mod secret_hash;
 pub mod secrets;
 pub mod user_set;

@@ -84,7 +84,11 @@ fn assert_files_clean(env: &CliEnv, manifests: &[&str], expected: &[&str]) {
     let mut seen = Vec::new();
     for e in std::fs::read_dir(env.dir.path()).expect("dir") {
         let path = e.expect("entry").path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
         if manifests.contains(&name.as_str()) || !path.is_file() {
             continue;
         }
@@ -122,42 +126,113 @@ fn confluent_manifest(env: &CliEnv) -> String {
 fn no_secret_in_any_output_or_file_confluent() {
     let env = CliEnv::start();
     let text = confluent_manifest(&env);
-    assert!(text.contains("bearer") && text.contains("${env:REST_PW}"), "{text}");
+    assert!(
+        text.contains("bearer") && text.contains("${env:REST_PW}"),
+        "{text}"
+    );
     env.write_manifest("linkctl.yaml", &text);
     for d in [&env.us, &env.eu] {
         d.quirks(|q| q.echo_requests = true);
     }
-    env.us.quirks(|q| q.require_authorization = Some("Bearer S3NT-rest-bearer".into()));
+    env.us
+        .quirks(|q| q.require_authorization = Some("Bearer S3NT-rest-bearer".into()));
     let eu_auth = format!("Basic {}", basic("key", "S3NT-rest-basic"));
-    env.eu.quirks(|q| q.require_authorization = Some(eu_auth.clone()));
+    env.eu
+        .quirks(|q| q.require_authorization = Some(eu_auth.clone()));
 
     check(&env, 0, "is valid", &["-vvv", "validate"]);
     check(&env, 0, "+ create link demo-link", &["-vvv", "plan"]);
-    check(&env, 0, "\"format_version\"", &["-vvv", "plan", "--format", "json"]);
-    check(&env, 0, "create link", &["-vvv", "plan", "--format", "markdown"]);
-    check(&env, 0, "plan.json", &["-vvv", "plan", "-o", "plan.json", "--save-state", "live.json"]);
-    check(&env, 0, "Saved plan plan.json", &["-vvv", "show", "plan.json"]);
-    check(&env, 0, "\"saved_plan\"", &["-vvv", "show", "plan.json", "--format", "json"]);
+    check(
+        &env,
+        0,
+        "\"format_version\"",
+        &["-vvv", "plan", "--format", "json"],
+    );
+    check(
+        &env,
+        0,
+        "create link",
+        &["-vvv", "plan", "--format", "markdown"],
+    );
+    check(
+        &env,
+        0,
+        "plan.json",
+        &[
+            "-vvv",
+            "plan",
+            "-o",
+            "plan.json",
+            "--save-state",
+            "live.json",
+        ],
+    );
+    check(
+        &env,
+        0,
+        "Saved plan plan.json",
+        &["-vvv", "show", "plan.json"],
+    );
+    check(
+        &env,
+        0,
+        "\"saved_plan\"",
+        &["-vvv", "show", "plan.json", "--format", "json"],
+    );
 
     // 400s echoing the create request (its configs, the Basic header).
     let refuse_create = |times| Fault::new("POST", "/links", 400, 40002, "bad link", times);
     env.eu.add_fault(refuse_create(1));
-    check(&env, 1, "(echo: POST", &["-vvv", "plan", "--server-validate", "--format", "markdown"]);
+    check(
+        &env,
+        1,
+        "(echo: POST",
+        &["-vvv", "plan", "--server-validate", "--format", "markdown"],
+    );
     env.eu.add_fault(refuse_create(1));
     check(&env, 1, "FAILED", &["-vvv", "apply", "--auto-approve"]);
     env.eu.add_fault(refuse_create(1));
-    check(&env, 1, "\"action_failed\"", &["-vvv", "apply", "--auto-approve", "--format", "json"]);
+    check(
+        &env,
+        1,
+        "\"action_failed\"",
+        &["-vvv", "apply", "--auto-approve", "--format", "json"],
+    );
 
-    check(&env, 0, "Live state matches the manifest.", &["-vvv", "apply", "--auto-approve"]);
+    check(
+        &env,
+        0,
+        "Live state matches the manifest.",
+        &["-vvv", "apply", "--auto-approve"],
+    );
     let created = env.eu.link_configs("demo-link").expect("created");
-    assert!(created["sasl.jaas.config"].contains("S3NT-link-jaas"), "sent where it belongs");
+    assert!(
+        created["sasl.jaas.config"].contains("S3NT-link-jaas"),
+        "sent where it belongs"
+    );
     check(&env, 0, "demo-link", &["-vvv", "status"]);
-    check(&env, 0, "\"links\"", &["-vvv", "status", "--format", "json"]);
-    check(&env, 0, "Exported 1 link(s)", &["-vvv", "export", "-o", "exported.yaml"]);
-    check(&env, 0, "Exported 1 link(s)", &["-vvv", "export", "--split", "split"]);
+    check(
+        &env,
+        0,
+        "\"links\"",
+        &["-vvv", "status", "--format", "json"],
+    );
+    check(
+        &env,
+        0,
+        "Exported 1 link(s)",
+        &["-vvv", "export", "-o", "exported.yaml"],
+    );
+    check(
+        &env,
+        0,
+        "Exported 1 link(s)",
+        &["-vvv", "export", "--split", "split"],
+    );
 
     // A 500 echoing the config change that carries a changed secret.
-    env.eu.add_fault(Fault::new("PUT", "/configs", 500, 50002, "internal", 5));
+    env.eu
+        .add_fault(Fault::new("PUT", "/configs", 500, 50002, "internal", 5));
     let changed = env
         .cmd()
         .envs(VARS.iter().copied())
@@ -171,15 +246,23 @@ fn no_secret_in_any_output_or_file_confluent() {
     assert_clean("changed secret stderr", &changed.stderr);
 
     // 401s echoing the credentials sent.
-    env.eu.quirks(|q| q.require_authorization = Some("Basic another".into()));
+    env.eu
+        .quirks(|q| q.require_authorization = Some("Basic another".into()));
     check(&env, 1, "HTTP 401", &["-vvv", "plan"]);
     check(&env, 1, "HTTP 401", &["-vvv", "status", "--format", "json"]);
 
     for dir_file in std::fs::read_dir(env.dir.path().join("split")).expect("split") {
         let path = dir_file.expect("entry").path();
-        assert_clean(&path.display().to_string(), &std::fs::read(&path).expect("read"));
+        assert_clean(
+            &path.display().to_string(),
+            &std::fs::read(&path).expect("read"),
+        );
     }
-    assert_files_clean(&env, &["linkctl.yaml"], &["plan.json", "live.json", "exported.yaml"]);
+    assert_files_clean(
+        &env,
+        &["linkctl.yaml"],
+        &["plan.json", "live.json", "exported.yaml"],
+    );
 }
 
 #[test]
@@ -191,7 +274,9 @@ fn no_secret_in_any_output_or_file_kafka_connect() {
     );
     env.write_manifest("mm2.yaml", &text);
     let f = ["-f", "mm2.yaml", "-vvv"];
-    let with = |rest: &[&'static str]| -> Vec<&str> { f.iter().copied().chain(rest.iter().copied()).collect() };
+    let with = |rest: &[&'static str]| -> Vec<&str> {
+        f.iter().copied().chain(rest.iter().copied()).collect()
+    };
     check(&env, 0, "is valid", &with(&["validate"]));
     let commands: Vec<Vec<&str>> = vec![
         with(&["plan"]),

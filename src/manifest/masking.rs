@@ -177,6 +177,7 @@ impl Masker<'_> {
                     } else {
                         line[v..].find(" #").map_or(line.len(), |e| v + e)
                     };
+                    let stop = v + line[v..stop].trim_end().len();
                     self.hide(start + v, start + stop);
                 }
             }

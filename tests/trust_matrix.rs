@@ -300,3 +300,50 @@ fn no_secret_in_any_output_or_file_kafka_connect() {
     check(&env, 1, "HTTP 500", &with(&["plan"]));
     assert_files_clean(&env, &["mm2.yaml"], &[]);
 }
+
+/// The mTLS key file's content (each line of its Base64 body) appears in
+/// no output and no file, over HTTPS doubles that require the client
+/// certificate and echo requests in their errors.
+#[test]
+fn no_client_key_content_in_any_output_or_file() {
+    use support::confluent_double::{ClientCert, Pki, ServerCert};
+    let pki = Pki::new();
+    let env = CliEnv::start_tls(pki.server(ServerCert::Trusted), pki.server(ServerCert::Trusted));
+    env.seed_step("02-mirror.yaml");
+    let mut manifest = std::fs::read_to_string(env.dir.path().join("linkctl.yaml")).expect("seed");
+    for rest in [env.us.rest_url(), env.eu.rest_url()] {
+        let line = format!("rest: {rest}\n");
+        manifest = manifest.replace(&line, &format!("{line}    {}\n", pki.mtls_auth(ClientCert::Trusted)));
+    }
+    env.write_manifest("linkctl.yaml", &manifest);
+    env.eu.quirks(|q| q.echo_requests = true);
+    let key = std::fs::read_to_string(pki.path("client.key")).expect("key");
+    let body: Vec<&str> = key.lines().filter(|l| !l.starts_with("-----") && l.len() >= 16).collect();
+    assert!(!body.is_empty(), "{key}");
+    let run = |code: i32, expect: &str, args: &[&str]| {
+        let r = env.run(args);
+        assert_eq!(r.code, code, "{args:?}: {r:#?}");
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert!(all.contains(expect), "{args:?}: {expect:?} not in {all}");
+        for l in &body {
+            assert!(!all.contains(l), "{args:?} prints the client key:\n{all}");
+        }
+    };
+    run(0, "is valid", &["-vvv", "validate"]);
+    run(0, "+ create link demo-link", &["-vvv", "plan"]);
+    run(0, "\"format_version\"", &["-vvv", "plan", "--format", "json"]);
+    run(0, "create link", &["-vvv", "plan", "--format", "markdown", "-o", "plan.json", "--save-state", "live.json"]);
+    run(0, "Saved plan plan.json", &["-vvv", "show", "plan.json"]);
+    env.eu.add_fault(Fault::new("POST", "/links", 400, 40002, "bad link", 1));
+    run(1, "(echo: POST", &["-vvv", "apply", "--auto-approve", "--format", "json"]);
+    run(0, "Live state matches the manifest.", &["-vvv", "apply", "--auto-approve"]);
+    run(0, "demo-link", &["-vvv", "status"]);
+    run(0, "Exported 1 link(s)", &["-vvv", "export", "-o", "exported.yaml"]);
+    for file in ["plan.json", "live.json", "exported.yaml"] {
+        let written = std::fs::read(env.dir.path().join(file)).expect(file);
+        let written = String::from_utf8_lossy(&written);
+        for l in &body {
+            assert!(!written.contains(l), "{file} holds the client key");
+        }
+    }
+}

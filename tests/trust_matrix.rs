@@ -140,94 +140,87 @@ fn no_secret_in_any_output_or_file_confluent() {
     env.eu
         .quirks(|q| q.require_authorization = Some(eu_auth.clone()));
 
-    check(&env, 0, "is valid", &["-vvv", "validate"]);
-    check(&env, 0, "+ create link demo-link", &["-vvv", "plan"]);
-    check(
-        &env,
-        0,
-        "\"format_version\"",
-        &["-vvv", "plan", "--format", "json"],
-    );
-    check(
-        &env,
-        0,
-        "create link",
-        &["-vvv", "plan", "--format", "markdown"],
-    );
-    check(
-        &env,
-        0,
-        "plan.json",
-        &[
-            "-vvv",
-            "plan",
-            "-o",
+    let refuse_create = || Fault::new("POST", "/links", 400, 40002, "bad link", 1);
+    for (code, expect, args, fault) in [
+        (0, "is valid", &["validate"][..], None),
+        (0, "+ create link demo-link", &["plan"][..], None),
+        (
+            0,
+            "\"format_version\"",
+            &["plan", "--format", "json"][..],
+            None,
+        ),
+        (
+            0,
+            "create link",
+            &["plan", "--format", "markdown"][..],
+            None,
+        ),
+        (
+            0,
             "plan.json",
-            "--save-state",
-            "live.json",
-        ],
-    );
-    check(
-        &env,
-        0,
-        "Saved plan plan.json",
-        &["-vvv", "show", "plan.json"],
-    );
-    check(
-        &env,
-        0,
-        "\"saved_plan\"",
-        &["-vvv", "show", "plan.json", "--format", "json"],
-    );
-
-    // 400s echoing the create request (its configs, the Basic header).
-    let refuse_create = |times| Fault::new("POST", "/links", 400, 40002, "bad link", times);
-    env.eu.add_fault(refuse_create(1));
-    check(
-        &env,
-        1,
-        "(echo: POST",
-        &["-vvv", "plan", "--server-validate", "--format", "markdown"],
-    );
-    env.eu.add_fault(refuse_create(1));
-    check(&env, 1, "FAILED", &["-vvv", "apply", "--auto-approve"]);
-    env.eu.add_fault(refuse_create(1));
-    check(
-        &env,
-        1,
-        "\"action_failed\"",
-        &["-vvv", "apply", "--auto-approve", "--format", "json"],
-    );
-
-    check(
-        &env,
-        0,
-        "Live state matches the manifest.",
-        &["-vvv", "apply", "--auto-approve"],
-    );
+            &["plan", "-o", "plan.json", "--save-state", "live.json"][..],
+            None,
+        ),
+        (0, "Saved plan plan.json", &["show", "plan.json"][..], None),
+        (
+            0,
+            "\"saved_plan\"",
+            &["show", "plan.json", "--format", "json"][..],
+            None,
+        ),
+        // 400s echoing the create request (its configs, the Basic header).
+        (
+            1,
+            "(echo: POST",
+            &["plan", "--server-validate", "--format", "markdown"][..],
+            Some(refuse_create()),
+        ),
+        (
+            1,
+            "FAILED",
+            &["apply", "--auto-approve"][..],
+            Some(refuse_create()),
+        ),
+        (
+            1,
+            "\"action_failed\"",
+            &["apply", "--auto-approve", "--format", "json"][..],
+            Some(refuse_create()),
+        ),
+        (
+            0,
+            "Live state matches the manifest.",
+            &["apply", "--auto-approve"][..],
+            None,
+        ),
+        (0, "demo-link", &["status"][..], None),
+        (0, "\"links\"", &["status", "--format", "json"][..], None),
+        (
+            0,
+            "Exported 1 link(s)",
+            &["export", "-o", "exported.yaml"][..],
+            None,
+        ),
+        (
+            0,
+            "Exported 1 link(s)",
+            &["export", "--split", "split"][..],
+            None,
+        ),
+    ] {
+        if let Some(f) = fault {
+            env.eu.add_fault(f);
+        }
+        let args: Vec<&str> = std::iter::once("-vvv")
+            .chain(args.iter().copied())
+            .collect();
+        check(&env, code, expect, &args);
+    }
     let created = env.eu.link_configs("demo-link").expect("created");
     assert!(
         created["sasl.jaas.config"].contains("S3NT-link-jaas"),
         "sent where it belongs"
-    );
-    check(&env, 0, "demo-link", &["-vvv", "status"]);
-    check(
-        &env,
-        0,
-        "\"links\"",
-        &["-vvv", "status", "--format", "json"],
-    );
-    check(
-        &env,
-        0,
-        "Exported 1 link(s)",
-        &["-vvv", "export", "-o", "exported.yaml"],
-    );
-    check(
-        &env,
-        0,
-        "Exported 1 link(s)",
-        &["-vvv", "export", "--split", "split"],
     );
 
     // A 500 echoing the config change that carries a changed secret.
@@ -308,17 +301,26 @@ fn no_secret_in_any_output_or_file_kafka_connect() {
 fn no_client_key_content_in_any_output_or_file() {
     use support::confluent_double::{ClientCert, Pki, ServerCert};
     let pki = Pki::new();
-    let env = CliEnv::start_tls(pki.server(ServerCert::Trusted), pki.server(ServerCert::Trusted));
+    let env = CliEnv::start_tls(
+        pki.server(ServerCert::Trusted),
+        pki.server(ServerCert::Trusted),
+    );
     env.seed_step("02-mirror.yaml");
     let mut manifest = std::fs::read_to_string(env.dir.path().join("linkctl.yaml")).expect("seed");
     for rest in [env.us.rest_url(), env.eu.rest_url()] {
         let line = format!("rest: {rest}\n");
-        manifest = manifest.replace(&line, &format!("{line}    {}\n", pki.mtls_auth(ClientCert::Trusted)));
+        manifest = manifest.replace(
+            &line,
+            &format!("{line}    {}\n", pki.mtls_auth(ClientCert::Trusted)),
+        );
     }
     env.write_manifest("linkctl.yaml", &manifest);
     env.eu.quirks(|q| q.echo_requests = true);
     let key = std::fs::read_to_string(pki.path("client.key")).expect("key");
-    let body: Vec<&str> = key.lines().filter(|l| !l.starts_with("-----") && l.len() >= 16).collect();
+    let body: Vec<&str> = key
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() >= 16)
+        .collect();
     assert!(!body.is_empty(), "{key}");
     let run = |code: i32, expect: &str, args: &[&str]| {
         let r = env.run(args);
@@ -329,16 +331,53 @@ fn no_client_key_content_in_any_output_or_file() {
             assert!(!all.contains(l), "{args:?} prints the client key:\n{all}");
         }
     };
-    run(0, "is valid", &["-vvv", "validate"]);
-    run(0, "+ create link demo-link", &["-vvv", "plan"]);
-    run(0, "\"format_version\"", &["-vvv", "plan", "--format", "json"]);
-    run(0, "create link", &["-vvv", "plan", "--format", "markdown", "-o", "plan.json", "--save-state", "live.json"]);
-    run(0, "Saved plan plan.json", &["-vvv", "show", "plan.json"]);
-    env.eu.add_fault(Fault::new("POST", "/links", 400, 40002, "bad link", 1));
-    run(1, "(echo: POST", &["-vvv", "apply", "--auto-approve", "--format", "json"]);
-    run(0, "Live state matches the manifest.", &["-vvv", "apply", "--auto-approve"]);
-    run(0, "demo-link", &["-vvv", "status"]);
-    run(0, "Exported 1 link(s)", &["-vvv", "export", "-o", "exported.yaml"]);
+    for (code, expect, args, fault) in [
+        (0, "is valid", &["validate"][..], false),
+        (0, "+ create link demo-link", &["plan"][..], false),
+        (
+            0,
+            "create link",
+            &[
+                "plan",
+                "--format",
+                "markdown",
+                "-o",
+                "plan.json",
+                "--save-state",
+                "live.json",
+            ][..],
+            false,
+        ),
+        (0, "Saved plan plan.json", &["show", "plan.json"][..], false),
+        (
+            1,
+            "(echo: POST",
+            &["apply", "--auto-approve", "--format", "json"][..],
+            true,
+        ),
+        (
+            0,
+            "Live state matches the manifest.",
+            &["apply", "--auto-approve"][..],
+            false,
+        ),
+        (0, "demo-link", &["status"][..], false),
+        (
+            0,
+            "Exported 1 link(s)",
+            &["export", "-o", "exported.yaml"][..],
+            false,
+        ),
+    ] {
+        if fault {
+            env.eu
+                .add_fault(Fault::new("POST", "/links", 400, 40002, "bad link", 1));
+        }
+        let args: Vec<&str> = std::iter::once("-vvv")
+            .chain(args.iter().copied())
+            .collect();
+        run(code, expect, &args);
+    }
     for file in ["plan.json", "live.json", "exported.yaml"] {
         let written = std::fs::read(env.dir.path().join(file)).expect(file);
         let written = String::from_utf8_lossy(&written);

@@ -98,24 +98,8 @@ impl Masker<'_> {
 
     /// `password=…` anywhere, and `user:password@` in URLs.
     fn embedded(&mut self, base: usize, line: &str) {
-        let lower = line.to_ascii_lowercase();
-        for word in ["password=", "secret="] {
-            let mut from = 0;
-            while let Some(at) = lower[from..].find(word) {
-                let s = from + at + word.len();
-                let rest = &line[s..];
-                let len = match rest.strip_prefix('"') {
-                    Some(q) => q.find('"').map_or(rest.len(), |e| e + 2),
-                    None => rest
-                        .find(|c: char| c.is_whitespace() || matches!(c, ';' | ',' | '\'' | '"'))
-                        .unwrap_or(rest.len()),
-                };
-                self.hide(base + s, base + s + len);
-                from = s + len.max(1).min(line.len() - s);
-                if from >= line.len() {
-                    break;
-                }
-            }
+        for r in crate::redact::embedded_ranges(line) {
+            self.hide(base + r.start, base + r.end);
         }
         let mut from = 0;
         while let Some(at) = line[from..].find("://") {

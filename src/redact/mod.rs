@@ -92,8 +92,17 @@ pub fn output(s: &str, colour: bool) -> String {
     printable(&text(s), colour).into_owned()
 }
 
-/// The values of `password=…` and `secret=…` settings in `value` (quoted or not).
+/// The values of `password=…` and `secret=…` settings in `value`.
 fn embedded(value: &str) -> Vec<String> {
+    embedded_ranges(value)
+        .into_iter()
+        .map(|r| value[r].to_string())
+        .collect()
+}
+
+/// Where the values of `password=…` and `secret=…` settings are in `value`
+/// (as in a JAAS line), quoted or not, without their quotes.
+pub fn embedded_ranges(value: &str) -> Vec<std::ops::Range<usize>> {
     let lower = value.to_ascii_lowercase();
     let mut out = Vec::new();
     for word in ["password=", "secret="] {
@@ -101,14 +110,16 @@ fn embedded(value: &str) -> Vec<String> {
         while let Some(at) = lower[from..].find(word) {
             let start = from + at + word.len();
             let rest = &value[start..];
-            let v = match rest.strip_prefix('"') {
-                Some(q) => q.split('"').next().unwrap_or(""),
-                None => rest
-                    .split(|c: char| c.is_whitespace() || c == ';' || c == ',')
-                    .next()
-                    .unwrap_or(""),
+            let range = match rest.strip_prefix('"') {
+                Some(q) => start + 1..start + 1 + q.find('"').unwrap_or(q.len()),
+                None => {
+                    let end = rest
+                        .find(|c: char| c.is_whitespace() || matches!(c, ';' | ',' | '\'' | '"'))
+                        .unwrap_or(rest.len());
+                    start..start + end
+                }
             };
-            out.push(v.to_string());
+            out.push(range);
             from = start;
         }
     }

@@ -54,7 +54,7 @@ impl LiveState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{ConnectionMode, LinkSide, LiveConfig};
+    use crate::state::LiveConfig;
     use std::collections::BTreeMap;
 
     fn link() -> LiveLink {
@@ -68,25 +68,12 @@ mod tests {
             configs.insert(k.to_string(), LiveConfig::plain(Some(v), Some(false)));
         }
         LiveLink {
-            name: "l".into(),
-            engine: Default::default(),
-            link_id: None,
-            side: LinkSide::Destination,
-            connection_mode: ConnectionMode::Outbound,
-            source_cluster_id: None,
-            destination_cluster_id: None,
-            remote_cluster_id: None,
-            remote_alias: None,
-            state: "ACTIVE".into(),
-            error: None,
-            error_message: None,
-            tasks: vec![],
             configs,
             secret_fingerprints: BTreeMap::from([(
                 "basic.auth.user.info".to_string(),
                 "fp".to_string(),
             )]),
-            mirrors: BTreeMap::new(),
+            ..LiveLink::named("l")
         }
     }
 

@@ -89,10 +89,11 @@ impl GlobalArgs {
     }
 
     /// These options, reading `recorded` (a saved plan's manifest files)
-    /// when no `-f` was given.
+    /// when no `-f` was given. Standard input (`-`) is never read again:
+    /// a plan made from it needs `-f`.
     pub fn or_files(&self, recorded: &[String]) -> GlobalArgs {
         let mut g = self.clone();
-        if g.files.is_empty() {
+        if g.files.is_empty() && !recorded.iter().any(|f| f == "-") {
             g.files = recorded.iter().map(PathBuf::from).collect();
         }
         g

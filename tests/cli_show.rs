@@ -164,7 +164,7 @@ fn show_says_when_the_manifest_changed_or_cannot_be_checked() {
     let text = std::fs::read_to_string(env.dir.path().join("plan.json")).expect("plan");
     env.write_manifest(
         "old.json",
-        &text.replace("\"saved_plan_version\": 2", "\"saved_plan_version\": 1"),
+        &text.replace("\"saved_plan_version\": 3", "\"saved_plan_version\": 1"),
     );
     let r = env.run(&["show", "old.json"]);
     assert_eq!(r.code, 1);

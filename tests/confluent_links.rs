@@ -108,7 +108,7 @@ async fn update_configs_batches_set_and_delete_and_rereads_secrets() {
         ["sasl.jaas.config"],
         "only fingerprints"
     );
-    assert!(record["sasl.jaas.config"].starts_with("sha256:"));
+    assert!(record["sasl.jaas.config"].starts_with("argon2id:"));
     assert!(!cfg["linkctl.fingerprints"].contains(SECRET));
     assert!(e.eu.rendered_log().iter().all(|l| !l.contains(SECRET)));
 }

@@ -206,3 +206,81 @@ async fn a_5xx_after_the_effect_rereads_and_does_not_duplicate_the_create() {
         .expect("created once");
     assert_eq!(e.eu.count("POST", "/links/demo-link/mirrors"), 1);
 }
+
+/// Index of the first request of `e`'s europe double that is a `method`
+/// whose path ends with `suffix`.
+fn first(e: &Env, method: &str, suffix: &str) -> Option<usize> {
+    e.eu.log()
+        .iter()
+        .position(|r| r.method == method && r.path.ends_with(suffix))
+}
+
+#[tokio::test]
+async fn a_promotion_waits_while_mirror_lags_show_lag_then_proceeds() {
+    let e = env_with_link(&["demo"], "ACTIVE").await;
+    // 30 records behind on every partition, 10 caught up per read of the
+    // link's mirrors: lag 0 after three reads, and the fetch offsets stand
+    // still from then on.
+    e.eu.script_lag("demo-link", "demo", 30, 10, 1000, 0);
+    let out = reaches(&e, ActionKind::PromoteMirror, "demo", "STOPPED").await;
+    assert_has(&out.summary, "mirror demo promoted: STOPPED");
+    let promote = first(&e, "POST", "mirrors:promote").expect("the promotion was sent");
+    let reads_before = e.eu.log()[..promote]
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/links/demo-link/mirrors"))
+        .count();
+    // Three reads to catch up, one more to see it stand still.
+    assert!(
+        reads_before >= 4,
+        "the promote was sent after {reads_before} read(s) of the lag"
+    );
+}
+
+#[tokio::test]
+async fn a_promotion_whose_source_keeps_taking_records_is_refused_and_not_sent() {
+    let e = env_with_link(&["demo"], "ACTIVE").await;
+    // 5 new records per read, 5 caught up: 5 behind for ever, and the fetch
+    // offsets move on every read.
+    e.eu.script_lag("demo-link", "demo", 5, 5, 1000, 5);
+    let err = run_waiting(
+        &e.m,
+        &eu_action(ActionKind::PromoteMirror, Some("demo")),
+        Duration::from_secs(2),
+    )
+    .await
+    .expect_err("refused");
+    for want in [
+        "promotion of `demo` refused",
+        "partition 0 is 5 behind",
+        "still being written",
+        "Nothing was stopped",
+        "`state: failed_over` stops the mirror at once",
+    ] {
+        assert_has(&err.message, want);
+    }
+    assert_eq!(
+        first(&e, "POST", "mirrors:promote"),
+        None,
+        "nothing was sent"
+    );
+    assert_eq!(
+        e.eu.mirror_status("demo-link", "demo").as_deref(),
+        Some("ACTIVE")
+    );
+}
+
+#[tokio::test]
+async fn a_failover_reports_the_lag_mirror_lags_showed() {
+    let e = env_with_link(&["demo"], "ACTIVE").await;
+    e.eu.script_lag("demo-link", "demo", 7, 0, 1000, 0);
+    let out = reaches(&e, ActionKind::FailoverMirror, "demo", "STOPPED").await;
+    let report = out.cutover.expect("a failover reports what it left");
+    let partitions = report.partitions.len() as i64;
+    assert!(partitions >= 1);
+    assert_eq!(report.not_mirrored, Some(7 * partitions));
+    assert!(report.partitions.iter().all(|p| p.lag == Some(7)));
+    assert_has(
+        &out.summary,
+        &format!("{} record(s) not mirrored", 7 * partitions),
+    );
+}

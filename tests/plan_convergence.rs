@@ -160,6 +160,8 @@ fn yaml(links: &[(usize, LinkSpec)], doubles: &Doubles) -> String {
         if let Some(r) = l.rotation {
             y.push_str(&format!("    rotation: \"r{r}\"\n"));
         }
+        // The doubles' sources take no record: promotions need no window.
+        y.push_str("    cutover:\n      settle_ms: 0\n");
     }
     y
 }

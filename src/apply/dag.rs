@@ -247,6 +247,12 @@ pub async fn apply(
                         elapsed_ms,
                         cutover: entry.cutover.clone(),
                     });
+                    for message in out.warnings {
+                        sink.emit(&ApplyEvent::Warning {
+                            message,
+                            remaining_actions: None,
+                        });
+                    }
                     done.insert(i, entry);
                 }
                 ActionResult::Failed(e) => {

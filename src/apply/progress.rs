@@ -1,5 +1,7 @@
 //! Human progress display: an indicatif spinner per running action on a TTY,
-//! plain lines otherwise (CI logs).
+//! plain lines otherwise (CI logs). Spinners draw to the terminal
+//! themselves, so what they show passes the redaction layer here; plain
+//! lines go to a writer that does it (the CLI's).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -69,6 +71,22 @@ fn line(e: &ApplyEvent) -> Option<String> {
     })
 }
 
+/// `e` with its messages through the redaction layer.
+fn redacted(e: &ApplyEvent) -> ApplyEvent {
+    let clean = |s: &String| crate::redact::output(s, false);
+    let mut e = e.clone();
+    match &mut e {
+        ApplyEvent::Progress { message, .. }
+        | ApplyEvent::ActionInterrupted { message, .. }
+        | ApplyEvent::Warning { message, .. }
+        | ApplyEvent::Error { message } => *message = clean(message),
+        ApplyEvent::ActionDone { summary, .. } => *summary = clean(summary),
+        ApplyEvent::ActionFailed { error, .. } => *error = clean(error),
+        _ => {}
+    }
+    e
+}
+
 impl EventSink for HumanProgress {
     fn emit(&self, e: &ApplyEvent) {
         let mut mode = match self.mode.lock() {
@@ -81,7 +99,7 @@ impl EventSink for HumanProgress {
                     let _ = writeln!(out, "{l}");
                 }
             }
-            Mode::Spinners { multi, bars } => match e {
+            Mode::Spinners { multi, bars } => match &redacted(e) {
                 ApplyEvent::ActionStarted { id, .. } => {
                     let bar = multi.add(ProgressBar::new_spinner());
                     bar.set_style(

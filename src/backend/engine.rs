@@ -156,6 +156,9 @@ pub struct Outcome {
     /// destination lacked when the mirror stopped, and where the covered
     /// consumer groups resume.
     pub cutover: Option<CutoverReport>,
+    /// What worked but needs attention (e.g. a fingerprint record the
+    /// server refused): shown as warnings, the action is still done.
+    pub warnings: Vec<String>,
 }
 
 /// The result of one action of a step.
@@ -172,6 +175,7 @@ impl ActionResult {
         Self::Done(Outcome {
             summary: summary.into(),
             cutover: None,
+            warnings: Vec::new(),
         })
     }
 
@@ -180,6 +184,7 @@ impl ActionResult {
         Self::Done(Outcome {
             summary: summary.into(),
             cutover: Some(report),
+            warnings: Vec::new(),
         })
     }
     pub fn is_failed(&self) -> bool {

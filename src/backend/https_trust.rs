@@ -6,17 +6,17 @@
 use reqwest::ClientBuilder;
 
 use crate::manifest::model::Auth;
-use crate::manifest::Cluster;
+use crate::manifest::{Cluster, Text};
 
 /// The CA bundle paths `cluster` asks to trust, with what each is (for
 /// messages): `https_ca`, then `auth.mtls.ca`.
-fn bundles(cluster: &Cluster) -> Vec<(&'static str, &str)> {
+fn bundles(cluster: &Cluster) -> Vec<(&'static str, &Text)> {
     let mut out = Vec::new();
     if let Some(ca) = &cluster.https_ca {
-        out.push(("`https_ca`", ca.value.expose()));
+        out.push(("`https_ca`", &ca.value));
     }
     if let Some(Auth::Mtls { ca: Some(ca), .. }) = cluster.auth.as_ref().map(|a| &a.value) {
-        out.push(("`auth.mtls.ca`", ca.expose()));
+        out.push(("`auth.mtls.ca`", ca));
     }
     out
 }
@@ -28,8 +28,10 @@ pub fn trust(
     cluster: &Cluster,
     mut builder: ClientBuilder,
 ) -> Result<ClientBuilder, String> {
-    for (field, path) in bundles(cluster) {
-        let pem = std::fs::read(path).map_err(|e| {
+    for (field, text) in bundles(cluster) {
+        // Named as written: a path from `${env:…}` is a secret.
+        let path = text.for_message();
+        let pem = std::fs::read(text.expose()).map_err(|e| {
             format!("cluster {name}: cannot read the CA bundle {path} ({field}): {e}")
         })?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| {

@@ -24,12 +24,14 @@ use crate::apply::{
 };
 use crate::backend::Clusters;
 use crate::manifest::Manifest;
-use crate::plan::saved::SavedPlan;
+use crate::plan::saved::{SavedPlan, StalePlan};
+use crate::plan::saved_check::differences;
 use crate::plan::{plan, Action, ActionKind, Plan, PlanOptions};
 
 use super::live::{runtime, Backends};
 use super::manifest_input;
 use super::planning::{live_state, observe_readiness, plan_options};
+use super::show_cmd::read_saved;
 use super::{interrupts, views, GlobalArgs, Output};
 
 /// Arguments of `linkctl apply`.
@@ -149,32 +151,33 @@ pub async fn run_apply(
     ApplyRun { report, health }
 }
 
-/// The plan to apply (the saved one when still fresh, or a new one) and
-/// the options it was made with (its scope, for the check after applying).
+/// The plan to apply (the saved one when still fresh and still the plan
+/// the planner makes, or a new one) and the options it was made with (its
+/// scope, for the check after applying).
 async fn plan_to_apply(
     args: &ApplyArgs,
+    saved: Option<SavedPlan>,
     manifest: &Manifest,
     backends: &Backends,
 ) -> Result<(Plan, PlanOptions), String> {
-    match &args.plan {
-        Some(path) => {
+    match (&args.plan, saved) {
+        (Some(path), Some(saved)) => {
             if !args.links.is_empty() {
                 return Err(
                     "--link cannot be combined with a saved plan (it has its own scope)".into(),
                 );
             }
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read the saved plan `{}`: {e}", path.display()))?;
-            let saved =
-                SavedPlan::from_json(&text).map_err(|e| format!("`{}`: {e}", path.display()))?;
             let opts = saved.options();
             let live = live_state(backends, manifest, &opts, None).await?;
-            saved
-                .check_fresh(manifest, &live)
-                .map_err(|e| format!("refusing to apply `{}`: {e}", path.display()))?;
+            let refuse = |e: StalePlan| format!("refusing to apply `{}`: {e}", path.display());
+            saved.check_fresh(manifest, &live).map_err(refuse)?;
+            // Fresh: the plan made now must be the saved one, payloads included.
+            if let Some(d) = differences(&saved.plan, &plan(manifest, &live, &opts)) {
+                return Err(refuse(StalePlan::Edited(d)));
+            }
             Ok((saved.plan, opts))
         }
-        None => {
+        _ => {
             let opts = plan_options(manifest, &args.links);
             let live = live_state(backends, manifest, &opts, None).await?;
             Ok((plan(manifest, &live, &opts), opts))
@@ -189,6 +192,15 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
         view.error(message);
         ExitCode::from(1)
     };
+    let saved = match &args.plan {
+        Some(path) => match read_saved(path) {
+            Ok(s) => Some(s),
+            Err(e) => return fail(&e),
+        },
+        None => None,
+    };
+    // Without `-f`, a saved plan is applied with the manifest it was made from.
+    let global = &global.or_files(saved.as_ref().map_or(&[], |s| &s.manifest_files));
     let input = match manifest_input::load(global, out) {
         Ok(i) => i,
         Err(code) => {
@@ -202,7 +214,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
     let backends = Backends::new();
-    let (mut the_plan, scope) = match rt.block_on(plan_to_apply(args, manifest, &backends)) {
+    let (mut the_plan, scope) = match rt.block_on(plan_to_apply(args, saved, manifest, &backends)) {
         Ok(p) => p,
         Err(e) => return fail(&e),
     };

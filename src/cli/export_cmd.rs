@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use crate::backend::Scope;
 use crate::export::split::split;
 use crate::export::{check::check, export, to_yaml, Export};
+use crate::files::write_private;
 
 use super::live::{runtime, Backends};
-use super::manifest_input::read_sources;
+use super::manifest_input::{env_lookup, read_sources};
 use super::pipe;
 use super::{manifest_input, GlobalArgs, Output};
 
@@ -92,9 +93,7 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
         pipe::err_line(&format!("note: {n}"));
     }
     // Never write a manifest that `validate` rejects or that plans changes.
-    if let Err(refused) = check(&text, &live, &exported.secret_env, |n| {
-        std::env::var(n).ok()
-    }) {
+    if let Err(refused) = check(&text, &live, &exported.secret_env, env_lookup) {
         return fail(&refused.to_string());
     }
     let links = exported.manifest.links.len();
@@ -106,7 +105,7 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
                 dir.display()
             )
         }),
-        (None, Some(path)) => std::fs::write(path, &text)
+        (None, Some(path)) => write_private(path, &text)
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
             .map(|()| format!("Exported {links} link(s) to {}.", path.display())),
         (None, None) => {
@@ -138,7 +137,7 @@ fn write_split(dir: &Path, exported: &Export, schema: &str) -> Result<usize, Str
     for (name, part) in &files {
         let path = dir.join(name);
         let text = to_yaml(part, schema)?;
-        std::fs::write(&path, text)
+        write_private(&path, &text)
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
     }
     Ok(files.len())

@@ -10,7 +10,10 @@ use std::process::ExitCode;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 use crate::manifest::diagnostic::Report;
+use crate::manifest::masking::mask;
+use crate::manifest::secret_values::secret_values;
 use crate::manifest::{load_validated, Manifest, Problem, SourceFile, Validated};
+use crate::redact;
 
 use super::pipe;
 use super::{GlobalArgs, Output};
@@ -33,10 +36,14 @@ pub struct ManifestInput {
 /// Reads and validates the manifest named by `-f`, showing every problem on
 /// stderr. On any error, returns the exit code the command should end with (1).
 pub fn load(global: &GlobalArgs, out: &Output) -> Result<ManifestInput, ExitCode> {
-    let source = match read_sources(&global.files) {
+    let source = match read_sources(&global.manifest_paths()) {
         Ok(s) => s,
         Err(p) => {
-            pipe::err(&render_problems(&[*p], &unnamed(&global.files), out));
+            pipe::err(&render_problems(
+                &[*p],
+                &unnamed(&global.manifest_paths()),
+                out,
+            ));
             return Err(ExitCode::from(1));
         }
     };
@@ -72,9 +79,36 @@ fn override_request_timeouts(manifest: &mut Manifest, secs: u64) {
     }
 }
 
-/// Validates `source` against the process environment.
+/// Validates `source` against the process environment. Every value looked
+/// up, and every secret the manifest holds in clear, is registered with the
+/// redaction layer.
 pub fn validate_source(source: &SourceFile) -> Result<Validated, Vec<Problem>> {
-    load_validated(source, |name| std::env::var(name).ok())
+    let result = load_validated(source, env_lookup);
+    if let Ok(v) = &result {
+        register_secrets(&v.manifest);
+    }
+    result
+}
+
+/// An environment variable, registered with the redaction layer: a value
+/// from `${env:…}` is a secret.
+pub fn env_lookup(name: &str) -> Option<String> {
+    let value = std::env::var(name).ok();
+    if let Some(v) = &value {
+        redact::register(v);
+    }
+    value
+}
+
+/// Registers the secrets `manifest` holds in clear (credentials, sensitive configs).
+pub fn register_secrets(manifest: &Manifest) {
+    let found = secret_values(manifest);
+    for v in &found.values {
+        redact::register(v);
+    }
+    for (user, password) in &found.basic {
+        redact::register_basic(user, password);
+    }
 }
 
 /// The name a path is shown under.
@@ -215,23 +249,34 @@ pub fn render_problems(problems: &[Problem], source: &SourceFile, out: &Output) 
     s
 }
 
-/// `source` with every value flagged as a secret written in clear masked
-/// (same byte length, so every span still points where it did): a
-/// diagnostic draws the lines around it, and must not print the secret.
+/// `source` with its secrets masked ([`crate::manifest::masking`]: the
+/// values of secret keys, passwords inside values, credentials in URLs;
+/// and every value flagged as a secret written in clear), same byte length
+/// and same lines, so every span still points where it did: a diagnostic
+/// draws the lines around it, and must not print the secret, whichever
+/// phase of validation stopped. What was masked is registered with the
+/// redaction layer, so a message quoting it is filtered too.
 fn masked(problems: &[Problem], source: &SourceFile) -> SourceFile {
-    let mut text = source.text.to_string();
+    let (text, found) = mask(&source.text);
+    for v in &found {
+        redact::register(v);
+    }
+    let mut bytes = text.into_bytes();
     for p in problems.iter().filter(|p| p.code == SECRET_IN_CLEAR) {
         let Some(label) = &p.primary else { continue };
         let (start, end) = (label.span.offset, label.span.offset + label.span.len);
-        let Some(value) = text.get(start..end) else {
+        let Some(value) = source.text.get(start..end) else {
             continue;
         };
         let inner = value.trim_matches(|c| c == '"' || c == '\'');
         let skip = value.find(inner).unwrap_or(0);
-        let stars: String = inner.chars().map(|c| "*".repeat(c.len_utf8())).collect();
-        text.replace_range(start + skip..start + skip + inner.len(), &stars);
+        for b in &mut bytes[start + skip..start + skip + inner.len()] {
+            if !matches!(*b, b'\n' | b'\r') {
+                *b = b'*';
+            }
+        }
     }
-    source.with_text(text)
+    source.with_text(String::from_utf8(bytes).unwrap_or_else(|_| "*".repeat(source.text.len())))
 }
 
 /// `warning: <message> (file:line:col; linkctl validate shows details)`, one a line.

@@ -50,12 +50,12 @@ pub struct GlobalArgs {
     /// Manifest file, or a directory of them (every `*.yaml` / `*.yml` in
     /// it, sorted, not recursive); repeat for several. `-` reads standard
     /// input. The files form one manifest: a cluster declared in one is
-    /// usable from all.
+    /// usable from all. Default: `linkctl.yaml`, or for `apply PLAN` and
+    /// `show PLAN` the files the plan was made from.
     #[arg(
         short = 'f',
         long = "file",
         global = true,
-        default_value = "linkctl.yaml",
         env = "LINKCTL_FILE",
         action = clap::ArgAction::Append
     )]
@@ -73,6 +73,31 @@ pub struct GlobalArgs {
     /// Kafka Connect), overriding every cluster's `timeouts.request_ms`.
     #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: Option<u64>,
+}
+
+/// The manifest file when neither `-f` nor a saved plan names one.
+pub const DEFAULT_MANIFEST: &str = "linkctl.yaml";
+
+impl GlobalArgs {
+    /// The manifest paths: `-f`, else [`DEFAULT_MANIFEST`].
+    pub fn manifest_paths(&self) -> Vec<PathBuf> {
+        if self.files.is_empty() {
+            vec![PathBuf::from(DEFAULT_MANIFEST)]
+        } else {
+            self.files.clone()
+        }
+    }
+
+    /// These options, reading `recorded` (a saved plan's manifest files)
+    /// when no `-f` was given. Standard input (`-`) is never read again:
+    /// a plan made from it needs `-f`.
+    pub fn or_files(&self, recorded: &[String]) -> GlobalArgs {
+        let mut g = self.clone();
+        if g.files.is_empty() && !recorded.iter().any(|f| f == "-") {
+            g.files = recorded.iter().map(PathBuf::from).collect();
+        }
+        g
+    }
 }
 
 /// Output formats; each command's view has one implementation per format
@@ -115,6 +140,10 @@ pub enum Command {
 
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn main() -> ExitCode {
+    // A panic's message may quote a value: it goes through the redaction layer too.
+    std::panic::set_hook(Box::new(|info| {
+        pipe::err_line(&format!("linkctl: internal error: {info}"));
+    }));
     let cli = Cli::parse();
     let out = Output::new(&cli.global);
     out.init_tracing(cli.global.verbose);
@@ -128,7 +157,7 @@ pub fn main() -> ExitCode {
         Command::Export(args) => export_cmd::run(&cli.global, args, &out),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(*shell, &mut cmd, "linkctl", &mut pipe::Stdout);
+            clap_complete::generate(*shell, &mut cmd, "linkctl", &mut pipe::Stdout::default());
             ExitCode::SUCCESS
         }
         Command::Man(args) => man::run(args),

@@ -32,6 +32,7 @@ impl Output {
         let text = args.format == Format::Text;
         let stdout = AutoStream::choice(&std::io::stdout()) != ColorChoice::Never;
         let stderr = AutoStream::choice(&std::io::stderr()) != ColorChoice::Never;
+        super::pipe::set_colour(text && stdout, stderr);
         Self {
             format: args.format,
             color: text && stdout,
@@ -52,7 +53,7 @@ impl Output {
         }
     }
 
-    /// Logs go to stderr, off unless `-v` or `RUST_LOG`.
+    /// Logs go to stderr through the redaction layer, off unless `-v` or `RUST_LOG`.
     pub fn init_tracing(&self, verbose: u8) {
         let level = match verbose {
             0 => "off",
@@ -64,7 +65,7 @@ impl Output {
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
         let _ = tracing_subscriber::fmt()
             .with_env_filter(filter)
-            .with_writer(std::io::stderr)
+            .with_writer(super::pipe::Stderr::default)
             .with_ansi(self.stderr_color)
             .with_target(false)
             .try_init();

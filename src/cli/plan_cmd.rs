@@ -66,7 +66,8 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
         Err(e) => return fail(&e),
     };
     if let Some(path) = &args.save_state {
-        if let Err(e) = state_file::save(path, &live) {
+        // A snapshot keeps no secret value (see `state::secrets`).
+        if let Err(e) = state_file::save(path, &live.without_secrets()) {
             return fail(&e.to_string());
         }
     }
@@ -91,8 +92,14 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
     let view = views::plan::new(out, args.out.as_deref());
     view.plan(&the_plan);
     if let Some(path) = &args.out {
-        let saved = SavedPlan::new(the_plan.clone(), manifest, &opts, &live, &now());
-        if let Err(e) = std::fs::write(path, saved.to_json()) {
+        let files = global
+            .manifest_paths()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let saved =
+            SavedPlan::new(the_plan.clone(), manifest, &opts, &live, &now()).made_from(files);
+        if let Err(e) = crate::files::write_private(path, &saved.to_json()) {
             return fail(&format!(
                 "cannot write the plan to `{}`: {e}",
                 path.display()

@@ -5,14 +5,15 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::rc::Rc;
 
 use crate::manifest::{load_validated, Problem};
 use crate::plan::saved::{ManifestCheck, SavedPlan};
+use crate::plan::saved_check::payload_differences;
 
-use super::manifest_input::read_sources;
+use super::manifest_input::{env_lookup, read_sources, register_secrets};
 use super::{pipe, views, GlobalArgs, Output};
 
 /// Arguments of `linkctl show`.
@@ -23,19 +24,33 @@ pub struct ShowArgs {
 }
 
 /// Runs `show`; returns the exit code.
+/// Reads a saved plan file; the error says which file and why.
+pub fn read_saved(path: &Path) -> Result<SavedPlan, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the saved plan `{shown}`: {e}"))?;
+    SavedPlan::from_json(&text).map_err(|e| format!("`{shown}`: {e}"))
+}
+
 pub fn run(global: &GlobalArgs, args: &ShowArgs, out: &Output) -> ExitCode {
     let path = args.plan.display().to_string();
-    let saved = std::fs::read_to_string(&args.plan)
-        .map_err(|e| format!("cannot read the saved plan `{path}`: {e}"))
-        .and_then(|text| SavedPlan::from_json(&text).map_err(|e| format!("`{path}`: {e}")));
-    let saved = match saved {
+    let saved = match read_saved(&args.plan) {
         Ok(s) => s,
         Err(e) => {
             pipe::err_line(&format!("error: {e}"));
             return ExitCode::from(1);
         }
     };
-    views::show::new(out).show(&saved, &path, &manifest_check(global, &saved));
+    // Without `-f`, the manifest the plan was made from.
+    let global = &global.or_files(&saved.manifest_files);
+    let check = manifest_check(global, &saved);
+    views::show::new(out).show(&saved, &path, &check);
+    if let ManifestCheck::PayloadsDiffer(..) = check {
+        pipe::err_line(&format!(
+            "error: `{path}` is not the plan linkctl makes from its manifest: do not apply it"
+        ));
+        return ExitCode::from(1);
+    }
     ExitCode::SUCCESS
 }
 
@@ -45,14 +60,14 @@ pub fn run(global: &GlobalArgs, args: &ShowArgs, out: &Output) -> ExitCode {
 /// no cluster secrets) read as empty, and only the manifest as written is
 /// compared.
 fn manifest_check(global: &GlobalArgs, saved: &SavedPlan) -> ManifestCheck {
-    let source = match read_sources(&global.files) {
+    let source = match read_sources(&global.manifest_paths()) {
         Ok(s) => s,
         Err(p) => return ManifestCheck::NotChecked(p.message),
     };
     let unset = Rc::new(RefCell::new(BTreeSet::new()));
     let seen = unset.clone();
     let env = move |name: &str| {
-        std::env::var(name).ok().or_else(|| {
+        env_lookup(name).or_else(|| {
             seen.borrow_mut().insert(name.to_string());
             Some(String::new())
         })
@@ -60,7 +75,18 @@ fn manifest_check(global: &GlobalArgs, saved: &SavedPlan) -> ManifestCheck {
     let result = load_validated(&source, env);
     let unset: Vec<String> = unset.borrow().iter().cloned().collect();
     match result {
-        Ok(v) => saved.check_manifest(&v.manifest, &source.name, &unset),
+        Ok(v) => {
+            register_secrets(&v.manifest);
+            let check = saved.check_manifest(&v.manifest, &source.name, &unset);
+            if matches!(check, ManifestCheck::Changed(_)) {
+                return check;
+            }
+            // What is shown must be what `apply` sends.
+            match payload_differences(saved, &v.manifest, unset.is_empty()) {
+                Some(what) => ManifestCheck::PayloadsDiffer(source.name.clone(), what),
+                None => check,
+            }
+        }
         Err(problems) => {
             let first = problems
                 .iter()

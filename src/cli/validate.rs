@@ -17,13 +17,13 @@ pub struct ValidateArgs {
 }
 
 pub fn run(global: &GlobalArgs, args: &ValidateArgs, out: &Output) -> ExitCode {
-    let (source, result) = match read_sources(&global.files) {
+    let (source, result) = match read_sources(&global.manifest_paths()) {
         Ok(source) => {
             let result = validate_source(&source);
             (source, result)
         }
         Err(p) => (
-            SourceFile::new(set_name(&global.files), String::new()),
+            SourceFile::new(set_name(&global.manifest_paths()), String::new()),
             Err(vec![*p]),
         ),
     };

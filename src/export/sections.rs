@@ -17,7 +17,6 @@ use crate::manifest::link_configs::{
     AUTO_CREATE_FILTERS, BOOTSTRAP_SERVERS, CONNECTION_MODE, GROUP_FILTERS, LINK_MODE,
     OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, PREFIX, TOPIC_CONFIG_SYNC_INCLUDE, TOPIC_CONFIG_SYNC_MS,
 };
-use crate::manifest::sensitive::{is_sensitive_key, looks_secret};
 use crate::manifest::{
     AclFilter, AclSync, AutoCreateMirrors, Cluster, ConfigValue, ConsumerOffsetSync, Filter, Link,
     Located, Pattern, PrefixPattern, Text, TopicConfigSync,
@@ -53,9 +52,7 @@ pub fn explicit_configs(link: &str, obj: &LiveLink) -> (Vec<(String, Text)>, Vec
         if c.is_read_only || [LINK_MODE, CONNECTION_MODE, PREFIX].contains(&k.as_str()) {
             continue;
         }
-        let secret = c.is_sensitive
-            || c.value.as_deref().is_some_and(|v| looks_secret(k, v))
-            || is_sensitive_key(k);
+        let secret = obj.holds_secret(k);
         match user_set::origin(obj, k) {
             Origin::Default => {}
             Origin::Unknown => unknown.push(k.clone()),

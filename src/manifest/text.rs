@@ -62,6 +62,15 @@ impl Text {
             &self.resolved
         }
     }
+    /// The text for a message (a path, a URL): as written when it came from
+    /// the environment (`${env:…}` references, never their values), else the value.
+    pub fn for_message(&self) -> &str {
+        if self.secret {
+            &self.raw
+        } else {
+            &self.resolved
+        }
+    }
     /// Mark this value as sensitive (e.g. a known-sensitive config key) so it is
     /// redacted even when written in clear.
     pub fn into_secret(mut self) -> Self {

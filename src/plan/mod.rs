@@ -5,9 +5,11 @@
 //! - [`payload`]: values as engines send them, secrets as references;
 //! - [`desired`]: which link objects a manifest link asks for;
 //! - [`diff`]: [`plan()`] itself; [`normalize`]: comparing values by meaning;
-//! - [`secrets`]: fingerprints of write-only configs; [`user_set`]: which
+//! - [`secrets`]: fingerprints of write-only configs ([`secret_hash`]: the
+//!   slow, salted hash under them); [`user_set`]: which
 //!   live configs a user set; [`order`]: the DAG order;
 //! - [`render`]: text and JSON; [`saved`]: saved plans and staleness;
+//!   [`saved_check`]: a saved plan against what the planner makes.
 //! - [`cutover`]: what `promoted` and `failed_over` mean on every engine.
 
 pub mod action;
@@ -20,6 +22,8 @@ pub mod order;
 pub mod payload;
 pub mod render;
 pub mod saved;
+pub mod saved_check;
+pub mod secret_hash;
 pub mod secrets;
 pub mod user_set;
 

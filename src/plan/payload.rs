@@ -7,12 +7,9 @@
 //! (`apply::secrets`), from the manifest the plan was made from, and the
 //! resolved value must match the fingerprint recorded at plan time.
 
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-
 use super::action::ObjectSide;
-use super::secrets::hex;
 use crate::manifest::Text;
+use serde::{Deserialize, Serialize};
 
 /// One value on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -44,7 +41,7 @@ pub struct SecretRef {
     /// The manifest's text when it is a `${env:…}` reference (never the value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub written: Option<String>,
-    /// `sha256:` of the value, salted by its source.
+    /// [`wire_fingerprint`] of the value (slow and salted).
     pub fingerprint: String,
 }
 
@@ -60,14 +57,14 @@ impl SecretRef {
     }
 }
 
-/// `sha256:` + hex SHA-256 of `linkctl-wire-v1 \0 source \0 value`.
+/// The fingerprint of `value` at `source`: `argon2id:` + hex of a hash of
+/// its slow, salted core ([`super::secret_hash`]) and the source, so that
+/// testing a guess against a plan file costs an Argon2id derivation.
 pub fn wire_fingerprint(source: &SecretSource, value: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(b"linkctl-wire-v1\0");
-    h.update(serde_json::to_vec(source).unwrap_or_default());
-    h.update([0u8]);
-    h.update(value.as_bytes());
-    format!("sha256:{}", hex(&h.finalize()))
+    let SecretSource::LinkConfig { link, key, .. } = source;
+    let core = super::secret_hash::core(link, key, value);
+    let place = serde_json::to_string(source).unwrap_or_default();
+    super::secret_hash::fingerprint_of(&core, &["wire", &place])
 }
 
 impl WireValue {
@@ -131,13 +128,13 @@ mod tests {
                     key: "k".into(),
                 },
                 written: Some("${env:K}".into()),
-                fingerprint: "sha256:00".into(),
+                fingerprint: "argon2id:00".into(),
             }),
         ];
         let json = serde_json::to_string(&v).unwrap();
         assert_eq!(
             json,
-            r#"["x",{"secret":{"link_config":{"link":"l","side":"destination","key":"k"}},"written":"${env:K}","fingerprint":"sha256:00"}]"#
+            r#"["x",{"secret":{"link_config":{"link":"l","side":"destination","key":"k"}},"written":"${env:K}","fingerprint":"argon2id:00"}]"#
         );
         assert_eq!(serde_json::from_str::<Vec<WireValue>>(&json).unwrap(), v);
     }

@@ -21,11 +21,12 @@ use crate::state::{fingerprint::fingerprint as live_fingerprint, LiveState};
 use super::model::{Plan, PlanOptions};
 use super::secrets::{fingerprint as secret_fingerprint, hex};
 
-/// Version of the saved-plan file format (2: `created_at` and `clusters`).
-pub const SAVED_PLAN_FORMAT_VERSION: u32 = 2;
+/// Version of the saved-plan file format (2: `created_at` and `clusters`;
+/// 3: `manifest_files` and `live`).
+pub const SAVED_PLAN_FORMAT_VERSION: u32 = 3;
 
 /// What `plan -o` writes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedPlan {
     pub saved_plan_version: u32,
     /// When the plan was made (RFC 3339, UTC).
@@ -38,6 +39,14 @@ pub struct SavedPlan {
     /// The manifest as written, without secrets ([`written_fingerprint`]).
     pub written_fingerprint: String,
     pub live_fingerprint: String,
+    /// The manifest files (`-f`) the plan was made from, as given: `apply`
+    /// and `show` read them when no `-f` is given.
+    #[serde(default)]
+    pub manifest_files: Vec<String>,
+    /// The live state the plan was made against, without secret values
+    /// ([`LiveState::without_secrets`]) or topics: what `show` checks each
+    /// payload against ([`super::saved_check`]).
+    pub live: LiveState,
     /// `--link` scope of the plan (empty: every link).
     pub links: Vec<String>,
     pub prune_links: bool,
@@ -66,6 +75,10 @@ pub enum ManifestCheck {
     MatchesAsWritten(String, Vec<String>),
     /// The manifest (named) changed since: `apply` would refuse the plan.
     Changed(String),
+    /// The manifest (named) matches, but the payloads of the file are not
+    /// what the planner computes from it (what differs): the file was
+    /// edited, and `apply` would refuse it.
+    PayloadsDiffer(String, String),
     /// Not compared, and why (no manifest here, invalid, unset `${env:…}`).
     NotChecked(String),
 }
@@ -77,6 +90,8 @@ pub enum StalePlan {
     LiveStateChanged { saved: String, current: String },
     #[error("the manifest changed since this plan was made; run `linkctl plan` again")]
     ManifestChanged,
+    #[error("it is not the plan linkctl makes from its live state and the manifest ({0}): it may have been edited after it was made; run `linkctl plan -o FILE` again")]
+    Edited(String),
 }
 
 /// A saved-plan file that cannot be read.
@@ -138,6 +153,15 @@ pub fn manifest_fingerprint(manifest: &Manifest, opts: &PlanOptions) -> String {
     format!("sha256:{}", hex(&h.finalize()))
 }
 
+/// What a saved plan records of the live state: no secret, no topic.
+fn recorded(live: &LiveState) -> LiveState {
+    let mut out = live.without_secrets();
+    for c in out.clusters.values_mut() {
+        c.topics.clear();
+    }
+    out
+}
+
 impl SavedPlan {
     /// `plan`, made at `created_at` from `manifest` against `live`.
     pub fn new(
@@ -168,11 +192,19 @@ impl SavedPlan {
             manifest_fingerprint: manifest_fingerprint(manifest, opts),
             written_fingerprint: written_fingerprint(manifest),
             live_fingerprint: plan.live_fingerprint.clone(),
+            manifest_files: Vec::new(),
+            live: recorded(live),
             links: opts.links.clone(),
             prune_links: opts.prune_links,
             force_delete_links: opts.force_delete_links,
             plan,
         }
+    }
+
+    /// The same plan, recording the manifest files it was made from.
+    pub fn made_from(mut self, files: Vec<String>) -> Self {
+        self.manifest_files = files;
+        self
     }
 
     /// The options the plan was made with.

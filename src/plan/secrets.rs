@@ -5,12 +5,13 @@
 //! them (`Value::Sensitive`). Instead:
 //!
 //! 1. **Fingerprint.** Whenever linkctl writes a sensitive value it records
-//!    [`fingerprint`]`(link, key, rotation, value)` =
-//!    `sha256:` + hex SHA-256 of `linkctl-secret-v1 \0 link \0 key \0 rotation \0 value`
-//!    (`rotation` is the manifest link's `rotation` field, empty when absent).
+//!    [`fingerprint`]`(link, key, rotation, value)`: `argon2id:` + hex of a
+//!    hash of the value's slow, salted core ([`super::secret_hash`]) and the
+//!    manifest link's `rotation` field (empty when absent).
 //!    Backends report what they recorded in `LiveLink.secret_fingerprints`
 //!    (by config key). The fingerprint is salted by link and key, so equal
-//!    secrets on two links do not give equal fingerprints, and it is one-way.
+//!    secrets on two links do not give equal fingerprints; it is one-way,
+//!    and testing a guess against it costs an Argon2id derivation.
 //! 2. **Decision** ([`decide`]), for each sensitive key the manifest declares,
 //!    from where the live value comes from ([`crate::plan::user_set`]):
 //!    - the key is not set on the link → send it;
@@ -28,24 +29,20 @@
 //! a link config of linkctl's own, `linkctl.fingerprints`; MirrorMaker 2:
 //! connector annotations); see docs/secret-rotation.md.
 
-use sha2::{Digest, Sha256};
-
 use crate::plan::user_set::Origin;
 
-/// The fingerprint linkctl records for a sensitive value it wrote.
+/// The fingerprint linkctl records for a sensitive value it wrote: slow
+/// and salted ([`super::secret_hash`]), then tied to the link's rotation.
 pub fn fingerprint(link: &str, key: &str, rotation: Option<&str>, value: &str) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        "linkctl-secret-v1",
-        link,
-        key,
-        rotation.unwrap_or(""),
-        value,
-    ] {
-        h.update(part.as_bytes());
-        h.update([0u8]);
-    }
-    format!("sha256:{}", hex(&h.finalize()))
+    let core = super::secret_hash::core(link, key, value);
+    super::secret_hash::fingerprint_of(&core, &["record", rotation.unwrap_or("")])
+}
+
+/// Whether a recorded value is a fingerprint (of this version, or the
+/// `sha256:` ones older versions recorded, which no longer match: the
+/// secret is sent once more and recorded anew).
+pub fn is_fingerprint(v: &str) -> bool {
+    v.starts_with("argon2id:") || v.starts_with("sha256:")
 }
 
 /// Lower-case hex of `bytes`.
@@ -109,13 +106,13 @@ mod tests {
         );
         assert_eq!(a, fingerprint("l1", "sasl.jaas.config", None, "s3cret"));
         assert!(!a.contains("s3cret"));
-        assert_eq!(a.len(), "sha256:".len() + 64);
+        assert_eq!(a.len(), "argon2id:".len() + 64);
     }
 
     #[test]
     fn decisions() {
         let fp = fingerprint("l", "k", None, "v");
-        let other = "sha256:00".to_string();
+        let other = "argon2id:00".to_string();
         let send = |d| matches!(d, SecretDecision::Send { .. });
         assert!(send(decide(Origin::Default, None, &fp, false)));
         assert!(send(decide(Origin::Default, Some(&fp), &fp, false)));

@@ -56,10 +56,13 @@ pub fn load(path: &Path) -> Result<LiveState, StateFileError> {
     Ok(state)
 }
 
-/// Saves a live state file.
+/// Saves a live state file (private, atomic, redacted: [`crate::files`]).
+/// The caller strips secrets first ([`LiveState::without_secrets`]).
 pub fn save(path: &Path, state: &LiveState) -> Result<(), StateFileError> {
-    std::fs::write(path, to_json(state) + "\n").map_err(|source| StateFileError::Write {
-        path: path.to_path_buf(),
-        source,
+    crate::files::write_private(path, &(to_json(state) + "\n")).map_err(|source| {
+        StateFileError::Write {
+            path: path.to_path_buf(),
+            source,
+        }
     })
 }

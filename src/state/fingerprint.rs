@@ -120,22 +120,9 @@ mod tests {
 
     fn state() -> LiveState {
         let mut link = LiveLink {
-            engine: crate::manifest::Engine::default(),
-            name: "l".into(),
             link_id: Some("id".into()),
-            side: LinkSide::Destination,
-            connection_mode: ConnectionMode::Outbound,
             source_cluster_id: Some("src".into()),
-            destination_cluster_id: None,
-            remote_cluster_id: None,
-            remote_alias: None,
-            state: "ACTIVE".into(),
-            error: None,
-            error_message: None,
-            tasks: vec![],
-            configs: BTreeMap::new(),
-            secret_fingerprints: BTreeMap::new(),
-            mirrors: BTreeMap::new(),
+            ..LiveLink::named("l")
         };
         link.mirrors.insert(
             "t".into(),

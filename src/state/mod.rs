@@ -5,5 +5,6 @@ pub mod file;
 pub mod fingerprint;
 pub mod merge;
 pub mod model;
+pub mod secrets;
 
 pub use model::*;

@@ -157,6 +157,31 @@ pub struct LiveLink {
     pub mirrors: BTreeMap<String, LiveMirror>,
 }
 
+impl LiveLink {
+    /// A healthy destination link object `name` (outbound, `ACTIVE`) with
+    /// nothing else known: what tests and builders start from.
+    pub fn named(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            engine: Engine::default(),
+            link_id: None,
+            side: LinkSide::Destination,
+            connection_mode: ConnectionMode::Outbound,
+            source_cluster_id: None,
+            destination_cluster_id: None,
+            remote_cluster_id: None,
+            remote_alias: None,
+            state: "ACTIVE".into(),
+            error: None,
+            error_message: None,
+            tasks: Vec::new(),
+            configs: BTreeMap::new(),
+            secret_fingerprints: BTreeMap::new(),
+            mirrors: BTreeMap::new(),
+        }
+    }
+}
+
 /// A link task and its errors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveTask {

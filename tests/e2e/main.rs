@@ -10,6 +10,7 @@
 mod ci_recipe;
 mod cli;
 mod connect;
+mod cutover;
 // Shared with the benchmarks, which use more of it.
 #[path = "../support/connect_proxy.rs"]
 #[allow(dead_code)]
@@ -18,6 +19,7 @@ mod faults;
 mod harness;
 mod kafka;
 mod manifests;
+mod mm2_safety;
 mod scale;
 // Shared with the secure suite, which uses more of it.
 #[allow(dead_code)]
@@ -35,6 +37,10 @@ fn all() -> Vec<(&'static str, harness::StepFn)> {
             scale::two_hundred_mirrors()
         ),
         step!("ci_recipe_github_workflow", ci_recipe::github_workflow()),
+    ]);
+    steps.extend(cutover::steps());
+    steps.extend(mm2_safety::steps());
+    steps.extend([
         step!(
             "fault_connect_frozen_during_plan_apply_status",
             faults::connect_frozen()
@@ -54,6 +60,8 @@ fn all() -> Vec<(&'static str, harness::StepFn)> {
 
 async fn cleanup() -> Result<(), String> {
     scale::cleanup().await?;
+    cutover::cleanup().await?;
+    mm2_safety::cleanup().await?;
     faults::cleanup().await?;
     steps::cleanup().await
 }

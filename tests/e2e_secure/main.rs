@@ -3,7 +3,8 @@
 //! HTTPS with basic auth. linkctl runs as its own principal (`linkctl`), the
 //! link's connectors as theirs (`mm2`), the application as its own (`app`),
 //! with the secure examples (`examples/mirrormaker2-secure/`): the seed's
-//! S1 to S5, a credential rotation, S10 and S11, the ways security refuses
+//! S1 to S5, a credential rotation, S10 behind a producer fence and S11, the
+//! ways security refuses
 //! linkctl, and no secret of the stack in any output linkctl printed.
 //!
 //! Without the secure stack every step FAILS with how to start it: nothing
@@ -15,6 +16,7 @@ mod cli;
 #[path = "../e2e/connect.rs"]
 #[allow(dead_code)]
 mod connect;
+mod fence;
 #[path = "../e2e/harness.rs"]
 mod harness;
 #[path = "../e2e/http_stub.rs"]
@@ -52,7 +54,14 @@ fn all() -> Vec<(&'static str, harness::StepFn)> {
             "rotation_mm2_password_on_the_source",
             rotation::mm2_password_on_the_source()
         ),
-        pick("s10_"),
+        step!(
+            "s10_promote_behind_a_producer_fence",
+            fence::promote_behind_a_fence()
+        ),
+        step!(
+            "s10b_fence_removed_from_the_manifest",
+            fence::fence_removed()
+        ),
         pick("s11_"),
         step!(
             "refusal_connect_wrong_password",

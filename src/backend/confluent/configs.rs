@@ -106,7 +106,7 @@ impl ConfluentBackend {
         p: &ConfluentPayload,
         ctx: &ExecContext<'_>,
         w: Option<&WaitCtx<'_>>,
-    ) -> Result<(usize, Sent), ConfluentError> {
+    ) -> Result<(usize, Sent, Option<String>), ConfluentError> {
         let ConfluentPayload::AlterConfigs {
             link_name,
             entries,
@@ -136,7 +136,7 @@ impl ConfluentBackend {
         }
         let Some(w) = w else {
             let sent = Self::send_configs(client, link_name, &resolved, true).await?;
-            return Ok((entries.len(), sent));
+            return Ok((entries.len(), sent, None));
         };
         Self::send_configs(client, link_name, &resolved, false).await?;
         wait_configs(client, link_name, &expect, w).await?;
@@ -146,34 +146,55 @@ impl ConfluentBackend {
                 .filter(|e| matches!(expect.get(&e.name), Some(Expect::Hidden)))
                 .map(|e| e.name.as_str())
                 .collect();
-            write_record(client, link_name, record, &written, w).await?;
+            let warning = write_record(client, link_name, record, &written, w).await?;
+            return Ok((entries.len(), Sent::Done, warning));
         }
-        Ok((entries.len(), Sent::Done))
+        Ok((entries.len(), Sent::Done, None))
     }
 }
 
 /// Writes linkctl's fingerprint record on `link` and waits until it reads
-/// back. A refusal says what was written and what the record is for.
+/// back. A server that refuses the record (a 4xx: it takes no link config
+/// it does not know) leaves the link and its values in place: that is not
+/// a failure of the action, and the warning returned says what it means
+/// and what to do. Any other failure says what was written.
 pub(super) async fn write_record(
     client: &ClusterClient,
     link: &str,
     record: &BTreeMap<String, String>,
     written: &[&str],
     w: &WaitCtx<'_>,
-) -> Result<(), ConfluentError> {
+) -> Result<Option<String>, ConfluentError> {
     let value = record_value(record);
     let entry = [(FINGERPRINTS_CONFIG, AlterOp::Set, Some(value.clone()))];
-    let refused = |e: ConfluentError| ConfluentError::RecordRefused {
-        link: link.to_string(),
-        written: written.iter().map(|s| s.to_string()).collect(),
-        reason: e.to_string(),
-    };
-    ConfluentBackend::send_configs(client, link, &entry, false)
-        .await
-        .map_err(refused)?;
+    let keys: Vec<&str> = record.keys().map(String::as_str).collect();
+    match ConfluentBackend::send_configs(client, link, &entry, false).await {
+        Ok(_) => {}
+        Err(e) if e.status().is_some_and(|s| (400..500).contains(&s)) => {
+            return Ok(Some(record_refused_warning(link, &keys, &e)));
+        }
+        Err(e) => {
+            return Err(ConfluentError::RecordRefused {
+                link: link.to_string(),
+                written: written.iter().map(|s| s.to_string()).collect(),
+                reason: e.to_string(),
+            })
+        }
+    }
     let expect = BTreeMap::from([(FINGERPRINTS_CONFIG.to_string(), Expect::Value(value))]);
     wait_configs(client, link, &expect, w).await?;
-    Ok(())
+    Ok(None)
+}
+
+/// What a refused fingerprint record means for `link`, and what to do.
+fn record_refused_warning(link: &str, keys: &[&str], e: &ConfluentError) -> String {
+    format!(
+        "link {link}: the server refused linkctl's fingerprint record `{FINGERPRINTS_CONFIG}` ({e}). \
+         The link and its values are in place, but linkctl cannot detect later changes of {} on this link: \
+         after changing one, set or bump `rotation:` on the link for one apply to send it again \
+         (docs/secret-rotation.md, servers that refuse unknown link configs)",
+        keys.join(", ")
+    )
 }
 
 /// True when `row` (absent: `None`) shows what `want` asks for.

@@ -14,7 +14,8 @@ use reqwest::Url;
 
 /// The API base `<rest>/v3` of a `rest:` value.
 pub fn api_base(rest: &str) -> Result<Url, String> {
-    let mut raw = rest.trim().trim_end_matches('/');
+    // Strict: `validate` refuses whitespace, so none is trimmed here.
+    let mut raw = rest.trim_end_matches('/');
     while let Some(stripped) = raw.strip_suffix("/v3") {
         raw = stripped.trim_end_matches('/');
     }
@@ -27,7 +28,7 @@ pub fn api_base(rest: &str) -> Result<Url, String> {
 
 /// True when `rest` names a Confluent Cloud endpoint (`*.confluent.cloud`).
 pub fn is_confluent_cloud(rest: &str) -> bool {
-    Url::parse(rest.trim())
+    Url::parse(rest)
         .ok()
         .and_then(|u| {
             u.host_str()
@@ -47,7 +48,7 @@ mod tests {
             "http://h:8090/kafka/",
             "http://h:8090/kafka/v3",
             "http://h:8090/kafka/v3/",
-            " http://h:8090/kafka//v3// ",
+            "http://h:8090/kafka//v3//",
         ] {
             assert_eq!(
                 api_base(rest).unwrap().as_str(),

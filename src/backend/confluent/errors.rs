@@ -109,9 +109,10 @@ fn code_suffix(code: Option<i64>) -> String {
     }
 }
 
+/// The server's message, terminal-safe (it is text from the network).
 fn message_suffix(m: &Option<String>) -> String {
     match m {
-        Some(m) if !m.is_empty() => format!(": {m}"),
+        Some(m) if !m.is_empty() => format!(": {}", crate::redact::server_text(m)),
         _ => String::new(),
     }
 }

@@ -212,12 +212,13 @@ impl ConfluentBackend {
             ConfluentPayload::CreateLink { .. } => self.create_link(client, a, p, ctx).await,
             ConfluentPayload::AlterConfigs { link_name, .. } => {
                 let w = self.wait_ctx(ctx, &a.id);
-                let (n, _) = self.alter_configs(client, p, ctx, Some(&w)).await?;
+                let (n, _, warning) = self.alter_configs(client, p, ctx, Some(&w)).await?;
                 ctx.progress
                     .update(&a.id, &format!("{n} config(s) altered"));
                 Ok(Outcome {
                     summary: format!("{n} config(s) of link {link_name} on {} updated", a.cluster),
                     cutover: None,
+                    warnings: warning.into_iter().collect(),
                 })
             }
             ConfluentPayload::DeleteLink { link_name } => {
@@ -243,6 +244,7 @@ impl ConfluentBackend {
                         waited.as_secs_f64()
                     ),
                     cutover: None,
+                    warnings: Vec::new(),
                 })
             }
             other => Err(ConfluentError::Manifest(format!(
@@ -313,11 +315,13 @@ impl ConfluentBackend {
         .await?;
         let w = self.wait_ctx(ctx, &a.id);
         let (link, _) = wait_link_visible(client, link_name, &w).await?;
+        let mut warnings = Vec::new();
         if !fingerprints.is_empty() {
             let written: Vec<&str> = fingerprints.keys().map(String::as_str).collect();
-            write_record(client, link_name, fingerprints, &written, &w).await?;
+            warnings.extend(write_record(client, link_name, fingerprints, &written, &w).await?);
         }
         Ok(Outcome {
+            warnings,
             summary: format!(
                 "link {link_name} created on {} ({}) in {:.1} s",
                 a.cluster,

@@ -40,6 +40,8 @@ pub fn configure(
         )));
     }
     let key_pem = read(&key, key_path)?;
+    // The key itself is a secret of the run: whatever quotes it is redacted.
+    register_key(&key_pem);
     match PrivateKeyDer::from_pem_slice(&key_pem) {
         Ok(_) => {}
         Err(pem::Error::NoItemsFound) => {
@@ -61,14 +63,20 @@ pub fn configure(
     Ok(builder.identity(identity))
 }
 
+/// Registers the content of a client key file with the redaction layer:
+/// the whole file and each line of its Base64 body.
+fn register_key(pem: &[u8]) {
+    let text = String::from_utf8_lossy(pem);
+    crate::redact::register(text.trim());
+    for line in text.lines().filter(|l| !l.starts_with("-----")) {
+        crate::redact::register(line.trim());
+    }
+}
+
 /// A path for messages: as written when it came from the environment
 /// (`${env:…}`), which is never printed resolved.
 fn shown(path: &Text) -> &str {
-    if path.is_secret() {
-        path.raw()
-    } else {
-        path.expose()
-    }
+    path.for_message()
 }
 
 /// Why the HTTP client of a cluster with `auth.mtls` could not be built: a

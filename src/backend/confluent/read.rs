@@ -4,6 +4,7 @@
 //! follows `metadata.next` where a server pages). Clusters are read
 //! concurrently.
 
+use crate::redact::server_text;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -316,7 +317,7 @@ pub fn map_link(l: LinkData, rows: Vec<LinkConfigData>) -> LiveLink {
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| LINK_STATE_NOT_REPORTED.to_string()),
         error: l.link_error,
-        error_message: l.link_error_message,
+        error_message: l.link_error_message.map(|m| server_text(&m).into_owned()),
         tasks: l
             .tasks
             .into_iter()
@@ -328,7 +329,7 @@ pub fn map_link(l: LinkData, rows: Vec<LinkConfigData>) -> LiveLink {
                     .into_iter()
                     .map(|e| TaskError {
                         code: e.error_code,
-                        message: e.error_message,
+                        message: server_text(&e.error_message).into_owned(),
                     })
                     .collect(),
             })
@@ -363,7 +364,7 @@ pub fn map_mirror(m: MirrorData) -> LiveMirror {
             .into_iter()
             .map(|e| TaskError {
                 code: e.error_code.unwrap_or_default(),
-                message: e.error_message.unwrap_or_default(),
+                message: server_text(&e.error_message.unwrap_or_default()).into_owned(),
             })
             .collect(),
         state_time_ms: m.state_time_ms,

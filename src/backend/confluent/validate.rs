@@ -38,10 +38,10 @@ impl ConfluentBackend {
             ConfluentPayload::AlterConfigs { .. } => {
                 let client = self.client(ctx.clusters, &a.cluster).map_err(be)?;
                 match self.alter_configs(&client, p, ctx, None).await.map_err(be)? {
-                    (_, Sent::Done) => Ok(Validation::Accepted),
+                    (_, Sent::Done, _) => Ok(Validation::Accepted),
                     // `apply` falls back to per-key writes there, which have
                     // no validate-only form: nothing to ask the server.
-                    (_, Sent::CannotValidate(e)) => Ok(Validation::Unavailable(format!(
+                    (_, Sent::CannotValidate(e), _) => Ok(Validation::Unavailable(format!(
                         "the server has no batch config endpoint ({e}); apply sends these changes key by key, which cannot be validated beforehand"
                     ))),
                 }

@@ -362,6 +362,7 @@ impl ConnectClient {
             .ok()
             .and_then(|e| e.message)
             .unwrap_or_else(|| body.chars().take(300).collect());
+        let msg = crate::redact::server_text(&msg);
         self.err(format!("{what}: HTTP {status}: {msg}"))
     }
 

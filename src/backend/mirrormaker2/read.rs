@@ -483,7 +483,7 @@ fn map_link(
     let mut configs = BTreeMap::new();
     let mut secret_fingerprints = BTreeMap::new();
     for (k, v) in &back.canonical {
-        if v.starts_with("sha256:") {
+        if crate::plan::secrets::is_fingerprint(v) {
             secret_fingerprints.insert(k.clone(), v.clone());
             configs.insert(k.clone(), dynamic(None, true));
         } else {

@@ -46,7 +46,7 @@ pub fn new(out: &Output) -> Box<dyn ApplyView> {
             progress: progress(out),
         }),
         Format::Json => Box::new(ApplyJson {
-            lines: JsonLines::new(std::io::stdout()),
+            lines: JsonLines::new(pipe::Stdout::default()),
         }),
         Format::Markdown => Box::new(ApplyMarkdown {
             progress: progress(out),
@@ -59,7 +59,7 @@ fn progress(out: &Output) -> HumanProgress {
     if out.stderr_tty {
         HumanProgress::spinners()
     } else {
-        HumanProgress::plain(Box::new(std::io::stderr()))
+        HumanProgress::plain(Box::new(pipe::Stderr::default()))
     }
 }
 
@@ -121,7 +121,7 @@ impl ApplyView for ApplyText {
 /// Only JSON lines on stdout, one event per line, whatever the outcome
 /// (see [`crate::apply::events`]); messages for people on stderr.
 pub struct ApplyJson {
-    lines: JsonLines<std::io::Stdout>,
+    lines: JsonLines<pipe::Stdout>,
 }
 
 impl ApplyView for ApplyJson {

@@ -7,6 +7,8 @@
 use crate::manifest::diagnostic::Problem;
 use crate::manifest::model::{Auth, Manifest};
 
+use super::urls::strict_url;
+
 pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
     for (name, c) in &m.clusters {
         let Some(auth) = &c.auth else {
@@ -22,17 +24,27 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
             let Some(url) = url else {
                 continue;
             };
-            let Some(host) = plain_http_host(url.value.expose()) else {
+            // A URL that is not strict is an error of its own (`urls`).
+            let Some(parsed) = strict_url(url.value.expose()) else {
                 continue;
             };
-            if is_loopback(host) {
+            let Some(host) = parsed.host() else {
+                continue;
+            };
+            if parsed.scheme() != "http" || is_loopback(&host) {
                 continue;
             }
+            // A URL from `${env:…}` is a secret: its host is not named.
+            let to = if url.value.is_secret() {
+                String::new()
+            } else {
+                format!(" to {host}")
+            };
             out.push(
                 Problem::warning(
                     "linkctl::credentials_in_clear",
                     format!(
-                        "cluster `{}` sends its `{kind}` credentials to {host} over plain HTTP (`{field}`)",
+                        "cluster `{}` sends its `{kind}` credentials{to} over plain HTTP (`{field}`)",
                         name.value
                     ),
                 )
@@ -45,31 +57,17 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
     }
 }
 
-/// The host of an `http://` URL (`None` for any other scheme).
-fn plain_http_host(url: &str) -> Option<&str> {
-    let scheme_len = "http://".len();
-    if url.len() < scheme_len || !url[..scheme_len].eq_ignore_ascii_case("http://") {
-        return None;
+fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
     }
-    let authority = url[scheme_len..].split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit('@').next()?;
-    Some(match host_port.strip_prefix('[') {
-        Some(v6) => v6.split(']').next()?,
-        None => host_port.split(':').next()?,
-    })
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
-    use super::*;
 
     fn with_auth(url: &str, auth: &str) -> String {
         CLUSTERS.replace(
@@ -88,10 +86,27 @@ mod tests {
             code
         );
         assert_eq!(codes(&with_auth("HTTP://10.0.0.7:8083/", bearer)), code);
-        let p = problems(&with_auth("http://user@connect.example.com", basic));
+        let p = problems(&with_auth("http://connect.example.com", basic));
         assert!(p[0]
             .message
             .contains("to connect.example.com over plain HTTP (`connect`)"));
+    }
+
+    /// Issue 17, finding 6: what used to slip past this check (a leading
+    /// space, `http:/`, a tab in the scheme) is an invalid URL now, and a
+    /// zero-width no-break space inside the scheme no longer panics.
+    #[test]
+    fn lenient_spellings_are_errors_not_bypasses() {
+        let basic = "{ basic: { username: u, password: \"${env:SET}\" } }";
+        for url in [
+            "\" http://connect.example.com:8083\"",
+            "\"http:/connect.example.com:8083\"",
+            "\"ht\\ttp://connect.example.com:8083\"",
+            "\"https\u{feff}://pkc-1.us-east-1.aws.confluent.cloud\"",
+        ] {
+            let c = codes(&with_auth(url, basic));
+            assert_eq!(c, ["linkctl::invalid_url"], "{url}");
+        }
     }
 
     #[test]
@@ -107,12 +122,5 @@ mod tests {
         }
         let mtls = "{ mtls: { cert: c.pem, key: k.pem } }";
         assert!(codes(&with_auth("http://connect.example.com", mtls)).is_empty());
-    }
-
-    #[test]
-    fn hosts_of_urls() {
-        assert_eq!(plain_http_host("http://a.b:1/x"), Some("a.b"));
-        assert_eq!(plain_http_host("http://[fe80::1]:8083"), Some("fe80::1"));
-        assert_eq!(plain_http_host("https://a.b"), None);
     }
 }

@@ -16,8 +16,10 @@ mod secrets;
 pub mod suggest;
 mod syntax;
 mod timeouts;
+mod tls_off;
 mod topic_names;
 mod unknown_keys;
+pub mod urls;
 
 use std::rc::Rc;
 
@@ -143,6 +145,8 @@ pub fn validate(m: &Manifest) -> Vec<Problem> {
     }
     secrets::check(m, &mut out);
     timeouts::check(m, &mut out);
+    urls::check(m, &mut out);
+    tls_off::check(m, &mut out);
     cleartext_auth::check(m, &mut out);
     out
 }

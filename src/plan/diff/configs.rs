@@ -162,13 +162,13 @@ pub(super) fn update_action(
         changes.push(Change {
             key: key.clone(),
             op: ChangeOp::Reset,
-            before: Some(
-                if lc.is_sensitive || lc.value.as_deref().is_some_and(|v| looks_secret(key, v)) {
-                    Value::Sensitive
-                } else {
-                    Value::Plain(lc.value.clone().unwrap_or_default())
-                },
-            ),
+            // Secret-ness travels with the key: a key linkctl recorded a
+            // fingerprint for held a secret, whatever its name.
+            before: Some(if live.holds_secret(key) {
+                Value::Sensitive
+            } else {
+                Value::Plain(lc.value.clone().unwrap_or_default())
+            }),
             after: None,
         });
     }

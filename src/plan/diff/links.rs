@@ -3,7 +3,7 @@
 
 use crate::backend::registry;
 use crate::manifest::link_configs::{IMMUTABLE_KEYS, PREFIX};
-use crate::manifest::{Engine, Link, LinkMode, Manifest, MirrorState};
+use crate::manifest::{Engine, Link, LinkMode, Manifest, MirrorState, REDACTED};
 use crate::plan::action::{ActionKind, Change, ChangeOp, Value};
 use crate::plan::desired::{expected_objects, ExpectedObject};
 use crate::plan::normalize::same;
@@ -366,7 +366,8 @@ fn immutable_problems(
         }
     }
     for key in IMMUTABLE_KEYS {
-        let declared = o.configs.get(*key).map(|d| d.value.expose());
+        let desired = o.configs.get(*key);
+        let declared = desired.map(|d| d.value.expose());
         if declared.is_none() && (*key != PREFIX || !o.behaviour) {
             continue;
         }
@@ -375,11 +376,20 @@ fn immutable_problems(
             continue;
         }
         if !same(key, have, declared) {
+            // A value from `${env:…}` is a secret: neither side is shown.
+            let secret = desired.is_some_and(|d| d.sensitive || d.value.is_secret());
+            let show = |v| {
+                if secret {
+                    REDACTED.to_string()
+                } else {
+                    shown(v)
+                }
+            };
             out.push(format!(
                 "{key} on `{}` is {} (manifest: {})",
                 o.cluster,
-                shown(have),
-                shown(declared)
+                show(have),
+                show(declared)
             ));
         }
     }

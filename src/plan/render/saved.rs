@@ -46,6 +46,9 @@ fn manifest(check: &ManifestCheck) -> String {
         ManifestCheck::Changed(name) => {
             format!("{name} changed since the plan was made: `linkctl apply` will refuse this plan")
         }
+        ManifestCheck::PayloadsDiffer(name, what) => format!(
+            "{name} matches, but this file is not what the planner makes from it ({what}): it was edited after it was made, and `linkctl apply` will refuse it"
+        ),
         ManifestCheck::NotChecked(why) => format!("not checked: {why}"),
     }
 }
@@ -78,12 +81,14 @@ pub fn json_object(saved: &SavedPlan, path: &str, check: &ManifestCheck) -> Valu
         ManifestCheck::Matches(name) => ("matches", name.clone()),
         ManifestCheck::MatchesAsWritten(name, _) => ("matches_as_written", name.clone()),
         ManifestCheck::Changed(name) => ("changed", name.clone()),
+        ManifestCheck::PayloadsDiffer(_, what) => ("payloads_differ", what.clone()),
         ManifestCheck::NotChecked(why) => ("not_checked", why.clone()),
     };
     json!({
         "path": path,
         "saved_plan_version": saved.saved_plan_version,
         "created_at": saved.created_at,
+        "manifest_files": saved.manifest_files,
         "clusters": saved.clusters,
         "links": saved.links,
         "prune_links": saved.prune_links,

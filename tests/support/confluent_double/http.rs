@@ -215,9 +215,21 @@ fn record(
 
 /// Authentication, rate limits and scripted faults, then the model.
 fn respond(st: &mut DState, m: &Matched, path: &str, body: &Value, auth: Option<&str>) -> Reply {
+    let echoing = st.quirks.echo_requests;
+    let echo = |message: &str| {
+        if echoing {
+            format!(
+                "{message} \u{1b}[2J\u{1b}]0;pwned\u{7}(echo: {} {path} Authorization: {} body: {body})",
+                m.method,
+                auth.unwrap_or("none")
+            )
+        } else {
+            message.to_string()
+        }
+    };
     if let Some(expected) = &st.quirks.require_authorization {
         if auth != Some(expected.as_str()) {
-            return err(401, 40101, "Authentication failed");
+            return err(401, 40101, &echo("Authentication failed"));
         }
     }
     if st.quirks.rate_limit_next > 0 || st.quirks.retry_after.is_some() {
@@ -237,11 +249,12 @@ fn respond(st: &mut DState, m: &Matched, path: &str, body: &Value, auth: Option<
                 continue;
             }
             f.remaining -= 1;
+            let message = echo(&f.message);
             if f.after_effect {
-                after = Some((f.status, f.error_code, f.message.clone()));
+                after = Some((f.status, f.error_code, message));
                 break;
             }
-            return err(f.status, f.error_code, &f.message);
+            return err(f.status, f.error_code, &message);
         }
     }
     let reply = route(st, m, body);

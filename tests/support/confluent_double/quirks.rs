@@ -71,6 +71,10 @@ pub struct Quirks {
     pub batch_alter_405: bool,
     /// Expected `Authorization` header; anything else gets a 401.
     pub require_authorization: Option<String>,
+    /// Error answers (401s and scripted faults) echo the request in their
+    /// `message`, the way some servers do: the `Authorization` header and
+    /// the body, as received, with terminal escape sequences around them.
+    pub echo_requests: bool,
     /// List endpoints (links, mirrors, link configs) return at most N items
     /// and a `metadata.next` URL with a `page_token` for the rest.
     pub page_size: Option<usize>,

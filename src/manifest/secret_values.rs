@@ -1,0 +1,49 @@
+//! The secret values a manifest holds in clear, for the redaction layer
+//! (values from `${env:…}` are registered as they are looked up): Basic
+//! and bearer credentials, and every config value that looks like a
+//! secret (a sensitive key, a `password=` inside). Pure.
+
+use std::collections::BTreeMap;
+
+use super::located::Located;
+use super::model::{Auth, Manifest};
+use super::sensitive::looks_secret;
+use super::text::ConfigValue;
+
+/// What to register: plain values, and Basic credentials (`user`, `password`).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SecretValues {
+    pub values: Vec<String>,
+    pub basic: Vec<(String, String)>,
+}
+
+/// The secret values of `m`.
+pub fn secret_values(m: &Manifest) -> SecretValues {
+    let mut out = SecretValues::default();
+    for c in m.clusters.values() {
+        if let Some(auth) = &c.auth {
+            match &auth.value {
+                Auth::Basic { username, password } => out
+                    .basic
+                    .push((username.expose().into(), password.expose().into())),
+                Auth::Bearer { token, .. } => out.values.push(token.expose().into()),
+                Auth::Mtls { .. } => {}
+            }
+        }
+        configs(&c.kafka, &mut out.values);
+    }
+    for l in m.links.values() {
+        configs(&l.config, &mut out.values);
+    }
+    out.values.retain(|v| !v.is_empty());
+    out
+}
+
+fn configs(map: &BTreeMap<Located<String>, Located<ConfigValue>>, out: &mut Vec<String>) {
+    for (k, v) in map {
+        let text = v.value.text();
+        if looks_secret(&k.value, text.expose()) {
+            out.push(text.expose().to_string());
+        }
+    }
+}

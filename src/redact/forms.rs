@@ -1,0 +1,107 @@
+//! The forms a secret takes in text: as is, JSON-escaped (once and twice: a
+//! server that quotes a JSON request in a JSON error), URL-encoded (`%20`
+//! and form `+`, upper- and lower-case hex) and Base64 (standard and
+//! URL-safe, at each of the three alignments it can have inside a longer
+//! encoded string, such as the `user:password` of a Basic header).
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+use base64::Engine;
+
+/// Every form of `secret` worth looking for (no duplicates, no empty one).
+pub fn forms(secret: &str) -> Vec<String> {
+    let mut out = vec![secret.to_string()];
+    let once = json_escaped(secret);
+    let twice = json_escaped(&once);
+    out.extend([once, twice]);
+    out.extend(url_encoded(secret));
+    out.extend(base64_fragments(secret.as_bytes()));
+    out.retain(|f| !f.is_empty());
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `s` as it appears inside a JSON string.
+pub fn json_escaped(s: &str) -> String {
+    let quoted = serde_json::to_string(s).unwrap_or_default();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or(&quoted)
+        .to_string()
+}
+
+/// Percent-encoded forms of `s`: every byte outside RFC 3986's unreserved
+/// set as `%XX` (upper and lower case), and the form encoding (`+` for a space).
+fn url_encoded(s: &str) -> Vec<String> {
+    let mut upper = String::new();
+    let mut lower = String::new();
+    let mut form = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            let c = char::from(b);
+            upper.push(c);
+            lower.push(c);
+            form.push(c);
+        } else {
+            upper.push_str(&format!("%{b:02X}"));
+            lower.push_str(&format!("%{b:02x}"));
+            if b == b' ' {
+                form.push('+');
+            } else {
+                form.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    vec![upper, lower, form]
+}
+
+/// The Base64 characters that encode `bytes` alone wherever they start in a
+/// longer encoded string: for each of the 3 possible alignments, the
+/// characters that depend on none of the bytes around them.
+fn base64_fragments(bytes: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    for lead in 0..3usize {
+        let mut padded = vec![0u8; lead];
+        padded.extend_from_slice(bytes);
+        let first = (8 * lead).div_ceil(6);
+        let last = (8 * padded.len()) / 6;
+        if last <= first {
+            continue;
+        }
+        for engine in [&STANDARD, &URL_SAFE] {
+            let encoded = engine.encode(&padded);
+            if let Some(core) = encoded.get(first..last) {
+                out.push(core.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_of_a_longer_string_holds_a_fragment() {
+        let secret = "S3NT1NEL-pass";
+        for user in ["", "k", "ke", "key", "a-user"] {
+            let header = STANDARD.encode(format!("{user}:{secret}"));
+            assert!(
+                forms(secret).iter().any(|f| header.contains(f.as_str())),
+                "{user}: {header}"
+            );
+        }
+    }
+
+    #[test]
+    fn escaped_and_encoded_forms() {
+        let f = forms("p\"w d/é");
+        assert!(f.contains(&r#"p\"w d/é"#.to_string()));
+        assert!(f.contains(&r#"p\\\"w d/é"#.to_string()));
+        assert!(f.contains(&"p%22w%20d%2F%C3%A9".to_string()));
+        assert!(f.contains(&"p%22w+d%2F%C3%A9".to_string()));
+        assert!(f.contains(&"p%22w%20d%2f%c3%a9".to_string()));
+    }
+}

@@ -100,6 +100,7 @@ impl KafkaAdmin {
             Err(e) => return Err(self.err(Doing::DescribeAcls, &e)),
         };
         match results.into_iter().next() {
+            Some(Ok(r)) if r.entries.is_empty() => Ok(true),
             Some(Ok(r)) => Ok(r
                 .get(AUTHORIZER_KEY)
                 .and_then(|e| e.value.as_deref())

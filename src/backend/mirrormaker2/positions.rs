@@ -164,6 +164,7 @@ impl LinkReaders {
         if topics.is_empty() {
             return Ok(Observed::default());
         }
+        let started = std::time::Instant::now();
         let dest_topics = self.dest.partition_counts().await?;
         let on_dest: BTreeMap<String, u32> = topics
             .keys()
@@ -186,6 +187,7 @@ impl LinkReaders {
             },
             None => None,
         };
+        let offsets_read = started.elapsed();
         let stored = match stored_of {
             Some((connect, name)) => connect
                 .offsets(name)
@@ -194,6 +196,12 @@ impl LinkReaders {
                 .unwrap_or_default(),
             None => BTreeMap::new(),
         };
+        tracing::debug!(
+            "observed {} topic(s): offsets and syncs in {:?}, all in {:?}",
+            topics.len(),
+            offsets_read,
+            started.elapsed()
+        );
         Ok(Observed {
             source_start,
             source_end,

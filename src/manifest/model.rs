@@ -61,9 +61,11 @@ pub struct Cluster {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_id: Option<Located<String>>,
     /// Kafka Connect REST URL of the Connect cluster running next to this
-    /// cluster (the `mirrormaker2` engine runs its connectors there).
+    /// cluster (the `mirrormaker2` engine runs its connectors there), or the
+    /// URLs of several of its workers: linkctl uses the next one when a
+    /// worker does not answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connect: Option<Located<Text>>,
+    pub connect: Option<super::ConnectUrls>,
     /// Credentials for the REST endpoints (Confluent REST, Kafka Connect).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<Located<Auth>>,
@@ -79,6 +81,20 @@ pub struct Cluster {
     /// Kafka Connect). `--timeout` on the command line overrides `request_ms`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeouts: Option<Located<Timeouts>>,
+}
+
+impl Cluster {
+    /// The HTTP endpoints of the cluster with the field that names them:
+    /// `rest`, then every `connect` worker URL.
+    pub fn http_urls(&self) -> Vec<(&'static str, Located<Text>)> {
+        let rest = self.rest.iter().map(|u| ("rest", u.clone()));
+        let connect = self
+            .connect
+            .iter()
+            .flat_map(|c| c.urls())
+            .map(|u| ("connect", Located::new(u.clone())));
+        rest.chain(connect).collect()
+    }
 }
 
 /// Timeouts of one cluster's endpoints, in milliseconds.

@@ -124,7 +124,8 @@ fn misattached(name: &str, link: &Link, manifest: &Manifest, live: &LiveState) -
     let connect = manifest
         .cluster(dest)
         .and_then(|c| c.connect.as_ref())
-        .map(|c| c.value.display().to_string())
+        .and_then(|c| c.first())
+        .map(|c| c.display().to_string())
         .unwrap_or_default();
     Some(format!(
         "link `{name}` cannot run on the Kafka Connect cluster of `{dest}` ({connect}): it is attached to Kafka cluster {attached}{other}, \

@@ -3,6 +3,7 @@
 //! - [`links`]: per manifest link, its objects: create, immutable checks, replace;
 //! - [`configs`]: link config updates and resets;
 //! - [`mirrors`]: the mirror state machine;
+//! - [`read_only`]: new links that set a key their server holds read-only;
 //! - [`undeclared`]: live links outside the manifest (reported, or deleted with prune).
 
 mod configs;
@@ -11,6 +12,7 @@ pub use configs::{DYNAMIC_SOURCE, STRUCTURED_KEYS};
 mod links;
 mod mirrors;
 pub use mirrors::{transition, Step};
+mod read_only;
 mod undeclared;
 
 use crate::backend::{registry, PlanContext};

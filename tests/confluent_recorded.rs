@@ -347,12 +347,28 @@ fn an_absent_section_leaves_its_live_keys_alone_unless_the_link_prunes() {
     // and acl.sync.ms 5101 stay as they are.
     env.write_manifest("linkctl.yaml", &tf_link_manifest(&env, ""));
     let plan = run_exits(&env, 0, &["plan", "--detailed-exitcode"]);
-    // (with a warning: the secret is set, and no fingerprint tells its value)
+    // The plan says what it leaves alone (and warns: the secret is set, and
+    // no fingerprint tells its value).
     assert!(
-        plan.stdout
-            .starts_with("No changes. Live state matches the manifest.\n\nWarnings:\n  - europe/tf-link: sensitive config `sasl.jaas.config` is set"),
+        plan.stdout.starts_with(concat!(
+            "No changes. Live state matches the manifest.\n\n",
+            "Not managed by this manifest (left alone):\n",
+            "  europe / link tf-link: `acl_sync` is not in the manifest, so the link's `acl.sync.ms` stays as it is; ",
+            "declare the section, or set `prune: true` on the link, to manage it\n",
+            "  europe / link tf-link: `consumer_offset_sync` is not in the manifest, so the link's `consumer.offset.sync.ms` stays as it is; ",
+            "declare the section, or set `prune: true` on the link, to manage it\n",
+            "\nWarnings:\n  - europe/tf-link: sensitive config `sasl.jaas.config` is set",
+        )),
         "{plan:#?}"
     );
+    let json = run_exits(&env, 0, &["plan", "--format", "json"]);
+    let json: Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(
+        json["unmanaged"].as_array().map(Vec::len),
+        Some(2),
+        "{json}"
+    );
+    assert_eq!(json["unmanaged"][1]["link"], "tf-link");
 
     // Declared without its interval: the section manages its keys, and
     // the plan says why it resets one.
@@ -369,7 +385,11 @@ fn an_absent_section_leaves_its_live_keys_alone_unless_the_link_prunes() {
         &plan.stdout,
         "- consumer.offset.sync.ms = \"30001\" -> (default)",
     );
-    assert!(!plan.stdout.contains("acl.sync.ms"), "{}", plan.stdout);
+    assert!(!plan.stdout.contains("- acl.sync.ms"), "{}", plan.stdout);
+    assert_has(
+        &plan.stdout,
+        "tf-link: `acl_sync` is not in the manifest, so the link's `acl.sync.ms` stays as it is",
+    );
 
     // With `prune: true`, every key the manifest does not declare.
     env.write_manifest("linkctl.yaml", &tf_link_manifest(&env, "    prune: true\n"));
@@ -391,7 +411,11 @@ fn auto_create_left_on_when_the_manifest_does_not_declare_it() {
     let link = format!("  ui-test:\n    source: us\n    destination: europe\n    config:\n{CLIENT}    mirrors:\n      - topic: orders\n");
     env.write_manifest("linkctl.yaml", &manifest(&env, &link));
     let plan = run_exits(&env, 0, &["plan", "--detailed-exitcode"]);
-    assert!(!plan.stdout.contains("auto.create"), "{plan:#?}");
+    assert!(!plan.stdout.contains("- auto.create"), "{plan:#?}");
+    assert_has(
+        &plan.stdout,
+        "  europe / link ui-test: `auto_create_mirrors` is not in the manifest, so the link's `auto.create.mirror.topics.enable`, `auto.create.mirror.topics.filters` stay as they are; declare the section, or set `prune: true` on the link, to manage them\n",
+    );
 }
 
 // ----------------------------------------------------- items 2, 5, 6: status
@@ -562,4 +586,78 @@ fn a_mirror_topic_that_stays_listed_is_reported_in_plain_words() {
     assert_has(&r.stderr, "still waiting after ");
     assert_has(&r.stderr, "for 1 mirror topic(s) to disappear");
     assert!(!r.stderr.contains("waiting 0.0 s for"), "{r:#?}");
+}
+
+// ------------------------------------------ the recordings and the specs
+
+/// Every recording, served at its path and fetched as linkctl would: what
+/// the published response schemas (the double's contract) say of bodies a
+/// real Confluent Cloud sent. The list is the spec's deviations from the
+/// server, not linkctl's: the reader accepts every one of them (above).
+#[tokio::test]
+async fn what_the_published_specs_say_of_the_recorded_answers() {
+    use support::confluent_double::Double;
+    let eu = Double::start(DEST_ID).await;
+    let served = [
+        ("links", "links_list.json"),
+        ("links/ui-test", "link_describe.json"),
+        ("links/tf-link/configs", "link_configs_created.json"),
+        ("links/api-link/configs", "link_configs_updated.json"),
+        ("links/ui-test/configs", "link_configs_all_dynamic.json"),
+        ("links/ui-test/mirrors/orders", "mirror_active.json"),
+        ("links/api-link/mirrors/orders", "mirror_paused.json"),
+        (
+            "links/ui-test/mirrors/us_orders",
+            "mirror_prefix_active.json",
+        ),
+        (
+            "links/api-link/mirrors/us_orders",
+            "mirror_prefix_stopped.json",
+        ),
+        ("topics/orders/configs", "topic_configs.json"),
+    ];
+    let http = reqwest::Client::new();
+    for (path, name) in served {
+        eu.serve_recorded(path, fixture(name));
+        let url = format!("{}/v3/clusters/{DEST_ID}/{path}", eu.rest_url());
+        let r = http.get(&url).send().await.expect("GET");
+        assert_eq!(r.status(), 200, "{path}");
+        let body: Value = r.json().await.expect("json");
+        assert_eq!(body, fixture(name), "{path} served verbatim");
+    }
+    assert!(eu.violations().is_empty(), "{:?}", eu.violations());
+    // The one deviation: a config row whose value is `null` (a secret, or a
+    // key that is not set), where the spec's `value` is a string. Link,
+    // mirror and topic-config bodies pass, though they leave out fields the
+    // double always sent (`link_state`, `mirror_topic_error`, tasks) and add
+    // some (`synonyms`, `resource_name`, the deprecated `link_id`).
+    let mut expected = Vec::new();
+    for (path, name) in served
+        .iter()
+        .filter(|(p, _)| p.starts_with("links/") && p.ends_with("/configs"))
+    {
+        for (i, row) in fixture(name)["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if row["value"].is_null() {
+                expected.push(format!(
+                    "GET /clusters/{DEST_ID}/{path}: GET /clusters/{{cluster_id}}/links/{{link_name}}/configs → 200: body/data/{i}/value: null is not of type \"string\""
+                ));
+            }
+        }
+    }
+    assert_eq!(
+        expected.len(),
+        13 + 13 + 14,
+        "null rows: 13 per recent recording, 14 in the older one"
+    );
+    assert_eq!(eu.response_problems(), expected);
+    // The older recording adds one: `connection.mode`, unset.
+    assert_eq!(
+        fixture("link_configs_all_dynamic.json")["data"][9]["name"],
+        "connection.mode"
+    );
 }

@@ -32,8 +32,10 @@
 //! another tool, from one it should undo (docs/confluent-engine.md, "What
 //! the manifest manages"). Every reset says why, in a note on the action.
 
+use std::collections::BTreeMap;
+
 use crate::manifest::link_configs::{
-    declared_section, ACL_FILTERS, ACL_SYNC_ENABLE, ACL_SYNC_MS, AUTO_CREATE_ENABLE,
+    declared_section, section_of, ACL_FILTERS, ACL_SYNC_ENABLE, ACL_SYNC_MS, AUTO_CREATE_ENABLE,
     AUTO_CREATE_FILTERS, GROUP_FILTERS, IMMUTABLE_KEYS, OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS,
     TOPIC_CONFIG_SYNC_INCLUDE, TOPIC_CONFIG_SYNC_MS,
 };
@@ -159,11 +161,16 @@ pub(super) fn update_action(
             after: Some(shown(want)),
         });
     }
+    // Per absent section, the live keys it would manage (left alone).
+    let mut left_alone: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (key, lc) in &live.configs {
         if o.configs.contains_key(key) {
             continue;
         }
         let Some(why) = why_reset(key, lc, live, o, link) else {
+            if let Some(section) = absent_section_setting(key, lc, live, o, link) {
+                left_alone.entry(section).or_default().push(key);
+            }
             continue;
         };
         notes.push(format!("`{key}` is reset to its default: {why}"));
@@ -179,6 +186,19 @@ pub(super) fn update_action(
             }),
             after: None,
         });
+    }
+    for (section, keys) in left_alone {
+        b.unmanaged(
+            &o.cluster,
+            name,
+            None,
+            format!(
+                "`{section}` is not in the manifest, so the link's {} {}; declare the section, or set `prune: true` on the link, to manage {}",
+                keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+                if keys.len() == 1 { "stays as it is" } else { "stay as they are" },
+                if keys.len() == 1 { "it" } else { "them" },
+            ),
+        );
     }
     if changes.is_empty() {
         return None;
@@ -232,6 +252,26 @@ fn why_reset(
     }
     link.prune
         .then(|| "the link says `prune: true` and does not declare it".to_string())
+}
+
+/// The structured section, absent from the manifest, whose live setting
+/// `key` is left alone (set on the link, not read-only, on the object that
+/// carries behaviour configs, and the link does not prune); `None` for any
+/// other key.
+fn absent_section_setting(
+    key: &str,
+    lc: &LiveConfig,
+    live: &LiveLink,
+    o: &ExpectedObject,
+    link: &Link,
+) -> Option<&'static str> {
+    let section = section_of(key)?;
+    let left = o.behaviour
+        && !link.prune
+        && declared_section(link, key).is_none()
+        && !lc.is_read_only
+        && user_set::is_user_set(live, key);
+    left.then_some(section)
 }
 
 #[cfg(test)]

@@ -289,6 +289,41 @@ fn export_of_the_updated_recording_passes_validate_strict() {
     );
 }
 
+/// Where no section reproduces the live values (group filters kept while
+/// offset sync is off: the section sends filters only while it is on),
+/// the keys stay in `config`, and export says that the file does not pass
+/// `validate --strict`.
+#[test]
+fn export_says_when_its_output_does_not_pass_validate_strict() {
+    let env = cloud();
+    let mut configs = fixture("link_configs_updated.json");
+    let filters =
+        r#"{"groupFilters":[{"name":"*","patternType":"LITERAL","filterType":"INCLUDE"}]}"#;
+    for row in configs["data"].as_array_mut().expect("rows") {
+        if row["name"] == "consumer.offset.group.filters" {
+            row["value"] = filters.into();
+            row["is_default"] = false.into();
+            row["source"] = "DYNAMIC_CLUSTER_LINK_CONFIG".into();
+        }
+    }
+    env.eu.seed_link("tf-link", SOURCE_ID, &[]);
+    env.eu.serve_recorded("links/tf-link/configs", configs);
+    env.write_manifest("linkctl.yaml", &manifest(&env, ""));
+    let r = run_exits(&env, 0, &["export", "-o", "exported.yaml"]);
+    let text = std::fs::read_to_string(env.dir.path().join("exported.yaml")).expect("exported");
+    assert_has(&text, "      consumer.offset.group.filters: ");
+    assert_has(
+        &r.stderr,
+        "note: `validate --strict` refuses the export: link `tf-link` sets `consumer.offset.group.filters` in `config`",
+    );
+    run_exits(&env, 1, &["validate", "--strict", "-f", "exported.yaml"]);
+    run_exits(
+        &env,
+        0,
+        &["plan", "--detailed-exitcode", "-f", "exported.yaml"],
+    );
+}
+
 // ------------------------------------- item 3: an every-row-dynamic server
 
 /// The older recording answers every row as dynamic: the defaults it

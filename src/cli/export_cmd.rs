@@ -96,8 +96,16 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
         pipe::err_line(&format!("note: {n}"));
     }
     // Never write a manifest that `validate` rejects or that plans changes.
-    if let Err(refused) = check(&text, &live, &exported.secret_env, env_lookup) {
-        return fail(&refused.to_string());
+    match check(&text, &live, &exported.secret_env, env_lookup) {
+        Err(refused) => return fail(&refused.to_string()),
+        // Written all the same: it reproduces the live state.
+        Ok(warnings) => {
+            for w in warnings {
+                pipe::err_line(&format!(
+                    "note: `validate --strict` refuses the export: {w}"
+                ));
+            }
+        }
     }
     let links = exported.manifest.links.len();
     let written = match (&args.split, &args.out) {

@@ -696,3 +696,39 @@ async fn what_the_published_specs_say_of_the_recorded_answers() {
         "connection.mode"
     );
 }
+
+/// Every fixture names its source (repository, path, commit) in its
+/// `_source` header, and the fixtures' README lists it.
+#[test]
+fn every_fixture_names_its_source() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/confluent_cloud");
+    let readme = std::fs::read_to_string(dir.join("README.md")).expect("README");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).expect("fixtures") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).expect("name");
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let v: Value = serde_json::from_str(&text).expect("json");
+        let source = &v["_source"];
+        assert_eq!(
+            source["repository"], "confluentinc/terraform-provider-confluent",
+            "{name}"
+        );
+        let commit = source["commit"].as_str().expect("commit");
+        assert_eq!(commit.len(), 40, "{name}: a full commit id");
+        let file = source["path"].as_str().expect("path");
+        assert!(file.starts_with("internal/testdata/"), "{name}: {file}");
+        assert!(
+            readme.contains(&commit[..7]),
+            "{name}: README names commit {commit}"
+        );
+        assert!(readme.contains(name), "README lists {name}");
+        fixture(name);
+        n += 1;
+    }
+    assert_eq!(n, 10);
+}

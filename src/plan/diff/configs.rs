@@ -34,11 +34,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::manifest::link_configs::{
-    declared_section, section_of, ACL_FILTERS, ACL_SYNC_ENABLE, ACL_SYNC_MS, AUTO_CREATE_ENABLE,
-    AUTO_CREATE_FILTERS, GROUP_FILTERS, IMMUTABLE_KEYS, OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS,
-    TOPIC_CONFIG_SYNC_INCLUDE, TOPIC_CONFIG_SYNC_MS,
-};
+use crate::manifest::link_configs::{declared_section, section_of, IMMUTABLE_KEYS};
 use crate::manifest::sensitive::{is_sensitive_key, looks_secret};
 use crate::manifest::Link;
 use crate::plan::action::{Action, ActionKind, Change, ChangeOp, Value};
@@ -51,20 +47,6 @@ use crate::state::{LiveConfig, LiveLink};
 use super::{engine_notes, link_target, new_action, Builder};
 
 pub use crate::plan::user_set::DYNAMIC_SOURCE;
-
-/// Keys derived from the manifest's structured sections.
-pub const STRUCTURED_KEYS: &[&str] = &[
-    OFFSET_SYNC_ENABLE,
-    OFFSET_SYNC_MS,
-    GROUP_FILTERS,
-    ACL_SYNC_ENABLE,
-    ACL_SYNC_MS,
-    ACL_FILTERS,
-    TOPIC_CONFIG_SYNC_MS,
-    TOPIC_CONFIG_SYNC_INCLUDE,
-    AUTO_CREATE_ENABLE,
-    AUTO_CREATE_FILTERS,
-];
 
 /// The update action for an existing object, if anything differs.
 pub(super) fn update_action(

@@ -8,7 +8,7 @@
 
 mod configs;
 
-pub use configs::{DYNAMIC_SOURCE, STRUCTURED_KEYS};
+pub use configs::DYNAMIC_SOURCE;
 mod links;
 mod mirrors;
 pub use mirrors::{transition, Step};

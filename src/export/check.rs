@@ -31,8 +31,9 @@ impl std::fmt::Display for Refused {
     }
 }
 
-/// Validates `text` and plans it against `live`: `Ok` holds the plan's
-/// warnings. `placeholders` are the secret variables the export introduced.
+/// Validates `text` and plans it against `live`: `Ok` holds the warnings
+/// of `validate` (what `validate --strict` would refuse), in words.
+/// `placeholders` are the secret variables the export introduced.
 pub fn check(
     text: &str,
     live: &LiveState,
@@ -118,8 +119,9 @@ pub fn check(
     if !problems.is_empty() {
         return Err(Refused(problems));
     }
-    Ok(p.warnings
+    Ok(validated
+        .warnings
         .iter()
-        .map(|n| format!("{}: {}", n.target, n.message))
+        .map(|w| format!("{} ({})", w.message, w.code))
         .collect())
 }

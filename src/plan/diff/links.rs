@@ -78,6 +78,7 @@ pub(super) fn plan_link(
     for (o, l) in objects.iter().zip(&found) {
         match l {
             None => {
+                super::read_only::warn_on_create(b, name, link, o, manifest, live);
                 let id = b.push(create_action(name, link, o, &link_deps));
                 link_deps.push(id);
             }

@@ -3,6 +3,7 @@
 //! Each command lives in its own module; this one only wires them together.
 
 pub mod apply_cmd;
+pub mod confirm;
 pub mod export_cmd;
 pub mod interrupts;
 pub mod live;

@@ -125,7 +125,7 @@ mod tests {
             kind,
             cluster: "europe".into(),
             link: "demo-link".into(),
-            engine: Engine::Confluent,
+            engine: Engine::default(),
             side: ObjectSide::Destination,
             mirror: Some(format!("m{i}")),
             source_topic: None,

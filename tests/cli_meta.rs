@@ -76,7 +76,10 @@ fn usage_errors_exit_1_never_2() {
     ] {
         let (code, stderr, _dir) = refused(args);
         assert_eq!(code, 1, "{args:?}: {stderr}");
-        assert!(stderr.contains("error") || stderr.contains("Usage"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("error") || stderr.contains("Usage"),
+            "{args:?}: {stderr}"
+        );
     }
     let (code, stderr, _dir) = refused(&["plan", "--detailed-exitcode", "--lnk", "x"]);
     assert_eq!(code, 1);

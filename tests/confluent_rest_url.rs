@@ -27,9 +27,10 @@ fn without_kafka_path(env: &CliEnv, extra: &str) {
         "/examples/seed/01-link.yaml"
     ))
     .expect("seed");
-    let text = env
-        .point_at_doubles(&text)
-        .replace(&format!("    rest: {eu}\n"), &format!("    rest: {cut}\n{extra}"));
+    let text = env.point_at_doubles(&text).replace(
+        &format!("    rest: {eu}\n"),
+        &format!("    rest: {cut}\n{extra}"),
+    );
     assert!(text.contains(&format!("rest: {cut}\n")), "{text}");
     env.write_manifest("linkctl.yaml", &text);
 }

@@ -28,9 +28,9 @@ use crate::plan::saved_check::differences;
 use crate::plan::{plan, Action, ActionKind, Plan, PlanOptions};
 
 use super::live::{runtime, Backends};
-use super::{confirm, manifest_input};
 use super::planning::{live_state, observe_readiness, plan_options};
 use super::show_cmd::read_saved;
+use super::{confirm, manifest_input};
 use super::{interrupts, views, GlobalArgs, Output};
 
 /// Arguments of `linkctl apply`.
@@ -82,7 +82,11 @@ pub fn approval(auto_approve: bool, stdin_tty: bool, ask: impl FnOnce() -> bool)
 /// stdin (see [`confirm`] for the rule: the exact word `yes` when any of
 /// them cannot be undone).
 pub fn ask_on_terminal(actions: &[Action]) -> bool {
-    confirm::ask(actions, &mut std::io::stdin().lock(), &mut std::io::stderr())
+    confirm::ask(
+        actions,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stderr(),
+    )
 }
 
 /// The outcome of an apply run.

@@ -56,7 +56,9 @@ pub fn irreversible_counts(actions: &[Action]) -> Vec<(ActionKind, usize)> {
 
 /// Whether the prompt asks for the exact word `yes`.
 pub fn needs_exact_yes(actions: &[Action]) -> bool {
-    actions.iter().any(|a| a.irreversible || a.kind.is_irreversible())
+    actions
+        .iter()
+        .any(|a| a.irreversible || a.kind.is_irreversible())
 }
 
 /// The prompt for `actions`, ending where the answer is typed.
@@ -75,9 +77,7 @@ pub fn prompt(actions: &[Action]) -> String {
         .map(|(_, c)| c.to_string().len())
         .max()
         .unwrap_or(1);
-    let mut s = format!(
-        "Apply these {n} action(s)? {total} of them cannot be undone:\n"
-    );
+    let mut s = format!("Apply these {n} action(s)? {total} of them cannot be undone:\n");
     for (kind, count) in counts {
         if let Some((_, one, many, why)) = IRREVERSIBLE.iter().find(|(k, ..)| *k == kind) {
             let name = if count == 1 { one } else { many };
@@ -174,11 +174,23 @@ mod tests {
 
     #[test]
     fn irreversible_plans_take_only_the_exact_word_yes() {
-        let actions = plan_of(&[(ActionKind::CreateMirror, 1), (ActionKind::PromoteMirror, 1)]);
+        let actions = plan_of(&[
+            (ActionKind::CreateMirror, 1),
+            (ActionKind::PromoteMirror, 1),
+        ]);
         assert!(answer(&actions, "yes\n").0);
         assert!(answer(&actions, "yes\r\n").0, "a terminal's CR LF");
         assert!(answer(&actions, " yes \n").0);
-        for typed in ["", "y\n", "Y\n", "YES\n", "Yes\n", "yes please\n", "\n", "n\n"] {
+        for typed in [
+            "",
+            "y\n",
+            "Y\n",
+            "YES\n",
+            "Yes\n",
+            "yes please\n",
+            "\n",
+            "n\n",
+        ] {
             assert!(!answer(&actions, typed).0, "{typed:?} must not proceed");
         }
     }
@@ -205,7 +217,10 @@ mod tests {
         ]);
         assert_eq!(
             irreversible_counts(&actions),
-            [(ActionKind::FailoverMirror, 300), (ActionKind::DeleteLink, 1)]
+            [
+                (ActionKind::FailoverMirror, 300),
+                (ActionKind::DeleteLink, 1)
+            ]
         );
         let mut s = insta::Settings::clone_current();
         s.set_snapshot_path("../../snapshots");

@@ -28,7 +28,10 @@ fn mistaken(value: &str, format_hint: &str) -> Option<String> {
 
 /// The `-o` value parser of `plan`.
 pub fn plan_file(value: &str) -> Result<PathBuf, String> {
-    match mistaken(value, "the format of what is printed is `--format text|json|markdown`") {
+    match mistaken(
+        value,
+        "the format of what is printed is `--format text|json|markdown`",
+    ) {
         Some(why) => Err(why),
         None => Ok(PathBuf::from(value)),
     }
@@ -48,7 +51,15 @@ mod tests {
 
     #[test]
     fn files_pass() {
-        for v in ["plan.json", "x.plan", "out/plan", "./json", "utter.plan", "ut-plan", "JSONs"] {
+        for v in [
+            "plan.json",
+            "x.plan",
+            "out/plan",
+            "./json",
+            "utter.plan",
+            "ut-plan",
+            "JSONs",
+        ] {
             assert_eq!(plan_file(v), Ok(PathBuf::from(v)), "{v}");
             assert_eq!(export_file(v), Ok(PathBuf::from(v)), "{v}");
         }

@@ -134,7 +134,10 @@ mod tests {
     fn the_same_rest_url_up_to_case_default_port_and_trailing_slash() {
         for (a, b) in [
             ("http://a:8090/kafka", "http://a:8090/kafka"),
-            ("https://Pkc-1.Example.com/kafka", "https://pkc-1.example.com:443/kafka/"),
+            (
+                "https://Pkc-1.Example.com/kafka",
+                "https://pkc-1.example.com:443/kafka/",
+            ),
         ] {
             let y = two(
                 &format!("    bootstrap: a:9092\n    rest: {a}\n"),
@@ -181,7 +184,10 @@ mod tests {
             "    bootstrap: s3cr3t-value\n",
         );
         let p = problems(&y);
-        let p: Vec<_> = p.iter().filter(|p| p.code == "linkctl::same_cluster_twice").collect();
+        let p: Vec<_> = p
+            .iter()
+            .filter(|p| p.code == "linkctl::same_cluster_twice")
+            .collect();
         assert_eq!(p.len(), 1);
         assert!(!format!("{p:?}").contains("s3cr3t"), "{p:?}");
     }

@@ -3,11 +3,13 @@
 //! Each command lives in its own module; this one only wires them together.
 
 pub mod apply_cmd;
+pub mod confirm;
 pub mod export_cmd;
 pub mod interrupts;
 pub mod live;
 pub mod man;
 pub mod manifest_input;
+pub mod out_path;
 pub mod output;
 pub mod pipe;
 pub mod plan_cmd;
@@ -138,13 +140,32 @@ pub enum Command {
     Man(man::ManArgs),
 }
 
+/// Exit code of a usage error (an unknown or malformed argument), as
+/// Terraform's: 1, never 2, which `plan --detailed-exitcode` means "changes
+/// pending".
+pub const USAGE_ERROR: u8 = 1;
+
+/// Prints what the argument parser said: `--help` and `--version` on
+/// stdout (exit 0), a usage error on stderr (exit [`USAGE_ERROR`]).
+fn usage_error(e: &clap::Error) -> ExitCode {
+    let _ = e.print();
+    if e.use_stderr() {
+        ExitCode::from(USAGE_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn main() -> ExitCode {
     // A panic's message may quote a value: it goes through the redaction layer too.
     std::panic::set_hook(Box::new(|info| {
         pipe::err_line(&format!("linkctl: internal error: {info}"));
     }));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let out = Output::new(&cli.global);
     out.init_tracing(cli.global.verbose);
     match &cli.command {

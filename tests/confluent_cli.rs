@@ -169,28 +169,61 @@ fn a_failure_halfway_reports_done_failed_not_attempted_and_a_rerun_converges() {
             format!("Apply failed{report}")
         )
     });
-    assert_eq!(env.eu.with(|s| s.links["demo-link"].mirrors.len()), 1);
+    // The failure stayed local: the third create went on.
+    let mirrors: Vec<String> = env
+        .eu
+        .with(|s| s.links["demo-link"].mirrors.keys().cloned().collect());
+    assert_eq!(mirrors, ["demo", "payments"]);
 
     env.clear_logs();
     let r = env.run_exits(0, &["apply", "--auto-approve"]);
     assert_has(
         &r.stdout,
-        "Apply complete: 2 done, 0 failed, 0 not attempted.",
+        "Apply complete: 1 done, 0 failed, 0 not attempted.",
     );
     assert_eq!(
         env.eu.count("POST", "/links/demo-link/mirrors"),
-        2,
+        1,
         "no duplicate creation"
     );
     assert_eq!(
         env.eu.count("POST", "/links"),
-        2,
+        1,
         "the link is not created again"
     );
     let mirrors: Vec<String> = env
         .eu
         .with(|s| s.links["demo-link"].mirrors.keys().cloned().collect());
     assert_eq!(mirrors, ["demo", "orders", "payments"]);
+    assert_eq!(env.run(&["plan", "--detailed-exitcode"]).code, 0);
+}
+
+#[test]
+fn fail_fast_stops_at_the_first_failure() {
+    let env = CliEnv::second_of_three_mirrors_failing("Kafka is unhappy");
+    let r = env.run_exits(
+        1,
+        &[
+            "apply",
+            "--auto-approve",
+            "--parallelism",
+            "1",
+            "--fail-fast",
+        ],
+    );
+    assert_has(
+        &r.stdout,
+        "Apply failed: 2 done, 1 failed, 1 not attempted.",
+    );
+    assert_has(
+        &r.stdout,
+        "skipped europe/demo-link/mirror/payments:create (not attempted)",
+    );
+    let mirrors: Vec<String> = env
+        .eu
+        .with(|s| s.links["demo-link"].mirrors.keys().cloned().collect());
+    assert_eq!(mirrors, ["demo"]);
+    env.run_exits(0, &["apply", "--auto-approve"]);
     assert_eq!(env.run(&["plan", "--detailed-exitcode"]).code, 0);
 }
 

@@ -30,7 +30,7 @@ use crate::plan::{plan, Action, ActionKind, Plan, PlanOptions};
 
 use super::live::{runtime, Backends};
 use super::manifest_input;
-use super::planning::{live_state, observe_readiness, plan_options};
+use super::planning::{check_link_names, live_state, observe_readiness, plan_options};
 use super::show_cmd::read_saved;
 use super::{interrupts, views, GlobalArgs, Output};
 
@@ -52,6 +52,10 @@ pub struct ApplyArgs {
     /// Restrict the apply to this link (repeatable; not with a saved plan).
     #[arg(long = "link", value_name = "NAME")]
     pub links: Vec<String>,
+    /// Stop at the first failure: nothing new starts (without it, only the
+    /// actions that depend on a failed one are left out).
+    #[arg(long)]
+    pub fail_fast: bool,
 }
 
 /// Whether an apply may go ahead.
@@ -209,6 +213,9 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
         }
     };
     let manifest = &input.manifest;
+    if let Err(e) = check_link_names(manifest, &args.links) {
+        return fail(&e);
+    }
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
@@ -239,6 +246,7 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
     let opts = ApplyOptions {
         wait_timeout: Duration::from_secs(args.wait_timeout),
         parallelism: usize::from(args.parallelism),
+        fail_fast: args.fail_fast,
     };
     let cancel = CancellationToken::new();
     let open = Arc::new(AtomicUsize::new(0));

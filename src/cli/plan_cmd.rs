@@ -13,7 +13,7 @@ use crate::state::file as state_file;
 use super::live::{runtime, Backends};
 use super::manifest_input;
 use super::pipe;
-use super::planning::{live_state, observe_readiness, plan_options};
+use super::planning::{check_link_names, live_state, observe_readiness, plan_options};
 use super::{views, GlobalArgs, Output};
 
 /// Arguments of `linkctl plan`.
@@ -50,6 +50,9 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
         Err(code) => return code,
     };
     let manifest = &input.manifest;
+    if let Err(e) = check_link_names(manifest, &args.links) {
+        return fail(&e);
+    }
     let opts = plan_options(manifest, &args.links);
     let backends = Backends::new();
     let live = match runtime() {

@@ -27,6 +27,10 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> ExitCode {
         Ok(i) => i,
         Err(code) => return code,
     };
+    if let Err(e) = super::planning::check_link_names(&input.manifest, &args.links) {
+        pipe::err_line(&format!("error: {e}"));
+        return ExitCode::from(1);
+    }
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(e) => {

@@ -11,7 +11,7 @@ use super::super::{pipe, Format, Output};
 use super::{fenced, plan_comment};
 
 const INTERRUPTED: &str = "Interrupted: nothing new was started. Run `linkctl apply` again: it plans from the live state and converges.";
-const FAILED: &str = "Nothing after the failure was attempted; fix the cause and run `linkctl apply` again: it plans from the live state and converges.";
+const FAILED: &str = "Fix the cause of the failure and run `linkctl apply` again: it plans from the live state and converges.";
 const CONVERGED: &str = "Live state matches the manifest.";
 
 /// What `apply` reports.
@@ -139,6 +139,7 @@ impl ApplyView for ApplyJson {
             failed: 0,
             interrupted: 0,
             not_attempted: 0,
+            blocked: 0,
             elapsed_ms: 0,
         });
     }

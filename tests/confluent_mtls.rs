@@ -125,11 +125,17 @@ fn refused(name: &str, server: ServerCert, eu_lines: fn(&Pki) -> Vec<String>, se
             r.stderr
         );
         assert!(
-            !r.stdout.contains("create"),
-            "{}: no plan is shown\n{r:#?}",
+            !r.stdout.contains("+ create"),
+            "{}: nothing is planned\n{r:#?}",
             name
         );
-        messages.push(r.stderr);
+        // The cause (apply adds that nothing was changed).
+        messages.push(
+            r.stderr
+                .lines()
+                .find(|l| l.contains("could not be read"))
+                .map(str::to_string),
+        );
     }
     assert_eq!(
         messages[0], messages[1],
@@ -161,7 +167,11 @@ fn refused(name: &str, server: ServerCert, eu_lines: fn(&Pki) -> Vec<String>, se
     }
     assert!(env.eu.log().is_empty(), "{}: {:?}", name, env.eu.log());
     assert_eq!(env.writes(), Vec::<String>::new(), "{}", name);
-    let text = format!("--- {}\n{}", name, messages[0]);
+    let text = format!(
+        "--- {}\n{}\n",
+        name,
+        messages[0].clone().unwrap_or_default()
+    );
     settings(&env, &pki)
         .bind(|| insta::assert_snapshot!(format!("confluent_mtls__{}", name), text));
 }

@@ -123,3 +123,173 @@ fn a_failed_create_among_100_leaves_99_done_and_blocks_only_its_dependent() {
     );
     assert_eq!(env.run(&["plan", "--detailed-exitcode"]).code, 0);
 }
+
+/// The seed's `demo-link` (mirror `demo`) and `other-link` (mirror
+/// `other`), both from us to europe, seeded on europe as the manifest
+/// declares them; `linkctl.yaml` declares both.
+fn two_links() -> CliEnv {
+    let env = CliEnv::start();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/seed/02-mirror.yaml"
+    ))
+    .expect("seed");
+    let text = format!(
+        "{text}  other-link:\n    source: us\n    destination: europe\n    mirrors:\n      - topic: other\n"
+    );
+    env.write_manifest("linkctl.yaml", &env.point_at_doubles(&text));
+    env.run_exits(0, &["apply", "--auto-approve"]);
+    env.run_exits(0, &["plan", "--detailed-exitcode"]);
+    env
+}
+
+#[test]
+fn status_shows_every_link_it_can_read_and_fails_for_the_one_it_cannot() {
+    for (label, fault) in [
+        // The describe of one link (its tasks) answers an empty body.
+        (
+            "empty body",
+            Fault::empty_body("GET", "/links/other-link$", 100),
+        ),
+        // The configs of one link answer 500, retries included.
+        (
+            "configs 500",
+            Fault::new(
+                "GET",
+                "/links/other-link/configs",
+                500,
+                50001,
+                "broken",
+                100,
+            ),
+        ),
+    ] {
+        let env = two_links();
+        env.eu.add_fault(fault);
+        let r = env.run_no_kafka(&["status", "--format", "json"]);
+        assert_eq!(r.code, 1, "{label}: {r:#?}");
+        let report: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+        let links = report["links"].as_array().expect("links");
+        assert_eq!(links.len(), 2, "{label}");
+        let demo = links
+            .iter()
+            .find(|l| l["name"] == "demo-link")
+            .expect("demo");
+        assert_eq!(demo["state"], "ACTIVE", "{label}: {demo}");
+        assert_eq!(demo["mirrors"][0]["name"], "demo", "{label}: {demo}");
+        let other = links
+            .iter()
+            .find(|l| l["name"] == "other-link")
+            .expect("other");
+        assert_eq!(other["state"], "UNREADABLE", "{label}: {other}");
+        let why = other["error"].as_str().expect("why");
+        let expected = if label == "empty body" {
+            "EOF while parsing a value"
+        } else {
+            "HTTP 500"
+        };
+        assert!(why.contains(expected), "{label}: {why}");
+        assert!(
+            report["unreadable"][0]
+                .as_str()
+                .is_some_and(|u| u.starts_with("link `other-link` on `europe` could not be read")),
+            "{label}: {report}"
+        );
+        // The text report shows both, and says what it could not read.
+        let text = env.run_no_kafka(&["status"]);
+        assert_eq!(text.code, 1, "{label}: {text:#?}");
+        assert_has(
+            &text.stdout,
+            "link demo-link  us -> europe (confluent)  ACTIVE",
+        );
+        assert_has(
+            &text.stdout,
+            "link other-link  us -> europe (confluent)  UNREADABLE",
+        );
+        assert_has(&text.stdout, "  error: could not be read: ");
+        assert_has(
+            &text.stderr,
+            "error: link `other-link` on `europe` could not be read",
+        );
+    }
+}
+
+#[test]
+fn plan_plans_what_it_read_refuses_what_it_could_not_and_apply_writes_nothing() {
+    let env = two_links();
+    // A change on both links: a new mirror each.
+    let text = std::fs::read_to_string(env.dir.path().join("linkctl.yaml"))
+        .expect("manifest")
+        .replace(
+            "      - topic: demo\n",
+            "      - topic: demo\n      - topic: demo2\n",
+        )
+        .replace(
+            "      - topic: other\n",
+            "      - topic: other\n      - topic: other2\n",
+        );
+    env.write_manifest("linkctl.yaml", &text);
+    env.eu.add_fault(Fault::new(
+        "GET",
+        "/links/other-link/configs",
+        500,
+        50001,
+        "broken",
+        1000,
+    ));
+    let r = env.run_exits(1, &["plan"]);
+    assert_has(&r.stdout, "+ create mirror demo2");
+    assert!(!r.stdout.contains("other2"), "{r:#?}");
+    assert_has(&r.stdout, "link `other-link` on `europe` could not be read");
+    assert_has(&r.stdout, "nothing is planned for it");
+    env.clear_logs();
+    let r = env.run_exits(1, &["apply", "--auto-approve"]);
+    assert_has(&r.stderr, "the plan has errors: nothing was changed");
+    assert!(env.writes().is_empty(), "{:?}", env.writes());
+}
+
+#[test]
+fn export_writes_what_it_can_read_and_express_and_notes_the_rest() {
+    let env = two_links();
+    env.eu.add_fault(Fault::new(
+        "GET",
+        "/links/other-link/configs",
+        500,
+        50001,
+        "broken",
+        1000,
+    ));
+    // The rest is written; the command fails, as something could not be read.
+    let r = env.run_exits(1, &["export", "-o", "exported.yaml"]);
+    assert_has(
+        &r.stderr,
+        "note: link other-link left out: it could not be read on europe (",
+    );
+    assert_has(&r.stderr, "Exported 1 link(s) to exported.yaml.");
+    let written = std::fs::read_to_string(env.dir.path().join("exported.yaml")).expect("written");
+    assert_has(&written, "demo-link:");
+    assert!(!written.contains("other-link:"), "{written}");
+    // What it wrote validates and plans no change (the unreadable link is
+    // not in it, so it is not planned).
+    env.run_exits(0, &["-f", "exported.yaml", "plan", "--detailed-exitcode"]);
+
+    // A link that cannot be expressed (only the destination half of a
+    // source-initiated link exists: planning it back would create the
+    // source half) is left out; the rest is written.
+    let env = two_links();
+    env.eu.seed_link(
+        "half-link",
+        "us-cluster",
+        &[("link.mode", "DESTINATION"), ("connection.mode", "INBOUND")],
+    );
+    let r = env.run_exits(0, &["export", "-o", "exported.yaml"]);
+    assert_has(
+        &r.stderr,
+        "note: link half-link left out: it cannot be expressed in a manifest that reproduces it (",
+    );
+    let written = std::fs::read_to_string(env.dir.path().join("exported.yaml")).expect("written");
+    assert_has(&written, "demo-link:");
+    assert_has(&written, "other-link:");
+    assert!(!written.contains("half-link:"), "{written}");
+    env.run_exits(0, &["-f", "exported.yaml", "plan", "--detailed-exitcode"]);
+}

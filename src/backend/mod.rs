@@ -19,6 +19,7 @@ pub mod registry;
 pub mod retry;
 pub mod timeouts;
 pub mod wait;
+pub mod waiting;
 
 use std::collections::BTreeSet;
 use std::future::Future;

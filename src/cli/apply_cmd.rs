@@ -30,7 +30,9 @@ use crate::plan::{plan, Action, ActionKind, Plan, PlanOptions};
 
 use super::live::{runtime, Backends};
 use super::manifest_input;
-use super::planning::{check_link_names, live_state, observe_readiness, plan_options};
+use super::planning::{
+    check_link_names, live_state, observe_readiness, plan_options, report_unread,
+};
 use super::show_cmd::read_saved;
 use super::{interrupts, views, GlobalArgs, Output};
 
@@ -173,6 +175,7 @@ async fn plan_to_apply(
             }
             let opts = saved.options();
             let live = live_state(backends, manifest, &opts, None).await?;
+            report_unread(&live);
             let refuse = |e: StalePlan| format!("refusing to apply `{}`: {e}", path.display());
             saved.check_fresh(manifest, &live).map_err(refuse)?;
             // Fresh: the plan made now must be the saved one, payloads included.
@@ -184,6 +187,7 @@ async fn plan_to_apply(
         _ => {
             let opts = plan_options(manifest, &args.links);
             let live = live_state(backends, manifest, &opts, None).await?;
+            report_unread(&live);
             Ok((plan(manifest, &live, &opts), opts))
         }
     }

@@ -67,7 +67,7 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
-    let exported = export(&input.manifest, &live);
+    let mut exported = export(&input.manifest, &live);
     // Where the manifest is written: its modeline's schema path is made
     // relative to that file's folder.
     let target: Option<PathBuf> = match (&args.split, &args.out) {
@@ -85,16 +85,31 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
             })
             .unwrap_or_else(|| DEFAULT_SCHEMA.to_string())
     });
-    let text = match to_yaml(&exported, &schema) {
-        Ok(t) => t,
-        Err(e) => return fail(&e),
+    // Never write a manifest that `validate` rejects or that plans changes:
+    // a link whose exported form does not plan back to "no change" cannot be
+    // expressed, and is left out with a note; the rest is checked again.
+    let text = loop {
+        let text = match to_yaml(&exported, &schema) {
+            Ok(t) => t,
+            Err(e) => return fail(&e),
+        };
+        match check(&text, &live, &exported.secret_env, env_lookup) {
+            Ok(_) => break text,
+            Err(refused)
+                if refused
+                    .links
+                    .keys()
+                    .any(|l| exported.manifest.link(l).is_some()) =>
+            {
+                for (link, problems) in &refused.links {
+                    exported.leave_out(link, problems);
+                }
+            }
+            Err(refused) => return fail(&refused.to_string()),
+        }
     };
     for n in &exported.notes {
         pipe::err_line(&format!("note: {n}"));
-    }
-    // Never write a manifest that `validate` rejects or that plans changes.
-    if let Err(refused) = check(&text, &live, &exported.secret_env, env_lookup) {
-        return fail(&refused.to_string());
     }
     let links = exported.manifest.links.len();
     let written = match (&args.split, &args.out) {
@@ -114,6 +129,14 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
         }
     };
     match written {
+        // What could not be read is left out (the notes say why): the rest
+        // is written, and the command still fails.
+        Ok(message) if live.has_unread() => {
+            if !message.is_empty() {
+                pipe::err_line(&message);
+            }
+            fail("some links could not be read and are left out (see the notes above)")
+        }
         Ok(message) => {
             if !message.is_empty() {
                 pipe::err_line(&message);

@@ -17,6 +17,7 @@ pub mod show_cmd;
 pub mod status_cmd;
 pub mod validate;
 pub mod views;
+pub mod waiting_line;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,8 +70,10 @@ pub struct GlobalArgs {
     /// More logging on stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Longest wait for one request to any cluster's endpoints (Kafka, REST,
-    /// Kafka Connect), overriding every cluster's `timeouts.request_ms`.
+    /// Longest wait for any cluster's endpoint (Kafka, REST, Kafka Connect),
+    /// retries included, overriding every cluster's `timeouts.request_ms`:
+    /// a dead or frozen endpoint ends the command about this long after
+    /// linkctl first needed it.
     #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: Option<u64>,
 }
@@ -147,6 +150,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Output::new(&cli.global);
     out.init_tracing(cli.global.verbose);
+    crate::backend::waiting::install(Box::new(waiting_line::WaitingLine::new(out.stderr_tty)));
     match &cli.command {
         Command::Validate(args) => validate::run(&cli.global, args, &out),
         Command::Schema(args) => schema::run(args),

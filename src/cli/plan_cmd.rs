@@ -13,7 +13,9 @@ use crate::state::file as state_file;
 use super::live::{runtime, Backends};
 use super::manifest_input;
 use super::pipe;
-use super::planning::{check_link_names, live_state, observe_readiness, plan_options};
+use super::planning::{
+    check_link_names, live_state, observe_readiness, plan_options, report_unread,
+};
 use super::{views, GlobalArgs, Output};
 
 /// Arguments of `linkctl plan`.
@@ -68,6 +70,7 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
+    report_unread(&live);
     if let Some(path) = &args.save_state {
         // A snapshot keeps no secret value (see `state::secrets`).
         if let Err(e) = state_file::save(path, &live.without_secrets()) {

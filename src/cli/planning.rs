@@ -38,6 +38,30 @@ pub fn check_link_names(manifest: &Manifest, links: &[String]) -> Result<(), Str
     Err(format!("{} ({known})", unknown.join("; ")))
 }
 
+/// Says on stderr what could not be read (the plan also carries it as an
+/// error on everything that uses it): one line per cluster or link.
+pub fn report_unread(live: &LiveState) {
+    for line in unread_lines(live) {
+        super::pipe::err_line(&format!("error: {line}"));
+    }
+}
+
+/// What could not be read, one line each.
+pub fn unread_lines(live: &LiveState) -> Vec<String> {
+    let mut out = Vec::new();
+    for (cluster, cs) in &live.clusters {
+        if let Some(why) = &cs.unread {
+            out.push(format!("cluster `{cluster}` could not be read: {why}"));
+        }
+        for (link, why) in &cs.unread_links {
+            out.push(format!(
+                "link `{link}` on `{cluster}` could not be read: {why}"
+            ));
+        }
+    }
+    out
+}
+
 /// Plan options: the `--link` scope and the manifest's `prune_links` and
 /// `force_delete_links`.
 pub fn plan_options(manifest: &Manifest, links: &[String]) -> PlanOptions {

@@ -197,6 +197,21 @@ impl CliEnv {
     }
 }
 
+/// `stderr` without the waiting lines linkctl writes while an endpoint is
+/// slow or retried (`reading us (Kafka): …, 14 s left`): the doubles'
+/// manifests point Kafka at an address nothing answers.
+pub fn without_waiting(stderr: &str) -> String {
+    let waiting = regex::Regex::new(
+        r"^(reading|writing) \S+ \((Kafka|Confluent REST|Kafka Connect)\): .*, \d+ s left$",
+    )
+    .expect("regex");
+    stderr
+        .lines()
+        .filter(|l| !waiting.is_match(l))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 /// Fails (showing `text`) unless `text` contains `needle`.
 #[track_caller]
 pub fn assert_has(text: &str, needle: &str) {

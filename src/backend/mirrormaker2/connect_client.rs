@@ -6,8 +6,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde::Deserialize;
 
-use crate::backend::http_errors::{tls_failure, transport_reason, TlsFailure};
-use crate::backend::retry::{retry, RetryPolicy, Transient};
+use crate::backend::http_errors::{short_reason, tls_failure, transport_reason, TlsFailure};
+use crate::backend::retry::{retry_within, Bound, RetryPolicy, Transient};
 use crate::backend::timeouts::{secs, Timeouts};
 use crate::backend::BackendError;
 use crate::manifest::{Auth, Cluster};
@@ -174,6 +174,15 @@ impl Transient for Attempt {
     fn is_transient(&self) -> bool {
         !matches!(self, Self::TimedOut | Self::Tls(_))
     }
+
+    fn waiting_reason(&self) -> Option<String> {
+        Some(match self {
+            Self::Busy(s) => format!("busy (HTTP {})", s.as_u16()),
+            Self::TimedOut => "no answer".to_string(),
+            Self::Unreachable(r) => short_reason(r),
+            Self::Tls(t) => t.to_string(),
+        })
+    }
 }
 
 /// What to change when the TLS handshake with the worker of `cluster` failed.
@@ -279,8 +288,21 @@ impl ConnectClient {
         )
     }
 
-    /// Sends with the shared retry policy; the error says which limit ran out.
+    /// Sends with the shared retry policy, within the request timeout
+    /// (retries included); the error says which limit ran out.
     async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response, BackendError> {
+        let reads = rb
+            .try_clone()
+            .and_then(|r| r.build().ok())
+            .is_some_and(|r| r.method() == reqwest::Method::GET);
+        let bound = Bound {
+            what: format!(
+                "{} {} (Kafka Connect)",
+                if reads { "reading" } else { "writing" },
+                self.cluster
+            ),
+            limit: self.timeouts.request,
+        };
         let attempt = || async {
             let req = rb
                 .try_clone()
@@ -307,7 +329,9 @@ impl ConnectClient {
             }
             Ok(resp)
         };
-        retry(&self.retry, attempt).await.map_err(|a| {
+        retry_within(&self.retry, &bound, attempt, || Attempt::TimedOut)
+            .await
+            .map_err(|a| {
             let limits = self.timeouts.explain(&self.cluster);
             match a {
                 Attempt::TimedOut => BackendError::new(

@@ -36,7 +36,10 @@ const QUIET_SAMPLE: Duration = Duration::from_secs(1);
 
 /// Reads the linkctl-managed MirrorMaker 2 links of every Kafka Connect
 /// cluster the manifest declares (links no longer in the manifest must be
-/// seen too, for `prune_links`).
+/// seen too, for `prune_links`). Every Connect cluster and every source is
+/// read at once (a dead endpoint is waited for once, alongside the others),
+/// and a failure stays local: a Connect cluster that cannot be read marks
+/// its cluster unread, a link that cannot be read marks that link.
 pub async fn read(
     manifest: &Manifest,
     scope: &Scope,
@@ -44,38 +47,52 @@ pub async fn read(
     kafka: &KafkaClients,
 ) -> Result<LiveState, BackendError> {
     let clusters = Clusters::of(manifest);
-    let mut live = LiveState::default();
-    for (dest, def) in clusters.iter() {
-        if def.connect.is_none() {
-            continue;
-        }
-        let connect = ConnectClient::for_cluster(dest, def)?;
-        let mut unreadable = Vec::new();
-        let state = read_cluster(
-            Reader {
-                manifest,
-                clusters,
-                kafka,
-                scope,
-                detail,
-            },
-            dest,
-            &connect,
-            &mut unreadable,
-        )
-        .await?;
-        live.clusters.insert(dest.to_string(), state);
-        note_unreachable(&mut live, unreadable);
-    }
+    let reader = Reader {
+        manifest,
+        clusters,
+        kafka,
+        scope,
+        detail,
+    };
+    let connects = clusters
+        .iter()
+        .filter(|(_, def)| def.connect.is_some())
+        .map(|(dest, def)| async move {
+            let mut unreadable = Vec::new();
+            let state = match ConnectClient::for_cluster(dest, def) {
+                Ok(connect) => read_cluster(reader, dest, &connect, &mut unreadable).await,
+                Err(e) => Err(e),
+            };
+            (dest, state, unreadable)
+        });
     // The sources of MirrorMaker 2 links that declare mirrors: one metadata
     // request each, as MirrorMaker 2 would wait forever for a missing topic.
-    let sources = scope.mirrored_sources(manifest, Engine::Mirrormaker2);
-    for source in sources {
-        match kafka
-            .get(source, clusters.get(source)?)
-            .partition_counts()
-            .await
-        {
+    let sources = scope
+        .mirrored_sources(manifest, Engine::Mirrormaker2)
+        .into_iter()
+        .map(|source| async move {
+            let names = match clusters.get(source) {
+                Ok(def) => kafka.get(source, def).partition_counts().await,
+                Err(e) => Err(e),
+            };
+            (source, names)
+        });
+    let (connects, sources) = futures::join!(
+        futures::future::join_all(connects),
+        futures::future::join_all(sources)
+    );
+    let mut live = LiveState::default();
+    for (dest, state, unreadable) in connects {
+        match state {
+            Ok(state) => {
+                live.clusters.insert(dest.to_string(), state);
+            }
+            Err(e) => live.mark_unread(dest, e.message),
+        }
+        note_unreachable(&mut live, unreadable);
+    }
+    for (source, names) in sources {
+        match names {
             Ok(names) => {
                 live.clusters
                     .entry(source.to_string())
@@ -84,7 +101,7 @@ pub async fn read(
             }
             // `status` shows what it can; a plan cannot do without them.
             Err(e) if detail == ReadDetail::Status => note_unreachable(&mut live, vec![e]),
-            Err(e) => return Err(e),
+            Err(e) => live.mark_unread(source, e.message),
         }
     }
     Ok(live)
@@ -213,7 +230,9 @@ async fn read_cluster(
         if target_topics.is_some() {
             if let Err(e) = observe_link(r, dest, connect, &config, &mut link).await {
                 if r.detail != ReadDetail::Status {
-                    return Err(e);
+                    // A plan cannot do without it: this link is unread.
+                    state.unread_links.insert(link_name.clone(), e.message);
+                    continue;
                 }
                 unreadable.push(e);
             }

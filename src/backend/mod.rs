@@ -13,6 +13,7 @@ pub mod engine;
 pub mod http_errors;
 pub mod https_trust;
 pub mod kafka;
+pub mod lock;
 pub mod mirrormaker2;
 pub mod payload;
 pub mod registry;

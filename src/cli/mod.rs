@@ -3,6 +3,7 @@
 //! Each command lives in its own module; this one only wires them together.
 
 pub mod apply_cmd;
+pub mod apply_lock;
 pub mod export_cmd;
 pub mod interrupts;
 pub mod live;
@@ -132,6 +133,9 @@ pub enum Command {
     Show(show_cmd::ShowArgs),
     /// Write a manifest that reproduces the live links and mirrors of the manifest's clusters.
     Export(export_cmd::ExportArgs),
+    /// Remove a stale apply lock (left by an apply that was killed) by its
+    /// ID, as `apply` and `plan` name it. Only when that apply is gone.
+    ForceUnlock(ForceUnlockArgs),
     /// Print shell completions (see the README for where to install them).
     Completions {
         /// Shell to generate completions for.
@@ -139,6 +143,41 @@ pub enum Command {
     },
     /// Print the man page (roff), or write one page per command to a directory.
     Man(man::ManArgs),
+}
+
+/// Arguments of `linkctl force-unlock`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ForceUnlockArgs {
+    /// The lock ID (12 hex digits).
+    pub id: String,
+}
+
+/// Runs `linkctl force-unlock ID` on the manifest's clusters.
+fn force_unlock(global: &GlobalArgs, args: &ForceUnlockArgs, out: &Output) -> ExitCode {
+    let input = match manifest_input::load(global, out) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let rt = match live::runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            pipe::err_line(&format!("error: cannot start the async runtime: {e}"));
+            return ExitCode::from(1);
+        }
+    };
+    let backends = live::Backends::new();
+    match rt.block_on(apply_lock::force_unlock(&backends, &input.manifest, &args.id)) {
+        Ok(lines) => {
+            for l in lines {
+                pipe::err_line(&l);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            pipe::err_line(&format!("error: {e}"));
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -159,6 +198,7 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => apply_cmd::run(&cli.global, args, &out),
         Command::Show(args) => show_cmd::run(&cli.global, args, &out),
         Command::Export(args) => export_cmd::run(&cli.global, args, &out),
+        Command::ForceUnlock(args) => force_unlock(&cli.global, args, &out),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "linkctl", &mut pipe::Stdout::default());

@@ -10,6 +10,7 @@ use crate::plan::saved::SavedPlan;
 use crate::plan::{plan, Action, ActionKind, Note};
 use crate::state::file as state_file;
 
+use super::apply_lock;
 use super::live::{runtime, Backends};
 use super::manifest_input;
 use super::pipe;
@@ -81,6 +82,14 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
     if args.state.is_none() && !the_plan.has_errors() {
         if let Ok(rt) = runtime() {
             rt.block_on(observe_readiness(&backends, manifest, &mut the_plan));
+            // A held apply lock, said but never taken.
+            let clusters = apply_lock::written(&the_plan)
+                .into_iter()
+                .chain(apply_lock::expected(manifest, &opts))
+                .collect();
+            for w in rt.block_on(apply_lock::held_warnings(&backends, manifest, &clusters)) {
+                pipe::err_line(&format!("warning: {w}"));
+            }
         }
     }
     if args.server_validate {

@@ -177,14 +177,29 @@ impl CliEnv {
         self.write_manifest("linkctl.yaml", &self.point_at_doubles(&text))
     }
 
-    /// Every write (non-GET) either double received, rendered.
+    /// Every write (non-GET) either double received, rendered, but those
+    /// of the apply lock (see [`Self::lock_writes`]).
     pub fn writes(&self) -> Vec<String> {
         let mut w: Vec<String> = Vec::new();
         for (name, d) in [("us", &self.us), ("europe", &self.eu)] {
             w.extend(
                 d.log()
                     .iter()
-                    .filter(|r| !r.is_read())
+                    .filter(|r| !r.is_read() && !r.is_lock())
+                    .map(|r| format!("{name}: {}", r.render())),
+            );
+        }
+        w
+    }
+
+    /// The apply lock's writes either double received, rendered.
+    pub fn lock_writes(&self) -> Vec<String> {
+        let mut w: Vec<String> = Vec::new();
+        for (name, d) in [("us", &self.us), ("europe", &self.eu)] {
+            w.extend(
+                d.log()
+                    .iter()
+                    .filter(|r| !r.is_read() && r.is_lock())
                     .map(|r| format!("{name}: {}", r.render())),
             );
         }

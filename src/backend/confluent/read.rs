@@ -6,6 +6,7 @@
 //! be read is marked unread (with why) and a link whose configs or tasks
 //! cannot be read is marked unread on its cluster; the rest is read.
 
+use crate::backend::lock::is_lock_topic;
 use crate::redact::server_text;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -208,7 +209,12 @@ pub async fn read_cluster(
 /// and the server refuses its creation instead.
 async fn topic_names(client: &ClusterClient) -> Result<Option<BTreeSet<String>>, ConfluentError> {
     match client.get_all::<TopicData>(&["topics"], &[]).await {
-        Ok(list) => Ok(Some(list.into_iter().map(|t| t.topic_name).collect())),
+        Ok(list) => Ok(Some(
+            list.into_iter()
+                .map(|t| t.topic_name)
+                .filter(|n| !is_lock_topic(n))
+                .collect(),
+        )),
         Err(e) if matches!(e.status(), Some(403) | Some(404)) => {
             tracing::debug!(cluster = %client.name, error = %e, "topics not listed");
             Ok(None)
@@ -279,7 +285,12 @@ async fn topic_details(
     }
     cs.topic_names
         .get_or_insert_with(Default::default)
-        .extend(listed.into_iter().map(|t| t.topic_name));
+        .extend(
+            listed
+                .into_iter()
+                .map(|t| t.topic_name)
+                .filter(|n| !is_lock_topic(n)),
+        );
     cs.topics_read = true;
     Ok(cs)
 }

@@ -291,3 +291,8 @@ impl DState {
         }
     }
 }
+
+/// The apply lock's topics (`__linkctl-lock`, `__linkctl-lock.*`).
+pub fn is_lock_topic(name: &str) -> bool {
+    name == "__linkctl-lock" || name.starts_with("__linkctl-lock.")
+}

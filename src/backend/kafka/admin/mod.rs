@@ -22,6 +22,7 @@ use rdkafka::{Offset, TopicPartitionList};
 
 mod acls;
 mod commit;
+mod lock_topics;
 mod log;
 mod native;
 mod topic_ids;

@@ -18,6 +18,7 @@ mod connect_proxy;
 mod faults;
 mod harness;
 mod kafka;
+mod lock;
 mod manifests;
 mod mm2_safety;
 mod scale;
@@ -40,6 +41,7 @@ fn all() -> Vec<(&'static str, harness::StepFn)> {
     ]);
     steps.extend(cutover::steps());
     steps.extend(mm2_safety::steps());
+    steps.extend(lock::steps());
     steps.extend([
         step!(
             "fault_connect_frozen_during_plan_apply_status",
@@ -62,6 +64,7 @@ async fn cleanup() -> Result<(), String> {
     scale::cleanup().await?;
     cutover::cleanup().await?;
     mm2_safety::cleanup().await?;
+    lock::cleanup().await?;
     faults::cleanup().await?;
     steps::cleanup().await
 }

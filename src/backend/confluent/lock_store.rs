@@ -85,14 +85,14 @@ impl LockStore for RestLockStore {
                 // A principal that may describe the configs of the lock's
                 // topics but not the topics themselves: their names are in
                 // the config rows.
-                Err(e) if matches!(e.status(), Some(403) | Some(404)) => {
+                Err(e) if e.status() == Some(403) => {
                     match self
                         .client
                         .get_all::<TopicConfigData>(&["topics", "-", "configs"], &[])
                         .await
                     {
                         Ok(rows) => rows.into_iter().map(|r| r.topic_name).collect(),
-                        Err(e) if matches!(e.status(), Some(403) | Some(404)) => return Ok(None),
+                        Err(e) if e.status() == Some(403) => return Ok(None),
                         Err(e) => return Err(self.err(e)),
                     }
                 }
@@ -109,7 +109,14 @@ impl LockStore for RestLockStore {
         Box::pin(async move {
             let path = ["topics", name, "configs", RETENTION];
             match self.client.get::<serde_json::Value>(&path, &[]).await {
-                Ok(row) => Ok(row["value"].as_str().and_then(|v| v.trim().parse().ok())),
+                Ok(row) => match row["value"].as_str().and_then(|v| v.trim().parse().ok()) {
+                    Some(ms) => Ok(Some(ms)),
+                    // The lease cannot be read: the lock cannot be used.
+                    None => Err(BackendError::new(
+                        &self.client.name,
+                        format!("the server does not return the value of `{RETENTION}` of topic `{name}`, so linkctl cannot read the apply lock's lease (`--no-lock` applies without it, when nothing else can apply to this cluster)"),
+                    )),
+                },
                 Err(e) if e.is_not_found() => Ok(None),
                 Err(e) => Err(self.err(e)),
             }

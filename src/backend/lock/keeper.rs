@@ -132,7 +132,7 @@ impl std::fmt::Display for LockRefused {
             }
             Self::Failed { transport, error } => write!(
                 f,
-                "cannot take the apply lock of cluster `{}` (over {transport}): {}; `--no-lock` applies without it, when nothing else can apply to these clusters",
+                "cannot take the apply lock of cluster `{}` (over {transport}): {}",
                 error.cluster, error.message
             ),
             Self::Interrupted => write!(f, "interrupted while waiting for the apply lock"),

@@ -94,7 +94,7 @@ async fn listing(store: &dyn LockStore) -> Result<Listing, BackendError> {
     let Some(names) = store.list(&format!("{GUARD}.")).await? else {
         return Err(BackendError::new(
             store.cluster(),
-            format!("linkctl may not list the topics of this cluster, so it cannot see the apply lock: allow it to describe (and create, alter the configs of, delete) topics with the prefix `{GUARD}`"),
+            format!("linkctl may not list the topics of this cluster, so it cannot see the apply lock: allow it to describe (and create, alter the configs of, delete) topics with the prefix `{GUARD}`, or apply with `--no-lock` when nothing else can apply to this cluster"),
         ));
     };
     let mut l = Listing::default();

@@ -221,8 +221,13 @@ impl HeldLocks {
         let cancel = cancel.clone();
         self.renewing = Some(tokio::spawn(async move {
             let mut renewed = Instant::now();
+            // Every third of the lease from when this started, however long
+            // each renewal takes.
+            let every = lease / 3;
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tokio::time::sleep(lease / 3).await;
+                tick.tick().await;
                 let mut failure = None;
                 for (store, lock) in &held {
                     match protocol::renew(&**store, lock, lease).await {

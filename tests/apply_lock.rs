@@ -51,8 +51,13 @@ fn finish(c: Child) -> Run {
 /// The holder records (`__linkctl-lock.<G>.<id>.…`) the double holds now.
 fn records(env: &CliEnv) -> Vec<String> {
     let re = regex::Regex::new(r"^__linkctl-lock\.\d+\.[0-9a-f]{12}\.").expect("regex");
-    env.eu
-        .with(|st| st.topics.keys().filter(|t| re.is_match(t)).cloned().collect())
+    env.eu.with(|st| {
+        st.topics
+            .keys()
+            .filter(|t| re.is_match(t))
+            .cloned()
+            .collect()
+    })
 }
 
 /// Waits (up to a minute) until the double holds a holder record.
@@ -125,7 +130,10 @@ fn n_applies_at_once_exactly_one_runs_and_the_others_refuse_naming_it() {
     created.sort();
     assert_eq!(created, mirrors);
     assert!(
-        env.eu.log().iter().all(|r| r.status < 400 || r.is_lock() || r.is_read()),
+        env.eu
+            .log()
+            .iter()
+            .all(|r| r.status < 400 || r.is_lock() || r.is_read()),
         "no write was refused: {:?}",
         env.eu.rendered_log()
     );
@@ -152,7 +160,14 @@ fn with_a_lock_timeout_n_applies_run_one_after_the_other_without_interleaving() 
     let started = Instant::now();
     let children: Vec<Child> = files
         .iter()
-        .map(|f| spawn(&env, f, &lease, &["apply", "--auto-approve", "--lock-timeout", "120s"]))
+        .map(|f| {
+            spawn(
+                &env,
+                f,
+                &lease,
+                &["apply", "--auto-approve", "--lock-timeout", "120s"],
+            )
+        })
         .collect();
     let runs: Vec<Run> = children.into_iter().map(finish).collect();
     let took = started.elapsed();
@@ -162,24 +177,34 @@ fn with_a_lock_timeout_n_applies_run_one_after_the_other_without_interleaving() 
     // Two of them waited, and said for whom.
     let waited = runs
         .iter()
-        .filter(|r| r.stderr.contains("waited for the apply lock of cluster `europe` (held by "))
+        .filter(|r| {
+            r.stderr
+                .contains("waited for the apply lock of cluster `europe` (held by ")
+        })
         .count();
     assert_eq!(waited, N - 1, "{runs:#?}");
     // The mirror creates come in one block per apply.
     let created = mirror_creates(&env);
     assert_eq!(created.len(), 30, "{created:?}");
-    let owners: Vec<char> = created.iter().map(|m| m.chars().next().unwrap_or('?')).collect();
+    let owners: Vec<char> = created
+        .iter()
+        .map(|m| m.chars().next().unwrap_or('?'))
+        .collect();
     let mut blocks = owners.clone();
     blocks.dedup();
     assert_eq!(blocks.len(), N, "interleaved writes: {owners:?}");
     // At most one holder record existed at any time: each record is
     // deleted before the next one is created.
+    let re = regex::Regex::new(r"(__linkctl-lock\.\d+\.[0-9a-f]{12}\.[^/\x22]+)").expect("regex");
     let mut live: Option<String> = None;
     let mut taken = 0;
     for w in env.lock_writes() {
-        let Some(rest) = w.strip_prefix("europe: ") else { continue };
-        let re = regex::Regex::new(r"(__linkctl-lock\.\d+\.[0-9a-f]{12}\.[^/\x22]+)").expect("regex");
-        let Some(rec) = re.captures(rest).map(|c| c[1].to_string()) else { continue };
+        let Some(rest) = w.strip_prefix("europe: ") else {
+            continue;
+        };
+        let Some(rec) = re.captures(rest).map(|c| c[1].to_string()) else {
+            continue;
+        };
         if rest.starts_with("POST") {
             assert_eq!(live, None, "a second holder while {live:?} held: {w}");
             live = Some(rec);
@@ -191,7 +216,10 @@ fn with_a_lock_timeout_n_applies_run_one_after_the_other_without_interleaving() 
     }
     assert_eq!(taken, N);
     assert_eq!(live, None);
-    println!("{N} applies with --lock-timeout: {:.1} s in all", took.as_secs_f64());
+    println!(
+        "{N} applies with --lock-timeout: {:.1} s in all",
+        took.as_secs_f64()
+    );
 }
 
 #[test]
@@ -216,7 +244,8 @@ fn a_killed_holder_is_shown_by_plan_and_its_lock_is_free_within_the_lease() {
     let plan = env.run(&["-f", file, "plan"]);
     assert_eq!(plan.code, 0, "{plan:#?}");
     assert!(
-        plan.stderr.contains("warning: the apply lock of cluster `europe` is held by")
+        plan.stderr
+            .contains("warning: the apply lock of cluster `europe` is held by")
             && plan.stderr.contains(&format!("(pid {pid}")),
         "{plan:#?}"
     );
@@ -226,12 +255,22 @@ fn a_killed_holder_is_shown_by_plan_and_its_lock_is_free_within_the_lease() {
     // Without waiting: refused, naming the holder and its ID.
     let refused = env.run(&["-f", file, "apply", "--auto-approve"]);
     assert_eq!(refused.code, 1, "{refused:#?}");
-    assert!(refused.stderr.contains(&format!("lock ID {id}")), "{refused:#?}");
+    assert!(
+        refused.stderr.contains(&format!("lock ID {id}")),
+        "{refused:#?}"
+    );
 
     // Waiting: the lock is free once the lease of the killed holder ends.
     let r = env.run_with(
         &lease,
-        &["-f", file, "apply", "--auto-approve", "--lock-timeout", "60s"],
+        &[
+            "-f",
+            file,
+            "apply",
+            "--auto-approve",
+            "--lock-timeout",
+            "60s",
+        ],
     );
     let waited = killed_at.elapsed();
     assert_eq!(r.code, 0, "{r:#?}");
@@ -257,16 +296,26 @@ fn force_unlock_removes_a_dead_holders_lock() {
     holder.kill().expect("SIGKILL");
     let _ = holder.wait();
     env.eu.with(|st| st.latency = Duration::ZERO);
-    let id = lock_id(&format!("lock ID {}", &record.split('.').nth(2).unwrap_or_default()));
+    let id = lock_id(&format!(
+        "lock ID {}",
+        &record.split('.').nth(2).unwrap_or_default()
+    ));
 
     let unknown = env.run(&["-f", file, "force-unlock", "000000000000"]);
     assert_eq!(unknown.code, 1, "{unknown:#?}");
-    assert!(unknown.stderr.contains("no apply lock with ID 000000000000"), "{unknown:#?}");
+    assert!(
+        unknown
+            .stderr
+            .contains("no apply lock with ID 000000000000"),
+        "{unknown:#?}"
+    );
 
     let forced = env.run(&["-f", file, "force-unlock", &id]);
     assert_eq!(forced.code, 0, "{forced:#?}");
     assert!(
-        forced.stderr.contains(&format!("removed the apply lock {id} of cluster `europe`")),
+        forced
+            .stderr
+            .contains(&format!("removed the apply lock {id} of cluster `europe`")),
         "{forced:#?}"
     );
     assert_eq!(records(&env), Vec::<String>::new());
@@ -281,7 +330,10 @@ fn a_saved_plan_is_refused_when_the_apply_it_waited_for_moved_the_live_state() {
     let env = CliEnv::start();
     let first = env.write_manifest("first.yaml", &manifest(&env, &names("a", 10)));
     let second = env.write_manifest("second.yaml", &manifest(&env, &names("b", 2)));
-    let (first, second) = (first.to_str().expect("utf-8"), second.to_str().expect("utf-8"));
+    let (first, second) = (
+        first.to_str().expect("utf-8"),
+        second.to_str().expect("utf-8"),
+    );
     // The link exists: both plans only add mirrors.
     env.run_exits(0, &["-f", first, "apply", "--auto-approve"]);
     let first = env.write_manifest(
@@ -293,7 +345,13 @@ fn a_saved_plan_is_refused_when_the_apply_it_waited_for_moved_the_live_state() {
     env.eu.with(|st| st.latency = Duration::from_millis(100));
     let holder = spawn(&env, first, &[], &["apply", "--auto-approve"]);
     wait_for_record(&env);
-    let r = env.run(&["apply", "second.plan", "--auto-approve", "--lock-timeout", "120s"]);
+    let r = env.run(&[
+        "apply",
+        "second.plan",
+        "--auto-approve",
+        "--lock-timeout",
+        "120s",
+    ]);
     let held = finish(holder);
     assert_eq!(held.code, 0, "{held:#?}");
     assert_eq!(r.code, 1, "{r:#?}");

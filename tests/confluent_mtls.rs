@@ -135,17 +135,23 @@ fn refused(name: &str, server: ServerCert, eu_lines: fn(&Pki) -> Vec<String>, se
         messages.push(
             r.stderr
                 .lines()
-                .find(|l| l.contains("could not be read") || l.contains("cannot take the apply lock"))
+                .find(|l| {
+                    l.contains("could not be read") || l.contains("cannot take the apply lock")
+                })
                 .map(str::to_string),
         );
     }
     let cause = |m: &Option<String>| {
         let m = m.clone().unwrap_or_default();
         let m = m.trim_end_matches("; nothing was changed");
-        ["`europe` could not be read: ", "`europe` (over Confluent REST): ", "`europe`: "]
-            .iter()
-            .find_map(|p| m.split_once(p).map(|(_, c)| c.to_string()))
-            .unwrap_or_default()
+        [
+            "`europe` could not be read: ",
+            "`europe` (over Confluent REST): ",
+            "`europe`: ",
+        ]
+        .iter()
+        .find_map(|p| m.split_once(p).map(|(_, c)| c.to_string()))
+        .unwrap_or_default()
     };
     assert!(!cause(&messages[0]).is_empty(), "{}: {messages:?}", name);
     assert_eq!(

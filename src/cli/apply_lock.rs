@@ -77,9 +77,8 @@ fn stores(
     clusters
         .iter()
         .map(|c| {
-            lock::store_for(&backends.engines, all, c).map_err(|e| {
-                format!("cannot take the apply lock of cluster `{c}`: {}", e.message)
-            })
+            lock::store_for(&backends.engines, all, c)
+                .map_err(|e| format!("cannot take the apply lock of cluster `{c}`: {}", e.message))
         })
         .collect()
 }

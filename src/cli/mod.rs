@@ -166,7 +166,11 @@ fn force_unlock(global: &GlobalArgs, args: &ForceUnlockArgs, out: &Output) -> Ex
         }
     };
     let backends = live::Backends::new();
-    match rt.block_on(apply_lock::force_unlock(&backends, &input.manifest, &args.id)) {
+    match rt.block_on(apply_lock::force_unlock(
+        &backends,
+        &input.manifest,
+        &args.id,
+    )) {
         Ok(lines) => {
             for l in lines {
                 pipe::err_line(&l);

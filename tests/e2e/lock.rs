@@ -14,7 +14,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::connect_proxy::{ConnectProxy, Forwarded};
@@ -44,9 +44,7 @@ pub fn steps() -> Vec<(&'static str, StepFn)> {
     ]
 }
 
-const LINKS: [&str; 6] = [
-    "lock-a", "lock-b", "lock-c", "lock-d", "lock-e", "lock-f",
-];
+const LINKS: [&str; 6] = ["lock-a", "lock-b", "lock-c", "lock-d", "lock-e", "lock-f"];
 
 pub async fn cleanup() -> Result<(), String> {
     for l in LINKS {
@@ -56,8 +54,7 @@ pub async fn cleanup() -> Result<(), String> {
         kafka::delete_topics_matching(b, |t| t.starts_with(PREFIX)).await?;
     }
     // Nothing holds a lock between runs of the suite.
-    kafka::delete_topics_matching(EUROPE, |t| t == LOCK || t.starts_with(&format!("{LOCK}.")))
-        .await
+    kafka::delete_topics_matching(EUROPE, |t| t == LOCK || t.starts_with(&format!("{LOCK}."))).await
 }
 
 fn topics(link: &str) -> Vec<String> {
@@ -150,7 +147,12 @@ impl Background {
             stdout: self.out.join().unwrap_or_default(),
             stderr: self.err.join().unwrap_or_default(),
         };
-        println!("[pid {} exit {code}]\n{}{}", self.child.id(), r.stdout, r.stderr);
+        println!(
+            "[pid {} exit {code}]\n{}{}",
+            self.child.id(),
+            r.stdout,
+            r.stderr
+        );
         Ok(r)
     }
 
@@ -164,7 +166,10 @@ impl Background {
 
 fn run(vars: &[(&str, &str)], args: &[&str]) -> cli::Run {
     let t = Instant::now();
-    let r = cli::run(cli::command().args(args).envs(vars.iter().copied()), &args.join(" "));
+    let r = cli::run(
+        cli::command().args(args).envs(vars.iter().copied()),
+        &args.join(" "),
+    );
     println!(
         "$ linkctl {}\n[exit {} after {:.1} s]\n{}{}",
         args.join(" "),
@@ -187,10 +192,10 @@ fn writes(log: &[Forwarded]) -> Vec<String> {
 /// The link a connector write is for (`/connectors/lock-b-source/config`).
 fn link_of(write: &str) -> Option<&'static str> {
     let name = write.split('/').nth(2)?;
-    LINKS
-        .iter()
-        .copied()
-        .find(|l| name.strip_prefix(l).is_some_and(|rest| rest.starts_with('-')))
+    LINKS.iter().copied().find(|l| {
+        name.strip_prefix(l)
+            .is_some_and(|rest| rest.starts_with('-'))
+    })
 }
 
 /// The holder records on europe now.
@@ -234,7 +239,13 @@ async fn at_once_one_runs() -> Result<(), String> {
     let files = proxies
         .iter()
         .enumerate()
-        .map(|(i, p)| write(dir.path(), &format!("a{i}.yaml"), &manifest(&p.url(), &["lock-a"])))
+        .map(|(i, p)| {
+            write(
+                dir.path(),
+                &format!("a{i}.yaml"),
+                &manifest(&p.url(), &["lock-a"]),
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let applies = files
         .iter()
@@ -246,15 +257,23 @@ async fn at_once_one_runs() -> Result<(), String> {
         .map(|a| a.finish(Duration::from_secs(300)))
         .collect::<Result<Vec<_>, _>>()?;
     let winners: Vec<usize> = (0..N).filter(|i| runs[*i].code == 0).collect();
-    check(winners.len() == 1, || format!("exactly one apply should run: {runs:#?}"))?;
+    check(winners.len() == 1, || {
+        format!("exactly one apply should run: {runs:#?}")
+    })?;
     let winner = winners[0];
     for (i, r) in runs.iter().enumerate().filter(|(i, _)| *i != winner) {
         check(
             r.code == 1
-                && r.stderr.contains("the apply lock of cluster `europe` is held by")
+                && r.stderr
+                    .contains("the apply lock of cluster `europe` is held by")
                 && r.stderr.contains(&format!("(pid {}", pids[winner]))
                 && r.stderr.contains("force-unlock"),
-            || format!("apply {i} should refuse naming pid {}: {r:#?}", pids[winner]),
+            || {
+                format!(
+                    "apply {i} should refuse naming pid {}: {r:#?}",
+                    pids[winner]
+                )
+            },
         )?;
         // Refused before it read anything: not one request to Kafka Connect.
         check(proxies[i].log().is_empty(), || {
@@ -277,7 +296,13 @@ async fn one_after_the_other() -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let files = links
         .iter()
-        .map(|l| write(dir.path(), &format!("{l}.yaml"), &manifest(&proxy.url(), &[l])))
+        .map(|l| {
+            write(
+                dir.path(),
+                &format!("{l}.yaml"),
+                &manifest(&proxy.url(), &[l]),
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     // A lease of about one apply: its renewals keep it (a shorter one is
     // tested on the Confluent double; here Kafka Connect and a busy
@@ -289,7 +314,14 @@ async fn one_after_the_other() -> Result<(), String> {
         .map(|f| {
             Background::start(
                 &lease,
-                &["-f", arg(f), "apply", "--auto-approve", "--lock-timeout", "10m"],
+                &[
+                    "-f",
+                    arg(f),
+                    "apply",
+                    "--auto-approve",
+                    "--lock-timeout",
+                    "10m",
+                ],
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -297,19 +329,31 @@ async fn one_after_the_other() -> Result<(), String> {
         .into_iter()
         .map(|a| a.finish(Duration::from_secs(900)))
         .collect::<Result<Vec<_>, _>>()?;
-    println!("{N} applies with --lock-timeout: {:.1} s in all", started.elapsed().as_secs_f64());
-    check(runs.iter().all(|r| r.code == 0), || format!("every apply runs: {runs:#?}"))?;
+    println!(
+        "{N} applies with --lock-timeout: {:.1} s in all",
+        started.elapsed().as_secs_f64()
+    );
+    check(runs.iter().all(|r| r.code == 0), || {
+        format!("every apply runs: {runs:#?}")
+    })?;
     let waited = runs
         .iter()
-        .filter(|r| r.stderr.contains("waited for the apply lock of cluster `europe`"))
+        .filter(|r| {
+            r.stderr
+                .contains("waited for the apply lock of cluster `europe`")
+        })
         .count();
-    check(waited == N - 1, || format!("{} of them should have waited: {runs:#?}", N - 1))?;
+    check(waited == N - 1, || {
+        format!("{} of them should have waited: {runs:#?}", N - 1)
+    })?;
     // The connector writes come in one block per link.
     let w = writes(&proxy.log());
     let owners: Vec<&str> = w.iter().filter_map(|x| link_of(x)).collect();
     let mut blocks = owners.clone();
     blocks.dedup();
-    check(blocks.len() == N, || format!("interleaved connector writes: {w:#?}"))?;
+    check(blocks.len() == N, || {
+        format!("interleaved connector writes: {w:#?}")
+    })?;
     for f in &files {
         cli::plan_is_empty_file(f)?;
     }
@@ -337,14 +381,18 @@ async fn killed_mid_apply(
         &["-f", arg(f), "apply", "--auto-approve"],
     )?;
     let pid = apply.pid();
-    let held = until("the apply's first read of the tasks", Duration::from_secs(120), || {
-        proxy.held() > 0
-    })
+    let held = until(
+        "the apply's first read of the tasks",
+        Duration::from_secs(120),
+        || proxy.held() > 0,
+    )
     .await;
     apply.kill()?;
     proxy.release();
     held?;
-    check(records()?.len() == 1, || "the killed apply held the lock".into())?;
+    check(records()?.len() == 1, || {
+        "the killed apply held the lock".into()
+    })?;
     Ok(pid)
 }
 
@@ -365,23 +413,42 @@ async fn killed_holder() -> Result<(), String> {
     let plan = run(&[], &["-f", arg(&f), "plan"]);
     check(
         plan.code == 0
-            && plan.stderr.contains("warning: the apply lock of cluster `europe` is held by")
+            && plan
+                .stderr
+                .contains("warning: the apply lock of cluster `europe` is held by")
             && plan.stderr.contains(&format!("(pid {pid}")),
         || format!("plan should show the held lock of pid {pid}: {plan:#?}"),
     )?;
-    check(kafka::topic_names(EUROPE)? == before, || "plan wrote to the lock".into())?;
+    check(kafka::topic_names(EUROPE)? == before, || {
+        "plan wrote to the lock".into()
+    })?;
 
     // The next apply gets the lock within the lease.
-    let r = run(&[], &["-f", arg(&f), "apply", "--auto-approve", "--lock-timeout", "5m"]);
+    let r = run(
+        &[],
+        &[
+            "-f",
+            arg(&f),
+            "apply",
+            "--auto-approve",
+            "--lock-timeout",
+            "5m",
+        ],
+    );
     let after = killed.elapsed();
-    check(r.code == 0 && r.stderr.contains("waited for the apply lock"), || {
-        format!("the next apply should wait for the lease, then run: {r:#?}")
-    })?;
+    check(
+        r.code == 0 && r.stderr.contains("waited for the apply lock"),
+        || format!("the next apply should wait for the lease, then run: {r:#?}"),
+    )?;
     // The lease, plus the apply itself and a margin for a busy machine.
-    check(after < Duration::from_millis(lease_ms) + Duration::from_secs(120), || {
-        format!("took {after:?}")
-    })?;
-    println!("killed holder: the next apply ran {:.1} s after the kill", after.as_secs_f64());
+    check(
+        after < Duration::from_millis(lease_ms) + Duration::from_secs(120),
+        || format!("took {after:?}"),
+    )?;
+    println!(
+        "killed holder: the next apply ran {:.1} s after the kill",
+        after.as_secs_f64()
+    );
     cli::plan_is_empty_file(&f)?;
 
     // A lock with a lease far longer than the test: force-unlock frees it.
@@ -391,13 +458,17 @@ async fn killed_holder() -> Result<(), String> {
     let id = lock_id(&plan.stderr).ok_or_else(|| format!("no lock ID in: {plan:#?}"))?;
     let forced = run(&[], &["-f", arg(&g), "force-unlock", &id]);
     check(
-        forced.code == 0 && forced.stderr.contains(&format!("removed the apply lock {id}")),
+        forced.code == 0
+            && forced
+                .stderr
+                .contains(&format!("removed the apply lock {id}")),
         || format!("force-unlock: {forced:#?}"),
     )?;
     let r = run(&[], &["-f", arg(&g), "apply", "--auto-approve"]);
-    check(r.code == 0 && !r.stderr.contains("waited for the apply lock"), || {
-        format!("after force-unlock the lock is free: {r:#?}")
-    })?;
+    check(
+        r.code == 0 && !r.stderr.contains("waited for the apply lock"),
+        || format!("after force-unlock the lock is free: {r:#?}"),
+    )?;
     cli::plan_is_empty_file(&g)?;
     check(records()?.is_empty(), || "a holder record was left".into())
 }

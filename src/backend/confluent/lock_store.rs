@@ -38,7 +38,10 @@ fn exists_already(e: &ConfluentError) -> bool {
             status, message, ..
         } => {
             *status == 409
-                || (*status == 400 && message.as_deref().is_some_and(|m| m.contains("already exists")))
+                || (*status == 400
+                    && message
+                        .as_deref()
+                        .is_some_and(|m| m.contains("already exists")))
         }
         _ => false,
     }
@@ -80,7 +83,8 @@ impl LockStore for RestLockStore {
         prefix: &'a str,
     ) -> BoxFuture<'a, Result<Option<Vec<String>>, BackendError>> {
         Box::pin(async move {
-            let names: Vec<String> = match self.client.get_all::<TopicData>(&["topics"], &[]).await {
+            let names: Vec<String> = match self.client.get_all::<TopicData>(&["topics"], &[]).await
+            {
                 Ok(all) => all.into_iter().map(|t| t.topic_name).collect(),
                 // A principal that may describe the configs of the lock's
                 // topics but not the topics themselves: their names are in
@@ -98,7 +102,10 @@ impl LockStore for RestLockStore {
                 }
                 Err(e) => return Err(self.err(e)),
             };
-            let mut names: Vec<String> = names.into_iter().filter(|n| n.starts_with(prefix)).collect();
+            let mut names: Vec<String> = names
+                .into_iter()
+                .filter(|n| n.starts_with(prefix))
+                .collect();
             names.sort();
             names.dedup();
             Ok(Some(names))

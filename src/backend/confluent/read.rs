@@ -283,14 +283,12 @@ async fn topic_details(
             );
         }
     }
-    cs.topic_names
-        .get_or_insert_with(Default::default)
-        .extend(
-            listed
-                .into_iter()
-                .map(|t| t.topic_name)
-                .filter(|n| !is_lock_topic(n)),
-        );
+    cs.topic_names.get_or_insert_with(Default::default).extend(
+        listed
+            .into_iter()
+            .map(|t| t.topic_name)
+            .filter(|n| !is_lock_topic(n)),
+    );
     cs.topics_read = true;
     Ok(cs)
 }

@@ -254,7 +254,9 @@ impl HeldLocks {
                         return;
                     }
                     Some((cluster, why, _)) => {
-                        tracing::debug!("renewing the apply lock of {cluster} failed, retrying: {why}");
+                        tracing::debug!(
+                            "renewing the apply lock of {cluster} failed, retrying: {why}"
+                        );
                     }
                 }
             }

@@ -169,7 +169,10 @@ async fn listing_with(store: &dyn LockStore, g: u32) -> Result<Listing, BackendE
     }
     Err(BackendError::new(
         store.cluster(),
-        format!("the apply lock topic `{}` was created but does not show in the cluster's topic list", generation_topic(g)),
+        format!(
+            "the apply lock topic `{}` was created but does not show in the cluster's topic list",
+            generation_topic(g)
+        ),
     ))
 }
 
@@ -241,7 +244,11 @@ pub enum RenewFailure {
 }
 
 /// Renews `lock`'s lease, if it is still this apply's.
-pub async fn renew(store: &dyn LockStore, lock: &Lock, lease: Duration) -> Result<(), RenewFailure> {
+pub async fn renew(
+    store: &dyn LockStore,
+    lock: &Lock,
+    lease: Duration,
+) -> Result<(), RenewFailure> {
     let l = listing(store).await.map_err(RenewFailure::Failed)?;
     if l.highest() != Some(lock.generation) {
         return Err(RenewFailure::Lost(
@@ -249,9 +256,7 @@ pub async fn renew(store: &dyn LockStore, lock: &Lock, lease: Duration) -> Resul
         ));
     }
     if !l.records.iter().any(|(n, _)| *n == lock.topic) {
-        return Err(RenewFailure::Lost(
-            "it was removed (`force-unlock`)".into(),
-        ));
+        return Err(RenewFailure::Lost("it was removed (`force-unlock`)".into()));
     }
     store
         .set_retention(&generation_topic(lock.generation), lease_end(lease))
@@ -286,7 +291,10 @@ pub enum Forced {
 /// a new, already released generation is created above it (so its holder,
 /// should it still run, finds it lost at its next renewal), and its record
 /// is deleted. `Ok(None)` when no lock of that id is there.
-pub async fn force_release(store: &dyn LockStore, id: &str) -> Result<Option<Forced>, BackendError> {
+pub async fn force_release(
+    store: &dyn LockStore,
+    id: &str,
+) -> Result<Option<Forced>, BackendError> {
     let l = listing(store).await?;
     let Some((topic, rec)) = l.records.iter().find(|(_, r)| r.holder.id == id).cloned() else {
         return Ok(None);
@@ -295,7 +303,9 @@ pub async fn force_release(store: &dyn LockStore, id: &str) -> Result<Option<For
     let held = l.highest() == Some(g);
     if held {
         // One creator: if another apply created it first, the lock moved on.
-        store.create(&generation_topic(g + 1), Some(RELEASED)).await?;
+        store
+            .create(&generation_topic(g + 1), Some(RELEASED))
+            .await?;
     }
     forget(store, [topic, generation_topic(g)]).await;
     Ok(Some(if held {

@@ -164,7 +164,11 @@ pub(super) fn route(st: &mut DState, m: &Matched, body: &Value) -> Reply {
         "getKafkaTopicConfig" => {
             let (t, k) = (param(m, "topic_name"), param(m, "name"));
             if !st.all_topics().contains_key(t) {
-                return err(404, 40403, "This server does not host this topic-partition.");
+                return err(
+                    404,
+                    40403,
+                    "This server does not host this topic-partition.",
+                );
             }
             let row = match st.topic_configs.get(t).and_then(|c| c.get(k)) {
                 Some(v) => st.topic_config_row(t, k, v, false),
@@ -175,7 +179,11 @@ pub(super) fn route(st: &mut DState, m: &Matched, body: &Value) -> Reply {
         "updateKafkaTopicConfig" => {
             let (t, k) = (param(m, "topic_name"), param(m, "name"));
             if !st.all_topics().contains_key(t) {
-                return err(404, 40403, "This server does not host this topic-partition.");
+                return err(
+                    404,
+                    40403,
+                    "This server does not host this topic-partition.",
+                );
             }
             let v = body["value"].as_str().unwrap_or_default().to_string();
             st.topic_configs

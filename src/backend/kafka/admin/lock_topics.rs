@@ -50,7 +50,10 @@ impl KafkaAdmin {
 
     /// Every topic whose name starts with `prefix` (internal-looking names
     /// included): one metadata request.
-    pub async fn topics_with_prefix(self: &Arc<Self>, prefix: &str) -> Result<Vec<String>, BackendError> {
+    pub async fn topics_with_prefix(
+        self: &Arc<Self>,
+        prefix: &str,
+    ) -> Result<Vec<String>, BackendError> {
         self.ensure_ready().await?;
         let prefix = prefix.to_string();
         self.blocking(move |me| {
@@ -69,13 +72,23 @@ impl KafkaAdmin {
     }
 
     /// `retention.ms` of `name`, `None` when the topic does not exist.
-    pub async fn topic_retention(self: &Arc<Self>, name: &str) -> Result<Option<i64>, BackendError> {
+    pub async fn topic_retention(
+        self: &Arc<Self>,
+        name: &str,
+    ) -> Result<Option<i64>, BackendError> {
         self.ensure_ready().await?;
         let admin = self.admin_client()?;
         let res = admin
             .describe_configs([&ResourceSpecifier::Topic(name)], &self.admin_options())
             .await
-            .map_err(|e| self.err(Doing::DescribeConfigs { topic: Some(name.to_string()) }, &e))?;
+            .map_err(|e| {
+                self.err(
+                    Doing::DescribeConfigs {
+                        topic: Some(name.to_string()),
+                    },
+                    &e,
+                )
+            })?;
         match res.into_iter().next() {
             Some(Ok(r)) => Ok(r
                 .entries
@@ -94,7 +107,11 @@ impl KafkaAdmin {
     }
 
     /// Sets `retention.ms` of `name` (its only dynamic config).
-    pub async fn set_topic_retention(self: &Arc<Self>, name: &str, ms: i64) -> Result<(), BackendError> {
+    pub async fn set_topic_retention(
+        self: &Arc<Self>,
+        name: &str,
+        ms: i64,
+    ) -> Result<(), BackendError> {
         self.ensure_ready().await?;
         let admin = self.admin_client()?;
         let value = ms.to_string();

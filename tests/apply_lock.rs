@@ -144,10 +144,11 @@ fn n_applies_at_once_exactly_one_runs_and_the_others_refuse_naming_it() {
 #[test]
 fn with_a_lock_timeout_n_applies_run_one_after_the_other_without_interleaving() {
     let env = CliEnv::start();
-    // Each apply takes longer than the lease (1.5 s): only renewals keep
-    // the lock its own.
-    env.eu.with(|st| st.latency = Duration::from_millis(60));
-    let lease = [("LINKCTL_LOCK_LEASE_MS", "1500")];
+    // Each apply takes longer than the lease (3 s; about 4.5 s at 150 ms
+    // a response): only renewals keep the lock its own. (A renewal is
+    // three requests, 0.45 s, every second: room for a busy machine.)
+    env.eu.with(|st| st.latency = Duration::from_millis(150));
+    let lease = [("LINKCTL_LOCK_LEASE_MS", "3000")];
     let sets: Vec<Vec<String>> = ["a", "b", "c"].iter().map(|p| names(p, 10)).collect();
     let files: Vec<String> = sets
         .iter()
@@ -174,7 +175,8 @@ fn with_a_lock_timeout_n_applies_run_one_after_the_other_without_interleaving() 
     for r in &runs {
         assert_eq!(r.code, 0, "{r:#?}");
     }
-    // Two of them waited, and said for whom.
+    // Those that found it held waited, and said for whom (all but the first,
+    // unless a busy machine started one after the others were done).
     let waited = runs
         .iter()
         .filter(|r| {
@@ -182,7 +184,8 @@ fn with_a_lock_timeout_n_applies_run_one_after_the_other_without_interleaving() 
                 .contains("waited for the apply lock of cluster `europe` (held by ")
         })
         .count();
-    assert_eq!(waited, N - 1, "{runs:#?}");
+    assert!((1..N).contains(&waited), "{runs:#?}");
+    println!("{waited} of {N} applies waited");
     // The mirror creates come in one block per apply.
     let created = mirror_creates(&env);
     assert_eq!(created.len(), 30, "{created:?}");

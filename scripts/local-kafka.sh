@@ -4,14 +4,16 @@
 # with the MirrorMaker 2 connectors on its classpath. Kafka comes from Maven
 # Central jars (scripts/kafka/pom.xml), no tarball, no Docker.
 #
-#   scripts/local-kafka.sh up [--secure]                 resolve jars (once), format, start, wait until ready
+#   scripts/local-kafka.sh up [--secure] [--connect-workers N] [--kafka-version V] [--connect-version V]
+#                                                         resolve jars (once), format, start, wait until ready
 #   scripts/local-kafka.sh down|stop [--secure] [--purge] stop what `up` started (by recorded PID); --purge deletes data
-#   scripts/local-kafka.sh status [--secure]             per process: running (pid, port) or not; exit 0 all up, 3 otherwise
+#   scripts/local-kafka.sh status [--secure]             the versions, then per process (both brokers, every Connect
+#                                                         worker): running (pid, port) or not; exit 0 all up, 3 otherwise
 #   scripts/local-kafka.sh env [--secure]                export lines (bootstraps, Connect URL, KAFKA_LIBS; --secure: also
 #                                                         TLS paths and every principal's credentials)
-#   scripts/local-kafka.sh restart-connect [--secure]    restart only the Connect worker (it reads its environment,
+#   scripts/local-kafka.sh restart-connect [--secure]    restart only the Connect workers (they read their environment,
 #                                                         e.g. rotated ${env:...} secrets, at start)
-#   scripts/local-kafka.sh libs               only resolve the jars, print the libs dir
+#   scripts/local-kafka.sh libs               only resolve the jars, print the brokers' and Kafka Connect's libs dirs
 #   scripts/local-kafka.sh kafka-class CLASS [ARGS...]   run a Java class from the libs (quiet logging)
 #
 # Two profiles, independent (own ports, own run dir), can run at the same time:
@@ -19,8 +21,20 @@
 #   --secure         SASL_SSL + SCRAM-SHA-512 clients, StandardAuthorizer with ACLs,
 #                    Connect REST on https with HTTP basic auth; see scripts/kafka/SECURE.md
 #
+# Versions (a production fleet upgrades its brokers before Kafka Connect; connect-mirror is
+# not published for every broker version): --kafka-version / LINKCTL_KAFKA_VERSION for the
+# brokers and tools (default: scripts/kafka/pom.xml, 4.4.0), --connect-version /
+# LINKCTL_CONNECT_VERSION for Kafka Connect and MirrorMaker 2 (default:
+# scripts/kafka/connect-pom.xml, 4.3.1); unset, every command uses the versions the stack
+# in the run dir was started with. A data dir is refused by another broker version than
+# the one that wrote it: `down --purge` first.
+# Kafka Connect workers: --connect-workers N / LINKCTL_CONNECT_WORKERS (default 1) starts N
+# distributed workers of one group: `connect` on the Connect port, `connect-2`, … on the
+# next ports (`env` prints them all as LINKCTL_CONNECT_URLS).
+#
 # Environment (all optional):
-#   LINKCTL_CACHE      jar cache root        (default $HOME/.cache/linkctl; libs in kafka-<version>/libs)
+#   LINKCTL_CACHE      jar cache root        (default $HOME/.cache/linkctl; libs in kafka-<version>/libs
+#                                             and connect-<version>/libs)
 #   LINKCTL_RUN_DIR    pids, data, logs      (default ${TMPDIR:-/tmp}/linkctl-local)
 #   LINKCTL_US_PORT / LINKCTL_US_CONTROLLER_PORT           (19092 / 19093)
 #   LINKCTL_EUROPE_PORT / LINKCTL_EUROPE_CONTROLLER_PORT   (29092 / 29093)
@@ -40,22 +54,40 @@
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-POM="$SCRIPT_DIR/kafka/pom.xml"
+POM="$SCRIPT_DIR/kafka/pom.xml"                  # brokers and tools
+CONNECT_POM="$SCRIPT_DIR/kafka/connect-pom.xml"  # Kafka Connect and MirrorMaker 2
 SECURE_POM="$SCRIPT_DIR/kafka/secure-pom.xml"
 LOG_CONFIG="$SCRIPT_DIR/kafka/log4j2.properties"
 
 die() { echo "local-kafka: error: $*" >&2; exit 1; }
 say() { echo "local-kafka: $*" >&2; }
 
-KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\([^<]*\)</kafka.version>.*:\1:p' "$POM" | head -n1)"
-[[ -n "$KAFKA_VERSION" ]] || die "cannot read <kafka.version> from $POM"
+# The version a pom pins by default (property $2 of pom $1).
+pom_default() { sed -n "s:.*<$2>\([^<]*\)</$2>.*:\1:p" "$1" | head -n1; }
 
 CACHE_ROOT="$(realpath -m "${LINKCTL_CACHE:-$HOME/.cache/linkctl}")"
-KAFKA_HOME_DIR="$CACHE_ROOT/kafka-$KAFKA_VERSION"
-LIBS="$KAFKA_HOME_DIR/libs"
-# Jars only the secure profile needs (Connect's basic-auth REST extension), resolved from
-# their own pom so that the shared $LIBS (and its pom stamp) stay exactly as they are.
-EXT_LIBS="$KAFKA_HOME_DIR/libs-secure-ext"
+
+# Two versions, two classpaths (a production fleet upgrades its brokers before
+# Kafka Connect): the brokers and tools (pom.xml), Kafka Connect with the
+# MirrorMaker 2 connectors (connect-pom.xml). Set by --kafka-version /
+# --connect-version or LINKCTL_KAFKA_VERSION / LINKCTL_CONNECT_VERSION.
+configure_versions() {
+  # Unset: the versions the stack in $RUN_DIR was started with, else the poms' defaults.
+  local rk rc
+  rk="$(cat "$RUN_DIR/kafka.version" 2>/dev/null || true)"
+  rc="$(cat "$RUN_DIR/connect.version" 2>/dev/null || true)"
+  KAFKA_VERSION="${LINKCTL_KAFKA_VERSION:-${rk:-$(pom_default "$POM" kafka.version)}}"
+  CONNECT_VERSION="${LINKCTL_CONNECT_VERSION:-${rc:-$(pom_default "$CONNECT_POM" connect.version)}}"
+  [[ -n "$KAFKA_VERSION" ]] || die "cannot read <kafka.version> from $POM"
+  [[ -n "$CONNECT_VERSION" ]] || die "cannot read <connect.version> from $CONNECT_POM"
+  KAFKA_HOME_DIR="$CACHE_ROOT/kafka-$KAFKA_VERSION"
+  LIBS="$KAFKA_HOME_DIR/libs"
+  CONNECT_HOME_DIR="$CACHE_ROOT/connect-$CONNECT_VERSION"
+  CONNECT_LIBS="$CONNECT_HOME_DIR/libs"
+  # Jars only the secure profile needs (Connect's basic-auth REST extension), resolved
+  # from their own pom so that $CONNECT_LIBS (and its pom stamp) stay as they are.
+  EXT_LIBS="$CONNECT_HOME_DIR/libs-secure-ext"
+}
 PLAIN_RUN_DIR="$(realpath -m "${LINKCTL_RUN_DIR:-${TMPDIR:-/tmp}/linkctl-local}")"
 
 READY_TIMEOUT="${LINKCTL_READY_TIMEOUT:-90}"
@@ -73,7 +105,32 @@ read -r -a BROKER_HEAP <<<"${LINKCTL_BROKER_HEAP:--Xms128m -Xmx512m}"
 read -r -a CONNECT_HEAP <<<"${LINKCTL_CONNECT_HEAP:--Xms128m -Xmx512m}"
 read -r -a TOOL_HEAP <<<"${LINKCTL_TOOL_HEAP:--Xms32m -Xmx256m}"
 
-PROCS=(us europe connect)
+# Kafka Connect workers of one group (`up --connect-workers N`): `connect` on
+# $CONNECT_PORT, then `connect-2`, `connect-3`, … on the next ports.
+CONNECT_WORKERS_WANTED="${LINKCTL_CONNECT_WORKERS:-1}"
+
+# The worker names, as many as the stack was started with (recorded at `up`).
+worker_names() {
+  local n i
+  n="$(cat "$RUN_DIR/connect.workers" 2>/dev/null || echo "$CONNECT_WORKERS_WANTED")"
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || n=1
+  echo connect
+  for ((i = 2; i <= n; i++)); do echo "connect-$i"; done
+}
+
+# Every process of the stack.
+procs() { echo us; echo europe; worker_names; }
+
+# Selects worker $1 (`connect`, `connect-2`, …): WORKER_NAME, WORKER_PORT,
+# WORKER_URL, WORKER_DIR.
+select_worker() {
+  local i=1
+  [[ "$1" == connect-* ]] && i="${1#connect-}"
+  WORKER_NAME="$1"
+  WORKER_PORT=$((CONNECT_PORT + i - 1))
+  WORKER_URL="${CONNECT_URL%:*}:$WORKER_PORT"
+  WORKER_DIR="$RUN_DIR/$1"
+}
 
 # ---------------------------------------------------------------- profiles
 
@@ -144,54 +201,64 @@ take_lock() {
   fi
 }
 
-pom_stamp() { sha256sum "$POM" | cut -d' ' -f1; }
-
-# Resolve the jars into $LIBS unless a complete copy for this pom is already there.
-resolve_libs() {
-  local stamp
-  stamp="$(pom_stamp)"
-  if [[ -f "$LIBS/.complete" && "$(cat "$LIBS/.complete")" == "$stamp" ]]; then
+# Resolve the runtime jars of pom $1 with property $2=$3 into directory $4, unless a
+# complete copy for this pom and version is already there; $5 is a jar that must be
+# among them.
+resolve_into() {
+  local pom="$1" prop="$2" version="$3" dir="$4" must="$5" stamp home log tmp
+  stamp="$(printf '%s %s\n' "$(sha256sum "$pom" | cut -d' ' -f1)" "$version")"
+  if [[ -f "$dir/.complete" && "$(cat "$dir/.complete")" == "$stamp" ]]; then
     return 0
   fi
   need_mvn
-  say "resolving Apache Kafka $KAFKA_VERSION jars into $LIBS (Maven, first run only)"
-  mkdir -p "$KAFKA_HOME_DIR"
-  local tmp="$KAFKA_HOME_DIR/libs.tmp.$$"
+  home="$(dirname "$dir")"
+  say "resolving $(basename "$pom") $version into $dir (Maven, first run only)"
+  mkdir -p "$home"
+  tmp="$dir.tmp.$$"
+  log="$home/mvn.log"
   rm -rf "$tmp"
-  if ! mvn -q -B -f "$POM" dependency:copy-dependencies \
-        -DincludeScope=runtime -DoutputDirectory="$tmp" >"$KAFKA_HOME_DIR/mvn.log" 2>&1; then
-    tail -n 30 "$KAFKA_HOME_DIR/mvn.log" >&2 || true
+  if ! mvn -q -B -f "$pom" "-D$prop=$version" dependency:copy-dependencies \
+        -DincludeScope=runtime -DoutputDirectory="$tmp" >"$log" 2>&1; then
+    tail -n 30 "$log" >&2 || true
     rm -rf "$tmp"
-    die "Maven could not resolve the Kafka jars (full log: $KAFKA_HOME_DIR/mvn.log)"
+    die "Maven could not resolve $(basename "$pom") at $version (full log: $log)"
   fi
-  ls "$tmp"/kafka_2.13-*.jar "$tmp"/connect-mirror-[0-9]*.jar >/dev/null 2>&1 \
-    || { rm -rf "$tmp"; die "Maven finished but the broker or connect-mirror jar is missing in $tmp"; }
+  [[ -f "$tmp/$must" ]] || { rm -rf "$tmp"; die "Maven finished but $must is missing in $tmp"; }
   echo "$stamp" >"$tmp/.complete"
-  rm -rf "$LIBS"
-  mv "$tmp" "$LIBS"
+  rm -rf "$dir"
+  mv "$tmp" "$dir"
+}
+
+# The brokers' and tools' jars, and Kafka Connect's.
+resolve_libs() {
+  resolve_into "$POM" kafka.version "$KAFKA_VERSION" "$LIBS" "kafka_2.13-$KAFKA_VERSION.jar"
+}
+resolve_connect_libs() {
+  resolve_into "$CONNECT_POM" connect.version "$CONNECT_VERSION" "$CONNECT_LIBS" \
+    "connect-mirror-$CONNECT_VERSION.jar"
 }
 
 # The secure profile's extra jars (only the direct dependencies of $SECURE_POM:
-# everything they need is already in $LIBS) into $EXT_LIBS.
+# everything they need is already in $CONNECT_LIBS) into $EXT_LIBS.
 resolve_ext_libs() {
-  local stamp tmp="$KAFKA_HOME_DIR/libs-secure-ext.tmp.$$"
-  stamp="$(sha256sum "$SECURE_POM" | cut -d' ' -f1)"
+  local stamp tmp="$EXT_LIBS.tmp.$$"
+  stamp="$(printf '%s %s\n' "$(sha256sum "$SECURE_POM" | cut -d' ' -f1)" "$CONNECT_VERSION")"
   if [[ -f "$EXT_LIBS/.complete" && "$(cat "$EXT_LIBS/.complete")" == "$stamp" ]]; then
     return 0
   fi
   need_mvn
   say "resolving the secure profile's extra jars into $EXT_LIBS (Maven, first run only)"
-  mkdir -p "$KAFKA_HOME_DIR"
+  mkdir -p "$CONNECT_HOME_DIR"
   rm -rf "$tmp"
-  if ! mvn -q -B -f "$SECURE_POM" -Dkafka.version="$KAFKA_VERSION" dependency:copy-dependencies \
+  if ! mvn -q -B -f "$SECURE_POM" -Dkafka.version="$CONNECT_VERSION" dependency:copy-dependencies \
         -DincludeScope=runtime -DexcludeTransitive=true -DoutputDirectory="$tmp" \
-        >"$KAFKA_HOME_DIR/mvn-secure.log" 2>&1; then
-    tail -n 30 "$KAFKA_HOME_DIR/mvn-secure.log" >&2 || true
+        >"$CONNECT_HOME_DIR/mvn-secure.log" 2>&1; then
+    tail -n 30 "$CONNECT_HOME_DIR/mvn-secure.log" >&2 || true
     rm -rf "$tmp"
-    die "Maven could not resolve $SECURE_POM (full log: $KAFKA_HOME_DIR/mvn-secure.log)"
+    die "Maven could not resolve $SECURE_POM (full log: $CONNECT_HOME_DIR/mvn-secure.log)"
   fi
-  ls "$tmp/connect-basic-auth-extension-$KAFKA_VERSION.jar" >/dev/null 2>&1 \
-    || { rm -rf "$tmp"; die "Maven finished but connect-basic-auth-extension-$KAFKA_VERSION.jar is missing in $tmp"; }
+  ls "$tmp/connect-basic-auth-extension-$CONNECT_VERSION.jar" >/dev/null 2>&1 \
+    || { rm -rf "$tmp"; die "Maven finished but connect-basic-auth-extension-$CONNECT_VERSION.jar is missing in $tmp"; }
   echo "$stamp" >"$tmp/.complete"
   rm -rf "$EXT_LIBS"
   mv "$tmp" "$EXT_LIBS"
@@ -220,7 +287,7 @@ port_of() {
   case "$1" in
     us) echo "$US_PORT" ;;
     europe) echo "$EUROPE_PORT" ;;
-    connect) echo "$CONNECT_PORT" ;;
+    connect*) select_worker "$1"; echo "$WORKER_PORT" ;;
   esac
 }
 
@@ -457,11 +524,17 @@ format_args() {
   done
 }
 
-# Format the data dir once; reuse it when its cluster id matches ours.
+# Format the data dir once; reuse it when its cluster id matches ours and the
+# same Kafka version formatted it (an older broker may not read a newer one's
+# metadata log).
 format_storage() { # name
   local name="$1" dir="$RUN_DIR/$1"
   local meta="$dir/data/meta.properties" idfile="$dir/cluster.id" want have
   if [[ -f "$meta" ]]; then
+    have="$(cat "$dir/kafka.version" 2>/dev/null || true)"
+    [[ -z "$have" || "$have" == "$KAFKA_VERSION" ]] \
+      || die "$name: $dir/data was written by Kafka $have, not $KAFKA_VERSION; run '$0 down --purge' (with the same --secure) first"
+    echo "$KAFKA_VERSION" >"$dir/kafka.version"
     have="$(sed -n 's/^cluster.id=//p' "$meta")"
     if [[ ! -f "$idfile" ]]; then
       echo "$have" >"$idfile"
@@ -489,6 +562,7 @@ format_storage() { # name
     fail_proc "$name" "$name: formatting $dir/data failed"
   fi
   if ((SECURE)); then scram_stamp >"$dir/scram.stamp"; fi
+  echo "$KAFKA_VERSION" >"$dir/kafka.version"
 }
 
 check_port_free() { # name port
@@ -577,6 +651,8 @@ europe  allow linkctl  --topic *                                       : Describ
 europe  allow linkctl  --topic mm2-offset-syncs. prefixed              : Read
 europe  allow linkctl  --group *                                       : Read
 europe  deny  linkctl  --topic connect- prefixed                       : Delete
+us      allow linkctl  --topic __linkctl-lock prefixed                 : Create AlterConfigs Delete
+europe  allow linkctl  --topic __linkctl-lock prefixed                 : Create AlterConfigs
 us      allow mm2      --topic *                                       : Read DescribeConfigs
 us      allow mm2      --group *                                       : Describe
 europe  allow mm2      --topic * --group *                             : Read
@@ -643,7 +719,7 @@ EOP
 
 worker_security_properties() {
   if ! ((SECURE)); then
-    echo "listeners=http://127.0.0.1:$CONNECT_PORT"
+    echo "listeners=http://127.0.0.1:$WORKER_PORT"
     return 0
   fi
   local tpw p
@@ -651,7 +727,7 @@ worker_security_properties() {
   cat <<EOP
 # REST: https only, HTTP basic auth (users in rest-credentials.properties, read through
 # the JAAS "KafkaConnect" entry of rest-jaas.conf, -Djava.security.auth.login.config).
-listeners=https://127.0.0.1:$CONNECT_PORT
+listeners=https://127.0.0.1:$WORKER_PORT
 rest.advertised.listener=https
 listeners.https.ssl.keystore.type=PKCS12
 listeners.https.ssl.keystore.location=$TLS_DIR/server.p12
@@ -688,13 +764,13 @@ flush_interval_line() {
 }
 
 write_worker_properties() {
-  cat >"$RUN_DIR/connect/worker.properties" <<EOF2
-# generated by scripts/local-kafka.sh: Kafka Connect distributed worker next to "europe"
+  cat >"$WORKER_DIR/worker.properties" <<EOF2
+# generated by scripts/local-kafka.sh: Kafka Connect distributed worker $WORKER_NAME next to "europe"
 bootstrap.servers=$EUROPE_BOOTSTRAP
 group.id=connect-linkctl-europe
 $(worker_security_properties)
 rest.advertised.host.name=127.0.0.1
-rest.advertised.port=$CONNECT_PORT
+rest.advertised.port=$WORKER_PORT
 key.converter=org.apache.kafka.connect.converters.ByteArrayConverter
 value.converter=org.apache.kafka.connect.converters.ByteArrayConverter
 header.converter=org.apache.kafka.connect.converters.ByteArrayConverter
@@ -717,11 +793,11 @@ EOF2
   ((SECURE)) || return 0
   # Basic-auth users of the REST API (the extension cannot authorize: every user it
   # knows may do everything; an empty file would let every request through).
-  printf 'linkctl=%s\n' "$(secret rest_linkctl)" >"$RUN_DIR/connect/rest-credentials.properties"
-  cat >"$RUN_DIR/connect/rest-jaas.conf" <<EOF2
+  printf 'linkctl=%s\n' "$(secret rest_linkctl)" >"$WORKER_DIR/rest-credentials.properties"
+  cat >"$WORKER_DIR/rest-jaas.conf" <<EOF2
 KafkaConnect {
   org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required
-  file="$RUN_DIR/connect/rest-credentials.properties";
+  file="$WORKER_DIR/rest-credentials.properties";
 };
 EOF2
 }
@@ -736,22 +812,22 @@ wait_connect() {
   local deadline=$((SECONDS + READY_TIMEOUT)) pid plugins=""
   local -a CURL_OPTS
   connect_curl_opts
-  pid="$(cat "$(pid_file connect)")"
+  pid="$(cat "$(pid_file "$WORKER_NAME")")"
   while :; do
     # /health is 200 only once the worker finished start-up (joined its group).
-    if curl -fsS -m 5 "${CURL_OPTS[@]}" "$CONNECT_URL/" >/dev/null 2>&1 \
-         && curl -fsS -m 5 "${CURL_OPTS[@]}" "$CONNECT_URL/health" >/dev/null 2>&1; then
-      plugins="$(curl -fsS -m 5 "${CURL_OPTS[@]}" "$CONNECT_URL/connector-plugins" 2>/dev/null || true)"
+    if curl -fsS -m 5 "${CURL_OPTS[@]}" "$WORKER_URL/" >/dev/null 2>&1 \
+         && curl -fsS -m 5 "${CURL_OPTS[@]}" "$WORKER_URL/health" >/dev/null 2>&1; then
+      plugins="$(curl -fsS -m 5 "${CURL_OPTS[@]}" "$WORKER_URL/connector-plugins" 2>/dev/null || true)"
       [[ "$plugins" == *MirrorSourceConnector* ]] && break
     fi
-    kill -0 "$pid" 2>/dev/null || fail_proc connect "connect (pid $pid) exited during start-up"
-    ((SECONDS < deadline)) || fail_proc connect "Connect REST $CONNECT_URL not ready (or MirrorSourceConnector not in /connector-plugins) after ${READY_TIMEOUT}s"
+    kill -0 "$pid" 2>/dev/null || fail_proc "$WORKER_NAME" "$WORKER_NAME (pid $pid) exited during start-up"
+    ((SECONDS < deadline)) || fail_proc "$WORKER_NAME" "Connect REST $WORKER_URL not ready (or MirrorSourceConnector not in /connector-plugins) after ${READY_TIMEOUT}s"
     sleep 1
   done
   local c
   for c in MirrorSourceConnector MirrorCheckpointConnector MirrorHeartbeatConnector; do
     [[ "$plugins" == *"org.apache.kafka.connect.mirror.$c"* ]] \
-      || fail_proc connect "$c missing from $CONNECT_URL/connector-plugins"
+      || fail_proc "$WORKER_NAME" "$c missing from $WORKER_URL/connector-plugins"
   done
 }
 
@@ -768,25 +844,40 @@ export_worker_env() {
   export LINKCTL_SECURE_CA_PEM="$TLS_DIR/ca.pem"
 }
 
-start_connect() {
+# Starts worker $1 (`connect`, `connect-2`, …) of the group and waits until it serves.
+start_worker() {
   local pid t0=$SECONDS
-  if pid="$(live_pid connect)"; then
-    say "connect already running (pid $pid, $CONNECT_URL)"
+  select_worker "$1"
+  if pid="$(live_pid "$WORKER_NAME")"; then
+    say "$WORKER_NAME already running (pid $pid, $WORKER_URL)"
     return 0
   fi
-  check_port_free connect "$CONNECT_PORT"
-  mkdir -p "$RUN_DIR/connect"
+  check_port_free "$WORKER_NAME" "$WORKER_PORT"
+  mkdir -p "$WORKER_DIR"
   write_worker_properties
   local -a SPAWN_JVM_EXTRA=()
-  local SPAWN_CP=""
+  local SPAWN_CP="$CONNECT_LIBS/*"
   if ((SECURE)); then
-    SPAWN_JVM_EXTRA=("-Djava.security.auth.login.config=$RUN_DIR/connect/rest-jaas.conf")
-    SPAWN_CP="$LIBS/*:$EXT_LIBS/*"
+    SPAWN_JVM_EXTRA=("-Djava.security.auth.login.config=$WORKER_DIR/rest-jaas.conf")
+    SPAWN_CP="$CONNECT_LIBS/*:$EXT_LIBS/*"
     export_worker_env
   fi
-  spawn connect CONNECT_HEAP org.apache.kafka.connect.cli.ConnectDistributed "$RUN_DIR/connect/worker.properties"
+  spawn "$WORKER_NAME" CONNECT_HEAP org.apache.kafka.connect.cli.ConnectDistributed "$WORKER_DIR/worker.properties"
   wait_connect
-  say "connect ready on $CONNECT_URL (pid $(cat "$(pid_file connect)"), $((SECONDS - t0))s)"
+  say "$WORKER_NAME ready on $WORKER_URL (pid $(cat "$(pid_file "$WORKER_NAME")"), $((SECONDS - t0))s)"
+}
+
+# Starts every worker of the group, one after the other.
+start_connect() {
+  local w
+  for w in $(worker_names); do start_worker "$w"; done
+}
+
+# The URLs of the workers, comma-separated.
+worker_urls() {
+  local w out=""
+  for w in $(worker_names); do select_worker "$w"; out+="${out:+,}$WORKER_URL"; done
+  echo "$out"
 }
 
 # ---------------------------------------------------------------- commands
@@ -796,18 +887,26 @@ cmd_up() {
   need_curl
   take_lock
   local all=1 p
-  for p in "${PROCS[@]}"; do live_pid "$p" >/dev/null || all=0; done
+  # A stack already up keeps its number of workers.
+  if ! live_pid europe >/dev/null; then
+    mkdir -p "$RUN_DIR"
+    echo "$CONNECT_WORKERS_WANTED" >"$RUN_DIR/connect.workers"
+  fi
+  for p in $(procs); do live_pid "$p" >/dev/null || all=0; done
   if ((all)); then
     say "already up (nothing to do)"
     cmd_status >&2 || true
     return 0
   fi
   resolve_libs
+  resolve_connect_libs
   if ((SECURE)); then
     resolve_ext_libs
     prepare_secure
   fi
   mkdir -p "$RUN_DIR/logs" "$RUN_DIR/pids"
+  echo "$KAFKA_VERSION" >"$RUN_DIR/kafka.version"
+  echo "$CONNECT_VERSION" >"$RUN_DIR/connect.version"
   start_broker us "$US_PORT" "$US_CPORT"
   start_broker europe "$EUROPE_PORT" "$EUROPE_CPORT"
   if ((SECURE)); then
@@ -819,7 +918,7 @@ cmd_up() {
     wait "$b" || die "creating the ACLs of europe failed"
   fi
   start_connect
-  say "up: us=$US_BOOTSTRAP europe=$EUROPE_BOOTSTRAP connect=$CONNECT_URL (logs in $RUN_DIR/logs)"
+  say "up: us=$US_BOOTSTRAP europe=$EUROPE_BOOTSTRAP connect=$(worker_urls) (brokers Kafka $KAFKA_VERSION, Kafka Connect $CONNECT_VERSION; logs in $RUN_DIR/logs)"
 }
 
 # Stop the named processes together: TERM each recorded live PID, wait for all,
@@ -867,12 +966,15 @@ cmd_down() {
   done
   take_lock
   # Connect first (it talks to europe), then the brokers.
-  stop_procs connect
+  local -a workers
+  mapfile -t workers < <(worker_names)
+  stop_procs "${workers[@]}"
   stop_procs europe us
   if ((purge)); then
     # (secure: the TLS material, passwords and client files stay: see SECURE.md)
     say "purging data in $RUN_DIR"
-    rm -rf "$RUN_DIR/us" "$RUN_DIR/europe" "$RUN_DIR/connect" "$RUN_DIR/pids"
+    rm -rf "$RUN_DIR/us" "$RUN_DIR/europe" "$RUN_DIR"/connect "$RUN_DIR"/connect-* "$RUN_DIR/pids" \
+      "$RUN_DIR/connect.workers" "$RUN_DIR/kafka.version" "$RUN_DIR/connect.version"
   fi
   say "down"
 }
@@ -886,20 +988,25 @@ cmd_restart_connect() {
   local flag=""
   if ((SECURE)); then flag=" --secure"; fi
   live_pid europe >/dev/null || die "europe is not running: start the stack with '$0 up$flag'"
-  resolve_libs
+  resolve_connect_libs
   if ((SECURE)); then
     resolve_ext_libs
     prepare_secure
   fi
   mkdir -p "$RUN_DIR/logs" "$RUN_DIR/pids"
-  stop_procs connect
+  local -a workers
+  mapfile -t workers < <(worker_names)
+  stop_procs "${workers[@]}"
   start_connect
 }
 
 cmd_status() {
   local p pid rc=0 where
-  for p in "${PROCS[@]}"; do
-    if [[ "$p" == connect ]]; then where="$CONNECT_URL"; else where="127.0.0.1:$(port_of "$p")"; fi
+  printf 'versions: brokers Kafka %s, Kafka Connect %s\n' \
+    "$(cat "$RUN_DIR/kafka.version" 2>/dev/null || echo "$KAFKA_VERSION")" \
+    "$(cat "$RUN_DIR/connect.version" 2>/dev/null || echo "$CONNECT_VERSION")"
+  for p in $(procs); do
+    if [[ "$p" == connect* ]]; then select_worker "$p"; where="$WORKER_URL"; else where="127.0.0.1:$(port_of "$p")"; fi
     if pid="$(live_pid "$p")"; then
       if port_open "$(port_of "$p")"; then
         printf '%-8s running  pid %-8s %s\n' "$p" "$pid" "$where"
@@ -923,7 +1030,11 @@ cmd_env() {
     echo "export LINKCTL_US_BOOTSTRAP=$US_BOOTSTRAP"
     echo "export LINKCTL_EUROPE_BOOTSTRAP=$EUROPE_BOOTSTRAP"
     echo "export LINKCTL_CONNECT_URL=$CONNECT_URL"
+    echo "export LINKCTL_CONNECT_URLS=$(worker_urls)"
     echo "export KAFKA_LIBS=$LIBS"
+    echo "export CONNECT_LIBS=$CONNECT_LIBS"
+    echo "export LINKCTL_KAFKA_VERSION=$KAFKA_VERSION"
+    echo "export LINKCTL_CONNECT_VERSION=$CONNECT_VERSION"
     return 0
   fi
   [[ -f "$SECRETS_DIR/passwords" && -f "$TLS_DIR/.complete" ]] \
@@ -932,6 +1043,7 @@ cmd_env() {
   ex LINKCTL_SECURE_US_BOOTSTRAP "$US_BOOTSTRAP"
   ex LINKCTL_SECURE_EUROPE_BOOTSTRAP "$EUROPE_BOOTSTRAP"
   ex LINKCTL_SECURE_CONNECT_URL "$CONNECT_URL"
+  ex LINKCTL_SECURE_CONNECT_URLS "$(worker_urls)"
   ex LINKCTL_SECURE_SECURITY_PROTOCOL SASL_SSL
   ex LINKCTL_SECURE_SASL_MECHANISM "$SCRAM_MECHANISM"
   ex LINKCTL_SECURE_CA_PEM "$TLS_DIR/ca.pem"
@@ -956,13 +1068,29 @@ cmd_env() {
   ex LINKCTL_SECURE_CONNECT_REST_PASSWORD "$(secret rest_linkctl)"
   ex LINKCTL_SECURE_CONNECT_CURLRC "$SECRETS_DIR/connect-rest.curlrc"
   ex KAFKA_LIBS "$LIBS"
+  ex CONNECT_LIBS "$CONNECT_LIBS"
+}
+
+# Whether version $1 >= version $2.
+version_ge() { [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" == "$2" ]]; }
+
+# The name of tool class $1 in the brokers' Kafka version: ConfigCommand moved
+# from kafka.admin (Scala, up to 4.3) to org.apache.kafka.tools in 4.4; either
+# name works with any version.
+moved_class() {
+  case "$1" in
+    kafka.admin.ConfigCommand|org.apache.kafka.tools.ConfigCommand)
+      if version_ge "$KAFKA_VERSION" 4.4.0; then echo org.apache.kafka.tools.ConfigCommand
+      else echo kafka.admin.ConfigCommand; fi ;;
+    *) echo "$1" ;;
+  esac
 }
 
 cmd_kafka_class() {
   [[ $# -ge 1 ]] || die "usage: $0 kafka-class <main class> [args...]"
   need_java
   resolve_libs
-  local cls="$1"; shift
+  local cls; cls="$(moved_class "$1")"; shift
   exec "$JAVA_BIN" "${TOOL_HEAP[@]}" "${JVM_COMMON[@]}" -cp "$LIBS/*" "$cls" "$@"
 }
 
@@ -975,22 +1103,34 @@ main() {
   [[ $# -gt 0 ]] && shift
   local -a args=()
   case "$cmd" in
-    up|start|down|stop|status|env|restart-connect)
-      for a in "$@"; do
-        if [[ "$a" == --secure ]]; then SECURE=1; else args+=("$a"); fi
+    up|start|down|stop|status|env|restart-connect|libs)
+      while [[ $# -gt 0 ]]; do
+        a="$1"; shift
+        case "$a" in
+          --secure) SECURE=1 ;;
+          --kafka-version) [[ $# -gt 0 ]] || die "--kafka-version needs a version"; export LINKCTL_KAFKA_VERSION="$1"; shift ;;
+          --kafka-version=*) export LINKCTL_KAFKA_VERSION="${a#*=}" ;;
+          --connect-version) [[ $# -gt 0 ]] || die "--connect-version needs a version"; export LINKCTL_CONNECT_VERSION="$1"; shift ;;
+          --connect-version=*) export LINKCTL_CONNECT_VERSION="${a#*=}" ;;
+          --connect-workers) [[ $# -gt 0 ]] || die "--connect-workers needs a number"; CONNECT_WORKERS_WANTED="$1"; shift ;;
+          --connect-workers=*) CONNECT_WORKERS_WANTED="${a#*=}" ;;
+          *) args+=("$a") ;;
+        esac
       done
       if [[ "$cmd" != down && "$cmd" != stop && ${#args[@]} -gt 0 ]]; then
-        die "$cmd: unknown argument '${args[0]}' (only --secure)"
+        die "$cmd: unknown argument '${args[0]}' (only --secure, --kafka-version V, --connect-version V, --connect-workers N)"
       fi ;;
   esac
+  [[ "$CONNECT_WORKERS_WANTED" =~ ^[1-9][0-9]?$ ]] || die "--connect-workers takes a number from 1 to 99, not '$CONNECT_WORKERS_WANTED'"
   configure_profile
+  configure_versions
   case "$cmd" in
     up|start) cmd_up ;;
     down|stop) cmd_down "${args[@]}" ;;
     status) cmd_status ;;
     env) cmd_env ;;
     restart-connect) cmd_restart_connect ;;
-    libs) need_java; resolve_libs; echo "$LIBS" ;;
+    libs) need_java; resolve_libs; resolve_connect_libs; echo "$LIBS"; echo "$CONNECT_LIBS" ;;
     kafka-class) cmd_kafka_class "$@" ;;
     -h|--help|help) usage ;;
     "") usage >&2; exit 2 ;;

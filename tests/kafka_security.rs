@@ -209,12 +209,15 @@ impl Stack {
     }
 }
 
-/// A Kafka Connect REST stub: every `GET /connectors…` answers `{}` (no
-/// connectors), anything else 404.
+/// A Kafka Connect REST stub: `GET /` answers a worker attached to no known
+/// cluster, every `GET /connectors…` answers `{}` (no connectors), anything
+/// else 404.
 fn connect_stub() -> R<String> {
     http_stub::start(|request| {
         if request.starts_with("GET /connectors") {
             ("200 OK", "{}")
+        } else if request.starts_with("GET / ") {
+            ("200 OK", r#"{"version":"4.3.1","commit":"stub"}"#)
         } else {
             ("404 Not Found", r#"{"error_code":404,"message":"stub"}"#)
         }

@@ -187,6 +187,9 @@ pub fn one_link(rt: &tokio::runtime::Runtime, n: usize) -> Result<Table, String>
         let r = linkctl(dir.path(), &path, &["apply", "--auto-approve"], &[])
             .expect("apply (mirrors)", &[0])?;
         t.push(&format!("apply: {n} new mirrors"), r.secs, counts(&proxy));
+        // Status reads the mirror topics' end offsets too: measure it once
+        // their leaders are settled, as for the source topics above.
+        wait_served(EUROPE, &names)?;
         let r = linkctl(dir.path(), &path, &["plan", "--detailed-exitcode"], &[])
             .expect("plan (no changes)", &[0])?;
         t.push("plan: nothing to do", r.secs, counts(&proxy));

@@ -109,6 +109,9 @@ pub fn register_secrets(manifest: &Manifest) {
     for (user, password) in &found.basic {
         redact::register_basic(user, password);
     }
+    for user in &found.users {
+        redact::spare(user);
+    }
 }
 
 /// The name a path is shown under.

@@ -10,11 +10,14 @@ use super::model::{Auth, Manifest};
 use super::sensitive::looks_secret;
 use super::text::ConfigValue;
 
-/// What to register: plain values, and Basic credentials (`user`, `password`).
+/// What to register: plain values, and Basic credentials (`user`, `password`);
+/// and the user names, which identify rather than authenticate and are
+/// never filtered (even when read from `${env:…}`).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SecretValues {
     pub values: Vec<String>,
     pub basic: Vec<(String, String)>,
+    pub users: Vec<String>,
 }
 
 /// The secret values of `m`.
@@ -23,14 +26,22 @@ pub fn secret_values(m: &Manifest) -> SecretValues {
     for c in m.clusters.values() {
         if let Some(auth) = &c.auth {
             match &auth.value {
-                Auth::Basic { username, password } => out
-                    .basic
-                    .push((username.expose().into(), password.expose().into())),
+                Auth::Basic { username, password } => {
+                    out.users.push(username.expose().into());
+                    out.basic
+                        .push((username.expose().into(), password.expose().into()))
+                }
                 Auth::Bearer { token, .. } => out.values.push(token.expose().into()),
                 Auth::Mtls { .. } => {}
             }
         }
         configs(&c.kafka, &mut out.values);
+        out.users.extend(
+            c.kafka
+                .iter()
+                .filter(|(k, _)| k.value == "sasl.username")
+                .map(|(_, v)| v.value.text().expose().to_string()),
+        );
     }
     for l in m.links.values() {
         configs(&l.config, &mut out.values);

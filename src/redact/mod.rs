@@ -33,11 +33,24 @@ pub const MIN_LEN: usize = 6;
 #[derive(Default)]
 struct Secrets {
     forms: BTreeSet<String>,
+    /// Values never filtered: names that identify, not authenticate (a
+    /// user name read from `${env:…}`; often a word of linkctl's own output).
+    spared: BTreeSet<String>,
     matcher: Option<AhoCorasick>,
+}
+
+impl Secrets {
+    fn rebuild(&mut self) {
+        self.matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(self.forms.iter())
+            .ok();
+    }
 }
 
 static SECRETS: RwLock<Secrets> = RwLock::new(Secrets {
     forms: BTreeSet::new(),
+    spared: BTreeSet::new(),
     matcher: None,
 });
 
@@ -57,14 +70,28 @@ pub fn register(secret: &str) {
     }
     let mut guard = SECRETS.write().unwrap_or_else(PoisonError::into_inner);
     let before = guard.forms.len();
-    guard
-        .forms
-        .extend(new.into_iter().filter(|f| !f.is_empty()));
+    let spared = guard.spared.clone();
+    guard.forms.extend(
+        new.into_iter()
+            .filter(|f| !f.is_empty() && !spared.contains(f)),
+    );
     if guard.forms.len() != before {
-        guard.matcher = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(guard.forms.iter())
-            .ok();
+        guard.rebuild();
+    }
+}
+
+/// Never filters `name` (as written): a user name is an identity, not a
+/// credential, and filtering it would blank words of every message (the
+/// secure stack's user is called `linkctl`). Its password stays filtered.
+pub fn spare(name: &str) {
+    let name = name.trim();
+    if name.is_empty() {
+        return;
+    }
+    let mut guard = SECRETS.write().unwrap_or_else(PoisonError::into_inner);
+    guard.spared.insert(name.to_string());
+    if guard.forms.remove(name) {
+        guard.rebuild();
     }
 }
 

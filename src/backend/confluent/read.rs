@@ -115,6 +115,7 @@ pub async fn read_cluster(
         Err(e) => return Err(e),
     };
     let mirrors: Vec<MirrorData> = client.get_all(&["links", "-", "mirrors"], &[]).await?;
+    let sampled = std::time::Instant::now();
     let wanted: Vec<LinkData> = links
         .into_iter()
         .filter(|l| !l.link_name.is_empty())
@@ -194,14 +195,40 @@ pub async fn read_cluster(
         }
         out.links.insert(l.link_name.clone(), map_link(l, rows));
     }
+    // For `status`: the mirrors read again a second later; a mirror whose
+    // source took no record meanwhile has the same fetch offsets (one more
+    // request per cluster).
+    let again: Option<Vec<MirrorData>> = if detail == ReadDetail::Status && !mirrors.is_empty() {
+        tokio::time::sleep(QUIET_SAMPLE.saturating_sub(sampled.elapsed())).await;
+        Some(client.get_all(&["links", "-", "mirrors"], &[]).await?)
+    } else {
+        None
+    };
+    let fetched = |m: &MirrorData| -> Vec<Option<i64>> {
+        m.mirror_lags
+            .iter()
+            .map(|l| l.last_source_fetch_offset)
+            .collect()
+    };
     for m in mirrors {
+        let quiet = again.as_ref().map(|again| {
+            again
+                .iter()
+                .find(|x| x.link_name == m.link_name && x.mirror_topic_name == m.mirror_topic_name)
+                .is_some_and(|x| fetched(x) == fetched(&m))
+        });
         if let Some(link) = out.links.get_mut(&m.link_name) {
-            let mirror = map_mirror(m);
+            let mut mirror = map_mirror(m);
+            mirror.quiet = quiet;
             link.mirrors.insert(mirror.name.clone(), mirror);
         }
     }
     Ok(out)
 }
+
+/// The shortest time between the two reads of the mirrors that tell
+/// `status` whether a mirror's source is being written.
+const QUIET_SAMPLE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Every topic name of the cluster (`GET topics`, one request). A server
 /// that does not list topics for this principal (403, 404) leaves them

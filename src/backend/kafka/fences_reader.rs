@@ -57,6 +57,11 @@ pub async fn read_fences(
         };
         match kafka.get(&cluster, def).fences().await {
             Ok(f) => {
+                tracing::debug!(
+                    "fences of {cluster}: authorizer {}, {} fenced topic(s)",
+                    f.authorizer,
+                    f.topics.len()
+                );
                 live.clusters.insert(
                     cluster,
                     ClusterState {

@@ -315,6 +315,44 @@ fn translate(observed: &Observed, tp: &Tp, source: i64) -> Option<i64> {
         .or_else(|| syncs.first(tp).map(|s| s.downstream))
 }
 
+/// The observation of topics that just stopped mirroring, once it is final:
+/// Kafka Connect hands out the new task configs before the old task has
+/// finished stopping (and committed its offsets and its last offset sync),
+/// so this reads until the destination's end offsets stand still between
+/// two reads and every partition's position is known, for at most
+/// [`SETTLE_AFTER_STOP`] (then it returns what it has: a position still not
+/// known is reported as such).
+pub async fn after_stop(
+    readers: &LinkReaders,
+    topics: &BTreeMap<String, u32>,
+    stored_of: (&ConnectClient, &str),
+    ctx: &ExecContext<'_>,
+) -> Result<Observed, BackendError> {
+    let started = Instant::now();
+    let mut prev = readers.observe(topics, Some(stored_of)).await?;
+    loop {
+        if topics.is_empty() || started.elapsed() >= SETTLE_AFTER_STOP {
+            return Ok(prev);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = ctx.cancel.cancelled() => return Ok(prev),
+        }
+        let cur = readers.observe(topics, Some(stored_of)).await?;
+        let known = topics
+            .keys()
+            .flat_map(|t| tps(t, topics))
+            .all(|tp| cur.position(&tp).replicated.is_some());
+        if cur.dest_end == prev.dest_end && known {
+            return Ok(cur);
+        }
+        prev = cur;
+    }
+}
+
+/// The longest wait for the stopped task's last writes and commits.
+const SETTLE_AFTER_STOP: Duration = Duration::from_secs(20);
+
 /// What a stopped topic left behind: the source's end offsets now and the
 /// destination's final position (the stopped task committed its offsets).
 pub fn stopped_report(

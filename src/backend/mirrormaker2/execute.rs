@@ -123,20 +123,76 @@ async fn link_action(
             // Deleting a connector keeps its stored offsets, and a connector
             // re-created under the same name would resume from them: stop,
             // reset the offsets, then delete. Deleting the connectors also
-            // ends the mirroring of every topic of the link.
+            // ends the mirroring of every topic of the link: what they leave
+            // behind is read once the source connector stopped (and so
+            // committed its offsets), before its offsets are reset.
+            let source = source_connector(&a.link);
+            let live = connect.config(&source).await?;
+            let mut left = String::new();
             for c in connectors {
                 connect.stop(c).await?;
                 wait_stopped(connect, c, a, ctx).await?;
+                if *c == source {
+                    if let Some(live) = &live {
+                        left = left_behind(connect, live, a, ctx).await;
+                    }
+                }
                 connect.reset_offsets(c).await?;
                 connect.delete(c).await?;
             }
             wait_gone(connect, connectors, a, ctx).await?;
-            Ok(format!("connectors of {} deleted", a.link))
+            Ok(format!("connectors of {} deleted{left}", a.link))
         }
         other => Err(BackendError::new(
             &a.cluster,
             format!("internal: {} is not a link action ({other:?})", a.id),
         )),
+    }
+}
+
+/// What the link's mirrors that were still mirroring left behind when its
+/// source connector stopped (`; mirroring of demo ended: 12 record(s) not
+/// mirrored; source end offsets 0:100`), or nothing when none was; a read
+/// that fails says so rather than failing the deletion.
+async fn left_behind(
+    connect: &ConnectClient,
+    live: &BTreeMap<String, String>,
+    a: &Action,
+    ctx: &ExecContext<'_>,
+) -> String {
+    let lists = MirrorLists::of(live);
+    if lists.topics.is_empty() {
+        return String::new();
+    }
+    let connector = source_connector(&a.link);
+    let read = async {
+        let readers =
+            super::positions::LinkReaders::new(live, &a.cluster, ctx.clusters, ctx.kafka)?;
+        let counts = readers.source.partition_counts().await?;
+        let topics: BTreeMap<String, u32> = lists
+            .topics
+            .iter()
+            .filter_map(|t| counts.get(t).map(|n| (t.clone(), *n)))
+            .collect();
+        let observed = readers
+            .observe(&topics, Some((connect, &connector)))
+            .await?;
+        Ok::<_, BackendError>(
+            topics
+                .keys()
+                .map(|t| {
+                    let r = super::cutover::stopped_report(t, &topics, &observed);
+                    format!("mirroring of {t} ended: {}", r.recovery_point())
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    match read.await {
+        Ok(lines) => format!("; {}", lines.join("; ")),
+        Err(e) => format!(
+            "; the mirroring of {} ended, what it left behind could not be read ({e})",
+            lists.topics.join(", ")
+        ),
     }
 }
 

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::connect_client::ConnectClient;
-use super::cutover::{gate, stopped_report, sync_groups, verify};
+use super::cutover::{after_stop, gate, stopped_report, sync_groups, verify};
 use super::mapping::source_connector;
 use super::mirror_lists::MirrorLists;
 use super::payload::Mm2Payload;
@@ -287,9 +287,7 @@ async fn run_inner(
         .iter()
         .filter_map(|t| source_counts.get(t).map(|n| (t.clone(), *n)))
         .collect();
-    let after = readers
-        .observe(&stopped_counts, Some((connect, &connector)))
-        .await?;
+    let after = after_stop(&readers, &stopped_counts, (connect, &connector), ctx).await?;
     let promotions: BTreeMap<String, Readiness> = changes
         .iter()
         .zip(&fates)

@@ -13,9 +13,10 @@
 //!   of the destination topic as it is now (its downstream offset is below
 //!   the destination's end);
 //!
-//! and `None` (not known) when neither is available. The lag of a partition
-//! is the source end minus that (never below 0). A source partition without
-//! records has nothing to copy.
+//! and, when neither is available, the source's start when the destination
+//! partition is empty (nothing copied yet), else `None` (not known). The lag
+//! of a partition is the source end minus that (never below 0). A source
+//! partition without records has nothing to copy.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -71,11 +72,16 @@ impl Observed {
                 let end = self.dest_end.get(tp).copied()?;
                 (s.downstream < end).then(|| s.upstream + (end - s.downstream))
             });
+        let dest_empty = self.dest_end.get(tp).copied().unwrap_or(0) == 0;
         let replicated = match (stored, from_sync) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         }
-        .or((source_end <= source_start).then_some(source_end));
+        // Nothing to copy.
+        .or((source_end <= source_start).then_some(source_end))
+        // No offset stored, no sync, and an empty destination partition:
+        // nothing was copied yet (MirrorMaker 2 starts at the earliest).
+        .or(dest_empty.then_some(source_start));
         Position {
             source_start,
             source_end,
@@ -158,6 +164,7 @@ impl LinkReaders {
         if topics.is_empty() {
             return Ok(Observed::default());
         }
+        let started = std::time::Instant::now();
         let dest_topics = self.dest.partition_counts().await?;
         let on_dest: BTreeMap<String, u32> = topics
             .keys()
@@ -180,6 +187,7 @@ impl LinkReaders {
             },
             None => None,
         };
+        let offsets_read = started.elapsed();
         let stored = match stored_of {
             Some((connect, name)) => connect
                 .offsets(name)
@@ -188,6 +196,12 @@ impl LinkReaders {
                 .unwrap_or_default(),
             None => BTreeMap::new(),
         };
+        tracing::debug!(
+            "observed {} topic(s): offsets and syncs in {:?}, all in {:?}",
+            topics.len(),
+            offsets_read,
+            started.elapsed()
+        );
         Ok(Observed {
             source_start,
             source_end,
@@ -251,8 +265,9 @@ mod tests {
         // is of the old topic; the stored offset says 100 were copied.
         let o = observed(100, Some(0), Some((99, 99)), Some(100));
         assert_eq!(o.position(&tp()).lag(), Some(0));
+        // Without the stored offset: the empty destination lacks them all.
         let o = observed(100, Some(0), Some((99, 99)), None);
-        assert_eq!(o.position(&tp()).lag(), None);
+        assert_eq!(o.position(&tp()).lag(), Some(100));
     }
 
     #[test]
@@ -265,6 +280,11 @@ mod tests {
         assert_eq!(
             observed(10, Some(3), None, Some(7)).position(&tp()).lag(),
             Some(3)
+        );
+        // Nothing copied yet: everything is behind.
+        assert_eq!(
+            observed(10, Some(0), None, None).position(&tp()).lag(),
+            Some(10)
         );
     }
 }

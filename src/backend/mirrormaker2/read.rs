@@ -91,6 +91,7 @@ pub async fn read(
         }
         note_unreachable(&mut live, unreadable);
     }
+    name_misattachments(&mut live, clusters, kafka).await;
     for (source, names) in sources {
         match names {
             Ok(names) => {
@@ -105,6 +106,34 @@ pub async fn read(
         }
     }
     Ok(live)
+}
+
+/// Where a Kafka Connect worker is attached to another Kafka cluster than
+/// the one it is declared next to, the ids of the other declared clusters
+/// (one metadata request each, best effort), so that the plan can name the
+/// cluster the worker writes into.
+async fn name_misattachments(live: &mut LiveState, clusters: Clusters<'_>, kafka: &KafkaClients) {
+    let misattached = live.clusters.values().any(
+        |c| matches!((&c.engine_attached_to, &c.kafka_cluster_id), (Some(a), Some(b)) if a != b),
+    );
+    if !misattached {
+        return;
+    }
+    for (name, def) in clusters.iter() {
+        if live
+            .clusters
+            .get(name)
+            .is_some_and(|c| c.kafka_cluster_id.is_some())
+        {
+            continue;
+        }
+        if let Ok(id) = kafka.get(name, def).cluster_id().await {
+            live.clusters
+                .entry(name.to_string())
+                .or_default()
+                .kafka_cluster_id = Some(id);
+        }
+    }
 }
 
 /// Records, per cluster, why it could not be read over the Kafka protocol.

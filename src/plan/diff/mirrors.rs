@@ -415,7 +415,8 @@ fn plan_fence(
         b.error(
             mirror_target(source, name, mname),
             format!(
-                "cluster `{source}` has no authorizer, so the producers of `{source}/{topic}` cannot be fenced (an ACL needs one).                  Remove `fence` from the mirror (and from the link's `cutover`), and stop the producers yourself before the promotion."
+                "cluster `{source}` has no authorizer, so the producers of `{source}/{topic}` cannot be fenced (an ACL needs one). \
+                 Remove `fence` from the mirror (and from the link's `cutover`), and stop the producers yourself before the promotion."
             ),
         );
         return;

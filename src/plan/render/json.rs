@@ -23,6 +23,11 @@ struct JsonPlan<'a> {
     unmanaged: &'a [Unmanaged],
     warnings: &'a [Note],
     errors: &'a [Note],
+    /// What was observed of each mirror a promotion or failover stops (lag,
+    /// whether the source is quiet), when the plan was made against the
+    /// clusters: for the person deciding, not part of what is applied.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    readiness: &'a [crate::plan::cutover::Readiness],
 }
 
 #[derive(Serialize)]
@@ -137,5 +142,6 @@ fn view(plan: &Plan) -> JsonPlan<'_> {
         unmanaged: &plan.unmanaged,
         warnings: &plan.warnings,
         errors: &plan.errors,
+        readiness: &plan.readiness,
     }
 }

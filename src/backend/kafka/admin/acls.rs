@@ -2,14 +2,18 @@
 //! host) on a literal topic, the one shape of ACL linkctl creates. It stops
 //! every producer of the topic, whatever ALLOW ACLs exist (a DENY wins).
 //!
-//! `DescribeAcls` on a cluster without an authorizer answers
-//! `SECURITY_DISABLED`: such a cluster can have no fence, and cannot get one.
+//! A cluster without an authorizer can have no fence, and cannot get one.
+//! Its brokers answer `DescribeAcls` with `SECURITY_DISABLED`, which
+//! librdkafka does not pass on (the answer reads as "no ACL"), so whether
+//! there is one is read from a broker's `authorizer.class.name`; a broker
+//! that refuses to describe its configs has an authorizer.
 
 use std::collections::BTreeSet;
 use std::ffi::c_char;
 use std::sync::Arc;
 
 use rdkafka::bindings as rd;
+use rdkafka::consumer::Consumer;
 use rdkafka::types::RDKafkaErrorCode;
 
 use super::native::{c_string, call, check, elements, text, CallError};
@@ -19,6 +23,20 @@ use crate::backend::BackendError;
 
 /// Every principal.
 pub const ANY_PRINCIPAL: &str = "User:*";
+/// The broker setting naming the authorizer (empty: none).
+const AUTHORIZER_KEY: &str = "authorizer.class.name";
+
+/// An answer that means "not allowed to ask": there is an authorizer.
+fn is_refusal(code: Option<RDKafkaErrorCode>) -> bool {
+    matches!(
+        code,
+        Some(
+            RDKafkaErrorCode::ClusterAuthorizationFailed
+                | RDKafkaErrorCode::TopicAuthorizationFailed
+                | RDKafkaErrorCode::GroupAuthorizationFailed
+        )
+    )
+}
 const ANY_HOST: &str = "*";
 
 /// The fences a cluster holds.
@@ -31,9 +49,13 @@ pub struct Fences {
 }
 
 impl KafkaAdmin {
-    /// The fenced topics of the cluster: one `DescribeAcls`.
+    /// The fenced topics of the cluster: one `DescribeAcls`, and one
+    /// `DescribeConfigs` of a broker (is there an authorizer).
     pub async fn fences(self: &Arc<Self>) -> Result<Fences, BackendError> {
         self.ensure_ready().await?;
+        if !self.has_authorizer().await? {
+            return Ok(Fences::default());
+        }
         self.blocking(|me| {
             let admin = me.admin_client()?;
             let rk = admin.inner().native_ptr();
@@ -50,6 +72,43 @@ impl KafkaAdmin {
             }
         })
         .await
+    }
+
+    /// Whether the brokers have an authorizer: a broker's
+    /// `authorizer.class.name` is set, or the broker refuses to say.
+    async fn has_authorizer(self: &Arc<Self>) -> Result<bool, BackendError> {
+        let broker = self
+            .blocking(|me| {
+                let consumer = me.consumer()?;
+                let md = consumer.fetch_metadata(None, me.timeout);
+                Self::serve(&consumer);
+                let md = md.map_err(|e| me.err(Doing::ReadMetadata, &e))?;
+                Ok(md.brokers().first().map(|b| b.id()))
+            })
+            .await?;
+        let Some(id) = broker else {
+            return Ok(true);
+        };
+        let admin = self.admin_client()?;
+        let spec = [rdkafka::admin::ResourceSpecifier::Broker(id)];
+        let results = match admin
+            .describe_configs(spec.iter(), &self.admin_options())
+            .await
+        {
+            Ok(r) => r,
+            Err(e) if is_refusal(e.rdkafka_error_code()) => return Ok(true),
+            Err(e) => return Err(self.err(Doing::DescribeAcls, &e)),
+        };
+        match results.into_iter().next() {
+            Some(Ok(r)) if r.entries.is_empty() => Ok(true),
+            Some(Ok(r)) => Ok(r
+                .get(AUTHORIZER_KEY)
+                .and_then(|e| e.value.as_deref())
+                .is_some_and(|v| !v.trim().is_empty())),
+            Some(Err(code)) if is_refusal(Some(code)) => Ok(true),
+            Some(Err(code)) => Err(self.err_code(Doing::DescribeAcls, code)),
+            None => Ok(true),
+        }
     }
 
     /// Adds the fence of each of `topics` (an existing one stays as it is).

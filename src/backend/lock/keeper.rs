@@ -61,6 +61,7 @@ pub fn this_run(command: &str, env: impl Fn(&str) -> Option<String>) -> Holder {
     let user = ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|k| env(k).filter(|v| !v.is_empty()))
+        .or_else(account_name)
         .unwrap_or_else(|| "unknown-user".to_string());
     let started = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -75,6 +76,25 @@ pub fn this_run(command: &str, env: impl Fn(&str) -> Option<String>) -> Holder {
         started,
         command: command.to_string(),
     }
+}
+
+/// The name of this process's user in `/etc/passwd` (where the
+/// environment names none, as in some containers); `uid-N` when it has none.
+fn account_name() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let name = passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        (f.nth(1)? == uid).then(|| name.to_string())
+    });
+    Some(name.unwrap_or_else(|| format!("uid-{uid}")))
 }
 
 /// 12 hex digits, different for every run (std's randomly keyed hasher

@@ -11,8 +11,12 @@
 #                                                         worker): running (pid, port) or not; exit 0 all up, 3 otherwise
 #   scripts/local-kafka.sh env [--secure]                export lines (bootstraps, Connect URL, KAFKA_LIBS; --secure: also
 #                                                         TLS paths and every principal's credentials)
-#   scripts/local-kafka.sh restart-connect [--secure]    restart only the Connect workers (they read their environment,
-#                                                         e.g. rotated ${env:...} secrets, at start)
+#   scripts/local-kafka.sh restart-connect [--secure] [--rolling]
+#                                                         restart only the Connect workers (they read their environment,
+#                                                         e.g. rotated ${env:...} secrets, at start); --rolling: one worker
+#                                                         at a time, each back before the next stops (the group keeps serving)
+#   scripts/local-kafka.sh leader [--secure]             the Connect worker that leads the group now (its name), from the
+#                                                         workers' logs
 #   scripts/local-kafka.sh libs               only resolve the jars, print the brokers' and Kafka Connect's libs dirs
 #   scripts/local-kafka.sh kafka-class CLASS [ARGS...]   run a Java class from the libs (quiet logging)
 #
@@ -108,6 +112,7 @@ read -r -a TOOL_HEAP <<<"${LINKCTL_TOOL_HEAP:--Xms32m -Xmx256m}"
 # Kafka Connect workers of one group (`up --connect-workers N`): `connect` on
 # $CONNECT_PORT, then `connect-2`, `connect-3`, … on the next ports.
 CONNECT_WORKERS_WANTED="${LINKCTL_CONNECT_WORKERS:-1}"
+ROLLING=0
 
 # The worker names, as many as the stack was started with (recorded at `up`).
 worker_names() {
@@ -996,8 +1001,35 @@ cmd_restart_connect() {
   mkdir -p "$RUN_DIR/logs" "$RUN_DIR/pids"
   local -a workers
   mapfile -t workers < <(worker_names)
+  if ((ROLLING)); then
+    local w
+    for w in "${workers[@]}"; do
+      stop_procs "$w"
+      start_worker "$w"
+    done
+    return 0
+  fi
   stop_procs "${workers[@]}"
   start_connect
+}
+
+# The worker that leads the Connect group: the leaderUrl of the newest
+# assignment any worker logged (DistributedHerder logs each at INFO).
+cmd_leader() {
+  local w line newest="" url=""
+  for w in $(worker_names); do
+    line="$(grep -h "leaderUrl='" "$RUN_DIR/logs/$w.log" 2>/dev/null | tail -n1 || true)"
+    [[ -n "$line" ]] || continue
+    if [[ -z "$newest" || "$line" > "$newest" ]]; then newest="$line"; fi
+  done
+  [[ -n "$newest" ]] || die "no worker has logged a group assignment yet (are the workers up?)"
+  url="$(sed -n "s/.*leaderUrl='\([^']*\)'.*/\1/p" <<<"$newest")"
+  url="${url%/}"
+  for w in $(worker_names); do
+    select_worker "$w"
+    if [[ "$url" == "$WORKER_URL" ]]; then echo "$w"; return 0; fi
+  done
+  die "the leader's URL $url is none of this stack's workers"
 }
 
 cmd_status() {
@@ -1103,7 +1135,7 @@ main() {
   [[ $# -gt 0 ]] && shift
   local -a args=()
   case "$cmd" in
-    up|start|down|stop|status|env|restart-connect|libs)
+    up|start|down|stop|status|env|restart-connect|leader|libs)
       while [[ $# -gt 0 ]]; do
         a="$1"; shift
         case "$a" in
@@ -1114,6 +1146,7 @@ main() {
           --connect-version=*) export LINKCTL_CONNECT_VERSION="${a#*=}" ;;
           --connect-workers) [[ $# -gt 0 ]] || die "--connect-workers needs a number"; CONNECT_WORKERS_WANTED="$1"; shift ;;
           --connect-workers=*) CONNECT_WORKERS_WANTED="${a#*=}" ;;
+          --rolling) [[ "$cmd" == restart-connect ]] || die "--rolling is an option of restart-connect"; ROLLING=1 ;;
           *) args+=("$a") ;;
         esac
       done
@@ -1130,6 +1163,7 @@ main() {
     status) cmd_status ;;
     env) cmd_env ;;
     restart-connect) cmd_restart_connect ;;
+    leader) cmd_leader ;;
     libs) need_java; resolve_libs; resolve_connect_libs; echo "$LIBS"; echo "$CONNECT_LIBS" ;;
     kafka-class) cmd_kafka_class "$@" ;;
     -h|--help|help) usage ;;

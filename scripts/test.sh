@@ -28,9 +28,11 @@ stop_started() {
   done
 }
 trap stop_started EXIT
+# The plain stack runs a Kafka Connect group of 3 workers: the end-to-end
+# suite's distributed steps kill and restart them (the demo keeps 1).
 if ! scripts/local-kafka.sh status >/dev/null 2>&1; then
   started_here+=" plain"
-  scripts/local-kafka.sh up
+  scripts/local-kafka.sh up --connect-workers 3
 fi
 if ! scripts/local-kafka.sh status --secure >/dev/null 2>&1; then
   started_here+=" secure"
@@ -57,7 +59,7 @@ if [[ -n "$matrix_versions" ]]; then
     if ! (
       export LINKCTL_RUN_DIR="${TMPDIR:-/tmp}/linkctl-local-kafka-$v" LINKCTL_KAFKA_VERSION="$v"
       trap 'scripts/local-kafka.sh down --purge || true' EXIT
-      scripts/local-kafka.sh up
+      scripts/local-kafka.sh up --connect-workers 3
       scripts/local-kafka.sh status | grep -q "^versions: brokers Kafka $v," \
         || { echo "version matrix: the stack does not run Kafka $v" >&2; exit 1; }
       cargo test --test e2e --no-fail-fast
@@ -68,7 +70,7 @@ if [[ -n "$matrix_versions" ]]; then
     matrix_ran+=" $v"
   done
   if [[ "$started_here" != *plain* ]]; then
-    scripts/local-kafka.sh up
+    scripts/local-kafka.sh up --connect-workers 3
   fi
 fi
 t_matrix=$((SECONDS - t3))

@@ -324,6 +324,13 @@ fn export_places_links_by_what_the_server_records_and_does_not_guess() {
         "clusters:\n",
         "clusters:\n  dc3:\n    bootstrap: dc3.invalid:9092\n    cluster_id: dc3-id\n",
     );
+    // The input's modeline names a schema next to it.
+    let text = text.replace(
+        "$schema=../../schema/linkctl.schema.json",
+        "$schema=schema/linkctl.schema.json",
+    );
+    std::fs::create_dir_all(env.dir.path().join("schema")).expect("dir");
+    std::fs::write(env.dir.path().join("schema/linkctl.schema.json"), "{}").expect("schema");
     env.write_manifest("linkctl.yaml", &text);
     env.eu.seed_link(
         "from-dc3",

@@ -17,9 +17,9 @@ use linkctl::apply::events::Collect;
 use linkctl::apply::{apply, ApplyOptions};
 use linkctl::backend::registry::Engines;
 use linkctl::backend::Scope;
+use linkctl::manifest::link_configs::declared_section;
 use linkctl::manifest::Manifest;
 use linkctl::plan::desired::expected_objects;
-use linkctl::plan::diff::STRUCTURED_KEYS;
 use linkctl::plan::normalize::same;
 use linkctl::plan::{plan, ActionKind, ChangeOp, Plan, PlanOptions, Value};
 use linkctl::state::LiveState;
@@ -347,9 +347,10 @@ fn check_scope(m: &Manifest, p: &Plan, opts: &PlanOptions) -> Result<(), TestCas
             }
             Some(link) => {
                 for c in &a.changes {
-                    if c.op == ChangeOp::Reset && !STRUCTURED_KEYS.contains(&c.key.as_str()) {
+                    // Without prune, only the keys of a declared section are reset.
+                    if c.op == ChangeOp::Reset && !link.prune {
                         prop_assert!(
-                            link.prune,
+                            declared_section(link, &c.key).is_some(),
                             "{} resets unmanaged key {} without prune",
                             a.id,
                             c.key

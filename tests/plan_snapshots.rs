@@ -537,6 +537,35 @@ fn mirrormaker2_promote_has_a_note() {
     );
 }
 
+/// MirrorMaker 2 writes a link's connector configs whole: a manifest that
+/// drops `consumer_offset_sync` (left alone: no reset planned) and changes
+/// another key writes the connectors with offset sync as it is live.
+#[test]
+fn mirrormaker2_write_keeps_the_live_settings_of_an_absent_section() {
+    use linkctl::backend::mirrormaker2::payload::Mm2Payload;
+    use linkctl::backend::payload::Payload;
+    let with_sync = seed(&format!("{S1}    engine: mirrormaker2\n"));
+    let live = converge(&with_sync, &seed_live());
+    let without = seed(
+        "    source: us\n    destination: europe\n    engine: mirrormaker2\n    config:\n      metadata.max.age.ms: 6000\n",
+    );
+    let p = plan(&without, &live, &PlanOptions::default());
+    assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
+    let a = &p.actions[0];
+    assert_eq!(a.kind, ActionKind::UpdateLinkConfigs);
+    let keys: Vec<&str> = a.changes.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(keys, ["metadata.max.age.ms"], "nothing reset");
+    let Some(Payload::Mirrormaker2(Mm2Payload::WriteConnectors { connectors, .. })) = &a.payload
+    else {
+        panic!("{:?}", a.payload)
+    };
+    let checkpoint = &connectors[0].config;
+    let value = |k: &str| serde_json::to_value(&checkpoint[k]).expect("json");
+    assert_eq!(value("sync.group.offsets.enabled"), "true");
+    assert_eq!(value("sync.group.offsets.interval.seconds"), "3");
+    assert_eq!(value("groups"), ".*");
+}
+
 #[test]
 fn link_scope_restricts_the_plan() {
     let body = format!("{S1}  other-link:\n    source: europe\n    destination: us\n");

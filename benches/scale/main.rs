@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo bench --bench scale -- confluent --mirrors 100,1000,10000 --links-x-mirrors 20x50
 //! scripts/local-kafka.sh up && cargo bench --bench scale -- mm2 --mirrors 100,1000
+//! scripts/local-kafka.sh up && cargo bench --bench scale -- mm2 --mirrors none --links-x-mirrors 100x10
 //! ```
 //!
 //! - `confluent`: two in-process Confluent REST doubles (`tests/support`)
@@ -15,7 +16,10 @@
 //!   single-partition source topics are created in one admin call; the
 //!   MirrorMaker 2 link's mirrors are created, planned, shown, promoted, and
 //!   the link is deleted. Kafka Connect is reached through a counting proxy,
-//!   so connector config writes are counted.
+//!   so connector config writes are counted. `--links-x-mirrors LxM`: L
+//!   links of M mirrors each, created in one apply, then planned, shown,
+//!   promoted and deleted (the stack's worker group: `up --connect-workers N`;
+//!   the title names `LINKCTL_CONNECT_URLS`'s count of workers).
 //!
 //! The binary measured is the one cargo built, or `LINKCTL_BIN` (to measure
 //! another build of linkctl with the same harness).
@@ -89,6 +93,9 @@ fn main() -> ExitCode {
     if what == "mm2" || what == "all" {
         for n in &mirrors {
             ok &= report(mm2::one_link(&rt, *n));
+        }
+        if let Some((l, m)) = lxm {
+            ok &= report(mm2::many_links(&rt, l, m));
         }
     }
     if ok {

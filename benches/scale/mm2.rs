@@ -131,29 +131,46 @@ async fn remove_connector(http: &reqwest::Client, name: &str) -> Result<(), Stri
 
 async fn cleanup() -> Result<(), String> {
     let http = reqwest::Client::new();
-    for c in ["source", "checkpoint"] {
-        remove_connector(&http, &format!("{LINK}-{c}")).await?;
+    let listed = http
+        .get(format!("{CONNECT}/connectors"))
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "Kafka Connect at {CONNECT} does not answer ({e}); run scripts/local-kafka.sh up"
+            )
+        })?
+        .json::<Vec<String>>()
+        .await
+        .map_err(|e| format!("GET /connectors: {e}"))?;
+    for c in listed.iter().filter(|c| c.starts_with("scale-")) {
+        remove_connector(&http, c).await?;
     }
     delete_scale_topics(EUROPE).await?;
     delete_scale_topics(US).await
 }
 
-fn manifest(connect: &str, names: &[String], state: &str, with_link: bool) -> String {
+/// The links of a run: each link's name and its mirror topics.
+type Links = Vec<(String, Vec<String>)>;
+
+fn manifest(connect: &str, links: &Links, state: &str, with_links: bool) -> String {
     let mut y = format!(
         "version: 1\nprune_links: true\nclusters:\n  us:\n    bootstrap: {US}\n  europe:\n    bootstrap: {EUROPE}\n    connect: {connect}\nlinks:\n"
     );
-    if !with_link {
+    if !with_links {
         y.push_str("  {}\n");
         return y;
     }
-    y.push_str(&format!(
-        "  {LINK}:\n    source: us\n    destination: europe\n    engine: mirrormaker2\n    config:\n      metadata.max.age.ms: 5000\n      replication.factor: 1\n      offset-syncs.topic.location: target\n      offset-syncs.topic.replication.factor: 1\n      checkpoints.topic.replication.factor: 1\n      heartbeats.topic.replication.factor: 1\n      tasks.max: 1\n    mirrors:\n"
-    ));
-    if names.is_empty() {
-        y.push_str("      []\n");
-    }
-    for n in names {
-        y.push_str(&format!("      - {{ topic: {n}, state: {state} }}\n"));
+    for (link, names) in links {
+        y.push_str(&format!(
+            "  {link}:\n    source: us\n    destination: europe\n    engine: mirrormaker2\n    config:\n      metadata.max.age.ms: 5000\n      replication.factor: 1\n      offset-syncs.topic.location: target\n      offset-syncs.topic.replication.factor: 1\n      checkpoints.topic.replication.factor: 1\n      heartbeats.topic.replication.factor: 1\n      tasks.max: 1\n    mirrors:\n"
+        ));
+        if names.is_empty() {
+            y.push_str("      []\n");
+        }
+        for n in names {
+            y.push_str(&format!("      - {{ topic: {n}, state: {state} }}\n"));
+        }
     }
     y
 }
@@ -167,29 +184,84 @@ fn counts(proxy: &ConnectProxy) -> BTreeMap<String, usize> {
 /// One MirrorMaker 2 link with `n` mirrors: create, plan, status, promote all, delete the link.
 pub fn one_link(rt: &tokio::runtime::Runtime, n: usize) -> Result<Table, String> {
     println!("mm2: 1 link x {n} mirrors");
-    rt.block_on(cleanup())?;
     let names: Vec<String> = (0..n).map(|i| format!("scale-{i:05}")).collect();
-    rt.block_on(create_topics(US, &names))?;
-    wait_served(US, &names)?;
+    let title =
+        format!("MirrorMaker 2 on the local clusters, 1 link, {n} single-partition mirrors");
+    run(rt, vec![(LINK.to_string(), names)], title)
+}
+
+/// `l` MirrorMaker 2 links with `m` mirrors each (two connectors a link):
+/// create, plan, status, promote all, delete all links.
+pub fn many_links(rt: &tokio::runtime::Runtime, l: usize, m: usize) -> Result<Table, String> {
+    println!("mm2: {l} links x {m} mirrors");
+    let links: Links = (0..l)
+        .map(|i| {
+            let link = format!("scale-l{i:03}");
+            let names = (0..m).map(|j| format!("{link}-{j:03}")).collect();
+            (link, names)
+        })
+        .collect();
+    let workers = worker_count();
+    let title = format!(
+        "MirrorMaker 2 on the local clusters, {l} links x {m} single-partition mirrors, {workers} Kafka Connect worker(s)"
+    );
+    run(rt, links, title)
+}
+
+/// How many Kafka Connect workers the local stack runs (its `env`'s
+/// `LINKCTL_CONNECT_URLS`).
+fn worker_count() -> usize {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/local-kafka.sh");
+    std::process::Command::new(script)
+        .arg("env")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .find_map(|l| l.strip_prefix("export LINKCTL_CONNECT_URLS="))
+                .map(|u| u.split(',').count())
+        })
+        .unwrap_or(1)
+}
+
+fn run(rt: &tokio::runtime::Runtime, links: Links, title: String) -> Result<Table, String> {
+    rt.block_on(cleanup())?;
+    let all: Vec<String> = links.iter().flat_map(|(_, n)| n.clone()).collect();
+    let n = all.len();
+    let several = links.len() > 1;
+    rt.block_on(create_topics(US, &all))?;
+    wait_served(US, &all)?;
     let proxy = rt.block_on(ConnectProxy::start(CONNECT));
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let path = dir.path().join("linkctl.yaml");
     let write = |text: String| std::fs::write(&path, text).map_err(|e| e.to_string());
-    let mut t = Table::new(format!(
-        "MirrorMaker 2 on the local clusters, 1 link, {n} single-partition mirrors"
-    ));
+    let no_mirrors: Links = links.iter().map(|(l, _)| (l.clone(), Vec::new())).collect();
+    let mut t = Table::new(title);
     let result = (|| {
-        write(manifest(&proxy.url(), &[], "active", true))?;
-        linkctl(dir.path(), &path, &["apply", "--auto-approve"], &[])
-            .expect("apply (link)", &[0])?;
-        counts(&proxy);
-        write(manifest(&proxy.url(), &names, "active", true))?;
-        let r = linkctl(dir.path(), &path, &["apply", "--auto-approve"], &[])
-            .expect("apply (mirrors)", &[0])?;
-        t.push(&format!("apply: {n} new mirrors"), r.secs, counts(&proxy));
+        if several {
+            // The links and their mirrors in one apply: what a team's first apply does.
+            write(manifest(&proxy.url(), &links, "active", true))?;
+            let r = linkctl(dir.path(), &path, &["apply", "--auto-approve"], &[])
+                .expect("apply (links and mirrors)", &[0])?;
+            t.push(
+                &format!("apply: {} new links, {n} new mirrors", links.len()),
+                r.secs,
+                counts(&proxy),
+            );
+        } else {
+            write(manifest(&proxy.url(), &no_mirrors, "active", true))?;
+            linkctl(dir.path(), &path, &["apply", "--auto-approve"], &[])
+                .expect("apply (link)", &[0])?;
+            counts(&proxy);
+            write(manifest(&proxy.url(), &links, "active", true))?;
+            let r = linkctl(dir.path(), &path, &["apply", "--auto-approve"], &[])
+                .expect("apply (mirrors)", &[0])?;
+            t.push(&format!("apply: {n} new mirrors"), r.secs, counts(&proxy));
+        }
         // Status reads the mirror topics' end offsets too: measure it once
         // their leaders are settled, as for the source topics above.
-        wait_served(EUROPE, &names)?;
+        wait_served(EUROPE, &all)?;
         let r = linkctl(dir.path(), &path, &["plan", "--detailed-exitcode"], &[])
             .expect("plan (no changes)", &[0])?;
         t.push("plan: nothing to do", r.secs, counts(&proxy));
@@ -198,14 +270,19 @@ pub fn one_link(rt: &tokio::runtime::Runtime, n: usize) -> Result<Table, String>
             return Err(format!("status could not read everything:\n{}", r.stderr));
         }
         t.push("status", r.secs, counts(&proxy));
-        write(manifest(&proxy.url(), &names, "promoted", true))?;
+        write(manifest(&proxy.url(), &links, "promoted", true))?;
         let r = linkctl(dir.path(), &path, &["apply", "--auto-approve"], &[])
             .expect("apply (promote)", &[0])?;
         t.push(&format!("apply: promote {n}"), r.secs, counts(&proxy));
-        write(manifest(&proxy.url(), &names, "promoted", false))?;
+        write(manifest(&proxy.url(), &links, "promoted", false))?;
         let r = linkctl(dir.path(), &path, &["apply", "--auto-approve"], &[])
-            .expect("apply (delete link)", &[0])?;
-        t.push("apply: delete the link", r.secs, counts(&proxy));
+            .expect("apply (delete links)", &[0])?;
+        let what = if several {
+            "apply: delete every link"
+        } else {
+            "apply: delete the link"
+        };
+        t.push(what, r.secs, counts(&proxy));
         Ok::<(), String>(())
     })();
     let cleaned = rt.block_on(cleanup());

@@ -73,9 +73,18 @@ impl Ran {
             let lines: Vec<&str> = s.lines().collect();
             lines[lines.len().saturating_sub(25)..].join("\n")
         };
+        // The failures themselves, wherever they are in a long output.
+        let failures: Vec<&str> = self
+            .stdout
+            .lines()
+            .chain(self.stderr.lines())
+            .filter(|l| l.contains("FAILED") || l.starts_with("error"))
+            .take(10)
+            .collect();
         Err(format!(
-            "{what} exited {}\n--- stdout (tail)\n{}\n--- stderr (tail)\n{}",
+            "{what} exited {}\n--- failures\n{}\n--- stdout (tail)\n{}\n--- stderr (tail)\n{}",
             self.code,
+            failures.join("\n"),
             tail(&self.stdout),
             tail(&self.stderr)
         ))

@@ -91,6 +91,18 @@ pub trait EngineModel: Send + Sync {
     /// the engine: a link whose `engine` changed must still be seen).
     fn reads_cluster(&self, cluster: &Cluster) -> bool;
 
+    /// Why `key` should not be set on a new link object on `cluster` (whose
+    /// id is `cluster_id` when known): that kind of server holds it
+    /// read-only. `None`: not known to be.
+    fn read_only_on_create(
+        &self,
+        _cluster: &Cluster,
+        _cluster_id: Option<&str>,
+        _key: &str,
+    ) -> Option<String> {
+        None
+    }
+
     /// True when the engine's live link configs are the link's own settings
     /// (so `export` keeps the free-form ones); false when they are derived
     /// from the structured sections.

@@ -35,7 +35,7 @@ impl Engines {
     pub fn new(confluent: ConfluentOptions, kafka: KafkaClients) -> Self {
         Self {
             confluent: ConfluentBackend::new(confluent),
-            mirrormaker2: Mm2Backend,
+            mirrormaker2: Mm2Backend::default(),
             kafka,
         }
     }

@@ -35,7 +35,8 @@ pub struct ExportArgs {
     pub split: Option<PathBuf>,
     /// `$schema` of the modeline (default: the input manifest's, made
     /// relative to the written file, else `linkctl.schema.json`, as written
-    /// by `linkctl schema`).
+    /// by `linkctl schema`; either only when that file exists next to the
+    /// written one, else no modeline).
     #[arg(long, value_name = "URL")]
     pub schema: Option<String>,
 }
@@ -83,18 +84,20 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
                 let s = modeline_schema(input.source.part_text(first))?;
                 Some(rebase_schema(&s, Path::new(&first.name), target.as_deref()))
             })
-            .unwrap_or_else(|| DEFAULT_SCHEMA.to_string())
+            .or_else(|| Some(DEFAULT_SCHEMA.to_string()))
+            .filter(|s| schema_exists(s, target.as_deref()))
+            .unwrap_or_default()
     });
     // Never write a manifest that `validate` rejects or that plans changes:
     // a link whose exported form does not plan back to "no change" cannot be
     // expressed, and is left out with a note; the rest is checked again.
-    let text = loop {
+    let (text, warnings) = loop {
         let text = match to_yaml(&exported, &schema) {
             Ok(t) => t,
             Err(e) => return fail(&e),
         };
         match check(&text, &live, &exported.secret_env, env_lookup) {
-            Ok(_) => break text,
+            Ok(warnings) => break (text, warnings),
             Err(refused)
                 if refused
                     .links
@@ -110,6 +113,10 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
     };
     for n in &exported.notes {
         pipe::err_line(&format!("note: {n}"));
+    }
+    // Written all the same: it reproduces the live state.
+    for w in warnings {
+        pipe::err_line(&format!("note: `validate --strict` refuses the export: {w}"));
     }
     let links = exported.manifest.links.len();
     let written = match (&args.split, &args.out) {
@@ -185,6 +192,17 @@ fn rebase_schema(schema: &str, input: &Path, out: Option<&Path>) -> String {
         .unwrap_or_else(|| schema.to_string())
 }
 
+/// Whether the modeline's `schema` can be opened from the written file
+/// `out` (standard output: the current folder): a URL is taken on trust, a
+/// path must name an existing file.
+fn schema_exists(schema: &str, out: Option<&Path>) -> bool {
+    if schema.contains("://") {
+        return true;
+    }
+    let folder = out.and_then(Path::parent).unwrap_or(Path::new(""));
+    folder.join(schema).is_file()
+}
+
 /// `path` with `.` and `..` resolved lexically.
 fn clean(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -207,7 +225,7 @@ fn fail(message: &str) -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use super::{modeline_schema, rebase_schema};
+    use super::{modeline_schema, rebase_schema, schema_exists};
     use std::path::Path;
 
     #[test]
@@ -229,6 +247,17 @@ mod tests {
         assert_eq!(rebase_schema(s, input, None), "schema/linkctl.schema.json");
         let url = "https://example.com/linkctl.schema.json";
         assert_eq!(rebase_schema(url, input, Some(Path::new("x/y.yaml"))), url);
+    }
+
+    #[test]
+    fn the_modeline_names_only_a_schema_that_exists() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out.yaml");
+        assert!(!schema_exists("linkctl.schema.json", Some(&out)));
+        std::fs::write(dir.path().join("linkctl.schema.json"), "{}").expect("write");
+        assert!(schema_exists("linkctl.schema.json", Some(&out)));
+        assert!(!schema_exists("../linkctl.schema.json", Some(&out)));
+        assert!(schema_exists("https://example.com/s.json", Some(&out)));
     }
 
     #[test]

@@ -282,20 +282,73 @@ fn masked(problems: &[Problem], source: &SourceFile) -> SourceFile {
     source.with_text(String::from_utf8(bytes).unwrap_or_else(|_| "*".repeat(source.text.len())))
 }
 
-/// `warning: <message> (file:line:col; linkctl validate shows details)`, one a line.
+/// `warning: <message> (file:line:col; linkctl validate shows details)`, one a line;
+/// the same warning about several links once, with the list of links.
 pub fn warning_lines(problems: &[Problem], source: &SourceFile) -> String {
     let mut s = String::new();
+    let mut said: Vec<(&'static str, String)> = Vec::new();
     for p in problems {
         let place = p
             .place(source)
             .map(|l| format!("{}:{}:{}", l.file, l.line, l.column))
             .unwrap_or_else(|| source.name.clone());
+        let message = match &p.link {
+            Some(link) => {
+                let shape = link_shape(&p.message, link);
+                if said.iter().any(|(c, m)| *c == p.code && *m == shape) {
+                    continue;
+                }
+                let links: Vec<&str> = problems
+                    .iter()
+                    .filter(|q| q.code == p.code)
+                    .filter_map(|q| q.link.as_deref().map(|l| (l, link_shape(&q.message, l))))
+                    .filter(|(_, m)| *m == shape)
+                    .map(|(l, _)| l)
+                    .collect();
+                said.push((p.code, shape.clone()));
+                if links.len() > 1 {
+                    many_links(&shape, &links)
+                } else {
+                    p.message.clone()
+                }
+            }
+            None => p.message.clone(),
+        };
         s.push_str(&format!(
-            "warning: {} ({place}; `linkctl validate` shows details)\n",
-            p.message
+            "warning: {message} ({place}; `linkctl validate` shows details)\n"
         ));
     }
     s
+}
+
+/// The message with the link's name taken out.
+fn link_shape(message: &str, link: &str) -> String {
+    message.replacen(&format!("link `{link}`"), "link `{}`", 1)
+}
+
+/// How many links of a list are named before `and N more`.
+const LINKS_NAMED: usize = 5;
+
+/// `links `a`, `b` and 3 more use …` from `link `{}` uses …`.
+fn many_links(shape: &str, links: &[&str]) -> String {
+    let mut named: Vec<String> = links
+        .iter()
+        .take(LINKS_NAMED)
+        .map(|l| format!("`{l}`"))
+        .collect();
+    let rest = links.len().saturating_sub(LINKS_NAMED);
+    let list = if rest > 0 {
+        format!("{} and {rest} more", named.join(", "))
+    } else {
+        let last = named.pop().unwrap_or_default();
+        format!("{} and {last}", named.join(", "))
+    };
+    let n = links.len();
+    if shape.contains("link `{}` uses ") {
+        shape.replacen("link `{}` uses ", &format!("{n} links ({list}) use "), 1)
+    } else {
+        shape.replacen("link `{}`", &format!("{n} links ({list})"), 1)
+    }
 }
 
 /// `✗ linkctl.yaml is invalid: 2 errors, 1 warning`.
@@ -315,5 +368,24 @@ pub fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod warning_tests {
+    use super::many_links;
+
+    #[test]
+    fn one_warning_names_every_link_it_concerns() {
+        assert_eq!(
+            many_links("link `{}` uses MirrorMaker 2: x", &["a", "b"]),
+            "2 links (`a` and `b`) use MirrorMaker 2: x"
+        );
+        let names: Vec<String> = (0..7).map(|i| format!("l{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(
+            many_links("no tasks on link `{}`", &names),
+            "no tasks on 7 links (`l0`, `l1`, `l2`, `l3`, `l4` and 2 more)"
+        );
     }
 }

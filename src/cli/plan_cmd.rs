@@ -44,6 +44,9 @@ pub struct PlanArgs {
     /// Restrict the plan to this link (repeatable).
     #[arg(long = "link", value_name = "NAME")]
     pub links: Vec<String>,
+    /// Treat the plan's warnings as errors (exit code 1), as `validate --strict` does.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Runs `plan`; returns the exit code.
@@ -103,6 +106,9 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
             }
             Err(e) => return fail(&e),
         }
+    }
+    if args.strict {
+        the_plan.warnings_as_errors();
     }
     let view = views::plan::new(out, args.out.as_deref());
     view.plan(&the_plan);

@@ -52,8 +52,9 @@ fn target_link(target: &str) -> Option<&str> {
     target.split('/').nth(1).filter(|l| !l.is_empty())
 }
 
-/// Validates `text` and plans it against `live`: `Ok` holds the plan's
-/// warnings. `placeholders` are the secret variables the export introduced.
+/// Validates `text` and plans it against `live`: `Ok` holds the warnings
+/// of `validate` (what `validate --strict` would refuse), in words.
+/// `placeholders` are the secret variables the export introduced.
 pub fn check(
     text: &str,
     live: &LiveState,
@@ -152,8 +153,9 @@ pub fn check(
     if !refused.problems.is_empty() {
         return Err(refused);
     }
-    Ok(p.warnings
+    Ok(validated
+        .warnings
         .iter()
-        .map(|n| format!("{}: {}", n.target, n.message))
+        .map(|w| format!("{} ({})", w.message, w.code))
         .collect())
 }

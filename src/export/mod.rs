@@ -210,10 +210,17 @@ fn export_link(
         .filter(|p| !p.is_empty())
         .map(Located::new);
     let (mut explicit, unknown) = sections::explicit_configs(name, obj);
-    for key in unknown {
-        notes.push(format!(
+    // One note per link (a server that answers every row as dynamic leaves
+    // every secret of the link in doubt).
+    match unknown.as_slice() {
+        [] => {}
+        [key] => notes.push(format!(
             "link {name}: sensitive config `{key}` may or may not be set (the server's config rows do not say, and linkctl recorded no fingerprint of it); it is not exported: declare it if the link uses it"
-        ));
+        )),
+        keys => notes.push(format!(
+            "link {name}: sensitive configs `{}` may or may not be set (the server's config rows do not say, and linkctl recorded no fingerprint of them); they are not exported: declare those the link uses",
+            keys.join("`, `")
+        )),
     }
     // A value the input manifest reads from the environment is a secret even
     // when the server returns it in clear: export the reference, never the value.
@@ -236,7 +243,7 @@ fn export_link(
     if mode == LinkMode::SourceInitiated {
         explicit.retain(|(k, _)| !crate::plan::desired::is_connection_key(k));
     }
-    sections::fill(&mut link, &explicit, source_cluster);
+    sections::fill(&mut link, &explicit, obj, source_cluster);
     if !crate::backend::registry::model(engine).exports_free_form_config() {
         // This engine's reader reports settings the manifest derives itself
         // (MirrorMaker 2's connector settings): keep only the structured sections.
@@ -276,11 +283,15 @@ pub fn declared_state(status: &MirrorStatus) -> Option<MirrorState> {
     }
 }
 
-/// The exported manifest as YAML, starting with the schema modeline.
+/// The exported manifest as YAML, starting with the schema modeline (none
+/// when `schema_url` is empty).
 pub fn to_yaml(export: &Export, schema_url: &str) -> Result<String, String> {
     let body = serde_saphyr::to_string(&export.manifest)
         .map_err(|e| format!("cannot render the manifest: {e}"))?;
-    let mut out = format!("# yaml-language-server: $schema={schema_url}\n");
+    let mut out = String::new();
+    if !schema_url.is_empty() {
+        out.push_str(&format!("# yaml-language-server: $schema={schema_url}\n"));
+    }
     out.push_str("# Exported by linkctl from the live state of the clusters below.\n");
     if !export.secret_env.is_empty() {
         out.push_str("# Sensitive link configs are read from these environment variables:\n");

@@ -6,9 +6,13 @@
 //! keys (which become `mode` / `prefix`) are left out. Sensitive keys become
 //! `${env:LINK_<LINK>_<KEY>}` placeholders; their values are never read.
 //!
-//! A section is only used when the configs it would produce are exactly the
-//! live ones (checked with the planner's own normalisation); otherwise its
-//! keys stay in `config`, which reproduces them verbatim.
+//! A section is used whenever the configs it would produce are the live
+//! ones (checked with the planner's own normalisation): its keys a user set,
+//! with their values, and the others at the value the server reports (a
+//! section that declares `enabled: false` where the live flag is a default
+//! `false` reproduces it). Otherwise its keys stay in `config`, which
+//! reproduces them verbatim (and which `validate` warns about: a section
+//! manages them).
 
 use serde_json::Value as Json;
 
@@ -70,9 +74,10 @@ pub fn explicit_configs(link: &str, obj: &LiveLink) -> (Vec<(String, Text)>, Vec
     (out, unknown)
 }
 
-/// Fills `link`'s structured sections and `config` from `explicit` configs;
-/// `source` is the cluster the link's `bootstrap.servers` defaults to.
-pub fn fill(link: &mut Link, explicit: &[(String, Text)], source: &Cluster) {
+/// Fills `link`'s structured sections and `config` from `explicit` configs
+/// (those a user set on `live`, the link object exported); `source` is the
+/// cluster the link's `bootstrap.servers` defaults to.
+pub fn fill(link: &mut Link, explicit: &[(String, Text)], live: &LiveLink, source: &Cluster) {
     let get = |k: &str| {
         explicit
             .iter()
@@ -83,7 +88,7 @@ pub fn fill(link: &mut Link, explicit: &[(String, Text)], source: &Cluster) {
 
     let interval = |k: &str| get(k).and_then(|v| v.parse().ok()).map(Located::new);
     let mut section = |keys: &[&'static str], set: &dyn Fn(&mut Link)| {
-        use_section(link, source, explicit, keys, &mut used, set);
+        use_section(link, (source, live), explicit, keys, &mut used, set);
     };
     // Offset sync.
     section(
@@ -156,7 +161,7 @@ pub fn fill(link: &mut Link, explicit: &[(String, Text)], source: &Cluster) {
 /// count as `used`) if it reproduces the live values of `keys`.
 fn use_section(
     link: &mut Link,
-    source: &Cluster,
+    (source, live): (&Cluster, &LiveLink),
     explicit: &[(String, Text)],
     keys: &[&'static str],
     used: &mut Vec<&'static str>,
@@ -170,7 +175,7 @@ fn use_section(
     }
     let mut trial = link.clone();
     set(&mut trial);
-    if reproduces(&trial, source, explicit, keys) {
+    if reproduces(&trial, (source, live), explicit, keys) {
         *link = trial;
         used.extend(keys);
     }
@@ -194,23 +199,33 @@ fn enabled_filters<T>(
     (on, filters.unwrap_or_default())
 }
 
-/// True when `trial` asks for exactly the live values of `keys`: set where
-/// live sets them, and not set (or equal to the default the server reports
-/// as default, i.e. absent from `explicit`) elsewhere.
-fn reproduces(trial: &Link, source: &Cluster, explicit: &[(String, Text)], keys: &[&str]) -> bool {
+/// True when `trial` asks for exactly the live values of `keys`, so that
+/// planning it shows no change: a key a user set (in `explicit`) is set to
+/// its value; a key at its default is either not set, or set to the value
+/// the server reports for it.
+fn reproduces(
+    trial: &Link,
+    (source, live): (&Cluster, &LiveLink),
+    explicit: &[(String, Text)],
+    keys: &[&str],
+) -> bool {
     let desired = desired_link_configs(trial, source);
     keys.iter().all(|k| {
-        let live = explicit
+        let set = explicit
             .iter()
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.raw());
         let want = desired.get(*k).map(|d| d.value.raw());
-        match (live, want) {
+        match (set, want) {
             (Some(l), Some(w)) => same(k, Some(l), Some(w)),
             (None, None) => true,
-            // The section would set a key the server reports as default (or not
-            // set one that is set): the plan would show a change.
-            _ => false,
+            (None, Some(w)) => live
+                .configs
+                .get(*k)
+                .is_some_and(|c| !c.is_sensitive && same(k, c.value.as_deref(), Some(w))),
+            // The section would not set a key a user set: a declared
+            // section resets it.
+            (Some(_), None) => false,
         }
     })
 }

@@ -41,6 +41,10 @@ pub struct Problem {
     /// Related places (e.g. the first declaration of a duplicate).
     pub secondary: Vec<Label>,
     pub help: Option<String>,
+    /// The link a problem is about when the same problem can be said of
+    /// many links (its message names it as ``link `NAME` ``): one-line
+    /// summaries say it once with the list of links.
+    pub link: Option<String>,
 }
 
 impl Problem {
@@ -60,6 +64,7 @@ impl Problem {
             primary: None,
             secondary: Vec::new(),
             help: None,
+            link: None,
         }
     }
 
@@ -82,6 +87,13 @@ impl Problem {
                 text: label.into(),
             });
         }
+        self
+    }
+
+    /// Marks the problem as one that may be said of many links (see
+    /// [`Problem::link`]).
+    pub fn of_link(mut self, link: &str) -> Self {
+        self.link = Some(link.to_string());
         self
     }
 

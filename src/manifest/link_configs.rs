@@ -137,6 +137,31 @@ fn structured_configs(link: &Link) -> [(&'static str, Option<String>); 11] {
     ]
 }
 
+/// The structured section (its manifest name) that derives `key`, if any.
+pub fn section_of(key: &str) -> Option<&'static str> {
+    match key {
+        OFFSET_SYNC_ENABLE | OFFSET_SYNC_MS | GROUP_FILTERS => Some("consumer_offset_sync"),
+        ACL_SYNC_ENABLE | ACL_SYNC_MS | ACL_FILTERS => Some("acl_sync"),
+        TOPIC_CONFIG_SYNC_MS | TOPIC_CONFIG_SYNC_INCLUDE => Some("topic_config_sync"),
+        AUTO_CREATE_ENABLE | AUTO_CREATE_FILTERS => Some("auto_create_mirrors"),
+        _ => None,
+    }
+}
+
+/// The structured section of `link` that derives `key`, when `link`
+/// declares it (then linkctl manages every key of the section: what the
+/// section does not set is reset to its default).
+pub fn declared_section(link: &Link, key: &str) -> Option<&'static str> {
+    let section = section_of(key)?;
+    let declared = match section {
+        "consumer_offset_sync" => link.consumer_offset_sync.is_some(),
+        "acl_sync" => link.acl_sync.is_some(),
+        "topic_config_sync" => link.topic_config_sync.is_some(),
+        _ => link.auto_create_mirrors.is_some(),
+    };
+    declared.then_some(section)
+}
+
 /// The values of located items.
 fn values<T>(items: &[Located<T>]) -> Vec<&T> {
     items.iter().map(|i| &i.value).collect()

@@ -1,6 +1,7 @@
 //! The manifest: model, loading with source spans and `${env:…}` interpolation,
 //! and the canonical link configuration it implies.
 
+pub mod connect_urls;
 pub mod diagnostic;
 pub mod link_configs;
 pub mod load;
@@ -14,6 +15,7 @@ pub mod sources;
 pub mod text;
 pub mod validate;
 
+pub use connect_urls::ConnectUrls;
 pub use diagnostic::{Problem, Severity};
 pub use link_configs::DESTINATION_CLIENT_PREFIX;
 pub use load::{Part, SourceFile};

@@ -61,9 +61,11 @@ pub struct Cluster {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_id: Option<Located<String>>,
     /// Kafka Connect REST URL of the Connect cluster running next to this
-    /// cluster (the `mirrormaker2` engine runs its connectors there).
+    /// cluster (the `mirrormaker2` engine runs its connectors there), or the
+    /// URLs of several of its workers: linkctl uses the next one when a
+    /// worker does not answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connect: Option<Located<Text>>,
+    pub connect: Option<super::ConnectUrls>,
     /// Credentials for the REST endpoints (Confluent REST, Kafka Connect).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<Located<Auth>>,
@@ -79,6 +81,20 @@ pub struct Cluster {
     /// Kafka Connect). `--timeout` on the command line overrides `request_ms`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeouts: Option<Located<Timeouts>>,
+}
+
+impl Cluster {
+    /// The HTTP endpoints of the cluster with the field that names them:
+    /// `rest`, then every `connect` worker URL.
+    pub fn http_urls(&self) -> Vec<(&'static str, Located<Text>)> {
+        let rest = self.rest.iter().map(|u| ("rest", u.clone()));
+        let connect = self
+            .connect
+            .iter()
+            .flat_map(|c| c.urls())
+            .map(|u| ("connect", Located::new(u.clone())));
+        rest.chain(connect).collect()
+    }
 }
 
 /// Timeouts of one cluster's endpoints, in milliseconds.
@@ -190,23 +206,33 @@ pub struct Link {
     /// (e.g. `metadata.max.age.ms: 5000`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub config: BTreeMap<Located<String>, Located<ConfigValue>>,
-    /// Consumer group offset sync.
+    /// Consumer group offset sync. Declared, it manages every
+    /// `consumer.offset.*` key (what it does not set is reset to its
+    /// default); absent, the link's live settings are left alone (unless
+    /// `prune: true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consumer_offset_sync: Option<Located<ConsumerOffsetSync>>,
-    /// ACL sync (Confluent only).
+    /// ACL sync (Confluent only). Declared, it manages every `acl.*` key;
+    /// absent, the link's live settings are left alone (unless `prune: true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl_sync: Option<Located<AclSync>>,
-    /// Topic config sync.
+    /// Topic config sync. Declared, it manages every `topic.config.sync.*`
+    /// key; absent, the link's live settings are left alone (unless
+    /// `prune: true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic_config_sync: Option<Located<TopicConfigSync>>,
-    /// Automatic creation of mirror topics for source topics matching filters (Confluent only).
+    /// Automatic creation of mirror topics for source topics matching filters
+    /// (Confluent only). Declared, it manages every
+    /// `auto.create.mirror.topics.*` key; absent, the link's live settings are
+    /// left alone (unless `prune: true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_create_mirrors: Option<Located<AutoCreateMirrors>>,
     /// Mirror topics of this link.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mirrors: Vec<Mirror>,
     /// When true, live mirrors and link configs that this manifest does not
-    /// declare are removed (mirrors are deleted, configs reset to default).
+    /// declare are removed (mirrors are deleted, configs reset to default,
+    /// those of structured sections the link leaves out included).
     #[serde(default, skip_serializing_if = "is_false")]
     pub prune: bool,
     /// When true, a change to an immutable setting (mode, prefix, source) is

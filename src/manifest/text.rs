@@ -78,7 +78,7 @@ impl Text {
         self
     }
 
-    fn from_raw(raw: String, span: Option<ByteSpan>) -> Self {
+    pub(crate) fn from_raw(raw: String, span: Option<ByteSpan>) -> Self {
         let (resolved, secret) = INTERPOLATOR.with(|cell| {
             let mut guard = cell.borrow_mut();
             match guard.as_mut() {

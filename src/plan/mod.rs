@@ -7,7 +7,8 @@
 //! - [`diff`]: [`plan()`] itself; [`normalize`]: comparing values by meaning;
 //! - [`secrets`]: fingerprints of write-only configs ([`secret_hash`]: the
 //!   slow, salted hash under them); [`user_set`]: which
-//!   live configs a user set; [`order`]: the DAG order;
+//!   live configs a user set ([`link_defaults`]: the defaults it knows);
+//!   [`order`]: the DAG order;
 //! - [`render`]: text and JSON; [`saved`]: saved plans and staleness;
 //!   [`saved_check`]: a saved plan against what the planner makes.
 //! - [`cutover`]: what `promoted` and `failed_over` mean on every engine.
@@ -16,6 +17,7 @@ pub mod action;
 pub mod cutover;
 pub mod desired;
 pub mod diff;
+pub mod link_defaults;
 pub mod model;
 pub mod normalize;
 pub mod order;

@@ -114,4 +114,9 @@ impl Plan {
     pub fn action(&self, id: &str) -> Option<&Action> {
         self.actions.iter().find(|a| a.id == id)
     }
+    /// `plan --strict`: every warning becomes an error (the plan then
+    /// exits 1 and cannot be applied), as `validate --strict` does.
+    pub fn warnings_as_errors(&mut self) {
+        self.errors.append(&mut self.warnings);
+    }
 }

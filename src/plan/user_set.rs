@@ -13,8 +13,10 @@
 //! 2. when the link's rows are *informative* (at least one row says it is
 //!    a default, by flag or by a non-dynamic `source`), a row that says
 //!    default is not set;
-//! 3. a value equal to the key's documented default ([`documented_default`])
-//!    is not a user setting, whatever the flags say;
+//! 3. a value equal to the key's default ([`documented_default`]: the
+//!    documented defaults and the default rows recorded from Confluent
+//!    Cloud, [`super::link_defaults`]) is not a user setting, whatever the
+//!    flags say;
 //! 4. any other non-empty value is a user setting;
 //! 5. an empty or null value of a key the server returns in clear is unset;
 //! 6. a null sensitive value (the server never returns secrets): set when
@@ -24,11 +26,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::manifest::link_configs::{
-    ACL_FILTERS, ACL_SYNC_ENABLE, ACL_SYNC_MS, AUTO_CREATE_ENABLE, AUTO_CREATE_FILTERS,
-    CONNECTION_MODE, GROUP_FILTERS, LINK_MODE, OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, PREFIX,
-    TOPIC_CONFIG_SYNC_MS,
-};
 use crate::manifest::sensitive::is_sensitive_key;
 use crate::plan::normalize::same;
 use crate::state::{LiveConfig, LiveLink};
@@ -36,37 +33,11 @@ use crate::state::{LiveConfig, LiveLink};
 /// The config source Kafka reports for a key set on the link itself.
 pub const DYNAMIC_SOURCE: &str = "DYNAMIC_CLUSTER_LINK_CONFIG";
 
-/// Documented defaults of link configs (reference §5.1: the 2020 broker's
-/// `ClusterLinkConfigDefaults`, the Terraform provider's Cloud fixture and
-/// the Platform docs). `None`: unset by default.
-pub const DOCUMENTED_DEFAULTS: &[(&str, Option<&str>)] = &[
-    (LINK_MODE, Some("DESTINATION")),
-    (CONNECTION_MODE, Some("OUTBOUND")),
-    (PREFIX, None),
-    ("consumer.group.prefix.enable", Some("false")),
-    (OFFSET_SYNC_ENABLE, Some("false")),
-    (OFFSET_SYNC_MS, Some("30000")),
-    (GROUP_FILTERS, None),
-    (ACL_SYNC_ENABLE, Some("false")),
-    (ACL_SYNC_MS, Some("5000")),
-    (ACL_FILTERS, None),
-    (AUTO_CREATE_ENABLE, Some("false")),
-    (AUTO_CREATE_FILTERS, None),
-    (TOPIC_CONFIG_SYNC_MS, Some("5000")),
-    ("mirror.start.offset.spec", Some("earliest")),
-    ("cluster.link.paused", Some("false")),
-    ("cluster.link.retry.timeout.ms", Some("300000")),
-    ("metadata.max.age.ms", Some("300000")),
-    ("client.dns.lookup", Some("use_all_dns_ips")),
-];
-
-/// The documented default of `key`: `Some(None)` when it is unset by
+/// The default of `key` ([`super::link_defaults`]: documented, and
+/// recorded from Confluent Cloud): `Some(None)` when it is unset by
 /// default, `None` when the key is not in the table.
 pub fn documented_default(key: &str) -> Option<Option<&'static str>> {
-    DOCUMENTED_DEFAULTS
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| *v)
+    super::link_defaults::default_of(key)
 }
 
 /// Where a live config's value comes from.
@@ -202,6 +173,10 @@ mod tests {
             ("consumer.offset.group.filters", ""),
             ("link.mode", "DESTINATION"),
             ("metadata.max.age.ms", "300000"),
+            // Default rows recorded from Confluent Cloud.
+            ("local.security.protocol", "PLAINTEXT"),
+            ("ssl.endpoint.identification.algorithm", "https"),
+            ("replica.socket.receive.buffer.bytes", "-1"),
         ] {
             assert_eq!(o(k, row(Some(v), Some(false), DYN)), Origin::Default, "{k}");
         }

@@ -94,6 +94,7 @@ pub fn build(
                     ready,
                     broken,
                     state_time_ms: m.state_time_ms,
+                    state_since: m.state_time_ms.and_then(super::model::utc_time),
                     source_fenced: live
                         .clusters
                         .get(src)

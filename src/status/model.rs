@@ -69,6 +69,9 @@ pub struct MirrorRow {
     /// Since when the mirror is in its status (epoch ms), when the engine says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_time_ms: Option<i64>,
+    /// The same instant, RFC 3339 in UTC (e.g. `2022-09-11T06:38:24Z`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_since: Option<String>,
     /// The source topic has a producer fence (`DENY Write` for every
     /// principal); `null` when the source's ACLs were not read.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,4 +94,25 @@ pub struct GroupRow {
     pub destination: Option<i64>,
     /// `source - destination` when both are known.
     pub difference: Option<i64>,
+}
+
+/// `ms` since the Unix epoch as RFC 3339 in UTC, whole seconds; `None` for
+/// a time before the epoch.
+pub fn utc_time(ms: i64) -> Option<String> {
+    let ms = u64::try_from(ms).ok()?;
+    let t = std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_millis(ms))?;
+    Some(humantime::format_rfc3339_seconds(t).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn state_times_read_as_utc() {
+        // A recorded Cloud mirror's `state_time_ms`.
+        assert_eq!(
+            super::utc_time(1_662_878_304_410).as_deref(),
+            Some("2022-09-11T06:38:24Z")
+        );
+        assert_eq!(super::utc_time(-1), None);
+    }
 }

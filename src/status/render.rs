@@ -93,10 +93,13 @@ pub fn render_text(report: &StatusReport, color: bool) -> String {
         if l.mirrors.is_empty() {
             let _ = writeln!(out, "  no mirror topics");
         } else {
+            // Since when each mirror is in its status, where the engine says.
+            let since = l.mirrors.iter().any(|m| m.state_since.is_some());
             let mut rows = vec![header(&[
                 "MIRROR",
                 "SOURCE TOPIC",
                 "STATUS",
+                "SINCE",
                 "ACCESS",
                 "PARTITIONS",
                 "LAG",
@@ -122,6 +125,7 @@ pub fn render_text(report: &StatusReport, color: bool) -> String {
                     m.name.clone(),
                     m.source_topic.clone(),
                     m.status.clone(),
+                    m.state_since.clone().unwrap_or_else(|| "-".into()),
                     match (m.read_only, m.source_fenced) {
                         (true, _) => "read-only".into(),
                         (false, Some(true)) => "writable, source fenced".into(),
@@ -137,6 +141,11 @@ pub fn render_text(report: &StatusReport, color: bool) -> String {
                     },
                     per.join(" "),
                 ]);
+            }
+            if !since {
+                for r in &mut rows {
+                    r.remove(3);
+                }
             }
             table(&mut out, "  ", &rows);
             for m in &l.mirrors {

@@ -23,7 +23,7 @@ const PREFIX: &str = "fault-";
 const MIRRORS: usize = 10;
 
 /// The local stack's processes, by the names `scripts/local-kafka.sh` uses.
-mod procs {
+pub(crate) mod procs {
     use std::path::PathBuf;
     use std::process::Command;
 
@@ -123,18 +123,18 @@ async fn link_with_topics(
 }
 
 /// A manifest file in `dir`.
-fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
     let p = dir.join(name);
     std::fs::write(&p, text).map_err(|e| e.to_string())?;
     Ok(p)
 }
 
-fn arg(p: &Path) -> &str {
+pub(crate) fn arg(p: &Path) -> &str {
     p.to_str().unwrap_or_default()
 }
 
 /// Runs linkctl, printing the command, what it printed and how long it took.
-fn timed(args: &[&str]) -> (Run, Duration) {
+pub(crate) fn timed(args: &[&str]) -> (Run, Duration) {
     let t = Instant::now();
     let r = cli::linkctl(args);
     let took = t.elapsed();
@@ -151,7 +151,7 @@ fn timed(args: &[&str]) -> (Run, Duration) {
 
 /// A linkctl run in the background, its output collected by threads (so a
 /// full pipe never blocks it).
-struct Background {
+pub(crate) struct Background {
     child: Child,
     out: std::thread::JoinHandle<String>,
     err: std::thread::JoinHandle<String>,
@@ -168,7 +168,7 @@ fn collect(r: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Str
 }
 
 impl Background {
-    fn start(args: &[&str]) -> Result<Self, String> {
+    pub(crate) fn start(args: &[&str]) -> Result<Self, String> {
         println!("$ linkctl {} &", args.join(" "));
         let mut child = Command::new(env!("CARGO_BIN_EXE_linkctl"))
             .args(args)
@@ -188,7 +188,7 @@ impl Background {
     }
 
     /// Waits at most `limit` for the exit; kills it after that.
-    fn finish(mut self, limit: Duration) -> Result<Run, String> {
+    pub(crate) fn finish(mut self, limit: Duration) -> Result<Run, String> {
         let deadline = Instant::now() + limit;
         let code = loop {
             match self.child.try_wait() {
@@ -215,7 +215,11 @@ impl Background {
 }
 
 /// Polls `probe` every 20 ms for at most `limit`.
-async fn until(what: &str, limit: Duration, mut probe: impl AsyncProbe) -> Result<(), String> {
+pub(crate) async fn until(
+    what: &str,
+    limit: Duration,
+    mut probe: impl AsyncProbe,
+) -> Result<(), String> {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         if probe.check().await? {
@@ -226,7 +230,7 @@ async fn until(what: &str, limit: Duration, mut probe: impl AsyncProbe) -> Resul
     Err(format!("timed out after {limit:?} waiting for {what}"))
 }
 
-trait AsyncProbe {
+pub(crate) trait AsyncProbe {
     async fn check(&mut self) -> Result<bool, String>;
 }
 
@@ -237,7 +241,7 @@ impl<F: FnMut() -> bool> AsyncProbe for F {
 }
 
 /// Connector `name` exists on the real worker.
-struct ConnectorExists<'a>(&'a str);
+pub(crate) struct ConnectorExists<'a>(pub(crate) &'a str);
 
 impl AsyncProbe for ConnectorExists<'_> {
     async fn check(&mut self) -> Result<bool, String> {
@@ -265,7 +269,7 @@ fn converge_then_remove(dir: &Path, manifest: &Path) -> Result<(), String> {
     cli::plan_is_empty_file(&none)
 }
 
-fn expect(cond: bool, what: &str, r: &Run) -> Result<(), String> {
+pub(crate) fn expect(cond: bool, what: &str, r: &Run) -> Result<(), String> {
     if cond {
         return Ok(());
     }

@@ -88,7 +88,22 @@ pub async fn create_topics(bootstrap: &str, names: &[String], partitions: i32) -
     {
         r.map_err(|(t, e)| format!("create {t}: {e}"))?;
     }
-    Ok(())
+    // The controller answered; the broker serves them once its metadata
+    // caught up (a moment, longer on a busy machine): a step that plans
+    // right away must find them.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let listed = topic_names(bootstrap)?;
+        if names.iter().all(|n| listed.contains(n)) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "created topics not listed by {bootstrap} after 30 s"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 pub async fn delete_topics(bootstrap: &str, topics: &[&str]) -> R<()> {

@@ -2,7 +2,8 @@
 //!
 //! Needs the local clusters of `scripts/local-kafka.sh up` (us on
 //! 127.0.0.1:19092, europe on 127.0.0.1:29092, Kafka Connect on
-//! 127.0.0.1:28083). Without them every step FAILS with a message saying so:
+//! 127.0.0.1:28083, with `--connect-workers 3` the workers on 28084 and
+//! 28085 too: the distributed steps need them). Without them every step FAILS with a message saying so:
 //! nothing here is ever skipped. Steps run in order, because each one starts
 //! from the state the previous one left; the suite cleans up before and after,
 //! so it can run twice in a row.
@@ -11,6 +12,7 @@ mod ci_recipe;
 mod cli;
 mod connect;
 mod cutover;
+mod distributed;
 // Shared with the benchmarks, which use more of it.
 #[path = "../support/connect_proxy.rs"]
 #[allow(dead_code)]
@@ -44,6 +46,20 @@ fn all() -> Vec<(&'static str, harness::StepFn)> {
     steps.extend(lock::steps());
     steps.extend([
         step!(
+            "distributed_worker_killed_during_apply_of_20_links",
+            distributed::worker_killed_during_apply()
+        ),
+        step!(
+            "distributed_leader_killed_during_promotion",
+            distributed::leader_killed_during_promotion()
+        ),
+        step!(
+            "distributed_rolling_restart_during_status_groups",
+            distributed::rolling_restart_during_status()
+        ),
+    ]);
+    steps.extend([
+        step!(
             "fault_connect_frozen_during_plan_apply_status",
             faults::connect_frozen()
         ),
@@ -65,6 +81,7 @@ async fn cleanup() -> Result<(), String> {
     cutover::cleanup().await?;
     mm2_safety::cleanup().await?;
     lock::cleanup().await?;
+    distributed::cleanup().await?;
     faults::cleanup().await?;
     steps::cleanup().await
 }

@@ -44,6 +44,11 @@ impl CliEnv {
         Self::with_doubles(None)
     }
 
+    /// Plain HTTP doubles serving these cluster ids (`us`, `europe`).
+    pub fn start_ids(us: &str, eu: &str) -> Self {
+        Self::with_ids((us, eu), None)
+    }
+
     /// [`Self::start`], with the seed step `name` as `linkctl.yaml` (see
     /// [`Self::seed_step`]).
     pub fn seeded(name: &str) -> Self {
@@ -58,6 +63,10 @@ impl CliEnv {
     }
 
     fn with_doubles(tls: Option<(TlsSetup, TlsSetup)>) -> Self {
+        Self::with_ids(("us-cluster", "eu-cluster"), tls)
+    }
+
+    fn with_ids((us_id, eu_id): (&str, &str), tls: Option<(TlsSetup, TlsSetup)>) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -65,13 +74,10 @@ impl CliEnv {
             .expect("runtime");
         let (us, eu) = rt.block_on(async {
             match tls {
-                None => (
-                    Double::start("us-cluster").await,
-                    Double::start("eu-cluster").await,
-                ),
+                None => (Double::start(us_id).await, Double::start(eu_id).await),
                 Some((us, eu)) => (
-                    Double::start_tls("us-cluster", us).await,
-                    Double::start_tls("eu-cluster", eu).await,
+                    Double::start_tls(us_id, us).await,
+                    Double::start_tls(eu_id, eu).await,
                 ),
             }
         });

@@ -235,7 +235,7 @@ pub async fn wait_configs(
         w.progress.update(
             w.action_id,
             &format!(
-                "waiting {:.1} s for link {link} to read back {}",
+                "still waiting after {:.1} s for link {link} to read back {}",
                 elapsed.as_secs_f64(),
                 pending.join(", ")
             ),

@@ -408,7 +408,7 @@ impl ConfluentBackend {
                 ActionResult::Failed(
                     ConfluentError::WaitTimeout {
                         what: format!("mirror topic {name} (deleted)"),
-                        status: "still listed".into(),
+                        status: "listed".into(),
                         waited: *took,
                         timeout: ctx.wait_timeout,
                     }

@@ -1,7 +1,8 @@
 //! The Confluent Cluster Linking engine, through the Confluent REST API v3.
 //!
 //! - [`model`]: the pure half (validation in [`limits`], payloads in
-//!   [`payload`], notes, steps);
+//!   [`payload`], notes, steps, the keys a kind of server holds read-only
+//!   in [`read_only`]);
 //! - [`wire`]: lenient body types; [`client`]: one REST client per cluster
 //!   with auth and the cluster-id guard; [`retry`]: backoff rules;
 //! - [`read`]: live state; [`execute`] (+ [`bulk`], [`configs`], [`wait`]): steps;
@@ -23,6 +24,7 @@ pub mod mtls;
 pub mod paging;
 pub mod payload;
 pub mod read;
+pub mod read_only;
 pub mod retry;
 pub mod validate;
 pub mod wait;

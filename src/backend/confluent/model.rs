@@ -76,6 +76,15 @@ impl EngineModel for ConfluentModel {
         &[]
     }
 
+    fn read_only_on_create(
+        &self,
+        cluster: &crate::manifest::Cluster,
+        cluster_id: Option<&str>,
+        key: &str,
+    ) -> Option<String> {
+        super::read_only::read_only_on_create(cluster, cluster_id, key)
+    }
+
     fn reads_cluster(&self, cluster: &crate::manifest::Cluster) -> bool {
         cluster.rest.is_some()
     }

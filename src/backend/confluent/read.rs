@@ -192,6 +192,15 @@ pub async fn read_cluster(
         };
         if let Some(t) = tasks.remove(&l.link_name) {
             l.tasks = t.tasks;
+            // Lists recorded from Confluent Cloud carry no `link_state`:
+            // the describe of the same run may say it (and the error).
+            if l.link_state.as_deref().is_none_or(str::is_empty) {
+                l.link_state = t.link_state;
+            }
+            if l.link_error.is_none() {
+                l.link_error = t.link_error;
+                l.link_error_message = t.link_error_message;
+            }
         }
         out.links.insert(l.link_name.clone(), map_link(l, rows));
     }
@@ -269,7 +278,7 @@ pub fn live_configs(rows: Vec<LinkConfigData>) -> BTreeMap<String, LiveConfig> {
         .collect()
 }
 
-/// Partition counts and non-default configs of `wanted` topics, over REST
+/// Partition counts and topic-level config overrides of `wanted` topics, over REST
 /// (`GET topics` and `GET topics/-/configs`: two lists per cluster,
 /// whatever the number of topics), for `status`. A server that does not
 /// list them for this principal (403, 404) leaves them to the Kafka
@@ -293,9 +302,7 @@ async fn topic_details(
         if !wanted.contains(&topic_name) {
             continue;
         }
-        let default = r.is_default == Some(true)
-            || r.source.as_deref().is_some_and(|s| s == "DEFAULT_CONFIG");
-        if let (false, false, Some(v)) = (default, r.is_sensitive, r.value) {
+        if let (true, false, Some(v)) = (is_topic_override(&r), r.is_sensitive, r.value) {
             configs.entry(topic_name).or_default().insert(r.name, v);
         }
     }
@@ -318,6 +325,18 @@ async fn topic_details(
     );
     cs.topics_read = true;
     Ok(cs)
+}
+
+/// True when a topic config row is set on the topic itself
+/// (`DYNAMIC_TOPIC_CONFIG`): not a default, and not a broker's value the
+/// topic inherits (`STATIC_BROKER_CONFIG`, `DYNAMIC_BROKER_CONFIG`, …, which
+/// Cloud reports with `is_default: false`). A row without a `source` falls
+/// back to its default flag.
+fn is_topic_override(r: &LinkConfigData) -> bool {
+    match r.source.as_deref() {
+        Some(s) => s.eq_ignore_ascii_case("DYNAMIC_TOPIC_CONFIG"),
+        None => r.is_default == Some(false),
+    }
 }
 
 /// Maps a link and its config rows; the side comes from `link.mode` /

@@ -219,7 +219,7 @@ pub async fn wait_mirrors(
         w.progress.update(
             w.action_id,
             &format!(
-                "waiting {:.1} s for {} mirror(s): {summary}{}",
+                "still waiting after {:.1} s for {} mirror(s): {summary}{}",
                 elapsed.as_secs_f64(),
                 pending.len(),
                 if pending.len() > 3 { ", …" } else { "" }
@@ -306,7 +306,7 @@ pub async fn wait_mirrors_gone(
         w.progress.update(
             w.action_id,
             &format!(
-                "waiting {:.1} s for {} mirror topic(s) to disappear",
+                "still waiting after {:.1} s for {} mirror topic(s) to disappear",
                 elapsed.as_secs_f64(),
                 left.len()
             ),

@@ -1,7 +1,23 @@
-//! A small Kafka Connect REST client (connector configs, status, delete).
+//! A small Kafka Connect REST client (connector configs, status, delete)
+//! for a Connect cluster of one or several workers.
+//!
+//! - Failover: a request goes to the worker that answered last; a worker
+//!   that cannot be reached (or does not answer) is skipped for the next
+//!   one in the manifest's order. Any worker serves reads and forwards
+//!   writes to the group's leader itself.
+//! - Rebalances: every config change makes the workers rebalance, and a
+//!   worker that died makes the others rebalance; meanwhile Connect answers
+//!   409, or 500/503 ("a rebalance is expected", "stale configuration", a
+//!   request forwarded to a leader that is gone). Those answers are retried
+//!   until the endpoint's request timeout (`--timeout`, `timeouts:`) runs
+//!   out, and named "Kafka Connect is rebalancing".
+//! - Shared polls: [`ConnectClient::statuses`] gives every waiter of a
+//!   round one `GET /connectors?expand=status` (clones of a client share it).
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde::Deserialize;
@@ -119,46 +135,132 @@ fn without_userinfo(url: &str) -> String {
     }
 }
 
-/// Talks to one Kafka Connect cluster.
-#[derive(Clone)]
-pub struct ConnectClient {
-    cluster: String,
+/// One worker of the Connect cluster.
+#[derive(Debug)]
+struct Worker {
     base: reqwest::Url,
     /// The URL as errors show it: without user info, and not at all when it
     /// came from `${env:…}`.
     shown: String,
+}
+
+/// A `GET /connectors?expand=status` answer and when it was asked for.
+type StatusSnapshot = (Instant, Arc<BTreeMap<String, ConnectorStatus>>);
+
+/// Talks to one Kafka Connect cluster. Clones share the worker that
+/// answered last and the status snapshot of the round.
+#[derive(Clone)]
+pub struct ConnectClient {
+    cluster: String,
+    workers: Arc<[Worker]>,
+    /// Index in `workers` of the worker that answered last.
+    current: Arc<AtomicUsize>,
     http: reqwest::Client,
     auth: Option<Auth>,
     timeouts: Timeouts,
     retry: RetryPolicy,
+    snapshot: Arc<tokio::sync::Mutex<Option<StatusSnapshot>>>,
 }
 
 impl std::fmt::Debug for ConnectClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConnectClient")
             .field("cluster", &self.cluster)
-            .field("base", &self.shown)
+            .field("workers", &self.shown_all())
             .finish()
+    }
+}
+
+/// What linkctl sends: a method, a path (each segment escaped), a query and
+/// maybe a JSON body; built anew for whichever worker it goes to.
+struct Call<'a> {
+    method: reqwest::Method,
+    segments: &'a [&'a str],
+    query: &'a [(&'a str, &'a str)],
+    body: Option<serde_json::Value>,
+}
+
+impl<'a> Call<'a> {
+    fn new(method: reqwest::Method, segments: &'a [&'a str]) -> Self {
+        Self {
+            method,
+            segments,
+            query: &[],
+            body: None,
+        }
+    }
+    fn query(mut self, query: &'a [(&'a str, &'a str)]) -> Self {
+        self.query = query;
+        self
+    }
+    fn json(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
     }
 }
 
 /// Why one attempt of a request did not give an answer to use.
 enum Attempt {
-    /// Connect answered 409, or 5xx "a rebalance is expected": its workers
-    /// rebalance after every config change.
-    Busy(StatusCode),
-    /// No answer within the request timeout.
+    /// Connect answered 409, 500, 502, 503 or 504: while its workers
+    /// rebalance (after every config change, or when a worker left) that is
+    /// what it answers, and a retry succeeds once the group settled.
+    Busy {
+        status: StatusCode,
+        /// Connect's own words (redacted, shortened).
+        message: String,
+    },
+    /// No answer within the request timeout (from any worker).
     TimedOut,
-    /// No connection (refused, reset, unresolvable) within the connect timeout.
+    /// No connection (refused, reset, unresolvable) within the connect
+    /// timeout, to any worker.
     Unreachable(String),
     /// The TLS handshake failed: the same certificates will fail again.
     Tls(TlsFailure),
 }
 
+impl Attempt {
+    /// Whether Connect's answer says its group is rebalancing (409 always:
+    /// "a conflicting operation (e.g. worker rebalance)", "stale
+    /// configuration"; a 5xx that names a rebalance, a leader, or a
+    /// request it could not forward to the leader).
+    fn rebalancing(&self) -> bool {
+        match self {
+            Self::Busy { status, message } => {
+                let m = message.to_ascii_lowercase();
+                *status == StatusCode::CONFLICT
+                    || *status == StatusCode::SERVICE_UNAVAILABLE
+                    || [
+                        "rebalanc",
+                        "leader",
+                        "forward",
+                        "stale config",
+                        "conflicting operation",
+                    ]
+                    .iter()
+                    .any(|w| m.contains(w))
+            }
+            _ => false,
+        }
+    }
+}
+
 impl std::fmt::Display for Attempt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Busy(s) => write!(f, "HTTP {s}"),
+            Self::Busy { status, message } => {
+                if self.rebalancing() {
+                    write!(f, "Kafka Connect is rebalancing (HTTP {}", status.as_u16())?;
+                } else {
+                    write!(f, "HTTP {status}")?;
+                }
+                if !message.is_empty() {
+                    write!(f, ": {message}")?;
+                }
+                if self.rebalancing() {
+                    write!(f, ")")?;
+                }
+                Ok(())
+            }
             Self::TimedOut => write!(f, "no answer"),
             Self::Unreachable(r) => write!(f, "{r}"),
             Self::Tls(t) => write!(f, "{t}"),
@@ -175,9 +277,11 @@ impl Transient for Attempt {
         !matches!(self, Self::TimedOut | Self::Tls(_))
     }
 
+    /// A few words for the waiting line (`backend::waiting`).
     fn waiting_reason(&self) -> Option<String> {
         Some(match self {
-            Self::Busy(s) => format!("busy (HTTP {})", s.as_u16()),
+            Self::Busy { .. } if self.rebalancing() => "Kafka Connect is rebalancing".to_string(),
+            Self::Busy { status, .. } => format!("busy (HTTP {})", status.as_u16()),
             Self::TimedOut => "no answer".to_string(),
             Self::Unreachable(r) => short_reason(r),
             Self::Tls(t) => t.to_string(),
@@ -206,13 +310,14 @@ fn tls_fix(failure: &TlsFailure, cluster: &str) -> String {
 }
 
 impl ConnectClient {
-    /// The Connect cluster next to `cluster` (its `connect:` URL).
+    /// The Connect cluster next to `cluster` (its `connect:` URLs).
     pub fn for_cluster(name: &str, cluster: &Cluster) -> Result<Self, BackendError> {
-        let url = &cluster
+        let urls = cluster
             .connect
             .as_ref()
-            .ok_or_else(|| BackendError::new(name, "no `connect:` URL for this cluster"))?
-            .value;
+            .map(|c| c.urls())
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| BackendError::new(name, "no `connect:` URL for this cluster"))?;
         if matches!(
             cluster.auth.as_ref().map(|a| &a.value),
             Some(Auth::Mtls { .. })
@@ -222,15 +327,21 @@ impl ConnectClient {
                 "mTLS to Kafka Connect is not supported; use basic or bearer auth",
             ));
         }
-        let raw = url.expose().trim_end_matches('/').to_string();
-        let shown = if url.is_secret() {
-            "(URL from the environment)".to_string()
-        } else {
-            without_userinfo(&raw)
-        };
-        let base = reqwest::Url::parse(&raw).map_err(|e| {
-            BackendError::new(name, format!("`connect: {shown}` is not a valid URL ({e})"))
-        })?;
+        let workers = urls
+            .iter()
+            .map(|url| {
+                let raw = url.expose().trim_end_matches('/').to_string();
+                let shown = if url.is_secret() {
+                    "(URL from the environment)".to_string()
+                } else {
+                    without_userinfo(&raw)
+                };
+                let base = reqwest::Url::parse(&raw).map_err(|e| {
+                    BackendError::new(name, format!("`connect: {shown}` is not a valid URL ({e})"))
+                })?;
+                Ok(Worker { base, shown })
+            })
+            .collect::<Result<Vec<_>, BackendError>>()?;
         let timeouts = Timeouts::of(cluster);
         let builder = reqwest::Client::builder()
             .connect_timeout(timeouts.connect)
@@ -241,37 +352,48 @@ impl ConnectClient {
             .map_err(|e| BackendError::new(name, format!("cannot build an HTTP client: {e}")))?;
         Ok(Self {
             cluster: name.to_string(),
-            base,
-            shown,
+            workers: workers.into(),
+            current: Arc::new(AtomicUsize::new(0)),
             http,
             auth: cluster.auth.as_ref().map(|a| a.value.clone()),
             timeouts,
+            // A rebalance lasts a few seconds (longer when a worker left):
+            // retried with short backoffs until the request timeout, which
+            // bounds the whole wait for the endpoint.
             retry: RetryPolicy {
-                max_retries: 8,
+                max_retries: 200,
                 min_backoff: Duration::from_millis(250),
-                max_backoff: Duration::from_secs(4),
-                budget: Duration::from_secs(60),
+                max_backoff: Duration::from_secs(2),
+                budget: timeouts.request,
             },
+            snapshot: Arc::default(),
         })
     }
 
-    /// A request to `segments` (each escaped as one path segment: a
-    /// connector name cannot reach another endpoint) with `query`.
-    fn req(
-        &self,
-        method: reqwest::Method,
-        segments: &[&str],
-        query: &[(&str, &str)],
-    ) -> reqwest::RequestBuilder {
-        let mut url = self.base.clone();
+    /// The workers as messages show them (`http://w1:8083, http://w2:8083`).
+    fn shown_all(&self) -> String {
+        self.workers
+            .iter()
+            .map(|w| w.shown.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `call` for `worker`: each segment escaped as one path segment (a
+    /// connector name cannot reach another endpoint).
+    fn request(&self, worker: &Worker, call: &Call<'_>) -> reqwest::RequestBuilder {
+        let mut url = worker.base.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty();
-            path.extend(segments);
+            path.extend(call.segments);
         }
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
+        if !call.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(call.query);
         }
-        let r = self.http.request(method, url);
+        let mut r = self.http.request(call.method.clone(), url);
+        if let Some(body) = &call.body {
+            r = r.json(body);
+        }
         match &self.auth {
             Some(Auth::Basic { username, password }) => {
                 r.basic_auth(username.expose(), Some(password.expose()))
@@ -282,84 +404,121 @@ impl ConnectClient {
     }
 
     fn err(&self, msg: impl std::fmt::Display) -> BackendError {
-        BackendError::new(
-            &self.cluster,
-            format!("Kafka Connect {}: {msg}", self.shown),
-        )
+        let current = self.current.load(Ordering::Relaxed) % self.workers.len().max(1);
+        let shown = self.workers.get(current).map_or("", |w| w.shown.as_str());
+        BackendError::new(&self.cluster, format!("Kafka Connect {shown}: {msg}"))
     }
 
-    /// Sends with the shared retry policy, within the request timeout
-    /// (retries included); the error says which limit ran out.
-    async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response, BackendError> {
-        let reads = rb
-            .try_clone()
-            .and_then(|r| r.build().ok())
-            .is_some_and(|r| r.method() == reqwest::Method::GET);
-        let bound = Bound {
-            what: format!(
-                "{} {} (Kafka Connect)",
-                if reads { "reading" } else { "writing" },
-                self.cluster
-            ),
-            limit: self.timeouts.request,
-        };
-        let attempt = || async {
-            let req = rb
-                .try_clone()
-                .ok_or_else(|| Attempt::Unreachable("the request cannot be repeated".into()))?;
-            let resp = req.send().await.map_err(|e| {
-                if let Some(tls) = tls_failure(&e) {
-                    Attempt::Tls(tls)
-                } else if e.is_timeout() {
-                    Attempt::TimedOut
-                } else {
-                    Attempt::Unreachable(transport_reason(&e))
+    /// One attempt: the worker that answered last first, then the others in
+    /// the manifest's order while a worker cannot be reached or does not
+    /// answer.
+    async fn attempt(&self, call: &Call<'_>) -> Result<reqwest::Response, Attempt> {
+        let n = self.workers.len();
+        let first = self.current.load(Ordering::Relaxed);
+        let mut failure = Attempt::Unreachable("no worker URL".into());
+        for k in 0..n {
+            let i = (first + k) % n;
+            let resp = match self.request(&self.workers[i], call).send().await {
+                Ok(resp) => resp,
+                Err(e) => {
+                    if let Some(tls) = tls_failure(&e) {
+                        return Err(Attempt::Tls(tls));
+                    }
+                    failure = if e.is_timeout() {
+                        Attempt::TimedOut
+                    } else {
+                        Attempt::Unreachable(transport_reason(&e))
+                    };
+                    if n > 1 {
+                        tracing::debug!(worker = %self.workers[i].shown, reason = %failure, "trying the next Kafka Connect worker");
+                    }
+                    continue;
                 }
-            })?;
-            let busy = matches!(
-                resp.status(),
+            };
+            if i != first {
+                self.current.store(i, Ordering::Relaxed);
+            }
+            let status = resp.status();
+            if matches!(
+                status,
                 StatusCode::CONFLICT
                     | StatusCode::INTERNAL_SERVER_ERROR
                     | StatusCode::BAD_GATEWAY
                     | StatusCode::SERVICE_UNAVAILABLE
                     | StatusCode::GATEWAY_TIMEOUT
-            );
-            if busy {
-                return Err(Attempt::Busy(resp.status()));
+            ) {
+                let body = resp.text().await.unwrap_or_default();
+                let message = serde_json::from_str::<ConnectError>(&body)
+                    .ok()
+                    .and_then(|e| e.message)
+                    .unwrap_or(body);
+                let message: String = crate::redact::server_text(&message)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(200)
+                    .collect();
+                return Err(Attempt::Busy { status, message });
             }
-            Ok(resp)
+            return Ok(resp);
+        }
+        Err(failure)
+    }
+
+    /// Sends `call` with the shared retry policy; the error says which
+    /// limit ran out.
+    async fn send(&self, call: Call<'_>) -> Result<reqwest::Response, BackendError> {
+        let started = Instant::now();
+        // The whole wait, retries included, ends with the request timeout;
+        // meanwhile the waiting line says what for.
+        let bound = Bound {
+            what: format!(
+                "{} {} (Kafka Connect)",
+                if call.method == reqwest::Method::GET {
+                    "reading"
+                } else {
+                    "writing"
+                },
+                self.cluster
+            ),
+            limit: self.timeouts.request,
         };
+        let attempt = || self.attempt(&call);
         retry_within(&self.retry, &bound, attempt, || Attempt::TimedOut)
             .await
             .map_err(|a| {
             let limits = self.timeouts.explain(&self.cluster);
+            let workers = if self.workers.len() > 1 {
+                format!("any of the workers {}", self.shown_all())
+            } else {
+                self.shown_all()
+            };
             match a {
                 Attempt::TimedOut => BackendError::new(
                     &self.cluster,
                     format!(
-                        "Kafka Connect {} did not answer within {} {limits}",
-                        self.shown,
+                        "Kafka Connect {workers} did not answer within {} {limits}",
                         secs(self.timeouts.request)
                     ),
                 ),
                 Attempt::Unreachable(reason) => BackendError::new(
                     &self.cluster,
                     format!(
-                        "cannot reach Kafka Connect {}: {reason} — is the worker running and is `connect:` right? {limits}",
-                        self.shown
+                        "cannot reach Kafka Connect {workers}: {reason} — is the worker running and is `connect:` right? {limits}"
                     ),
                 ),
                 Attempt::Tls(failure) => BackendError::new(
                     &self.cluster,
                     format!(
                         "TLS handshake with Kafka Connect {} failed: {failure}; {}",
-                        self.shown,
+                        self.shown_all(),
                         tls_fix(&failure, &self.cluster)
                     ),
                 ),
-                Attempt::Busy(status) => self.err(format!(
-                    "still busy (HTTP {status}, a rebalance) after {} retries",
-                    self.retry.max_retries
+                busy @ Attempt::Busy { .. } => self.err(format!(
+                    "{busy}, still after {:.1} s {limits}",
+                    started.elapsed().as_secs_f64()
                 )),
             }
         })
@@ -398,7 +557,7 @@ impl ConnectClient {
     /// What the worker says of itself (`GET /`): its version and the Kafka
     /// cluster it is attached to.
     pub async fn worker(&self) -> Result<WorkerInfo, BackendError> {
-        let resp = self.send(self.req(reqwest::Method::GET, &[], &[])).await?;
+        let resp = self.send(Call::new(reqwest::Method::GET, &[])).await?;
         if resp.status().is_success() {
             resp.json().await.map_err(|e| self.err(e.without_url()))
         } else {
@@ -415,7 +574,7 @@ impl ConnectClient {
         what: &str,
     ) -> Result<Option<T>, BackendError> {
         let resp = self
-            .send(self.req(reqwest::Method::GET, &["connectors", name, part], &[]))
+            .send(Call::new(reqwest::Method::GET, &["connectors", name, part]))
             .await?;
         match resp.status() {
             StatusCode::NOT_FOUND => Ok(None),
@@ -449,8 +608,8 @@ impl ConnectClient {
     ) -> Result<(), BackendError> {
         let resp = self
             .send(
-                self.req(reqwest::Method::PUT, &["connectors", name, "config"], &[])
-                    .json(config),
+                Call::new(reqwest::Method::PUT, &["connectors", name, "config"])
+                    .json(serde_json::to_value(config).unwrap_or_default()),
             )
             .await?;
         if resp.status().is_success() {
@@ -468,7 +627,7 @@ impl ConnectClient {
         segments: &[&str],
         what: &str,
     ) -> Result<(), BackendError> {
-        let resp = self.send(self.req(method, segments, &[])).await?;
+        let resp = self.send(Call::new(method, segments)).await?;
         match resp.status() {
             StatusCode::NOT_FOUND => Ok(()),
             s if s.is_success() => Ok(()),
@@ -505,7 +664,10 @@ impl ConnectClient {
     /// Resumes a stopped or paused connector.
     pub async fn resume(&self, name: &str) -> Result<(), BackendError> {
         let resp = self
-            .send(self.req(reqwest::Method::PUT, &["connectors", name, "resume"], &[]))
+            .send(Call::new(
+                reqwest::Method::PUT,
+                &["connectors", name, "resume"],
+            ))
             .await?;
         if resp.status().is_success() {
             Ok(())
@@ -524,12 +686,8 @@ impl ConnectClient {
     ) -> Result<(), BackendError> {
         let resp = self
             .send(
-                self.req(
-                    reqwest::Method::PATCH,
-                    &["connectors", name, "offsets"],
-                    &[],
-                )
-                .json(offsets),
+                Call::new(reqwest::Method::PATCH, &["connectors", name, "offsets"])
+                    .json(offsets.clone()),
             )
             .await?;
         if resp.status().is_success() {
@@ -544,17 +702,50 @@ impl ConnectClient {
     /// Every connector with its config and status, in one request.
     pub async fn list_expanded(&self) -> Result<BTreeMap<String, Expanded>, BackendError> {
         let resp = self
-            .send(self.req(
-                reqwest::Method::GET,
-                &["connectors"],
-                &[("expand", "info"), ("expand", "status")],
-            ))
+            .send(
+                Call::new(reqwest::Method::GET, &["connectors"])
+                    .query(&[("expand", "info"), ("expand", "status")]),
+            )
             .await?;
         if resp.status().is_success() {
             resp.json().await.map_err(|e| self.err(e.without_url()))
         } else {
             Err(self.fail("listing connectors", resp).await)
         }
+    }
+
+    /// The status of every connector, as one `GET /connectors?expand=status`
+    /// asked for no earlier than `since` (the waiter's last write) and less
+    /// than `max_age` ago: concurrent waiters of one round (one per link)
+    /// share one request.
+    pub async fn statuses(
+        &self,
+        since: Instant,
+        max_age: Duration,
+    ) -> Result<Arc<BTreeMap<String, ConnectorStatus>>, BackendError> {
+        let mut held = self.snapshot.lock().await;
+        if let Some((asked, all)) = held.as_ref() {
+            if *asked >= since && asked.elapsed() < max_age {
+                return Ok(all.clone());
+            }
+        }
+        let asked = Instant::now();
+        let resp = self
+            .send(Call::new(reqwest::Method::GET, &["connectors"]).query(&[("expand", "status")]))
+            .await?;
+        if !resp.status().is_success() {
+            return Err(self.fail("listing connector statuses", resp).await);
+        }
+        let expanded: BTreeMap<String, Expanded> =
+            resp.json().await.map_err(|e| self.err(e.without_url()))?;
+        let all: Arc<BTreeMap<String, ConnectorStatus>> = Arc::new(
+            expanded
+                .into_iter()
+                .filter_map(|(name, e)| e.status.map(|s| (name, s)))
+                .collect(),
+        );
+        *held = Some((asked, all.clone()));
+        Ok(all)
     }
 
     /// The configs Connect generated for a connector's tasks, or `None` when
@@ -571,7 +762,7 @@ impl ConnectClient {
     /// Names of all connectors.
     pub async fn list(&self) -> Result<Vec<String>, BackendError> {
         let resp = self
-            .send(self.req(reqwest::Method::GET, &["connectors"], &[]))
+            .send(Call::new(reqwest::Method::GET, &["connectors"]))
             .await?;
         if resp.status().is_success() {
             resp.json().await.map_err(|e| self.err(e.without_url()))

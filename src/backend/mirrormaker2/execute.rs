@@ -55,8 +55,23 @@ fn resolve(
         .collect()
 }
 
+/// Runs a connector write holding one of the apply's `--parallelism`
+/// permits: the links' steps run at once, their writes a few at a time
+/// (each write makes the Connect group rebalance).
+pub(super) async fn bounded<T>(
+    ctx: &ExecContext<'_>,
+    write: impl std::future::Future<Output = T>,
+) -> T {
+    let _permit = ctx.permits.acquire().await;
+    write.await
+}
+
 /// Runs one step (actions of one cluster and link).
-pub async fn run_step(step: &[&Action], ctx: &ExecContext<'_>) -> Vec<ActionResult> {
+pub async fn run_step(
+    step: &[&Action],
+    ctx: &ExecContext<'_>,
+    clients: &super::clients::ConnectClients,
+) -> Vec<ActionResult> {
     let Some(first) = step.first() else {
         return Vec::new();
     };
@@ -67,7 +82,7 @@ pub async fn run_step(step: &[&Action], ctx: &ExecContext<'_>) -> Vec<ActionResu
     let connect = match ctx
         .clusters
         .get(&first.cluster)
-        .and_then(|c| ConnectClient::for_cluster(&first.cluster, c))
+        .and_then(|c| clients.get(&first.cluster, c))
     {
         Ok(c) => c,
         Err(e) => {
@@ -130,15 +145,15 @@ async fn link_action(
             let live = connect.config(&source).await?;
             let mut left = String::new();
             for c in connectors {
-                connect.stop(c).await?;
+                bounded(ctx, connect.stop(c)).await?;
                 wait_stopped(connect, c, a, ctx).await?;
                 if *c == source {
                     if let Some(live) = &live {
                         left = left_behind(connect, live, a, ctx).await;
                     }
                 }
-                connect.reset_offsets(c).await?;
-                connect.delete(c).await?;
+                bounded(ctx, connect.reset_offsets(c)).await?;
+                bounded(ctx, connect.delete(c)).await?;
             }
             wait_gone(connect, connectors, a, ctx).await?;
             Ok(format!("connectors of {} deleted{left}", a.link))
@@ -177,15 +192,28 @@ async fn left_behind(
         let observed = readers
             .observe(&topics, Some((connect, &connector)))
             .await?;
-        Ok::<_, BackendError>(
-            topics
-                .keys()
-                .map(|t| {
-                    let r = super::cutover::stopped_report(t, &topics, &observed);
-                    format!("mirroring of {t} ended: {}", r.recovery_point())
-                })
-                .collect::<Vec<_>>(),
-        )
+        // Mirrors that lost nothing are counted; the others named, each
+        // with what it left behind.
+        let mut complete = 0;
+        let mut lines = Vec::new();
+        for t in topics.keys() {
+            let r = super::cutover::stopped_report(t, &topics, &observed);
+            if r.not_mirrored == Some(0) {
+                complete += 1;
+            } else {
+                lines.push(format!("mirroring of {t} ended: {}", r.recovery_point()));
+            }
+        }
+        if complete > 0 {
+            lines.insert(
+                0,
+                format!(
+                    "{complete} of {} mirror(s) ended with every record mirrored",
+                    topics.len()
+                ),
+            );
+        }
+        Ok::<_, BackendError>(lines)
     };
     match read.await {
         Ok(lines) => format!("; {}", lines.join("; ")),
@@ -233,7 +261,7 @@ async fn write_connectors(
             let lists = live.as_ref().map(MirrorLists::of).unwrap_or_default();
             config.extend(lists.settings());
         }
-        connect.put_config(&c.name, &config).await?;
+        bounded(ctx, connect.put_config(&c.name, &config)).await?;
         written.push((c.name.clone(), config));
     }
     Ok(written)

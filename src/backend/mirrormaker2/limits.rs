@@ -25,6 +25,7 @@ pub fn check_link(name: &Located<String>, link: &Link, m: &Manifest, out: &mut V
                 format!("link `{n}` uses MirrorMaker 2: its mirrors are not read-only, and consumer offsets are translated, not identical"),
             )
             .at(link.engine.span.or(name.span), "MirrorMaker 2 engine")
+            .of_link(n)
             .help("producers can still write to mirror topics on the destination, and translated offsets may land slightly before the source's; use `engine: confluent` for byte-identical, read-only mirrors"),
         );
     for mirror in &link.mirrors {

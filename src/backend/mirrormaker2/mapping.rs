@@ -56,7 +56,8 @@ const TRANSLATED: &[&str] = &[
 ];
 
 /// True for canonical keys that are translated into connector settings
-/// (they always come from the manifest's structured sections).
+/// (from the manifest's structured sections, or, for a section the
+/// manifest leaves out, from the live link: see [`super::payload`]).
 pub fn is_translated(key: &str) -> bool {
     TRANSLATED.contains(&key)
 }

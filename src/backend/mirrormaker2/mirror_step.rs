@@ -272,7 +272,7 @@ async fn run_inner(
                     .await?
             }
             None => {
-                connect.put_config(&connector, &config).await?;
+                super::execute::bounded(ctx, connect.put_config(&connector, &config)).await?;
                 wait_assigned(
                     connect, &connector, &starting, &stopping, &source, first, ctx,
                 )
@@ -306,7 +306,7 @@ async fn run_inner(
         }
         let mut config = live.clone();
         again.sorted().apply_to(&mut config);
-        connect.put_config(&connector, &config).await?;
+        super::execute::bounded(ctx, connect.put_config(&connector, &config)).await?;
         let resumed: Vec<String> = behind.keys().cloned().collect();
         wait_assigned(connect, &connector, &resumed, &[], &source, first, ctx).await?;
         for (i, c) in changes.iter().enumerate() {
@@ -336,7 +336,7 @@ async fn run_inner(
                 .await?
                 .unwrap_or_else(|| live.clone());
             with_ids.apply_to(&mut config);
-            connect.put_config(&connector, &config).await?;
+            super::execute::bounded(ctx, connect.put_config(&connector, &config)).await?;
             wait_running(connect, first, ctx).await?;
         }
     }

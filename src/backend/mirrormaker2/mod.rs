@@ -7,6 +7,7 @@
 //! - [`connect_client`]: the Kafka Connect REST client; [`read`]: live
 //!   state; [`execute`] (+ [`wait`]): steps.
 
+pub mod clients;
 pub mod connect_client;
 pub mod cutover;
 pub mod execute;
@@ -31,9 +32,11 @@ use crate::plan::cutover::Readiness;
 use crate::plan::Action;
 use crate::state::LiveState;
 
-/// The MirrorMaker 2 engine (stateless: a Connect client is cheap to build).
+/// The MirrorMaker 2 engine of one command, with its Kafka Connect clients.
 #[derive(Debug, Default)]
-pub struct Mm2Backend;
+pub struct Mm2Backend {
+    connect: clients::ConnectClients,
+}
 
 impl Engine for Mm2Backend {
     fn model(&self) -> &'static dyn EngineModel {
@@ -47,7 +50,7 @@ impl Engine for Mm2Backend {
         detail: ReadDetail,
         kafka: &'a KafkaClients,
     ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
-        Box::pin(read::read(manifest, scope, detail, kafka))
+        Box::pin(read::read(manifest, scope, detail, kafka, &self.connect))
     }
 
     fn execute_step<'a>(
@@ -55,7 +58,7 @@ impl Engine for Mm2Backend {
         step: &'a [&'a Action],
         ctx: &'a ExecContext<'a>,
     ) -> BoxFuture<'a, Vec<ActionResult>> {
-        Box::pin(execute::run_step(step, ctx))
+        Box::pin(execute::run_step(step, ctx, &self.connect))
     }
 
     fn health<'a>(
@@ -65,8 +68,7 @@ impl Engine for Mm2Backend {
         ctx: &'a ExecContext<'a>,
     ) -> BoxFuture<'a, Result<Vec<String>, BackendError>> {
         Box::pin(async move {
-            let connect =
-                connect_client::ConnectClient::for_cluster(cluster, ctx.clusters.get(cluster)?)?;
+            let connect = self.connect.get(cluster, ctx.clusters.get(cluster)?)?;
             read::link_health(&connect, link).await
         })
     }
@@ -80,10 +82,9 @@ impl Engine for Mm2Backend {
             let Some(first) = actions.first() else {
                 return Ok(Vec::new());
             };
-            let connect = connect_client::ConnectClient::for_cluster(
-                &first.cluster,
-                ctx.clusters.get(&first.cluster)?,
-            )?;
+            let connect = self
+                .connect
+                .get(&first.cluster, ctx.clusters.get(&first.cluster)?)?;
             cutover::observe(&connect, actions, ctx).await
         })
     }

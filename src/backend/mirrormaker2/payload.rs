@@ -11,7 +11,9 @@
 //! belong to the mirror actions and are kept as they are live; and except
 //! the live canonical keys named in `keep_live` (set on the link, not
 //! declared, not reset: the plan leaves unmanaged keys alone, so the write
-//! must too).
+//! must too). An undeclared, unreset key that becomes connector settings
+//! (an absent `consumer_offset_sync`, …) is written with its live value,
+//! taken at plan time.
 
 use std::collections::BTreeMap;
 
@@ -84,35 +86,43 @@ fn mirror(a: &Action) -> Result<String, String> {
 }
 
 fn write_connectors(a: &Action, cx: &PlanContext<'_>) -> Result<Mm2Payload, String> {
-    let spec = link_spec(cx.manifest, &a.link)?;
-    let cp = checkpoint_config(&spec).map_err(|e| e.0)?;
-    let src = source_config(&spec).map_err(|e| e.0)?;
+    let mut spec = link_spec(cx.manifest, &a.link)?;
     let resets: Vec<&str> = a
         .changes
         .iter()
         .filter(|c| c.op == ChangeOp::Reset)
         .map(|c| c.key.as_str())
         .collect();
-    let keep_live = match a.kind {
-        ActionKind::CreateLink => Vec::new(),
+    let live = match a.kind {
+        ActionKind::CreateLink => None,
         _ => cx
             .live
             .clusters
             .get(&a.cluster)
-            .and_then(|c| c.links.get(&a.link))
-            .map(|l| {
-                l.configs
-                    .keys()
-                    .filter(|k| {
-                        !spec.canonical.contains_key(*k)
-                            && !resets.contains(&k.as_str())
-                            && !is_translated(k)
-                    })
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default(),
+            .and_then(|c| c.links.get(&a.link)),
     };
+    // Live keys the manifest does not declare and the plan does not reset
+    // are left alone (an absent section, a free-form key dropped without
+    // `prune`). Translated ones (offset sync, topic config sync, metadata
+    // refresh) become connector settings: they are written again with their
+    // live value, which the plan knows now. The others keep their live
+    // connector settings, read when the write is sent.
+    let kept = |k: &String| !spec.canonical.contains_key(k) && !resets.contains(&k.as_str());
+    let mut keep_live = Vec::new();
+    let mut translated = Vec::new();
+    for (k, c) in live.map(|l| &l.configs).into_iter().flatten() {
+        match (kept(k), is_translated(k), &c.value) {
+            (false, ..) => {}
+            (true, false, _) => keep_live.push(k.clone()),
+            (true, true, Some(v)) if !c.is_sensitive => {
+                translated.push((k.clone(), WireValue::Plain(v.clone())));
+            }
+            (true, true, _) => {}
+        }
+    }
+    spec.canonical.extend(translated);
+    let cp = checkpoint_config(&spec).map_err(|e| e.0)?;
+    let src = source_config(&spec).map_err(|e| e.0)?;
     Ok(Mm2Payload::WriteConnectors {
         connectors: vec![
             ConnectorConfig {

@@ -15,6 +15,8 @@
 //! while it was read (a second read of its end offsets, a second later).
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use futures::StreamExt;
 use std::time::{Duration, Instant};
 
 use super::connect_client::{ConnectClient, ConnectorStatus, Expanded};
@@ -29,6 +31,9 @@ use crate::state::{
     ClusterState, ConnectionMode, LinkSide, LiveConfig, LiveLink, LiveMirror, LiveState, LiveTask,
     MirrorStatus, PartitionLag, RecordCounts, TaskError,
 };
+
+/// How many links of one Connect cluster are observed at once.
+const LINK_READS: usize = 16;
 
 /// The shortest time between the two reads of the source's end offsets that
 /// tell `status` whether the source is being written.
@@ -45,6 +50,7 @@ pub async fn read(
     scope: &Scope,
     detail: ReadDetail,
     kafka: &KafkaClients,
+    clients: &super::clients::ConnectClients,
 ) -> Result<LiveState, BackendError> {
     let clusters = Clusters::of(manifest);
     let reader = Reader {
@@ -59,7 +65,7 @@ pub async fn read(
         .filter(|(_, def)| def.connect.is_some())
         .map(|(dest, def)| async move {
             let mut unreadable = Vec::new();
-            let state = match ConnectClient::for_cluster(dest, def) {
+            let state = match clients.get(dest, def) {
                 Ok(connect) => read_cluster(reader, dest, &connect, &mut unreadable).await,
                 Err(e) => Err(e),
             };
@@ -251,22 +257,38 @@ async fn read_cluster(
         state.kafka_cluster_id = Some(t.cluster_id.clone());
         state.topic_names = Some(t.partitions.keys().cloned().collect());
     }
-    for (link_name, c) in &found {
-        let config = c.source_config();
-        let back = read_back(&config);
-        let mut link = map_link(link_name, &back, c, target_topics.as_ref());
-        link.remote_alias = config.get("source.cluster.alias").cloned();
-        if target_topics.is_some() {
-            if let Err(e) = observe_link(r, dest, connect, &config, &mut link).await {
-                if r.detail != ReadDetail::Status {
-                    // A plan cannot do without it: this link is unread.
-                    state.unread_links.insert(link_name.clone(), e.message);
-                    continue;
-                }
-                unreadable.push(e);
+    // Links are observed concurrently, a few at a time: each reads its
+    // connector's stored offsets and both clusters' offsets, and for
+    // `status` samples the source twice a second apart.
+    let topics = target_topics.as_ref();
+    let reads: Vec<_> = found
+        .iter()
+        .map(|(link_name, c)| async move {
+            let config = c.source_config();
+            let back = read_back(&config);
+            let mut link = map_link(link_name, &back, c, topics);
+            link.remote_alias = config.get("source.cluster.alias").cloned();
+            let read = match topics {
+                Some(_) => observe_link(r, dest, connect, &config, &mut link).await,
+                None => Ok(()),
+            };
+            (link, read)
+        })
+        .collect();
+    let observed: Vec<(LiveLink, Result<(), BackendError>)> = futures::stream::iter(reads)
+        .buffer_unordered(LINK_READS)
+        .collect()
+        .await;
+    for (link, read) in observed {
+        if let Err(e) = read {
+            if r.detail != ReadDetail::Status {
+                // A plan cannot do without it: this link is unread.
+                state.unread_links.insert(link.name.clone(), e.message);
+                continue;
             }
+            unreadable.push(e);
         }
-        state.links.insert(link_name.clone(), link);
+        state.links.insert(link.name.clone(), link);
     }
     if let Some(t) = &target_topics {
         state.occupied = occupied(r, &target, t, &declared, &state).await?;

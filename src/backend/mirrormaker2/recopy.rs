@@ -67,10 +67,10 @@ pub async fn restart_from_start(
         &a.id,
         &format!("stopping {connector} to forget its stored offsets of the re-copied topic(s)"),
     );
-    connect.stop(connector).await?;
+    super::execute::bounded(ctx, connect.stop(connector)).await?;
     wait_stopped(connect, connector, a, ctx).await?;
     if let Some(body) = forget {
-        connect.patch_offsets(connector, body).await?;
+        super::execute::bounded(ctx, connect.patch_offsets(connector, body)).await?;
     }
     if !delete.is_empty() {
         let dest = ctx.kafka.get(&a.cluster, ctx.clusters.get(&a.cluster)?);
@@ -88,8 +88,8 @@ pub async fn restart_from_start(
         })
         .await?;
     }
-    connect.put_config(connector, config).await?;
-    connect.resume(connector).await?;
+    super::execute::bounded(ctx, connect.put_config(connector, config)).await?;
+    super::execute::bounded(ctx, connect.resume(connector)).await?;
     wait_running(connect, a, ctx).await
 }
 
@@ -134,7 +134,7 @@ pub async fn remirror(
     lists.ids.extend(dest.topic_ids(&topics).await?);
     let mut config = connect.config(&connector).await?.unwrap_or(config);
     lists.sorted().apply_to(&mut config);
-    connect.put_config(&connector, &config).await?;
+    super::execute::bounded(ctx, connect.put_config(&connector, &config)).await?;
     wait_running(connect, a, ctx).await?;
     Ok(format!(
         "{topic} is copied again from the start of its source into a new destination topic"

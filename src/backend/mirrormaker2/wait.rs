@@ -7,12 +7,17 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::connect_client::{ConnectClient, TaskInfo};
 use crate::backend::kafka::KafkaAdmin;
 use crate::backend::wait::{PollPolicy, Tick, Ticker};
 use crate::backend::{BackendError, ExecContext};
 use crate::plan::Action;
+
+/// How old a status snapshot another link's waiter asked for may be and
+/// still serve this round (shorter than the first poll interval).
+const SHARED_ROUND: Duration = Duration::from_millis(200);
 
 /// What one poll found.
 pub enum Poll {
@@ -124,9 +129,14 @@ pub(super) async fn wait_running(
         super::mapping::checkpoint_connector(&a.link),
     ];
     let names = &names;
+    let since = Instant::now();
     poll_until(ctx, &a.cluster, &a.id, &what, || async move {
+        // One status list per round for every link waiting on this Connect
+        // cluster; a connector missing or UNASSIGNED for a moment (a
+        // rebalance) is waited for, not a failure.
+        let all = connect.statuses(since, SHARED_ROUND).await?;
         for c in names {
-            match connect.status(c).await? {
+            match all.get(c.as_str()) {
                 Some(s) => {
                     if let Some(f) = s.failure() {
                         return Err(BackendError::new(
@@ -272,15 +282,18 @@ pub(super) async fn wait_stopped(
     ctx: &ExecContext<'_>,
 ) -> Result<(), BackendError> {
     let what = format!("connector {connector} to stop");
+    let since = Instant::now();
     poll_until(ctx, &a.cluster, &a.id, &what, || async move {
-        Ok(match connect.status(connector).await? {
-            None => Poll::Done,
-            Some(s) if s.connector.state == "STOPPED" => Poll::Done,
-            Some(s) => Poll::Waiting(format!(
-                "waiting for {connector} to stop ({})",
-                s.connector.state
-            )),
-        })
+        Ok(
+            match connect.statuses(since, SHARED_ROUND).await?.get(connector) {
+                None => Poll::Done,
+                Some(s) if s.connector.state == "STOPPED" => Poll::Done,
+                Some(s) => Poll::Waiting(format!(
+                    "waiting for {connector} to stop ({})",
+                    s.connector.state
+                )),
+            },
+        )
     })
     .await
 }
@@ -292,9 +305,11 @@ pub(super) async fn wait_gone(
     ctx: &ExecContext<'_>,
 ) -> Result<(), BackendError> {
     let what = format!("the connectors of {} to go", a.link);
+    let since = Instant::now();
     poll_until(ctx, &a.cluster, &a.id, &what, || async move {
+        let all = connect.statuses(since, SHARED_ROUND).await?;
         for c in connectors {
-            if connect.status(c).await?.is_some() {
+            if all.contains_key(c.as_str()) {
                 return Ok(Poll::Waiting(format!("waiting for {c} to be removed")));
             }
         }

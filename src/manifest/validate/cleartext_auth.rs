@@ -20,10 +20,7 @@ pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
             // A client certificate needs TLS: there is nothing to send in clear.
             Auth::Mtls { .. } => continue,
         };
-        for (field, url) in [("rest", &c.rest), ("connect", &c.connect)] {
-            let Some(url) = url else {
-                continue;
-            };
+        for (field, url) in c.http_urls() {
             // A URL that is not strict is an error of its own (`urls`).
             let Some(parsed) = strict_url(url.value.expose()) else {
                 continue;

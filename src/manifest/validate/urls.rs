@@ -41,9 +41,8 @@ pub fn strict_url(raw: &str) -> Option<url::Url> {
 
 pub fn check(m: &Manifest, out: &mut Vec<Problem>) {
     for (name, c) in &m.clusters {
-        for (field, url) in [("rest", &c.rest), ("connect", &c.connect)] {
-            let Some(url) = url else { continue };
-            if let Some(p) = problem(&name.value, field, url) {
+        for (field, url) in c.http_urls() {
+            if let Some(p) = problem(&name.value, field, &url) {
                 out.push(p);
             }
         }

@@ -10,29 +10,31 @@
 //! from `${env:…}`; such a change still renders both sides as
 //! `(sensitive value)`, so a secret never reaches a plan.
 //!
-//! **When is a key "managed", so that removing it from the manifest resets it
-//! to its default?** A live key is reset when all of these hold:
+//! **When is a key "managed", so that the plan resets it to its default
+//! when the manifest does not set it?** A live key is reset when all of
+//! these hold:
 //! - the manifest object does not declare it;
 //! - it is set on the link, by the rule `export` shares
 //!   ([`crate::plan::user_set`]: the row's default flags and `source`, and
-//!   the documented defaults);
+//!   the known defaults);
 //! - it is not read-only and not immutable (`cluster.link.prefix`,
 //!   `link.mode`, `connection.mode`);
-//! - and either it is one of the keys linkctl derives from the manifest's
-//!   structured sections ([`STRUCTURED_KEYS`]: offset sync, ACL sync, topic
-//!   config sync, auto-create mirrors) on an object that carries behaviour
-//!   configs, or the link has `prune: true` (then the manifest is the whole
+//! - and either the manifest declares the structured section that derives
+//!   it ([`declared_section`]: `consumer_offset_sync`, `acl_sync`,
+//!   `topic_config_sync`, `auto_create_mirrors`) on an object that carries
+//!   behaviour configs — a declared section is the whole truth about its
+//!   keys —, or the link has `prune: true` (then the manifest is the whole
 //!   truth for every key, free-form ones included).
 //!
-//! Free-form `config` keys that are dropped from the manifest without
-//! `prune` are left alone: linkctl cannot tell them from settings made by
-//! another tool.
+//! A section that is absent leaves its keys alone, and so does a free-form
+//! `config` key dropped from the manifest, unless the link says `prune:
+//! true`: linkctl cannot tell a setting the manifest forgot, or one made by
+//! another tool, from one it should undo (docs/confluent-engine.md, "What
+//! the manifest manages"). Every reset says why, in a note on the action.
 
-use crate::manifest::link_configs::{
-    ACL_FILTERS, ACL_SYNC_ENABLE, ACL_SYNC_MS, AUTO_CREATE_ENABLE, AUTO_CREATE_FILTERS,
-    GROUP_FILTERS, IMMUTABLE_KEYS, OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS, TOPIC_CONFIG_SYNC_INCLUDE,
-    TOPIC_CONFIG_SYNC_MS,
-};
+use std::collections::BTreeMap;
+
+use crate::manifest::link_configs::{declared_section, section_of, IMMUTABLE_KEYS};
 use crate::manifest::sensitive::{is_sensitive_key, looks_secret};
 use crate::manifest::Link;
 use crate::plan::action::{Action, ActionKind, Change, ChangeOp, Value};
@@ -45,20 +47,6 @@ use crate::state::{LiveConfig, LiveLink};
 use super::{engine_notes, link_target, new_action, Builder};
 
 pub use crate::plan::user_set::DYNAMIC_SOURCE;
-
-/// Keys derived from the manifest's structured sections.
-pub const STRUCTURED_KEYS: &[&str] = &[
-    OFFSET_SYNC_ENABLE,
-    OFFSET_SYNC_MS,
-    GROUP_FILTERS,
-    ACL_SYNC_ENABLE,
-    ACL_SYNC_MS,
-    ACL_FILTERS,
-    TOPIC_CONFIG_SYNC_MS,
-    TOPIC_CONFIG_SYNC_INCLUDE,
-    AUTO_CREATE_ENABLE,
-    AUTO_CREATE_FILTERS,
-];
 
 /// The update action for an existing object, if anything differs.
 pub(super) fn update_action(
@@ -155,10 +143,19 @@ pub(super) fn update_action(
             after: Some(shown(want)),
         });
     }
+    // Per absent section, the live keys it would manage (left alone).
+    let mut left_alone: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (key, lc) in &live.configs {
-        if o.configs.contains_key(key) || !was_managed(key, lc, live, o, link) {
+        if o.configs.contains_key(key) {
             continue;
         }
+        let Some(why) = why_reset(key, lc, live, o, link) else {
+            if let Some(section) = absent_section_setting(key, lc, live, o, link) {
+                left_alone.entry(section).or_default().push(key);
+            }
+            continue;
+        };
+        notes.push(format!("`{key}` is reset to its default: {why}"));
         changes.push(Change {
             key: key.clone(),
             op: ChangeOp::Reset,
@@ -171,6 +168,19 @@ pub(super) fn update_action(
             }),
             after: None,
         });
+    }
+    for (section, keys) in left_alone {
+        b.unmanaged(
+            &o.cluster,
+            name,
+            None,
+            format!(
+                "`{section}` is not in the manifest, so the link's {} {}; declare the section, or set `prune: true` on the link, to manage {}",
+                keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+                if keys.len() == 1 { "stays as it is" } else { "stay as they are" },
+                if keys.len() == 1 { "it" } else { "them" },
+            ),
+        );
     }
     if changes.is_empty() {
         return None;
@@ -205,18 +215,45 @@ fn is_write_only(key: &str, lc: Option<&LiveConfig>) -> bool {
     }
 }
 
-/// See the module documentation.
-fn was_managed(
+/// Why a live key the manifest object does not declare is reset (see the
+/// module documentation); `None`: it is left alone.
+fn why_reset(
     key: &str,
     lc: &LiveConfig,
     live: &LiveLink,
     o: &ExpectedObject,
     link: &Link,
-) -> bool {
-    user_set::is_user_set(live, key)
+) -> Option<String> {
+    if !user_set::is_user_set(live, key) || lc.is_read_only || IMMUTABLE_KEYS.contains(&key) {
+        return None;
+    }
+    if let Some(section) = declared_section(link, key).filter(|_| o.behaviour) {
+        return Some(format!(
+            "the link declares `{section}`, which does not set it"
+        ));
+    }
+    link.prune
+        .then(|| "the link says `prune: true` and does not declare it".to_string())
+}
+
+/// The structured section, absent from the manifest, whose live setting
+/// `key` is left alone (set on the link, not read-only, on the object that
+/// carries behaviour configs, and the link does not prune); `None` for any
+/// other key.
+fn absent_section_setting(
+    key: &str,
+    lc: &LiveConfig,
+    live: &LiveLink,
+    o: &ExpectedObject,
+    link: &Link,
+) -> Option<&'static str> {
+    let section = section_of(key)?;
+    let left = o.behaviour
+        && !link.prune
+        && declared_section(link, key).is_none()
         && !lc.is_read_only
-        && !IMMUTABLE_KEYS.contains(&key)
-        && ((o.behaviour && STRUCTURED_KEYS.contains(&key)) || link.prune)
+        && user_set::is_user_set(live, key);
+    left.then_some(section)
 }
 
 #[cfg(test)]

@@ -78,6 +78,7 @@ pub(super) fn plan_link(
     for (o, l) in objects.iter().zip(&found) {
         match l {
             None => {
+                super::read_only::warn_on_create(b, name, link, o, manifest, live);
                 let id = b.push(create_action(name, link, o, &link_deps));
                 link_deps.push(id);
             }
@@ -124,7 +125,8 @@ fn misattached(name: &str, link: &Link, manifest: &Manifest, live: &LiveState) -
     let connect = manifest
         .cluster(dest)
         .and_then(|c| c.connect.as_ref())
-        .map(|c| c.value.display().to_string())
+        .and_then(|c| c.first())
+        .map(|c| c.display().to_string())
         .unwrap_or_default();
     Some(format!(
         "link `{name}` cannot run on the Kafka Connect cluster of `{dest}` ({connect}): it is attached to Kafka cluster {attached}{other}, \

@@ -3,14 +3,16 @@
 //! - [`links`]: per manifest link, its objects: create, immutable checks, replace;
 //! - [`configs`]: link config updates and resets;
 //! - [`mirrors`]: the mirror state machine;
+//! - [`read_only`]: new links that set a key their server holds read-only;
 //! - [`undeclared`]: live links outside the manifest (reported, or deleted with prune).
 
 mod configs;
 
-pub use configs::{DYNAMIC_SOURCE, STRUCTURED_KEYS};
+pub use configs::DYNAMIC_SOURCE;
 mod links;
 mod mirrors;
 pub use mirrors::{transition, Step};
+mod read_only;
 mod undeclared;
 
 use crate::backend::{registry, PlanContext};

@@ -18,6 +18,7 @@ mod mirrors;
 mod paging;
 pub mod quirks;
 pub mod raw;
+pub mod recorded;
 mod render;
 mod routes;
 pub mod spec;

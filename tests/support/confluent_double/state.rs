@@ -192,6 +192,9 @@ pub struct DState {
     /// Per link: the configs from before its last write and how many reads
     /// still see them (`stale_reads_after_write`).
     pub stale_configs: BTreeMap<String, (BTreeMap<String, String>, u32)>,
+    /// Bodies recorded from a real server, by path (`/clusters/{id}/…`):
+    /// the answer to a GET of that path, verbatim (see [`super::recorded`]).
+    pub recorded: BTreeMap<String, serde_json::Value>,
 }
 
 impl DState {
@@ -217,6 +220,7 @@ impl DState {
             pages: BTreeMap::new(),
             page_counter: 0,
             stale_configs: BTreeMap::new(),
+            recorded: BTreeMap::new(),
         }
     }
 

@@ -352,7 +352,7 @@ impl KafkaAdmin {
         .await
     }
 
-    /// Non-default configs of the given topics: one `DescribeConfigs`.
+    /// Topic-level config overrides of the given topics: one `DescribeConfigs`.
     pub async fn topic_configs(
         self: &Arc<Self>,
         topics: &[String],
@@ -385,10 +385,12 @@ impl KafkaAdmin {
                 let kind = FailureKind::NotAuthorized { acl, code: None };
                 return Err(self.fail(Doing::DescribeConfigs { topic }, kind));
             }
+            // Only what is set on the topic itself: a broker's value the
+            // topic inherits is not a default either (STATIC_BROKER_CONFIG…).
             let configs = res
                 .entries
                 .iter()
-                .filter(|e| !e.is_default && !e.is_sensitive)
+                .filter(|e| is_topic_override(e) && !e.is_sensitive)
                 .filter_map(|e| e.value.clone().map(|v| (e.name.clone(), v)))
                 .collect();
             out.insert(topic.clone(), configs);
@@ -596,5 +598,17 @@ impl KafkaAdmin {
             }
         }
         Ok(())
+    }
+}
+
+/// True when a described topic config is set on the topic itself. Brokers
+/// report their own values (`STATIC_BROKER_CONFIG`, …) with `is_default`
+/// false; a broker that does not say where a value comes from (before Kafka
+/// 1.1) falls back to the default flag.
+fn is_topic_override(e: &rdkafka::admin::ConfigEntry) -> bool {
+    match e.source {
+        rdkafka::admin::ConfigSource::DynamicTopic => true,
+        rdkafka::admin::ConfigSource::Unknown => !e.is_default,
+        _ => false,
     }
 }

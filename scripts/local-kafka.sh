@@ -656,6 +656,8 @@ europe  allow linkctl  --topic *                                       : Describ
 europe  allow linkctl  --topic mm2-offset-syncs. prefixed              : Read
 europe  allow linkctl  --group *                                       : Read
 europe  deny  linkctl  --topic connect- prefixed                       : Delete
+us      allow linkctl  --topic __linkctl-lock prefixed                 : Create AlterConfigs Delete
+europe  allow linkctl  --topic __linkctl-lock prefixed                 : Create AlterConfigs
 us      allow mm2      --topic *                                       : Read DescribeConfigs
 us      allow mm2      --group *                                       : Describe
 europe  allow mm2      --topic * --group *                             : Read

@@ -1,6 +1,6 @@
-//! The apply engine: dependency order, steps per link, stop at the first
-//! failure, the exact report, JSON events; and end to end against the
-//! Confluent double.
+//! The apply engine: dependency order, steps per link, failures that stay
+//! local (or stop everything with `--fail-fast`), the exact report, JSON
+//! events; and end to end against the Confluent double.
 
 mod support;
 
@@ -66,66 +66,104 @@ async fn run_fake(
     fake: &Fake,
     actions: &[Action],
     sink: &dyn linkctl::apply::EventSink,
+    fail_fast: bool,
 ) -> linkctl::apply::ApplyReport {
     let m = empty_manifest();
     let parts = support::CtxParts::new(&m);
-    apply(
-        actions,
-        &Only(fake),
-        parts.env(),
-        sink,
-        &ApplyOptions::default(),
-    )
-    .await
+    let opts = ApplyOptions {
+        fail_fast,
+        ..ApplyOptions::default()
+    };
+    apply(actions, &Only(fake), parts.env(), sink, &opts).await
 }
 
 #[tokio::test]
-async fn a_failure_halfway_gives_an_exact_report() {
+async fn a_failure_blocks_only_what_depends_on_it() {
     let fake = Fake::new(&["m1"]);
     let events = Collect::default();
-    let report = run_fake(&fake, &plan(), &events).await;
+    let report = run_fake(&fake, &plan(), &events, false).await;
     let done: Vec<&str> = report.done.iter().map(|d| d.id.as_str()).collect();
-    assert_eq!(done, ["link", "back"]);
+    // m2 was in m1's step and went on; `back` is another link.
+    assert_eq!(done, ["link", "m2", "back"]);
     assert_eq!(report.failed.len(), 1);
     assert_eq!(report.failed[0].id, "m1");
     assert_eq!(report.failed[0].cluster, "europe");
     assert_eq!(report.failed[0].error, "HTTP 500: boom from the server");
-    assert_eq!(report.not_attempted, ["m2", "update"]);
+    assert_eq!(report.not_attempted, ["update"]);
+    assert_eq!(report.blocked(), 1);
     assert!(!report.is_success());
-    // The two links ran as two steps; both mirror creates of `l` as one.
     let mut steps = fake.steps.lock().unwrap().clone();
     steps.sort();
-    assert_eq!(steps, [vec!["back"], vec!["link"], vec!["m1"]]);
+    assert_eq!(steps, [vec!["back"], vec!["link"], vec!["m1", "m2"]]);
     assert_eq!(
         report.render_text(),
-        "Apply failed: 2 done, 1 failed, 2 not attempted.\n  done    link: link ok\n  done    back: back ok\n  FAILED  m1: HTTP 500: boom from the server\n  skipped m2 (not attempted)\n  skipped update (not attempted)\n"
+        "Apply failed: 3 done, 1 failed, 1 not attempted (1 of them depend on an action that did not succeed).\n  done    link: link ok\n  done    m2: m2 ok\n  done    back: back ok\n  FAILED  m1: HTTP 500: boom from the server\n  skipped update (not attempted: depends on m1, which failed)\n"
     );
     let evs = events.0.lock().unwrap().clone();
     assert!(matches!(
         evs.last(),
         Some(ApplyEvent::Summary {
-            done: 2,
+            done: 3,
             failed: 1,
-            not_attempted: 2,
+            not_attempted: 1,
+            blocked: 1,
             ..
         })
     ));
-    let mut started: Vec<String> = evs
+    // `update` never started: one `action_skipped` closes it, naming m1.
+    assert!(evs.contains(&ApplyEvent::ActionSkipped {
+        id: "update".into(),
+        reason: "depends on m1, which failed".into(),
+        depends_on: Some("m1".into()),
+    }));
+    assert!(!evs
         .iter()
-        .filter_map(|e| match e {
-            ApplyEvent::ActionStarted { id, .. } => Some(id.clone()),
-            _ => None,
-        })
-        .collect();
-    started.sort();
-    assert_eq!(started, ["back", "link", "m1", "m2"]);
-    // Every start is closed exactly once: m2 started with its step, which
-    // stopped before sending it.
+        .any(|e| matches!(e, ApplyEvent::ActionStarted { id, .. } if id == "update")));
+}
+
+#[tokio::test]
+async fn dependents_of_dependents_are_blocked_by_the_failed_action() {
+    let fake = Fake::new(&["link"]);
+    let report = run_fake(&fake, &plan(), &Collect::default(), false).await;
+    let done: Vec<&str> = report.done.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(done, ["back"]);
+    assert_eq!(report.not_attempted, ["m1", "m2", "update"]);
+    for id in ["m1", "m2", "update"] {
+        assert_eq!(
+            report.why_not_attempted[id].depends_on.as_deref(),
+            Some("link"),
+            "{id}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn fail_fast_stops_at_the_first_failure() {
+    let fake = Fake::new(&["m1"]);
+    let events = Collect::default();
+    let report = run_fake(&fake, &plan(), &events, true).await;
+    assert_eq!(report.failed.len(), 1);
+    assert_eq!(report.failed[0].id, "m1");
+    // m2 started with m1's step, which stopped before sending it; `update`
+    // depends on m1; `back` (another link) may or may not have run first.
+    assert!(report.not_attempted.contains(&"m2".to_string()));
+    assert!(report.not_attempted.contains(&"update".to_string()));
+    assert_eq!(
+        report.done.len() + report.failed.len() + report.not_attempted.len(),
+        5
+    );
+    let evs = events.0.lock().unwrap().clone();
     assert!(evs.contains(&ApplyEvent::ActionNotAttempted { id: "m2".into() }));
     assert!(evs.contains(&ApplyEvent::Progress {
         id: "m1".into(),
         message: "working".into()
     }));
+    if !report.done.iter().any(|d| d.id == "back") {
+        assert_eq!(
+            report.why_not_attempted["back"].reason,
+            "the apply stopped at the first failure (--fail-fast)"
+        );
+    }
 }
 
 #[tokio::test]
@@ -133,7 +171,7 @@ async fn everything_runs_in_dependency_order_when_nothing_fails() {
     let fake = Fake::new(&[]);
     let mut actions = plan();
     actions.reverse();
-    let report = run_fake(&fake, &actions, &Collect::default()).await;
+    let report = run_fake(&fake, &actions, &Collect::default(), false).await;
     assert!(report.is_success(), "{}", report.render_text());
     let seen = fake.seen();
     let pos = |id: &str| seen.iter().position(|s| s == id).unwrap();
@@ -173,7 +211,7 @@ async fn ready_actions_of_one_link_and_kind_are_one_step() {
             &[],
         ));
     }
-    let report = run_fake(&fake, &actions, &Collect::default()).await;
+    let report = run_fake(&fake, &actions, &Collect::default(), false).await;
     assert!(report.is_success());
     let mut steps = fake.steps.lock().unwrap().clone();
     steps.sort();
@@ -196,15 +234,16 @@ async fn unknown_dependencies_and_missing_executors_fail_cleanly() {
         "a",
         &["ghost"],
     )];
-    let r = run_fake(&fake, &bad, &Collect::default()).await;
+    let r = run_fake(&fake, &bad, &Collect::default(), false).await;
+    assert_eq!(r.not_attempted, ["a"]);
     assert_eq!(
-        r.failed[0].error,
+        r.why_not_attempted["a"].reason,
         "depends on ghost, which is not in the plan"
     );
     assert!(fake.seen().is_empty());
     let mut mm2 = action(ActionKind::CreateLink, "europe", "l", None);
     mm2.engine = EngineName::Mirrormaker2;
-    let r = run_fake(&fake, &[mm2], &Collect::default()).await;
+    let r = run_fake(&fake, &[mm2], &Collect::default(), false).await;
     assert_eq!(r.failed[0].error, "no executor for the mirrormaker2 engine");
 }
 
@@ -212,7 +251,7 @@ async fn unknown_dependencies_and_missing_executors_fail_cleanly() {
 async fn json_events_stream_one_object_per_line() {
     let fake = Fake::new(&["update"]);
     let sink = JsonLines::new(Vec::new());
-    run_fake(&fake, &plan(), &sink).await;
+    run_fake(&fake, &plan(), &sink, false).await;
     let text = String::from_utf8(sink.into_inner()).unwrap();
     let kinds: Vec<String> = text
         .lines()
@@ -233,6 +272,7 @@ fn fast(timeout: Duration, parallelism: usize) -> ApplyOptions {
     ApplyOptions {
         wait_timeout: timeout,
         parallelism,
+        fail_fast: false,
     }
 }
 
@@ -366,13 +406,14 @@ async fn a_persistent_500_on_the_third_write_gives_an_exact_report_and_a_rerun_c
     let opts = fast(Duration::from_secs(5), 1);
     let plan = mirror_plan(&e.m, &["a", "b", "c"]);
     let report = apply_confluent(&backend, &e.m, &plan, &opts).await;
+    // The failure stays local: the create after it is sent and done.
     assert_eq!(
         report
             .done
             .iter()
             .map(|d| d.id.as_str())
             .collect::<Vec<_>>(),
-        ["link", "create-a"]
+        ["link", "create-a", "create-c"]
     );
     assert_eq!(report.failed.len(), 1);
     assert_eq!(report.failed[0].id, "create-b");
@@ -380,25 +421,20 @@ async fn a_persistent_500_on_the_third_write_gives_an_exact_report_and_a_rerun_c
         report.failed[0].error,
         "POST /kafka/v3/clusters/eu-cluster/links/demo-link/mirrors: HTTP 500 (error_code 50003): Kafka is unhappy"
     );
-    assert_eq!(report.not_attempted, ["create-c"]);
-    // 1 for a, then 1 + 4 retries for b, each retry after a re-read that found nothing.
-    assert_eq!(e.eu.count("POST", "/links/demo-link/mirrors"), 6);
+    assert!(report.not_attempted.is_empty());
+    // 1 for a, then 1 + 4 retries for b, each retry after a re-read that
+    // found nothing, then 1 for c.
+    assert_eq!(e.eu.count("POST", "/links/demo-link/mirrors"), 7);
 
     // What is left (as a planner would see it from live state) converges.
-    let rest: Vec<Action> = plan[2..]
-        .iter()
-        .cloned()
-        .map(|mut a| {
-            a.depends_on.clear();
-            a
-        })
-        .collect();
-    let report = apply_confluent(&backend, &e.m, &rest, &opts).await;
+    let mut rest = plan[2].clone();
+    rest.depends_on.clear();
+    let report = apply_confluent(&backend, &e.m, &[rest], &opts).await;
     assert!(report.is_success(), "{}", report.render_text());
     let mirrors: Vec<String> =
         e.eu.with(|s| s.links["demo-link"].mirrors.keys().cloned().collect());
     assert_eq!(mirrors, ["a", "b", "c"]);
-    assert_eq!(e.eu.count("POST", "/links"), 1 + 6 + 2);
+    assert_eq!(e.eu.count("POST", "/links"), 1 + 7 + 1);
 }
 
 #[tokio::test]

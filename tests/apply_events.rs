@@ -2,9 +2,11 @@
 //! the committed schema (`schema/apply-events.schema.json`), and the stream
 //! is well formed — every `action_started` is closed by exactly one of
 //! `action_done`, `action_failed`, `action_interrupted`,
-//! `action_not_attempted`, after it; the `summary` comes last and counts
-//! what happened — for a real apply against the doubles, and for any apply
-//! with random failures and an interrupt at a random point.
+//! `action_not_attempted`, after it; an action that never starts is closed
+//! by one `action_skipped`; every action of the plan is closed; the
+//! `summary` comes last and counts what happened — for a real apply
+//! against the doubles, and for any apply with random failures, with or
+//! without `--fail-fast`, and an interrupt at a random point.
 
 mod support;
 
@@ -43,8 +45,9 @@ fn the_committed_schema_is_the_generated_one() {
     );
 }
 
-/// What is wrong with a stream (as JSON values), if anything.
-fn well_formed(lines: &[Value]) -> Result<(), String> {
+/// What is wrong with a stream (as JSON values) of a plan of `actions`
+/// actions, if anything.
+fn well_formed(lines: &[Value], actions: usize) -> Result<(), String> {
     let mut open: BTreeSet<String> = BTreeSet::new();
     let mut closed: BTreeSet<String> = BTreeSet::new();
     let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
@@ -65,12 +68,30 @@ fn well_formed(lines: &[Value]) -> Result<(), String> {
                 closed.insert(id);
                 *counts.entry(event).or_default() += 1;
             }
+            "action_skipped" => {
+                if open.contains(&id) || !closed.insert(id.clone()) {
+                    return Err(format!("line {i}: {id} skipped after it started or closed"));
+                }
+                if l["reason"].as_str().is_none_or(str::is_empty) {
+                    return Err(format!("line {i}: {id} skipped without a reason"));
+                }
+                *counts.entry(event).or_default() += 1;
+                if l["depends_on"].is_string() {
+                    *counts.entry("blocked").or_default() += 1;
+                }
+            }
             "summary" => return Err(format!("line {i}: a summary before the end")),
             _ => {}
         }
     }
     if !open.is_empty() {
         return Err(format!("started and never closed: {open:?}"));
+    }
+    if closed.len() != actions {
+        return Err(format!(
+            "{} of {actions} actions closed: {closed:?}",
+            closed.len()
+        ));
     }
     if last["event"] != "summary" {
         return Err(format!("the last line is not the summary: {last}"));
@@ -79,6 +100,8 @@ fn well_formed(lines: &[Value]) -> Result<(), String> {
     if last["done"].as_u64() != Some(n("action_done"))
         || last["failed"].as_u64() != Some(n("action_failed"))
         || last["interrupted"].as_u64().unwrap_or(0) != n("action_interrupted")
+        || last["not_attempted"].as_u64() != Some(n("action_not_attempted") + n("action_skipped"))
+        || last["blocked"].as_u64().unwrap_or(0) != n("blocked")
     {
         return Err(format!(
             "the summary does not count the stream: {last} vs {counts:?}"
@@ -87,21 +110,20 @@ fn well_formed(lines: &[Value]) -> Result<(), String> {
     Ok(())
 }
 
-#[test]
-fn a_real_apply_stream_validates_and_is_well_formed() {
-    // The second mirror create fails for good: a stream with every kind of close.
+/// The JSON lines of a real apply of three mirrors whose second create
+/// fails for good, each checked against the schema.
+fn real_stream(extra: &[&str]) -> Vec<Value> {
     let env = CliEnv::second_of_three_mirrors_failing("unhappy");
-    let r = env.run_exits(
-        1,
-        &[
-            "apply",
-            "--auto-approve",
-            "--format",
-            "json",
-            "--parallelism",
-            "1",
-        ],
-    );
+    let mut args = vec![
+        "apply",
+        "--auto-approve",
+        "--format",
+        "json",
+        "--parallelism",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    let r = env.run_exits(1, &args);
     let validator = jsonschema::validator_for(&schema()).expect("a valid schema");
     let lines: Vec<Value> = r
         .stdout
@@ -118,21 +140,38 @@ fn a_real_apply_stream_validates_and_is_well_formed() {
     }
     // The plan comes first; the actions follow; the stream is well formed.
     assert_eq!(lines[0]["event"], "plan");
+    let planned = lines[0]["plan"]["actions"].as_array().map_or(0, Vec::len);
     let actions: Vec<Value> = lines[1..]
         .iter()
         .filter(|l| l["event"] != "error")
         .cloned()
         .collect();
-    well_formed(&actions).expect("well formed");
-    let kinds: BTreeSet<&str> = actions.iter().filter_map(|l| l["event"].as_str()).collect();
-    for k in [
-        "action_started",
-        "action_done",
-        "action_failed",
-        "action_not_attempted",
-    ] {
+    well_formed(&actions, planned).expect("well formed");
+    actions
+}
+
+fn kinds(lines: &[Value]) -> BTreeSet<&str> {
+    lines.iter().filter_map(|l| l["event"].as_str()).collect()
+}
+
+#[test]
+fn a_real_apply_stream_validates_and_is_well_formed() {
+    let lines = real_stream(&[]);
+    let kinds = kinds(&lines);
+    for k in ["action_started", "action_done", "action_failed"] {
         assert!(kinds.contains(k), "{k} missing from {kinds:?}");
     }
+    // Without --fail-fast, the create after the failed one went on.
+    assert!(!kinds.contains("action_not_attempted"), "{kinds:?}");
+    let lines = real_stream(&["--fail-fast"]);
+    assert!(
+        kinds_of(&lines).contains("action_not_attempted"),
+        "{lines:#?}"
+    );
+}
+
+fn kinds_of(lines: &[Value]) -> BTreeSet<String> {
+    kinds(lines).into_iter().map(str::to_string).collect()
 }
 
 /// Collects the stream as JSON lines and cancels the token after `after`
@@ -198,6 +237,7 @@ proptest! {
         shape in prop::collection::vec((0u8..5, 0u8..3), 1..5),
         fail in prop::collection::vec(any::<prop::sample::Index>(), 0..3),
         interrupt in prop::option::of(0usize..8),
+        fail_fast in any::<bool>(),
     ) {
         let actions = random_plan(&shape);
         let failing: Vec<String> = fail.iter().map(|i| actions[i.index(actions.len())].id.clone()).collect();
@@ -215,9 +255,10 @@ proptest! {
             parts.cancel().cancel();
         }
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
-        let report = rt.block_on(apply(&actions, &Only(&fake), parts.env(), &sink, &ApplyOptions::default()));
+        let opts = ApplyOptions { fail_fast, ..ApplyOptions::default() };
+        let report = rt.block_on(apply(&actions, &Only(&fake), parts.env(), &sink, &opts));
         let lines = sink.lines.lock().expect("lines").clone();
-        if let Err(e) = well_formed(&lines) {
+        if let Err(e) = well_formed(&lines, actions.len()) {
             return Err(TestCaseError::fail(format!("{e}\n{lines:#?}")));
         }
         // The report and the stream agree.
@@ -230,6 +271,16 @@ proptest! {
         );
         if interrupt.is_some() && report.was_interrupted {
             prop_assert!(!report.is_success());
+        }
+        // Without --fail-fast and without an interrupt, only what depends
+        // on a failure is left out: every action whose link create did not
+        // fail (and that did not fail itself) is done.
+        if !fail_fast && !report.was_interrupted {
+            for a in &actions {
+                let blocked = a.depends_on.iter().any(|d| failing.contains(&d.as_str()));
+                let done = report.done.iter().any(|d| d.id == a.id);
+                prop_assert_eq!(done, !blocked && !failing.contains(&a.id.as_str()), "{}", a.id);
+            }
         }
         let _ = Collect::default();
     }

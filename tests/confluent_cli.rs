@@ -10,7 +10,7 @@
 mod support;
 
 use serde_json::Value;
-use support::cli::{assert_has, snapshot_settings, CliEnv, Run};
+use support::cli::{assert_has, snapshot_settings, without_waiting, CliEnv, Run};
 use support::confluent_double::Fault;
 
 /// `plan` output, `apply --auto-approve` output (stdout, stderr and the
@@ -20,7 +20,7 @@ fn step(env: &CliEnv, manifest: &str, name: &str) {
     let settings = snapshot_settings(env);
     let plan = env.run(&["plan", "--detailed-exitcode"]);
     assert_eq!(plan.code, 2, "{name}: plan shows changes\n{plan:#?}");
-    assert_eq!(plan.stderr, "", "{name}");
+    assert_eq!(without_waiting(&plan.stderr), "", "{name}");
     settings.bind(|| insta::assert_snapshot!(format!("confluent_cli__{name}__plan"), plan.stdout));
 
     env.clear_logs();
@@ -29,7 +29,7 @@ fn step(env: &CliEnv, manifest: &str, name: &str) {
     let text = format!(
         "--- stdout\n{}--- stderr\n{}--- writes\n{}\n",
         apply.stdout,
-        apply.stderr,
+        without_waiting(&apply.stderr),
         env.writes().join("\n")
     );
     settings.bind(|| insta::assert_snapshot!(format!("confluent_cli__{name}__apply"), text));
@@ -169,28 +169,61 @@ fn a_failure_halfway_reports_done_failed_not_attempted_and_a_rerun_converges() {
             format!("Apply failed{report}")
         )
     });
-    assert_eq!(env.eu.with(|s| s.links["demo-link"].mirrors.len()), 1);
+    // The failure stayed local: the third create went on.
+    let mirrors: Vec<String> = env
+        .eu
+        .with(|s| s.links["demo-link"].mirrors.keys().cloned().collect());
+    assert_eq!(mirrors, ["demo", "payments"]);
 
     env.clear_logs();
     let r = env.run_exits(0, &["apply", "--auto-approve"]);
     assert_has(
         &r.stdout,
-        "Apply complete: 2 done, 0 failed, 0 not attempted.",
+        "Apply complete: 1 done, 0 failed, 0 not attempted.",
     );
     assert_eq!(
         env.eu.count("POST", "/links/demo-link/mirrors"),
-        2,
+        1,
         "no duplicate creation"
     );
     assert_eq!(
         env.eu.count("POST", "/links"),
-        2,
+        1,
         "the link is not created again"
     );
     let mirrors: Vec<String> = env
         .eu
         .with(|s| s.links["demo-link"].mirrors.keys().cloned().collect());
     assert_eq!(mirrors, ["demo", "orders", "payments"]);
+    assert_eq!(env.run(&["plan", "--detailed-exitcode"]).code, 0);
+}
+
+#[test]
+fn fail_fast_stops_at_the_first_failure() {
+    let env = CliEnv::second_of_three_mirrors_failing("Kafka is unhappy");
+    let r = env.run_exits(
+        1,
+        &[
+            "apply",
+            "--auto-approve",
+            "--parallelism",
+            "1",
+            "--fail-fast",
+        ],
+    );
+    assert_has(
+        &r.stdout,
+        "Apply failed: 2 done, 1 failed, 1 not attempted.",
+    );
+    assert_has(
+        &r.stdout,
+        "skipped europe/demo-link/mirror/payments:create (not attempted)",
+    );
+    let mirrors: Vec<String> = env
+        .eu
+        .with(|s| s.links["demo-link"].mirrors.keys().cloned().collect());
+    assert_eq!(mirrors, ["demo"]);
+    env.run_exits(0, &["apply", "--auto-approve"]);
     assert_eq!(env.run(&["plan", "--detailed-exitcode"]).code, 0);
 }
 
@@ -208,8 +241,16 @@ fn a_pinned_wrong_cluster_id_is_refused_before_any_write() {
     for args in [&["plan"][..], &["apply", "--auto-approve"][..]] {
         let r: Run = env.run(args);
         assert_eq!(r.code, 1, "{args:?}: {r:#?}");
-        assert!(r.stderr.contains("eu-PRODUCTION"), "{args:?}: {}", r.stderr);
-        assert!(r.stderr.contains("europe"), "{args:?}: {}", r.stderr);
+        // Said as a plan error: the cluster could not be read (apply: its
+        // apply lock, the first thing apply reads, could not be taken).
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert!(all.contains("eu-PRODUCTION"), "{args:?}: {all}");
+        let said = if args[0] == "plan" {
+            "cluster `europe` could not be read"
+        } else {
+            "cannot take the apply lock of cluster `europe`"
+        };
+        assert!(all.contains(said), "{args:?}: {all}");
     }
     assert_eq!(env.writes(), Vec::<String>::new());
     assert!(env.eu.link_names().is_empty());

@@ -309,6 +309,7 @@ fn apply_plan(engines: &Engines, m: &Manifest, p: &Plan, d: &Doubles) -> Result<
     let opts = ApplyOptions {
         wait_timeout: Duration::from_secs(5),
         parallelism: 4,
+        fail_fast: false,
     };
     let report =
         d.rt.block_on(apply(&p.actions, engines, env, &Collect::default(), &opts));

@@ -4,13 +4,19 @@
 //! other, and different lanes run concurrently. Whenever a lane is free, its
 //! ready actions (dependencies done) that the engine batches together
 //! ([`StepGroup`]) form its next step, handed to the engine at once: all of
-//! a link's ready mirror creates, or all its promotions, in one step. The
-//! first failure stops the apply: running steps finish, nothing new starts.
+//! a link's ready mirror creates, or all its promotions, in one step.
 //!
-//! Every action that starts gets exactly one closing event: `done`,
+//! Failures stay local: an action that fails (or is interrupted, or is not
+//! attempted by its step) blocks the actions that depend on it, directly or
+//! not, and everything else goes on. With `fail_fast`, the first failure
+//! stops the apply instead: running steps finish, nothing new starts.
+//!
+//! Every action gets exactly one closing event. One that starts: `done`,
 //! `failed`, `interrupted` (the command was interrupted while it ran: what
 //! it sent may or may not have taken effect), or `not_attempted` (its step
-//! stopped before sending it). After an interrupt, no new step starts.
+//! stopped before sending it). One that never starts: `skipped`, with why
+//! (an action it depends on did not succeed, the apply stopped at the first
+//! failure, or it was interrupted). After an interrupt, no new step starts.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
@@ -20,7 +26,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::events::{ApplyEvent, EventSink};
-use super::report::{ApplyReport, DoneEntry, FailedEntry};
+use super::report::{ApplyReport, DoneEntry, FailedEntry, NotAttemptedWhy};
 use crate::backend::kafka::KafkaClients;
 use crate::backend::{
     registry, ActionResult, BackendError, Clusters, Engine, ExecContext, Progress, Secrets,
@@ -37,6 +43,10 @@ pub struct ApplyOptions {
     /// Most per-object writes (mirror creates, topic deletes) in flight at
     /// once, across every step (`apply --parallelism`, like Terraform's).
     pub parallelism: usize,
+    /// Stop at the first failure (`apply --fail-fast`): nothing new starts,
+    /// and a step sends nothing more once one of its writes failed. Without
+    /// it, only what depends on a failed action is left out.
+    pub fail_fast: bool,
 }
 
 impl Default for ApplyOptions {
@@ -44,6 +54,7 @@ impl Default for ApplyOptions {
         Self {
             wait_timeout: Duration::from_secs(300),
             parallelism: 10,
+            fail_fast: false,
         }
     }
 }
@@ -79,6 +90,8 @@ enum Status {
     Failed,
     Interrupted,
     NotAttempted,
+    /// Never started (see [`NotAttemptedWhy`]).
+    Skipped,
 }
 
 /// Forwards an executor's progress to the event sink.
@@ -123,6 +136,217 @@ fn next_steps(actions: &[Action], ready: &[usize], busy: &BTreeSet<Lane>) -> Vec
     steps.into_iter().map(|(.., m)| m).collect()
 }
 
+/// What an apply run knows of each action, and the events that close them.
+struct Run<'a> {
+    actions: &'a [Action],
+    index: HashMap<&'a str, usize>,
+    /// Who depends on each action (by index).
+    dependents: Vec<Vec<usize>>,
+    status: Vec<Status>,
+    done: BTreeMap<usize, DoneEntry>,
+    failed: BTreeMap<usize, FailedEntry>,
+    interrupted: BTreeMap<usize, FailedEntry>,
+    why_not: BTreeMap<String, NotAttemptedWhy>,
+    sink: &'a dyn EventSink,
+}
+
+impl<'a> Run<'a> {
+    fn new(actions: &'a [Action], sink: &'a dyn EventSink) -> Self {
+        let index: HashMap<&str, usize> = actions
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.as_str(), i))
+            .collect();
+        let mut dependents = vec![Vec::new(); actions.len()];
+        for (i, a) in actions.iter().enumerate() {
+            for d in &a.depends_on {
+                if let Some(j) = index.get(d.as_str()) {
+                    dependents[*j].push(i);
+                }
+            }
+        }
+        Self {
+            actions,
+            index,
+            dependents,
+            status: vec![Status::Pending; actions.len()],
+            done: BTreeMap::new(),
+            failed: BTreeMap::new(),
+            interrupted: BTreeMap::new(),
+            why_not: BTreeMap::new(),
+            sink,
+        }
+    }
+
+    /// Pending actions whose dependencies are all done, in plan order.
+    fn ready(&self) -> Vec<usize> {
+        (0..self.actions.len())
+            .filter(|i| self.status[*i] == Status::Pending)
+            .filter(|i| {
+                self.actions[*i].depends_on.iter().all(|d| {
+                    self.index
+                        .get(d.as_str())
+                        .is_some_and(|j| self.status[*j] == Status::Done)
+                })
+            })
+            .collect()
+    }
+
+    /// Closes a pending action that will never start.
+    fn skip(&mut self, i: usize, why: NotAttemptedWhy) {
+        self.status[i] = Status::Skipped;
+        let id = self.actions[i].id.clone();
+        self.sink.emit(&ApplyEvent::ActionSkipped {
+            id: id.clone(),
+            reason: why.reason.clone(),
+            depends_on: why.depends_on.clone(),
+        });
+        self.why_not.insert(id, why);
+    }
+
+    /// Skips every pending action that depends on `root` (which did not
+    /// succeed: it `outcome`), directly or through other actions.
+    fn block_dependents(&mut self, root: usize, outcome: &str) {
+        let root_id = self.actions[root].id.clone();
+        let mut todo = self.dependents[root].clone();
+        while let Some(i) = todo.pop() {
+            if self.status[i] != Status::Pending {
+                continue;
+            }
+            self.skip(
+                i,
+                NotAttemptedWhy {
+                    depends_on: Some(root_id.clone()),
+                    reason: format!("depends on {root_id}, which {outcome}"),
+                },
+            );
+            todo.extend(self.dependents[i].iter().copied());
+        }
+    }
+
+    /// A dependency on an action that is not in the plan can never be met.
+    fn skip_missing_dependencies(&mut self) {
+        for i in 0..self.actions.len() {
+            let a = &self.actions[i];
+            let missing = a
+                .depends_on
+                .iter()
+                .find(|d| !self.index.contains_key(d.as_str()))
+                .cloned();
+            if let Some(missing) = missing {
+                self.skip(
+                    i,
+                    NotAttemptedWhy {
+                        depends_on: Some(missing.clone()),
+                        reason: format!("depends on {missing}, which is not in the plan"),
+                    },
+                );
+                self.block_dependents(i, "was not attempted");
+            }
+        }
+    }
+
+    /// Records what the engine answered for action `i` of a step.
+    fn record(&mut self, i: usize, result: ActionResult, elapsed_ms: u64) {
+        let a = &self.actions[i];
+        match result {
+            ActionResult::Done(out) => {
+                self.status[i] = Status::Done;
+                let entry = DoneEntry {
+                    id: a.id.clone(),
+                    summary: out.summary,
+                    cutover: out.cutover,
+                };
+                self.sink.emit(&ApplyEvent::ActionDone {
+                    id: a.id.clone(),
+                    summary: entry.summary.clone(),
+                    elapsed_ms,
+                    cutover: entry.cutover.clone(),
+                });
+                for message in out.warnings {
+                    self.sink.emit(&ApplyEvent::Warning {
+                        message,
+                        remaining_actions: None,
+                    });
+                }
+                self.done.insert(i, entry);
+            }
+            ActionResult::Failed(e) => {
+                let was_interrupted = e.interrupted;
+                let entry = FailedEntry {
+                    id: a.id.clone(),
+                    cluster: e.cluster,
+                    error: e.message,
+                };
+                if was_interrupted {
+                    self.status[i] = Status::Interrupted;
+                    self.sink.emit(&ApplyEvent::ActionInterrupted {
+                        id: a.id.clone(),
+                        message: entry.error.clone(),
+                        elapsed_ms,
+                    });
+                    self.interrupted.insert(i, entry);
+                    self.block_dependents(i, "was interrupted");
+                } else {
+                    self.status[i] = Status::Failed;
+                    self.sink.emit(&ApplyEvent::ActionFailed {
+                        id: a.id.clone(),
+                        cluster: entry.cluster.clone(),
+                        error: entry.error.clone(),
+                        elapsed_ms,
+                    });
+                    self.failed.insert(i, entry);
+                    self.block_dependents(i, "failed");
+                }
+            }
+            ActionResult::NotAttempted => {
+                self.status[i] = Status::NotAttempted;
+                self.sink
+                    .emit(&ApplyEvent::ActionNotAttempted { id: a.id.clone() });
+                self.block_dependents(i, "was not attempted");
+            }
+        }
+    }
+
+    /// Closes what never started when the apply ends early.
+    fn skip_the_rest(&mut self, interrupted: bool) {
+        let reason = if interrupted {
+            "the apply was interrupted before it started"
+        } else if !self.failed.is_empty() {
+            "the apply stopped at the first failure (--fail-fast)"
+        } else {
+            "it never became ready"
+        };
+        for i in 0..self.actions.len() {
+            if self.status[i] == Status::Pending {
+                self.skip(
+                    i,
+                    NotAttemptedWhy {
+                        depends_on: None,
+                        reason: reason.to_string(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn report(mut self, was_interrupted: bool) -> ApplyReport {
+        ApplyReport {
+            done: std::mem::take(&mut self.done).into_values().collect(),
+            failed: std::mem::take(&mut self.failed).into_values().collect(),
+            interrupted: std::mem::take(&mut self.interrupted)
+                .into_values()
+                .collect(),
+            was_interrupted,
+            not_attempted: (0..self.actions.len())
+                .filter(|i| matches!(self.status[*i], Status::NotAttempted | Status::Skipped))
+                .map(|i| self.actions[i].id.clone())
+                .collect(),
+            why_not_attempted: self.why_not,
+        }
+    }
+}
+
 /// Applies `actions` (a plan's actions, in plan order).
 pub async fn apply(
     actions: &[Action],
@@ -132,15 +356,7 @@ pub async fn apply(
     opts: &ApplyOptions,
 ) -> ApplyReport {
     let started = Instant::now();
-    let index: HashMap<&str, usize> = actions
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.id.as_str(), i))
-        .collect();
-    let mut status = vec![Status::Pending; actions.len()];
-    let mut done: BTreeMap<usize, DoneEntry> = BTreeMap::new();
-    let mut failed: BTreeMap<usize, FailedEntry> = BTreeMap::new();
-    let mut interrupted: BTreeMap<usize, FailedEntry> = BTreeMap::new();
+    let mut run = Run::new(actions, sink);
     let progress = ProgressEvents(sink);
     let permits = Semaphore::new(opts.parallelism.max(1));
     let ctx = ExecContext {
@@ -151,47 +367,21 @@ pub async fn apply(
         wait_timeout: opts.wait_timeout,
         permits: &permits,
         cancel: env.cancel,
+        fail_fast: opts.fail_fast,
     };
     let ctx = &ctx;
-
-    // A dependency on an action that is not in the plan can never be met.
-    for (i, a) in actions.iter().enumerate() {
-        if let Some(missing) = a
-            .depends_on
-            .iter()
-            .find(|d| !index.contains_key(d.as_str()))
-        {
-            status[i] = Status::Failed;
-            failed.insert(
-                i,
-                FailedEntry {
-                    id: a.id.clone(),
-                    cluster: a.cluster.clone(),
-                    error: format!("depends on {missing}, which is not in the plan"),
-                },
-            );
-        }
-    }
+    run.skip_missing_dependencies();
 
     let mut busy: BTreeSet<Lane> = BTreeSet::new();
     let mut running = FuturesUnordered::new();
     loop {
-        if failed.is_empty() && !env.cancel.is_cancelled() {
-            let ready: Vec<usize> = (0..actions.len())
-                .filter(|i| status[*i] == Status::Pending)
-                .filter(|i| {
-                    actions[*i].depends_on.iter().all(|d| {
-                        index
-                            .get(d.as_str())
-                            .is_some_and(|j| status[*j] == Status::Done)
-                    })
-                })
-                .collect();
-            for step in next_steps(actions, &ready, &busy) {
+        let stopped = env.cancel.is_cancelled() || (opts.fail_fast && !run.failed.is_empty());
+        if !stopped {
+            for step in next_steps(actions, &run.ready(), &busy) {
                 let first = &actions[step[0]];
                 busy.insert(lane(first));
                 for i in &step {
-                    status[*i] = Status::Running;
+                    run.status[*i] = Status::Running;
                     let a = &actions[*i];
                     sink.emit(&ApplyEvent::ActionStarted {
                         id: a.id.clone(),
@@ -232,77 +422,22 @@ pub async fn apply(
         let elapsed_ms = elapsed.as_millis() as u64;
         let mut results = results.into_iter();
         for i in step {
-            let a = &actions[i];
-            match results.next().unwrap_or(ActionResult::NotAttempted) {
-                ActionResult::Done(out) => {
-                    status[i] = Status::Done;
-                    let entry = DoneEntry {
-                        id: a.id.clone(),
-                        summary: out.summary,
-                        cutover: out.cutover,
-                    };
-                    sink.emit(&ApplyEvent::ActionDone {
-                        id: a.id.clone(),
-                        summary: entry.summary.clone(),
-                        elapsed_ms,
-                        cutover: entry.cutover.clone(),
-                    });
-                    for message in out.warnings {
-                        sink.emit(&ApplyEvent::Warning {
-                            message,
-                            remaining_actions: None,
-                        });
-                    }
-                    done.insert(i, entry);
-                }
-                ActionResult::Failed(e) => {
-                    let was_interrupted = e.interrupted;
-                    let entry = FailedEntry {
-                        id: a.id.clone(),
-                        cluster: e.cluster,
-                        error: e.message,
-                    };
-                    if was_interrupted {
-                        status[i] = Status::Interrupted;
-                        sink.emit(&ApplyEvent::ActionInterrupted {
-                            id: a.id.clone(),
-                            message: entry.error.clone(),
-                            elapsed_ms,
-                        });
-                        interrupted.insert(i, entry);
-                    } else {
-                        status[i] = Status::Failed;
-                        sink.emit(&ApplyEvent::ActionFailed {
-                            id: a.id.clone(),
-                            cluster: entry.cluster.clone(),
-                            error: entry.error.clone(),
-                            elapsed_ms,
-                        });
-                        failed.insert(i, entry);
-                    }
-                }
-                ActionResult::NotAttempted => {
-                    status[i] = Status::NotAttempted;
-                    sink.emit(&ApplyEvent::ActionNotAttempted { id: a.id.clone() });
-                }
-            }
+            run.record(
+                i,
+                results.next().unwrap_or(ActionResult::NotAttempted),
+                elapsed_ms,
+            );
         }
     }
-    let report = ApplyReport {
-        done: done.into_values().collect(),
-        failed: failed.into_values().collect(),
-        interrupted: interrupted.into_values().collect(),
-        was_interrupted: env.cancel.is_cancelled(),
-        not_attempted: (0..actions.len())
-            .filter(|i| matches!(status[*i], Status::Pending | Status::NotAttempted))
-            .map(|i| actions[i].id.clone())
-            .collect(),
-    };
+    let was_interrupted = env.cancel.is_cancelled();
+    run.skip_the_rest(was_interrupted);
+    let report = run.report(was_interrupted);
     sink.emit(&ApplyEvent::Summary {
         done: report.done.len(),
         failed: report.failed.len(),
         interrupted: report.interrupted.len(),
         not_attempted: report.not_attempted.len(),
+        blocked: report.blocked(),
         elapsed_ms: started.elapsed().as_millis() as u64,
     });
     report

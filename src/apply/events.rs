@@ -3,8 +3,9 @@
 //! With `--format json`, `linkctl apply` writes nothing else on stdout, for
 //! every outcome: a `plan` event first (once the plan is known), then either
 //! an `error` (refused before applying: invalid manifest, unreadable live
-//! state, stale saved plan, plan errors, no approval), a `summary` with zero
-//! counts (nothing to change), or the action events and their `summary`;
+//! state, stale saved plan, plan errors, no approval, the apply lock held
+//! elsewhere), a `summary` with zero counts (nothing to change), or the
+//! action events (each action closed exactly once) and their `summary`;
 //! after a successful apply, `converged` or a `warning` carrying
 //! `remaining_actions`.
 
@@ -83,6 +84,16 @@ pub enum ApplyEvent {
     ActionNotAttempted {
         id: String,
     },
+    /// An action that never started, and why: an action it depends on did
+    /// not succeed (`depends_on` names it: failed, interrupted or not
+    /// attempted), the apply stopped at its first failure (`--fail-fast`),
+    /// or the apply was interrupted first. Independent actions go on.
+    ActionSkipped {
+        id: String,
+        reason: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        depends_on: Option<String>,
+    },
     /// A started action stopped at a safe point by an interrupt: what it
     /// sent may or may not have taken effect (a new plan shows what is left).
     ActionInterrupted {
@@ -106,7 +117,12 @@ pub enum ApplyEvent {
         /// Present only when an interrupt stopped actions.
         #[serde(default, skip_serializing_if = "is_zero")]
         interrupted: usize,
+        /// Every action not attempted: started but not sent, or skipped.
         not_attempted: usize,
+        /// Of those, the ones skipped because an action they depend on did
+        /// not succeed (present only when there are some).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        blocked: usize,
         elapsed_ms: u64,
     },
 }
@@ -186,6 +202,7 @@ mod tests {
             failed: 0,
             interrupted: 0,
             not_attempted: 0,
+            blocked: 0,
             elapsed_ms: 5,
         });
         sink.emit(&ApplyEvent::Warning {

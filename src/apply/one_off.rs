@@ -55,6 +55,7 @@ impl<'m> OneOff<'m> {
             wait_timeout,
             permits: &self.permits,
             cancel: &self.cancel,
+            fail_fast: false,
         }
     }
 }

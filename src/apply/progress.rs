@@ -60,6 +60,9 @@ fn line(e: &ApplyEvent) -> Option<String> {
         ApplyEvent::ActionDone { id, summary, .. } => format!("{id}: done: {summary}"),
         ApplyEvent::ActionFailed { id, error, .. } => format!("{id}: FAILED: {error}"),
         ApplyEvent::ActionNotAttempted { id } => format!("{id}: not attempted"),
+        ApplyEvent::ActionSkipped { id, reason, .. } => {
+            format!("{id}: not attempted: {reason}")
+        }
         ApplyEvent::ActionInterrupted { id, message, .. } => {
             format!("{id}: INTERRUPTED: {message}")
         }
@@ -81,6 +84,7 @@ fn redacted(e: &ApplyEvent) -> ApplyEvent {
         | ApplyEvent::Warning { message, .. }
         | ApplyEvent::Error { message } => *message = clean(message),
         ApplyEvent::ActionDone { summary, .. } => *summary = clean(summary),
+        ApplyEvent::ActionSkipped { reason, .. } => *reason = clean(reason),
         ApplyEvent::ActionFailed { error, .. } => *error = clean(error),
         _ => {}
     }
@@ -129,6 +133,9 @@ impl EventSink for HumanProgress {
                     if let Some(b) = bars.remove(id) {
                         b.abandon_with_message("not attempted".to_string());
                     }
+                }
+                ApplyEvent::ActionSkipped { id, reason, .. } => {
+                    let _ = multi.println(format!("{id}: not attempted: {reason}"));
                 }
                 ApplyEvent::ActionInterrupted { id, message, .. } => {
                     if let Some(b) = bars.remove(id) {

@@ -1,5 +1,7 @@
 //! The final report of an apply: done (with outcome summaries), failed (with
-//! the server's words), not attempted.
+//! the server's words), not attempted (with why, when the action never
+//! started: the action it depends on that did not succeed, or how the apply
+//! ended).
 
 use std::fmt::Write as _;
 
@@ -21,6 +23,16 @@ pub struct FailedEntry {
     pub error: String,
 }
 
+/// Why an action never started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotAttemptedWhy {
+    /// The action it depends on (directly or not) that did not succeed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub depends_on: Option<String>,
+    /// In words: `depends on X, which failed`, or how the apply ended.
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ApplyReport {
     pub done: Vec<DoneEntry>,
@@ -29,6 +41,9 @@ pub struct ApplyReport {
     pub interrupted: Vec<FailedEntry>,
     /// Action ids, in plan order.
     pub not_attempted: Vec<String>,
+    /// Why, for the not-attempted actions that never started (the others
+    /// started with their step, which stopped before sending them).
+    pub why_not_attempted: std::collections::BTreeMap<String, NotAttemptedWhy>,
     /// The user interrupted the apply (Ctrl-C, SIGTERM).
     pub was_interrupted: bool,
 }
@@ -39,6 +54,15 @@ impl ApplyReport {
             && self.interrupted.is_empty()
             && self.not_attempted.is_empty()
             && !self.was_interrupted
+    }
+
+    /// How many actions were not attempted because an action they depend
+    /// on did not succeed.
+    pub fn blocked(&self) -> usize {
+        self.why_not_attempted
+            .values()
+            .filter(|w| w.depends_on.is_some())
+            .count()
     }
 
     /// Plain text (the CLI adds colour).
@@ -56,9 +80,13 @@ impl ApplyReport {
         } else {
             format!(" {} interrupted,", self.interrupted.len())
         };
+        let blocked = match self.blocked() {
+            0 => String::new(),
+            n => format!(" ({n} of them depend on an action that did not succeed)"),
+        };
         let _ = writeln!(
             s,
-            "{verdict}: {} done, {} failed,{interrupted} {} not attempted.",
+            "{verdict}: {} done, {} failed,{interrupted} {} not attempted{blocked}.",
             self.done.len(),
             self.failed.len(),
             self.not_attempted.len()
@@ -82,7 +110,14 @@ impl ApplyReport {
             );
         }
         for n in &self.not_attempted {
-            let _ = writeln!(s, "  skipped {n} (not attempted)");
+            match self.why_not_attempted.get(n) {
+                Some(why) => {
+                    let _ = writeln!(s, "  skipped {n} (not attempted: {})", why.reason);
+                }
+                None => {
+                    let _ = writeln!(s, "  skipped {n} (not attempted)");
+                }
+            }
         }
         s
     }

@@ -157,6 +157,10 @@ pub struct ExecContext<'a> {
     /// Cancelled when the user interrupts the command: nothing new is sent,
     /// and waits stop at once (their actions are reported interrupted).
     pub cancel: &'a CancellationToken,
+    /// `apply --fail-fast`: a step that sends one request per action sends
+    /// nothing more after one failed. Otherwise each action of the step is
+    /// sent, and fails or succeeds, on its own.
+    pub fail_fast: bool,
 }
 
 /// What a finished action reports.

@@ -172,6 +172,25 @@ fn plain_name(name: &str) -> String {
         .to_string()
 }
 
+/// A few words for the waiting line from a transport failure's reason
+/// (`connection refused`, `no answer`), or the reason itself.
+pub fn short_reason(reason: &str) -> String {
+    let lower = reason.to_ascii_lowercase();
+    let known = [
+        ("connection refused", "connection refused"),
+        ("timed out", "no answer"),
+        ("connection reset", "connection reset"),
+        ("dns error", "host not found"),
+        ("failed to lookup", "host not found"),
+        ("broken pipe", "connection closed"),
+        ("connection closed", "connection closed"),
+    ];
+    known
+        .iter()
+        .find(|(k, _)| lower.contains(k))
+        .map_or_else(|| reason.to_string(), |(_, short)| short.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,12 +13,14 @@ pub mod engine;
 pub mod http_errors;
 pub mod https_trust;
 pub mod kafka;
+pub mod lock;
 pub mod mirrormaker2;
 pub mod payload;
 pub mod registry;
 pub mod retry;
 pub mod timeouts;
 pub mod wait;
+pub mod waiting;
 
 use std::collections::BTreeSet;
 use std::future::Future;

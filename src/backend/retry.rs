@@ -4,11 +4,20 @@
 //! retried, and only operations that cannot duplicate an effect are retried
 //! blindly (reads, idempotent writes); other writes confirm their state
 //! first (`confluent::retry::retry_write`).
+//!
+//! [`retry_within`] bounds the whole wait for one endpoint, retries
+//! included, by the endpoint's request timeout (`--timeout`, `timeouts:`),
+//! and says what it waits for while it waits ([`super::waiting`]).
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
+use tokio::time::Instant;
+
+use super::waiting::{self, Notice};
 
 /// How often and how patiently to retry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +63,119 @@ pub trait Transient {
     fn retry_after(&self) -> Option<Duration> {
         None
     }
+    /// A few words for the waiting line (`connection refused`, `HTTP 503`);
+    /// `None`: the error's own words.
+    fn waiting_reason(&self) -> Option<String> {
+        None
+    }
+}
+
+/// One wait for an endpoint: what it is, for the waiting line (`reading
+/// europe (Confluent REST)`), and how long it may last in all, retries
+/// included (the endpoint's request timeout).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bound {
+    pub what: String,
+    pub limit: Duration,
+}
+
+/// How often the waiting line is refreshed while an attempt is unanswered.
+const NOTICE_EVERY: Duration = Duration::from_secs(1);
+
+/// Runs `fut`, reporting every [`NOTICE_EVERY`] that it is still unanswered.
+async fn watched<F: Future>(
+    what: &str,
+    deadline: Instant,
+    retry: u32,
+    reason: Option<String>,
+    reported: &AtomicBool,
+    fut: F,
+) -> F::Output {
+    tokio::pin!(fut);
+    let mut tick = tokio::time::interval_at(Instant::now() + NOTICE_EVERY, NOTICE_EVERY);
+    loop {
+        tokio::select! {
+            r = &mut fut => return r,
+            _ = tick.tick() => {
+                reported.store(true, Ordering::SeqCst);
+                let waited = reason.as_deref().map_or("no answer yet".to_string(), |r| format!("{r}; no answer yet"));
+                waiting::notice(&Notice {
+                    what: what.to_string(),
+                    reason: waited,
+                    retry,
+                    left: deadline.saturating_duration_since(Instant::now()),
+                });
+            }
+        }
+    }
+}
+
+/// [`retry`] within `bound`: the attempts and the backoffs between them
+/// end by the bound's deadline. An attempt still running then ends with
+/// `timed_out()`; a backoff that would end past it is not slept (the last
+/// failure is returned). While an attempt goes unanswered for a second, or
+/// between retries, a [`waiting`] notice says what is waited for.
+pub async fn retry_within<T, E, F, Fut>(
+    policy: &RetryPolicy,
+    bound: &Bound,
+    mut op: F,
+    timed_out: impl Fn() -> E,
+) -> Result<T, E>
+where
+    E: Transient + std::fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let deadline = Instant::now() + bound.limit;
+    let budget = policy.budget;
+    let retries = AtomicU32::new(0);
+    let last: Mutex<Option<String>> = Mutex::new(None);
+    let reported = AtomicBool::new(false);
+    let (retries, last, reported, timed_out) = (&retries, &last, &reported, &timed_out);
+    let what = bound.what.as_str();
+    let attempt = || {
+        let fut = op();
+        let reason = last.lock().ok().and_then(|g| g.clone());
+        async move {
+            let n = retries.load(Ordering::SeqCst);
+            let run = watched(what, deadline, n, reason, reported, fut);
+            match tokio::time::timeout_at(deadline, run).await {
+                Ok(r) => r,
+                Err(_) => Err(timed_out()),
+            }
+        }
+    };
+    let result = attempt
+        .retry(policy.backoff())
+        .when(|e: &E| e.is_transient())
+        .adjust(move |e: &E, planned: Option<Duration>| {
+            let planned = planned?;
+            let wait = match e.retry_after() {
+                Some(asked) => asked.max(planned).min(budget),
+                None => planned,
+            };
+            (Instant::now() + wait < deadline).then_some(wait)
+        })
+        .notify(|e: &E, after: Duration| {
+            let n = retries.fetch_add(1, Ordering::SeqCst) + 1;
+            let reason = e.waiting_reason().unwrap_or_else(|| e.to_string());
+            tracing::debug!(error = %e, wait_ms = after.as_millis() as u64, "retrying");
+            if let Ok(mut g) = last.lock() {
+                *g = Some(reason.clone());
+            }
+            reported.store(true, Ordering::SeqCst);
+            waiting::notice(&Notice {
+                what: what.to_string(),
+                reason,
+                retry: n,
+                left: deadline.saturating_duration_since(Instant::now()),
+            });
+        })
+        .await;
+    if reported.load(Ordering::SeqCst) {
+        waiting::done(what);
+    }
+    result
 }
 
 /// Runs `op`, which must be safe to repeat, retrying transient failures.
@@ -138,6 +260,64 @@ mod tests {
     #[tokio::test]
     async fn permanent_failures_are_not_retried() {
         assert_eq!(attempts_of_failing_call(false).await, 1);
+    }
+
+    fn bound(limit: Duration) -> Bound {
+        Bound {
+            what: "reading europe (test)".into(),
+            limit,
+        }
+    }
+
+    #[tokio::test]
+    async fn retries_stop_at_the_bound() {
+        // Transient failures every 50 ms of backoff would go on for 4
+        // retries; a bound of 120 ms leaves room for fewer.
+        let n = AtomicU32::new(0);
+        let p = RetryPolicy {
+            max_retries: 20,
+            min_backoff: Duration::from_millis(50),
+            max_backoff: Duration::from_millis(50),
+            budget: Duration::from_secs(60),
+        };
+        let started = std::time::Instant::now();
+        let r: Result<(), Fail> = retry_within(
+            &p,
+            &bound(Duration::from_millis(120)),
+            || async {
+                n.fetch_add(1, Ordering::SeqCst);
+                Err(Fail {
+                    transient: true,
+                    after: None,
+                })
+            },
+            || Fail {
+                transient: false,
+                after: None,
+            },
+        )
+        .await;
+        assert!(r.is_err());
+        let attempts = n.load(Ordering::SeqCst);
+        assert!((2..=4).contains(&attempts), "{attempts} attempts");
+        // Margin for a busy machine: the bound is 120 ms.
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn an_attempt_that_never_answers_ends_at_the_bound() {
+        let r: Result<(), Fail> = retry_within(
+            &policy(),
+            &bound(Duration::from_millis(100)),
+            std::future::pending,
+            || Fail {
+                transient: false,
+                after: Some(Duration::from_secs(9)),
+            },
+        )
+        .await;
+        // The error is the bound's own (`timed_out`).
+        assert_eq!(r.err().and_then(|e| e.after), Some(Duration::from_secs(9)));
     }
 
     #[tokio::test]

@@ -20,15 +20,22 @@ pub struct Timeouts {
 
 impl Timeouts {
     /// `cluster`'s timeouts, with the defaults for what it does not set.
+    /// The request timeout bounds the whole wait for an endpoint, so a
+    /// connection is never waited for longer than it.
     pub fn of(cluster: &Cluster) -> Self {
         let set = cluster
             .timeouts
             .as_ref()
             .map(|t| t.value)
             .unwrap_or_default();
+        let request = set.request_ms.map(Duration::from_millis).unwrap_or(REQUEST);
         Self {
-            connect: set.connect_ms.map(Duration::from_millis).unwrap_or(CONNECT),
-            request: set.request_ms.map(Duration::from_millis).unwrap_or(REQUEST),
+            connect: set
+                .connect_ms
+                .map(Duration::from_millis)
+                .unwrap_or(CONNECT)
+                .min(request),
+            request,
         }
     }
 

@@ -21,16 +21,21 @@ use tokio_util::sync::CancellationToken;
 use crate::apply::{
     apply, ApplyEnv, ApplyEvent, ApplyOptions, ApplyReport, EventSink, ManifestSecrets, OneOff,
 };
+use crate::backend::lock::HeldLocks;
 use crate::backend::Clusters;
 use crate::manifest::Manifest;
 use crate::plan::saved::{SavedPlan, StalePlan};
 use crate::plan::saved_check::differences;
 use crate::plan::{plan, Action, ActionKind, Plan, PlanOptions};
 
+use super::apply_lock::{self, LockArgs};
+use super::confirm;
 use super::live::{runtime, Backends};
-use super::planning::{live_state, observe_readiness, plan_options};
+use super::manifest_input;
+use super::planning::{
+    check_link_names, live_state, observe_readiness, plan_options, report_unread,
+};
 use super::show_cmd::read_saved;
-use super::{confirm, manifest_input};
 use super::{interrupts, views, GlobalArgs, Output};
 
 /// Arguments of `linkctl apply`.
@@ -51,6 +56,12 @@ pub struct ApplyArgs {
     /// Restrict the apply to this link (repeatable; not with a saved plan).
     #[arg(long = "link", value_name = "NAME")]
     pub links: Vec<String>,
+    /// Stop at the first failure: nothing new starts (without it, only the
+    /// actions that depend on a failed one are left out).
+    #[arg(long)]
+    pub fail_fast: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 /// Whether an apply may go ahead.
@@ -164,6 +175,7 @@ async fn plan_to_apply(
             }
             let opts = saved.options();
             let live = live_state(backends, manifest, &opts, None).await?;
+            report_unread(&live);
             let refuse = |e: StalePlan| format!("refusing to apply `{}`: {e}", path.display());
             saved.check_fresh(manifest, &live).map_err(refuse)?;
             // Fresh: the plan made now must be the saved one, payloads included.
@@ -175,12 +187,15 @@ async fn plan_to_apply(
         _ => {
             let opts = plan_options(manifest, &args.links);
             let live = live_state(backends, manifest, &opts, None).await?;
+            report_unread(&live);
             Ok((plan(manifest, &live, &opts), opts))
         }
     }
 }
 
-/// Runs `linkctl apply`.
+/// Runs `linkctl apply`: takes the apply lock of the clusters it writes
+/// (before reading them: the plan is made, or a saved plan checked, under
+/// the lock), applies, and releases the lock.
 pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
     let view = views::apply::new(out);
     let fail = |message: &str| {
@@ -204,39 +219,17 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
         }
     };
     let manifest = &input.manifest;
+    if let Err(e) = check_link_names(manifest, &args.links) {
+        return fail(&e);
+    }
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
     let backends = Backends::new();
-    let (mut the_plan, scope) = match rt.block_on(plan_to_apply(args, saved, manifest, &backends)) {
-        Ok(p) => p,
-        Err(e) => return fail(&e),
-    };
-    if !args.auto_approve && out.stdin_tty && !the_plan.has_errors() {
-        // The person about to answer sees each promotion's lag now.
-        rt.block_on(observe_readiness(&backends, manifest, &mut the_plan));
-    }
-    view.plan(&the_plan);
-    if the_plan.has_errors() {
-        return fail("the plan has errors: nothing was changed");
-    }
-    if !the_plan.has_changes() {
-        view.no_changes();
-        return ExitCode::SUCCESS;
-    }
-    let approved = approval(args.auto_approve, out.stdin_tty, || {
-        ask_on_terminal(&the_plan.actions)
-    });
-    if let Approval::Refused(why) = approved {
-        return fail(&format!("{why}; nothing was changed"));
-    }
-    let opts = ApplyOptions {
-        wait_timeout: Duration::from_secs(args.wait_timeout),
-        parallelism: usize::from(args.parallelism),
-    };
     let cancel = CancellationToken::new();
     let open = Arc::new(AtomicUsize::new(0));
+    // From here on, Ctrl-C stops at a safe point (and the locks are released).
     let watching = {
         let _in_runtime = rt.enter();
         interrupts::watch(cancel.clone(), open.clone())
@@ -246,16 +239,128 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
             "cannot watch for Ctrl-C: {e}; nothing was changed"
         ));
     }
+    let lock_opts = apply_lock::options(&args.lock);
+    let mut held = HeldLocks::new(lock_opts.lease);
+    let me = apply_lock::me();
+    // The clusters to lock before reading: the saved plan's, or the
+    // destinations of the links in scope; a plan that writes more takes
+    // those too (all again, in order, then reads again).
+    let mut want = match &saved {
+        Some(s) => apply_lock::written(&s.plan),
+        None => apply_lock::expected(manifest, &plan_options(manifest, &args.links)),
+    };
+    let planned = loop {
+        if !args.lock.no_lock {
+            let taken = rt.block_on(apply_lock::take(
+                &backends, manifest, &want, &mut held, &me, &lock_opts, &cancel,
+            ));
+            if let Err(e) = taken {
+                if cancel.is_cancelled() {
+                    view.interrupted();
+                    return ExitCode::from(interrupts::INTERRUPTED);
+                }
+                return fail(&format!("{e}; nothing was changed"));
+            }
+            for seen in &held.waited_for {
+                super::pipe::err_line(&format!(
+                    "waited for the apply lock of cluster `{}` ({})",
+                    seen.cluster,
+                    seen.holder
+                        .as_ref()
+                        .map_or("held by another apply".to_string(), |h| format!(
+                            "held by {}@{}, pid {}, lock ID {}",
+                            h.user, h.host, h.pid, h.id
+                        ))
+                ));
+            }
+        }
+        let planned = rt.block_on(plan_to_apply(args, saved.clone(), manifest, &backends));
+        if let Ok((p, _)) = &planned {
+            let more = apply_lock::missing(p, &held);
+            if !args.lock.no_lock && !more.is_empty() && saved.is_none() {
+                want = held.clusters().into_iter().chain(more).collect();
+                let left = rt.block_on(held.release());
+                for l in left {
+                    super::pipe::err_line(&format!("warning: {l}"));
+                }
+                held = HeldLocks::new(lock_opts.lease);
+                continue;
+            }
+        }
+        break planned;
+    };
+    let code = match planned {
+        Ok((the_plan, scope)) => apply_planned(
+            args, manifest, &rt, &backends, &*view, the_plan, &scope, &cancel, open, &held,
+            out.stdin_tty,
+        ),
+        Err(e) if !held.waited_for.is_empty() && args.plan.is_some() => fail(&format!(
+            "{e} (linkctl waited for the apply lock while another apply held it: the live state moved meanwhile; make a new plan)"
+        )),
+        Err(e) => fail(&e),
+    };
+    for l in rt.block_on(held.release()) {
+        super::pipe::err_line(&format!("warning: {l}"));
+    }
+    code
+}
+
+/// Shows, confirms and applies `the_plan`, then checks the live state.
+#[allow(clippy::too_many_arguments)]
+fn apply_planned(
+    args: &ApplyArgs,
+    manifest: &Manifest,
+    rt: &tokio::runtime::Runtime,
+    backends: &Backends,
+    view: &dyn views::apply::ApplyView,
+    mut the_plan: Plan,
+    scope: &PlanOptions,
+    cancel: &CancellationToken,
+    open: Arc<AtomicUsize>,
+    held: &HeldLocks,
+    stdin_tty: bool,
+) -> ExitCode {
+    let fail = |message: &str| {
+        view.error(message);
+        ExitCode::from(1)
+    };
+    let out_tty = stdin_tty;
+    if !args.auto_approve && out_tty && !the_plan.has_errors() {
+        // The person about to answer sees each promotion's lag now.
+        rt.block_on(observe_readiness(backends, manifest, &mut the_plan));
+    }
+    view.plan(&the_plan);
+    if the_plan.has_errors() {
+        return fail("the plan has errors: nothing was changed");
+    }
+    if !the_plan.has_changes() {
+        view.no_changes();
+        return ExitCode::SUCCESS;
+    }
+    let approved = approval(args.auto_approve, out_tty, || {
+        ask_on_terminal(&the_plan.actions)
+    });
+    if let Approval::Refused(why) = approved {
+        return fail(&format!("{why}; nothing was changed"));
+    }
+    let opts = ApplyOptions {
+        wait_timeout: Duration::from_secs(args.wait_timeout),
+        parallelism: usize::from(args.parallelism),
+        fail_fast: args.fail_fast,
+    };
     let events = interrupts::Open::new(view.events(), open);
     let run = rt.block_on(run_apply(
         manifest,
         &the_plan.actions,
-        &backends,
+        backends,
         &events,
         &opts,
-        &cancel,
+        cancel,
     ));
     view.report(&run);
+    if let Some(lost) = held.lost() {
+        return fail(&lost);
+    }
     if run.report.was_interrupted {
         view.interrupted();
         return ExitCode::from(interrupts::INTERRUPTED);
@@ -267,8 +372,8 @@ pub fn run(global: &GlobalArgs, args: &ApplyArgs, out: &Output) -> ExitCode {
     // Applied: the live state must now match the manifest, within the
     // plan's own scope (a saved plan's `--link` scope included).
     let check = rt.block_on(async {
-        let live = live_state(&backends, manifest, &scope, None).await?;
-        Ok::<_, String>(plan(manifest, &live, &scope))
+        let live = live_state(backends, manifest, scope, None).await?;
+        Ok::<_, String>(plan(manifest, &live, scope))
     });
     match check {
         Ok(after) if after.has_changes() => {

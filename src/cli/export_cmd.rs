@@ -84,7 +84,7 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
-    let exported = export(&input.manifest, &live);
+    let mut exported = export(&input.manifest, &live);
     // Where the manifest is written: its modeline's schema path is made
     // relative to that file's folder.
     let target: Option<PathBuf> = match (&args.split, &args.out) {
@@ -104,24 +104,37 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
             .filter(|s| schema_exists(s, target.as_deref()))
             .unwrap_or_default()
     });
-    let text = match to_yaml(&exported, &schema) {
-        Ok(t) => t,
-        Err(e) => return fail(&e),
+    // Never write a manifest that `validate` rejects or that plans changes:
+    // a link whose exported form does not plan back to "no change" cannot be
+    // expressed, and is left out with a note; the rest is checked again.
+    let (text, warnings) = loop {
+        let text = match to_yaml(&exported, &schema) {
+            Ok(t) => t,
+            Err(e) => return fail(&e),
+        };
+        match check(&text, &live, &exported.secret_env, env_lookup) {
+            Ok(warnings) => break (text, warnings),
+            Err(refused)
+                if refused
+                    .links
+                    .keys()
+                    .any(|l| exported.manifest.link(l).is_some()) =>
+            {
+                for (link, problems) in &refused.links {
+                    exported.leave_out(link, problems);
+                }
+            }
+            Err(refused) => return fail(&refused.to_string()),
+        }
     };
     for n in &exported.notes {
         pipe::err_line(&format!("note: {n}"));
     }
-    // Never write a manifest that `validate` rejects or that plans changes.
-    match check(&text, &live, &exported.secret_env, env_lookup) {
-        Err(refused) => return fail(&refused.to_string()),
-        // Written all the same: it reproduces the live state.
-        Ok(warnings) => {
-            for w in warnings {
-                pipe::err_line(&format!(
-                    "note: `validate --strict` refuses the export: {w}"
-                ));
-            }
-        }
+    // Written all the same: it reproduces the live state.
+    for w in warnings {
+        pipe::err_line(&format!(
+            "note: `validate --strict` refuses the export: {w}"
+        ));
     }
     let links = exported.manifest.links.len();
     let written = match (&args.split, &args.out) {
@@ -141,6 +154,14 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
         }
     };
     match written {
+        // What could not be read is left out (the notes say why): the rest
+        // is written, and the command still fails.
+        Ok(message) if live.has_unread() => {
+            if !message.is_empty() {
+                pipe::err_line(&message);
+            }
+            fail("some links could not be read and are left out (see the notes above)")
+        }
         Ok(message) => {
             if !message.is_empty() {
                 pipe::err_line(&message);

@@ -1,7 +1,10 @@
 //! Reading the live state of every cluster of a manifest, through every
 //! backend, for `plan`, `apply`, `status` and `export`.
 //!
-//! Every engine of the registry reads its own links. Topics (partition
+//! Every engine of the registry reads its own links, all at once. What
+//! cannot be read is marked in the live state (a cluster, or one link of
+//! it), never hiding the rest: `plan` refuses to plan it, `status` shows it
+//! with the reason, `export` leaves it out with a note. Topics (partition
 //! counts, configs) and offsets are read only by [`Backends::read`] (for
 //! `status`): the planner never looks at them and the saved-plan
 //! fingerprint leaves them out, so [`Backends::read_links`] (for `plan`,
@@ -52,13 +55,23 @@ impl Backends {
             .into_iter()
             .filter(|e| needed_by(manifest, e.model()))
             .map(|e| e.read(manifest, scope, detail, &self.engines.kafka));
+        // Producer fences of the sources of promoted mirrors (Kafka ACLs,
+        // whatever the engine), read alongside: every endpoint at once.
+        let (reads, fences) = futures::join!(
+            futures::future::join_all(reads),
+            read_fences(manifest, scope, &self.engines.kafka)
+        );
         let mut live = LiveState::default();
-        for r in futures::future::join_all(reads).await {
+        for r in reads {
             live.merge(r?);
         }
-        // Producer fences of the sources of promoted mirrors (Kafka ACLs,
-        // whatever the engine).
-        live.merge(read_fences(manifest, scope, &self.engines.kafka).await?);
+        match fences {
+            Ok(f) => live.merge(f),
+            Err(e) => live.mark_unread(
+                &e.cluster,
+                format!("its producer fences could not be read: {}", e.message),
+            ),
+        }
         Ok(live)
     }
 

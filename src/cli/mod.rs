@@ -3,6 +3,7 @@
 //! Each command lives in its own module; this one only wires them together.
 
 pub mod apply_cmd;
+pub mod apply_lock;
 pub mod confirm;
 pub mod export_cmd;
 pub mod interrupts;
@@ -19,6 +20,7 @@ pub mod show_cmd;
 pub mod status_cmd;
 pub mod validate;
 pub mod views;
+pub mod waiting_line;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,8 +73,10 @@ pub struct GlobalArgs {
     /// More logging on stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Longest wait for one request to any cluster's endpoints (Kafka, REST,
-    /// Kafka Connect), overriding every cluster's `timeouts.request_ms`.
+    /// Longest wait for any cluster's endpoint (Kafka, REST, Kafka Connect),
+    /// retries included, overriding every cluster's `timeouts.request_ms`:
+    /// a dead or frozen endpoint ends the command about this long after
+    /// linkctl first needed it.
     #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: Option<u64>,
 }
@@ -131,6 +135,9 @@ pub enum Command {
     Show(show_cmd::ShowArgs),
     /// Write a manifest that reproduces the live links and mirrors of the manifest's clusters.
     Export(export_cmd::ExportArgs),
+    /// Remove a stale apply lock (left by an apply that was killed) by its
+    /// ID, as `apply` and `plan` name it. Only when that apply is gone.
+    ForceUnlock(ForceUnlockArgs),
     /// Print shell completions (see the README for where to install them).
     Completions {
         /// Shell to generate completions for.
@@ -156,6 +163,45 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     }
 }
 
+/// Arguments of `linkctl force-unlock`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ForceUnlockArgs {
+    /// The lock ID (12 hex digits).
+    pub id: String,
+}
+
+/// Runs `linkctl force-unlock ID` on the manifest's clusters.
+fn force_unlock(global: &GlobalArgs, args: &ForceUnlockArgs, out: &Output) -> ExitCode {
+    let input = match manifest_input::load(global, out) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let rt = match live::runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            pipe::err_line(&format!("error: cannot start the async runtime: {e}"));
+            return ExitCode::from(1);
+        }
+    };
+    let backends = live::Backends::new();
+    match rt.block_on(apply_lock::force_unlock(
+        &backends,
+        &input.manifest,
+        &args.id,
+    )) {
+        Ok(lines) => {
+            for l in lines {
+                pipe::err_line(&l);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            pipe::err_line(&format!("error: {e}"));
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// Parses the command line, runs the command and returns the process exit code.
 pub fn main() -> ExitCode {
     // A panic's message may quote a value: it goes through the redaction layer too.
@@ -168,6 +214,7 @@ pub fn main() -> ExitCode {
     };
     let out = Output::new(&cli.global);
     out.init_tracing(cli.global.verbose);
+    crate::backend::waiting::install(Box::new(waiting_line::WaitingLine::new(out.stderr_tty)));
     match &cli.command {
         Command::Validate(args) => validate::run(&cli.global, args, &out),
         Command::Schema(args) => schema::run(args),
@@ -176,6 +223,7 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => apply_cmd::run(&cli.global, args, &out),
         Command::Show(args) => show_cmd::run(&cli.global, args, &out),
         Command::Export(args) => export_cmd::run(&cli.global, args, &out),
+        Command::ForceUnlock(args) => force_unlock(&cli.global, args, &out),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "linkctl", &mut pipe::Stdout::default());

@@ -53,6 +53,22 @@ pub fn err_line(s: &str) {
     err(&format!("{s}\n"));
 }
 
+/// The start of a line on a terminal, cleared (`CR`, erase line).
+const CLEAR_LINE: &str = "\r\u{1b}[2K";
+
+/// `s` as the live status line of a terminal's stderr (replacing the one
+/// before; no newline), redacted. Only linkctl's own erase sequence is
+/// written raw: `s` is made printable like everything else.
+pub fn err_live(s: &str) {
+    let s = redact::output(s, false);
+    write(std::io::stderr().lock(), &format!("{CLEAR_LINE}{s}"));
+}
+
+/// Erases the live status line.
+pub fn err_live_clear() {
+    write(std::io::stderr().lock(), CLEAR_LINE);
+}
+
 /// A writer for code that takes one (renderers, event streams, logs) with
 /// the same redaction and the same behaviour on a closed pipe. It holds
 /// text back until a line is complete (a secret is never cut in two

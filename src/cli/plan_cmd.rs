@@ -10,10 +10,13 @@ use crate::plan::saved::SavedPlan;
 use crate::plan::{plan, Action, ActionKind, Note};
 use crate::state::file as state_file;
 
+use super::apply_lock;
 use super::live::{runtime, Backends};
 use super::manifest_input;
 use super::pipe;
-use super::planning::{live_state, observe_readiness, plan_options};
+use super::planning::{
+    check_link_names, live_state, observe_readiness, plan_options, report_unread,
+};
 use super::{views, GlobalArgs, Output};
 
 /// Arguments of `linkctl plan`.
@@ -53,6 +56,9 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
         Err(code) => return code,
     };
     let manifest = &input.manifest;
+    if let Err(e) = check_link_names(manifest, &args.links) {
+        return fail(&e);
+    }
     let opts = plan_options(manifest, &args.links);
     let backends = Backends::new();
     let live = match runtime() {
@@ -68,6 +74,7 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
+    report_unread(&live);
     if let Some(path) = &args.save_state {
         // A snapshot keeps no secret value (see `state::secrets`).
         if let Err(e) = state_file::save(path, &live.without_secrets()) {
@@ -78,6 +85,14 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
     if args.state.is_none() && !the_plan.has_errors() {
         if let Ok(rt) = runtime() {
             rt.block_on(observe_readiness(&backends, manifest, &mut the_plan));
+            // A held apply lock, said but never taken.
+            let clusters = apply_lock::written(&the_plan)
+                .into_iter()
+                .chain(apply_lock::expected(manifest, &opts))
+                .collect();
+            for w in rt.block_on(apply_lock::held_warnings(&backends, manifest, &clusters)) {
+                pipe::err_line(&format!("warning: {w}"));
+            }
         }
     }
     if args.server_validate {

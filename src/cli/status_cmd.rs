@@ -1,5 +1,7 @@
 //! `linkctl status`: links, tasks, mirrors, lag, mirror topic configs and
-//! (with `--groups`) consumer group offsets on both sides.
+//! (with `--groups`) consumer group offsets on both sides. A link or
+//! cluster that cannot be read is shown with why, the rest as read, and the
+//! exit status is then 1.
 
 use std::process::ExitCode;
 
@@ -27,6 +29,10 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> ExitCode {
         Ok(i) => i,
         Err(code) => return code,
     };
+    if let Err(e) = super::planning::check_link_names(&input.manifest, &args.links) {
+        pipe::err_line(&format!("error: {e}"));
+        return ExitCode::from(1);
+    }
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
@@ -53,6 +59,13 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> ExitCode {
     });
     match result {
         Ok(report) => match views::status::new(out).report(&report) {
+            // What could not be read is shown; the command still fails.
+            Ok(()) if !report.unreadable.is_empty() => {
+                for u in &report.unreadable {
+                    pipe::err_line(&format!("error: {u}"));
+                }
+                ExitCode::from(1)
+            }
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 pipe::err_line(&format!("error: cannot render the status: {e}"));

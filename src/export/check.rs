@@ -17,18 +17,39 @@ use crate::manifest::{load_validated, Problem, SourceFile};
 use crate::plan::{plan, PlanOptions};
 use crate::state::LiveState;
 
-/// Why an export must not be written: every problem, in words.
+/// Why an export must not be written: every problem, in words, and the
+/// links they are about (when planning found them: a link whose exported
+/// form plans a change or an error cannot be expressed, and can be left
+/// out; a manifest that does not validate names none).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refused(pub Vec<String>);
+pub struct Refused {
+    pub problems: Vec<String>,
+    /// Link name → the problems about it.
+    pub links: BTreeMap<String, Vec<String>>,
+}
+
+impl Refused {
+    fn invalid(problems: Vec<String>) -> Self {
+        Self {
+            problems,
+            links: BTreeMap::new(),
+        }
+    }
+}
 
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
             "the exported manifest would not reproduce the live state, so it is not written:\n  {}",
-            self.0.join("\n  ")
+            self.problems.join("\n  ")
         )
     }
+}
+
+/// The link a plan note's target (`cluster/link[/mirror/name]`) is about.
+fn target_link(target: &str) -> Option<&str> {
+    target.split('/').nth(1).filter(|l| !l.is_empty())
 }
 
 /// Validates `text` and plans it against `live`: `Ok` holds the warnings
@@ -75,7 +96,7 @@ pub fn check(
     };
     let source = SourceFile::new("exported manifest", text);
     let validated = load_validated(&source, lookup).map_err(|problems| {
-        Refused(
+        Refused::invalid(
             problems
                 .iter()
                 .filter(|p| p.is_error())
@@ -106,18 +127,31 @@ pub fn check(
         force_delete_links: validated.manifest.force_delete_links,
     };
     let p = plan(&validated.manifest, &live, &opts);
-    let mut problems: Vec<String> = p
-        .errors
-        .iter()
-        .map(|n| format!("planning it fails: {}: {}", n.target, n.message))
-        .collect();
-    problems.extend(
-        p.actions
-            .iter()
-            .map(|a| format!("planning it shows a change: {}", a.id)),
-    );
-    if !problems.is_empty() {
-        return Err(Refused(problems));
+    let mut refused = Refused::invalid(Vec::new());
+    let mut add = |link: Option<&str>, problem: String| {
+        if let Some(l) = link {
+            refused
+                .links
+                .entry(l.to_string())
+                .or_default()
+                .push(problem.clone());
+        }
+        refused.problems.push(problem);
+    };
+    for n in &p.errors {
+        add(
+            target_link(&n.target),
+            format!("planning it fails: {}: {}", n.target, n.message),
+        );
+    }
+    for a in &p.actions {
+        add(
+            Some(&a.link),
+            format!("planning it shows a change: {}", a.id),
+        );
+    }
+    if !refused.problems.is_empty() {
+        return Err(refused);
     }
     Ok(validated
         .warnings

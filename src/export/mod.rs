@@ -19,7 +19,9 @@
 //!   placeholders (the engine never returns their values anyway).
 //!
 //! [`check`] validates the text and plans it against the same live state
-//! before the command writes it.
+//! before the command writes it; a link whose exported form does not plan
+//! back to no change is left out with a note ([`Export::leave_out`]), and
+//! the rest is checked again.
 
 pub mod check;
 pub mod clusters;
@@ -35,7 +37,7 @@ use crate::manifest::Text;
 use crate::manifest::{Link, LinkMode, Located, Manifest, Mirror, MirrorState, MANIFEST_VERSION};
 use crate::state::{ConnectionMode, LinkSide, LiveLink, LiveState, MirrorStatus};
 
-/// An exported manifest and what could not be expressed in it.
+/// An exported manifest and what could not be expressed (or read) in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Export {
     pub manifest: Manifest,
@@ -46,8 +48,24 @@ pub struct Export {
 }
 
 /// Builds the manifest reproducing `live` on the clusters of `input`.
+/// What could not be read is left out, with a note saying why.
 pub fn export(input: &Manifest, live: &LiveState) -> Export {
     let mut notes = Vec::new();
+    for (cluster, cs) in &live.clusters {
+        if input.cluster(cluster).is_none() {
+            continue;
+        }
+        if let Some(why) = &cs.unread {
+            notes.push(format!(
+                "cluster {cluster} could not be read ({why}): its links, and the links from it, are left out"
+            ));
+        }
+        for (link, why) in &cs.unread_links {
+            notes.push(format!(
+                "link {link} left out: it could not be read on {cluster} ({why})"
+            ));
+        }
+    }
     let index = ClusterIndex::new(input, live);
     // Link name → [(owning cluster, object)].
     let mut objects: BTreeMap<&str, Vec<(&str, &LiveLink)>> = BTreeMap::new();
@@ -60,20 +78,15 @@ pub fn export(input: &Manifest, live: &LiveState) -> Export {
         }
     }
     let mut links = BTreeMap::new();
-    let mut secret_env = Vec::new();
     for (name, objs) in objects {
         match export_link(input, live, name, &objs, &index, &mut notes) {
             Ok(link) => {
-                for v in link.config.values() {
-                    if let Some(var) = placeholder_var(v.value.text().raw()) {
-                        secret_env.push(var.to_string());
-                    }
-                }
                 links.insert(Located::new(name.to_string()), link);
             }
             Err(why) => notes.push(format!("link {name} left out: {why}")),
         }
     }
+    let secret_env = placeholders(&links);
     let manifest = Manifest {
         version: Located::new(MANIFEST_VERSION),
         clusters: input.clusters.clone(),
@@ -86,6 +99,27 @@ pub fn export(input: &Manifest, live: &LiveState) -> Export {
         notes,
         secret_env,
     }
+}
+
+impl Export {
+    /// Leaves `link` out, noting why (`problems`: what planning it back found).
+    pub fn leave_out(&mut self, link: &str, problems: &[String]) {
+        self.manifest.links.retain(|k, _| k.value != link);
+        self.secret_env = placeholders(&self.manifest.links);
+        self.notes.push(format!(
+            "link {link} left out: it cannot be expressed in a manifest that reproduces it ({})",
+            problems.join("; ")
+        ));
+    }
+}
+
+/// The environment variables the placeholders of `links`' configs name.
+fn placeholders(links: &BTreeMap<Located<String>, Link>) -> Vec<String> {
+    links
+        .values()
+        .flat_map(|l| l.config.values())
+        .filter_map(|v| placeholder_var(v.value.text().raw()).map(str::to_string))
+        .collect()
 }
 
 fn placeholder_var(raw: &str) -> Option<&str> {
@@ -136,6 +170,13 @@ fn export_link(
             LinkMode::Bidirectional,
         )
     };
+    // A side that could not be read: the link cannot be reproduced.
+    if let Some(why) = live
+        .link_unread(&src, name)
+        .or(live.link_unread(&dst, name))
+    {
+        return Err(format!("a cluster it uses could not be read ({why})"));
+    }
     let engine = objs.first().map(|(_, l)| l.engine).unwrap_or_default();
     let source_cluster = input
         .cluster(&src)

@@ -42,6 +42,10 @@ impl LiveState {
             if theirs.fences.is_some() {
                 mine.fences = theirs.fences;
             }
+            if mine.unread.is_none() {
+                mine.unread = theirs.unread;
+            }
+            mine.unread_links.extend(theirs.unread_links);
         }
     }
 }

@@ -35,6 +35,37 @@ fn state_version() -> u32 {
     STATE_FORMAT_VERSION
 }
 
+impl LiveState {
+    /// Why `cluster`'s links could not be read, when they could not.
+    pub fn cluster_unread(&self, cluster: &str) -> Option<&str> {
+        self.clusters.get(cluster).and_then(|c| c.unread.as_deref())
+    }
+
+    /// Why the link object `link` on `cluster` (or the whole cluster)
+    /// could not be read, when it could not.
+    pub fn link_unread(&self, cluster: &str, link: &str) -> Option<&str> {
+        let c = self.clusters.get(cluster)?;
+        c.unread
+            .as_deref()
+            .or_else(|| c.unread_links.get(link).map(String::as_str))
+    }
+
+    /// Records that `cluster` could not be read (the first reason stays).
+    pub fn mark_unread(&mut self, cluster: &str, why: impl Into<String>) {
+        let c = self.clusters.entry(cluster.to_string()).or_default();
+        if c.unread.is_none() {
+            c.unread = Some(why.into());
+        }
+    }
+
+    /// True when something could not be read.
+    pub fn has_unread(&self) -> bool {
+        self.clusters
+            .values()
+            .any(|c| c.unread.is_some() || !c.unread_links.is_empty())
+    }
+}
+
 /// One cluster as observed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClusterState {
@@ -81,6 +112,15 @@ pub struct ClusterState {
     /// Producer fences on this cluster, when read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fences: Option<FenceState>,
+    /// Why this cluster's links could not be read (an engine's endpoint,
+    /// or a read its plans need, failed): what is on it is not known, so
+    /// nothing that uses it is planned, exported or shown as read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread: Option<String>,
+    /// Link objects found on this cluster that could not be read, with why
+    /// (the rest of the cluster was read).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unread_links: BTreeMap<String, String>,
 }
 
 /// The producer fences of a cluster: `DENY Write` ACLs for every principal

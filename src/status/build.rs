@@ -20,12 +20,28 @@ pub fn build(
     groups: Option<&ObservedGroups>,
 ) -> StatusReport {
     let mut out = Vec::new();
+    let mut unreadable: Vec<String> = Vec::new();
     for (name, link) in &manifest.links {
         if !links.is_empty() && !links.contains(&name.value) {
             continue;
         }
         let dest = &link.destination.value;
         let src = &link.source.value;
+        for c in [src, dest] {
+            if let Some(why) = live.cluster_unread(c) {
+                let line = format!("cluster `{c}` could not be read: {why}");
+                if !unreadable.contains(&line) {
+                    unreadable.push(line);
+                }
+            }
+        }
+        let unread = live.link_unread(dest, &name.value);
+        if let (Some(why), None) = (unread, live.cluster_unread(dest)) {
+            unreadable.push(format!(
+                "link `{}` on `{dest}` could not be read: {why}",
+                name.value
+            ));
+        }
         let live_link = live
             .clusters
             .get(dest)
@@ -131,15 +147,20 @@ pub fn build(
             engine: engine.name().to_string(),
             source: src.clone(),
             destination: dest.clone(),
-            state: live_link
-                .map(|l| l.state.clone())
-                .unwrap_or_else(|| "ABSENT".to_string()),
-            error: live_link.and_then(|l| {
-                l.error_message
-                    .clone()
-                    .or_else(|| l.error.clone())
-                    .filter(|e| e != "NO_ERROR")
-            }),
+            state: match (unread, live_link) {
+                (Some(_), _) => "UNREADABLE".to_string(),
+                (None, Some(l)) => l.state.clone(),
+                (None, None) => "ABSENT".to_string(),
+            },
+            error: match unread {
+                Some(why) => Some(format!("could not be read: {why}")),
+                None => live_link.and_then(|l| {
+                    l.error_message
+                        .clone()
+                        .or_else(|| l.error.clone())
+                        .filter(|e| e != "NO_ERROR")
+                }),
+            },
             tasks: live_link.map(|l| l.tasks.clone()).unwrap_or_default(),
             mirrors,
             groups: group_rows,
@@ -161,5 +182,6 @@ pub fn build(
         format_version: STATUS_FORMAT_VERSION,
         links: out,
         warnings,
+        unreadable,
     }
 }

@@ -16,6 +16,10 @@ pub struct StatusReport {
     /// protocol); the rest of the report stands.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Clusters and links that could not be read at all, with why: the
+    /// rest of the report stands, and `status` exits 1.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -24,7 +28,8 @@ pub struct LinkStatus {
     pub engine: String,
     pub source: String,
     pub destination: String,
-    /// Engine state, or `ABSENT` when the link does not exist yet.
+    /// Engine state, `ABSENT` when the link does not exist yet, or
+    /// `UNREADABLE` when it could not be read (`error` says why).
     pub state: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,

@@ -41,7 +41,7 @@ fn state_word(s: &str, color: bool) -> String {
     }
     match s {
         "ACTIVE" | "RUNNING" => s.green().to_string(),
-        "FAILED" | "LINK_FAILED" | "IN_ERROR" => s.red().to_string(),
+        "FAILED" | "LINK_FAILED" | "IN_ERROR" | "UNREADABLE" => s.red().to_string(),
         "ABSENT" => s.dimmed().to_string(),
         _ => s.yellow().to_string(),
     }

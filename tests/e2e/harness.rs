@@ -1,7 +1,8 @@
 //! Runs a suite's steps in order, the way libtest reports them (`test
 //! e2e::NAME ... ok`), after a preflight and with a cleanup at the end. A
 //! step runs only when every earlier one passed: each starts from the state
-//! the previous one left.
+//! the previous one left. Names given on the command line run only the
+//! steps whose name contains one of them.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -42,6 +43,14 @@ pub fn run(suite: Suite) {
         println!("\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; {} filtered out; finished in 0.00s\n", steps.len());
         return;
     }
+    // With a filter, only the steps it names run (a step that needs what
+    // earlier ones left is then the caller's business).
+    let total = steps.len();
+    let steps: Vec<_> = steps
+        .into_iter()
+        .filter(|(n, _)| filter.is_empty() || filter.iter().any(|f| n.contains(f.as_str())))
+        .collect();
+    let filtered_out = total - steps.len();
     println!("\nrunning {} tests", steps.len());
     let pre = rt.block_on((suite.preflight)());
     for (name, step) in steps {
@@ -66,7 +75,7 @@ pub fn run(suite: Suite) {
             println!("cleanup after the suite failed: {e}");
         }
     }
-    tally.finish(0);
+    tally.finish(filtered_out);
 }
 
 /// A multi-threaded tokio runtime, or exit 101 saying why there is none.

@@ -20,6 +20,7 @@ mod connect_proxy;
 mod faults;
 mod harness;
 mod kafka;
+mod lock;
 mod manifests;
 mod mm2_safety;
 mod scale;
@@ -42,6 +43,7 @@ fn all() -> Vec<(&'static str, harness::StepFn)> {
     ]);
     steps.extend(cutover::steps());
     steps.extend(mm2_safety::steps());
+    steps.extend(lock::steps());
     steps.extend([
         step!(
             "distributed_worker_killed_during_apply_of_20_links",
@@ -78,6 +80,7 @@ async fn cleanup() -> Result<(), String> {
     scale::cleanup().await?;
     cutover::cleanup().await?;
     mm2_safety::cleanup().await?;
+    lock::cleanup().await?;
     distributed::cleanup().await?;
     faults::cleanup().await?;
     steps::cleanup().await

@@ -183,14 +183,29 @@ impl CliEnv {
         self.write_manifest("linkctl.yaml", &self.point_at_doubles(&text))
     }
 
-    /// Every write (non-GET) either double received, rendered.
+    /// Every write (non-GET) either double received, rendered, but those
+    /// of the apply lock (see [`Self::lock_writes`]).
     pub fn writes(&self) -> Vec<String> {
         let mut w: Vec<String> = Vec::new();
         for (name, d) in [("us", &self.us), ("europe", &self.eu)] {
             w.extend(
                 d.log()
                     .iter()
-                    .filter(|r| !r.is_read())
+                    .filter(|r| !r.is_read() && !r.is_lock())
+                    .map(|r| format!("{name}: {}", r.render())),
+            );
+        }
+        w
+    }
+
+    /// The apply lock's writes either double received, rendered.
+    pub fn lock_writes(&self) -> Vec<String> {
+        let mut w: Vec<String> = Vec::new();
+        for (name, d) in [("us", &self.us), ("europe", &self.eu)] {
+            w.extend(
+                d.log()
+                    .iter()
+                    .filter(|r| !r.is_read() && r.is_lock())
                     .map(|r| format!("{name}: {}", r.render())),
             );
         }
@@ -201,6 +216,21 @@ impl CliEnv {
         self.us.clear_log();
         self.eu.clear_log();
     }
+}
+
+/// `stderr` without the waiting lines linkctl writes while an endpoint is
+/// slow or retried (`reading us (Kafka): …, 14 s left`): the doubles'
+/// manifests point Kafka at an address nothing answers.
+pub fn without_waiting(stderr: &str) -> String {
+    let waiting = regex::Regex::new(
+        r"^(reading|writing) \S+ \((Kafka|Confluent REST|Kafka Connect)\): .*, \d+ s left$",
+    )
+    .expect("regex");
+    stderr
+        .lines()
+        .filter(|l| !waiting.is_match(l))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 /// Fails (showing `text`) unless `text` contains `needle`.

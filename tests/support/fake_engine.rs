@@ -1,5 +1,6 @@
 //! An engine that runs nothing: it records the steps it is given, fails the
-//! actions it is told to fail (and does not attempt the rest of that step),
+//! actions it is told to fail (with `--fail-fast`, it does not attempt the
+//! rest of that step),
 //! and reports every remaining action of a step as interrupted once the
 //! command's token is cancelled — for tests of the apply engine itself.
 
@@ -72,7 +73,7 @@ impl Engine for Fake {
                         &a.cluster, &a.id,
                     )));
                 } else if self.fail.contains(&a.id) {
-                    failed = true;
+                    failed = ctx.fail_fast;
                     out.push(ActionResult::Failed(BackendError::new(
                         &a.cluster,
                         "HTTP 500: boom from the server",

@@ -166,19 +166,27 @@ pub async fn exec(
     b.execute_step(&refs, &parts.ctx(wait_timeout)).await
 }
 
-/// The live state `b` reads for plans.
+/// The live state `b` reads for plans; a cluster or link that could not be
+/// read is an error here (the first, in cluster-name order).
 pub async fn read(
     b: &ConfluentBackend,
     m: &Manifest,
     scope: &Scope,
 ) -> Result<LiveState, BackendError> {
-    b.read_clusters(
-        Clusters::of(m),
-        scope,
-        ReadDetail::Plan,
-        &Default::default(),
-    )
-    .await
+    let live = b
+        .read_clusters(
+            Clusters::of(m),
+            scope,
+            ReadDetail::Plan,
+            &Default::default(),
+        )
+        .await?;
+    for (name, c) in &live.clusters {
+        if let Some(why) = c.unread.as_ref().or(c.unread_links.values().next()) {
+            return Err(BackendError::new(name, why.clone()));
+        }
+    }
+    Ok(live)
 }
 
 pub fn set(key: &str, value: &str) -> Change {

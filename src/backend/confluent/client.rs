@@ -14,8 +14,8 @@ use super::errors::ConfluentError;
 use super::mtls;
 use super::wire::{ClusterData, ErrorBody};
 use crate::backend::http_errors::{tls_failure, transport_reason};
-use crate::backend::retry::{retry, RetryPolicy};
-use crate::backend::timeouts::Timeouts;
+use crate::backend::retry::{retry_within, Bound, RetryPolicy};
+use crate::backend::timeouts::{secs, Timeouts};
 use crate::manifest::{Auth, Cluster};
 
 /// `User-Agent` of every request (`linkctl/<version>`).
@@ -87,6 +87,7 @@ impl ClusterClient {
             .is_none()
         {
             timeouts.request = timeout;
+            timeouts.connect = timeouts.connect.min(timeout);
         }
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(
@@ -417,11 +418,40 @@ impl ClusterClient {
     }
 
     async fn get_json_url<T: DeserializeOwned>(&self, url: Url) -> Result<T, ConfluentError> {
-        let bytes = retry(&self.retry, || {
-            self.send(Method::GET, url.clone(), Body::None)
-        })
+        let bytes = retry_within(
+            &self.retry,
+            &self.bound(&Method::GET),
+            || self.send(Method::GET, url.clone(), Body::None),
+            || self.no_answer(&url),
+        )
         .await?;
         decode(&bytes, "GET", url.path())
+    }
+
+    /// The whole wait for one request, retries included: the request
+    /// timeout (`--timeout`, `timeouts.request_ms`).
+    fn bound(&self, method: &Method) -> Bound {
+        let verb = if method == Method::GET {
+            "reading"
+        } else {
+            "writing"
+        };
+        Bound {
+            what: format!("{verb} {} (Confluent REST)", self.name),
+            limit: self.timeouts.request,
+        }
+    }
+
+    /// No answer by the end of the request's bound.
+    fn no_answer(&self, url: &Url) -> ConfluentError {
+        ConfluentError::Transport {
+            url: redacted_url(url),
+            reason: format!(
+                "no answer within {}, retries included {}",
+                secs(self.timeouts.request),
+                self.timeouts.explain(&self.name)
+            ),
+        }
     }
 
     /// GET with retries, decoded.
@@ -443,9 +473,12 @@ impl ClusterClient {
         body: Option<&serde_json::Value>,
     ) -> Result<Vec<u8>, ConfluentError> {
         let url = self.url(segments, query).await?;
-        retry(&self.retry, || {
-            self.send(method.clone(), url.clone(), body.into())
-        })
+        retry_within(
+            &self.retry,
+            &self.bound(&method),
+            || self.send(method.clone(), url.clone(), body.into()),
+            || self.no_answer(&url),
+        )
         .await
     }
 

@@ -181,6 +181,17 @@ impl Transient for ConfluentError {
             _ => None,
         }
     }
+
+    fn waiting_reason(&self) -> Option<String> {
+        match self {
+            Self::Http { status: 429, .. } => Some("rate limited (HTTP 429)".into()),
+            Self::Http { status, .. } => Some(format!("HTTP {status}")),
+            Self::Transport { reason, .. } => {
+                Some(crate::backend::http_errors::short_reason(reason))
+            }
+            _ => None,
+        }
+    }
 }
 
 impl ConfluentError {

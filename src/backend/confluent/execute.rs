@@ -53,9 +53,11 @@ fn internal(e: impl std::fmt::Display) -> ConfluentError {
 
 /// Sends one request per action with `send`, at most as many at once as
 /// the apply's permits allow (per object: Confluent has no bulk form for
-/// mirror creates or topic deletes). After the first failure nothing new is
-/// sent, nor after the command is interrupted (a request in flight is a
-/// safe point: it completes): those actions are `None` (not attempted).
+/// mirror creates or topic deletes). Each action fails or succeeds on its
+/// own: a failed create among 100 leaves 99 sent. Nothing new is sent after
+/// the command is interrupted (a request in flight is a safe point: it
+/// completes), nor, with `--fail-fast`, after the first failure: those
+/// actions are `None` (not attempted).
 async fn send_each<'a, F, Fut>(
     step: &'a [&'a Action],
     ctx: &ExecContext<'_>,
@@ -76,7 +78,7 @@ where
             return None;
         }
         let r = send(a).await;
-        if r.is_err() {
+        if r.is_err() && ctx.fail_fast {
             stop.store(true, Ordering::SeqCst);
         }
         Some(r)
@@ -184,7 +186,8 @@ impl ConfluentBackend {
             ActionKind::DeleteMirrorTopic => self.delete_topics(&s).await,
             k if k.is_bulk() => self.mirror_action(&s).await,
             _ => {
-                // Link actions: one by one, stopping at the first failure.
+                // Link actions: one by one (a step holds one), stopping at
+                // the first failure.
                 let mut out = Vec::with_capacity(step.len());
                 for a in step {
                     match self.run_link_action(&client, a, ctx).await {

@@ -18,6 +18,7 @@ pub mod engine;
 pub mod errors;
 pub mod execute;
 pub mod limits;
+pub mod lock_store;
 pub mod model;
 pub mod mtls;
 pub mod paging;

@@ -2,8 +2,11 @@
 //! `GET links/-/mirrors` and one `GET links/{l}/configs` per link — a request
 //! count that does not depend on the number of mirror topics (every list
 //! follows `metadata.next` where a server pages). Clusters are read
-//! concurrently.
+//! concurrently. A failure stays where it happened: a cluster that cannot
+//! be read is marked unread (with why) and a link whose configs or tasks
+//! cannot be read is marked unread on its cluster; the rest is read.
 
+use crate::backend::lock::is_lock_topic;
 use crate::redact::server_text;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -45,13 +48,18 @@ impl ConfluentBackend {
         topics: &TopicReads,
     ) -> Result<LiveState, BackendError> {
         let mut set = JoinSet::new();
+        let mut state = LiveState::default();
         for (name, cluster) in clusters.iter() {
             if cluster.rest.is_none() {
                 continue;
             }
-            let client = self
-                .client(clusters, name)
-                .map_err(|e| e.into_backend(name))?;
+            let client = match self.client(clusters, name) {
+                Ok(c) => c,
+                Err(e) => {
+                    state.mark_unread(name, e.into_backend(name).message);
+                    continue;
+                }
+            };
             let scope = scope.clone();
             let conc = self.options.read_concurrency.max(1);
             let cname = name.to_string();
@@ -65,8 +73,6 @@ impl ConfluentBackend {
                 (cname, r)
             });
         }
-        let mut state = LiveState::default();
-        let mut first_err: Option<BackendError> = None;
         while let Some(joined) = set.join_next().await {
             match joined {
                 Ok((name, Ok(cs))) => {
@@ -74,23 +80,17 @@ impl ConfluentBackend {
                 }
                 Ok((name, Err(e))) => {
                     let e = e.into_backend(&name);
-                    // Keep the first error in cluster-name order for stable messages.
-                    if first_err.as_ref().is_none_or(|f| f.cluster > e.cluster) {
-                        first_err = Some(e);
-                    }
+                    state.mark_unread(&name, e.message);
                 }
                 Err(join) => {
-                    first_err.get_or_insert(BackendError::new(
+                    return Err(BackendError::new(
                         "-",
                         format!("internal: read task failed: {join}"),
                     ));
                 }
             }
         }
-        match first_err {
-            Some(e) => Err(e),
-            None => Ok(state),
-        }
+        Ok(state)
     }
 }
 
@@ -146,6 +146,7 @@ pub async fn read_cluster(
     }
     let mut configs: BTreeMap<String, Vec<LinkConfigData>> = BTreeMap::new();
     let mut tasks: BTreeMap<String, LinkData> = BTreeMap::new();
+    let mut unread_links: BTreeMap<String, String> = BTreeMap::new();
     while let Some(joined) = set.join_next().await {
         let (name, r, t) =
             joined.map_err(|e| ConfluentError::Manifest(format!("internal: {e}")))?;
@@ -155,13 +156,19 @@ pub async fn read_cluster(
             }
             // A link deleted between the two reads: leave it out.
             Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e),
+            // This link cannot be read; the others can.
+            Err(e) => {
+                unread_links.insert(name.clone(), e.to_string());
+            }
         }
         match t {
             Some(Ok(l)) => {
                 tasks.insert(name, l);
             }
-            Some(Err(e)) if !e.is_not_found() => return Err(e),
+            Some(Err(e)) if !e.is_not_found() => {
+                configs.remove(&name);
+                unread_links.insert(name, format!("its tasks: {e}"));
+            }
             _ => {}
         }
     }
@@ -176,6 +183,7 @@ pub async fn read_cluster(
         links: BTreeMap::new(),
         topics: BTreeMap::new(),
         topic_names,
+        unread_links,
         ..Default::default()
     };
     for mut l in wanted {
@@ -237,7 +245,12 @@ const QUIET_SAMPLE: std::time::Duration = std::time::Duration::from_secs(1);
 /// and the server refuses its creation instead.
 async fn topic_names(client: &ClusterClient) -> Result<Option<BTreeSet<String>>, ConfluentError> {
     match client.get_all::<TopicData>(&["topics"], &[]).await {
-        Ok(list) => Ok(Some(list.into_iter().map(|t| t.topic_name).collect())),
+        Ok(list) => Ok(Some(
+            list.into_iter()
+                .map(|t| t.topic_name)
+                .filter(|n| !is_lock_topic(n))
+                .collect(),
+        )),
         Err(e) if matches!(e.status(), Some(403) | Some(404)) => {
             tracing::debug!(cluster = %client.name, error = %e, "topics not listed");
             Ok(None)
@@ -304,9 +317,12 @@ async fn topic_details(
             );
         }
     }
-    cs.topic_names
-        .get_or_insert_with(Default::default)
-        .extend(listed.into_iter().map(|t| t.topic_name));
+    cs.topic_names.get_or_insert_with(Default::default).extend(
+        listed
+            .into_iter()
+            .map(|t| t.topic_name)
+            .filter(|n| !is_lock_topic(n)),
+    );
     cs.topics_read = true;
     Ok(cs)
 }

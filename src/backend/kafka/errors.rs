@@ -142,6 +142,12 @@ pub enum Doing {
     CommitGroupOffsets {
         group: String,
     },
+    /// A write of the apply lock's topics: `operation` is the ACL it needs
+    /// on `topic` (`Create`, `Alter`, `AlterConfigs`).
+    KeepLock {
+        operation: &'static str,
+        topic: String,
+    },
 }
 
 impl fmt::Display for Doing {
@@ -172,6 +178,9 @@ impl fmt::Display for Doing {
             Doing::DeleteAcls => write!(f, "delete ACLs"),
             Doing::CommitGroupOffsets { group } => {
                 write!(f, "commit the offsets of group `{group}`")
+            }
+            Doing::KeepLock { topic, .. } => {
+                write!(f, "keep the apply lock (topic `{topic}`)")
             }
         }
     }
@@ -250,6 +259,10 @@ impl Doing {
             (Code::TopicAuthorizationFailed, Doing::ReadLog { .. }) => {
                 acl("Read", Resource::Topic(topic()))
             }
+            (
+                Code::TopicAuthorizationFailed | Code::ClusterAuthorizationFailed,
+                Doing::KeepLock { operation, topic },
+            ) => acl(operation, Resource::Topic(Some(topic.clone()))),
             (Code::TopicAuthorizationFailed, _) => acl("Describe", Resource::Topic(topic())),
             (Code::GroupAuthorizationFailed, Doing::ReadGroupOffsets { group, .. }) => {
                 acl("Describe", Resource::Group(Some(group.clone())))

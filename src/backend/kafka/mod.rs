@@ -16,6 +16,7 @@ pub mod errors;
 pub mod fence;
 pub mod fences_reader;
 pub mod groups;
+pub mod lock_store;
 pub mod offsets;
 pub mod reachable;
 pub mod tls_check;

@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde::Deserialize;
 
-use crate::backend::http_errors::{tls_failure, transport_reason, TlsFailure};
-use crate::backend::retry::{retry, RetryPolicy, Transient};
+use crate::backend::http_errors::{short_reason, tls_failure, transport_reason, TlsFailure};
+use crate::backend::retry::{retry_within, Bound, RetryPolicy, Transient};
 use crate::backend::timeouts::{secs, Timeouts};
 use crate::backend::BackendError;
 use crate::manifest::{Auth, Cluster};
@@ -276,6 +276,17 @@ impl Transient for Attempt {
     fn is_transient(&self) -> bool {
         !matches!(self, Self::TimedOut | Self::Tls(_))
     }
+
+    /// A few words for the waiting line (`backend::waiting`).
+    fn waiting_reason(&self) -> Option<String> {
+        Some(match self {
+            Self::Busy { .. } if self.rebalancing() => "Kafka Connect is rebalancing".to_string(),
+            Self::Busy { status, .. } => format!("busy (HTTP {})", status.as_u16()),
+            Self::TimedOut => "no answer".to_string(),
+            Self::Unreachable(r) => short_reason(r),
+            Self::Tls(t) => t.to_string(),
+        })
+    }
 }
 
 /// What to change when the TLS handshake with the worker of `cluster` failed.
@@ -459,8 +470,24 @@ impl ConnectClient {
     /// limit ran out.
     async fn send(&self, call: Call<'_>) -> Result<reqwest::Response, BackendError> {
         let started = Instant::now();
+        // The whole wait, retries included, ends with the request timeout;
+        // meanwhile the waiting line says what for.
+        let bound = Bound {
+            what: format!(
+                "{} {} (Kafka Connect)",
+                if call.method == reqwest::Method::GET {
+                    "reading"
+                } else {
+                    "writing"
+                },
+                self.cluster
+            ),
+            limit: self.timeouts.request,
+        };
         let attempt = || self.attempt(&call);
-        retry(&self.retry, attempt).await.map_err(|a| {
+        retry_within(&self.retry, &bound, attempt, || Attempt::TimedOut)
+            .await
+            .map_err(|a| {
             let limits = self.timeouts.explain(&self.cluster);
             let workers = if self.workers.len() > 1 {
                 format!("any of the workers {}", self.shown_all())

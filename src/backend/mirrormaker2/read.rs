@@ -41,7 +41,10 @@ const QUIET_SAMPLE: Duration = Duration::from_secs(1);
 
 /// Reads the linkctl-managed MirrorMaker 2 links of every Kafka Connect
 /// cluster the manifest declares (links no longer in the manifest must be
-/// seen too, for `prune_links`).
+/// seen too, for `prune_links`). Every Connect cluster and every source is
+/// read at once (a dead endpoint is waited for once, alongside the others),
+/// and a failure stays local: a Connect cluster that cannot be read marks
+/// its cluster unread, a link that cannot be read marks that link.
 pub async fn read(
     manifest: &Manifest,
     scope: &Scope,
@@ -50,39 +53,53 @@ pub async fn read(
     clients: &super::clients::ConnectClients,
 ) -> Result<LiveState, BackendError> {
     let clusters = Clusters::of(manifest);
+    let reader = Reader {
+        manifest,
+        clusters,
+        kafka,
+        scope,
+        detail,
+    };
+    let connects = clusters
+        .iter()
+        .filter(|(_, def)| def.connect.is_some())
+        .map(|(dest, def)| async move {
+            let mut unreadable = Vec::new();
+            let state = match clients.get(dest, def) {
+                Ok(connect) => read_cluster(reader, dest, &connect, &mut unreadable).await,
+                Err(e) => Err(e),
+            };
+            (dest, state, unreadable)
+        });
+    // The sources of MirrorMaker 2 links that declare mirrors: one metadata
+    // request each, as MirrorMaker 2 would wait forever for a missing topic.
+    let sources = scope
+        .mirrored_sources(manifest, Engine::Mirrormaker2)
+        .into_iter()
+        .map(|source| async move {
+            let names = match clusters.get(source) {
+                Ok(def) => kafka.get(source, def).partition_counts().await,
+                Err(e) => Err(e),
+            };
+            (source, names)
+        });
+    let (connects, sources) = futures::join!(
+        futures::future::join_all(connects),
+        futures::future::join_all(sources)
+    );
     let mut live = LiveState::default();
-    for (dest, def) in clusters.iter() {
-        if def.connect.is_none() {
-            continue;
+    for (dest, state, unreadable) in connects {
+        match state {
+            Ok(state) => {
+                live.clusters.insert(dest.to_string(), state);
+            }
+            Err(e) => live.mark_unread(dest, e.message),
         }
-        let connect = clients.get(dest, def)?;
-        let mut unreadable = Vec::new();
-        let state = read_cluster(
-            Reader {
-                manifest,
-                clusters,
-                kafka,
-                scope,
-                detail,
-            },
-            dest,
-            &connect,
-            &mut unreadable,
-        )
-        .await?;
-        live.clusters.insert(dest.to_string(), state);
         note_unreachable(&mut live, unreadable);
     }
     name_misattachments(&mut live, clusters, kafka).await;
-    // The sources of MirrorMaker 2 links that declare mirrors: one metadata
-    // request each, as MirrorMaker 2 would wait forever for a missing topic.
-    let sources = scope.mirrored_sources(manifest, Engine::Mirrormaker2);
-    for source in sources {
-        match kafka
-            .get(source, clusters.get(source)?)
-            .partition_counts()
-            .await
-        {
+    for (source, names) in sources {
+        match names {
             Ok(names) => {
                 live.clusters
                     .entry(source.to_string())
@@ -91,7 +108,7 @@ pub async fn read(
             }
             // `status` shows what it can; a plan cannot do without them.
             Err(e) if detail == ReadDetail::Status => note_unreachable(&mut live, vec![e]),
-            Err(e) => return Err(e),
+            Err(e) => live.mark_unread(source, e.message),
         }
     }
     Ok(live)
@@ -265,7 +282,9 @@ async fn read_cluster(
     for (link, read) in observed {
         if let Err(e) = read {
             if r.detail != ReadDetail::Status {
-                return Err(e);
+                // A plan cannot do without it: this link is unread.
+                state.unread_links.insert(link.name.clone(), e.message);
+                continue;
             }
             unreadable.push(e);
         }

@@ -139,6 +139,7 @@ impl ApplyView for ApplyJson {
             failed: 0,
             interrupted: 0,
             not_attempted: 0,
+            blocked: 0,
             elapsed_ms: 0,
         });
     }

@@ -29,8 +29,10 @@ use super::order::topological_order;
 pub fn plan(manifest: &Manifest, live: &LiveState, opts: &PlanOptions) -> Plan {
     let mut b = Builder::default();
     let clashing = clashes(&mut b, manifest, live, opts);
+    let unread = unread(&mut b, manifest, live, opts);
     for (name, link) in &manifest.links {
-        if opts.in_scope(&name.value) && !clashing.contains(name.value.as_str()) {
+        let skip = clashing.contains(name.value.as_str()) || unread.contains(name.value.as_str());
+        if opts.in_scope(&name.value) && !skip {
             links::plan_link(&mut b, &name.value, link, manifest, live);
         }
     }
@@ -81,6 +83,63 @@ fn clashes<'l>(
         }
     }
     names
+}
+
+/// Manifest links in scope that use a cluster, or whose link object is one,
+/// that could not be read: reported as errors (the plan never acts on what
+/// it could not read), and left out. A cluster or link that could not be
+/// read is reported only when the plan needs it: a link in scope uses it,
+/// or links are pruned (then every link of a declared cluster matters).
+fn unread<'m>(
+    b: &mut Builder,
+    manifest: &'m Manifest,
+    live: &LiveState,
+    opts: &PlanOptions,
+) -> std::collections::BTreeSet<&'m str> {
+    let mut skipped = std::collections::BTreeSet::new();
+    let mut reported = std::collections::BTreeSet::new();
+    for (name, link) in &manifest.links {
+        if !opts.in_scope(&name.value) {
+            continue;
+        }
+        for cluster in [&link.source.value, &link.destination.value] {
+            if let Some(why) = live.cluster_unread(cluster) {
+                skipped.insert(name.value.as_str());
+                if reported.insert(cluster.as_str()) {
+                    b.error(
+                        cluster.as_str(),
+                        format!("cluster `{cluster}` could not be read ({why}); nothing that uses it is planned"),
+                    );
+                }
+            }
+        }
+    }
+    for (cluster, cs) in &live.clusters {
+        if manifest.cluster(cluster).is_none() {
+            continue;
+        }
+        if let (Some(why), true) = (&cs.unread, opts.prune_links) {
+            if reported.insert(cluster.as_str()) {
+                b.error(
+                    cluster.as_str(),
+                    format!("cluster `{cluster}` could not be read ({why}); nothing that uses it is planned"),
+                );
+            }
+        }
+        for (link, why) in cs.unread_links.iter().filter(|(l, _)| opts.in_scope(l)) {
+            let declared = manifest.links.keys().find(|k| k.value == *link);
+            if let Some(k) = declared {
+                skipped.insert(k.value.as_str());
+            } else if !opts.prune_links {
+                continue;
+            }
+            b.error(
+                link_target(cluster, link),
+                format!("link `{link}` on `{cluster}` could not be read ({why}); nothing is planned for it"),
+            );
+        }
+    }
+    skipped
 }
 
 /// Collects what the planner finds, in generation order.

@@ -249,12 +249,20 @@ fn respond(st: &mut DState, m: &Matched, path: &str, body: &Value, auth: Option<
     let mut after: Option<(u16, i64, String)> = None;
     for f in st.faults.iter_mut() {
         let m_ok = f.method.as_deref().is_none_or(|x| x == m.method);
-        if f.remaining > 0 && m_ok && path.contains(&f.path_contains) {
+        // A trailing `$` anchors the path at its end.
+        let p_ok = match f.path_contains.strip_suffix('$') {
+            Some(end) => path.ends_with(end),
+            None => path.contains(&f.path_contains),
+        };
+        if f.remaining > 0 && m_ok && p_ok {
             if f.skip > 0 {
                 f.skip -= 1;
                 continue;
             }
             f.remaining -= 1;
+            if f.empty_body {
+                return empty(f.status);
+            }
             let message = echo(&f.message);
             if f.after_effect {
                 after = Some((f.status, f.error_code, message));

@@ -85,4 +85,19 @@ impl LoggedRequest {
     pub fn is_read(&self) -> bool {
         self.method == "GET"
     }
+
+    /// A request about the apply lock's topics (`__linkctl-lock*`): listing
+    /// topics or their configs, or reading or writing a lock topic.
+    pub fn is_lock(&self) -> bool {
+        let listing = self.method == "GET"
+            && (self.path.ends_with("/topics") || self.path.ends_with("/topics/-/configs"));
+        listing
+            || self.path.contains("/topics/__linkctl-lock")
+            || (self.method == "POST"
+                && self.path.ends_with("/topics")
+                && self
+                    .body
+                    .as_deref()
+                    .is_some_and(|b| b.contains("\"topic_name\":\"__linkctl-lock")))
+    }
 }

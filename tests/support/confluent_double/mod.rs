@@ -373,6 +373,16 @@ impl Fault {
             error_code,
             message: message.to_string(),
             after_effect: false,
+            empty_body: false,
+        }
+    }
+
+    /// The next `times` matching requests are answered `200` with an empty
+    /// body (where JSON is due: a server or proxy that cut the answer).
+    pub fn empty_body(method: &str, path_contains: &str, times: u32) -> Self {
+        Self {
+            empty_body: true,
+            ..Self::new(method, path_contains, 200, 0, "", times)
         }
     }
 

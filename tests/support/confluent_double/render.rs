@@ -219,27 +219,29 @@ impl DState {
     pub fn topic_config_rows(&self) -> Vec<Value> {
         let mut out = Vec::new();
         for t in self.all_topics().keys() {
-            let row = |name: &str, value: &str, default: bool| {
-                json!({
-                    "kind": "KafkaTopicConfig",
-                    "metadata": self.meta(&format!("/clusters/{}/topics/{t}/configs/{name}", self.cluster_id)),
-                    "cluster_id": self.cluster_id,
-                    "topic_name": t,
-                    "name": name,
-                    "value": value,
-                    "is_default": default,
-                    "is_read_only": false,
-                    "is_sensitive": false,
-                    "source": if default { "DEFAULT_CONFIG" } else { "DYNAMIC_TOPIC_CONFIG" },
-                    "synonyms": [],
-                })
-            };
-            out.push(row("cleanup.policy", "delete", true));
+            out.push(self.topic_config_row(t, "cleanup.policy", "delete", true));
             for (k, v) in self.topic_configs.get(t).into_iter().flatten() {
-                out.push(row(k, v, false));
+                out.push(self.topic_config_row(t, k, v, false));
             }
         }
         out
+    }
+
+    /// One config row of topic `t`.
+    pub fn topic_config_row(&self, t: &str, name: &str, value: &str, default: bool) -> Value {
+        json!({
+            "kind": "KafkaTopicConfig",
+            "metadata": self.meta(&format!("/clusters/{}/topics/{t}/configs/{name}", self.cluster_id)),
+            "cluster_id": self.cluster_id,
+            "topic_name": t,
+            "name": name,
+            "value": value,
+            "is_default": default,
+            "is_read_only": false,
+            "is_sensitive": false,
+            "source": if default { "DEFAULT_CONFIG" } else { "DYNAMIC_TOPIC_CONFIG" },
+            "synonyms": [],
+        })
     }
 
     /// One `AlterMirrorStatusResponseData` entry.

@@ -9,7 +9,7 @@ use super::http::{empty, err, json_resp, list, not_found_link, Reply};
 use super::mirrors::{bulk, create_mirror, get_mirror, list_mirrors};
 use super::quirks::LinkInUseRefusal;
 use super::spec::Matched;
-use super::state::{is_known_link_config, DLink, DState, IMMUTABLE, READ_ONLY};
+use super::state::{is_known_link_config, is_lock_topic, DLink, DState, IMMUTABLE, READ_ONLY};
 
 fn flag(m: &Matched, key: &str) -> bool {
     m.query.iter().any(|(k, v)| k == key && v == "true")
@@ -120,7 +120,7 @@ pub(super) fn route(st: &mut DState, m: &Matched, body: &Value) -> Reply {
         }
         // Unless a test models the cluster's topics (`lists_topics`), the
         // double answers like a server to a principal without DescribeTopic.
-        "listKafkaTopics" | "listKafkaAllTopicConfigs" if !st.lists_topics => {
+        "listKafkaTopics" if !st.lists_topics => {
             err(403, 40301, "Not authorized to describe topics.")
         }
         "listKafkaTopics" => {
@@ -131,12 +131,74 @@ pub(super) fn route(st: &mut DState, m: &Matched, body: &Value) -> Reply {
                 .collect();
             json_resp(200, list("KafkaTopicList", data))
         }
+        // A principal without DescribeTopic still describes the configs of
+        // the apply lock's topics (`__linkctl-lock*`: see docs/lock.md).
+        "listKafkaAllTopicConfigs" if !st.lists_topics => {
+            let rows = st
+                .topic_config_rows()
+                .into_iter()
+                .filter(|r| r["topic_name"].as_str().is_some_and(is_lock_topic))
+                .collect();
+            json_resp(200, list("KafkaTopicConfigList", rows))
+        }
+        "createKafkaTopic" => {
+            let name = body["topic_name"].as_str().unwrap_or_default().to_string();
+            if st.all_topics().contains_key(&name) {
+                return err(400, 40002, &format!("Topic '{name}' already exists."));
+            }
+            let parts = body["partitions_count"]
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(1);
+            st.topics.insert(name.clone(), parts);
+            for c in body["configs"].as_array().into_iter().flatten() {
+                if let (Some(k), Some(v)) = (c["name"].as_str(), c["value"].as_str()) {
+                    st.topic_configs
+                        .entry(name.clone())
+                        .or_default()
+                        .insert(k.to_string(), v.to_string());
+                }
+            }
+            json_resp(201, st.topic_json(&name, parts))
+        }
+        "getKafkaTopicConfig" => {
+            let (t, k) = (param(m, "topic_name"), param(m, "name"));
+            if !st.all_topics().contains_key(t) {
+                return err(
+                    404,
+                    40403,
+                    "This server does not host this topic-partition.",
+                );
+            }
+            let row = match st.topic_configs.get(t).and_then(|c| c.get(k)) {
+                Some(v) => st.topic_config_row(t, k, v, false),
+                None => st.topic_config_row(t, k, "604800000", true),
+            };
+            json_resp(200, row)
+        }
+        "updateKafkaTopicConfig" => {
+            let (t, k) = (param(m, "topic_name"), param(m, "name"));
+            if !st.all_topics().contains_key(t) {
+                return err(
+                    404,
+                    40403,
+                    "This server does not host this topic-partition.",
+                );
+            }
+            let v = body["value"].as_str().unwrap_or_default().to_string();
+            st.topic_configs
+                .entry(t.to_string())
+                .or_default()
+                .insert(k.to_string(), v);
+            empty(204)
+        }
         "listKafkaAllTopicConfigs" => {
             json_resp(200, list("KafkaTopicConfigList", st.topic_config_rows()))
         }
         "deleteKafkaTopic" => {
             let t = param(m, "topic_name");
             if st.topics.remove(t).is_some() {
+                st.topic_configs.remove(t);
                 return empty(204);
             }
             for l in st.links.values_mut() {

@@ -62,9 +62,11 @@ pub fn is_sensitive(name: &str) -> bool {
         || n.contains("secret")
 }
 
-/// A scripted failure: requests matching `method` and `path_contains` get
+/// A scripted failure: requests matching `method` and `path_contains` (a
+/// trailing `$` anchors it at the end of the path) get
 /// `status` while `remaining` > 0; `skip` matching requests pass first. With
-/// `after_effect` the request is carried out and the error sent anyway.
+/// `after_effect` the request is carried out and the error sent anyway; with
+/// `empty_body` the answer is `status` with no body at all.
 #[derive(Debug, Clone)]
 pub struct Fault {
     pub method: Option<String>,
@@ -75,6 +77,7 @@ pub struct Fault {
     pub error_code: i64,
     pub message: String,
     pub after_effect: bool,
+    pub empty_body: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -291,4 +294,9 @@ impl DState {
             }
         }
     }
+}
+
+/// The apply lock's topics (`__linkctl-lock`, `__linkctl-lock.*`).
+pub fn is_lock_topic(name: &str) -> bool {
+    name == "__linkctl-lock" || name.starts_with("__linkctl-lock.")
 }

@@ -22,6 +22,7 @@ use rdkafka::{Offset, TopicPartitionList};
 
 mod acls;
 mod commit;
+mod lock_topics;
 mod log;
 mod native;
 mod topic_ids;
@@ -36,6 +37,7 @@ use super::errors::{
 };
 use super::tls_check;
 use crate::backend::retry::{retry, RetryPolicy, Transient};
+use crate::backend::waiting::{self, Notice};
 use crate::backend::BackendError;
 use crate::manifest::Cluster;
 
@@ -217,25 +219,43 @@ impl KafkaAdmin {
     /// usable within a slice.)
     fn connect(&self, consumer: &Reader) -> Result<Metadata, FailureKind> {
         let start = Instant::now();
-        loop {
+        let what = format!("reading {} (Kafka)", self.facts.name);
+        let mut noticed = start;
+        let r = loop {
             let slice = SLICE.min(self.timeout.saturating_sub(start.elapsed()));
             let r = consumer.fetch_metadata(None, slice);
             Self::serve(consumer);
             match r {
-                Ok(md) => return Ok(md),
+                Ok(md) => break Ok(md),
                 Err(e)
                     if is_timeout(e.rdkafka_error_code())
                         || e.rdkafka_error_code()
                             == Some(RDKafkaErrorCode::BrokerTransportFailure) => {}
-                Err(e) => return Err(self.kind(&Doing::ReadMetadata, &e)),
+                Err(e) => break Err(self.kind(&Doing::ReadMetadata, &e)),
             }
             if let Some(kind) = self.watch.permanent() {
-                return Err(self.explain(kind));
+                break Err(self.explain(kind));
             }
             if start.elapsed() >= self.timeout {
-                return Err(self.timed_out());
+                break Err(self.timed_out());
             }
+            // Once a second, what linkctl is waiting for.
+            if noticed.elapsed() >= Duration::from_secs(1) {
+                noticed = Instant::now();
+                waiting::notice(&Notice {
+                    what: what.clone(),
+                    reason: self.watch.last().map_or("no answer yet".to_string(), |r| {
+                        crate::backend::http_errors::short_reason(&r)
+                    }),
+                    retry: 0,
+                    left: self.timeout.saturating_sub(start.elapsed()),
+                });
+            }
+        };
+        if noticed != start {
+            waiting::done(&what);
         }
+        r
     }
 
     /// `kind`, with the reason of a refused certificate found out (see
@@ -265,8 +285,10 @@ impl KafkaAdmin {
 
     /// Blocks until the cluster answered a first metadata request (or
     /// failed to); that metadata, when this call was the one that read it.
-    /// An answer, and a failure no retry can fix, are kept for every later
-    /// read; a timeout is not (the next read tries again).
+    /// An answer, a failure no retry can fix, and a cluster that did not
+    /// answer within the request timeout are kept for every later read of
+    /// the command: the timeout bounds the whole wait for the cluster, so a
+    /// dead or frozen cluster is not waited for again.
     fn ready(&self) -> Result<Option<Metadata>, BackendError> {
         if let Some(r) = self.ready.get() {
             return r.clone().map(|()| None);
@@ -278,9 +300,9 @@ impl KafkaAdmin {
                 Ok(Some(md))
             }
             Err(kind) => {
-                let permanent = kind.is_permanent();
+                let kept = kind.is_permanent() || matches!(kind, FailureKind::TimedOut { .. });
                 let e = self.fail(Doing::ReadMetadata, kind);
-                if permanent {
+                if kept {
                     let _ = self.ready.set(Err(e.clone()));
                 }
                 Err(e)

@@ -220,10 +220,18 @@ pub async fn worker_killed_during_apply() -> Result<(), String> {
         return Err(format!("{e}: {r:?}"));
     }
     let victim = worker_name(&urls, &urls[0]);
+    let r = kill_during(apply, &victim, Duration::from_secs(240))?;
+    ended_well_or_named_connect(&r, "the apply during which a worker died")?;
+    converge(&urls, &f).await
+}
+
+/// SIGKILLs worker `victim` while `apply` runs, waits at most `limit` for
+/// the apply, and starts the worker again.
+fn kill_during(apply: Background, victim: &str, limit: Duration) -> Result<Run, String> {
     let t = Instant::now();
-    procs::signal(&victim, "KILL")?;
-    println!("[SIGKILL {victim} ({})]", urls[0]);
-    let r = apply.finish(Duration::from_secs(240));
+    procs::signal(victim, "KILL")?;
+    println!("[SIGKILL {victim}]");
+    let r = apply.finish(limit);
     let took = t.elapsed();
     procs::restart()?;
     let r = r?;
@@ -232,8 +240,7 @@ pub async fn worker_killed_during_apply() -> Result<(), String> {
         r.code,
         took.as_secs_f64()
     );
-    ended_well_or_named_connect(&r, "the apply during which a worker died")?;
-    converge(&urls, &f).await
+    Ok(r)
 }
 
 /// The group's leader SIGKILLed during the promotion of the 20 mirrors.
@@ -249,18 +256,8 @@ pub async fn leader_killed_during_promotion() -> Result<(), String> {
     // The promotion's gate waits 5 s for a quiet source: the leader dies
     // while the apply is under way.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let t = Instant::now();
-    procs::signal(&leader, "KILL")?;
-    println!("[SIGKILL the leader {leader}]");
-    let r = apply.finish(Duration::from_secs(300));
-    let took = t.elapsed();
-    procs::restart()?;
-    let r = r?;
-    println!(
-        "[exit {} {:.1} s after the SIGKILL]",
-        r.code,
-        took.as_secs_f64()
-    );
+    println!("[the leader: {leader}]");
+    let r = kill_during(apply, &leader, Duration::from_secs(300))?;
     ended_well_or_named_connect(&r, "the promotion during which the leader died")?;
     converge(&urls, &promoted).await?;
     // Promoted means caught up: every record of every source is on europe.

@@ -10,7 +10,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::connect_proxy::ConnectProxy;
@@ -169,10 +169,15 @@ fn collect(r: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Str
 
 impl Background {
     pub(crate) fn start(args: &[&str]) -> Result<Self, String> {
+        Self::start_with(&[], args)
+    }
+
+    /// [`Background::start`] with `vars` added to linkctl's environment.
+    pub(crate) fn start_with(vars: &[(&str, &str)], args: &[&str]) -> Result<Self, String> {
         println!("$ linkctl {} &", args.join(" "));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_linkctl"))
+        let mut child = cli::command()
             .args(args)
-            .env("NO_COLOR", "1")
+            .envs(vars.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -181,6 +186,17 @@ impl Background {
         let out = collect(child.stdout.take());
         let err = collect(child.stderr.take());
         Ok(Self { child, out, err })
+    }
+
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL, and the exit reaped.
+    pub(crate) fn kill(mut self) -> Result<(), String> {
+        self.child.kill().map_err(|e| e.to_string())?;
+        let _ = self.child.wait();
+        Ok(())
     }
 
     fn signal(&self, sig: &str) -> Result<(), String> {
@@ -209,7 +225,12 @@ impl Background {
             stdout: self.out.join().unwrap_or_default(),
             stderr: self.err.join().unwrap_or_default(),
         };
-        println!("[exit {code}]\n{}{}", r.stdout, r.stderr);
+        println!(
+            "[pid {} exit {code}]\n{}{}",
+            self.child.id(),
+            r.stdout,
+            r.stderr
+        );
         Ok(r)
     }
 }

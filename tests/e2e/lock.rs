@@ -12,12 +12,11 @@
 //!   nothing to it), the next apply with `--lock-timeout` gets it within
 //!   the lease; another one's lock is removed with `force-unlock`.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::connect_proxy::{ConnectProxy, Forwarded};
+use crate::faults::{arg, Background};
 use crate::stack::{EUROPE, US};
 use crate::{cli, connect, harness::step, harness::StepFn, kafka};
 
@@ -84,85 +83,6 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
     Ok(p)
 }
 
-fn arg(p: &Path) -> &str {
-    p.to_str().unwrap_or_default()
-}
-
-/// A linkctl run in the background, its output collected by threads.
-struct Background {
-    child: Child,
-    out: std::thread::JoinHandle<String>,
-    err: std::thread::JoinHandle<String>,
-}
-
-fn collect(r: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut s = String::new();
-        if let Some(mut r) = r {
-            let _ = r.read_to_string(&mut s);
-        }
-        s
-    })
-}
-
-impl Background {
-    fn start(vars: &[(&str, &str)], args: &[&str]) -> Result<Self, String> {
-        println!("$ linkctl {} &", args.join(" "));
-        let mut child = cli::command()
-            .args(args)
-            .envs(vars.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot run linkctl: {e}"))?;
-        let out = collect(child.stdout.take());
-        let err = collect(child.stderr.take());
-        Ok(Self { child, out, err })
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Waits at most `limit` for the exit; kills it after that.
-    fn finish(mut self, limit: Duration) -> Result<cli::Run, String> {
-        let deadline = Instant::now() + limit;
-        let code = loop {
-            match self.child.try_wait() {
-                Ok(Some(s)) => break s.code().unwrap_or(-1),
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(50))
-                }
-                Ok(None) => {
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
-                    return Err(format!("linkctl still ran after {limit:?}: killed"));
-                }
-                Err(e) => return Err(e.to_string()),
-            }
-        };
-        let r = cli::Run {
-            code,
-            stdout: self.out.join().unwrap_or_default(),
-            stderr: self.err.join().unwrap_or_default(),
-        };
-        println!(
-            "[pid {} exit {code}]\n{}{}",
-            self.child.id(),
-            r.stdout,
-            r.stderr
-        );
-        Ok(r)
-    }
-
-    /// SIGKILL, and the exit reaped.
-    fn kill(mut self) -> Result<(), String> {
-        self.child.kill().map_err(|e| e.to_string())?;
-        let _ = self.child.wait();
-        Ok(())
-    }
-}
 
 fn run(vars: &[(&str, &str)], args: &[&str]) -> cli::Run {
     let t = Instant::now();
@@ -249,7 +169,7 @@ async fn at_once_one_runs() -> Result<(), String> {
         .collect::<Result<Vec<_>, _>>()?;
     let applies = files
         .iter()
-        .map(|f| Background::start(&[], &["-f", arg(f), "apply", "--auto-approve"]))
+        .map(|f| Background::start_with(&[], &["-f", arg(f), "apply", "--auto-approve"]))
         .collect::<Result<Vec<_>, _>>()?;
     let pids: Vec<u32> = applies.iter().map(Background::pid).collect();
     let runs = applies
@@ -312,7 +232,7 @@ async fn one_after_the_other() -> Result<(), String> {
     let applies = files
         .iter()
         .map(|f| {
-            Background::start(
+            Background::start_with(
                 &lease,
                 &[
                     "-f",
@@ -376,7 +296,7 @@ async fn killed_mid_apply(
     lease_ms: &str,
 ) -> Result<u32, String> {
     proxy.hold("GET", &format!("/connectors/{link}-source/tasks"));
-    let apply = Background::start(
+    let apply = Background::start_with(
         &[("LINKCTL_LOCK_LEASE_MS", lease_ms)],
         &["-f", arg(f), "apply", "--auto-approve"],
     )?;

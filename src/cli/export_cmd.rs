@@ -116,7 +116,9 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
     }
     // Written all the same: it reproduces the live state.
     for w in warnings {
-        pipe::err_line(&format!("note: `validate --strict` refuses the export: {w}"));
+        pipe::err_line(&format!(
+            "note: `validate --strict` refuses the export: {w}"
+        ));
     }
     let links = exported.manifest.links.len();
     let written = match (&args.split, &args.out) {

@@ -10,7 +10,6 @@
 //! whatever the outcome (see [`crate::apply::events`]); messages for people
 //! still go to stderr.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicUsize;
@@ -30,6 +29,7 @@ use crate::plan::saved_check::differences;
 use crate::plan::{plan, Action, ActionKind, Plan, PlanOptions};
 
 use super::apply_lock::{self, LockArgs};
+use super::confirm;
 use super::live::{runtime, Backends};
 use super::manifest_input;
 use super::planning::{
@@ -89,19 +89,15 @@ pub fn approval(auto_approve: bool, stdin_tty: bool, ask: impl FnOnce() -> bool)
     }
 }
 
-/// Asks "Apply these N actions? [y/N]" on stderr and reads stdin.
-pub fn ask_on_terminal(n: usize) -> bool {
-    let mut err = std::io::stderr();
-    let _ = write!(
-        err,
-        "Apply these {n} action(s)? Only 'yes' or 'y' proceeds: "
-    );
-    let _ = err.flush();
-    let mut line = String::new();
-    if std::io::stdin().read_line(&mut line).is_err() {
-        return false;
-    }
-    matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+/// Asks on stderr whether to apply `actions` and reads the answer from
+/// stdin (see [`confirm`] for the rule: the exact word `yes` when any of
+/// them cannot be undone).
+pub fn ask_on_terminal(actions: &[Action]) -> bool {
+    confirm::ask(
+        actions,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stderr(),
+    )
 }
 
 /// The outcome of an apply run.
@@ -342,7 +338,7 @@ fn apply_planned(
         return ExitCode::SUCCESS;
     }
     let approved = approval(args.auto_approve, out_tty, || {
-        ask_on_terminal(the_plan.actions.len())
+        ask_on_terminal(&the_plan.actions)
     });
     if let Approval::Refused(why) = approved {
         return fail(&format!("{why}; nothing was changed"));

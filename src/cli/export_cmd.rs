@@ -12,7 +12,7 @@ use crate::files::write_private;
 use super::live::{runtime, Backends};
 use super::manifest_input::{env_lookup, read_sources};
 use super::pipe;
-use super::{manifest_input, GlobalArgs, Output};
+use super::{manifest_input, Format, GlobalArgs, Output};
 
 /// Schema reference used when the input manifest has no modeline.
 const DEFAULT_SCHEMA: &str = "linkctl.schema.json";
@@ -25,7 +25,8 @@ pub struct ExportArgs {
         short = 'o',
         long = "out",
         value_name = "FILE",
-        conflicts_with = "split"
+        conflicts_with = "split",
+        value_parser = super::out_path::export_file
     )]
     pub out: Option<PathBuf>,
     /// Write the manifest as files in DIR (created if needed; it must hold
@@ -49,8 +50,23 @@ fn modeline_schema(text: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// Why export refuses `--format`: it writes a YAML manifest, in no other format.
+pub fn unwritable_format(format: Format) -> Option<String> {
+    let name = match format {
+        Format::Text => return None,
+        Format::Json => "json",
+        Format::Markdown => "markdown",
+    };
+    Some(format!(
+        "export writes a YAML manifest and cannot write `--format {name}`; leave `--format` out"
+    ))
+}
+
 /// Runs `export`; returns the exit code.
 pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
+    if let Some(why) = unwritable_format(out.format) {
+        return fail(&why);
+    }
     let input = match manifest_input::load(global, out) {
         Ok(i) => i,
         Err(code) => return code,

@@ -4,11 +4,13 @@
 
 pub mod apply_cmd;
 pub mod apply_lock;
+pub mod confirm;
 pub mod export_cmd;
 pub mod interrupts;
 pub mod live;
 pub mod man;
 pub mod manifest_input;
+pub mod out_path;
 pub mod output;
 pub mod pipe;
 pub mod plan_cmd;
@@ -145,6 +147,22 @@ pub enum Command {
     Man(man::ManArgs),
 }
 
+/// Exit code of a usage error (an unknown or malformed argument), as
+/// Terraform's: 1, never 2, which `plan --detailed-exitcode` means "changes
+/// pending".
+pub const USAGE_ERROR: u8 = 1;
+
+/// Prints what the argument parser said: `--help` and `--version` on
+/// stdout (exit 0), a usage error on stderr (exit [`USAGE_ERROR`]).
+fn usage_error(e: &clap::Error) -> ExitCode {
+    let _ = e.print();
+    if e.use_stderr() {
+        ExitCode::from(USAGE_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 /// Arguments of `linkctl force-unlock`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ForceUnlockArgs {
@@ -190,7 +208,10 @@ pub fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         pipe::err_line(&format!("linkctl: internal error: {info}"));
     }));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     let out = Output::new(&cli.global);
     out.init_tracing(cli.global.verbose);
     crate::backend::waiting::install(Box::new(waiting_line::WaitingLine::new(out.stderr_tty)));

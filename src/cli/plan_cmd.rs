@@ -31,7 +31,7 @@ pub struct PlanArgs {
     pub save_state: Option<PathBuf>,
     /// Save the plan, with fingerprints of the manifest and live state, to FILE
     /// (`apply FILE` refuses it once either has changed).
-    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    #[arg(short = 'o', long = "out", value_name = "FILE", value_parser = super::out_path::plan_file)]
     pub out: Option<PathBuf>,
     /// Exit code 0 when there are no changes, 1 on error, 2 when there are changes.
     #[arg(long)]

@@ -387,15 +387,17 @@ pub async fn sigint_while_waiting() -> Result<(), String> {
     );
 
     // A link deletion interrupted halfway: the checkpoint connector is
-    // stopped, reset and deleted, then the wait for the source connector to
-    // stop is held and interrupted. The rerun deletes what is left.
+    // stopped, reset and deleted, then the source connector's stop is held
+    // and the apply interrupted (the stop then goes through; the wait for
+    // it is what the interrupt ends — waits read the shared status list,
+    // which the checkpoint's wait used too). The rerun deletes what is left.
     proxy.clear();
     let none = write(
         dir.path(),
         "none.yaml",
         &manifests::mm2(&proxy.url(), None, &[]),
     )?;
-    proxy.hold("GET", &format!("/connectors/{LINK}-source/status"));
+    proxy.hold("PUT", &format!("/connectors/{LINK}-source/stop"));
     let delete = Background::start(&["-f", arg(&none), "apply", "--auto-approve"])?;
     let held = until(
         "the source connector's stop",
@@ -409,8 +411,9 @@ pub async fn sigint_while_waiting() -> Result<(), String> {
         return Err(format!("{e}: {r:?}"));
     }
     delete.signal("INT")?;
-    let r = delete.finish(Duration::from_secs(30));
+    tokio::time::sleep(Duration::from_millis(300)).await;
     proxy.release();
+    let r = delete.finish(Duration::from_secs(30));
     let r = r?;
     expect(r.code == 130, "an interrupted deletion exits 130", &r)?;
     let (checkpoint, source) = (format!("{LINK}-checkpoint"), format!("{LINK}-source"));

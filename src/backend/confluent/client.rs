@@ -176,7 +176,10 @@ impl ClusterClient {
         let url = self.url_with(&["clusters"], &[]);
         let id = match self.get_all_url::<ClusterData>(url).await {
             Ok(list) => self.check_ids(list)?,
-            Err(e) if e.is_not_found() => self.without_cluster_list().await?,
+            Err(e) if e.is_not_found() => match self.without_cluster_list().await {
+                Ok(id) => id,
+                Err(e) => return Err(self.or_missing_kafka_path(e).await),
+            },
             Err(e) => return Err(e),
         };
         self.verified
@@ -208,6 +211,45 @@ impl ClusterClient {
             }),
             Err(e) => Err(e),
         }
+    }
+
+    /// `e`, or, when the `rest` URL does not end in `/kafka` and the same
+    /// server answers under `<rest>/kafka/v3` (`GET clusters`, or `GET
+    /// clusters/{pinned id}`), that the URL lacks the `/kafka` path: the
+    /// form of a Confluent Server (and of the Cloud console) the user meant.
+    async fn or_missing_kafka_path(&self, e: ConfluentError) -> ConfluentError {
+        let rest = self
+            .base
+            .as_str()
+            .trim_end_matches('/')
+            .trim_end_matches("/v3")
+            .trim_end_matches('/')
+            .to_string();
+        if rest.ends_with("/kafka") {
+            return e;
+        }
+        let Ok(kafka) = super::endpoint::api_base(&format!("{rest}/kafka")) else {
+            return e;
+        };
+        let mut probes = vec![vec!["clusters".to_string()]];
+        if let Some(pinned) = &self.pinned_id {
+            probes.push(vec!["clusters".to_string(), pinned.clone()]);
+        }
+        for segments in probes {
+            let mut url = kafka.clone();
+            if let Ok(mut segs) = url.path_segments_mut() {
+                segs.pop_if_empty();
+                segs.extend(segments.iter());
+            }
+            // One request, no retry: it only chooses the message.
+            if self.send(Method::GET, url, Body::None).await.is_ok() {
+                return ConfluentError::MissingKafkaPath {
+                    cluster: self.name.clone(),
+                    rest,
+                };
+            }
+        }
+        e
     }
 
     fn check_ids(&self, list: Vec<ClusterData>) -> Result<String, ConfluentError> {

@@ -73,6 +73,11 @@ pub enum ConfluentError {
         actual: String,
         url: String,
     },
+    /// The `rest` URL lacks the `/kafka` path of a Confluent Server's REST
+    /// API: the server answers 404 under `{rest}/v3` but serves
+    /// `{rest}/kafka/v3`.
+    #[error("the `rest` URL {rest} of cluster `{cluster}` lacks the `/kafka` path: the server answers 404 under {rest}/v3 but serves {rest}/kafka/v3; write `rest: {rest}/kafka`")]
+    MissingKafkaPath { cluster: String, rest: String },
     /// Per-topic failures in a 200 bulk response.
     #[error("{action} refused for {}", .failures.iter().map(|(t, m)| format!("mirror {t}: {m}")).collect::<Vec<_>>().join("; "))]
     TopicErrors {
@@ -250,6 +255,19 @@ mod tests {
             "DELETE /kafka/v3/clusters/c1/links/l: HTTP 403 (error_code 40301): link in use"
         );
         assert!(!e.is_transient());
+    }
+
+    #[test]
+    fn a_missing_kafka_path_names_the_fix() {
+        let e = ConfluentError::MissingKafkaPath {
+            cluster: "us".into(),
+            rest: "https://rest.example:443".into(),
+        };
+        assert!(!e.is_transient());
+        assert_eq!(
+            e.to_string(),
+            "the `rest` URL https://rest.example:443 of cluster `us` lacks the `/kafka` path: the server answers 404 under https://rest.example:443/v3 but serves https://rest.example:443/kafka/v3; write `rest: https://rest.example:443/kafka`"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod filters;
 pub mod intervals;
 mod mirrors;
 mod references;
+mod same_cluster;
 mod secrets;
 pub mod suggest;
 mod syntax;
@@ -128,6 +129,7 @@ fn same_place(p: &Problem, span: Option<ByteSpan>) -> bool {
 pub fn validate(m: &Manifest) -> Vec<Problem> {
     let mut out = Vec::new();
     references::check(m, &mut out);
+    same_cluster::check(m, &mut out);
     mirrors::check(m, &mut out);
     intervals::check(m, &mut out);
     config_values::check(m, &mut out);

@@ -120,6 +120,14 @@ fn problem_for(err: &serde_saphyr::Error, text: &str) -> (Problem, String) {
                 format!("expected {what}"),
             )
         }
+        E::InvalidScalar { ty, .. } if is_negative_for_unsigned(err, ty, text) => (
+            Problem::error(
+                "linkctl::invalid_value",
+                "invalid value: must not be negative",
+            )
+            .help("write 0 or a positive whole number"),
+            "must not be negative".into(),
+        ),
         E::InvalidScalar { ty, .. } => (
             Problem::error(
                 "linkctl::wrong_type",
@@ -211,6 +219,22 @@ fn variant_kind(expected: &[&str]) -> &'static str {
     }
 }
 
+/// Whether `err` is a negative whole number where an unsigned one (`ty`,
+/// e.g. `u64`) is expected: `interval_ms: -5` says so instead of "expected
+/// a whole number".
+fn is_negative_for_unsigned(err: &serde_saphyr::Error, ty: &str, text: &str) -> bool {
+    let unsigned = matches!(ty, "u8" | "u16" | "u32" | "u64" | "usize" | "u32 integer");
+    let scalar = err
+        .location()
+        .and_then(|l| span_in(&l, text))
+        .and_then(|s| text.get(s.offset..s.offset + s.len))
+        .map(|s| s.trim().trim_matches(|c| c == '"' || c == '\''));
+    unsigned
+        && scalar
+            .and_then(|s| s.strip_prefix('-'))
+            .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Turns serde's type names into words.
 fn friendly(ty: &str) -> String {
     match ty {
@@ -277,6 +301,22 @@ mod tests {
         let src = SourceFile::new("t.yaml", yaml);
         let err = parse(&src, |_| None).expect_err("must fail");
         from_parse_error(&err, yaml)
+    }
+
+    #[test]
+    fn a_negative_whole_number_is_named_as_such() {
+        let link = "links:\n  l:\n    source: a\n    destination: b\n    consumer_offset_sync:\n      interval_ms: ";
+        for v in ["-5", "-5000000000000000000000", "\"-5\""] {
+            let y = format!("version: 1\nclusters: {{}}\n{link}{v}\n");
+            let p = problem(&y);
+            assert_eq!(p.code, "linkctl::invalid_value", "{v}");
+            assert_eq!(p.message, "invalid value: must not be negative", "{v}");
+        }
+        for v in ["fast", "-", "-5x", "1.5", "-1.5"] {
+            let y = format!("version: 1\nclusters: {{}}\n{link}{v}\n");
+            let p = problem(&y);
+            assert!(!p.message.contains("negative"), "{v}: {}", p.message);
+        }
     }
 
     #[test]

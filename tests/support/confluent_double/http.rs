@@ -170,6 +170,12 @@ fn record(
         content_type: content_type.as_deref(),
         body,
     };
+    if inner.state.quirks.not_found_outside_base && !uri.path().starts_with(&spec.base_path) {
+        let reply = Reply::Empty(404);
+        entry.status = reply.status();
+        inner.log.push(entry);
+        return reply;
+    }
     let st = &inner.state;
     let checked = spec.check_request(&req, &|k, v| paging::is_issued_token(st, &path, k, v));
     let reply = match checked {

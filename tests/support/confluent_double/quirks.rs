@@ -96,6 +96,11 @@ pub struct Quirks {
     pub lose_create_response: u32,
     /// `GET /kafka/v3/clusters` answers 404, as Confluent Cloud does.
     pub no_clusters_endpoint: bool,
+    /// A path outside the API base (`/v3/…` where the server serves
+    /// `/kafka/v3/…`: a `rest` URL without `/kafka`) answers 404 with no
+    /// body, as a Confluent Server answers a path it does not serve,
+    /// instead of being recorded as a request outside the published API.
+    pub not_found_outside_base: bool,
     /// Link configs that are not Kafka or Cluster Linking settings (such as
     /// linkctl's own `linkctl.fingerprints`) are refused with 400 / 40002,
     /// as a server that validates config names strictly would (a guess:

@@ -83,7 +83,6 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
     Ok(p)
 }
 
-
 fn run(vars: &[(&str, &str)], args: &[&str]) -> cli::Run {
     let t = Instant::now();
     let r = cli::run(

@@ -153,7 +153,8 @@ fn dead_and_frozen_endpoints_end_each_command_within_the_timeout() {
     let stub = connect_stub();
     // Two endpoints of the kind, one per cluster: one endpoint for both
     // would be one Kafka cluster declared twice (a validate error).
-    let kinds: [(&str, fn() -> String); 2] = [("kafka-dead", dead), ("kafka-frozen", frozen)];
+    type Endpoint = fn() -> String;
+    let kinds: [(&str, Endpoint); 2] = [("kafka-dead", dead), ("kafka-frozen", frozen)];
     for (label, endpoint) in kinds {
         let m = mm2(&stub, &endpoint(), &endpoint());
         timings.extend(each_command_is_bounded(&env, label, &m, "europe", 0, &[]));

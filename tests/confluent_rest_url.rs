@@ -40,11 +40,20 @@ fn a_self_managed_server_asked_without_kafka_path_is_named_with_the_fix() {
     let env = CliEnv::start();
     env.eu.quirks(|q| q.not_found_outside_base = true);
     without_kafka_path(&env, "");
-    for args in [&["plan"][..], &["apply", "--auto-approve"][..]] {
+    // `apply` meets the URL first where it takes the apply lock: the same
+    // fix, named from there.
+    for (args, name) in [
+        (&["plan"][..], "confluent_rest_url__self_managed"),
+        (
+            &["apply", "--auto-approve"][..],
+            "confluent_rest_url__self_managed_apply",
+        ),
+    ] {
         let r = env.run_exits(1, args);
         assert!(!r.stderr.contains("wrong cluster"), "{r:#?}");
+        assert!(r.stderr.contains("lacks the `/kafka` path"), "{r:#?}");
         settings(&env).bind(|| {
-            insta::assert_snapshot!("confluent_rest_url__self_managed", r.stderr);
+            insta::assert_snapshot!(name, r.stderr);
         });
     }
     assert_eq!(env.writes(), Vec::<String>::new());

@@ -112,6 +112,10 @@ read -r -a TOOL_HEAP <<<"${LINKCTL_TOOL_HEAP:--Xms32m -Xmx256m}"
 # Kafka Connect workers of one group (`up --connect-workers N`): `connect` on
 # $CONNECT_PORT, then `connect-2`, `connect-3`, … on the next ports.
 CONNECT_WORKERS_WANTED="${LINKCTL_CONNECT_WORKERS:-1}"
+# Whether the number of workers was asked for (flag or environment): an `up`
+# that starts again what crashed keeps the recorded number otherwise.
+CONNECT_WORKERS_EXPLICIT=0
+[[ -n "${LINKCTL_CONNECT_WORKERS:-}" ]] && CONNECT_WORKERS_EXPLICIT=1
 ROLLING=0
 
 # The worker names, as many as the stack was started with (recorded at `up`).
@@ -892,8 +896,9 @@ cmd_up() {
   need_curl
   take_lock
   local all=1 p
-  # A stack already up keeps its number of workers.
-  if ! live_pid europe >/dev/null; then
+  # A stack already up keeps its number of workers, and so does an `up`
+  # that starts again what crashed, unless a number is asked for.
+  if ! live_pid europe >/dev/null && { ((CONNECT_WORKERS_EXPLICIT)) || [[ ! -f "$RUN_DIR/connect.workers" ]]; }; then
     mkdir -p "$RUN_DIR"
     echo "$CONNECT_WORKERS_WANTED" >"$RUN_DIR/connect.workers"
   fi
@@ -970,9 +975,10 @@ cmd_down() {
     esac
   done
   take_lock
-  # Connect first (it talks to europe), then the brokers.
+  # Connect first (it talks to europe), then the brokers: every worker
+  # with a PID file too, whatever number is recorded.
   local -a workers
-  mapfile -t workers < <(worker_names)
+  mapfile -t workers < <({ worker_names; for f in "$RUN_DIR"/pids/connect*.pid; do [[ -e "$f" ]] && basename "$f" .pid; done; } | sort -u)
   stop_procs "${workers[@]}"
   stop_procs europe us
   if ((purge)); then
@@ -1144,8 +1150,8 @@ main() {
           --kafka-version=*) export LINKCTL_KAFKA_VERSION="${a#*=}" ;;
           --connect-version) [[ $# -gt 0 ]] || die "--connect-version needs a version"; export LINKCTL_CONNECT_VERSION="$1"; shift ;;
           --connect-version=*) export LINKCTL_CONNECT_VERSION="${a#*=}" ;;
-          --connect-workers) [[ $# -gt 0 ]] || die "--connect-workers needs a number"; CONNECT_WORKERS_WANTED="$1"; shift ;;
-          --connect-workers=*) CONNECT_WORKERS_WANTED="${a#*=}" ;;
+          --connect-workers) [[ $# -gt 0 ]] || die "--connect-workers needs a number"; CONNECT_WORKERS_WANTED="$1"; CONNECT_WORKERS_EXPLICIT=1; shift ;;
+          --connect-workers=*) CONNECT_WORKERS_WANTED="${a#*=}"; CONNECT_WORKERS_EXPLICIT=1 ;;
           --rolling) [[ "$cmd" == restart-connect ]] || die "--rolling is an option of restart-connect"; ROLLING=1 ;;
           *) args+=("$a") ;;
         esac

@@ -60,7 +60,10 @@ if [[ -n "$matrix_versions" ]]; then
       export LINKCTL_RUN_DIR="${TMPDIR:-/tmp}/linkctl-local-kafka-$v" LINKCTL_KAFKA_VERSION="$v"
       trap 'scripts/local-kafka.sh down --purge || true' EXIT
       scripts/local-kafka.sh up --connect-workers 3
-      scripts/local-kafka.sh status | grep -q "^versions: brokers Kafka $v," \
+      # Captured first: `status | grep -q` fails under pipefail when grep
+      # exits at its match and status is killed by SIGPIPE on its next line.
+      stack_status="$(scripts/local-kafka.sh status)"
+      grep -q "^versions: brokers Kafka $v," <<<"$stack_status" \
         || { echo "version matrix: the stack does not run Kafka $v" >&2; exit 1; }
       cargo test --test e2e --no-fail-fast
     ); then

@@ -155,15 +155,30 @@ pub(crate) struct Background {
     child: Child,
     out: std::thread::JoinHandle<String>,
     err: std::thread::JoinHandle<String>,
+    /// What the run has written to stderr so far.
+    err_so_far: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
-fn collect(r: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<String> {
+/// Reads `r` to its end in a thread; `so_far` follows the text as it comes.
+fn collect(
+    r: Option<impl Read + Send + 'static>,
+    so_far: std::sync::Arc<std::sync::Mutex<String>>,
+) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
-        let mut s = String::new();
+        let mut bytes = Vec::new();
         if let Some(mut r) = r {
-            let _ = r.read_to_string(&mut s);
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = r.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                bytes.extend_from_slice(&buf[..n]);
+                if let Ok(mut s) = so_far.lock() {
+                    *s = String::from_utf8_lossy(&bytes).into_owned();
+                }
+            }
         }
-        s
+        String::from_utf8_lossy(&bytes).into_owned()
     })
 }
 
@@ -183,9 +198,23 @@ impl Background {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot run linkctl: {e}"))?;
-        let out = collect(child.stdout.take());
-        let err = collect(child.stderr.take());
-        Ok(Self { child, out, err })
+        let err_so_far = std::sync::Arc::default();
+        let out = collect(child.stdout.take(), std::sync::Arc::default());
+        let err = collect(child.stderr.take(), std::sync::Arc::clone(&err_so_far));
+        Ok(Self {
+            child,
+            out,
+            err,
+            err_so_far,
+        })
+    }
+
+    /// What the run has written to stderr until now.
+    pub(crate) fn stderr_so_far(&self) -> String {
+        self.err_so_far
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
     }
 
     pub(crate) fn pid(&self) -> u32 {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::connect_proxy::{ConnectProxy, Forwarded};
-use crate::faults::{arg, Background};
+use crate::faults::{arg, until, Background};
 use crate::stack::{EUROPE, US};
 use crate::{cli, connect, harness::step, harness::StepFn, kafka};
 
@@ -128,17 +128,6 @@ fn records() -> Result<Vec<String>, String> {
         .collect())
 }
 
-async fn until(what: &str, limit: Duration, mut ok: impl FnMut() -> bool) -> Result<(), String> {
-    let start = Instant::now();
-    while !ok() {
-        if start.elapsed() > limit {
-            return Err(format!("{what}: not within {limit:?}"));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Ok(())
-}
-
 fn check(cond: bool, what: impl FnOnce() -> String) -> Result<(), String> {
     if cond {
         Ok(())
@@ -227,27 +216,48 @@ async fn one_after_the_other() -> Result<(), String> {
     // tested on the Confluent double; here Kafka Connect and a busy
     // machine can take seconds for one request).
     let lease = [("LINKCTL_LOCK_LEASE_MS", "10000")];
+    let apply = |f: &PathBuf| {
+        Background::start_with(
+            &lease,
+            &[
+                "-f",
+                arg(f),
+                "apply",
+                "--auto-approve",
+                "--lock-timeout",
+                "10m",
+            ],
+        )
+    };
+    // Contention made certain, not left to process start-up times: the
+    // first apply holds the lock (its first read of its connector's tasks
+    // waits in the proxy) while the other two start and say they wait.
     let started = Instant::now();
-    let applies = files
+    proxy.hold("GET", &format!("/connectors/{}-source/tasks", links[0]));
+    let first = apply(&files[0])?;
+    until(
+        "the first apply to hold the lock",
+        Duration::from_secs(120),
+        || proxy.held() > 0,
+    )
+    .await?;
+    let others = files[1..]
         .iter()
-        .map(|f| {
-            Background::start_with(
-                &lease,
-                &[
-                    "-f",
-                    arg(f),
-                    "apply",
-                    "--auto-approve",
-                    "--lock-timeout",
-                    "10m",
-                ],
-            )
-        })
+        .map(apply)
         .collect::<Result<Vec<_>, _>>()?;
-    let runs = applies
-        .into_iter()
+    let waiting = "waiting for the apply lock of europe";
+    let both = until(
+        "the other applies to wait for the lock",
+        Duration::from_secs(120),
+        || others.iter().all(|b| b.stderr_so_far().contains(waiting)),
+    )
+    .await;
+    proxy.release();
+    let runs = std::iter::once(first)
+        .chain(others)
         .map(|a| a.finish(Duration::from_secs(900)))
         .collect::<Result<Vec<_>, _>>()?;
+    both?;
     println!(
         "{N} applies with --lock-timeout: {:.1} s in all",
         started.elapsed().as_secs_f64()

@@ -11,8 +11,9 @@
 //!   request forwarded to a leader that is gone). Those answers are retried
 //!   until the endpoint's request timeout (`--timeout`, `timeouts:`) runs
 //!   out, and named "Kafka Connect is rebalancing".
-//! - Shared polls: [`ConnectClient::statuses`] gives every waiter of a
-//!   round one `GET /connectors?expand=status` (clones of a client share it).
+//! - Shared reads: statuses and connector configs come from one
+//!   `GET /connectors?expand=info&expand=status` per round, which a
+//!   rebalance does not refuse ([`super::connect_snapshot`]).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,6 +28,8 @@ use crate::backend::retry::{retry_within, Bound, RetryPolicy, Transient};
 use crate::backend::timeouts::{secs, Timeouts};
 use crate::backend::BackendError;
 use crate::manifest::{Auth, Cluster};
+
+use super::connect_snapshot::Snapshots;
 
 /// State of a connector or task as Connect reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -89,6 +92,14 @@ pub struct TaskInfo {
     pub config: BTreeMap<String, String>,
 }
 
+/// A poll's read of a connector's tasks.
+pub enum TasksRead {
+    /// The tasks' configs, `None` when the connector does not exist.
+    Tasks(Option<Vec<TaskInfo>>),
+    /// Refused: the group is rebalancing.
+    Rebalancing,
+}
+
 /// `GET /connectors/{name}/offsets` (Kafka 3.5+).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -144,11 +155,8 @@ struct Worker {
     shown: String,
 }
 
-/// A `GET /connectors?expand=status` answer and when it was asked for.
-type StatusSnapshot = (Instant, Arc<BTreeMap<String, ConnectorStatus>>);
-
 /// Talks to one Kafka Connect cluster. Clones share the worker that
-/// answered last and the status snapshot of the round.
+/// answered last, the snapshot of the round and what was written last.
 #[derive(Clone)]
 pub struct ConnectClient {
     cluster: String,
@@ -159,7 +167,9 @@ pub struct ConnectClient {
     auth: Option<Auth>,
     timeouts: Timeouts,
     retry: RetryPolicy,
-    snapshot: Arc<tokio::sync::Mutex<Option<StatusSnapshot>>>,
+    snapshots: Arc<Snapshots>,
+    /// When the client was made: a snapshot from before is not used.
+    created: Instant,
 }
 
 impl std::fmt::Debug for ConnectClient {
@@ -366,7 +376,8 @@ impl ConnectClient {
                 max_backoff: Duration::from_secs(2),
                 budget: timeouts.request,
             },
-            snapshot: Arc::default(),
+            snapshots: Arc::default(),
+            created: Instant::now(),
         })
     }
 
@@ -576,6 +587,16 @@ impl ConnectClient {
         let resp = self
             .send(Call::new(reqwest::Method::GET, &["connectors", name, part]))
             .await?;
+        self.part_from(resp, name, what).await
+    }
+
+    /// The JSON document of a connector part's answer, `None` on 404.
+    async fn part_from<T: serde::de::DeserializeOwned>(
+        &self,
+        resp: reqwest::Response,
+        name: &str,
+        what: &str,
+    ) -> Result<Option<T>, BackendError> {
         match resp.status() {
             StatusCode::NOT_FOUND => Ok(None),
             s if s.is_success() => resp
@@ -587,12 +608,22 @@ impl ConnectClient {
         }
     }
 
-    /// A connector's config, or `None` when it does not exist.
-    pub async fn config(
+    /// `GET /connectors/{name}/config`, or `None` when it does not exist
+    /// (refused during a rebalance: [`ConnectClient::config`] reads a
+    /// snapshot first).
+    pub(super) async fn config_of(
         &self,
         name: &str,
     ) -> Result<Option<BTreeMap<String, String>>, BackendError> {
         self.get_connector_part(name, "config", "connector").await
+    }
+
+    pub(super) fn snapshots(&self) -> &Snapshots {
+        &self.snapshots
+    }
+
+    pub(super) fn created(&self) -> Instant {
+        self.created
     }
 
     /// A connector's status, or `None` when it does not exist.
@@ -613,6 +644,7 @@ impl ConnectClient {
             )
             .await?;
         if resp.status().is_success() {
+            self.snapshots.wrote(name, Some(config));
             Ok(())
         } else {
             Err(self.fail(&format!("writing connector {name}"), resp).await)
@@ -639,7 +671,9 @@ impl ConnectClient {
     pub async fn delete(&self, name: &str) -> Result<(), BackendError> {
         let what = format!("deleting connector {name}");
         self.call_tolerating_absence(reqwest::Method::DELETE, &["connectors", name], &what)
-            .await
+            .await?;
+        self.snapshots.wrote(name, None);
+        Ok(())
     }
 
     /// Stops a connector (it keeps its config) — needed before resetting offsets.
@@ -714,44 +748,27 @@ impl ConnectClient {
         }
     }
 
-    /// The status of every connector, as one `GET /connectors?expand=status`
-    /// asked for no earlier than `since` (the waiter's last write) and less
-    /// than `max_age` ago: concurrent waiters of one round (one per link)
-    /// share one request.
-    pub async fn statuses(
-        &self,
-        since: Instant,
-        max_age: Duration,
-    ) -> Result<Arc<BTreeMap<String, ConnectorStatus>>, BackendError> {
-        let mut held = self.snapshot.lock().await;
-        if let Some((asked, all)) = held.as_ref() {
-            if *asked >= since && asked.elapsed() < max_age {
-                return Ok(all.clone());
-            }
-        }
-        let asked = Instant::now();
-        let resp = self
-            .send(Call::new(reqwest::Method::GET, &["connectors"]).query(&[("expand", "status")]))
-            .await?;
-        if !resp.status().is_success() {
-            return Err(self.fail("listing connector statuses", resp).await);
-        }
-        let expanded: BTreeMap<String, Expanded> =
-            resp.json().await.map_err(|e| self.err(e.without_url()))?;
-        let all: Arc<BTreeMap<String, ConnectorStatus>> = Arc::new(
-            expanded
-                .into_iter()
-                .filter_map(|(name, e)| e.status.map(|s| (name, s)))
-                .collect(),
-        );
-        *held = Some((asked, all.clone()));
-        Ok(all)
-    }
-
     /// The configs Connect generated for a connector's tasks, or `None` when
     /// it does not exist.
     pub async fn tasks(&self, name: &str) -> Result<Option<Vec<TaskInfo>>, BackendError> {
         self.get_connector_part(name, "tasks", "tasks of").await
+    }
+
+    /// A connector's tasks for a poll: one attempt, and
+    /// [`TasksRead::Rebalancing`] when Connect refuses it because its group
+    /// rebalances (the poll waits on; a rebalance storm of many links'
+    /// writes would otherwise outlast the request timeout). Other failures
+    /// are retried like every request.
+    pub async fn tasks_polled(&self, name: &str) -> Result<TasksRead, BackendError> {
+        let segments = ["connectors", name, "tasks"];
+        let call = Call::new(reqwest::Method::GET, &segments);
+        match self.attempt(&call).await {
+            Ok(resp) => Ok(TasksRead::Tasks(
+                self.part_from(resp, name, "tasks of").await?,
+            )),
+            Err(busy) if busy.rebalancing() => Ok(TasksRead::Rebalancing),
+            Err(_) => Ok(TasksRead::Tasks(self.tasks(name).await?)),
+        }
     }
 
     /// A connector's stored source offsets, or `None` when it does not exist.

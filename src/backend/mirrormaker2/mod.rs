@@ -9,6 +9,7 @@
 
 pub mod clients;
 pub mod connect_client;
+pub mod connect_snapshot;
 pub mod cutover;
 pub mod execute;
 pub mod limits;

@@ -233,7 +233,7 @@ async fn read_cluster(
     unreadable: &mut Vec<BackendError>,
 ) -> Result<ClusterState, BackendError> {
     let worker = connect.worker().await?;
-    let found = linkctl_links(connect.list_expanded().await?, r.scope);
+    let found = linkctl_links(connect.list_current().await?, r.scope);
     let declared = declared_mirrors(r, dest);
     let mut state = ClusterState {
         engine_attached_to: worker.kafka_cluster_id,

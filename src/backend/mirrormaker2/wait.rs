@@ -7,17 +7,15 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use super::connect_client::{ConnectClient, TaskInfo};
+use super::connect_client::{ConnectClient, TaskInfo, TasksRead};
 use crate::backend::kafka::KafkaAdmin;
 use crate::backend::wait::{PollPolicy, Tick, Ticker};
 use crate::backend::{BackendError, ExecContext};
 use crate::plan::Action;
 
-/// How old a status snapshot another link's waiter asked for may be and
-/// still serve this round (shorter than the first poll interval).
-const SHARED_ROUND: Duration = Duration::from_millis(200);
+use super::connect_snapshot::SHARED_ROUND;
 
 /// What one poll found.
 pub enum Poll {
@@ -66,7 +64,7 @@ where
 }
 
 /// Polls the tasks of `connector` (one `GET /connectors/{c}/tasks` per
-/// round; none while the connector is missing) with `check` until it
+/// round; a round Connect refuses while it rebalances waits on) with `check` until it
 /// reports `Done`: a wait for them "to take the new {change}".
 async fn poll_tasks<F, Fut>(
     connect: &ConnectClient,
@@ -83,8 +81,12 @@ where
     let what = format!("the tasks of {connector} to take the new {change}");
     let check = &check;
     poll_until(ctx, &a.cluster, &a.id, &what, || async move {
-        let tasks = connect.tasks(connector).await?.unwrap_or_default();
-        check(tasks).await
+        match connect.tasks_polled(connector).await? {
+            TasksRead::Tasks(tasks) => check(tasks.unwrap_or_default()).await,
+            TasksRead::Rebalancing => Ok(Poll::Waiting(format!(
+                "waiting for {connector}'s tasks: Kafka Connect is rebalancing"
+            ))),
+        }
     })
     .await
 }

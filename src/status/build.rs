@@ -1,16 +1,10 @@
 //! Building a [`StatusReport`] from the manifest and what was observed. Pure.
 
-use std::collections::BTreeMap;
-
 use super::model::{GroupRow, LinkStatus, MirrorRow, StatusReport, STATUS_FORMAT_VERSION};
-use crate::backend::kafka::GroupOffsets;
+use crate::backend::kafka::groups::ObservedGroups;
 use crate::backend::registry;
 use crate::manifest::Manifest;
 use crate::state::{LiveState, MirrorStatus};
-
-/// Group offsets observed for one link: `(source side, destination side)` per
-/// group and topic.
-pub type ObservedGroups = BTreeMap<String, Vec<(GroupOffsets, GroupOffsets)>>;
 
 /// One report for every link of the manifest in `links` (all when empty).
 pub fn build(

@@ -1,7 +1,11 @@
 //! Engine-specific code lives in `src/backend/` only: no module outside it
 //! names an engine's variant (`…::Confluent`, `…::Mirrormaker2`, under any
-//! alias). Everything else asks the registry (`backend::registry`) for the
-//! engine's model or implementation.
+//! alias). Everything else is handed the engines' models
+//! (`plan::EngineModels`) or implementations by the composition root
+//! (`cli`), which takes them from `backend::registry`. What each engine's
+//! actions send is data in `plan::payload` (the plan carries it); the code
+//! that builds and sends it is the engine's. `tests/layering.rs` checks
+//! that the imports point that way.
 
 use std::path::{Path, PathBuf};
 

@@ -7,8 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::backend::Payload;
 use crate::manifest::Engine;
+use crate::plan::payload::Payload;
 
 /// Version of the JSON plan format. Bump on incompatible changes.
 pub const PLAN_FORMAT_VERSION: u32 = 1;

@@ -2,8 +2,8 @@
 
 use super::model::{GroupRow, LinkStatus, MirrorRow, StatusReport, STATUS_FORMAT_VERSION};
 use crate::backend::kafka::groups::ObservedGroups;
-use crate::backend::registry;
 use crate::manifest::Manifest;
+use crate::plan::EngineModels;
 use crate::state::{LiveState, MirrorStatus};
 
 /// One report for every link of the manifest in `links` (all when empty).
@@ -12,6 +12,7 @@ pub fn build(
     live: &LiveState,
     links: &[String],
     groups: Option<&ObservedGroups>,
+    engines: &EngineModels,
 ) -> StatusReport {
     let mut out = Vec::new();
     let mut unreadable: Vec<String> = Vec::new();
@@ -40,7 +41,7 @@ pub fn build(
             .clusters
             .get(dest)
             .and_then(|c| c.links.get(&name.value));
-        let engine = registry::model(link.engine.value);
+        let engine = engines.of(link.engine.value);
         let mut mirrors = Vec::new();
         if let Some(l) = live_link {
             for m in l.mirrors.values() {

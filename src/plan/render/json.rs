@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 
-use crate::backend::Payload;
 use crate::manifest::Engine;
 use crate::plan::action::{Action, ActionKind, Change, ObjectSide, Value};
 use crate::plan::model::{Note, Plan, Summary, Unmanaged};
+use crate::plan::payload::Payload;
 
 use super::items::items;
 

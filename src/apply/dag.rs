@@ -31,7 +31,7 @@ use crate::backend::kafka::KafkaClients;
 use crate::backend::{
     ActionResult, BackendError, Clusters, Engine, ExecContext, Progress, Secrets,
 };
-use crate::manifest::Engine as EngineName;
+use crate::manifest::EngineName;
 use crate::plan::{Action, EngineModels, StepGroup};
 
 /// How an apply waits and how much it runs at once.

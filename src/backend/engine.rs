@@ -6,7 +6,7 @@
 //! manifest's `EngineRules`); and an I/O half, [`Engine`] (read live state,
 //! execute a step, health after an apply, server-side validation), used by
 //! the commands. `Engine::model` joins them. [`super::registry`] is the one
-//! place that maps an [`crate::manifest::Engine`] value to its
+//! place that maps an [`crate::manifest::EngineName`] value to its
 //! implementation.
 
 use std::collections::BTreeMap;

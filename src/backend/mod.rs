@@ -49,7 +49,7 @@ impl Scope {
     pub fn mirrored_sources<'m>(
         &self,
         manifest: &'m crate::manifest::Manifest,
-        engine: crate::manifest::Engine,
+        engine: crate::manifest::EngineName,
     ) -> BTreeSet<&'m str> {
         manifest
             .links

@@ -9,7 +9,7 @@ use super::engine::Engine;
 use super::kafka::KafkaClients;
 use super::mirrormaker2::model::Mm2Model;
 use super::mirrormaker2::Mm2Backend;
-use crate::manifest::Engine as EngineName;
+use crate::manifest::EngineName;
 use crate::plan::engine_model::{EngineModel, EngineModels};
 
 /// The pure half of `engine`.

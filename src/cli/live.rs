@@ -24,7 +24,7 @@ use crate::backend::confluent::ConfluentOptions;
 use crate::backend::kafka::{read_fences, read_topics, KafkaClients};
 use crate::backend::registry::{self, Engines};
 use crate::backend::{BackendError, Engine, ReadDetail, Scope};
-use crate::manifest::{Engine as EngineName, Manifest};
+use crate::manifest::{EngineName, Manifest};
 use crate::plan::EngineModels;
 use crate::state::LiveState;
 

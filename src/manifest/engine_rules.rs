@@ -10,7 +10,7 @@
 
 use super::diagnostic::Problem;
 use super::located::Located;
-use super::model::{Cluster, Engine, Link, Manifest};
+use super::model::{Cluster, EngineName, Link, Manifest};
 
 /// The validation an engine adds to a manifest.
 pub trait EngineRules: Send + Sync {
@@ -42,7 +42,7 @@ pub trait EngineRules: Send + Sync {
 /// the caller needs (`dyn EngineRules` for validation alone,
 /// `dyn plan::EngineModel` for the planner).
 pub struct EngineTable<T: ?Sized + 'static> {
-    of: fn(Engine) -> &'static T,
+    of: fn(EngineName) -> &'static T,
     all: &'static [&'static T],
 }
 
@@ -56,12 +56,12 @@ impl<T: ?Sized> Copy for EngineTable<T> {}
 
 impl<T: ?Sized> EngineTable<T> {
     /// `of` maps every engine name to its implementation; `all` lists each once.
-    pub const fn new(of: fn(Engine) -> &'static T, all: &'static [&'static T]) -> Self {
+    pub const fn new(of: fn(EngineName) -> &'static T, all: &'static [&'static T]) -> Self {
         Self { of, all }
     }
 
     /// The implementation of `engine`.
-    pub fn of(&self, engine: Engine) -> &'static T {
+    pub fn of(&self, engine: EngineName) -> &'static T {
         (self.of)(engine)
     }
 

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::manifest::Engine;
+use crate::manifest::EngineName;
 use crate::plan::payload::Payload;
 
 /// Version of the JSON plan format. Bump on incompatible changes.
@@ -129,7 +129,7 @@ pub struct Action {
     pub cluster: String,
     /// Link name.
     pub link: String,
-    pub engine: Engine,
+    pub engine: EngineName,
     /// Which link object.
     pub side: ObjectSide,
     /// Mirror topic name, for mirror actions.

@@ -126,11 +126,11 @@ mod tests {
                 _ => {}
             }
         }
-        let schema =
-            serde_json::to_value(schemars::schema_for!(crate::manifest::Engine)).expect("schema");
+        let schema = serde_json::to_value(schemars::schema_for!(crate::manifest::EngineName))
+            .expect("schema");
         let mut found = Vec::new();
         names(&schema, &mut found);
-        let engines: Vec<crate::manifest::Engine> = found
+        let engines: Vec<crate::manifest::EngineName> = found
             .iter()
             .map(|n| serde_json::from_value(serde_json::json!(n)).expect("an engine name"))
             .collect();

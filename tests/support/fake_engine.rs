@@ -12,7 +12,7 @@ use linkctl::backend::{
     registry, ActionResult, BackendError, BoxFuture, Engine, ExecContext, ReadDetail, Scope,
     Validation,
 };
-use linkctl::manifest::{Engine as EngineName, Manifest};
+use linkctl::manifest::{EngineName, Manifest};
 use linkctl::plan::{Action, EngineModel, EngineModels};
 use linkctl::state::LiveState;
 

@@ -16,7 +16,7 @@ use linkctl::backend::{
     registry, ActionResult, BackendError, Clusters, Engine as _, ExecContext, ReadDetail, Scope,
 };
 use linkctl::manifest::load::{parse, SourceFile};
-use linkctl::manifest::{Engine, Manifest};
+use linkctl::manifest::{EngineName, Manifest};
 use linkctl::plan::{Action, ActionKind, Change, ChangeOp, ObjectSide, PlanContext, Value};
 use linkctl::state::{ClusterState, LiveState};
 
@@ -73,7 +73,7 @@ pub fn action(kind: ActionKind, cluster: &str, link: &str, mirror: Option<&str>)
         kind,
         cluster: cluster.to_string(),
         link: link.to_string(),
-        engine: Engine::Confluent,
+        engine: EngineName::Confluent,
         side: ObjectSide::Destination,
         mirror: mirror.map(str::to_string),
         source_topic: mirror.map(str::to_string),

@@ -31,7 +31,7 @@ impl Engine for ConfluentBackend {
     ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
         // The sources of Confluent links that declare mirrors.
         let names: BTreeSet<String> = scope
-            .mirrored_sources(manifest, crate::manifest::Engine::Confluent)
+            .mirrored_sources(manifest, crate::manifest::EngineName::Confluent)
             .into_iter()
             .map(str::to_string)
             .collect();

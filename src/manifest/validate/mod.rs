@@ -162,7 +162,7 @@ pub fn validate<E: ?Sized + EngineRules>(m: &Manifest, engines: &EngineTable<E>)
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;
-    use crate::manifest::model::{Cluster, Engine, Link};
+    use crate::manifest::model::{Cluster, EngineName, Link};
     use crate::manifest::Located;
 
     /// An engine without checks of its own: the manifest's checks are
@@ -180,7 +180,7 @@ pub(crate) mod test_support {
         }
     }
 
-    fn no_rules(_: Engine) -> &'static dyn EngineRules {
+    fn no_rules(_: EngineName) -> &'static dyn EngineRules {
         &NoRules
     }
 

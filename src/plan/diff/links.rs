@@ -2,7 +2,7 @@
 //! changes, update configs, then hand the mirrors to [`super::mirrors`].
 
 use crate::manifest::link_configs::{IMMUTABLE_KEYS, PREFIX};
-use crate::manifest::{Engine, Link, LinkMode, Manifest, MirrorState, REDACTED};
+use crate::manifest::{EngineName, Link, LinkMode, Manifest, MirrorState, REDACTED};
 use crate::plan::action::{ActionKind, Change, ChangeOp, Value};
 use crate::plan::desired::{expected_objects, ExpectedObject};
 use crate::plan::engine_model::EngineModels;
@@ -336,7 +336,7 @@ fn immutable_problems(
     engines: &EngineModels,
     o: &ExpectedObject,
     l: &LiveLink,
-    engine: Engine,
+    engine: EngineName,
     manifest: &Manifest,
     live: &LiveState,
 ) -> Vec<String> {

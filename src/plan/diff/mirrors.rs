@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::manifest::{Engine, Link, Mirror, MirrorState};
+use crate::manifest::{EngineName, Link, Mirror, MirrorState};
 use crate::plan::action::{Action, ActionKind, ObjectSide};
 use crate::plan::engine_model::EngineModels;
 use crate::state::{FenceState, LiveMirror, LiveState, MirrorStatus};
@@ -372,7 +372,7 @@ fn plan_transition(
     b: &mut Builder,
     cluster: &str,
     name: &str,
-    engine: Engine,
+    engine: EngineName,
     mname: &str,
     live_m: &LiveMirror,
     want: MirrorState,
@@ -459,7 +459,7 @@ pub(super) fn mirror_action(
     kind: ActionKind,
     cluster: &str,
     link: &str,
-    engine: Engine,
+    engine: EngineName,
     mirror: &str,
     deps: &[String],
 ) -> Action {

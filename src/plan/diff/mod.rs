@@ -15,7 +15,7 @@ pub use mirrors::{transition, Step};
 mod read_only;
 mod undeclared;
 
-use crate::manifest::{Engine, Manifest};
+use crate::manifest::{EngineName, Manifest};
 use crate::state::{fingerprint, LinkSide, LiveLink, LiveState};
 
 use super::action::{Action, ActionKind, ObjectSide, PLAN_FORMAT_VERSION};
@@ -260,7 +260,7 @@ fn new_action(
     kind: ActionKind,
     cluster: &str,
     link: &str,
-    engine: Engine,
+    engine: EngineName,
     side: ObjectSide,
     mirror: Option<&str>,
 ) -> Action {
@@ -304,7 +304,7 @@ fn delete_link_object(cluster: &str, link: &str, l: &LiveLink, depends_on: &[Str
 /// The notes `engine` adds to an action of `kind`.
 fn engine_notes(
     engines: &EngineModels,
-    engine: Engine,
+    engine: EngineName,
     kind: ActionKind,
 ) -> impl Iterator<Item = String> {
     engines

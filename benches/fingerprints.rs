@@ -12,6 +12,7 @@
 
 use std::time::Instant;
 
+use linkctl::backend::registry;
 use linkctl::manifest::load::{parse, SourceFile};
 use linkctl::plan::saved::SavedPlan;
 use linkctl::plan::secret_hash::core;
@@ -38,7 +39,7 @@ fn main() {
     let opts = PlanOptions::default();
     let run = || {
         let start = Instant::now();
-        let p = plan(&m, &live, &opts);
+        let p = plan(&m, &live, &opts, &registry::models());
         let saved = SavedPlan::new(p, &m, &opts, &live, "2025-01-01T00:00:00Z");
         assert_eq!(saved.plan.actions.len(), LINKS);
         start.elapsed()

@@ -14,6 +14,7 @@ mod common;
 
 use common::dynamic;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use linkctl::backend::registry;
 use linkctl::manifest::load::{parse, SourceFile};
 use linkctl::manifest::{Located, Manifest};
 use linkctl::plan::desired::expected_objects;
@@ -124,7 +125,7 @@ fn status_kb(field: &str) -> Option<u64> {
 fn plan_peak_kib(m: &Manifest, l: &LiveState) -> Option<u64> {
     std::fs::write("/proc/self/clear_refs", "5").ok()?;
     let before = status_kb("VmRSS:")?;
-    let p = plan(m, l, &PlanOptions::default());
+    let p = plan(m, l, &PlanOptions::default(), &registry::models());
     let peak = status_kb("VmHWM:")?;
     black_box(p);
     Some(peak.saturating_sub(before))
@@ -137,7 +138,7 @@ fn bench(c: &mut Criterion) {
         let per_link = total / LINKS;
         let m = manifest(per_link);
         let l = live(&m, per_link);
-        let p = plan(&m, &l, &PlanOptions::default());
+        let p = plan(&m, &l, &PlanOptions::default(), &registry::models());
         eprintln!(
             "plan/{total}: {} actions ({} create, {} change); extra peak memory of one plan(): {}",
             p.actions.len(),
@@ -149,7 +150,14 @@ fn bench(c: &mut Criterion) {
             ))
         );
         group.bench_with_input(BenchmarkId::from_parameter(total), &(m, l), |b, (m, l)| {
-            b.iter(|| plan(black_box(m), black_box(l), &PlanOptions::default()))
+            b.iter(|| {
+                plan(
+                    black_box(m),
+                    black_box(l),
+                    &PlanOptions::default(),
+                    &registry::models(),
+                )
+            })
         });
     }
     group.finish();

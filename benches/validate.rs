@@ -1,6 +1,7 @@
 //! Parse + validate a manifest with 1,000 links (3 mirrors each).
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use linkctl::backend::registry;
 use linkctl::manifest::{load_validated, SourceFile};
 
 fn big_manifest(links: usize) -> String {
@@ -18,12 +19,14 @@ fn big_manifest(links: usize) -> String {
 fn bench(c: &mut Criterion) {
     let text = big_manifest(1000);
     let source = SourceFile::new("big.yaml", text);
-    let check = load_validated(&source, |_| Some("secret".into())).expect("valid");
+    let check =
+        load_validated(&source, &registry::models(), |_| Some("secret".into())).expect("valid");
     assert_eq!(check.manifest.links.len(), 1000);
     assert!(check.warnings.is_empty());
     c.bench_function("parse+validate 1000 links", |b| {
         b.iter(|| {
-            load_validated(&source, |_| Some("secret".into())).map(|v| v.manifest.links.len())
+            load_validated(&source, &registry::models(), |_| Some("secret".into()))
+                .map(|v| v.manifest.links.len())
         })
     });
 }

@@ -11,7 +11,7 @@ use linkctl::apply::ApplyReport;
 use linkctl::apply::{apply, ApplyEvent, ApplyOptions, JsonLines};
 use linkctl::backend::confluent::ConfluentBackend;
 use linkctl::backend::Scope;
-use linkctl::manifest::{Engine as EngineName, Manifest};
+use linkctl::manifest::{EngineName, Manifest};
 use linkctl::plan::{Action, ActionKind};
 use linkctl::state::MirrorStatus;
 use support::action;

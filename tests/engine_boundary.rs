@@ -1,30 +1,21 @@
 //! Engine-specific code lives in `src/backend/` only: no module outside it
 //! names an engine's variant (`…::Confluent`, `…::Mirrormaker2`, under any
-//! alias). Everything else asks the registry (`backend::registry`) for the
-//! engine's model or implementation.
+//! alias). Everything else is handed the engines' models
+//! (`plan::EngineModels`) or implementations by the composition root
+//! (`cli`), which takes them from `backend::registry`. What each engine's
+//! actions send is data in `plan::payload` (the plan carries it); the code
+//! that builds and sends it is the engine's. `tests/layering.rs` checks
+//! that the imports point that way.
 
-use std::path::{Path, PathBuf};
+mod source_tree;
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
+use source_tree::{rust_files, src};
 
 #[test]
 fn no_module_outside_backend_names_an_engine() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let root = src();
     let backend = root.join("backend");
-    let mut files = Vec::new();
-    rust_files(&root, &mut files);
+    let files = rust_files(&root);
     assert!(files.len() > 50, "found only {} files", files.len());
     let pattern = regex::Regex::new(r"::\s*(Confluent|Mirrormaker2)\b").expect("regex");
     let mut offenders = Vec::new();
@@ -45,12 +36,9 @@ fn no_module_outside_backend_names_an_engine() {
 
 #[test]
 fn the_registry_is_the_only_backend_module_that_maps_engine_names() {
-    let backend = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/backend");
-    let mut files = Vec::new();
-    rust_files(&backend, &mut files);
-    let pattern =
-        regex::Regex::new(r"(EngineName|manifest::Engine)::(Confluent|Mirrormaker2)\s*=>")
-            .expect("regex");
+    let backend = src().join("backend");
+    let files = rust_files(&backend);
+    let pattern = regex::Regex::new(r"EngineName::(Confluent|Mirrormaker2)\s*=>").expect("regex");
     let mut mapping = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).expect("readable source");

@@ -8,6 +8,7 @@ mod support;
 
 use assert_cmd::Command;
 use common::*;
+use linkctl::backend::registry;
 use linkctl::plan::{plan, PlanOptions};
 use linkctl::state::file as state_file;
 use serde_json::Value;
@@ -71,7 +72,12 @@ fn live_state() -> linkctl::state::LiveState {
     let mut only_demo = before.clone();
     only_demo.links.retain(|name, _| name.value == "demo-link");
     let live = seed_live();
-    let p = plan(&only_demo, &live, &PlanOptions::default());
+    let p = plan(
+        &only_demo,
+        &live,
+        &PlanOptions::default(),
+        &registry::models(),
+    );
     apply(&only_demo, &live, &p)
 }
 

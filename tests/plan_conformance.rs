@@ -6,7 +6,6 @@
 mod common;
 
 use common::*;
-use linkctl::backend::engine::needed_by;
 use linkctl::backend::registry;
 use linkctl::export::declared_state;
 use linkctl::manifest::{Manifest, MirrorState};
@@ -28,7 +27,12 @@ fn with(extra: &str) -> Manifest {
 
 /// The live state after applying `m` to the seed's empty clusters.
 fn applied(m: &Manifest) -> LiveState {
-    let p = plan(m, &seed_live(), &PlanOptions::default());
+    let p = plan(
+        m,
+        &seed_live(),
+        &PlanOptions::default(),
+        &registry::models(),
+    );
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     apply(m, &seed_live(), &p)
 }
@@ -123,7 +127,7 @@ fn a_failed_or_paused_link_is_planned_as_usual_with_a_warning() {
         l.error = Some("AUTHENTICATION_ERROR".into());
         l.configs
             .insert("metadata.max.age.ms".into(), dynamic("6000"));
-        let p = plan(&m, &live, &PlanOptions::default());
+        let p = plan(&m, &live, &PlanOptions::default(), &registry::models());
         assert_eq!(p.actions.len(), 1, "{state}: the config change is planned");
         assert_eq!(
             p.warnings.len(),
@@ -143,7 +147,7 @@ fn an_engine_change_is_refused_or_replaced_through_the_old_engine() {
     let confluent = with("");
     let live = applied(&confluent);
     let mm2 = with("    engine: mirrormaker2\n");
-    let p = plan(&mm2, &live, &PlanOptions::default());
+    let p = plan(&mm2, &live, &PlanOptions::default(), &registry::models());
     assert!(p.actions.is_empty(), "{:#?}", p.actions);
     assert_eq!(p.errors.len(), 1);
     assert!(
@@ -154,7 +158,12 @@ fn an_engine_change_is_refused_or_replaced_through_the_old_engine() {
         p.errors[0].message
     );
     let replace = with("    engine: mirrormaker2\n    allow_replace: true\n");
-    let p = plan(&replace, &live, &PlanOptions::default());
+    let p = plan(
+        &replace,
+        &live,
+        &PlanOptions::default(),
+        &registry::models(),
+    );
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     let steps: Vec<(ActionKind, &str)> = p
         .actions
@@ -176,15 +185,17 @@ fn a_link_engine_is_read_wherever_its_endpoint_is_declared() {
     // A manifest whose only link runs on MirrorMaker 2 still reads the
     // Confluent links of clusters with a REST endpoint.
     let mm2 = with("    engine: mirrormaker2\n");
-    for model in registry::models() {
-        assert!(needed_by(&mm2, model), "{}", model.name());
+    let engines = registry::models();
+    for model in engines.all() {
+        assert!(engines.needed_by(&mm2, *model), "{}", model.name());
     }
     let no_rest = manifest(
         "version: 1\nclusters:\n  us: {bootstrap: a:1}\n  europe: {bootstrap: b:1, connect: http://c}\nlinks:\n  l: {source: us, destination: europe, engine: mirrormaker2}\n",
     );
-    let needed: Vec<&str> = registry::models()
-        .into_iter()
-        .filter(|m| needed_by(&no_rest, *m))
+    let needed: Vec<&str> = engines
+        .all()
+        .iter()
+        .filter(|m| engines.needed_by(&no_rest, **m))
         .map(|m| m.name())
         .collect();
     assert_eq!(needed, ["mirrormaker2"]);
@@ -217,7 +228,7 @@ fn two_links_of_one_name_on_one_cluster_are_reported_and_left_alone() {
             ..PlanOptions::default()
         },
     ] {
-        let p = plan(&m, &merged, &opts);
+        let p = plan(&m, &merged, &opts, &registry::models());
         assert!(p.actions.is_empty(), "{:#?}", p.actions);
         assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
         let e = &p.errors[0].message;
@@ -237,6 +248,7 @@ fn two_links_of_one_name_on_one_cluster_are_reported_and_left_alone() {
             prune_links: true,
             ..PlanOptions::default()
         },
+        &registry::models(),
     );
     assert!(
         p.actions.iter().all(|a| a.link != "demo-link"),
@@ -252,7 +264,12 @@ fn replacement_obeys_the_stopped_mirror_rule() {
     live = apply(
         &promoted,
         &live,
-        &plan(&promoted, &live, &PlanOptions::default()),
+        &plan(
+            &promoted,
+            &live,
+            &PlanOptions::default(),
+            &registry::models(),
+        ),
     );
     assert_eq!(
         link_mut(&mut live, "europe", "demo-link").mirrors["demo"].status,
@@ -262,7 +279,12 @@ fn replacement_obeys_the_stopped_mirror_rule() {
     let replace = with(
         "    allow_replace: true\n    mode: bidirectional\n    mirrors:\n      - topic: demo\n",
     );
-    let p = plan(&replace, &live, &PlanOptions::default());
+    let p = plan(
+        &replace,
+        &live,
+        &PlanOptions::default(),
+        &registry::models(),
+    );
     assert!(
         p.actions.is_empty(),
         "nothing irreversible: {:#?}",
@@ -279,7 +301,7 @@ fn replacement_obeys_the_stopped_mirror_rule() {
     let ok = with(
         "    allow_replace: true\n    mode: bidirectional\n    mirrors:\n      - topic: demo\n        state: promoted\n",
     );
-    let p = plan(&ok, &live, &PlanOptions::default());
+    let p = plan(&ok, &live, &PlanOptions::default(), &registry::models());
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     assert_eq!(p.actions[0].kind, ActionKind::DeleteLink);
 }

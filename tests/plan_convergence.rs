@@ -15,7 +15,7 @@ use std::time::Duration;
 use common::manifest;
 use linkctl::apply::events::Collect;
 use linkctl::apply::{apply, ApplyOptions};
-use linkctl::backend::registry::Engines;
+use linkctl::backend::registry::{self, Engines};
 use linkctl::backend::Scope;
 use linkctl::manifest::link_configs::declared_section;
 use linkctl::manifest::Manifest;
@@ -509,18 +509,18 @@ proptest! {
             independent_prior
         };
         let prior_m = manifest(&yaml(&prior, d));
-        let prior_plan = plan(&prior_m, &read(&engines, &prior_m, d), &PlanOptions::default());
+        let prior_plan = plan(&prior_m, &read(&engines, &prior_m, d), &PlanOptions::default(), &registry::models());
         apply_plan(&engines, &prior_m, &prior_plan, d)?;
 
         let live = read(&engines, &m, d);
-        let p = plan(&m, &live, &opts);
+        let p = plan(&m, &live, &opts, &registry::models());
         check_scope(&m, &p, &opts)?;
         check_hidden(&m, &p)?;
         // Deterministic.
-        prop_assert_eq!(&plan(&m, &live, &opts), &p);
+        prop_assert_eq!(&plan(&m, &live, &opts, &registry::models()), &p);
         apply_plan(&engines, &m, &p, d)?;
         let next = read(&engines, &m, d);
-        let again = plan(&m, &next, &opts);
+        let again = plan(&m, &next, &opts, &registry::models());
         // Converged, except where the first plan refused: a refusal may lift
         // once the rest of its plan is applied (e.g. a name freed by a pruned link).
         for a in &again.actions {

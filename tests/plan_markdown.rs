@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use linkctl::backend::registry;
 use linkctl::plan::render::{render_markdown, Markdown};
 use linkctl::plan::{plan, Note, PlanOptions};
 
@@ -49,7 +50,12 @@ fn md(limit: usize) -> Markdown {
 #[test]
 fn details_are_cut_at_a_line_and_counted() {
     let m = manifest(&three_links(20));
-    let p = plan(&m, &seed_live(), &PlanOptions::default());
+    let p = plan(
+        &m,
+        &seed_live(),
+        &PlanOptions::default(),
+        &registry::models(),
+    );
     let whole = render_markdown(&p, &md(1_000_000));
     assert!(!whole.contains("left out"), "{whole}");
     assert_eq!(whole.matches("<details>").count(), 3);
@@ -91,8 +97,12 @@ fn errors_and_irreversible_actions_come_first() {
     ));
     let live = seed_live();
     let first = manifest(&three_links(1));
-    let live = apply(&first, &live, &plan(&first, &live, &PlanOptions::default()));
-    let mut p = plan(&m, &live, &PlanOptions::default());
+    let live = apply(
+        &first,
+        &live,
+        &plan(&first, &live, &PlanOptions::default(), &registry::models()),
+    );
+    let mut p = plan(&m, &live, &PlanOptions::default(), &registry::models());
     p.errors.push(Note {
         target: "europe/c-link".into(),
         message: "refused | for a <reason>".into(),
@@ -116,8 +126,13 @@ fn errors_and_irreversible_actions_come_first() {
 fn no_changes_is_one_line() {
     let m = manifest(&three_links(0).replace("    mirrors:\n", ""));
     let live = seed_live();
-    let p = plan(&m, &live, &PlanOptions::default());
-    let p = plan(&m, &apply(&m, &live, &p), &PlanOptions::default());
+    let p = plan(&m, &live, &PlanOptions::default(), &registry::models());
+    let p = plan(
+        &m,
+        &apply(&m, &live, &p),
+        &PlanOptions::default(),
+        &registry::models(),
+    );
     assert_eq!(
         render_markdown(&p, &md(60_000)),
         "### linkctl plan\n\n**No changes.** Live state matches the manifest.\n"

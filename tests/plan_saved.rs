@@ -4,6 +4,7 @@ mod common;
 
 use assert_cmd::Command;
 use common::*;
+use linkctl::backend::registry;
 use linkctl::plan::saved::{SavedPlan, SavedPlanError, StalePlan};
 use linkctl::plan::{plan, PlanOptions};
 use linkctl::state::{file as state_file, MirrorStatus};
@@ -28,7 +29,7 @@ fn saved_plan_round_trips_and_detects_staleness() {
     let m = manifest(MANIFEST);
     let live0 = seed_live();
     let opts = PlanOptions::default();
-    let p = plan(&m, &live0, &opts);
+    let p = plan(&m, &live0, &opts, &registry::models());
     let saved = SavedPlan::new(p.clone(), &m, &opts, &live0, "2025-01-02T03:04:05Z");
     let back = SavedPlan::from_json(&saved.to_json()).expect("round trip");
     assert_eq!(back, saved);
@@ -43,7 +44,7 @@ fn saved_plan_round_trips_and_detects_staleness() {
     // Partition counts (like lag) do not make a plan stale.
     let mut lagging = moved.clone();
     let mut p2 = SavedPlan::new(
-        plan(&m, &moved, &opts),
+        plan(&m, &moved, &opts, &registry::models()),
         &m,
         &opts,
         &moved,
@@ -114,7 +115,12 @@ fn plan_command_exit_codes_and_output() {
 
     // Converged state: exit 0, JSON says no changes.
     let m = manifest(MANIFEST);
-    let p = plan(&m, &seed_live(), &PlanOptions::default());
+    let p = plan(
+        &m,
+        &seed_live(),
+        &PlanOptions::default(),
+        &registry::models(),
+    );
     state_file::save(&spath, &apply(&m, &seed_live(), &p)).expect("save state");
     let assert = Command::cargo_bin("linkctl")
         .expect("binary")

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use linkctl::backend::registry;
 use linkctl::manifest::Manifest;
 use linkctl::plan::render::{render_json, render_text};
 use linkctl::plan::{plan, ActionKind, Plan, PlanOptions, Value};
@@ -40,7 +41,7 @@ fn s10() -> String {
 
 /// The live state after applying `m` to `live`.
 fn converge(m: &Manifest, live: &LiveState) -> LiveState {
-    let p = plan(m, live, &PlanOptions::default());
+    let p = plan(m, live, &PlanOptions::default(), &registry::models());
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     apply_converged(m, live, &p)
 }
@@ -49,7 +50,7 @@ fn converge(m: &Manifest, live: &LiveState) -> LiveState {
 /// planning `m` again finds nothing to do.
 fn apply_converged(m: &Manifest, live: &LiveState, p: &Plan) -> LiveState {
     let next = apply(m, live, p);
-    let again = plan(m, &next, &PlanOptions::default());
+    let again = plan(m, &next, &PlanOptions::default(), &registry::models());
     assert!(
         again.actions.is_empty(),
         "not converged: {:#?}",
@@ -72,7 +73,7 @@ fn order(p: &Plan) -> Vec<(ActionKind, &str)> {
 }
 
 fn check(name: &str, m: &Manifest, live: &LiveState, opts: &PlanOptions) -> Plan {
-    let p = plan(m, live, opts);
+    let p = plan(m, live, opts, &registry::models());
     let text = render_text(&p, false);
     let json = render_json(&p);
     let mut settings = insta::Settings::clone_current();
@@ -83,7 +84,7 @@ fn check(name: &str, m: &Manifest, live: &LiveState, opts: &PlanOptions) -> Plan
         insta::assert_snapshot!(format!("plan__{name}__json"), json);
     });
     // Rendering the same inputs again is byte-identical.
-    let p2 = plan(m, live, opts);
+    let p2 = plan(m, live, opts, &registry::models());
     assert_eq!(render_text(&p2, false), text);
     assert_eq!(render_json(&p2), json);
     p
@@ -128,7 +129,12 @@ fn a_mirror_of_a_missing_source_topic_is_refused() {
     // Once it exists, the mirror is planned.
     live.clusters.get_mut("us").expect("us").topic_names =
         Some(["demo".to_string()].into_iter().collect());
-    let p = plan(&seed(&s2()), &live, &PlanOptions::default());
+    let p = plan(
+        &seed(&s2()),
+        &live,
+        &PlanOptions::default(),
+        &registry::models(),
+    );
     assert_eq!(p.actions.len(), 1);
 }
 
@@ -341,9 +347,18 @@ fn sensitive_config_change() {
     assert!(text.contains("(sensitive value)"));
     // Same secret, rotation bumped: re-sent too.
     let v1r = seed(&yaml("JAAS_V1", "    rotation: \"2024-06\"\n"));
-    assert_eq!(plan(&v1r, &live, &PlanOptions::default()).actions.len(), 1);
+    assert_eq!(
+        plan(&v1r, &live, &PlanOptions::default(), &registry::models())
+            .actions
+            .len(),
+        1
+    );
     // Same secret: nothing.
-    assert!(plan(&v1, &live, &PlanOptions::default()).actions.is_empty());
+    assert!(
+        plan(&v1, &live, &PlanOptions::default(), &registry::models())
+            .actions
+            .is_empty()
+    );
     // No fingerprint recorded: a warning, no action.
     let mut unknown = live.clone();
     link_mut(&mut unknown, "europe", "demo-link")
@@ -370,7 +385,7 @@ fn env_value_under_a_key_returned_in_clear() {
     let lc = &live.clusters["europe"].links["demo-link"].configs["client.rack"];
     assert!(!lc.is_sensitive && lc.value.is_some());
     // Same value: converged, and no warning about a missing fingerprint.
-    let same = plan(&v1, &live, &PlanOptions::default());
+    let same = plan(&v1, &live, &PlanOptions::default(), &registry::models());
     assert!(same.actions.is_empty(), "{:#?}", same.actions);
     assert!(same.warnings.is_empty(), "{:?}", same.warnings);
     // Another value: sent, both sides hidden.
@@ -388,7 +403,7 @@ fn env_value_under_a_key_returned_in_clear() {
     link_mut(&mut drifted, "europe", "demo-link")
         .configs
         .insert("client.rack".into(), dynamic("rack-by-hand"));
-    let p = plan(&v1, &drifted, &PlanOptions::default());
+    let p = plan(&v1, &drifted, &PlanOptions::default(), &registry::models());
     assert_eq!(p.actions.len(), 1);
     let text = render_text(&p, false) + &render_json(&p);
     assert!(!text.contains("rack-by-hand") && !text.contains("secret-of-"));
@@ -542,14 +557,19 @@ fn mirrormaker2_promote_has_a_note() {
 /// another key writes the connectors with offset sync as it is live.
 #[test]
 fn mirrormaker2_write_keeps_the_live_settings_of_an_absent_section() {
-    use linkctl::backend::mirrormaker2::payload::Mm2Payload;
-    use linkctl::backend::payload::Payload;
+    use linkctl::plan::payload::Mm2Payload;
+    use linkctl::plan::payload::Payload;
     let with_sync = seed(&format!("{S1}    engine: mirrormaker2\n"));
     let live = converge(&with_sync, &seed_live());
     let without = seed(
         "    source: us\n    destination: europe\n    engine: mirrormaker2\n    config:\n      metadata.max.age.ms: 6000\n",
     );
-    let p = plan(&without, &live, &PlanOptions::default());
+    let p = plan(
+        &without,
+        &live,
+        &PlanOptions::default(),
+        &registry::models(),
+    );
     assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
     let a = &p.actions[0];
     assert_eq!(a.kind, ActionKind::UpdateLinkConfigs);
@@ -581,7 +601,12 @@ fn link_scope_restricts_the_plan() {
 
 #[test]
 fn colour_only_when_asked() {
-    let p = plan(&seed(&s5()), &after_s2(), &PlanOptions::default());
+    let p = plan(
+        &seed(&s5()),
+        &after_s2(),
+        &PlanOptions::default(),
+        &registry::models(),
+    );
     assert!(!render_text(&p, false).contains('\u{1b}'));
     assert!(render_text(&p, true).contains('\u{1b}'));
 }

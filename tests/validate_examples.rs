@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
+use linkctl::backend::registry;
 use linkctl::manifest::{load_validated, SourceFile};
 
 const ENV: &[(&str, &str)] = &[
@@ -192,9 +193,13 @@ fn seed_step_2_summary_counts_objects() {
 fn valid_examples_round_trip_through_yaml() {
     for p in examples() {
         let text = std::fs::read_to_string(&p).expect("readable");
-        let first = load_validated(&SourceFile::new("a.yaml", text), env_lookup)
-            .unwrap_or_else(|e| panic!("{}: {e:?}", p.display()))
-            .manifest;
+        let first = load_validated(
+            &SourceFile::new("a.yaml", text),
+            &registry::models(),
+            env_lookup,
+        )
+        .unwrap_or_else(|e| panic!("{}: {e:?}", p.display()))
+        .manifest;
         let yaml = serde_saphyr::to_string(&first).expect("serialises");
         for (_, v) in ENV {
             assert!(
@@ -203,9 +208,13 @@ fn valid_examples_round_trip_through_yaml() {
                 p.display()
             );
         }
-        let second = load_validated(&SourceFile::new("b.yaml", yaml.clone()), env_lookup)
-            .unwrap_or_else(|e| panic!("{}: reloading failed: {e:?}\n{yaml}", p.display()))
-            .manifest;
+        let second = load_validated(
+            &SourceFile::new("b.yaml", yaml.clone()),
+            &registry::models(),
+            env_lookup,
+        )
+        .unwrap_or_else(|e| panic!("{}: reloading failed: {e:?}\n{yaml}", p.display()))
+        .manifest;
         assert_eq!(
             first,
             second,

@@ -1,6 +1,7 @@
 //! Fuzz-style properties: nothing a user can type makes the loader or the
 //! validator panic, and every problem it reports is located inside the text.
 
+use linkctl::backend::registry;
 use linkctl::manifest::{load_validated, SourceFile};
 use proptest::prelude::*;
 
@@ -9,9 +10,11 @@ const MULTI: &str = include_str!("../examples/multi-cluster.yaml");
 
 fn check(text: String) -> Result<(), TestCaseError> {
     let len = text.len();
-    let result = load_validated(&SourceFile::new("fuzz.yaml", text), |n| {
-        (n.len() % 2 == 0).then(|| "fuzz-secret-value".to_string())
-    });
+    let result = load_validated(
+        &SourceFile::new("fuzz.yaml", text),
+        &registry::models(),
+        |n| (n.len() % 2 == 0).then(|| "fuzz-secret-value".to_string()),
+    );
     let problems = match result {
         Ok(v) => v.warnings,
         Err(p) => {

@@ -29,11 +29,10 @@ use super::events::{ApplyEvent, EventSink};
 use super::report::{ApplyReport, DoneEntry, FailedEntry, NotAttemptedWhy};
 use crate::backend::kafka::KafkaClients;
 use crate::backend::{
-    registry, ActionResult, BackendError, Clusters, Engine, ExecContext, Progress, Secrets,
-    StepGroup,
+    ActionResult, BackendError, Clusters, Engine, ExecContext, Progress, Secrets,
 };
-use crate::manifest::Engine as EngineName;
-use crate::plan::Action;
+use crate::manifest::EngineName;
+use crate::plan::{Action, EngineModels, StepGroup};
 
 /// How an apply waits and how much it runs at once.
 #[derive(Debug, Clone)]
@@ -60,15 +59,12 @@ impl Default for ApplyOptions {
 }
 
 /// Finds the implementation of an action's engine (the registry's
-/// `Engines`, or a test's fakes).
+/// `Engines`, handed in by `cli`, or a test's fakes).
 pub trait EngineSet: Sync {
     fn engine(&self, name: EngineName) -> Option<&dyn Engine>;
-}
 
-impl EngineSet for registry::Engines {
-    fn engine(&self, name: EngineName) -> Option<&dyn Engine> {
-        Some(self.get(name))
-    }
+    /// The pure half of every engine (how actions batch into steps).
+    fn models(&self) -> EngineModels;
 }
 
 /// What executors reach clusters with, and the command's interrupt.
@@ -115,7 +111,12 @@ fn lane(a: &Action) -> Lane {
 
 /// The next step of every free lane: in plan order, the first ready action
 /// of the lane and every other ready action of that lane, engine and batch.
-fn next_steps(actions: &[Action], ready: &[usize], busy: &BTreeSet<Lane>) -> Vec<Vec<usize>> {
+fn next_steps(
+    models: &EngineModels,
+    actions: &[Action],
+    ready: &[usize],
+    busy: &BTreeSet<Lane>,
+) -> Vec<Vec<usize>> {
     let mut steps: Vec<(Lane, EngineName, StepGroup, Vec<usize>)> = Vec::new();
     for &i in ready {
         let a = &actions[i];
@@ -123,7 +124,7 @@ fn next_steps(actions: &[Action], ready: &[usize], busy: &BTreeSet<Lane>) -> Vec
         if busy.contains(&l) {
             continue;
         }
-        let group = registry::model(a.engine).step_group(a.kind);
+        let group = models.of(a.engine).step_group(a.kind);
         match steps.iter_mut().find(|(sl, ..)| *sl == l) {
             Some((_, engine, g, members)) => {
                 if *engine == a.engine && *g == group && matches!(group, StepGroup::Batch(_)) {
@@ -370,6 +371,7 @@ pub async fn apply(
         fail_fast: opts.fail_fast,
     };
     let ctx = &ctx;
+    let models = engines.models();
     run.skip_missing_dependencies();
 
     let mut busy: BTreeSet<Lane> = BTreeSet::new();
@@ -377,7 +379,7 @@ pub async fn apply(
     loop {
         let stopped = env.cancel.is_cancelled() || (opts.fail_fast && !run.failed.is_empty());
         if !stopped {
-            for step in next_steps(actions, &run.ready(), &busy) {
+            for step in next_steps(&models, actions, &run.ready(), &busy) {
                 let first = &actions[step[0]];
                 busy.insert(lane(first));
                 for i in &step {
@@ -405,7 +407,7 @@ pub async fn apply(
                                     &a.cluster,
                                     format!(
                                         "no executor for the {} engine",
-                                        registry::model(a.engine).name()
+                                        models.of(a.engine).name()
                                     ),
                                 ))
                             })

@@ -1,12 +1,13 @@
-//! The engine trait: everything a replication engine does, in one place.
+//! The engine trait: the I/O half of a replication engine.
 //!
 //! An engine has a pure half, [`EngineModel`] (what it can express, what each
-//! plan action sends, how actions batch into steps, the notes it adds), used
-//! by validation, the planner, `status` and `export` without any I/O; and an
-//! I/O half, [`Engine`] (read live state, execute a step, health after an
-//! apply, server-side validation), used by the commands. `Engine::model`
-//! joins them. [`super::registry`] is the one place that maps an
-//! [`crate::manifest::Engine`] value to its implementation.
+//! plan action sends, how actions batch into steps, the notes it adds),
+//! defined by the core that calls it (`plan::engine_model`, over the
+//! manifest's `EngineRules`); and an I/O half, [`Engine`] (read live state,
+//! execute a step, health after an apply, server-side validation), used by
+//! the commands. `Engine::model` joins them. [`super::registry`] is the one
+//! place that maps an [`crate::manifest::EngineName`] value to its
+//! implementation.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -15,99 +16,13 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::kafka::KafkaClients;
-use super::payload::Payload;
 use super::{BackendError, BoxFuture, Progress, Scope};
-use crate::manifest::diagnostic::Problem;
 use crate::manifest::{Cluster, Located, Manifest};
 use crate::plan::cutover::{CutoverReport, Readiness};
-use crate::plan::payload::SecretRef;
-use crate::plan::{Action, ActionKind};
+use crate::plan::engine_model::EngineModel;
+use crate::plan::payload::{Payload, SecretRef};
+use crate::plan::Action;
 use crate::state::LiveState;
-
-/// What the planner knows when it computes a payload.
-pub struct PlanContext<'a> {
-    pub manifest: &'a Manifest,
-    pub live: &'a LiveState,
-}
-
-/// How the apply engine batches ready actions of one link into a step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StepGroup {
-    /// One action per step.
-    Single,
-    /// Ready actions of one link with the same group name run as one step.
-    Batch(&'static str),
-}
-
-/// The pure half of an engine.
-pub trait EngineModel: Send + Sync {
-    /// The manifest value naming this engine (`confluent`, `mirrormaker2`).
-    fn name(&self) -> &'static str;
-
-    /// Validation of one manifest link: the endpoints the engine needs, the
-    /// limits it puts on values, and what it cannot express (errors) or does
-    /// differently (warnings).
-    fn check_link(
-        &self,
-        name: &Located<String>,
-        link: &crate::manifest::Link,
-        manifest: &Manifest,
-        out: &mut Vec<Problem>,
-    );
-
-    /// Validation of what the whole manifest must give this engine (its
-    /// clusters' endpoints), once per manifest whose links need the engine.
-    fn check_manifest(&self, _manifest: &Manifest, _out: &mut Vec<Problem>) {}
-
-    /// Exactly what `action` will send.
-    fn payload(&self, action: &Action, cx: &PlanContext<'_>) -> Result<Payload, String>;
-
-    /// Notes the plan shows on an action of this kind.
-    fn action_notes(&self, kind: ActionKind) -> &'static [&'static str];
-
-    /// How ready actions of one link batch into steps.
-    fn step_group(&self, kind: ActionKind) -> StepGroup;
-
-    /// True when deleting a link ends the mirroring of all its mirrors (so a
-    /// forced link deletion has nothing to fail over first).
-    fn link_deletion_stops_mirrors(&self) -> bool;
-
-    /// True when mirror topics are read-only while they mirror.
-    fn mirrors_are_read_only(&self) -> bool;
-
-    /// True when the engine writes mirrored records into the Kafka cluster
-    /// its endpoint on the destination is attached to, whatever it is told
-    /// (MirrorMaker 2 on Kafka Connect: the worker's own cluster), so that
-    /// endpoint must be attached to the destination.
-    fn writes_through_attached_cluster(&self) -> bool {
-        false
-    }
-
-    /// What `status` says about every link of this engine.
-    fn status_notes(&self) -> &'static [&'static str];
-
-    /// True when `cluster` declares the endpoint this engine reads links
-    /// from (so its links there are read even when no manifest link uses
-    /// the engine: a link whose `engine` changed must still be seen).
-    fn reads_cluster(&self, cluster: &Cluster) -> bool;
-
-    /// Why `key` should not be set on a new link object on `cluster` (whose
-    /// id is `cluster_id` when known): that kind of server holds it
-    /// read-only. `None`: not known to be.
-    fn read_only_on_create(
-        &self,
-        _cluster: &Cluster,
-        _cluster_id: Option<&str>,
-        _key: &str,
-    ) -> Option<String> {
-        None
-    }
-
-    /// True when the engine's live link configs are the link's own settings
-    /// (so `export` keeps the free-form ones); false when they are derived
-    /// from the structured sections.
-    fn exports_free_form_config(&self) -> bool;
-}
 
 /// Resolves secret references of a payload (from the manifest the plan was
 /// made from); the value must match the reference's fingerprint.
@@ -235,7 +150,7 @@ pub trait Engine: Send + Sync {
 
     /// Reads the live state of this engine's links on the manifest's
     /// clusters (callers skip engines the manifest does not need: see
-    /// [`needed_by`]).
+    /// [`EngineTable::needed_by`](crate::manifest::EngineTable::needed_by)).
     fn read<'a>(
         &'a self,
         manifest: &'a Manifest,
@@ -277,19 +192,6 @@ pub trait Engine: Send + Sync {
         action: &'a Action,
         ctx: &'a ExecContext<'a>,
     ) -> BoxFuture<'a, Result<Validation, BackendError>>;
-}
-
-/// True when `manifest` needs the live links of the engine `model`: one of
-/// its links uses it, links are pruned (then every engine's links on the
-/// declared clusters must be seen), or a cluster declares the engine's
-/// endpoint (a link that moved to another engine is seen where it was).
-pub fn needed_by(manifest: &Manifest, model: &dyn EngineModel) -> bool {
-    manifest.prune_links
-        || manifest
-            .links
-            .values()
-            .any(|l| super::registry::model(l.engine.value).name() == model.name())
-        || manifest.clusters.values().any(|c| model.reads_cluster(c))
 }
 
 /// The payload of an action for an engine, or an error naming the action.

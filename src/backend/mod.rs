@@ -2,9 +2,9 @@
 //! knows an engine. They read live state and execute plan actions; they
 //! never decide what to do.
 //!
-//! - [`engine`]: the engine trait ([`EngineModel`] pure, [`Engine`] I/O);
+//! - [`engine`]: the engine trait ([`Engine`], the I/O half; the pure half
+//!   is `plan::EngineModel`, which each engine's `model.rs` implements);
 //! - [`registry`]: which implementation an engine name means;
-//! - [`payload`]: what an action sends, per engine;
 //! - [`confluent`] (Confluent REST v3), [`mirrormaker2`] (MirrorMaker 2 on
 //!   Kafka Connect): the engines; [`kafka`]: the Kafka admin layer (rdkafka).
 
@@ -15,7 +15,6 @@ pub mod https_trust;
 pub mod kafka;
 pub mod lock;
 pub mod mirrormaker2;
-pub mod payload;
 pub mod registry;
 pub mod retry;
 pub mod timeouts;
@@ -27,10 +26,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use engine::{
-    ActionResult, Clusters, Engine, EngineModel, ExecContext, Outcome, PlanContext, ReadDetail,
-    Secrets, StepGroup, Validation,
+    ActionResult, Clusters, Engine, ExecContext, Outcome, ReadDetail, Secrets, Validation,
 };
-pub use payload::Payload;
 
 /// A boxed, sendable future (the traits below are object safe).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -52,7 +49,7 @@ impl Scope {
     pub fn mirrored_sources<'m>(
         &self,
         manifest: &'m crate::manifest::Manifest,
-        engine: crate::manifest::Engine,
+        engine: crate::manifest::EngineName,
     ) -> BTreeSet<&'m str> {
         manifest
             .links

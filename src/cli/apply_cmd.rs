@@ -22,6 +22,7 @@ use crate::apply::{
     apply, ApplyEnv, ApplyEvent, ApplyOptions, ApplyReport, EventSink, ManifestSecrets, OneOff,
 };
 use crate::backend::lock::HeldLocks;
+use crate::backend::registry;
 use crate::backend::Clusters;
 use crate::manifest::Manifest;
 use crate::plan::saved::{SavedPlan, StalePlan};
@@ -179,7 +180,10 @@ async fn plan_to_apply(
             let refuse = |e: StalePlan| format!("refusing to apply `{}`: {e}", path.display());
             saved.check_fresh(manifest, &live).map_err(refuse)?;
             // Fresh: the plan made now must be the saved one, payloads included.
-            if let Some(d) = differences(&saved.plan, &plan(manifest, &live, &opts)) {
+            if let Some(d) = differences(
+                &saved.plan,
+                &plan(manifest, &live, &opts, &registry::models()),
+            ) {
                 return Err(refuse(StalePlan::Edited(d)));
             }
             Ok((saved.plan, opts))
@@ -188,7 +192,7 @@ async fn plan_to_apply(
             let opts = plan_options(manifest, &args.links);
             let live = live_state(backends, manifest, &opts, None).await?;
             report_unread(&live);
-            Ok((plan(manifest, &live, &opts), opts))
+            Ok((plan(manifest, &live, &opts, &registry::models()), opts))
         }
     }
 }
@@ -373,7 +377,7 @@ fn apply_planned(
     // plan's own scope (a saved plan's `--link` scope included).
     let check = rt.block_on(async {
         let live = live_state(backends, manifest, scope, None).await?;
-        Ok::<_, String>(plan(manifest, &live, scope))
+        Ok::<_, String>(plan(manifest, &live, scope, &registry::models()))
     });
     match check {
         Ok(after) if after.has_changes() => {

@@ -115,7 +115,7 @@ pub fn ask(actions: &[Action], input: &mut dyn BufRead, prompt_to: &mut dyn Writ
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::Engine;
+    use crate::manifest::EngineName;
     use crate::plan::ObjectSide;
     use std::io::Cursor;
 
@@ -125,7 +125,7 @@ mod tests {
             kind,
             cluster: "europe".into(),
             link: "demo-link".into(),
-            engine: Engine::default(),
+            engine: EngineName::default(),
             side: ObjectSide::Destination,
             mirror: Some(format!("m{i}")),
             source_topic: None,

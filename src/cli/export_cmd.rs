@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::backend::registry;
 use crate::backend::Scope;
 use crate::export::split::split;
 use crate::export::{check::check, export, to_yaml, Export};
@@ -84,7 +85,7 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
-    let mut exported = export(&input.manifest, &live);
+    let mut exported = export(&input.manifest, &live, &registry::models());
     // Where the manifest is written: its modeline's schema path is made
     // relative to that file's folder.
     let target: Option<PathBuf> = match (&args.split, &args.out) {
@@ -112,7 +113,13 @@ pub fn run(global: &GlobalArgs, args: &ExportArgs, out: &Output) -> ExitCode {
             Ok(t) => t,
             Err(e) => return fail(&e),
         };
-        match check(&text, &live, &exported.secret_env, env_lookup) {
+        match check(
+            &text,
+            &live,
+            &exported.secret_env,
+            &registry::models(),
+            env_lookup,
+        ) {
             Ok(warnings) => break (text, warnings),
             Err(refused)
                 if refused

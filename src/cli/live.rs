@@ -19,13 +19,25 @@
 
 use std::time::Duration;
 
+use crate::apply::EngineSet;
 use crate::backend::confluent::ConfluentOptions;
-use crate::backend::engine::needed_by;
 use crate::backend::kafka::{read_fences, read_topics, KafkaClients};
-use crate::backend::registry::Engines;
-use crate::backend::{BackendError, ReadDetail, Scope};
-use crate::manifest::Manifest;
+use crate::backend::registry::{self, Engines};
+use crate::backend::{BackendError, Engine, ReadDetail, Scope};
+use crate::manifest::{EngineName, Manifest};
+use crate::plan::EngineModels;
 use crate::state::LiveState;
+
+/// The apply engine finds each action's engine here.
+impl EngineSet for Engines {
+    fn engine(&self, name: EngineName) -> Option<&dyn Engine> {
+        Some(self.get(name))
+    }
+
+    fn models(&self) -> EngineModels {
+        registry::models()
+    }
+}
 
 /// The engines a command talks to, with their connection caches.
 pub struct Backends {
@@ -53,7 +65,7 @@ impl Backends {
             .engines
             .all()
             .into_iter()
-            .filter(|e| needed_by(manifest, e.model()))
+            .filter(|e| registry::models().needed_by(manifest, e.model()))
             .map(|e| e.read(manifest, scope, detail, &self.engines.kafka));
         // Producer fences of the sources of promoted mirrors (Kafka ACLs,
         // whatever the engine), read alongside: every endpoint at once.

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
+use crate::backend::registry;
 use crate::manifest::diagnostic::Report;
 use crate::manifest::masking::mask;
 use crate::manifest::secret_values::secret_values;
@@ -83,7 +84,7 @@ fn override_request_timeouts(manifest: &mut Manifest, secs: u64) {
 /// up, and every secret the manifest holds in clear, is registered with the
 /// redaction layer.
 pub fn validate_source(source: &SourceFile) -> Result<Validated, Vec<Problem>> {
-    let result = load_validated(source, env_lookup);
+    let result = load_validated(source, &registry::models(), env_lookup);
     if let Ok(v) = &result {
         register_secrets(&v.manifest);
     }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::apply::OneOff;
+use crate::backend::registry;
 use crate::backend::Validation;
 use crate::manifest::Manifest;
 use crate::plan::saved::SavedPlan;
@@ -81,7 +82,7 @@ pub fn run(args: &PlanArgs, global: &GlobalArgs, out: &Output) -> ExitCode {
             return fail(&e.to_string());
         }
     }
-    let mut the_plan = plan(manifest, &live, &opts);
+    let mut the_plan = plan(manifest, &live, &opts, &registry::models());
     if args.state.is_none() && !the_plan.has_errors() {
         if let Ok(rt) = runtime() {
             rt.block_on(observe_readiness(&backends, manifest, &mut the_plan));

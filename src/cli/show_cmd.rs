@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::rc::Rc;
 
+use crate::backend::registry;
 use crate::manifest::{load_validated, Problem};
 use crate::plan::saved::{ManifestCheck, SavedPlan};
 use crate::plan::saved_check::payload_differences;
@@ -72,7 +73,7 @@ fn manifest_check(global: &GlobalArgs, saved: &SavedPlan) -> ManifestCheck {
             Some(String::new())
         })
     };
-    let result = load_validated(&source, env);
+    let result = load_validated(&source, &registry::models(), env);
     let unset: Vec<String> = unset.borrow().iter().cloned().collect();
     match result {
         Ok(v) => {
@@ -82,7 +83,7 @@ fn manifest_check(global: &GlobalArgs, saved: &SavedPlan) -> ManifestCheck {
                 return check;
             }
             // What is shown must be what `apply` sends.
-            match payload_differences(saved, &v.manifest, unset.is_empty()) {
+            match payload_differences(saved, &v.manifest, unset.is_empty(), &registry::models()) {
                 Some(what) => ManifestCheck::PayloadsDiffer(source.name.clone(), what),
                 None => check,
             }

@@ -10,6 +10,7 @@ use super::manifest_input;
 use super::pipe;
 use super::{views, GlobalArgs, Output};
 use crate::backend::kafka::groups::observe_groups;
+use crate::backend::registry;
 use crate::backend::Scope;
 use crate::status::build;
 
@@ -53,7 +54,13 @@ pub fn run(global: &GlobalArgs, args: &StatusArgs, out: &Output) -> ExitCode {
         } else {
             (None, Vec::new())
         };
-        let mut report = build(&input.manifest, &live, &args.links, groups.as_ref());
+        let mut report = build(
+            &input.manifest,
+            &live,
+            &args.links,
+            groups.as_ref(),
+            &registry::models(),
+        );
         report.warnings.extend(group_problems);
         Ok::<_, crate::backend::BackendError>(report)
     });

@@ -14,6 +14,7 @@ use super::sections::secret_env_name;
 use std::sync::Arc;
 
 use crate::manifest::{load_validated, Problem, SourceFile};
+use crate::plan::EngineModels;
 use crate::plan::{plan, PlanOptions};
 use crate::state::LiveState;
 
@@ -59,6 +60,7 @@ pub fn check(
     text: &str,
     live: &LiveState,
     placeholders: &[String],
+    engines: &EngineModels,
     env: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
 ) -> Result<Vec<String>, Refused> {
     let unset: BTreeSet<String> = placeholders
@@ -95,7 +97,7 @@ pub fn check(
         }
     };
     let source = SourceFile::new("exported manifest", text);
-    let validated = load_validated(&source, lookup).map_err(|problems| {
+    let validated = load_validated(&source, engines, lookup).map_err(|problems| {
         Refused::invalid(
             problems
                 .iter()
@@ -126,7 +128,7 @@ pub fn check(
         prune_links: validated.manifest.prune_links,
         force_delete_links: validated.manifest.force_delete_links,
     };
-    let p = plan(&validated.manifest, &live, &opts);
+    let p = plan(&validated.manifest, &live, &opts, engines);
     let mut refused = Refused::invalid(Vec::new());
     let mut add = |link: Option<&str>, problem: String| {
         if let Some(l) = link {

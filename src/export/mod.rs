@@ -33,6 +33,7 @@ use std::collections::BTreeMap;
 use clusters::ClusterIndex;
 
 use crate::manifest::Text;
+use crate::plan::EngineModels;
 
 use crate::manifest::{Link, LinkMode, Located, Manifest, Mirror, MirrorState, MANIFEST_VERSION};
 use crate::state::{ConnectionMode, LinkSide, LiveLink, LiveState, MirrorStatus};
@@ -49,7 +50,7 @@ pub struct Export {
 
 /// Builds the manifest reproducing `live` on the clusters of `input`.
 /// What could not be read is left out, with a note saying why.
-pub fn export(input: &Manifest, live: &LiveState) -> Export {
+pub fn export(input: &Manifest, live: &LiveState, engines: &EngineModels) -> Export {
     let mut notes = Vec::new();
     for (cluster, cs) in &live.clusters {
         if input.cluster(cluster).is_none() {
@@ -79,7 +80,7 @@ pub fn export(input: &Manifest, live: &LiveState) -> Export {
     }
     let mut links = BTreeMap::new();
     for (name, objs) in objects {
-        match export_link(input, live, name, &objs, &index, &mut notes) {
+        match export_link(input, live, engines, name, &objs, &index, &mut notes) {
             Ok(link) => {
                 links.insert(Located::new(name.to_string()), link);
             }
@@ -130,6 +131,7 @@ fn placeholder_var(raw: &str) -> Option<&str> {
 fn export_link(
     input: &Manifest,
     live: &LiveState,
+    engines: &EngineModels,
     name: &str,
     objs: &[(&str, &LiveLink)],
     index: &ClusterIndex<'_>,
@@ -244,7 +246,7 @@ fn export_link(
         explicit.retain(|(k, _)| !crate::plan::desired::is_connection_key(k));
     }
     sections::fill(&mut link, &explicit, obj, source_cluster);
-    if !crate::backend::registry::model(engine).exports_free_form_config() {
+    if !engines.of(engine).exports_free_form_config() {
         // This engine's reader reports settings the manifest derives itself
         // (MirrorMaker 2's connector settings): keep only the structured sections.
         link.config.clear();

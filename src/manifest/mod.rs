@@ -3,6 +3,7 @@
 
 pub mod connect_urls;
 pub mod diagnostic;
+pub mod engine_rules;
 pub mod link_configs;
 pub mod load;
 pub mod located;
@@ -17,6 +18,7 @@ pub mod validate;
 
 pub use connect_urls::ConnectUrls;
 pub use diagnostic::{Problem, Severity};
+pub use engine_rules::{EngineRules, EngineTable};
 pub use link_configs::DESTINATION_CLIENT_PREFIX;
 pub use load::{Part, SourceFile};
 pub use located::{ByteSpan, Located};

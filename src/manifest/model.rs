@@ -149,7 +149,8 @@ pub enum Auth {
     JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
-pub enum Engine {
+#[schemars(rename = "Engine")]
+pub enum EngineName {
     /// Confluent Cluster Linking, through the Confluent REST API v3.
     #[default]
     Confluent,
@@ -194,7 +195,7 @@ pub struct Link {
     pub destination: Located<String>,
     /// Replication engine.
     #[serde(default)]
-    pub engine: Located<Engine>,
+    pub engine: Located<EngineName>,
     /// Link mode (Confluent only). Immutable once the link exists.
     #[serde(default)]
     pub mode: Located<LinkMode>,

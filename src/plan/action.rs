@@ -7,8 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::backend::Payload;
-use crate::manifest::Engine;
+use crate::manifest::EngineName;
+use crate::plan::payload::Payload;
 
 /// Version of the JSON plan format. Bump on incompatible changes.
 pub const PLAN_FORMAT_VERSION: u32 = 1;
@@ -129,7 +129,7 @@ pub struct Action {
     pub cluster: String,
     /// Link name.
     pub link: String,
-    pub engine: Engine,
+    pub engine: EngineName,
     /// Which link object.
     pub side: ObjectSide,
     /// Mirror topic name, for mirror actions.

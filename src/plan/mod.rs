@@ -2,7 +2,10 @@
 //! ordered plan, and the plan's renderings.
 //!
 //! - [`action`]: the action vocabulary; [`model`]: the [`Plan`];
-//! - [`payload`]: values as engines send them, secrets as references;
+//! - [`engine_model`]: what the planner asks of an engine ([`EngineModel`],
+//!   implemented in `src/backend/`, handed in by `cli` as [`EngineModels`]);
+//! - [`payload`]: what each action sends, as data; values as engines send
+//!   them, secrets as references;
 //! - [`desired`]: which link objects a manifest link asks for;
 //! - [`diff`]: [`plan()`] itself; [`normalize`]: comparing values by meaning;
 //! - [`secrets`]: fingerprints of write-only configs ([`secret_hash`]: the
@@ -17,6 +20,7 @@ pub mod action;
 pub mod cutover;
 pub mod desired;
 pub mod diff;
+pub mod engine_model;
 pub mod link_defaults;
 pub mod model;
 pub mod normalize;
@@ -31,4 +35,5 @@ pub mod user_set;
 
 pub use action::*;
 pub use diff::plan;
+pub use engine_model::{EngineModel, EngineModels, PlanContext, StepGroup};
 pub use model::{Note, Plan, PlanOptions, Summary, Unmanaged};

@@ -53,7 +53,7 @@ pub fn topological_order(actions: Vec<Action>) -> Vec<Action> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::Engine;
+    use crate::manifest::EngineName;
     use crate::plan::{ActionKind, ObjectSide};
 
     fn a(id: &str, deps: &[&str]) -> Action {
@@ -62,7 +62,7 @@ mod tests {
             kind: ActionKind::CreateMirror,
             cluster: "c".into(),
             link: "l".into(),
-            engine: Engine::default(),
+            engine: EngineName::default(),
             side: ObjectSide::Destination,
             mirror: None,
             source_topic: None,

@@ -16,10 +16,11 @@ use sha2::{Digest, Sha256};
 
 use crate::manifest::link_configs::desired_link_configs;
 use crate::manifest::Manifest;
-use crate::state::{fingerprint::fingerprint as live_fingerprint, LiveState};
+use crate::state::fingerprint::{fingerprint as live_fingerprint, hex};
+use crate::state::LiveState;
 
 use super::model::{Plan, PlanOptions};
-use super::secrets::{fingerprint as secret_fingerprint, hex};
+use super::secrets::fingerprint as secret_fingerprint;
 
 /// Version of the saved-plan file format (2: `created_at` and `clusters`;
 /// 3: `manifest_files` and `live`).

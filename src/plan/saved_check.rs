@@ -20,10 +20,9 @@
 
 use serde_json::Value as Json;
 
-use crate::backend::registry;
-use crate::backend::PlanContext;
 use crate::manifest::Manifest;
 
+use super::engine_model::{EngineModels, PlanContext};
 use super::model::Plan;
 use super::saved::SavedPlan;
 
@@ -56,13 +55,15 @@ pub fn differences(saved: &Plan, now: &Plan) -> Option<String> {
 }
 
 /// The first action whose payload is not what its engine computes from it,
-/// `manifest` and the recorded live state (`None`: every payload matches).
+/// `manifest` and the recorded live state, through the models of `engines`
+/// (`None`: every payload matches).
 /// `fingerprints` says whether secret fingerprints can be compared (the
 /// manifest's variables are set).
 pub fn payload_differences(
     saved: &SavedPlan,
     manifest: &Manifest,
     fingerprints: bool,
+    engines: &EngineModels,
 ) -> Option<String> {
     let cx = PlanContext {
         manifest,
@@ -71,7 +72,7 @@ pub fn payload_differences(
     for a in &saved.plan.actions {
         let mut bare = a.clone();
         bare.payload = None;
-        let computed = registry::model(a.engine).payload(&bare, &cx).ok();
+        let computed = engines.of(a.engine).payload(&bare, &cx).ok();
         let same = match (&a.payload, &computed) {
             (None, None) => true,
             (Some(x), Some(y)) if fingerprints => x == y,

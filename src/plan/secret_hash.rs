@@ -88,7 +88,10 @@ fn derive(link: &str, key: &str, value: &str) -> [u8; 32] {
 pub fn fingerprint_of(core: &[u8; 32], context: &[&str]) -> String {
     let mut parts: Vec<&[u8]> = vec![b"linkctl-fingerprint-v2", core];
     parts.extend(context.iter().map(|c| c.as_bytes()));
-    format!("argon2id:{}", super::secrets::hex(&sha256(&parts)))
+    format!(
+        "argon2id:{}",
+        crate::state::fingerprint::hex(&sha256(&parts))
+    )
 }
 
 #[cfg(test)]

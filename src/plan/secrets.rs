@@ -45,17 +45,6 @@ pub fn is_fingerprint(v: &str) -> bool {
     v.starts_with("argon2id:") || v.starts_with("sha256:")
 }
 
-/// Lower-case hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    s
-}
-
 /// What to do with one sensitive key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretDecision {

@@ -110,7 +110,18 @@ pub fn fingerprint(live: &LiveState, links: &[String]) -> String {
     if serde_json::to_writer(&mut w, &view).is_err() {
         w.0.update(b"\0unserialisable");
     }
-    format!("sha256:{}", crate::plan::secrets::hex(&w.0.finalize()))
+    format!("sha256:{}", hex(&w.0.finalize()))
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    s
 }
 
 #[cfg(test)]

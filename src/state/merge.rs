@@ -107,11 +107,35 @@ mod tests {
             s.clusters.insert("eu".into(), c);
             s
         };
-        // Two engines of the registry, whichever they are.
-        let [one, two] = crate::backend::registry::models().map(|m| {
-            serde_json::from_value::<crate::manifest::Engine>(serde_json::json!(m.name()))
-                .expect("an engine name of the manifest")
-        });
+        // Two engine names the manifest accepts, whichever they are (read
+        // from its schema: this layer knows no engine).
+        fn names(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(o) => {
+                    for (k, v) in o {
+                        match (k.as_str(), v) {
+                            ("const", serde_json::Value::String(s)) => out.push(s.clone()),
+                            ("enum", serde_json::Value::Array(a)) => {
+                                out.extend(a.iter().filter_map(|s| s.as_str().map(str::to_string)))
+                            }
+                            _ => names(v, out),
+                        }
+                    }
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|v| names(v, out)),
+                _ => {}
+            }
+        }
+        let schema = serde_json::to_value(schemars::schema_for!(crate::manifest::EngineName))
+            .expect("schema");
+        let mut found = Vec::new();
+        names(&schema, &mut found);
+        let engines: Vec<crate::manifest::EngineName> = found
+            .iter()
+            .map(|n| serde_json::from_value(serde_json::json!(n)).expect("an engine name"))
+            .collect();
+        let (one, two) = (engines[0], engines[1]);
+        assert_ne!(one, two);
         let mut a = state(one);
         let mut other = state(one);
         a.merge(other.clone());

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::manifest::Engine;
+use crate::manifest::EngineName;
 
 /// Everything linkctl observed, per cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -158,7 +158,7 @@ pub struct LiveLink {
     /// The engine that runs the link (readers set it; older snapshots without
     /// it are Confluent links).
     #[serde(default)]
-    pub engine: Engine,
+    pub engine: EngineName,
     /// Stable link id (`cluster_link_id`), when the engine has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_id: Option<String>,
@@ -203,7 +203,7 @@ impl LiveLink {
     pub fn named(name: &str) -> Self {
         Self {
             name: name.to_string(),
-            engine: Engine::default(),
+            engine: EngineName::default(),
             link_id: None,
             side: LinkSide::Destination,
             connection_mode: ConnectionMode::Outbound,

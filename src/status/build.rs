@@ -1,16 +1,10 @@
 //! Building a [`StatusReport`] from the manifest and what was observed. Pure.
 
-use std::collections::BTreeMap;
-
 use super::model::{GroupRow, LinkStatus, MirrorRow, StatusReport, STATUS_FORMAT_VERSION};
-use crate::backend::kafka::GroupOffsets;
-use crate::backend::registry;
+use crate::backend::kafka::groups::ObservedGroups;
 use crate::manifest::Manifest;
+use crate::plan::EngineModels;
 use crate::state::{LiveState, MirrorStatus};
-
-/// Group offsets observed for one link: `(source side, destination side)` per
-/// group and topic.
-pub type ObservedGroups = BTreeMap<String, Vec<(GroupOffsets, GroupOffsets)>>;
 
 /// One report for every link of the manifest in `links` (all when empty).
 pub fn build(
@@ -18,6 +12,7 @@ pub fn build(
     live: &LiveState,
     links: &[String],
     groups: Option<&ObservedGroups>,
+    engines: &EngineModels,
 ) -> StatusReport {
     let mut out = Vec::new();
     let mut unreadable: Vec<String> = Vec::new();
@@ -46,7 +41,7 @@ pub fn build(
             .clusters
             .get(dest)
             .and_then(|c| c.links.get(&name.value));
-        let engine = registry::model(link.engine.value);
+        let engine = engines.of(link.engine.value);
         let mut mirrors = Vec::new();
         if let Some(l) = live_link {
             for m in l.mirrors.values() {

@@ -5,6 +5,6 @@ pub mod build;
 pub mod model;
 pub mod render;
 
-pub use build::{build, ObservedGroups};
+pub use build::build;
 pub use model::*;
 pub use render::render_text;

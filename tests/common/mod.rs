@@ -83,7 +83,7 @@ pub fn default_config(v: &str) -> LiveConfig {
 pub fn live_link(name: &str, side: LinkSide, conn: ConnectionMode, remote_id: &str) -> LiveLink {
     LiveLink {
         name: name.to_string(),
-        engine: linkctl::manifest::Engine::Confluent,
+        engine: linkctl::manifest::EngineName::Confluent,
         link_id: Some(format!("id-{name}")),
         side,
         connection_mode: conn,

@@ -9,11 +9,11 @@ use std::sync::Mutex;
 
 use linkctl::backend::kafka::KafkaClients;
 use linkctl::backend::{
-    registry, ActionResult, BackendError, BoxFuture, Engine, EngineModel, ExecContext, ReadDetail,
-    Scope, Validation,
+    registry, ActionResult, BackendError, BoxFuture, Engine, ExecContext, ReadDetail, Scope,
+    Validation,
 };
-use linkctl::manifest::{Engine as EngineName, Manifest};
-use linkctl::plan::Action;
+use linkctl::manifest::{EngineName, Manifest};
+use linkctl::plan::{Action, EngineModel, EngineModels};
 use linkctl::state::LiveState;
 
 pub struct Fake {
@@ -118,5 +118,9 @@ pub struct Only<'a>(pub &'a dyn Engine);
 impl linkctl::apply::EngineSet for Only<'_> {
     fn engine(&self, name: EngineName) -> Option<&dyn Engine> {
         (name == EngineName::Confluent).then_some(self.0)
+    }
+
+    fn models(&self) -> EngineModels {
+        registry::models()
     }
 }

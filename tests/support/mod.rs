@@ -13,12 +13,11 @@ use std::time::Duration;
 use linkctl::backend::confluent::{ConfluentBackend, ConfluentOptions, PollPolicy, RetryPolicy};
 use linkctl::backend::kafka::KafkaClients;
 use linkctl::backend::{
-    registry, ActionResult, BackendError, Clusters, Engine as _, ExecContext, PlanContext,
-    ReadDetail, Scope,
+    registry, ActionResult, BackendError, Clusters, Engine as _, ExecContext, ReadDetail, Scope,
 };
 use linkctl::manifest::load::{parse, SourceFile};
-use linkctl::manifest::{Engine, Manifest};
-use linkctl::plan::{Action, ActionKind, Change, ChangeOp, ObjectSide, Value};
+use linkctl::manifest::{EngineName, Manifest};
+use linkctl::plan::{Action, ActionKind, Change, ChangeOp, ObjectSide, PlanContext, Value};
 use linkctl::state::{ClusterState, LiveState};
 
 /// Parses a manifest; `env` answers `${env:…}`.
@@ -74,7 +73,7 @@ pub fn action(kind: ActionKind, cluster: &str, link: &str, mirror: Option<&str>)
         kind,
         cluster: cluster.to_string(),
         link: link.to_string(),
-        engine: Engine::Confluent,
+        engine: EngineName::Confluent,
         side: ObjectSide::Destination,
         mirror: mirror.map(str::to_string),
         source_topic: mirror.map(str::to_string),

@@ -13,12 +13,12 @@ use super::client::{decode, ClusterClient};
 use super::cutover;
 use super::errors::ConfluentError;
 use super::execute::{all_failed, failed_with, payload, reached, Step};
-use super::payload::ConfluentPayload;
 use super::retry::retry_write;
 use super::wait::Goal;
 use super::wire::{AlterMirrorsData, DataList, MirrorData};
 use super::ConfluentBackend;
 use crate::backend::{ActionResult, BackendError};
+use crate::plan::payload::ConfluentPayload;
 use crate::plan::ActionKind;
 use crate::state::MirrorStatus;
 

@@ -12,13 +12,15 @@ use serde_json::json;
 use super::client::ClusterClient;
 use super::errors::ConfluentError;
 use super::execute::resolve;
-use super::payload::{record_value, AlterOp, ConfluentPayload, FINGERPRINTS_CONFIG};
+use super::payload::{record_value, FINGERPRINTS_CONFIG};
 use super::wait::WaitCtx;
 use super::wire::LinkConfigData;
 use super::ConfluentBackend;
 use crate::backend::wait::Tick;
 use crate::backend::ExecContext;
 use crate::plan::normalize::same;
+use crate::plan::payload::confluent::AlterOp;
+use crate::plan::payload::ConfluentPayload;
 use crate::plan::user_set::{origin_of, rows_are_informative, Origin};
 use crate::state::LiveConfig;
 

@@ -164,7 +164,7 @@ pub async fn observe(
     let mut settle_ms = 0;
     let mut names = Vec::new();
     for a in actions {
-        if let Ok(super::payload::ConfluentPayload::AlterMirror {
+        if let Ok(crate::plan::payload::ConfluentPayload::AlterMirror {
             mirror_topic_name,
             gate,
             ..

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use super::model::ConfluentModel;
 use super::read::{health_problems, TopicReads};
 use super::ConfluentBackend;
-use crate::backend::engine::{Engine, EngineModel, ReadDetail};
+use crate::backend::engine::{Engine, ReadDetail};
 use crate::backend::kafka::topics_reader::wanted_topics;
 use crate::backend::kafka::KafkaClients;
 use crate::backend::{
@@ -14,6 +14,7 @@ use crate::backend::{
 use crate::manifest::Manifest;
 use crate::plan::cutover::Readiness;
 use crate::plan::Action;
+use crate::plan::EngineModel;
 use crate::state::LiveState;
 
 impl Engine for ConfluentBackend {
@@ -30,7 +31,7 @@ impl Engine for ConfluentBackend {
     ) -> BoxFuture<'a, Result<LiveState, BackendError>> {
         // The sources of Confluent links that declare mirrors.
         let names: BTreeSet<String> = scope
-            .mirrored_sources(manifest, crate::manifest::Engine::Confluent)
+            .mirrored_sources(manifest, crate::manifest::EngineName::Confluent)
             .into_iter()
             .map(str::to_string)
             .collect();

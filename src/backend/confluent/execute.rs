@@ -19,14 +19,15 @@ use serde_json::json;
 use super::client::ClusterClient;
 use super::configs::write_record;
 use super::errors::ConfluentError;
-use super::payload::ConfluentPayload;
 use super::retry::retry_write;
 use super::wait::{
     wait_gone, wait_link_visible, wait_mirrors, wait_mirrors_gone, Goal, MirrorWait, WaitCtx,
 };
 use super::ConfluentBackend;
 use crate::backend::engine::payload_of;
-use crate::backend::{ActionResult, BackendError, ExecContext, Outcome, Payload};
+use crate::backend::{ActionResult, BackendError, ExecContext, Outcome};
+use crate::plan::payload::ConfluentPayload;
+use crate::plan::payload::Payload;
 use crate::plan::payload::WireValue;
 use crate::plan::{Action, ActionKind};
 use crate::state::MirrorStatus;

@@ -148,7 +148,7 @@ fn endpoints(n: &str, link: &Link, m: &Manifest, out: &mut Vec<Problem>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::manifest::validate::test_support::*;
+    use crate::backend::registry::test_support::*;
 
     #[test]
     fn prefix_limit() {

@@ -1,15 +1,15 @@
 //! The pure half of the Confluent engine: validation, payloads, notes, steps.
 
-use super::super::engine::{EngineModel, PlanContext, StepGroup};
-use super::super::payload::Payload;
 use crate::manifest::diagnostic::Problem;
-use crate::manifest::{Link, Located, Manifest};
+use crate::manifest::{Cluster, EngineRules, Link, Located, Manifest};
+use crate::plan::engine_model::{EngineModel, PlanContext, StepGroup};
+use crate::plan::payload::Payload;
 use crate::plan::{Action, ActionKind};
 
 /// Confluent Cluster Linking.
 pub struct ConfluentModel;
 
-impl EngineModel for ConfluentModel {
+impl EngineRules for ConfluentModel {
     fn name(&self) -> &'static str {
         "confluent"
     }
@@ -28,6 +28,12 @@ impl EngineModel for ConfluentModel {
         super::limits::check_clusters(manifest, out);
     }
 
+    fn reads_cluster(&self, cluster: &Cluster) -> bool {
+        cluster.rest.is_some()
+    }
+}
+
+impl EngineModel for ConfluentModel {
     fn payload(&self, action: &Action, cx: &PlanContext<'_>) -> Result<Payload, String> {
         super::payload::build(action, cx)
     }
@@ -78,15 +84,11 @@ impl EngineModel for ConfluentModel {
 
     fn read_only_on_create(
         &self,
-        cluster: &crate::manifest::Cluster,
+        cluster: &Cluster,
         cluster_id: Option<&str>,
         key: &str,
     ) -> Option<String> {
         super::read_only::read_only_on_create(cluster, cluster_id, key)
-    }
-
-    fn reads_cluster(&self, cluster: &crate::manifest::Cluster) -> bool {
-        cluster.rest.is_some()
     }
 
     fn exports_free_form_config(&self) -> bool {

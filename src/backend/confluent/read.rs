@@ -366,7 +366,7 @@ pub fn map_link(l: LinkData, rows: Vec<LinkConfigData>) -> LiveLink {
     };
     LiveLink {
         name: l.link_name,
-        engine: crate::manifest::Engine::Confluent,
+        engine: crate::manifest::EngineName::Confluent,
         link_id: l.cluster_link_id.or(l.link_id),
         side,
         connection_mode,

@@ -5,9 +5,9 @@ use reqwest::Method;
 
 use super::configs::Sent;
 use super::execute::payload;
-use super::payload::ConfluentPayload;
 use super::ConfluentBackend;
 use crate::backend::{BackendError, ExecContext, Validation};
+use crate::plan::payload::ConfluentPayload;
 use crate::plan::Action;
 
 impl ConfluentBackend {

@@ -2,21 +2,10 @@
 //! a Kafka ACL on the source cluster (see [`super::admin`]'s `fence`).
 //! A step fences or unfences every topic of its actions in one request.
 
-use serde::{Deserialize, Serialize};
-
 use crate::backend::engine::payload_of;
-use crate::backend::{ActionResult, BackendError, ExecContext, Payload};
+use crate::backend::{ActionResult, BackendError, ExecContext};
+use crate::plan::payload::{KafkaPayload, Payload};
 use crate::plan::{Action, ActionKind};
-
-/// What a fence action sends over the Kafka protocol.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KafkaPayload {
-    /// `CreateAcls`: DENY Write for `User:*` from any host on `topic`.
-    Fence { topic: String },
-    /// `DeleteAcls` of that ACL.
-    Unfence { topic: String },
-}
 
 /// The payload of a fence action (its source topic).
 pub fn payload(a: &Action) -> Result<Payload, String> {

@@ -11,7 +11,10 @@ use super::clients::KafkaClients;
 use super::offsets::GroupOffsets;
 use crate::backend::BackendError;
 use crate::manifest::{Link, Manifest};
-use crate::status::ObservedGroups;
+
+/// Group offsets observed for one link: `(source side, destination side)` per
+/// group and topic (what `status --groups` compares).
+pub type ObservedGroups = BTreeMap<String, Vec<(GroupOffsets, GroupOffsets)>>;
 
 fn cluster<'m>(m: &'m Manifest, name: &str) -> Result<&'m crate::manifest::Cluster, BackendError> {
     m.cluster(name)

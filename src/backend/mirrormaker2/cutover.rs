@@ -405,8 +405,8 @@ pub async fn observe(
     let mut settle_ms = 0;
     let mut wanted = Vec::new();
     for a in actions {
-        if let Some(crate::backend::Payload::Mirrormaker2(
-            super::payload::Mm2Payload::StopMirror { topic, gate, .. },
+        if let Some(crate::plan::payload::Payload::Mirrormaker2(
+            crate::plan::payload::Mm2Payload::StopMirror { topic, gate, .. },
         )) = &a.payload
         {
             settle_ms = settle_ms.max(gate.map_or(0, |g| g.settle_ms));

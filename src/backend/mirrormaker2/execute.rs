@@ -19,11 +19,12 @@ use std::time::Instant;
 use super::connect_client::ConnectClient;
 use super::mapping::{source_connector, WireConfig, CANONICAL_PREFIX};
 use super::mirror_lists::MirrorLists;
-use super::payload::Mm2Payload;
 use super::recopy::remirror;
 use super::wait::{wait_gone, wait_running, wait_stopped, wait_tasks_configured};
 use crate::backend::engine::payload_of;
-use crate::backend::{ActionResult, BackendError, ExecContext, Payload};
+use crate::backend::{ActionResult, BackendError, ExecContext};
+use crate::plan::payload::Mm2Payload;
+use crate::plan::payload::Payload;
 use crate::plan::payload::WireValue;
 use crate::plan::{Action, ActionKind};
 
@@ -244,7 +245,7 @@ fn keep(new: &mut BTreeMap<String, String>, live: &BTreeMap<String, String>, k: 
 async fn write_connectors(
     connect: &ConnectClient,
     a: &Action,
-    connectors: &[super::payload::ConnectorConfig],
+    connectors: &[crate::plan::payload::mirrormaker2::ConnectorConfig],
     keep_live: &[String],
     ctx: &ExecContext<'_>,
 ) -> Result<Vec<(String, BTreeMap<String, String>)>, BackendError> {

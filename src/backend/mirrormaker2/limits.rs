@@ -190,7 +190,7 @@ fn intervals(n: &str, link: &Link, out: &mut Vec<Problem>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::manifest::validate::test_support::*;
+    use crate::backend::registry::test_support::*;
 
     fn mm2(extra: &str) -> String {
         with_link(&format!(

@@ -21,13 +21,14 @@ use super::connect_client::ConnectClient;
 use super::cutover::{after_stop, gate, stopped_report, sync_groups, verify};
 use super::mapping::source_connector;
 use super::mirror_lists::MirrorLists;
-use super::payload::Mm2Payload;
 use super::positions::LinkReaders;
 use super::recopy::{restart_from_start, stored_of};
 use super::wait::{wait_assigned, wait_running, wait_topics, SourceTopics};
 use crate::backend::engine::payload_of;
-use crate::backend::{ActionResult, BackendError, ExecContext, Payload};
+use crate::backend::{ActionResult, BackendError, ExecContext};
 use crate::plan::cutover::{CutoverReport, Readiness};
+use crate::plan::payload::Mm2Payload;
+use crate::plan::payload::Payload;
 use crate::plan::Action;
 
 /// What happens to one action of the step.

@@ -25,12 +25,13 @@ pub mod recopy;
 pub mod spec;
 pub mod wait;
 
-use crate::backend::engine::{Engine, EngineModel, ReadDetail};
+use crate::backend::engine::{Engine, ReadDetail};
 use crate::backend::kafka::KafkaClients;
 use crate::backend::{ActionResult, BackendError, BoxFuture, ExecContext, Scope, Validation};
 use crate::manifest::Manifest;
 use crate::plan::cutover::Readiness;
 use crate::plan::Action;
+use crate::plan::EngineModel;
 use crate::state::LiveState;
 
 /// The MirrorMaker 2 engine of one command, with its Kafka Connect clients.

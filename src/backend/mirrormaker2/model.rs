@@ -1,15 +1,15 @@
 //! The pure half of the MirrorMaker 2 engine: validation, payloads, notes, steps.
 
-use super::super::engine::{EngineModel, PlanContext, StepGroup};
-use super::super::payload::Payload;
 use crate::manifest::diagnostic::Problem;
-use crate::manifest::{Link, Located, Manifest};
+use crate::manifest::{Cluster, EngineRules, Link, Located, Manifest};
+use crate::plan::engine_model::{EngineModel, PlanContext, StepGroup};
+use crate::plan::payload::Payload;
 use crate::plan::{Action, ActionKind};
 
 /// Apache Kafka MirrorMaker 2 on Kafka Connect.
 pub struct Mm2Model;
 
-impl EngineModel for Mm2Model {
+impl EngineRules for Mm2Model {
     fn name(&self) -> &'static str {
         "mirrormaker2"
     }
@@ -24,6 +24,12 @@ impl EngineModel for Mm2Model {
         super::limits::check_link(name, link, manifest, out);
     }
 
+    fn reads_cluster(&self, cluster: &Cluster) -> bool {
+        cluster.connect.is_some()
+    }
+}
+
+impl EngineModel for Mm2Model {
     fn payload(&self, action: &Action, cx: &PlanContext<'_>) -> Result<Payload, String> {
         super::payload::build(action, cx)
     }
@@ -83,10 +89,6 @@ impl EngineModel for Mm2Model {
 
     fn status_notes(&self) -> &'static [&'static str] {
         &["MirrorMaker 2 does not make mirror topics read-only, and translates group offsets rather than copying them"]
-    }
-
-    fn reads_cluster(&self, cluster: &crate::manifest::Cluster) -> bool {
-        cluster.connect.is_some()
     }
 
     /// The reader reports the canonical values linkctl annotated the

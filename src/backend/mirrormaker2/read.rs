@@ -26,7 +26,7 @@ use crate::backend::engine::ReadDetail;
 use crate::backend::kafka::{KafkaAdmin, KafkaClients};
 use crate::backend::{BackendError, Clusters, Scope};
 use crate::manifest::link_configs::{GROUP_FILTERS, OFFSET_SYNC_ENABLE, OFFSET_SYNC_MS};
-use crate::manifest::{Engine, Manifest};
+use crate::manifest::{EngineName, Manifest};
 use crate::state::{
     ClusterState, ConnectionMode, LinkSide, LiveConfig, LiveLink, LiveMirror, LiveState, LiveTask,
     MirrorStatus, PartitionLag, RecordCounts, TaskError,
@@ -74,7 +74,7 @@ pub async fn read(
     // The sources of MirrorMaker 2 links that declare mirrors: one metadata
     // request each, as MirrorMaker 2 would wait forever for a missing topic.
     let sources = scope
-        .mirrored_sources(manifest, Engine::Mirrormaker2)
+        .mirrored_sources(manifest, EngineName::Mirrormaker2)
         .into_iter()
         .map(|source| async move {
             let names = match clusters.get(source) {
@@ -213,7 +213,7 @@ fn declared_mirrors<'m>(r: Reader<'m>, dest: &str) -> BTreeMap<&'m str, BTreeSet
         .iter()
         .filter(|(n, l)| {
             r.scope.includes(&n.value)
-                && l.engine.value == Engine::Mirrormaker2
+                && l.engine.value == EngineName::Mirrormaker2
                 && l.destination.value == dest
         })
         .map(|(n, l)| {
@@ -612,7 +612,7 @@ fn map_link(
 
     LiveLink {
         name: link_name.to_string(),
-        engine: Engine::Mirrormaker2,
+        engine: EngineName::Mirrormaker2,
         link_id: None,
         side: LinkSide::Destination,
         connection_mode: ConnectionMode::Outbound,

@@ -196,6 +196,7 @@ pub(super) fn update_action(
     a.changes = changes;
     a.notes = notes;
     a.notes.extend(engine_notes(
+        &b.engines,
         link.engine.value,
         ActionKind::UpdateLinkConfigs,
     ));

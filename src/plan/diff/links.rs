@@ -1,11 +1,11 @@
 //! One manifest link: create missing objects, refuse (or replace) immutable
 //! changes, update configs, then hand the mirrors to [`super::mirrors`].
 
-use crate::backend::registry;
 use crate::manifest::link_configs::{IMMUTABLE_KEYS, PREFIX};
-use crate::manifest::{Engine, Link, LinkMode, Manifest, MirrorState, REDACTED};
+use crate::manifest::{EngineName, Link, LinkMode, Manifest, MirrorState, REDACTED};
 use crate::plan::action::{ActionKind, Change, ChangeOp, Value};
 use crate::plan::desired::{expected_objects, ExpectedObject};
+use crate::plan::engine_model::EngineModels;
 use crate::plan::normalize::same;
 use crate::state::{ConnectionMode, LinkCondition, LinkSide, LiveLink, LiveState};
 
@@ -28,7 +28,7 @@ pub(super) fn plan_link(
             return;
         }
     };
-    if let Some(why) = misattached(name, link, manifest, live) {
+    if let Some(why) = misattached(&b.engines, name, link, manifest, live) {
         b.error(link_target(&link.destination.value, name), why);
         return;
     }
@@ -41,7 +41,14 @@ pub(super) fn plan_link(
     let mut problems = Vec::new();
     for (o, l) in objects.iter().zip(&found) {
         if let Some(l) = l {
-            problems.extend(immutable_problems(o, l, link.engine.value, manifest, live));
+            problems.extend(immutable_problems(
+                &b.engines,
+                o,
+                l,
+                link.engine.value,
+                manifest,
+                live,
+            ));
         }
     }
     for (cluster, l) in &strays {
@@ -79,7 +86,7 @@ pub(super) fn plan_link(
         match l {
             None => {
                 super::read_only::warn_on_create(b, name, link, o, manifest, live);
-                let id = b.push(create_action(name, link, o, &link_deps));
+                let id = b.push(create_action(&b.engines, name, link, o, &link_deps));
                 link_deps.push(id);
             }
             Some(l) => {
@@ -103,8 +110,17 @@ pub(super) fn plan_link(
 /// destination. Nothing is planned for such a link: a connector written
 /// there would copy the source into the wrong cluster (into its own
 /// source, with a worker attached to it: a loop).
-fn misattached(name: &str, link: &Link, manifest: &Manifest, live: &LiveState) -> Option<String> {
-    if !registry::model(link.engine.value).writes_through_attached_cluster() {
+fn misattached(
+    engines: &EngineModels,
+    name: &str,
+    link: &Link,
+    manifest: &Manifest,
+    live: &LiveState,
+) -> Option<String> {
+    if !engines
+        .of(link.engine.value)
+        .writes_through_attached_cluster()
+    {
         return None;
     }
     let dest = &link.destination.value;
@@ -236,7 +252,7 @@ fn replace(
     }
     let mut deps = deletes;
     for o in objects {
-        let id = b.push(create_action(name, link, o, &deps));
+        let id = b.push(create_action(&b.engines, name, link, o, &deps));
         deps.push(id);
     }
     let lm = LiveMirrors::of(live, &link.destination.value, name, link, None);
@@ -251,6 +267,7 @@ fn replace(
 }
 
 fn create_action(
+    engines: &EngineModels,
     name: &str,
     link: &Link,
     o: &ExpectedObject,
@@ -291,8 +308,11 @@ fn create_action(
         },
         o.remote
     ));
-    a.notes
-        .extend(engine_notes(link.engine.value, ActionKind::CreateLink));
+    a.notes.extend(engine_notes(
+        engines,
+        link.engine.value,
+        ActionKind::CreateLink,
+    ));
     a
 }
 
@@ -313,9 +333,10 @@ fn stray_objects<'l>(
 }
 
 fn immutable_problems(
+    engines: &EngineModels,
     o: &ExpectedObject,
     l: &LiveLink,
-    engine: Engine,
+    engine: EngineName,
     manifest: &Manifest,
     live: &LiveState,
 ) -> Vec<String> {
@@ -324,8 +345,8 @@ fn immutable_problems(
         out.push(format!(
             "the link on `{}` runs on {} (manifest: {})",
             o.cluster,
-            registry::model(l.engine).name(),
-            registry::model(engine).name()
+            engines.of(l.engine).name(),
+            engines.of(engine).name()
         ));
     }
     if l.side != o.live_side {

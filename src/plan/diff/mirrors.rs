@@ -14,8 +14,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::manifest::{Engine, Link, Mirror, MirrorState};
+use crate::manifest::{EngineName, Link, Mirror, MirrorState};
 use crate::plan::action::{Action, ActionKind, ObjectSide};
+use crate::plan::engine_model::EngineModels;
 use crate::state::{FenceState, LiveMirror, LiveState, MirrorStatus};
 
 use super::{engine_notes, mirror_target, new_action, Builder};
@@ -230,7 +231,7 @@ pub(super) fn plan_mirrors(
             }
             None => match want {
                 MirrorState::Active | MirrorState::Paused => {
-                    let mut a = mirror_action(ActionKind::CreateMirror, cluster, name, engine, mname, deps);
+                    let mut a = mirror_action(&b.engines, ActionKind::CreateMirror, cluster, name, engine, mname, deps);
                     a.source_topic = Some(m.topic.value.clone());
                     a.notes.insert(0, format!(
                         "mirrors `{}/{}`; partitions and synced topic configs follow the source",
@@ -249,7 +250,7 @@ pub(super) fn plan_mirrors(
                     }
                     let id = b.push(a);
                     if want == MirrorState::Paused {
-                        let p = mirror_action(ActionKind::PauseMirror, cluster, name, engine, mname, &[id]);
+                        let p = mirror_action(&b.engines, ActionKind::PauseMirror, cluster, name, engine, mname, &[id]);
                         b.push(p);
                     }
                 }
@@ -274,7 +275,7 @@ pub(super) fn plan_mirrors(
                 let why = replaced(cluster, mname, live_m);
                 match want {
                     MirrorState::Active | MirrorState::Paused => {
-                        let mut a = mirror_action(ActionKind::RemirrorTopic, cluster, name, engine, mname, deps);
+                        let mut a = mirror_action(&b.engines, ActionKind::RemirrorTopic, cluster, name, engine, mname, deps);
                         a.source_topic = Some(m.topic.value.clone());
                         a.notes.insert(0, why);
                         b.push(a);
@@ -313,6 +314,7 @@ pub(super) fn plan_mirrors(
             );
         } else if link.prune {
             let a = mirror_action(
+                &b.engines,
                 ActionKind::DeleteMirrorTopic,
                 cluster,
                 name,
@@ -370,7 +372,7 @@ fn plan_transition(
     b: &mut Builder,
     cluster: &str,
     name: &str,
-    engine: Engine,
+    engine: EngineName,
     mname: &str,
     live_m: &LiveMirror,
     want: MirrorState,
@@ -380,7 +382,7 @@ fn plan_transition(
     match transition(mname, live_m, want) {
         Step::Nothing => {}
         Step::Do(kind) => {
-            let a = mirror_action(kind, cluster, name, engine, mname, deps);
+            let a = mirror_action(&b.engines, kind, cluster, name, engine, mname, deps);
             b.push(a);
         }
         Step::Refuse(msg) => b.error(target, msg),
@@ -453,10 +455,11 @@ fn plan_fence(
 
 /// A mirror action on the destination object, with the notes its kind needs.
 pub(super) fn mirror_action(
+    engines: &EngineModels,
     kind: ActionKind,
     cluster: &str,
     link: &str,
-    engine: Engine,
+    engine: EngineName,
     mirror: &str,
     deps: &[String],
 ) -> Action {
@@ -469,7 +472,7 @@ pub(super) fn mirror_action(
         Some(mirror),
     );
     a.depends_on = deps.to_vec();
-    a.notes.extend(engine_notes(engine, kind));
+    a.notes.extend(engine_notes(engines, engine, kind));
     if kind == ActionKind::DeleteMirrorTopic {
         a.notes
             .push("irreversible: deletes the topic and its data".to_string());

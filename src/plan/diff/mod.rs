@@ -15,19 +15,25 @@ pub use mirrors::{transition, Step};
 mod read_only;
 mod undeclared;
 
-use crate::backend::{registry, PlanContext};
-use crate::manifest::{Engine, Manifest};
+use crate::manifest::{EngineName, Manifest};
 use crate::state::{fingerprint, LinkSide, LiveLink, LiveState};
 
 use super::action::{Action, ActionKind, ObjectSide, PLAN_FORMAT_VERSION};
+use super::engine_model::{EngineModels, PlanContext};
 use super::model::{Note, Plan, PlanOptions, Summary, Unmanaged};
 use super::order::topological_order;
 
-/// Computes the plan that takes `live` to what `manifest` declares.
+/// Computes the plan that takes `live` to what `manifest` declares, with
+/// the pure half of each engine from `engines`.
 ///
 /// No I/O, no clock, no randomness: the same inputs give the same plan.
-pub fn plan(manifest: &Manifest, live: &LiveState, opts: &PlanOptions) -> Plan {
-    let mut b = Builder::default();
+pub fn plan(
+    manifest: &Manifest,
+    live: &LiveState,
+    opts: &PlanOptions,
+    engines: &EngineModels,
+) -> Plan {
+    let mut b = Builder::new(*engines);
     let clashing = clashes(&mut b, manifest, live, opts);
     let unread = unread(&mut b, manifest, live, opts);
     for (name, link) in &manifest.links {
@@ -76,8 +82,8 @@ fn clashes<'l>(
                     "two links named `{}` exist on `{cluster}`: a {} link and a {} link. linkctl cannot tell which one the manifest means, \
                      so it plans nothing for this name; delete one of them with its engine's own tools (or give the manifest's link another name)",
                     other.name,
-                    registry::model(first.engine).name(),
-                    registry::model(other.engine).name(),
+                    b.engines.of(first.engine).name(),
+                    b.engines.of(other.engine).name(),
                 ),
             );
         }
@@ -143,8 +149,8 @@ fn unread<'m>(
 }
 
 /// Collects what the planner finds, in generation order.
-#[derive(Default)]
 pub(crate) struct Builder {
+    engines: EngineModels,
     actions: Vec<Action>,
     warnings: Vec<Note>,
     errors: Vec<Note>,
@@ -152,13 +158,23 @@ pub(crate) struct Builder {
 }
 
 impl Builder {
+    fn new(engines: EngineModels) -> Self {
+        Self {
+            engines,
+            actions: Vec::new(),
+            warnings: Vec::new(),
+            errors: Vec::new(),
+            unmanaged: Vec::new(),
+        }
+    }
+
     /// Computes what each action will send, through its engine. An action
     /// whose payload cannot be computed makes the plan refuse to apply.
     fn attach_payloads(&mut self, manifest: &Manifest, live: &LiveState) {
         let cx = PlanContext { manifest, live };
         let mut errors = Vec::new();
         for a in &mut self.actions {
-            match registry::model(a.engine).payload(a, &cx) {
+            match self.engines.of(a.engine).payload(a, &cx) {
                 Ok(p) => a.payload = Some(p),
                 Err(e) => errors.push(Note {
                     target: a.id.clone(),
@@ -244,7 +260,7 @@ fn new_action(
     kind: ActionKind,
     cluster: &str,
     link: &str,
-    engine: Engine,
+    engine: EngineName,
     side: ObjectSide,
     mirror: Option<&str>,
 ) -> Action {
@@ -286,8 +302,13 @@ fn delete_link_object(cluster: &str, link: &str, l: &LiveLink, depends_on: &[Str
 }
 
 /// The notes `engine` adds to an action of `kind`.
-fn engine_notes(engine: Engine, kind: ActionKind) -> impl Iterator<Item = String> {
-    registry::model(engine)
+fn engine_notes(
+    engines: &EngineModels,
+    engine: EngineName,
+    kind: ActionKind,
+) -> impl Iterator<Item = String> {
+    engines
+        .of(engine)
         .action_notes(kind)
         .iter()
         .map(|n| n.to_string())

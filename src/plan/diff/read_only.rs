@@ -5,7 +5,6 @@
 //! key is read-only. An existing link's read-only keys are refused by the
 //! config diff ([`super::configs`]).
 
-use crate::backend::registry;
 use crate::manifest::{Link, Manifest};
 use crate::plan::desired::ExpectedObject;
 use crate::state::LiveState;
@@ -24,7 +23,7 @@ pub(super) fn warn_on_create(
 ) {
     let cs = live.clusters.get(&o.cluster);
     let cluster_id = cs.and_then(|c| c.cluster_id.as_deref());
-    let model = registry::model(link.engine.value);
+    let model = b.engines.of(link.engine.value);
     for key in o.configs.keys() {
         let from_table = manifest
             .cluster(&o.cluster)

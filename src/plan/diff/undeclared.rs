@@ -8,7 +8,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::backend::registry;
 use crate::manifest::Manifest;
 use crate::plan::action::ActionKind;
 use crate::plan::model::PlanOptions;
@@ -85,8 +84,7 @@ fn delete_link(b: &mut Builder, name: &str, objects: &[(&str, &LiveLink)], force
             live_mirrors.push(format!("{} ({})", m.name, m.status.as_str()));
             // Where deleting the link ends the mirroring (MirrorMaker 2's
             // connectors), there is nothing to fail over first.
-            if !registry::model(l.engine).link_deletion_stops_mirrors() && !m.status.can_fail_over()
-            {
+            if !b.engines.of(l.engine).link_deletion_stops_mirrors() && !m.status.can_fail_over() {
                 cannot_fail_over.push(format!("{cluster}/{} ({})", m.name, m.status.as_str()));
             }
         }
@@ -120,11 +118,12 @@ fn delete_link(b: &mut Builder, name: &str, objects: &[(&str, &LiveLink)], force
     }
     let mut deps = Vec::new();
     for (cluster, l) in objects {
-        if registry::model(l.engine).link_deletion_stops_mirrors() {
+        if b.engines.of(l.engine).link_deletion_stops_mirrors() {
             continue;
         }
         for m in l.mirrors.values().filter(|m| !m.status.is_stopped()) {
             let mut a = mirror_action(
+                &b.engines,
                 ActionKind::FailoverMirror,
                 cluster,
                 name,

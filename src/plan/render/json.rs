@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 
-use crate::backend::Payload;
-use crate::manifest::Engine;
+use crate::manifest::EngineName;
 use crate::plan::action::{Action, ActionKind, Change, ObjectSide, Value};
 use crate::plan::model::{Note, Plan, Summary, Unmanaged};
+use crate::plan::payload::Payload;
 
 use super::items::items;
 
@@ -89,7 +89,7 @@ struct Target<'a> {
     cluster: &'a str,
     link: &'a str,
     side: ObjectSide,
-    engine: Engine,
+    engine: EngineName,
     #[serde(skip_serializing_if = "Option::is_none")]
     mirror: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,15 +1,40 @@
-//! Values as an engine sends them, with secrets as references.
+//! What an action sends, as data: the payload every plan action carries.
 //!
-//! A plan's action carries exactly what its engine will send (see
-//! [`crate::backend::Payload`]). Every value is a [`WireValue`]: a plain string,
-//! or a [`SecretRef`] naming where the secret comes from. A plan never holds
-//! a secret: references are resolved only when the action is executed
+//! A plan's action carries exactly what its engine will send ([`Payload`]):
+//! the engine's pure model computes it at plan time
+//! ([`EngineModel::payload`](super::engine_model::EngineModel::payload)),
+//! the executor in `src/backend/` sends exactly that and never reads the
+//! manifest. The request types of each engine ([`confluent`],
+//! [`mirrormaker2`], and [`kafka`] for fences) are data only: no code here
+//! builds or sends them.
+//!
+//! Every value is a [`WireValue`]: a plain string, or a [`SecretRef`]
+//! naming where the secret comes from. A plan never holds a secret:
+//! references are resolved only when the action is executed
 //! (`apply::secrets`), from the manifest the plan was made from, and the
 //! resolved value must match the fingerprint recorded at plan time.
+
+pub mod confluent;
+pub mod kafka;
+pub mod mirrormaker2;
 
 use super::action::ObjectSide;
 use crate::manifest::Text;
 use serde::{Deserialize, Serialize};
+
+pub use confluent::ConfluentPayload;
+pub use kafka::KafkaPayload;
+pub use mirrormaker2::Mm2Payload;
+
+/// The engine-specific request(s) of one action (`kafka`: a request over
+/// the Kafka protocol, the same whatever the link's engine: fences).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "engine", content = "request", rename_all = "lowercase")]
+pub enum Payload {
+    Confluent(ConfluentPayload),
+    Mirrormaker2(Mm2Payload),
+    Kafka(KafkaPayload),
+}
 
 /// One value on the wire.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -197,8 +197,18 @@ pub async fn try_take(
             continue;
         }
         let after = listing_with(store, next).await?;
-        if after.highest() != Some(next) {
-            // A higher generation exists: this one came too late.
+        // Another generation that appeared since the listing this one was
+        // numbered from: another apply took the lock from another base (the
+        // generation topics were deleted out of band meanwhile, so numbers
+        // started again; a higher one: this one came too late). Backing
+        // off is safe: of two such creations each sees the other (the
+        // listing is a prefix of the controller's log), and the one that
+        // saw no newcomer keeps the lock.
+        let newcomer = after
+            .generations
+            .iter()
+            .any(|g| *g != next && !l.generations.contains(g));
+        if after.highest() != Some(next) || newcomer {
             forget(store, [generation_topic(next)]).await;
             continue;
         }
@@ -318,6 +328,7 @@ pub async fn force_release(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::BoxFuture;
 
     #[test]
     fn only_generation_topics_have_a_generation() {
@@ -327,5 +338,145 @@ mod tests {
         assert_eq!(generation_of("__linkctl-lock"), None);
         assert_eq!(generation_of("__linkctl-lock."), None);
         assert_eq!(generation_topic(12), "__linkctl-lock.12");
+    }
+
+    type Topics = std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, Option<i64>>>>;
+
+    /// One apply's view of a cluster's topics: the shared topics, seen
+    /// through `stale` for the first `stale_lists` listings (a broker whose
+    /// metadata is behind the controller's log: an earlier state, never a
+    /// mix).
+    struct View {
+        topics: Topics,
+        stale: std::collections::BTreeMap<String, Option<i64>>,
+        stale_lists: std::sync::atomic::AtomicUsize,
+    }
+
+    impl View {
+        fn seen(&self) -> std::collections::BTreeMap<String, Option<i64>> {
+            use std::sync::atomic::Ordering;
+            if self.stale_lists.load(Ordering::SeqCst) > 0 {
+                self.stale.clone()
+            } else {
+                self.topics.lock().map(|t| t.clone()).unwrap_or_default()
+            }
+        }
+    }
+
+    impl LockStore for View {
+        fn cluster(&self) -> &str {
+            "europe"
+        }
+        fn transport(&self) -> &'static str {
+            "Kafka"
+        }
+        fn create<'a>(
+            &'a self,
+            name: &'a str,
+            retention_ms: Option<i64>,
+        ) -> BoxFuture<'a, Result<bool, BackendError>> {
+            Box::pin(async move {
+                let mut t = self
+                    .topics
+                    .lock()
+                    .map_err(|e| BackendError::new("europe", e.to_string()))?;
+                Ok(t.insert(name.to_string(), retention_ms).is_none())
+            })
+        }
+        fn list<'a>(
+            &'a self,
+            prefix: &'a str,
+        ) -> BoxFuture<'a, Result<Option<Vec<String>>, BackendError>> {
+            Box::pin(async move {
+                let seen = self.seen();
+                let n = &self.stale_lists;
+                let _ = n.fetch_update(
+                    std::sync::atomic::Ordering::SeqCst,
+                    std::sync::atomic::Ordering::SeqCst,
+                    |k| k.checked_sub(1),
+                );
+                Ok(Some(
+                    seen.into_keys().filter(|k| k.starts_with(prefix)).collect(),
+                ))
+            })
+        }
+        fn retention<'a>(
+            &'a self,
+            name: &'a str,
+        ) -> BoxFuture<'a, Result<Option<i64>, BackendError>> {
+            Box::pin(async move { Ok(self.seen().get(name).copied().flatten()) })
+        }
+        fn set_retention<'a>(
+            &'a self,
+            name: &'a str,
+            ms: i64,
+        ) -> BoxFuture<'a, Result<(), BackendError>> {
+            Box::pin(async move {
+                if let Ok(mut t) = self.topics.lock() {
+                    t.insert(name.to_string(), Some(ms));
+                }
+                Ok(())
+            })
+        }
+        fn delete<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<(), BackendError>> {
+            Box::pin(async move {
+                if let Ok(mut t) = self.topics.lock() {
+                    t.remove(name);
+                }
+                Ok(())
+            })
+        }
+    }
+
+    fn holder(id: &str) -> Holder {
+        Holder {
+            id: id.into(),
+            user: "ci".into(),
+            host: "vm".into(),
+            pid: 1,
+            ci_job: None,
+            started: 1,
+            command: "linkctl apply".into(),
+        }
+    }
+
+    /// The generation topics were deleted out of band (a released
+    /// generation 7): apply B, whose broker shows the deletion, numbers
+    /// from nothing and takes generation 1; apply A, whose broker still
+    /// shows generation 7, then creates generation 8. A must see B's
+    /// generation appear and back off: one holder, not two.
+    #[tokio::test]
+    async fn two_applies_numbering_from_different_bases_do_not_both_hold_it() {
+        let topics: Topics = std::sync::Arc::default();
+        let lease = Duration::from_secs(60);
+        let b = View {
+            topics: topics.clone(),
+            stale: Default::default(),
+            stale_lists: 0.into(),
+        };
+        let taken = try_take(&b, &holder("bbbbbbbbbbbb"), lease).await.unwrap();
+        assert!(
+            matches!(&taken, Attempt::Taken(l) if l.generation == 1),
+            "{taken:?}"
+        );
+
+        let a = View {
+            topics: topics.clone(),
+            stale: [(generation_topic(7), Some(1))].into_iter().collect(),
+            stale_lists: 2.into(),
+        };
+        let second = try_take(&a, &holder("aaaaaaaaaaaa"), lease).await.unwrap();
+        match second {
+            Attempt::Busy(seen) => {
+                assert_eq!(seen.generation, 1);
+                assert_eq!(seen.holder.map(|h| h.id).as_deref(), Some("bbbbbbbbbbbb"));
+            }
+            other => panic!("A took the lock B holds: {other:?}"),
+        }
+        let left: Vec<String> = topics.lock().unwrap().keys().cloned().collect();
+        assert!(
+            !left.contains(&generation_topic(8)),
+            "A's generation is left: {left:?}"
+        );
     }
 }

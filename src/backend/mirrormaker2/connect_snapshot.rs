@@ -60,12 +60,16 @@ impl Snapshot {
     }
 }
 
+/// A connector config this client wrote (`None`: it deleted the
+/// connector), and when the write was answered.
+type Written = (Instant, Option<BTreeMap<String, String>>);
+
 /// The shared snapshot of a client and its clones, and what the client
-/// wrote last to each connector (`None`: deleted).
+/// wrote last to each connector.
 #[derive(Default)]
 pub struct Snapshots {
     held: tokio::sync::Mutex<Option<Arc<Snapshot>>>,
-    written: std::sync::Mutex<HashMap<String, (Instant, Option<BTreeMap<String, String>>)>>,
+    written: std::sync::Mutex<HashMap<String, Written>>,
 }
 
 impl Snapshots {
@@ -76,14 +80,17 @@ impl Snapshots {
         }
     }
 
-    fn last_write(&self, connector: &str) -> Option<(Instant, Option<BTreeMap<String, String>>)> {
+    fn last_write(&self, connector: &str) -> Option<Written> {
         self.written.lock().ok()?.get(connector).cloned()
     }
 }
 
 /// Whether the stored config `live` is the config `written` (Connect adds
 /// the connector's `name`).
-fn shows(live: Option<&BTreeMap<String, String>>, written: Option<&BTreeMap<String, String>>) -> bool {
+fn shows(
+    live: Option<&BTreeMap<String, String>>,
+    written: Option<&BTreeMap<String, String>>,
+) -> bool {
     let strip = |c: &BTreeMap<String, String>| {
         c.iter()
             .filter(|(k, _)| k.as_str() != "name")
@@ -190,19 +197,14 @@ impl ConnectClient {
 mod tests {
     use super::*;
 
-    fn config(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
     #[test]
     fn a_stored_config_shows_the_write_whatever_its_name_key() {
-        let written = config(&[("topics", "a,b")]);
-        let stored = config(&[("name", "l-source"), ("topics", "a,b")]);
+        let written = BTreeMap::from([("topics".to_string(), "a,b".to_string())]);
+        let mut stored = written.clone();
+        stored.insert("name".into(), "l-source".into());
         assert!(shows(Some(&stored), Some(&written)));
-        assert!(!shows(Some(&config(&[("topics", "a")])), Some(&written)));
+        let other = BTreeMap::from([("topics".to_string(), "a".to_string())]);
+        assert!(!shows(Some(&other), Some(&written)));
         assert!(!shows(None, Some(&written)));
         assert!(shows(None, None));
         assert!(!shows(Some(&stored), None));

@@ -62,6 +62,25 @@ async fn next_signal(#[cfg(unix)] term: &mut tokio::signal::unix::Signal) -> &'s
     }
 }
 
+/// For a command that runs until it is stopped (`status --watch`): a token
+/// cancelled at the first SIGINT or SIGTERM (the handlers are installed
+/// now, so a signal that arrives between two waits is not lost).
+pub fn stop_token() -> std::io::Result<CancellationToken> {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let stop = CancellationToken::new();
+    let cancel = stop.clone();
+    tokio::spawn(async move {
+        next_signal(
+            #[cfg(unix)]
+            &mut term,
+        )
+        .await;
+        cancel.cancel();
+    });
+    Ok(stop)
+}
+
 /// Installs the handlers (from now on Ctrl-C no longer kills the process at
 /// once) and watches for interrupts in the background.
 pub fn watch(cancel: CancellationToken, open: Arc<AtomicUsize>) -> std::io::Result<()> {

@@ -4,12 +4,10 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::cli::{CliEnv, Run};
+use support::cli::CliEnv;
 
 fn json_lines(stdout: &str) -> Vec<Value> {
     stdout
@@ -113,57 +111,26 @@ fn sigint_while_a_mirror_is_pending_exits_130_with_the_action_interrupted() {
     let env = with_link();
     // New mirrors stay PENDING_MIRROR until released.
     env.eu.with(|s| s.hold = true);
-    let mut child = env
-        .cmd()
-        // Bounded even if the interrupt were lost.
-        .args([
-            "apply",
-            "--auto-approve",
-            "--format",
-            "json",
-            "--wait-timeout",
-            "30",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run linkctl");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut seen = Vec::new();
+    // Bounded even if the interrupt were lost.
+    let mut running = env.spawn(&[
+        "apply",
+        "--auto-approve",
+        "--format",
+        "json",
+        "--wait-timeout",
+        "30",
+    ]);
     // Read the event stream until the mirror's create has started and the
     // double has received it: the apply is then waiting for the mirror.
-    for line in lines.by_ref() {
-        let line = line.expect("read stdout");
-        let started = line.contains("\"event\":\"action_started\"") && line.contains(MIRROR_ID);
-        seen.push(line);
-        if started {
-            break;
-        }
-    }
+    running.read_until(|line| {
+        line.contains("\"event\":\"action_started\"") && line.contains(MIRROR_ID)
+    });
     let deadline = Instant::now() + Duration::from_secs(10);
     while env.eu.count("POST", "/mirrors") == 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(300));
-    let interrupted_at = Instant::now();
-    let kill = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(kill.success());
-    seen.extend(lines.map_while(Result::ok));
-    let status = child.wait().expect("wait");
-    let took = interrupted_at.elapsed();
-    let mut stderr = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
-    }
-    let r = Run {
-        code: status.code().unwrap_or(-1),
-        stdout: seen.join("\n"),
-        stderr,
-    };
+    let (r, took) = running.interrupt();
     assert_eq!(r.code, 130, "{r:#?}");
     assert!(
         took < Duration::from_secs(5),

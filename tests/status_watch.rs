@@ -3,50 +3,19 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
 use support::cli::CliEnv;
 
 #[test]
 fn watch_shows_a_new_block_each_interval_until_ctrl_c() {
     let env = CliEnv::seeded("01-link.yaml");
     env.run_exits(0, &["apply", "--auto-approve"]);
-    let mut child = env
-        .cmd()
-        .args(["status", "--watch", "0.3"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run linkctl");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut seen = Vec::new();
+    let mut running = env.spawn(&["status", "--watch", "0.3"]);
     // Two refreshes, each with the link in it, then Ctrl-C.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    for line in lines.by_ref() {
-        let line = line.expect("read stdout");
-        let third = line.starts_with("status, refresh 3,");
-        seen.push(line);
-        if third || Instant::now() > deadline {
-            break;
-        }
-    }
-    let kill = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(kill.success());
-    seen.extend(lines.map_while(Result::ok));
-    let status = child.wait().expect("wait");
-    let mut stderr = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
-    }
-    let out = seen.join("\n");
-    println!("{out}");
-    assert_eq!(status.code(), Some(0), "stdout:\n{out}\nstderr:\n{stderr}");
+    running.read_until(|line| line.starts_with("status, refresh 3,"));
+    let (r, _) = running.interrupt();
+    println!("{}", r.stdout);
+    assert_eq!(r.code, 0, "{r:#?}");
+    let out = r.stdout;
     // Every complete refresh names the link; the headers count up.
     let blocks: Vec<&str> = out.split("status, refresh ").skip(1).collect();
     assert!(blocks.len() >= 3, "three refreshes before Ctrl-C:\n{out}");

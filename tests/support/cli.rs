@@ -29,6 +29,52 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// A run of the binary in the background, its stdout read line by line.
+pub struct Running {
+    child: std::process::Child,
+    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    /// The stdout lines read so far.
+    pub seen: Vec<String>,
+}
+
+impl Running {
+    /// Reads stdout until a line for which `stop` holds (kept), or its end.
+    pub fn read_until(&mut self, stop: impl Fn(&str) -> bool) {
+        for line in self.lines.by_ref() {
+            let Ok(line) = line else { break };
+            let done = stop(&line);
+            self.seen.push(line);
+            if done {
+                break;
+            }
+        }
+    }
+
+    /// Sends SIGINT; the whole run once it exited, and how long after the
+    /// signal that was.
+    pub fn interrupt(mut self) -> (Run, std::time::Duration) {
+        let at = std::time::Instant::now();
+        let kill = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(kill.success());
+        self.seen.extend(self.lines.map_while(Result::ok));
+        let status = self.child.wait().expect("wait");
+        let took = at.elapsed();
+        let mut stderr = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
+        }
+        let run = Run {
+            code: status.code().unwrap_or(-1),
+            stdout: self.seen.join("\n"),
+            stderr,
+        };
+        (run, took)
+    }
+}
+
 impl From<Output> for Run {
     fn from(o: Output) -> Self {
         Self {
@@ -132,6 +178,24 @@ impl CliEnv {
 
     pub fn run(&self, args: &[&str]) -> Run {
         self.run_with(&[], args)
+    }
+
+    /// Starts the binary with `args` in the background (stdout and stderr
+    /// piped).
+    pub fn spawn(&self, args: &[&str]) -> Running {
+        let mut child = self
+            .cmd()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run linkctl");
+        let stdout = child.stdout.take().expect("stdout");
+        Running {
+            child,
+            lines: std::io::BufRead::lines(std::io::BufReader::new(stdout)),
+            seen: Vec::new(),
+        }
     }
 
     /// [`Self::run`], which must exit with `code`.

@@ -22,12 +22,7 @@ fn settings(env: &CliEnv) -> insta::Settings {
 fn without_kafka_path(env: &CliEnv, extra: &str) {
     let eu = env.eu.rest_url();
     let cut = eu.strip_suffix("/kafka").expect("the double serves /kafka");
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/seed/01-link.yaml"
-    ))
-    .expect("seed");
-    let text = env.point_at_doubles(&text).replace(
+    let text = env.seed_text("01-link.yaml").replace(
         &format!("    rest: {eu}\n"),
         &format!("    rest: {cut}\n{extra}"),
     );
@@ -83,12 +78,7 @@ fn a_pinned_id_another_cluster_serves_is_still_the_wrong_cluster() {
     let env = CliEnv::start();
     env.eu.quirks(|q| q.no_clusters_endpoint = true);
     let eu = env.eu.rest_url();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/seed/01-link.yaml"
-    ))
-    .expect("seed");
-    let text = env.point_at_doubles(&text).replace(
+    let text = env.seed_text("01-link.yaml").replace(
         &format!("    rest: {eu}\n"),
         &format!("    rest: {eu}\n    cluster_id: prod-eu\n"),
     );

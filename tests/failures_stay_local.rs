@@ -127,6 +127,19 @@ fn a_failed_create_among_100_leaves_99_done_and_blocks_only_its_dependent() {
 /// The seed's `demo-link` (mirror `demo`) and `other-link` (mirror
 /// `other`), both from us to europe, seeded on europe as the manifest
 /// declares them; `linkctl.yaml` declares both.
+/// `other-link`'s configs answering 500 for the next `times` requests
+/// (retries included).
+fn other_link_configs_broken(times: u32) -> Fault {
+    Fault::new(
+        "GET",
+        "/links/other-link/configs",
+        500,
+        50001,
+        "broken",
+        times,
+    )
+}
+
 fn two_links() -> CliEnv {
     let env = CliEnv::start();
     let text = std::fs::read_to_string(concat!(
@@ -152,17 +165,7 @@ fn status_shows_every_link_it_can_read_and_fails_for_the_one_it_cannot() {
             Fault::empty_body("GET", "/links/other-link$", 100),
         ),
         // The configs of one link answer 500, retries included.
-        (
-            "configs 500",
-            Fault::new(
-                "GET",
-                "/links/other-link/configs",
-                500,
-                50001,
-                "broken",
-                100,
-            ),
-        ),
+        ("configs 500", other_link_configs_broken(100)),
     ] {
         let env = two_links();
         env.eu.add_fault(fault);
@@ -229,14 +232,7 @@ fn plan_plans_what_it_read_refuses_what_it_could_not_and_apply_writes_nothing() 
             "      - topic: other\n      - topic: other2\n",
         );
     env.write_manifest("linkctl.yaml", &text);
-    env.eu.add_fault(Fault::new(
-        "GET",
-        "/links/other-link/configs",
-        500,
-        50001,
-        "broken",
-        1000,
-    ));
+    env.eu.add_fault(other_link_configs_broken(1000));
     let r = env.run_exits(1, &["plan"]);
     assert_has(&r.stdout, "+ create mirror demo2");
     assert!(!r.stdout.contains("other2"), "{r:#?}");
@@ -251,14 +247,7 @@ fn plan_plans_what_it_read_refuses_what_it_could_not_and_apply_writes_nothing() 
 #[test]
 fn export_writes_what_it_can_read_and_express_and_notes_the_rest() {
     let env = two_links();
-    env.eu.add_fault(Fault::new(
-        "GET",
-        "/links/other-link/configs",
-        500,
-        50001,
-        "broken",
-        1000,
-    ));
+    env.eu.add_fault(other_link_configs_broken(1000));
     // The rest is written; the command fails, as something could not be read.
     let r = env.run_exits(1, &["export", "-o", "exported.yaml"]);
     assert_has(

@@ -139,11 +139,16 @@ impl CliEnv {
     /// to the temp dir as `linkctl.yaml`. Bootstraps point nowhere: the
     /// Confluent path must not need Kafka.
     pub fn seed_step(&self, name: &str) -> PathBuf {
+        self.write_manifest("linkctl.yaml", &self.seed_text(name))
+    }
+
+    /// The seed manifest `examples/seed/{name}`, pointed at the doubles.
+    pub fn seed_text(&self, name: &str) -> String {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("examples/seed")
             .join(name);
         let text = std::fs::read_to_string(&path).expect("seed manifest");
-        self.write_manifest("linkctl.yaml", &self.point_at_doubles(&text))
+        self.point_at_doubles(&text)
     }
 
     /// `text` with the seed's REST URLs replaced by the doubles' and its

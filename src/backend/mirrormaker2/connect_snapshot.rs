@@ -108,16 +108,19 @@ impl Snapshots {
     /// The connectors of `listed` that do not show this client's last
     /// write to them yet (a worker behind the leader).
     fn behind(&self, listed: &BTreeMap<String, Expanded>) -> usize {
+        // A worker that leaves out `info` (a stand-in) cannot say: not behind.
+        let has_info = listed.values().all(|e| e.info.is_some());
         let Ok(written) = self.written.lock() else {
             return 0;
         };
+        if !has_info {
+            return 0;
+        }
         written
             .iter()
             .filter(|(name, (_, w))| {
                 let live = listed.get(*name).and_then(|e| e.info.as_ref());
-                // A stand-in that leaves out `info` cannot say: not behind.
-                listed.values().any(|e| e.info.is_some())
-                    && !shows(live.map(|i| &i.config), w.as_ref())
+                !shows(live.map(|i| &i.config), w.as_ref())
             })
             .count()
     }

@@ -257,12 +257,14 @@ impl<'a> Run<'a> {
                     id: a.id.clone(),
                     summary: out.summary,
                     cutover: out.cutover,
+                    left_behind: out.left_behind,
                 };
                 self.sink.emit(&ApplyEvent::ActionDone {
                     id: a.id.clone(),
                     summary: entry.summary.clone(),
                     elapsed_ms,
                     cutover: entry.cutover.clone(),
+                    left_behind: entry.left_behind.clone(),
                 });
                 for message in out.warnings {
                     self.sink.emit(&ApplyEvent::Warning {

@@ -73,6 +73,11 @@ pub enum ApplyEvent {
         /// consumer groups resume).
         #[serde(skip_serializing_if = "Option::is_none")]
         cutover: Option<crate::plan::cutover::CutoverReport>,
+        /// What a link deletion left behind of mirrors that were still
+        /// mirroring (MirrorMaker 2's `force_delete_links`), one report per
+        /// mirror in the same shape as `cutover`.
+        #[serde(skip_serializing_if = "Vec::is_empty", default)]
+        left_behind: Vec<crate::plan::cutover::CutoverReport>,
     },
     ActionFailed {
         id: String,

@@ -14,6 +14,10 @@ pub struct DoneEntry {
     /// What a promotion or failover did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cutover: Option<crate::plan::cutover::CutoverReport>,
+    /// What a link deletion left behind of mirrors that were still
+    /// mirroring (MirrorMaker 2's forced deletion).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_behind: Vec<crate::plan::cutover::CutoverReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,6 +97,7 @@ impl ApplyReport {
         );
         for d in &self.done {
             let _ = writeln!(s, "  done    {}: {}", d.id, d.summary);
+            // (What a deletion left behind is in its summary already.)
             if let Some(c) = &d.cutover {
                 for line in c.lines() {
                     let _ = writeln!(s, "          {line}");

@@ -87,6 +87,10 @@ pub struct Outcome {
     /// destination lacked when the mirror stopped, and where the covered
     /// consumer groups resume.
     pub cutover: Option<CutoverReport>,
+    /// What a link deletion that ended mirrors still mirroring left behind
+    /// (MirrorMaker 2's `force_delete_links`: deleting the connectors stops
+    /// every topic at once): per such mirror, what the destination lacked.
+    pub left_behind: Vec<CutoverReport>,
     /// What worked but needs attention (e.g. a fingerprint record the
     /// server refused): shown as warnings, the action is still done.
     pub warnings: Vec<String>,
@@ -101,11 +105,21 @@ pub enum ActionResult {
     NotAttempted,
 }
 
+impl From<String> for Outcome {
+    fn from(summary: String) -> Self {
+        Self {
+            summary,
+            ..Self::default()
+        }
+    }
+}
+
 impl ActionResult {
     pub fn done(summary: impl Into<String>) -> Self {
         Self::Done(Outcome {
             summary: summary.into(),
             cutover: None,
+            left_behind: Vec::new(),
             warnings: Vec::new(),
         })
     }
@@ -115,6 +129,7 @@ impl ActionResult {
         Self::Done(Outcome {
             summary: summary.into(),
             cutover: Some(report),
+            left_behind: Vec::new(),
             warnings: Vec::new(),
         })
     }

@@ -14,17 +14,15 @@
 //!   recovery point is what the destination holds.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
-use rdkafka::{Message, Offset, TopicPartitionList};
 use serde_json::Value;
 
 use crate::connect;
-use crate::kafka::{self, cfg};
+use crate::kafka;
+use crate::records::{
+    commit, consume_group, end_offsets, produce_fast, records_by_partition, Writer,
+};
 use crate::stack::{EUROPE, US};
 use crate::{cli, harness::step, harness::StepFn};
 
@@ -66,6 +64,14 @@ pub fn steps() -> Vec<(&'static str, StepFn)> {
             failover_under_load()
         ),
         step!(
+            "cutover_interrupted_promotion_then_rerun_converges",
+            interrupted_then_rerun()
+        ),
+        step!(
+            "cutover_forced_link_deletion_reports_what_it_left_behind",
+            forced_deletion_under_load()
+        ),
+        step!(
             "cutover_fence_refused_without_an_authorizer",
             fence_without_authorizer()
         ),
@@ -102,229 +108,9 @@ pub async fn cleanup() -> Result<(), String> {
     for b in [US, EUROPE] {
         kafka::delete_topics_matching(b, |t| t.starts_with(PREFIX)).await?;
         kafka::delete_group(b, GROUP).await?;
+        kafka::delete_group(b, &format!("{GROUP}-int")).await?;
     }
     Ok(())
-}
-
-/// Produces `n` records `p<partition>-<i>` round-robin over `partitions`,
-/// as fast as librdkafka batches them.
-fn produce_fast(topic: &str, n: usize, partitions: i32) -> Result<(), String> {
-    let p: ThreadedProducer<DefaultProducerContext> = cfg(US)
-        .set("linger.ms", "20")
-        .set("batch.num.messages", "10000")
-        .set("queue.buffering.max.messages", "1000000")
-        .create()
-        .map_err(|e| e.to_string())?;
-    for i in 0..n {
-        let part = (i as i32) % partitions;
-        let v = format!("p{part}-{i}");
-        let mut rec = BaseRecord::<(), str>::to(topic).payload(&v).partition(part);
-        loop {
-            match p.send(rec) {
-                Ok(()) => break,
-                Err((e, r))
-                    if e.rdkafka_error_code()
-                        == Some(rdkafka::types::RDKafkaErrorCode::QueueFull) =>
-                {
-                    rec = r;
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                Err((e, _)) => return Err(format!("produce: {e}")),
-            }
-        }
-    }
-    p.flush(Duration::from_secs(120))
-        .map_err(|e| format!("flush: {e}"))
-}
-
-/// A producer writing to `topic` until the returned flag is set, in the
-/// background (`every`: the pause between records).
-struct Writer {
-    stop: Arc<AtomicBool>,
-    sent: Arc<Mutex<usize>>,
-    handle: Option<std::thread::JoinHandle<Result<(), String>>>,
-}
-
-impl Writer {
-    fn start(topic: &str, partitions: i32, every: Duration) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let sent = Arc::new(Mutex::new(0usize));
-        let (topic, s, n) = (topic.to_string(), stop.clone(), sent.clone());
-        let handle = std::thread::spawn(move || {
-            let p: ThreadedProducer<DefaultProducerContext> = cfg(US)
-                .set("linger.ms", "5")
-                .create()
-                .map_err(|e| e.to_string())?;
-            let mut i = 0usize;
-            while !s.load(Ordering::SeqCst) {
-                let part = (i as i32) % partitions;
-                let v = format!("live-{i}");
-                if p.send(
-                    BaseRecord::<(), str>::to(&topic)
-                        .payload(&v)
-                        .partition(part),
-                )
-                .is_ok()
-                {
-                    i += 1;
-                    if let Ok(mut g) = n.lock() {
-                        *g = i;
-                    }
-                }
-                if every.is_zero() {
-                    if i.is_multiple_of(500) {
-                        std::thread::sleep(Duration::from_millis(2));
-                    }
-                } else {
-                    std::thread::sleep(every);
-                }
-            }
-            p.flush(Duration::from_secs(30)).map_err(|e| e.to_string())
-        });
-        Self {
-            stop,
-            sent,
-            handle: Some(handle),
-        }
-    }
-
-    /// Stops writing; how many records were sent.
-    fn stop(mut self) -> Result<usize, String> {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(h) = self.handle.take() {
-            h.join().map_err(|_| "the writer panicked".to_string())??;
-        }
-        Ok(self.sent.lock().map(|g| *g).unwrap_or_default())
-    }
-}
-
-impl Drop for Writer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-/// Every record of every partition of `topic` on `bootstrap`, by partition.
-fn records_by_partition(
-    bootstrap: &str,
-    topic: &str,
-) -> Result<BTreeMap<i32, Vec<String>>, String> {
-    let ends = end_offsets(bootstrap, topic)?;
-    let c: BaseConsumer = cfg(bootstrap)
-        .set("group.id", "linkctl-e2e-cutover-reader")
-        .set("enable.auto.commit", "false")
-        .set("enable.partition.eof", "false")
-        .create()
-        .map_err(|e| e.to_string())?;
-    let mut tpl = TopicPartitionList::new();
-    for p in ends.keys() {
-        tpl.add_partition_offset(topic, *p, Offset::Beginning)
-            .map_err(|e| e.to_string())?;
-    }
-    c.assign(&tpl).map_err(|e| e.to_string())?;
-    let mut out: BTreeMap<i32, Vec<String>> = ends.keys().map(|p| (*p, Vec::new())).collect();
-    let mut done: BTreeMap<i32, bool> = ends.iter().map(|(p, e)| (*p, *e == 0)).collect();
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while done.values().any(|d| !d) {
-        if Instant::now() > deadline {
-            return Err(format!("reading {topic} on {bootstrap} timed out"));
-        }
-        match c.poll(Duration::from_millis(500)) {
-            Some(Ok(m)) => {
-                let p = m.partition();
-                out.entry(p)
-                    .or_default()
-                    .push(String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned());
-                if m.offset() + 1 >= ends.get(&p).copied().unwrap_or(0) {
-                    done.insert(p, true);
-                }
-            }
-            Some(Err(e)) => return Err(format!("consume {topic}: {e}")),
-            None => {}
-        }
-    }
-    Ok(out)
-}
-
-/// End offset per partition.
-fn end_offsets(bootstrap: &str, topic: &str) -> Result<BTreeMap<i32, i64>, String> {
-    let n = kafka::partitions(bootstrap, topic)?;
-    let c: BaseConsumer = cfg(bootstrap).create().map_err(|e| e.to_string())?;
-    let mut out = BTreeMap::new();
-    for p in 0..n as i32 {
-        let (_, high) = c
-            .fetch_watermarks(topic, p, Duration::from_secs(10))
-            .map_err(|e| format!("watermarks of {topic}-{p}: {e}"))?;
-        out.insert(p, high);
-    }
-    Ok(out)
-}
-
-/// Commits `offsets` (partition → offset) for `group` on `bootstrap`
-/// without consuming (a group that read up to there and stopped).
-fn commit(
-    bootstrap: &str,
-    topic: &str,
-    group: &str,
-    offsets: &BTreeMap<i32, i64>,
-) -> Result<(), String> {
-    let c: BaseConsumer = cfg(bootstrap)
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .create()
-        .map_err(|e| e.to_string())?;
-    let mut tpl = TopicPartitionList::new();
-    for (p, o) in offsets {
-        tpl.add_partition_offset(topic, *p, Offset::Offset(*o))
-            .map_err(|e| e.to_string())?;
-    }
-    c.commit(&tpl, CommitMode::Sync)
-        .map_err(|e| format!("commit: {e}"))
-}
-
-/// What a consumer of `group` on `bootstrap` reads of `topic` from its
-/// committed offsets to the end, by partition.
-fn consume_group(
-    bootstrap: &str,
-    topic: &str,
-    group: &str,
-) -> Result<BTreeMap<i32, Vec<String>>, String> {
-    let ends = end_offsets(bootstrap, topic)?;
-    let c: BaseConsumer = cfg(bootstrap)
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .map_err(|e| e.to_string())?;
-    c.subscribe(&[topic]).map_err(|e| e.to_string())?;
-    let mut out: BTreeMap<i32, Vec<String>> = BTreeMap::new();
-    let mut at: BTreeMap<i32, i64> = BTreeMap::new();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let finished = ends
-            .iter()
-            .all(|(p, e)| *e == 0 || at.get(p).is_some_and(|o| o + 1 >= *e));
-        if finished {
-            break;
-        }
-        if Instant::now() > deadline {
-            return Err(format!(
-                "consuming {topic} as {group} timed out at {at:?} of {ends:?}"
-            ));
-        }
-        match c.poll(Duration::from_millis(500)) {
-            Some(Ok(m)) => {
-                out.entry(m.partition())
-                    .or_default()
-                    .push(String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned());
-                at.insert(m.partition(), m.offset());
-            }
-            Some(Err(e)) => return Err(format!("consume: {e}")),
-            None => {}
-        }
-    }
-    c.unsubscribe();
-    Ok(out)
 }
 
 /// `linkctl apply --auto-approve --format json` of `f`: exit code, the JSON
@@ -365,6 +151,162 @@ async fn europe_holds(topic: &str, n: i64, timeout: Duration) -> Result<(), Stri
             ));
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Per partition, europe holds exactly us's records of `t` (in order):
+/// us's records by partition.
+fn europe_holds_exactly_us(t: &str) -> Result<BTreeMap<i32, Vec<String>>, String> {
+    let source = records_by_partition(US, t)?;
+    let dest = records_by_partition(EUROPE, t)?;
+    for (p, s) in &source {
+        let d = dest.get(p).map(Vec::as_slice).unwrap_or_default();
+        if d != s.as_slice() {
+            return Err(format!(
+                "partition {p}: europe holds {} records, us {}; first difference at {:?}",
+                d.len(),
+                s.len(),
+                s.iter().zip(d).position(|(a, b)| a != b)
+            ));
+        }
+    }
+    println!(
+        "per partition europe holds exactly us's records: {:?}",
+        source
+            .iter()
+            .map(|(p, v)| (*p, v.len()))
+            .collect::<Vec<_>>()
+    );
+    Ok(source)
+}
+
+/// The report's entry for `group`: synced before the stop, one entry per
+/// partition, and a consumer of the group on europe reads every record
+/// after the group's source position (none skipped) and exactly
+/// `may_read_again` records before it.
+fn group_resumes_as_reported(
+    rep: &Value,
+    group: &str,
+    t: &str,
+    source: &BTreeMap<i32, Vec<String>>,
+) -> Result<Value, String> {
+    let entry = rep["groups"]
+        .as_array()
+        .and_then(|g| g.iter().find(|g| g["group"] == group))
+        .cloned()
+        .ok_or_else(|| format!("the report does not name group {group}: {rep}"))?;
+    if entry["synced"] != true {
+        return Err(format!("group {group} was not synced: {entry}"));
+    }
+    let parts = entry["partitions"].as_array().cloned().unwrap_or_default();
+    if parts.len() != source.len() {
+        return Err(format!(
+            "the report of group {group} has {} partition(s), the topic {}: {entry}",
+            parts.len(),
+            source.len()
+        ));
+    }
+    let read = consume_group(EUROPE, t, group)?;
+    for part in parts {
+        let p = part["partition"].as_i64().unwrap_or(-1) as i32;
+        let c = part["source"].as_i64().unwrap_or(-1);
+        let again = part["may_read_again"].as_i64().unwrap_or(-1);
+        let s = source.get(&p).cloned().unwrap_or_default();
+        let got = read.get(&p).cloned().unwrap_or_default();
+        let wanted = s.get(c.max(0) as usize..).unwrap_or_default();
+        if c < 0 || !got.ends_with(wanted) {
+            return Err(format!(
+                "partition {p}: the group read {} records on europe, which do not end with the {} records after its source position {c}",
+                got.len(),
+                wanted.len()
+            ));
+        }
+        let before = got.len() as i64 - wanted.len() as i64;
+        if before != again {
+            return Err(format!(
+                "partition {p}: the group read {before} record(s) again, the report said {again}"
+            ));
+        }
+    }
+    Ok(entry)
+}
+
+/// A report of what stopping `t` left behind (a failover, a forced link
+/// deletion), checked against the clusters: one entry per partition; each
+/// reported source end offset at least what the source's end was before
+/// the apply (`before`) and at most what it is now (what arrived during the
+/// stop itself lies between the two); europe holds exactly the reported end
+/// less the reported lag; `not_mirrored` is their total, which is returned.
+fn left_behind_as_reported(
+    rep: &Value,
+    t: &str,
+    before: &BTreeMap<i32, i64>,
+) -> Result<i64, String> {
+    let source_now = end_offsets(US, t)?;
+    let dest_now = end_offsets(EUROPE, t)?;
+    let parts = rep["partitions"].as_array().cloned().unwrap_or_default();
+    if parts.len() != source_now.len() {
+        return Err(format!(
+            "the report has {} partition(s), {t} has {}: {rep}",
+            parts.len(),
+            source_now.len()
+        ));
+    }
+    let mut total = 0;
+    for part in parts {
+        let p = part["partition"].as_i64().unwrap_or(-1) as i32;
+        let end = part["source_end"]
+            .as_i64()
+            .ok_or("no source end offset in the report")?;
+        let lag = part["lag"].as_i64().ok_or("no lag in the report")?;
+        let held = dest_now.get(&p).copied().unwrap_or(-1);
+        if end - lag != held {
+            return Err(format!(
+                "partition {p}: reported source end {end} and {lag} not mirrored, but europe holds {held}"
+            ));
+        }
+        let (low, high) = (
+            before.get(&p).copied().unwrap_or(0),
+            source_now.get(&p).copied().unwrap_or(0),
+        );
+        if end < low || end > high {
+            return Err(format!(
+                "partition {p}: reported source end {end} is outside [{low}, {high}], the source's end before the apply and now"
+            ));
+        }
+        total += lag;
+    }
+    if rep["not_mirrored"].as_i64() != Some(total) {
+        return Err(format!(
+            "not_mirrored {} is not the partitions' total {total}",
+            rep["not_mirrored"]
+        ));
+    }
+    let after: i64 = source_now.values().sum::<i64>()
+        - rep["partitions"].as_array().map_or(0, |v| {
+            v.iter().filter_map(|p| p["source_end"].as_i64()).sum()
+        });
+    println!(
+        "{t}: {total} record(s) not mirrored (reported); europe holds exactly the rest; {after} more were written to us after linkctl read its end offsets"
+    );
+    Ok(total)
+}
+
+/// `t` is still mirrored: a record written now reaches europe (which holds
+/// `before` records of it already, at most).
+fn still_mirrored(t: &str, before: usize) -> Result<(), String> {
+    kafka::produce(US, t, &["after-the-refusal".to_string()])?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let got = kafka::read_all(EUROPE, t, before + 1, Duration::from_secs(5))?;
+        if got.iter().any(|v| v == "after-the-refusal") {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "europe/{t} did not get the record written after the refusal"
+            ));
+        }
     }
 }
 
@@ -411,64 +353,64 @@ async fn load_then_promote() -> Result<(), String> {
     if rep["not_mirrored"].as_i64() != Some(0) {
         return Err(format!("the promotion reports records not mirrored: {rep}"));
     }
-    // Per partition, the destination holds exactly the source's records.
-    let source = records_by_partition(US, &t)?;
-    let dest = records_by_partition(EUROPE, &t)?;
-    for (p, s) in &source {
-        let d = dest.get(p).map(Vec::as_slice).unwrap_or_default();
-        if d != s.as_slice() {
-            return Err(format!(
-                "partition {p}: europe holds {} records, us {}; first difference at {:?}",
-                d.len(),
-                s.len(),
-                s.iter().zip(d).position(|(a, b)| a != b)
-            ));
-        }
-    }
-    println!(
-        "per partition europe holds exactly us's records: {:?}",
-        source
-            .iter()
-            .map(|(p, v)| (*p, v.len()))
-            .collect::<Vec<_>>()
-    );
-
-    // The group: synced before the stop; its consumers on europe resume at
-    // or before the record the source group would read next.
-    let group = rep["groups"]
-        .as_array()
-        .and_then(|g| g.iter().find(|g| g["group"] == GROUP))
-        .cloned()
-        .ok_or_else(|| format!("the report does not name group {GROUP}: {rep}"))?;
-    if group["synced"] != true {
-        return Err(format!("group {GROUP} was not synced: {group}"));
-    }
-    let read = consume_group(EUROPE, &t, GROUP)?;
-    for part in group["partitions"].as_array().cloned().unwrap_or_default() {
-        let p = part["partition"].as_i64().unwrap_or(-1) as i32;
-        let c = part["source"].as_i64().unwrap_or(-1);
-        let again = part["may_read_again"].as_i64().unwrap_or(-1);
-        let s = source.get(&p).cloned().unwrap_or_default();
-        let got = read.get(&p).cloned().unwrap_or_default();
-        // Every record from the group's source position on is read...
-        let wanted = &s[c as usize..];
-        if !got.ends_with(wanted) {
-            return Err(format!(
-                "partition {p}: the group read {} records on europe, which do not end with the {} records after its source position {c}",
-                got.len(),
-                wanted.len()
-            ));
-        }
-        // ...and exactly `may_read_again` records before it.
-        let before = got.len() as i64 - wanted.len() as i64;
-        if before != again {
-            return Err(format!(
-                "partition {p}: the group read {before} record(s) again, the report said {again}"
-            ));
-        }
-    }
+    let source = europe_holds_exactly_us(&t)?;
+    let group = group_resumes_as_reported(&rep, GROUP, &t, &source)?;
     println!("group {GROUP} on europe resumed where the report said: {group}");
     cli::plan_is_empty_file(&promoted)
+}
+
+/// While `t` is written, `plan` of the promotion shows it not ready (the
+/// source took records in the settle window) and `status` of the active
+/// manifest says `ready: false`, `quiet: false`, in JSON and in its column.
+fn not_ready_is_visible(
+    promoted: &std::path::Path,
+    active: &std::path::Path,
+    t: &str,
+) -> Result<(), String> {
+    let r = cli::linkctl(&["-f", arg(promoted), "plan"]);
+    println!(
+        "$ linkctl -f promoted.yaml plan   (exit {})\n{}",
+        r.code, r.stdout
+    );
+    let now = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("# now:"))
+        .ok_or_else(|| format!("the plan shows no readiness line: {}", r.stdout))?;
+    if r.code != 0 || !now.contains("the source took records") || !now.ends_with("not ready") {
+        return Err(format!(
+            "the plan of a promotion while the source is written should show it not ready (exit {}): {now}",
+            r.code
+        ));
+    }
+    let j = cli::linkctl(&["-f", arg(active), "status", "--format", "json"]);
+    let status: Value = serde_json::from_str(&j.stdout)
+        .map_err(|e| format!("status JSON (exit {}): {e}: {}", j.code, j.stdout))?;
+    let m = status["links"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|l| l["mirrors"].as_array().cloned().unwrap_or_default())
+        .find(|m| m["name"] == t)
+        .ok_or_else(|| format!("status does not show {t}: {status}"))?;
+    if m["ready"] != false || m["quiet"] != false {
+        return Err(format!(
+            "status of a mirror whose source is written should say ready false, quiet false: {m}"
+        ));
+    }
+    let text = cli::linkctl(&["-f", arg(active), "status"]);
+    let row = text
+        .stdout
+        .lines()
+        .find(|l| l.contains(t))
+        .ok_or_else(|| format!("status does not list {t}: {}", text.stdout))?;
+    if !row.contains("no (source written)") {
+        return Err(format!(
+            "the status row of {t} should say `no (source written)`: {row}"
+        ));
+    }
+    println!("status while written: {row}");
+    Ok(())
 }
 
 /// A promotion while a producer keeps writing: refused, still mirrored.
@@ -482,6 +424,7 @@ async fn promote_while_writing() -> Result<(), String> {
     let writer = Writer::start(&t, 1, Duration::from_millis(100));
     europe_holds(&t, 5, Duration::from_secs(60)).await?;
     let promoted = file(&dir, "promoted.yaml", &manifest(&[(&t, "promoted")], ""))?;
+    not_ready_is_visible(&promoted, &active, &t)?;
     let started = Instant::now();
     let r = cli::linkctl(&[
         "-f",
@@ -516,20 +459,7 @@ async fn promote_while_writing() -> Result<(), String> {
             return Err(format!("the refusal does not say {want:?}"));
         }
     }
-    // Still mirrored: a record written now reaches europe.
-    kafka::produce(US, &t, &["after-the-refusal".to_string()])?;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let got = kafka::read_all(EUROPE, &t, sent + 1, Duration::from_secs(5))?;
-        if got.iter().any(|v| v == "after-the-refusal") {
-            break;
-        }
-        if Instant::now() > deadline {
-            return Err(format!(
-                "europe/{t} did not get the record written after the refusal"
-            ));
-        }
-    }
+    still_mirrored(&t, sent)?;
     println!(
         "{t} is still mirrored after the refused promotion ({sent} records written meanwhile)"
     );
@@ -546,6 +476,7 @@ async fn failover_under_load() -> Result<(), String> {
     let writer = Writer::start(&t, PARTITIONS, Duration::ZERO);
     europe_holds(&t, 20_000, Duration::from_secs(90)).await?;
     let failed = file(&dir, "failed.yaml", &manifest(&[(&t, "failed_over")], ""))?;
+    let before = end_offsets(US, &t)?;
     let started = Instant::now();
     let (code, events, r) = apply_json(&failed, &[]);
     let took = started.elapsed();
@@ -561,45 +492,141 @@ async fn failover_under_load() -> Result<(), String> {
         ));
     }
     let rep = report(&events, &t).ok_or("no cut-over report in the events")?;
-    let source_now = end_offsets(US, &t)?;
-    let dest_now = end_offsets(EUROPE, &t)?;
-    let mut total = 0;
-    for part in rep["partitions"].as_array().cloned().unwrap_or_default() {
-        let p = part["partition"].as_i64().unwrap_or(-1) as i32;
-        let end = part["source_end"]
-            .as_i64()
-            .ok_or("no source end offset in the report")?;
-        let lag = part["lag"].as_i64().ok_or("no lag in the report")?;
-        let held = dest_now.get(&p).copied().unwrap_or(-1);
-        // The destination holds exactly what the report says it held when
-        // the mirror stopped: the source end then, less what was not mirrored.
-        if end - lag != held {
-            return Err(format!(
-                "partition {p}: reported source end {end} and {lag} not mirrored, but europe holds {held}"
-            ));
-        }
-        // What arrived during the failover itself (after linkctl read the
-        // source's end offsets) is bounded by the source's end now.
-        if end > source_now.get(&p).copied().unwrap_or(0) {
-            return Err(format!(
-                "partition {p}: reported source end {end} is past the source's"
-            ));
-        }
-        total += lag;
-    }
-    if rep["not_mirrored"].as_i64() != Some(total) {
+    let total = left_behind_as_reported(&rep, &t, &before)?;
+    // The producer wrote as fast as it could all along: a failover that
+    // abandoned nothing did not happen under load (and would prove nothing).
+    if total == 0 {
         return Err(format!(
-            "not_mirrored {} is not the partitions' total {total}",
-            rep["not_mirrored"]
+            "the failover under load reports nothing left behind ({sent} records written): {rep}"
         ));
     }
-    let after: i64 = source_now.values().sum::<i64>()
-        - rep["partitions"].as_array().map_or(0, |v| {
-            v.iter().filter_map(|p| p["source_end"].as_i64()).sum()
-        });
+    Ok(())
+}
+
+/// A promotion interrupted (SIGINT) while it waits for a written source to
+/// go quiet: nothing promoted, the topic still mirrored; the producer
+/// stopped, the same apply run again promotes it with every record and
+/// does the final offset sync of a group committed before the interrupt.
+async fn interrupted_then_rerun() -> Result<(), String> {
+    let t = topic("int");
+    let group = format!("{GROUP}-int");
+    kafka::create_topic(US, &t, PARTITIONS).await?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let active = file(&dir, "active.yaml", &manifest(&[(&t, "active")], ""))?;
+    cli::apply_file(&active)?;
+    let writer = Writer::start(&t, PARTITIONS, Duration::from_millis(20));
+    europe_holds(&t, 30, Duration::from_secs(60)).await?;
+    let third: BTreeMap<i32, i64> = end_offsets(US, &t)?
+        .into_iter()
+        .map(|(p, e)| (p, e / 3))
+        .collect();
+    commit(US, &t, &group, &third)?;
+    let promoted = file(&dir, "promoted.yaml", &manifest(&[(&t, "promoted")], ""))?;
+    let apply = crate::faults::Background::start(&[
+        "-f",
+        arg(&promoted),
+        "apply",
+        "--auto-approve",
+        "--wait-timeout",
+        "300",
+    ])?;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !apply.stderr_so_far().contains("to catch up") {
+        if Instant::now() > deadline {
+            let r = apply.finish(Duration::from_secs(5));
+            return Err(format!(
+                "the promotion never waited for the mirror to catch up: {r:?}"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    apply.signal("INT")?;
+    let r = apply.finish(Duration::from_secs(60))?;
+    let sent = writer.stop()?;
+    if r.code != 130 || !r.stdout.contains("Apply interrupted") {
+        return Err(format!(
+            "a promotion interrupted while it waits should exit 130 with the interrupted report (exit {})",
+            r.code
+        ));
+    }
+    still_mirrored(&t, sent)?;
+    println!("{t} is still mirrored after the interrupt ({sent} records written)");
+    let started = Instant::now();
+    let (code, events, r) = apply_json(&promoted, &[]);
     println!(
-        "failover left {total} record(s) not mirrored (reported); europe holds exactly the rest; {after} more were written to us after linkctl read its end offsets"
+        "$ linkctl -f promoted.yaml apply --auto-approve --format json   (exit {code}, {:.1} s)",
+        started.elapsed().as_secs_f64()
     );
+    for e in events.iter().filter(|e| e["event"] != "plan") {
+        println!("{e}");
+    }
+    if code != 0 {
+        return Err(format!(
+            "the rerun exited {code}: {}\n{}",
+            r.stdout, r.stderr
+        ));
+    }
+    let rep = report(&events, &t).ok_or("no cut-over report in the rerun's events")?;
+    if rep["not_mirrored"].as_i64() != Some(0) {
+        return Err(format!("the rerun reports records not mirrored: {rep}"));
+    }
+    let source = europe_holds_exactly_us(&t)?;
+    let entry = group_resumes_as_reported(&rep, &group, &t, &source)?;
+    println!("group {group} on europe resumed where the rerun's report said: {entry}");
+    cli::plan_is_empty_file(&promoted)
+}
+
+/// `force_delete_links` on a MirrorMaker 2 link still mirroring under load:
+/// the deletion reports, per partition in `left_behind`, what europe lacked
+/// when the source connector stopped.
+async fn forced_deletion_under_load() -> Result<(), String> {
+    let t = topic("forced");
+    kafka::create_topic(US, &t, PARTITIONS).await?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let active = file(&dir, "active.yaml", &manifest(&[(&t, "active")], ""))?;
+    cli::apply_file(&active)?;
+    let writer = Writer::start(&t, PARTITIONS, Duration::ZERO);
+    europe_holds(&t, 20_000, Duration::from_secs(90)).await?;
+    let none = file(
+        &dir,
+        "none.yaml",
+        &format!(
+            "version: 1\nprune_links: true\nforce_delete_links: true\nclusters:\n  us:\n    bootstrap: {US}\n  europe:\n    bootstrap: {EUROPE}\n    connect: {}\nlinks: {{}}\n",
+            connect::CONNECT
+        ),
+    )?;
+    let before = end_offsets(US, &t)?;
+    let started = Instant::now();
+    let (code, events, r) = apply_json(&none, &[]);
+    let took = started.elapsed();
+    let sent = writer.stop()?;
+    println!(
+        "$ linkctl -f none.yaml apply --auto-approve --format json   (exit {code}, {:.1} s, {sent} records written by the producer)",
+        took.as_secs_f64()
+    );
+    for e in events.iter().filter(|e| e["event"] != "plan") {
+        println!("{e}");
+    }
+    if code != 0 {
+        return Err(format!(
+            "the forced deletion exited {code}: {}\n{}",
+            r.stdout, r.stderr
+        ));
+    }
+    let rep = events
+        .iter()
+        .filter(|e| e["event"] == "action_done")
+        .flat_map(|e| e["left_behind"].as_array().cloned().unwrap_or_default())
+        .find(|r| r["mirror"] == t.as_str())
+        .ok_or_else(|| {
+            format!("no action_done event reports what the deletion left behind of {t}")
+        })?;
+    let total = left_behind_as_reported(&rep, &t, &before)?;
+    if total == 0 {
+        return Err(format!(
+            "the forced deletion under load reports nothing left behind ({sent} records written): {rep}"
+        ));
+    }
     Ok(())
 }
 

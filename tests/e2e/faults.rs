@@ -228,7 +228,7 @@ impl Background {
         Ok(())
     }
 
-    fn signal(&self, sig: &str) -> Result<(), String> {
+    pub(crate) fn signal(&self, sig: &str) -> Result<(), String> {
         procs::signal_pid(&self.child.id().to_string(), sig)
     }
 

@@ -23,6 +23,7 @@ mod kafka;
 mod lock;
 mod manifests;
 mod mm2_safety;
+mod records;
 mod scale;
 // Shared with the secure suite, which uses more of it.
 #[allow(dead_code)]

@@ -222,6 +222,7 @@ impl ConfluentBackend {
                 Ok(Outcome {
                     summary: format!("{n} config(s) of link {link_name} on {} updated", a.cluster),
                     cutover: None,
+                    left_behind: Vec::new(),
                     warnings: warning.into_iter().collect(),
                 })
             }
@@ -248,6 +249,7 @@ impl ConfluentBackend {
                         waited.as_secs_f64()
                     ),
                     cutover: None,
+                    left_behind: Vec::new(),
                     warnings: Vec::new(),
                 })
             }
@@ -333,6 +335,7 @@ impl ConfluentBackend {
                 started.elapsed().as_secs_f64()
             ),
             cutover: None,
+            left_behind: Vec::new(),
         })
     }
 

@@ -204,6 +204,9 @@ pub async fn sync_groups(
     if topics.is_empty() {
         return Ok(out);
     }
+    // The destination's first offsets: where a group resumes whose source
+    // position no offset sync reaches (one read per link).
+    let dest_start = readers.dest.start_offsets(topics).await?;
     for group in readers.source.groups().await? {
         let committed = readers.source.committed_offsets(&group, topics).await?;
         if committed.is_empty() {
@@ -243,36 +246,24 @@ pub async fn sync_groups(
                 continue;
             }
             for (tp, &source) in mine {
-                let dest_end = observed.dest_end.get(tp).copied().unwrap_or(0);
-                let exact = translate(observed, tp, source).map(|d| d.min(dest_end));
-                if exact.is_none() {
+                let r = resume_point(observed, &dest_start, tp, source, on_dest.get(tp).copied());
+                let Some(resume) = r else {
                     untranslated.push(topic.clone());
-                }
-                let existing = on_dest.get(tp).copied();
-                let resume = match (exact, existing) {
-                    (Some(e), Some(x)) => Some(e.max(x)),
-                    (e, x) => e.or(x),
+                    report.partitions.push(GroupPartition {
+                        partition: tp.1,
+                        source,
+                        destination: on_dest.get(tp).copied(),
+                        may_read_again: None,
+                    });
+                    continue;
                 };
-                if let (Some(e), Some(r)) = (exact, resume) {
-                    if Some(r) != existing {
-                        commit.insert(tp.clone(), e);
-                    }
-                    if r > e {
-                        report.note = Some(format!(
-                            "its committed offset on the destination is already past the translated one on partition {}; left as it is",
-                            tp.1
-                        ));
-                    }
+                if let Some(c) = resume.commit {
+                    commit.insert(tp.clone(), c);
                 }
-                report.partitions.push(GroupPartition {
-                    partition: tp.1,
-                    source,
-                    destination: resume,
-                    may_read_again: match (exact, resume) {
-                        (Some(e), Some(r)) => Some((e - r).max(0)),
-                        _ => None,
-                    },
-                });
+                if let Some(n) = resume.note {
+                    report.note = Some(n);
+                }
+                report.partitions.push(resume.partition);
             }
             reports.push(report);
         }
@@ -305,14 +296,64 @@ pub async fn sync_groups(
     Ok(out)
 }
 
-/// The destination offset a consumer at source offset `source` resumes at:
-/// through the offset syncs, or (none at or before it) at the destination's
-/// first mirrored record.
-fn translate(observed: &Observed, tp: &Tp, source: i64) -> Option<i64> {
+/// Where a group resumes on the destination, as [`resume_point`] decides.
+struct Resume {
+    partition: GroupPartition,
+    /// The offset to commit on the destination (`None`: leave it).
+    commit: Option<i64>,
+    note: Option<String>,
+}
+
+/// Where a group whose committed source offset is `source` resumes on the
+/// destination, from the observation taken once the topic caught up:
+/// through the offset syncs (the last sync at or before `source`, never
+/// past the next one), or, when no sync reaches back that far (the syncs
+/// topic is compacted, or nothing was mirrored yet), at the destination's
+/// first offset: at or before the record the group would read next, never
+/// past it. A destination offset the group already committed further on is
+/// left as it is (the destination group is never moved back), with a note.
+/// `may_read_again` is what its consumers read on the destination beyond the
+/// records the source group had not consumed yet: `(dest end − resume) −
+/// (source end − source)`. `None`: the offset syncs could not be read.
+fn resume_point(
+    observed: &Observed,
+    dest_start: &BTreeMap<Tp, i64>,
+    tp: &Tp,
+    source: i64,
+    existing: Option<i64>,
+) -> Option<Resume> {
     let syncs = observed.syncs.as_ref()?;
-    syncs
-        .translate(tp, source)
-        .or_else(|| syncs.first(tp).map(|s| s.downstream))
+    let dest_end = observed.dest_end.get(tp).copied().unwrap_or(0);
+    let first = dest_start.get(tp).copied().unwrap_or(0);
+    let (translated, fallback) = match syncs.translate(tp, source) {
+        Some(d) => (d.min(dest_end), false),
+        None => (first.min(dest_end), true),
+    };
+    let resume = existing.map_or(translated, |x| x.max(translated));
+    let mut note = None;
+    if resume > translated {
+        note = Some(format!(
+            "its committed offset on the destination is already past the translated one on partition {}; left as it is",
+            tp.1
+        ));
+    } else if fallback && source > 0 {
+        note = Some(format!(
+            "no offset sync reaches back to its position on partition {}: its consumers start at the destination's first offset",
+            tp.1
+        ));
+    }
+    let source_end = observed.source_end.get(tp).copied().unwrap_or(source);
+    let unread = (source_end - source).max(0);
+    Some(Resume {
+        partition: GroupPartition {
+            partition: tp.1,
+            source,
+            destination: Some(resume),
+            may_read_again: Some(((dest_end - resume) - unread).max(0)),
+        },
+        commit: (Some(resume) != existing).then_some(translated),
+        note,
+    })
 }
 
 /// The observation of topics that just stopped mirroring, once it is final:
@@ -473,5 +514,77 @@ mod tests {
         written.source_end.insert(tp, 12);
         let r = readiness("demo", &counts, &a, &written, 5000);
         assert_eq!((r.quiet, r.lag), (Some(false), Some(2)));
+    }
+
+    /// A caught-up partition of 100 source records, `dest_end` on the
+    /// destination, with offset syncs `syncs` (upstream, downstream).
+    fn caught_up(dest_end: i64, syncs: &[(i64, i64)]) -> (Observed, Tp) {
+        let tp = ("demo".to_string(), 0);
+        let mut o = Observed::default();
+        o.source_end.insert(tp.clone(), 100);
+        o.dest_end.insert(tp.clone(), dest_end);
+        let mut s = super::super::offset_syncs::Syncs::default();
+        for &(upstream, downstream) in syncs {
+            s.push(
+                tp.clone(),
+                super::super::offset_syncs::Sync {
+                    upstream,
+                    downstream,
+                },
+            );
+        }
+        o.syncs = Some(s);
+        (o, tp)
+    }
+
+    #[test]
+    fn an_exact_translation_reads_nothing_again() {
+        let (o, tp) = caught_up(100, &[(0, 0), (50, 50)]);
+        let r = resume_point(&o, &BTreeMap::new(), &tp, 60, None).expect("syncs were read");
+        assert_eq!(r.partition.destination, Some(60));
+        assert_eq!(r.partition.may_read_again, Some(0));
+        assert_eq!(r.commit, Some(60));
+    }
+
+    #[test]
+    fn duplicates_on_the_destination_are_read_again_never_skipped() {
+        // 20 records were copied twice (a task restarted) between the two
+        // syncs: record 50 of the source is record 70 of the destination.
+        let (o, tp) = caught_up(120, &[(0, 0), (50, 70)]);
+        let r = resume_point(&o, &BTreeMap::new(), &tp, 40, None).expect("syncs were read");
+        // Translated from the sync at 0: offset 40 of the destination, at or
+        // before the true position; its consumers read 80 records where the
+        // source group had 60 left.
+        assert_eq!(r.partition.destination, Some(40));
+        assert_eq!(r.partition.may_read_again, Some(20));
+    }
+
+    #[test]
+    fn no_sync_at_or_before_the_position_starts_at_the_destinations_first_offset() {
+        // A compacted syncs topic keeps only the latest sync: resuming at its
+        // downstream offset would skip records 30..90 of the group.
+        let (o, tp) = caught_up(100, &[(90, 90)]);
+        let start: BTreeMap<Tp, i64> = [(tp.clone(), 5)].into_iter().collect();
+        let r = resume_point(&o, &start, &tp, 30, None).expect("syncs were read");
+        assert_eq!(r.partition.destination, Some(5));
+        assert_eq!(r.partition.may_read_again, Some(25));
+        assert!(r
+            .note
+            .is_some_and(|n| n.contains("no offset sync reaches back")));
+    }
+
+    #[test]
+    fn a_destination_group_further_on_is_left_with_a_note() {
+        let (o, tp) = caught_up(100, &[(0, 0)]);
+        let r = resume_point(&o, &BTreeMap::new(), &tp, 40, Some(70)).expect("syncs were read");
+        assert_eq!((r.partition.destination, r.commit), (Some(70), None));
+        assert!(r.note.is_some_and(|n| n.contains("already past")));
+    }
+
+    #[test]
+    fn unreadable_syncs_translate_nothing() {
+        let (mut o, tp) = caught_up(100, &[(0, 0)]);
+        o.syncs = None;
+        assert!(resume_point(&o, &BTreeMap::new(), &tp, 40, None).is_none());
     }
 }

@@ -22,7 +22,8 @@ use super::mirror_lists::MirrorLists;
 use super::recopy::remirror;
 use super::wait::{wait_gone, wait_running, wait_stopped, wait_tasks_configured};
 use crate::backend::engine::payload_of;
-use crate::backend::{ActionResult, BackendError, ExecContext};
+use crate::backend::{ActionResult, BackendError, ExecContext, Outcome};
+use crate::plan::cutover::CutoverReport;
 use crate::plan::payload::Mm2Payload;
 use crate::plan::payload::Payload;
 use crate::plan::payload::WireValue;
@@ -99,7 +100,9 @@ pub async fn run_step(
             link_action(&connect, first, ctx).await
         }
         ActionKind::RemirrorTopic => match payload(first) {
-            Ok(Mm2Payload::Remirror { topic, .. }) => remirror(&connect, topic, first, ctx).await,
+            Ok(Mm2Payload::Remirror { topic, .. }) => remirror(&connect, topic, first, ctx)
+                .await
+                .map(Outcome::from),
             Ok(other) => Err(BackendError::new(
                 &first.cluster,
                 format!("{} is not a re-copy ({other:?})", first.id),
@@ -110,7 +113,10 @@ pub async fn run_step(
     };
     let secs = started.elapsed().as_secs_f64();
     std::iter::once(match single {
-        Ok(s) => ActionResult::done(format!("{s} ({secs:.1} s)")),
+        Ok(mut out) => {
+            out.summary = format!("{} ({secs:.1} s)", out.summary);
+            ActionResult::Done(out)
+        }
         Err(e) => ActionResult::Failed(e),
     })
     .chain(std::iter::repeat_with(|| ActionResult::NotAttempted))
@@ -122,7 +128,7 @@ async fn link_action(
     connect: &ConnectClient,
     a: &Action,
     ctx: &ExecContext<'_>,
-) -> Result<String, BackendError> {
+) -> Result<Outcome, BackendError> {
     match payload(a)? {
         Mm2Payload::WriteConnectors {
             connectors,
@@ -133,7 +139,7 @@ async fn link_action(
                 wait_tasks_configured(connect, name, config, a, ctx).await?;
             }
             wait_running(connect, a, ctx).await?;
-            Ok(format!("connectors of {} RUNNING", a.link))
+            Ok(format!("connectors of {} RUNNING", a.link).into())
         }
         Mm2Payload::DeleteConnectors { connectors } => {
             // Deleting a connector keeps its stored offsets, and a connector
@@ -144,7 +150,7 @@ async fn link_action(
             // committed its offsets), before its offsets are reset.
             let source = source_connector(&a.link);
             let live = connect.config(&source).await?;
-            let mut left = String::new();
+            let mut left = (String::new(), Vec::new());
             for c in connectors {
                 bounded(ctx, connect.stop(c)).await?;
                 wait_stopped(connect, c, a, ctx).await?;
@@ -157,7 +163,11 @@ async fn link_action(
                 bounded(ctx, connect.delete(c)).await?;
             }
             wait_gone(connect, connectors, a, ctx).await?;
-            Ok(format!("connectors of {} deleted{left}", a.link))
+            Ok(Outcome {
+                summary: format!("connectors of {} deleted{}", a.link, left.0),
+                left_behind: left.1,
+                ..Outcome::default()
+            })
         }
         other => Err(BackendError::new(
             &a.cluster,
@@ -168,17 +178,18 @@ async fn link_action(
 
 /// What the link's mirrors that were still mirroring left behind when its
 /// source connector stopped (`; mirroring of demo ended: 12 record(s) not
-/// mirrored; source end offsets 0:100`), or nothing when none was; a read
-/// that fails says so rather than failing the deletion.
+/// mirrored; source end offsets 0:100`), or nothing when none was, and
+/// per mirror that lost records its report (per partition, for JSON); a
+/// read that fails says so rather than failing the deletion.
 async fn left_behind(
     connect: &ConnectClient,
     live: &BTreeMap<String, String>,
     a: &Action,
     ctx: &ExecContext<'_>,
-) -> String {
+) -> (String, Vec<CutoverReport>) {
     let lists = MirrorLists::of(live);
     if lists.topics.is_empty() {
-        return String::new();
+        return (String::new(), Vec::new());
     }
     let connector = source_connector(&a.link);
     let read = async {
@@ -197,12 +208,14 @@ async fn left_behind(
         // with what it left behind.
         let mut complete = 0;
         let mut lines = Vec::new();
+        let mut reports = Vec::new();
         for t in topics.keys() {
             let r = super::cutover::stopped_report(t, &topics, &observed);
             if r.not_mirrored == Some(0) {
                 complete += 1;
             } else {
                 lines.push(format!("mirroring of {t} ended: {}", r.recovery_point()));
+                reports.push(r);
             }
         }
         if complete > 0 {
@@ -214,13 +227,16 @@ async fn left_behind(
                 ),
             );
         }
-        Ok::<_, BackendError>(lines)
+        Ok::<_, BackendError>((lines, reports))
     };
     match read.await {
-        Ok(lines) => format!("; {}", lines.join("; ")),
-        Err(e) => format!(
-            "; the mirroring of {} ended, what it left behind could not be read ({e})",
-            lists.topics.join(", ")
+        Ok((lines, reports)) => (format!("; {}", lines.join("; ")), reports),
+        Err(e) => (
+            format!(
+                "; the mirroring of {} ended, what it left behind could not be read ({e})",
+                lists.topics.join(", ")
+            ),
+            Vec::new(),
         ),
     }
 }

@@ -543,7 +543,14 @@ async fn interrupted_then_rerun() -> Result<(), String> {
     apply.signal("INT")?;
     let r = apply.finish(Duration::from_secs(60))?;
     let sent = writer.stop()?;
-    if r.code != 130 || !r.stdout.contains("Apply interrupted") {
+    // Interrupted in its gate, the promotion sent nothing: it is reported
+    // not attempted, not "interrupted (sent; it may or may not have taken
+    // effect)".
+    if r.code != 130
+        || !r
+            .stdout
+            .contains("Apply interrupted: 0 done, 0 failed, 1 not attempted.")
+    {
         return Err(format!(
             "a promotion interrupted while it waits should exit 130 with the interrupted report (exit {})",
             r.code

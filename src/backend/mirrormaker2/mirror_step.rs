@@ -153,7 +153,7 @@ async fn run_inner(
         .max()
         .unwrap_or(0);
     if !promoted.is_empty() {
-        let gated = gate(
+        let gated = match gate(
             &readers,
             &promoted,
             Duration::from_millis(settle),
@@ -161,7 +161,17 @@ async fn run_inner(
             first,
             ctx,
         )
-        .await?;
+        .await
+        {
+            Ok(g) => g,
+            // Interrupted while the promoted mirrors were catching up:
+            // nothing of the step was sent yet (its one connector write
+            // comes after the gate), so nothing was stopped.
+            Err(e) if e.interrupted => {
+                return Ok(step.iter().map(|_| ActionResult::NotAttempted).collect())
+            }
+            Err(e) => return Err(e),
+        };
         let filters = changes
             .iter()
             .find_map(|c| match c {

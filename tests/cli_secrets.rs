@@ -44,43 +44,96 @@ fn the_secret_never_appears_in_any_output() {
             .env("LINKCTL_KAFKA_TIMEOUT_MS", "300");
     };
     let dir = env.dir.path();
-    let runs: Vec<Vec<&str>> = vec![
-        vec!["validate"],
-        vec!["-vvv", "validate", "--format", "json"],
-        vec![
-            "-vvv",
-            "plan",
-            "-o",
-            "plan.json",
-            "--save-state",
-            "live.json",
-        ],
-        vec!["-vvv", "plan", "--format", "json"],
-        vec!["-vvv", "plan", "--format", "markdown"],
-        vec!["-vvv", "show", "plan.json"],
-        vec!["-vvv", "show", "plan.json", "--format", "json"],
-        vec!["-vvv", "show", "plan.json", "--format", "markdown"],
-        vec!["-vvv", "validate", "--format", "markdown"],
-        vec!["-vvv", "apply", "--auto-approve"],
-        vec!["-vvv", "plan", "--detailed-exitcode"],
-        vec!["-vvv", "status"],
-        vec!["-vvv", "status", "--format", "json"],
-        vec!["-vvv", "export", "-o", "exported.yaml"],
-        vec!["-vvv", "apply", "--auto-approve", "--format", "json"],
+    // Each run's exit code and a piece of its output: a run that died
+    // early would pass an absence check.
+    let runs: Vec<(i32, &str, Vec<&str>)> = vec![
+        (0, "linkctl.yaml is valid", vec!["validate"]),
+        (
+            0,
+            "\"valid\": true",
+            vec!["-vvv", "validate", "--format", "json"],
+        ),
+        (
+            0,
+            "+ create link demo-link",
+            vec![
+                "-vvv",
+                "plan",
+                "-o",
+                "plan.json",
+                "--save-state",
+                "live.json",
+            ],
+        ),
+        (
+            0,
+            "\"format_version\"",
+            vec!["-vvv", "plan", "--format", "json"],
+        ),
+        (
+            0,
+            "**Plan: 2 to create",
+            vec!["-vvv", "plan", "--format", "markdown"],
+        ),
+        (0, "Saved plan plan.json", vec!["-vvv", "show", "plan.json"]),
+        (
+            0,
+            "\"has_changes\": true",
+            vec!["-vvv", "show", "plan.json", "--format", "json"],
+        ),
+        (
+            0,
+            "Saved plan `plan.json`",
+            vec!["-vvv", "show", "plan.json", "--format", "markdown"],
+        ),
+        (
+            0,
+            "### linkctl validate",
+            vec!["-vvv", "validate", "--format", "markdown"],
+        ),
+        (0, "Apply complete", vec!["-vvv", "apply", "--auto-approve"]),
+        (
+            0,
+            "No changes.",
+            vec!["-vvv", "plan", "--detailed-exitcode"],
+        ),
+        (0, "link demo-link  us -> europe", vec!["-vvv", "status"]),
+        (
+            0,
+            "\"name\": \"demo-link\"",
+            vec!["-vvv", "status", "--format", "json"],
+        ),
+        (
+            0,
+            "Exported 1 link(s) to exported.yaml",
+            vec!["-vvv", "export", "-o", "exported.yaml"],
+        ),
+        (
+            0,
+            "\"event\":\"summary\"",
+            vec!["-vvv", "apply", "--auto-approve", "--format", "json"],
+        ),
     ];
-    for args in &runs {
+    for (code, expect, args) in &runs {
         let mut c = env.cmd();
         secret(&mut c);
         let out = c.args(args).output().expect("run linkctl");
         let what = args.join(" ");
-        assert_clean(
-            &format!("`{what}` stdout"),
-            &String::from_utf8_lossy(&out.stdout),
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
         );
-        assert_clean(
-            &format!("`{what}` stderr"),
-            &String::from_utf8_lossy(&out.stderr),
+        assert_eq!(
+            out.status.code(),
+            Some(*code),
+            "`{what}`:\n{stdout}{stderr}"
         );
+        assert!(
+            stdout.contains(expect) || stderr.contains(expect),
+            "`{what}`: {expect:?} not in:\n{stdout}{stderr}"
+        );
+        assert_clean(&format!("`{what}` stdout"), &stdout);
+        assert_clean(&format!("`{what}` stderr"), &stderr);
     }
     // The apply really sent the secret where it belongs (the link's config).
     let sent = env
@@ -113,6 +166,9 @@ fn the_secret_never_appears_in_any_output() {
         .output()
         .expect("run linkctl");
     assert_eq!(out.status.code(), Some(1), "the apply failed");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("FAILED"), "{stdout}");
+    assert!(stdout.contains("HTTP 500"), "{stdout}");
     assert_clean("failed apply stdout", &String::from_utf8_lossy(&out.stdout));
     assert_clean("failed apply stderr", &String::from_utf8_lossy(&out.stderr));
 }
@@ -133,6 +189,7 @@ fn a_password_written_in_clear_is_redacted_everywhere() {
     );
     env.write_manifest("linkctl.yaml", &text);
     let validate = env.run(&["validate"]);
+    assert_eq!(validate.code, 0, "{validate:#?}");
     assert!(
         validate
             .stderr
@@ -143,20 +200,43 @@ fn a_password_written_in_clear_is_redacted_everywhere() {
         "validate",
         &format!("{}{}", validate.stdout, validate.stderr),
     );
-    for args in [
-        vec!["plan"],
-        vec!["plan", "--format", "json"],
-        vec!["plan", "-o", "plan.json"],
-        vec!["plan", "--format", "markdown"],
-        vec!["show", "plan.json"],
-        vec!["show", "plan.json", "--format", "json"],
-        vec!["show", "plan.json", "--format", "markdown"],
-        vec!["apply", "--auto-approve"],
-        vec!["status", "--format", "json"],
-        vec!["export", "-o", "exported.yaml"],
+    for (code, expect, args) in [
+        (0, "+ create link demo-link", vec!["plan"]),
+        (0, "\"format_version\"", vec!["plan", "--format", "json"]),
+        (0, "+ some.login", vec!["plan", "-o", "plan.json"]),
+        (
+            0,
+            "**Plan: 2 to create",
+            vec!["plan", "--format", "markdown"],
+        ),
+        (0, "Saved plan plan.json", vec!["show", "plan.json"]),
+        (
+            0,
+            "\"has_changes\": true",
+            vec!["show", "plan.json", "--format", "json"],
+        ),
+        (
+            0,
+            "Saved plan `plan.json`",
+            vec!["show", "plan.json", "--format", "markdown"],
+        ),
+        (0, "Apply complete", vec!["apply", "--auto-approve"]),
+        (
+            0,
+            "\"name\": \"demo-link\"",
+            vec!["status", "--format", "json"],
+        ),
+        (
+            0,
+            "Exported 1 link(s) to exported.yaml",
+            vec!["export", "-o", "exported.yaml"],
+        ),
     ] {
         let r = env.run(&args);
-        assert_clean(&args.join(" "), &format!("{}{}", r.stdout, r.stderr));
+        let all = format!("{}{}", r.stdout, r.stderr);
+        assert_eq!(r.code, code, "{args:?}:\n{all}");
+        assert!(all.contains(expect), "{args:?}: {expect:?} not in:\n{all}");
+        assert_clean(&args.join(" "), &all);
     }
     for file in ["plan.json", "exported.yaml"] {
         let text = std::fs::read_to_string(env.dir.path().join(file)).expect(file);
@@ -175,13 +255,23 @@ fn a_password_written_in_clear_is_redacted_everywhere() {
         );
     });
     let r = env.run(&["plan"]);
-    assert!(r.stdout.contains("some.login"), "{r:#?}");
-    assert_clean("plan after drift", &r.stdout);
+    assert_eq!(r.code, 0, "{r:#?}");
+    assert!(r.stdout.contains("~ some.login"), "{r:#?}");
+    assert_clean("plan after drift", &format!("{}{}", r.stdout, r.stderr));
     for format in ["text", "json", "markdown"] {
         let r = env.run(&["plan", "-o", "drift.json", "--format", format]);
-        assert_clean(&format!("plan --format {format} after drift"), &r.stdout);
-        let r = env.run(&["show", "drift.json", "--format", format]);
+        assert_eq!(r.code, 0, "{r:#?}");
         assert!(r.stdout.contains("some.login"), "{r:#?}");
-        assert_clean(&format!("show --format {format} after drift"), &r.stdout);
+        assert_clean(
+            &format!("plan --format {format} after drift"),
+            &format!("{}{}", r.stdout, r.stderr),
+        );
+        let r = env.run(&["show", "drift.json", "--format", format]);
+        assert_eq!(r.code, 0, "{r:#?}");
+        assert!(r.stdout.contains("some.login"), "{r:#?}");
+        assert_clean(
+            &format!("show --format {format} after drift"),
+            &format!("{}{}", r.stdout, r.stderr),
+        );
     }
 }

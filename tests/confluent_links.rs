@@ -38,12 +38,18 @@ async fn create_destination_link_sends_every_config_and_the_source_id() {
             Some("us-cluster")
         )
     });
-    // The secret went over the wire, but never into the rendered log.
-    assert!(e
-        .eu
-        .log()
-        .iter()
-        .any(|r| r.body.as_deref().is_some_and(|b| b.contains(SECRET))));
+    // The secret went over the wire as the value of `sasl.jaas.config` in
+    // the create request, and nowhere else (the raw log: headers and bodies
+    // as received).
+    let log = e.eu.log();
+    assert!(log.iter().any(
+        |r| r.method == "POST" && r.config_value("sasl.jaas.config").as_deref() == Some(SECRET)
+    ));
+    for r in &log {
+        assert!(r.places_of(SECRET, "sasl.jaas.config").is_empty(), "{r:?}");
+    }
+    // The snapshot below stores the double's rendering, which masks
+    // sensitive config values: it must not hold the secret either.
     let rendered = e.eu.rendered_log();
     assert!(rendered.iter().all(|l| !l.contains(SECRET)));
     snapshot_settings()
@@ -110,7 +116,31 @@ async fn update_configs_batches_set_and_delete_and_rereads_secrets() {
     );
     assert!(record["sasl.jaas.config"].starts_with("argon2id:"));
     assert!(!cfg["linkctl.fingerprints"].contains(SECRET));
-    assert!(e.eu.rendered_log().iter().all(|l| !l.contains(SECRET)));
+    // On the wire (the double's raw log, bodies and headers as received):
+    // the secret went out once, as the value of `sasl.jaas.config` in the
+    // first `configs:alter`, and nowhere else — not in the fingerprint
+    // record written next, nor in any read.
+    let log = e.eu.log();
+    let carrying: Vec<String> = log
+        .iter()
+        .filter(|r| r.config_value("sasl.jaas.config").as_deref() == Some(SECRET))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(carrying.len(), 1, "{carrying:?}");
+    assert!(carrying[0].ends_with("/configs:alter"), "{carrying:?}");
+    for r in &log {
+        assert!(r.places_of(SECRET, "sasl.jaas.config").is_empty(), "{r:?}");
+    }
+    let record_write = log
+        .iter()
+        .filter(|r| r.path.ends_with("/configs:alter"))
+        .nth(1)
+        .expect("the fingerprint record was written");
+    assert!(
+        record_write.config_value("linkctl.fingerprints").is_some(),
+        "{record_write:?}"
+    );
+    assert!(record_write.places_of(SECRET, "").is_empty());
 }
 
 #[tokio::test]

@@ -238,3 +238,124 @@ fn files_are_private_and_never_written_through_a_symlink() {
         assert_eq!(mode(&path), 0o600, "{name}");
     }
 }
+
+/// A secret that changes under URL-encoding, JSON escaping and Markdown
+/// escaping (`/`, `"`, `+`): the `ssl.key.password` of a link.
+const ENCODED: &str = "s3nt/\"in+el-keypw";
+
+/// The redaction layer knows a secret's URL-encoded and JSON-escaped forms
+/// (and how the Markdown renderer escapes those): `europe` refuses the
+/// create with a 400 that quotes the request's JSON body (the password
+/// JSON-escaped, `s3nt/\"in+el`) and its configs as form data (the password
+/// URL-encoded, `s3nt%2F%22in%2Bel`), and no form of it reaches the text,
+/// JSON or Markdown output. Each run shows the echo (so the server's text
+/// did reach the output) with the password's place redacted.
+#[test]
+fn encoded_forms_of_a_secret_are_redacted() {
+    use support::confluent_double::Fault;
+    let env = CliEnv::start();
+    let text = env.point_at_doubles(&seed("02-mirror.yaml")).replace(
+        "    config:\n",
+        "    config:\n      ssl.key.password: \"${env:KEYPW}\"\n",
+    );
+    env.write_manifest("linkctl.yaml", &text);
+    env.eu.quirks(|q| {
+        q.echo_requests = true;
+        q.echo_form_encoded = true;
+    });
+    let vars = [("KEYPW", ENCODED)];
+    // Each run: the echo's marker, the password's places in the quoted
+    // JSON body and in the form data, redacted.
+    let in_body = r#""ssl.key.password","value":"(redacted)""#;
+    let in_json_event = r#"\"ssl.key.password\",\"value\":\"(redacted)\""#;
+    let in_form = "ssl.key.password=(redacted))";
+    for (args, expect) in [
+        (
+            &["apply", "--auto-approve"][..],
+            ["FAILED", in_body, in_form],
+        ),
+        (
+            &["apply", "--auto-approve", "--format", "json"][..],
+            ["\"action_failed\"", in_json_event, in_form],
+        ),
+        (
+            &["plan", "--server-validate", "--format", "markdown"][..],
+            ["the server refuses this change", in_body, in_form],
+        ),
+    ] {
+        env.eu
+            .add_fault(Fault::new("POST", "/links", 400, 40002, "bad link", 1));
+        let r = env.run_with(&vars, args);
+        let out = all(&r);
+        assert_eq!(r.code, 1, "{args:?}: {r:#?}");
+        assert_has(&out, "(echo: POST");
+        for e in expect {
+            assert_has(&out, e);
+        }
+        // The forms the server quoted (checked apart, and by the prefix
+        // they all share, case-insensitive).
+        for form in [
+            ENCODED,
+            "s3nt/\\\"in+el",
+            "s3nt%2F%22in%2Bel",
+            "s3nt/\\\\\"in+el",
+        ] {
+            absent(&format!("{args:?}"), &out, form);
+        }
+        absent(&format!("{args:?}"), &out, "s3nt");
+    }
+    // What the server quoted: the body as sent, the password in it.
+    assert!(
+        env.eu
+            .log()
+            .iter()
+            .any(|r| r.status == 400
+                && r.config_value("ssl.key.password").as_deref() == Some(ENCODED))
+    );
+}
+
+/// The environment variable that makes [`panic_hook_child_process`] act.
+const PANIC_CHILD: &str = "LINKCTL_TEST_PANIC_HOOK_CHILD";
+const PANIC_SECRET: &str = "s3nt/\"in+el-panic";
+
+/// Not a test of its own: the child process of
+/// [`a_panic_message_goes_through_the_redaction_layer`] (it does nothing
+/// unless that test runs it with [`PANIC_CHILD`] set). Installs linkctl's
+/// panic hook the way the binary does (`cli::main` sets it first, then
+/// refuses the test harness's arguments as a usage error), registers a
+/// secret, and panics with it in the message, as is and `{:?}`-escaped.
+#[test]
+fn panic_hook_child_process() {
+    if std::env::var_os(PANIC_CHILD).is_none() {
+        return;
+    }
+    let _ = linkctl::cli::main();
+    linkctl::redact::register(PANIC_SECRET);
+    let panicked = std::thread::spawn(|| {
+        panic!("internal state holds {PANIC_SECRET} and {PANIC_SECRET:?} here");
+    })
+    .join();
+    assert!(panicked.is_err());
+}
+
+/// A panic's message goes through the redaction layer (the hook of
+/// `cli::main`), its secrets replaced in every form.
+#[test]
+fn a_panic_message_goes_through_the_redaction_layer() {
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--exact", "panic_hook_child_process", "--nocapture"])
+        .env(PANIC_CHILD, "1")
+        .output()
+        .expect("run the child");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert_has(&stdout, "1 passed");
+    assert_has(&stderr, "linkctl: internal error: ");
+    assert_has(
+        &stderr,
+        "internal state holds (redacted) and \"(redacted)\" here",
+    );
+    absent("the panic message", &stderr, "s3nt");
+    absent("the child's stdout", &stdout, "s3nt");
+}

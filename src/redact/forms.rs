@@ -1,8 +1,10 @@
 //! The forms a secret takes in text: as is, JSON-escaped (once and twice: a
-//! server that quotes a JSON request in a JSON error), URL-encoded (`%20`
-//! and form `+`, upper- and lower-case hex) and Base64 (standard and
-//! URL-safe, at each of the three alignments it can have inside a longer
-//! encoded string, such as the `user:password` of a Basic header).
+//! server that quotes a JSON request in a JSON error), each of those as
+//! Markdown escapes it (a server message in `plan --format markdown`),
+//! URL-encoded (`%20` and form `+`, upper- and lower-case hex) and Base64
+//! (standard and URL-safe, at each of the three alignments it can have
+//! inside a longer encoded string, such as the `user:password` of a Basic
+//! header).
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use base64::Engine;
@@ -12,6 +14,7 @@ pub fn forms(secret: &str) -> Vec<String> {
     let mut out = vec![secret.to_string()];
     let once = json_escaped(secret);
     let twice = json_escaped(&once);
+    out.extend([secret, once.as_str(), twice.as_str()].map(markdown_escaped));
     out.extend([once, twice]);
     out.extend(url_encoded(secret));
     out.extend(base64_fragments(secret.as_bytes()));
@@ -29,6 +32,29 @@ pub fn json_escaped(s: &str) -> String {
         .and_then(|q| q.strip_suffix('"'))
         .unwrap_or(&quoted)
         .to_string()
+}
+
+/// `s` as the Markdown renderer escapes text for a table cell, a quote or
+/// a `<summary>` (`escape` in `plan::render::markdown`: keep the two in
+/// step): a secret quoted in a server message is escaped there before the
+/// output is redacted.
+pub fn markdown_escaped(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("&#124;"),
+            '`' => out.push_str("&#96;"),
+            '*' | '_' | '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Percent-encoded forms of `s`: every byte outside RFC 3986's unreserved
@@ -103,5 +129,8 @@ mod tests {
         assert!(f.contains(&"p%22w%20d%2F%C3%A9".to_string()));
         assert!(f.contains(&"p%22w+d%2F%C3%A9".to_string()));
         assert!(f.contains(&"p%22w%20d%2f%c3%a9".to_string()));
+        // JSON-escaped, then escaped again by the Markdown renderer.
+        assert!(f.contains(&r#"p\\"w d/é"#.to_string()));
+        assert!(forms("a<b|c_d").contains(&r"a&lt;b&#124;c\_d".to_string()));
     }
 }

@@ -222,10 +222,25 @@ fn record(
 /// Authentication, rate limits and scripted faults, then the model.
 fn respond(st: &mut DState, m: &Matched, path: &str, body: &Value, auth: Option<&str>) -> Reply {
     let echoing = st.quirks.echo_requests;
+    let form = if st.quirks.echo_form_encoded {
+        let configs = body["configs"].as_array().cloned().unwrap_or_default();
+        let pairs = configs.iter().filter_map(|c| {
+            Some((
+                c["name"].as_str()?.to_string(),
+                c["value"].as_str()?.to_string(),
+            ))
+        });
+        let form = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        format!(" form: {form}")
+    } else {
+        String::new()
+    };
     let echo = |message: &str| {
         if echoing {
             format!(
-                "{message} \u{1b}[2J\u{1b}]0;pwned\u{7}(echo: {} {path} Authorization: {} body: {body})",
+                "{message} \u{1b}[2J\u{1b}]0;pwned\u{7}(echo: {} {path} Authorization: {} body: {body}{form})",
                 m.method,
                 auth.unwrap_or("none")
             )

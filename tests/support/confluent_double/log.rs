@@ -82,6 +82,58 @@ impl LoggedRequest {
         s
     }
 
+    /// Where `secret` appears in the request as received (raw: path, query,
+    /// each header kept, body), but as the `value` of link config `key` in
+    /// the body (`""`: no key allowed): `["authorization", "body"]`.
+    pub fn places_of(&self, secret: &str, key: &str) -> Vec<&'static str> {
+        let mut places = Vec::new();
+        for (place, field) in [
+            ("path", Some(self.path.as_str())),
+            ("query", self.query.as_deref()),
+            ("authorization", self.authorization.as_deref()),
+            ("identity_pool", self.identity_pool.as_deref()),
+            ("accept", self.accept.as_deref()),
+            ("user_agent", self.user_agent.as_deref()),
+        ] {
+            if field.is_some_and(|f| f.contains(secret)) {
+                places.push(place);
+            }
+        }
+        if let Some(b) = &self.body {
+            let rest = match serde_json::from_str::<Value>(b) {
+                Ok(mut v) => {
+                    drop_config_value(&mut v, key);
+                    v.to_string()
+                }
+                Err(_) => b.clone(),
+            };
+            if rest.contains(secret) {
+                places.push("body");
+            }
+        }
+        places
+    }
+
+    /// The value of link config `key` in the body, as sent.
+    pub fn config_value(&self, key: &str) -> Option<String> {
+        fn find(v: &Value, key: &str) -> Option<String> {
+            match v {
+                Value::Array(items) => items.iter().find_map(|i| find(i, key)),
+                Value::Object(map) => {
+                    if map.get("name").and_then(Value::as_str) == Some(key) {
+                        if let Some(s) = map.get("value").and_then(Value::as_str) {
+                            return Some(s.to_string());
+                        }
+                    }
+                    map.values().find_map(|i| find(i, key))
+                }
+                _ => None,
+            }
+        }
+        let v: Value = serde_json::from_str(self.body.as_deref()?).ok()?;
+        find(&v, key)
+    }
+
     pub fn is_read(&self) -> bool {
         self.method == "GET"
     }
@@ -99,5 +151,21 @@ impl LoggedRequest {
                     .body
                     .as_deref()
                     .is_some_and(|b| b.contains("\"topic_name\":\"__linkctl-lock")))
+    }
+}
+
+/// `v` without the `value` of every `{"name": key, "value": …}` in it.
+fn drop_config_value(v: &mut Value, key: &str) {
+    match v {
+        Value::Array(items) => items.iter_mut().for_each(|i| drop_config_value(i, key)),
+        Value::Object(map) => {
+            if !key.is_empty() && map.get("name").and_then(Value::as_str) == Some(key) {
+                map.remove("value");
+            }
+            for val in map.values_mut() {
+                drop_config_value(val, key);
+            }
+        }
+        _ => {}
     }
 }

@@ -75,6 +75,10 @@ pub struct Quirks {
     /// `message`, the way some servers do: the `Authorization` header and
     /// the body, as received, with terminal escape sequences around them.
     pub echo_requests: bool,
+    /// With `echo_requests`: the echo also quotes the body's link configs
+    /// as form data (`form: name=value&…`, each value URL-encoded), the
+    /// way a gateway that logs requests as form fields would.
+    pub echo_form_encoded: bool,
     /// List endpoints (links, mirrors, link configs) return at most N items
     /// and a `metadata.next` URL with a `page_token` for the rest.
     pub page_size: Option<usize>,

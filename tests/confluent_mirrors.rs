@@ -279,6 +279,12 @@ async fn a_failover_reports_the_lag_mirror_lags_showed() {
     assert!(partitions >= 1);
     assert_eq!(report.not_mirrored, Some(7 * partitions));
     assert!(report.partitions.iter().all(|p| p.lag == Some(7)));
+    // The recovery point: the source's end offset as the server's lag and
+    // fetch offset add up (the double's source ends at 1000).
+    assert!(
+        report.partitions.iter().all(|p| p.source_end == Some(1000)),
+        "{report:?}"
+    );
     assert_has(
         &out.summary,
         &format!("{} record(s) not mirrored", 7 * partitions),

@@ -51,12 +51,14 @@ pub async fn lags_now(client: &ClusterClient, link: &str) -> Result<Lags, Conflu
 /// partition that never fetched, `last_source_fetch_offset: -1`, says lag
 /// 0; recorded Cloud answers carry it on mirrors with nothing to copy. The
 /// gate takes the server's word: the server checks the lag again itself
-/// when it promotes.)
+/// when it promotes.) The source end offset is the server's own numbers
+/// added up, `last_source_fetch_offset + lag` (the recovery point a failover
+/// reports), unknown for a partition that never fetched.
 fn progress(lags: &[(u32, i64, Option<i64>)]) -> Vec<PartitionProgress> {
     lags.iter()
-        .map(|(p, lag, _)| PartitionProgress {
+        .map(|(p, lag, fetched)| PartitionProgress {
             partition: *p,
-            source_end: None,
+            source_end: fetched.filter(|f| *f >= 0).map(|f| f + lag),
             lag: Some(*lag),
         })
         .collect()

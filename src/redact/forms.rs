@@ -35,9 +35,9 @@ pub fn json_escaped(s: &str) -> String {
 }
 
 /// `s` as the Markdown renderer escapes text for a table cell, a quote or
-/// a `<summary>` (`escape` in `plan::render::markdown`: keep the two in
-/// step): a secret quoted in a server message is escaped there before the
-/// output is redacted.
+/// a `<summary>` (`plan::render::markdown` escapes with this function): a
+/// secret quoted in a server message is escaped there before the output is
+/// redacted, so this is one of the forms the redaction layer looks for.
 pub fn markdown_escaped(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

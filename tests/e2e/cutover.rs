@@ -466,41 +466,54 @@ async fn promote_while_writing() -> Result<(), String> {
     Ok(())
 }
 
-/// A failover under load: the reported recovery point is what europe holds.
-async fn failover_under_load() -> Result<(), String> {
-    let t = topic("fail");
-    kafka::create_topic(US, &t, PARTITIONS).await?;
+/// Mirrors `t` while a producer writes to it as fast as it can and, once
+/// europe holds 20,000 of its records, applies `then` (as `name`); the
+/// producer stopped, the apply must have exited 0, and what it left behind
+/// (`left(events)`) must be what the clusters show and not nothing: a stop
+/// that abandoned nothing did not happen under load, and proves nothing.
+async fn stopped_under_load(
+    t: &str,
+    name: &str,
+    then: &str,
+    left: impl Fn(&[Value]) -> Option<Value>,
+) -> Result<(), String> {
+    kafka::create_topic(US, t, PARTITIONS).await?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let active = file(&dir, "active.yaml", &manifest(&[(&t, "active")], ""))?;
+    let active = file(&dir, "active.yaml", &manifest(&[(t, "active")], ""))?;
     cli::apply_file(&active)?;
-    let writer = Writer::start(&t, PARTITIONS, Duration::ZERO);
-    europe_holds(&t, 20_000, Duration::from_secs(90)).await?;
-    let failed = file(&dir, "failed.yaml", &manifest(&[(&t, "failed_over")], ""))?;
-    let before = end_offsets(US, &t)?;
+    let writer = Writer::start(t, PARTITIONS, Duration::ZERO);
+    europe_holds(t, 20_000, Duration::from_secs(90)).await?;
+    let f = file(&dir, name, then)?;
+    let before = end_offsets(US, t)?;
     let started = Instant::now();
-    let (code, events, r) = apply_json(&failed, &[]);
+    let (code, events, r) = apply_json(&f, &[]);
     let took = started.elapsed();
     let sent = writer.stop()?;
-    println!("$ linkctl -f failed.yaml apply --auto-approve --format json   ({:.1} s, {sent} records written by the producer)", took.as_secs_f64());
+    println!(
+        "$ linkctl -f {name} apply --auto-approve --format json   (exit {code}, {:.1} s, {sent} records written by the producer)",
+        took.as_secs_f64()
+    );
     for e in events.iter().filter(|e| e["event"] != "plan") {
         println!("{e}");
     }
     if code != 0 {
-        return Err(format!(
-            "the failover exited {code}: {}\n{}",
-            r.stdout, r.stderr
-        ));
+        return Err(format!("{name} exited {code}: {}\n{}", r.stdout, r.stderr));
     }
-    let rep = report(&events, &t).ok_or("no cut-over report in the events")?;
-    let total = left_behind_as_reported(&rep, &t, &before)?;
-    // The producer wrote as fast as it could all along: a failover that
-    // abandoned nothing did not happen under load (and would prove nothing).
-    if total == 0 {
+    let rep = left(&events)
+        .ok_or_else(|| format!("no event of {name} reports what it left behind of {t}"))?;
+    if left_behind_as_reported(&rep, t, &before)? == 0 {
         return Err(format!(
-            "the failover under load reports nothing left behind ({sent} records written): {rep}"
+            "{name} under load reports nothing left behind ({sent} records written): {rep}"
         ));
     }
     Ok(())
+}
+
+/// A failover under load: the reported recovery point is what europe holds.
+async fn failover_under_load() -> Result<(), String> {
+    let t = topic("fail");
+    let failed = manifest(&[(&t, "failed_over")], "");
+    stopped_under_load(&t, "failed.yaml", &failed, |events| report(events, &t)).await
 }
 
 /// A promotion interrupted (SIGINT) while it waits for a written source to
@@ -588,53 +601,18 @@ async fn interrupted_then_rerun() -> Result<(), String> {
 /// when the source connector stopped.
 async fn forced_deletion_under_load() -> Result<(), String> {
     let t = topic("forced");
-    kafka::create_topic(US, &t, PARTITIONS).await?;
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let active = file(&dir, "active.yaml", &manifest(&[(&t, "active")], ""))?;
-    cli::apply_file(&active)?;
-    let writer = Writer::start(&t, PARTITIONS, Duration::ZERO);
-    europe_holds(&t, 20_000, Duration::from_secs(90)).await?;
-    let none = file(
-        &dir,
-        "none.yaml",
-        &format!(
-            "version: 1\nprune_links: true\nforce_delete_links: true\nclusters:\n  us:\n    bootstrap: {US}\n  europe:\n    bootstrap: {EUROPE}\n    connect: {}\nlinks: {{}}\n",
-            connect::CONNECT
-        ),
-    )?;
-    let before = end_offsets(US, &t)?;
-    let started = Instant::now();
-    let (code, events, r) = apply_json(&none, &[]);
-    let took = started.elapsed();
-    let sent = writer.stop()?;
-    println!(
-        "$ linkctl -f none.yaml apply --auto-approve --format json   (exit {code}, {:.1} s, {sent} records written by the producer)",
-        took.as_secs_f64()
+    let none = format!(
+        "version: 1\nprune_links: true\nforce_delete_links: true\nclusters:\n  us:\n    bootstrap: {US}\n  europe:\n    bootstrap: {EUROPE}\n    connect: {}\nlinks: {{}}\n",
+        connect::CONNECT
     );
-    for e in events.iter().filter(|e| e["event"] != "plan") {
-        println!("{e}");
-    }
-    if code != 0 {
-        return Err(format!(
-            "the forced deletion exited {code}: {}\n{}",
-            r.stdout, r.stderr
-        ));
-    }
-    let rep = events
-        .iter()
-        .filter(|e| e["event"] == "action_done")
-        .flat_map(|e| e["left_behind"].as_array().cloned().unwrap_or_default())
-        .find(|r| r["mirror"] == t.as_str())
-        .ok_or_else(|| {
-            format!("no action_done event reports what the deletion left behind of {t}")
-        })?;
-    let total = left_behind_as_reported(&rep, &t, &before)?;
-    if total == 0 {
-        return Err(format!(
-            "the forced deletion under load reports nothing left behind ({sent} records written): {rep}"
-        ));
-    }
-    Ok(())
+    stopped_under_load(&t, "none.yaml", &none, |events| {
+        events
+            .iter()
+            .filter(|e| e["event"] == "action_done")
+            .flat_map(|e| e["left_behind"].as_array().cloned().unwrap_or_default())
+            .find(|r| r["mirror"] == t.as_str())
+    })
+    .await
 }
 
 /// A fence on a source without an authorizer is refused at plan time.

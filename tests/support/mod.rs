@@ -5,7 +5,6 @@ pub mod cli;
 pub mod confluent_double;
 pub mod connect_proxy;
 pub mod connect_standin;
-pub mod echo_server;
 pub mod fake_engine;
 pub mod scenario;
 

@@ -72,24 +72,10 @@ fn groups(plan: &Plan) -> Vec<Group<'_>> {
     out
 }
 
-/// Escapes text for a table cell or an HTML `<summary>`.
+/// Escapes text for a table cell or an HTML `<summary>` (the redaction
+/// layer knows this form of every secret, so it lives there).
 fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '|' => out.push_str("&#124;"),
-            '`' => out.push_str("&#96;"),
-            '*' | '_' | '[' | ']' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::redact::forms::markdown_escaped(s)
 }
 
 /// A code fence longer than any run of backticks in `body`.

@@ -38,7 +38,11 @@ impl LiveState {
             if mine.kafka_cluster_id.is_none() {
                 mine.kafka_cluster_id = theirs.kafka_cluster_id;
             }
+            if mine.engine_attachment_unsaid.is_none() {
+                mine.engine_attachment_unsaid = theirs.engine_attachment_unsaid;
+            }
             mine.occupied.extend(theirs.occupied);
+            mine.resume_at.extend(theirs.resume_at);
             if theirs.fences.is_some() {
                 mine.fences = theirs.fences;
             }

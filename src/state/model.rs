@@ -104,11 +104,24 @@ pub struct ClusterState {
     /// read (to compare with [`Self::engine_attached_to`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kafka_cluster_id: Option<String>,
+    /// The engine endpoint of this cluster answered without saying which
+    /// Kafka cluster it writes into (a Kafka Connect worker whose `GET /`
+    /// has no `kafka_cluster_id`: older workers): the version it reported,
+    /// or `unknown`. The plan then warns that the attachment is unchecked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_attachment_unsaid: Option<String>,
     /// Topics of this cluster that are no link's mirror but that a declared
     /// mirror would be created over, with how many records each holds
     /// (`None`: not known).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub occupied: BTreeMap<String, Option<i64>>,
+    /// Where an existing link would start copying the topics of
+    /// [`Self::occupied`] it declares: by link (whose source connector
+    /// exists), then topic, the next source offset per partition from the
+    /// connector's stored offsets (empty: none stored, so it starts at the
+    /// source's first offset). A link or topic absent: not read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub resume_at: BTreeMap<String, BTreeMap<String, BTreeMap<u32, i64>>>,
     /// Producer fences on this cluster, when read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fences: Option<FenceState>,

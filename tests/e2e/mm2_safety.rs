@@ -4,14 +4,16 @@
 //!   by `validate`, pointing at both links;
 //! - a link whose Kafka Connect worker is attached to another cluster than
 //!   its destination is refused by `plan`, and no connector is written;
-//! - a mirror over an existing topic with records of its own is refused,
-//!   and adopted only when the manifest says so (the plan says what happens
-//!   to the records already there);
+//! - a mirror over an existing topic with records of its own is refused
+//!   (an apply writes nothing), and adopted only when the manifest says so
+//!   (the plan says what happens to the records already there and where
+//!   MirrorMaker 2 starts reading);
 //! - a destination topic deleted out of band (MirrorMaker 2 re-creates it
 //!   and copies only what comes next): `plan` reports the gap with its size,
 //!   `status` shows the mirror broken, the repair copies everything again;
-//! - status shows a lag that is current, although Kafka Connect flushes the
-//!   connector's offsets only every 60 s.
+//! - status shows a lag that is current while the connector's stored
+//!   offsets trail the destination (checked around the `status`, on workers
+//!   with Kafka Connect's default 60 s `offset.flush.interval.ms`).
 
 use std::time::{Duration, Instant};
 
@@ -172,15 +174,45 @@ async fn existing_topic() -> Result<(), String> {
     {
         return Err("a mirror over a topic with 5 records of its own was not refused".into());
     }
-    if connect::exists(&format!("{LINK}-source")).await? {
-        return Err("the refused plan wrote a connector".into());
+    // An apply of the refused manifest changes nothing.
+    let r = run(&f, &["apply", "--auto-approve"]);
+    let said = format!("{}{}", r.stdout, r.stderr);
+    if r.code != 1
+        || !said.contains("already exists on `europe` and is no mirror: it holds 5 record(s)")
+        || !said.contains("the plan has errors: nothing was changed")
+    {
+        return Err(format!(
+            "apply of the refused mirror did not stop with exit 1 and the refusal (exit {})",
+            r.code
+        ));
+    }
+    if mirror_written(&t).await? {
+        return Err(format!(
+            "the refused apply wrote {LINK}-source or its topic list"
+        ));
+    }
+    if connect::exists(&format!("{LINK}-checkpoint")).await? {
+        return Err("the refused apply wrote the checkpoint connector".into());
     }
     let f = write(&dir, "adopt.yaml", &manifest(&[(&t, ", adopt: true")]))?;
     let r = run(&f, &["plan", "--detailed-exitcode"]);
-    if r.code != 2 || !r.stdout.contains("adopts the existing topic `europe/") {
-        return Err("the adopting plan does not say what happens to the records there".into());
+    let adopts = format!(
+        "adopts the existing topic `europe/{t}` (5 record(s)): they stay, first, and the records of `us/{t}` are appended after them"
+    );
+    let starts = "MirrorMaker 2 starts from the source's first offset (the link's connector is created by this plan, with no stored offsets)";
+    if r.code != 2 || !r.stdout.contains(&adopts) || !r.stdout.contains(starts) {
+        return Err(
+            "the adopting plan does not say what happens to the 5 records there and where MirrorMaker 2 starts"
+                .into(),
+        );
     }
     cli::apply_file(&f)?;
+    // The check above can see a write: after the adopt it does.
+    if !mirror_written(&t).await? {
+        return Err(format!(
+            "{LINK}-source does not list {t} after the adopt: the no-write check cannot see a write"
+        ));
+    }
     let got = kafka::read_all(EUROPE, &t, 10, Duration::from_secs(60))?;
     let want: Vec<String> = own.iter().chain(&theirs).cloned().collect();
     if got != want {
@@ -189,6 +221,109 @@ async fn existing_topic() -> Result<(), String> {
         ));
     }
     cli::plan_is_empty_file(&f)
+}
+
+/// A GET of the plain stack's Kafka Connect, as JSON (`None`: 404).
+async fn connect_get(path: &str) -> Result<Option<Value>, String> {
+    let url = format!("{}{path}", connect::CONNECT);
+    let r = reqwest::Client::new()
+        .get(&url)
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?;
+    if r.status().as_u16() == 404 {
+        return Ok(None);
+    }
+    if !r.status().is_success() {
+        return Err(format!("GET {url}: {}", r.status()));
+    }
+    let text = r.text().await.map_err(|e| format!("GET {url}: {e}"))?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| format!("GET {url}: {e}"))
+}
+
+/// True when `LINK`'s source connector exists and lists `topic` in `topics`.
+async fn mirror_written(topic: &str) -> Result<bool, String> {
+    let Some(config) = connect_get(&format!("/connectors/{LINK}-source/config")).await? else {
+        return Ok(false);
+    };
+    let topics = config["topics"]
+        .as_str()
+        .unwrap_or_default()
+        .replace("\\.", ".");
+    Ok(topics.split(',').any(|t| t == topic))
+}
+
+/// The next source offset of partition 0 of `topic` that `LINK`'s source
+/// connector has stored (Kafka Connect flushes it every
+/// `offset.flush.interval.ms`), `None` when none is stored.
+async fn stored_next(topic: &str) -> Result<Option<i64>, String> {
+    let Some(o) = connect_get(&format!("/connectors/{LINK}-source/offsets")).await? else {
+        return Err(format!("connector {LINK}-source does not exist"));
+    };
+    Ok(o["offsets"].as_array().and_then(|all| {
+        all.iter()
+            .find(|x| x["partition"]["topic"] == topic && x["partition"]["partition"] == 0)
+            .and_then(|x| x["offset"]["offset"].as_i64())
+            .map(|last| last + 1)
+    }))
+}
+
+/// Every worker of the stack's Kafka Connect group runs with Kafka
+/// Connect's default `offset.flush.interval.ms` (60 s), and the connector
+/// does not set it: what production sees.
+async fn default_flush_interval() -> Result<(), String> {
+    let run_dir = std::env::var("LINKCTL_RUN_DIR").unwrap_or_else(|_| "/tmp/linkctl-local".into());
+    let mut workers = Vec::new();
+    for e in std::fs::read_dir(&run_dir).map_err(|e| format!("{run_dir}: {e}"))? {
+        let dir = e.map_err(|e| e.to_string())?.path();
+        let props = dir.join("worker.properties");
+        if props.is_file() {
+            workers.push(props);
+        }
+    }
+    if workers.is_empty() {
+        return Err(format!(
+            "no Kafka Connect worker.properties under {run_dir} (set LINKCTL_RUN_DIR to the stack's run dir): \
+             cannot tell whether the workers flush offsets every 60 s"
+        ));
+    }
+    for w in &workers {
+        let text = std::fs::read_to_string(w).map_err(|e| format!("{}: {e}", w.display()))?;
+        let set = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with('#'))
+            .find_map(|l| l.strip_prefix("offset.flush.interval.ms"))
+            .map(|v| v.trim_start_matches([' ', '=', ':']).trim().to_string());
+        if let Some(v) = set.filter(|v| v != "60000") {
+            return Err(format!(
+                "{} sets offset.flush.interval.ms={v}: this step needs Kafka Connect's default (60000), what production runs; \
+                 start the stack without LINKCTL_CONNECT_OFFSET_FLUSH_MS",
+                w.display()
+            ));
+        }
+    }
+    let config = connect_get(&format!("/connectors/{LINK}-source/config"))
+        .await?
+        .ok_or_else(|| format!("connector {LINK}-source does not exist"))?;
+    if let Some(v) = config.get("offset.flush.interval.ms") {
+        return Err(format!(
+            "{LINK}-source sets offset.flush.interval.ms={v}: this step needs the default"
+        ));
+    }
+    println!(
+        "{} worker(s) with the default offset.flush.interval.ms (60000): {}",
+        workers.len(),
+        workers
+            .iter()
+            .map(|w| w.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
 }
 
 async fn gap_repaired() -> Result<(), String> {
@@ -261,26 +396,71 @@ async fn lag_is_current() -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let f = write(&dir, "lag.yaml", &manifest(&[(&t, "")]))?;
     cli::apply_file(&f)?;
-    let records: Vec<String> = (1..=1000).map(|i| format!("r-{i}")).collect();
-    kafka::produce(US, &t, &records)?;
-    let started = Instant::now();
-    let got = kafka::read_all(EUROPE, &t, 1000, Duration::from_secs(30))?;
-    if got.len() != 1000 {
-        return Err(format!("europe/{t} holds {} of 1000 records", got.len()));
+    default_flush_interval().await?;
+    // A first batch, copied, and its offsets flushed: from then on the
+    // connector has stored offsets, which trail what it copied.
+    let mut produced = 0;
+    let batch = |produced: &mut usize| -> Result<(), String> {
+        let records: Vec<String> = (*produced + 1..=*produced + 1000)
+            .map(|i| format!("r-{i}"))
+            .collect();
+        kafka::produce(US, &t, &records)?;
+        *produced += 1000;
+        let got = kafka::read_all(EUROPE, &t, *produced, Duration::from_secs(30))?;
+        if got.len() != *produced {
+            return Err(format!(
+                "europe/{t} holds {} of {produced} records",
+                got.len()
+            ));
+        }
+        Ok(())
+    };
+    batch(&mut produced)?;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while stored_next(&t).await?.is_none() {
+        if Instant::now() > deadline {
+            return Err(format!("{LINK}-source stored no offset of {t} in 90 s"));
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    let s = run(&f, &["status", "--format", "json"]);
-    let status: Value = serde_json::from_str(&s.stdout).map_err(|e| format!("status JSON: {e}"))?;
-    let m = status["links"][0]["mirrors"]
-        .as_array()
-        .and_then(|v| v.iter().find(|m| m["name"] == t.as_str()))
-        .cloned()
-        .unwrap_or_default();
-    println!(
-        "status {:.1} s after europe held all 1000 (Kafka Connect flushes offsets every 60 s): {m}",
-        started.elapsed().as_secs_f64()
-    );
-    if m["total_lag"].as_i64() != Some(0) || m["ready"] != true {
-        return Err(format!("status does not show lag 0 and ready: {m}"));
+    // Then: a batch copied, and `status` while the stored offsets still
+    // trail the destination's end (checked before and after it: stored
+    // offsets only grow). When a flush catches up meanwhile, again.
+    for attempt in 1..=3 {
+        batch(&mut produced)?;
+        let copied = Instant::now();
+        let dest_end = produced as i64;
+        let before = stored_next(&t).await?.unwrap_or(0);
+        if before >= dest_end {
+            println!("attempt {attempt}: the offsets were flushed before status ({before}); again");
+            continue;
+        }
+        let s = run(&f, &["status", "--format", "json"]);
+        let after = stored_next(&t).await?.unwrap_or(0);
+        if after >= dest_end {
+            println!("attempt {attempt}: the offsets were flushed during status ({after}); again");
+            continue;
+        }
+        let status: Value =
+            serde_json::from_str(&s.stdout).map_err(|e| format!("status JSON: {e}"))?;
+        let m = status["links"][0]["mirrors"]
+            .as_array()
+            .and_then(|v| v.iter().find(|m| m["name"] == t.as_str()))
+            .cloned()
+            .unwrap_or_default();
+        println!(
+            "status {:.1} s after europe held all {produced}, while {LINK}-source's stored offset said {after} \
+             ({} record(s) behind; Kafka Connect flushes offsets every 60 s): {m}",
+            copied.elapsed().as_secs_f64(),
+            dest_end - after
+        );
+        if m["total_lag"].as_i64() != Some(0) || m["ready"] != true {
+            return Err(format!("status does not show lag 0 and ready: {m}"));
+        }
+        return Ok(());
     }
-    Ok(())
+    Err(format!(
+        "{LINK}-source's stored offsets caught up with europe/{t} before or during status three times: \
+         the stale-offsets case was not tested"
+    ))
 }

@@ -7,7 +7,10 @@
 //! `DescribeTopics` for the ids of the mirror topics (a topic deleted out
 //! of band has another id, or none). Topics that declared mirrors would be
 //! created over, and destination topics that are no longer the ones linkctl
-//! mirrored into, also get their records counted (start and end offsets).
+//! mirrored into, also get their records counted (start and end offsets);
+//! for a plan, an existing link that declares a mirror over such a topic
+//! also gets its connector's stored offsets read (one request per link), so
+//! that the plan can say where MirrorMaker 2 would start copying it.
 //!
 //! For `status` also, per link: where the copy of each partition stands
 //! ([`super::positions`]: the connector's stored offsets, the offset syncs
@@ -21,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use super::connect_client::{ConnectClient, ConnectorStatus, Expanded};
 use super::mapping::{checkpoint_connector, read_back, source_connector, ReadBack, LINK_NAME};
-use super::positions::{LinkReaders, Observed};
+use super::positions::{stored_next, LinkReaders, Observed};
 use crate::backend::engine::ReadDetail;
 use crate::backend::kafka::{KafkaAdmin, KafkaClients};
 use crate::backend::{BackendError, Clusters, Scope};
@@ -236,6 +239,10 @@ async fn read_cluster(
     let found = linkctl_links(connect.list_current().await?, r.scope);
     let declared = declared_mirrors(r, dest);
     let mut state = ClusterState {
+        engine_attachment_unsaid: worker
+            .kafka_cluster_id
+            .is_none()
+            .then(|| worker.version.clone().unwrap_or_else(|| "unknown".into())),
         engine_attached_to: worker.kafka_cluster_id,
         ..Default::default()
     };
@@ -292,8 +299,68 @@ async fn read_cluster(
     }
     if let Some(t) = &target_topics {
         state.occupied = occupied(r, &target, t, &declared, &state).await?;
+        if r.detail != ReadDetail::Status {
+            resume_at(connect, &declared, &mut state).await;
+        }
     }
     Ok(state)
+}
+
+/// For each existing link that declares a mirror over an occupied topic:
+/// where its source connector would start copying it, from the
+/// connector's stored offsets (one `GET /connectors/{name}/offsets` per
+/// such link, a few at a time). A link whose offsets cannot be read is
+/// unread: the plan says where each adopted mirror starts, and must not
+/// guess.
+async fn resume_at(
+    connect: &ConnectClient,
+    declared: &BTreeMap<&str, BTreeSet<String>>,
+    state: &mut ClusterState,
+) {
+    let wanted: Vec<(String, Vec<String>)> = declared
+        .iter()
+        .filter(|(link, _)| state.links.contains_key(**link))
+        .map(|(link, mirrors)| {
+            let over: Vec<String> = mirrors
+                .iter()
+                .filter(|m| state.occupied.contains_key(*m))
+                .cloned()
+                .collect();
+            (link.to_string(), over)
+        })
+        .filter(|(_, over)| !over.is_empty())
+        .collect();
+    let reads = wanted.into_iter().map(|(link, topics)| async move {
+        let stored = connect.offsets(&source_connector(&link)).await;
+        (link, topics, stored)
+    });
+    let read: Vec<_> = futures::stream::iter(reads)
+        .buffer_unordered(LINK_READS)
+        .collect()
+        .await;
+    for (link, topics, stored) in read {
+        match stored {
+            Ok(stored) => {
+                let next = stored.map(|o| stored_next(&o)).unwrap_or_default();
+                let per_topic = topics
+                    .into_iter()
+                    .map(|t| {
+                        let parts = next
+                            .iter()
+                            .filter(|((topic, _), _)| *topic == t)
+                            .filter_map(|((_, p), n)| u32::try_from(*p).ok().map(|p| (p, *n)))
+                            .collect();
+                        (t, parts)
+                    })
+                    .collect();
+                state.resume_at.insert(link, per_topic);
+            }
+            Err(e) => {
+                state.links.remove(&link);
+                state.unread_links.insert(link, e.message);
+            }
+        }
+    }
 }
 
 /// The destination as the read needs it.

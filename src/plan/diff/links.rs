@@ -28,9 +28,13 @@ pub(super) fn plan_link(
             return;
         }
     };
-    if let Some(why) = misattached(&b.engines, name, link, manifest, live) {
-        b.error(link_target(&link.destination.value, name), why);
-        return;
+    match attachment(&b.engines, name, link, manifest, live) {
+        Attachment::Checked => {}
+        Attachment::Elsewhere(why) => {
+            b.error(link_target(&link.destination.value, name), why);
+            return;
+        }
+        Attachment::Unchecked(why) => b.warn(link_target(&link.destination.value, name), why),
     }
     let found: Vec<Option<&LiveLink>> = objects
         .iter()
@@ -103,34 +107,65 @@ pub(super) fn plan_link(
     }
 }
 
-/// Why the link's records would land in another cluster than its
-/// destination: its engine writes through the Kafka cluster its endpoint
-/// is attached to (MirrorMaker 2: the Kafka Connect worker's own cluster,
-/// whatever the connector's `target.cluster.*` says), and that is not the
-/// destination. Nothing is planned for such a link: a connector written
-/// there would copy the source into the wrong cluster (into its own
-/// source, with a worker attached to it: a loop).
-fn misattached(
+/// Whether the link's records land in its destination, for an engine that
+/// writes through the Kafka cluster its endpoint is attached to
+/// (MirrorMaker 2: the Kafka Connect worker's own cluster, whatever the
+/// connector's `target.cluster.*` says).
+#[derive(Debug, PartialEq, Eq)]
+enum Attachment {
+    /// Attached to the destination, or nothing to check (another engine,
+    /// or ids not read).
+    Checked,
+    /// Attached to another cluster: nothing is planned for the link (a
+    /// connector written there would copy the source into the wrong
+    /// cluster; into its own source, with a worker attached to it: a loop).
+    Elsewhere(String),
+    /// The endpoint does not say which cluster it is attached to (an older
+    /// Kafka Connect worker): planned as usual, with a warning.
+    Unchecked(String),
+}
+
+fn attachment(
     engines: &EngineModels,
     name: &str,
     link: &Link,
     manifest: &Manifest,
     live: &LiveState,
-) -> Option<String> {
+) -> Attachment {
     if !engines
         .of(link.engine.value)
         .writes_through_attached_cluster()
     {
-        return None;
+        return Attachment::Checked;
     }
     let dest = &link.destination.value;
-    let state = live.clusters.get(dest)?;
-    let (attached, own) = (
-        state.engine_attached_to.as_ref()?,
-        state.kafka_cluster_id.as_ref()?,
-    );
+    let Some(state) = live.clusters.get(dest) else {
+        return Attachment::Checked;
+    };
+    let connect = manifest
+        .cluster(dest)
+        .and_then(|c| c.connect.as_ref())
+        .and_then(|c| c.first())
+        .map(|c| c.display().to_string())
+        .unwrap_or_default();
+    if let Some(version) = &state.engine_attachment_unsaid {
+        return Attachment::Unchecked(format!(
+            "linkctl cannot check that the Kafka Connect cluster of `{dest}` ({connect}, version {version}) writes into `{dest}`: \
+             its `GET /` has no `kafka_cluster_id`. A MirrorMaker 2 source connector writes what it copies through its worker, \
+             so if the worker's `bootstrap.servers` is not `{dest}`'s, the records of `{}` land in that other cluster. \
+             Check the worker's `bootstrap.servers` yourself before applying (Apache Kafka Connect says its cluster since 1.1: \
+             something between linkctl and the worker, or another implementation, left it out).",
+            link.source.value
+        ));
+    }
+    let (Some(attached), Some(own)) = (
+        state.engine_attached_to.as_ref(),
+        state.kafka_cluster_id.as_ref(),
+    ) else {
+        return Attachment::Checked;
+    };
     if attached == own {
-        return None;
+        return Attachment::Checked;
     }
     let other = live
         .clusters
@@ -138,13 +173,7 @@ fn misattached(
         .find(|(_, c)| c.kafka_cluster_id.as_ref() == Some(attached))
         .map(|(n, _)| format!(" (that is cluster `{n}`)"))
         .unwrap_or_default();
-    let connect = manifest
-        .cluster(dest)
-        .and_then(|c| c.connect.as_ref())
-        .and_then(|c| c.first())
-        .map(|c| c.display().to_string())
-        .unwrap_or_default();
-    Some(format!(
+    Attachment::Elsewhere(format!(
         "link `{name}` cannot run on the Kafka Connect cluster of `{dest}` ({connect}): it is attached to Kafka cluster {attached}{other}, \
          not to `{dest}` (cluster id {own}). A MirrorMaker 2 source connector writes what it copies through its worker, so the records \
          of `{}` would land in {attached}, not in `{dest}`. Point `connect:` of cluster `{dest}` at a Kafka Connect cluster whose \
@@ -446,5 +475,232 @@ fn mode_word(m: LinkMode) -> &'static str {
         LinkMode::DestinationInitiated => "destination-initiated",
         LinkMode::SourceInitiated => "source-initiated",
         LinkMode::Bidirectional => "bidirectional",
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::manifest::diagnostic::Problem;
+    use crate::manifest::load::{parse, SourceFile};
+    use crate::manifest::{Cluster, EngineRules, EngineTable, Located};
+    use crate::plan::action::Action;
+    use crate::plan::engine_model::{EngineModel, PlanContext, StepGroup};
+    use crate::plan::payload::Payload;
+    use crate::state::ClusterState;
+
+    use super::super::Builder;
+
+    /// A test engine: `attached` says whether it writes through the Kafka
+    /// cluster its endpoint is attached to (as MirrorMaker 2 does).
+    pub(in crate::plan::diff) struct TestEngine {
+        attached: bool,
+    }
+
+    impl EngineRules for TestEngine {
+        fn name(&self) -> &'static str {
+            if self.attached {
+                "mirrormaker2"
+            } else {
+                "confluent"
+            }
+        }
+        fn check_link(&self, _: &Located<String>, _: &Link, _: &Manifest, _: &mut Vec<Problem>) {}
+        fn reads_cluster(&self, _: &Cluster) -> bool {
+            false
+        }
+    }
+
+    impl EngineModel for TestEngine {
+        fn payload(&self, _: &Action, _: &PlanContext<'_>) -> Result<Payload, String> {
+            Err("no payloads in these tests".into())
+        }
+        fn action_notes(&self, _: ActionKind) -> &'static [&'static str] {
+            &[]
+        }
+        fn step_group(&self, _: ActionKind) -> StepGroup {
+            StepGroup::Single
+        }
+        fn link_deletion_stops_mirrors(&self) -> bool {
+            true
+        }
+        fn mirrors_are_read_only(&self) -> bool {
+            !self.attached
+        }
+        fn writes_through_attached_cluster(&self) -> bool {
+            self.attached
+        }
+        fn status_notes(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn exports_free_form_config(&self) -> bool {
+            self.attached
+        }
+    }
+
+    const ATTACHED: TestEngine = TestEngine { attached: true };
+    const PLAIN: TestEngine = TestEngine { attached: false };
+
+    /// The default engine (`confluent`) does not write through its
+    /// endpoint's cluster, the other (`mirrormaker2`) does.
+    fn of(e: EngineName) -> &'static dyn EngineModel {
+        if e == EngineName::default() {
+            &PLAIN
+        } else {
+            &ATTACHED
+        }
+    }
+
+    /// `mirrormaker2` writes through its endpoint's cluster, `confluent` not.
+    pub(in crate::plan::diff) const MODELS: EngineModels =
+        EngineTable::new(of, &[&ATTACHED, &PLAIN]);
+
+    /// Link `l` (us → europe, `engine`) mirroring `t` with `mirror` added to
+    /// the mirror's settings.
+    pub(in crate::plan::diff) fn manifest(engine: &str, mirror: &str) -> Manifest {
+        let yaml = format!(
+            "version: 1
+clusters:
+  us:
+    bootstrap: 127.0.0.1:19092
+  europe:
+    bootstrap: 127.0.0.1:29092
+    connect: http://127.0.0.1:28083
+links:
+  l:
+    source: us
+    destination: europe
+    engine: {engine}
+    mirrors:
+      - {{ topic: t{mirror} }}
+"
+        );
+        parse(&SourceFile::new("t.yaml", &yaml), |_| None)
+            .expect("manifest parses")
+            .manifest
+    }
+
+    /// `europe` with its Kafka Connect worker attached to `attached`
+    /// (`None`: not said, version 2.0.0) and its own id `eu-id`; `us` is `us-id`.
+    fn live(attached: Option<&str>) -> LiveState {
+        let mut live = LiveState::default();
+        live.clusters.insert(
+            "europe".into(),
+            ClusterState {
+                engine_attached_to: attached.map(str::to_string),
+                engine_attachment_unsaid: attached.is_none().then(|| "2.0.0".to_string()),
+                kafka_cluster_id: Some("eu-id".into()),
+                ..Default::default()
+            },
+        );
+        live.clusters.insert(
+            "us".into(),
+            ClusterState {
+                kafka_cluster_id: Some("us-id".into()),
+                ..Default::default()
+            },
+        );
+        live
+    }
+
+    fn planned(m: &Manifest, live: &LiveState) -> Builder {
+        let mut b = Builder::new(MODELS);
+        let (name, link) = m.links.iter().next().expect("one link");
+        plan_link(&mut b, &name.value, link, m, live);
+        b
+    }
+
+    fn check(engine: &str, live: &LiveState) -> Attachment {
+        let m = manifest(engine, "");
+        let (name, link) = m.links.iter().next().expect("one link");
+        attachment(&MODELS, &name.value, link, &m, live)
+    }
+
+    #[test]
+    fn a_worker_attached_to_another_cluster_is_refused_naming_both_ids() {
+        let Attachment::Elsewhere(why) = check("mirrormaker2", &live(Some("us-id"))) else {
+            panic!("not refused");
+        };
+        assert!(
+            why.contains("it is attached to Kafka cluster us-id (that is cluster `us`), not to `europe` (cluster id eu-id)"),
+            "{why}"
+        );
+        assert!(why.contains("(http://127.0.0.1:28083)"), "{why}");
+        let b = planned(&manifest("mirrormaker2", ""), &live(Some("us-id")));
+        assert!(b.actions.is_empty(), "nothing is planned: {:?}", b.actions);
+        assert_eq!(b.errors.len(), 1);
+        assert_eq!(b.errors[0].target, "europe/l");
+        // A cluster the manifest does not declare is not named.
+        let why = match check("mirrormaker2", &live(Some("elsewhere-id"))) {
+            Attachment::Elsewhere(why) => why,
+            other => panic!("{other:?}"),
+        };
+        assert!(
+            why.contains("attached to Kafka cluster elsewhere-id, not to `europe`"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_worker_attached_to_the_destination_is_planned_as_usual() {
+        assert_eq!(
+            check("mirrormaker2", &live(Some("eu-id"))),
+            Attachment::Checked
+        );
+        let b = planned(&manifest("mirrormaker2", ""), &live(Some("eu-id")));
+        assert!(
+            b.errors.is_empty() && b.warnings.is_empty(),
+            "{:?} {:?}",
+            b.errors,
+            b.warnings
+        );
+        assert!(!b.actions.is_empty());
+    }
+
+    #[test]
+    fn an_engine_that_does_not_write_through_its_endpoint_is_not_checked() {
+        assert_eq!(
+            check("confluent", &live(Some("us-id"))),
+            Attachment::Checked
+        );
+        assert_eq!(check("confluent", &live(None)), Attachment::Checked);
+    }
+
+    #[test]
+    fn ids_not_read_are_not_checked() {
+        let mut l = live(Some("us-id"));
+        l.clusters
+            .get_mut("europe")
+            .expect("europe")
+            .kafka_cluster_id = None;
+        assert_eq!(check("mirrormaker2", &l), Attachment::Checked);
+        assert_eq!(
+            check("mirrormaker2", &LiveState::default()),
+            Attachment::Checked
+        );
+    }
+
+    #[test]
+    fn a_worker_that_does_not_say_its_cluster_is_planned_with_a_warning() {
+        let b = planned(&manifest("mirrormaker2", ""), &live(None));
+        assert!(b.errors.is_empty(), "{:?}", b.errors);
+        assert!(!b.actions.is_empty(), "planned as usual");
+        assert_eq!(b.warnings.len(), 1, "{:?}", b.warnings);
+        let w = &b.warnings[0];
+        assert_eq!(w.target, "europe/l");
+        assert!(
+            w.message.starts_with(
+                "linkctl cannot check that the Kafka Connect cluster of `europe` (http://127.0.0.1:28083, version 2.0.0) writes into `europe`: \
+                 its `GET /` has no `kafka_cluster_id`."
+            ),
+            "{}",
+            w.message
+        );
+        assert!(
+            w.message
+                .contains("the records of `us` land in that other cluster"),
+            "{}",
+            w.message
+        );
     }
 }

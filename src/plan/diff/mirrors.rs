@@ -133,6 +133,9 @@ pub(super) struct LiveMirrors<'l> {
     source_topics: Option<&'l BTreeSet<String>>,
     /// Destination topics that are no mirror, with their records.
     occupied: Option<&'l BTreeMap<String, Option<i64>>>,
+    /// Where the link's connector would start copying the occupied topics
+    /// it declares (topic → partition → next source offset), when read.
+    resume_at: Option<&'l BTreeMap<String, BTreeMap<u32, i64>>>,
     /// The source cluster's producer fences, when read.
     fences: Option<&'l FenceState>,
 }
@@ -159,6 +162,10 @@ impl<'l> LiveMirrors<'l> {
             taken,
             source_topics: source.and_then(|c| c.topic_names.as_ref()),
             occupied: live.clusters.get(cluster).map(|c| &c.occupied),
+            resume_at: live
+                .clusters
+                .get(cluster)
+                .and_then(|c| c.resume_at.get(name)),
             fences: source.and_then(|c| c.fences.as_ref()),
         }
     }
@@ -242,11 +249,7 @@ pub(super) fn plan_mirrors(
                             "mirrors into the existing empty topic `{cluster}/{mname}` (its partitions and configs stay, and follow the source from now on)"
                         ));
                     } else if let Some(held) = lm.occupied.and_then(|o| o.get(mname)) {
-                        a.notes.insert(1, format!(
-                            "adopts the existing topic `{cluster}/{mname}` ({}): they stay first, and the records of `{}/{}` \
-                             are appended after them, from its first offset (or from where an earlier mirror of this link stopped)",
-                            records(*held), link.source.value, m.topic.value
-                        ));
+                        a.notes.insert(1, adopt_note(lm, cluster, mname, &link.source.value, &m.topic.value, *held));
                     }
                     let id = b.push(a);
                     if want == MirrorState::Paused {
@@ -335,6 +338,47 @@ pub(super) fn plan_mirrors(
             );
         }
     }
+}
+
+/// What adopting the existing topic `cluster/mname` does: the records it
+/// holds stay first, and where MirrorMaker 2 starts copying the source
+/// (its connector's stored offsets for the topic, as read; none stored, or
+/// a connector this plan creates: the source's first offset — MirrorMaker
+/// 2's consumers reset to the earliest offset).
+fn adopt_note(
+    lm: &LiveMirrors<'_>,
+    cluster: &str,
+    mname: &str,
+    source: &str,
+    topic: &str,
+    held: Option<i64>,
+) -> String {
+    let start = if lm.own.is_none() {
+        "MirrorMaker 2 starts from the source's first offset (the link's connector is created by this plan, with no stored offsets)".to_string()
+    } else {
+        match lm.resume_at.and_then(|r| r.get(mname)) {
+            Some(parts) if parts.is_empty() => {
+                "MirrorMaker 2 starts from the source's first offset (the link's connector holds no offsets for this topic)".to_string()
+            }
+            Some(parts) => {
+                let at: Vec<String> = parts
+                    .iter()
+                    .map(|(p, n)| format!("source offset {n} on partition {p}"))
+                    .collect();
+                format!(
+                    "MirrorMaker 2 starts at {} (the link's connector stored where an earlier mirror of this topic stopped), \
+                     and from the source's first offset on any other partition: the source's records before that are not copied",
+                    at.join(", ")
+                )
+            }
+            None => "where MirrorMaker 2 starts is not known (the link's connector's stored offsets were not read)".to_string(),
+        }
+    };
+    format!(
+        "adopts the existing topic `{cluster}/{mname}` ({}): they stay, first, and the records of `{source}/{topic}` are appended \
+         after them (its offsets no longer match the source's); {start}",
+        records(held)
+    )
 }
 
 /// `N record(s)`, or `an unknown number of records`.
@@ -478,4 +522,121 @@ pub(super) fn mirror_action(
             .push("irreversible: deletes the topic and its data".to_string());
     }
     a
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::super::links::plan_link;
+    use super::super::links::tests::{manifest, MODELS};
+    use super::super::Builder;
+    use crate::plan::action::ActionKind;
+    use crate::state::{ClusterState, LiveLink, LiveState};
+
+    /// `europe/t` exists with 5 records of its own; the link's connector
+    /// exists when `resume_at` is given, with those stored offsets of `t`.
+    fn live(resume_at: Option<&[(u32, i64)]>) -> LiveState {
+        let mut live = LiveState::default();
+        let mut europe = ClusterState {
+            occupied: BTreeMap::from([("t".to_string(), Some(5))]),
+            ..Default::default()
+        };
+        if let Some(parts) = resume_at {
+            let mut l = LiveLink::named("l");
+            l.engine = serde_json::from_str("\"mirrormaker2\"").expect("an engine name");
+            europe.links.insert("l".into(), l);
+            europe.resume_at.insert(
+                "l".into(),
+                BTreeMap::from([("t".to_string(), parts.iter().copied().collect())]),
+            );
+        }
+        live.clusters.insert("europe".into(), europe);
+        live
+    }
+
+    /// The plan of link `l` (`mirror`: extra mirror settings): its errors,
+    /// and the notes of its mirror's creation.
+    fn plan(mirror: &str, live: &LiveState) -> (Vec<String>, Vec<String>) {
+        let m = manifest("mirrormaker2", mirror);
+        let (name, link) = m.links.iter().next().expect("one link");
+        let mut b = Builder::new(MODELS);
+        plan_link(&mut b, &name.value, link, &m, live);
+        let notes = b
+            .actions
+            .iter()
+            .find(|a| a.kind == ActionKind::CreateMirror)
+            .map(|a| a.notes.clone())
+            .unwrap_or_default();
+        (b.errors.into_iter().map(|e| e.message).collect(), notes)
+    }
+
+    #[test]
+    fn a_mirror_over_a_topic_with_records_is_refused_with_their_count() {
+        let (errors, notes) = plan("", &live(None));
+        assert!(notes.is_empty(), "no mirror is created: {notes:?}");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with(
+                "topic `t` already exists on `europe` and is no mirror: it holds 5 record(s). Mirroring into it would append \
+                 the records of `us/t` after them, two streams in one topic."
+            ),
+            "{}",
+            errors[0]
+        );
+        assert!(errors[0].contains("declare `adopt: true`"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn adopted_by_a_new_link_it_starts_at_the_source_s_first_offset() {
+        let (errors, notes) = plan(", adopt: true", &live(None));
+        assert!(
+            errors.iter().all(|e| !e.contains("is no mirror")),
+            "{errors:?}"
+        );
+        assert_eq!(
+            notes[1],
+            "adopts the existing topic `europe/t` (5 record(s)): they stay, first, and the records of `us/t` are appended \
+             after them (its offsets no longer match the source's); MirrorMaker 2 starts from the source's first offset \
+             (the link's connector is created by this plan, with no stored offsets)"
+        );
+    }
+
+    #[test]
+    fn adopted_by_a_link_without_stored_offsets_it_starts_at_the_first_offset() {
+        let (_, notes) = plan(", adopt: true", &live(Some(&[])));
+        assert!(
+            notes[1].ends_with(
+                "MirrorMaker 2 starts from the source's first offset (the link's connector holds no offsets for this topic)"
+            ),
+            "{}",
+            notes[1]
+        );
+    }
+
+    #[test]
+    fn adopted_by_a_link_with_stored_offsets_it_starts_where_they_say() {
+        let (_, notes) = plan(", adopt: true", &live(Some(&[(0, 120), (2, 7)])));
+        assert!(
+            notes[1].ends_with(
+                "MirrorMaker 2 starts at source offset 120 on partition 0, source offset 7 on partition 2 (the link's connector \
+                 stored where an earlier mirror of this topic stopped), and from the source's first offset on any other \
+                 partition: the source's records before that are not copied"
+            ),
+            "{}",
+            notes[1]
+        );
+    }
+
+    #[test]
+    fn adopted_where_the_stored_offsets_were_not_read_it_says_so() {
+        let mut l = live(Some(&[]));
+        l.clusters
+            .get_mut("europe")
+            .expect("europe")
+            .resume_at
+            .clear();
+        let (_, notes) = plan(", adopt: true", &l);
+        assert!(notes[1].ends_with("where MirrorMaker 2 starts is not known (the link's connector's stored offsets were not read)"), "{}", notes[1]);
+    }
 }

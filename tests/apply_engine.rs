@@ -97,7 +97,7 @@ async fn a_failure_blocks_only_what_depends_on_it() {
     assert_eq!(steps, [vec!["back"], vec!["link"], vec!["m1", "m2"]]);
     assert_eq!(
         report.render_text(),
-        "Apply failed: 3 done, 1 failed, 1 not attempted (1 of them depend on an action that did not succeed).\n  done    link: link ok\n  done    m2: m2 ok\n  done    back: back ok\n  FAILED  m1: HTTP 500: boom from the server\n  skipped update (not attempted: depends on m1, which failed)\n"
+        "  done    link: link ok\n  done    m2: m2 ok\n  done    back: back ok\n  FAILED  m1: HTTP 500: boom from the server\n  skipped update (not attempted: depends on m1, which failed)\nApply failed: 3 done, 1 failed, 1 not attempted (1 of them depend on an action that did not succeed).\n"
     );
     let evs = events.0.lock().unwrap().clone();
     assert!(matches!(
@@ -374,7 +374,7 @@ async fn run_apply_reports_link_tasks_in_error_after_a_successful_create() {
     );
     let printed = linkctl::cli::views::apply::report_text(&run);
     assert!(
-        printed.starts_with("Apply complete: 1 done, 0 failed, 0 not attempted.\n"),
+        printed.ends_with("Apply complete: 1 done, 0 failed, 0 not attempted.\n"),
         "{printed}"
     );
     assert!(

@@ -27,6 +27,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::events::{ApplyEvent, EventSink};
 use super::report::{ApplyReport, DoneEntry, FailedEntry, NotAttemptedWhy};
+use super::tally::Tally;
 use crate::backend::kafka::KafkaClients;
 use crate::backend::{
     ActionResult, BackendError, Clusters, Engine, ExecContext, Progress, Secrets,
@@ -99,6 +100,40 @@ impl Progress for ProgressEvents<'_> {
             id: action_id.to_string(),
             message: message.to_string(),
         });
+    }
+}
+
+/// How often a running apply says where it stands as a whole.
+pub const PROGRESS_EVERY: Duration = Duration::from_secs(3);
+
+/// Forwards events to the apply's sink and counts them for the overall
+/// progress.
+struct Counted<'a> {
+    inner: &'a dyn EventSink,
+    tally: std::sync::Mutex<Tally>,
+    /// tokio's clock, which a test can pause and advance.
+    started: tokio::time::Instant,
+}
+
+impl Counted<'_> {
+    /// Emits where the apply stands now.
+    fn overall(&self) {
+        let o = match self.tally.lock() {
+            Ok(t) => t.overall(self.started.elapsed()),
+            Err(p) => p.into_inner().overall(self.started.elapsed()),
+        };
+        self.inner.emit(&ApplyEvent::ApplyProgress(o));
+    }
+}
+
+impl EventSink for Counted<'_> {
+    fn emit(&self, e: &ApplyEvent) {
+        let at = self.started.elapsed();
+        match self.tally.lock() {
+            Ok(mut t) => t.observe(e, at),
+            Err(p) => p.into_inner().observe(e, at),
+        }
+        self.inner.emit(e);
     }
 }
 
@@ -359,6 +394,12 @@ pub async fn apply(
     opts: &ApplyOptions,
 ) -> ApplyReport {
     let started = Instant::now();
+    let counted = Counted {
+        inner: sink,
+        tally: std::sync::Mutex::new(Tally::new(actions.len())),
+        started: tokio::time::Instant::now(),
+    };
+    let sink: &dyn EventSink = &counted;
     let mut run = Run::new(actions, sink);
     let progress = ProgressEvents(sink);
     let permits = Semaphore::new(opts.parallelism.max(1));
@@ -378,6 +419,12 @@ pub async fn apply(
 
     let mut busy: BTreeSet<Lane> = BTreeSet::new();
     let mut running = FuturesUnordered::new();
+    if !actions.is_empty() {
+        counted.overall();
+    }
+    let mut ticks =
+        tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let stopped = env.cancel.is_cancelled() || (opts.fail_fast && !run.failed.is_empty());
         if !stopped {
@@ -419,7 +466,13 @@ pub async fn apply(
                 });
             }
         }
-        let Some((step, results, elapsed)) = running.next().await else {
+        let next = loop {
+            tokio::select! {
+                n = running.next() => break n,
+                _ = ticks.tick() => counted.overall(),
+            }
+        };
+        let Some((step, results, elapsed)) = next else {
             break;
         };
         busy.remove(&lane(&actions[step[0]]));

@@ -64,6 +64,10 @@ pub enum ApplyEvent {
         id: String,
         message: String,
     },
+    /// The apply as a whole: once when it starts, then every few seconds
+    /// while actions run (counts, elapsed time, an estimate of what is
+    /// left, the actions running longest).
+    ApplyProgress(super::tally::Overall),
     ActionDone {
         id: String,
         summary: String,

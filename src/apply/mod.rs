@@ -10,6 +10,7 @@ pub mod one_off;
 pub mod progress;
 pub mod report;
 pub mod secrets;
+pub mod tally;
 
 pub use dag::{apply, ApplyEnv, ApplyOptions, EngineSet};
 pub use events::{ApplyEvent, EventSink, JsonLines};

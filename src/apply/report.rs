@@ -69,9 +69,13 @@ impl ApplyReport {
             .count()
     }
 
-    /// Plain text (the CLI adds colour).
+    /// Plain text (the CLI adds colour): each action, then the verdict.
     pub fn render_text(&self) -> String {
-        let mut s = String::new();
+        self.render_actions() + &self.verdict()
+    }
+
+    /// The verdict line: `Apply complete: 3 done, 0 failed, 0 not attempted.`
+    pub fn verdict(&self) -> String {
         let verdict = if self.was_interrupted {
             "Apply interrupted"
         } else if self.is_success() {
@@ -88,13 +92,18 @@ impl ApplyReport {
             0 => String::new(),
             n => format!(" ({n} of them depend on an action that did not succeed)"),
         };
-        let _ = writeln!(
-            s,
-            "{verdict}: {} done, {} failed,{interrupted} {} not attempted{blocked}.",
+        format!(
+            "{verdict}: {} done, {} failed,{interrupted} {} not attempted{blocked}.\n",
             self.done.len(),
             self.failed.len(),
             self.not_attempted.len()
-        );
+        )
+    }
+
+    /// A line per action: done (with what a cut-over did), failed,
+    /// interrupted, not attempted and why.
+    pub fn render_actions(&self) -> String {
+        let mut s = String::new();
         for d in &self.done {
             let _ = writeln!(s, "  done    {}: {}", d.id, d.summary);
             // (What a deletion left behind is in its summary already.)

@@ -103,6 +103,15 @@ impl CliEnv {
         env
     }
 
+    /// [`Self::start`], with the seed step `name` as `linkctl.yaml`,
+    /// `settings` added to its link's `config` (see
+    /// [`Self::seed_with_config`]).
+    pub fn seeded_with_config(name: &str, settings: &str) -> Self {
+        let env = Self::start();
+        env.write_manifest("linkctl.yaml", &env.seed_with_config(name, settings));
+        env
+    }
+
     /// Both doubles over HTTPS, requiring client certificates (`us`, `europe`).
     pub fn start_tls(us: TlsSetup, eu: TlsSetup) -> Self {
         Self::with_doubles(Some((us, eu)))
@@ -149,6 +158,13 @@ impl CliEnv {
             .join(name);
         let text = std::fs::read_to_string(&path).expect("seed manifest");
         self.point_at_doubles(&text)
+    }
+
+    /// [`Self::seed_text`] with `settings` (lines of YAML indented for a
+    /// link's `config`) added to the link's `config`.
+    pub fn seed_with_config(&self, name: &str, settings: &str) -> String {
+        self.seed_text(name)
+            .replace("    config:\n", &format!("    config:\n{settings}"))
     }
 
     /// `text` with the seed's REST URLs replaced by the doubles' and its
@@ -255,26 +271,23 @@ impl CliEnv {
     /// Every write (non-GET) either double received, rendered, but those
     /// of the apply lock (see [`Self::lock_writes`]).
     pub fn writes(&self) -> Vec<String> {
-        let mut w: Vec<String> = Vec::new();
-        for (name, d) in [("us", &self.us), ("europe", &self.eu)] {
-            w.extend(
-                d.log()
-                    .iter()
-                    .filter(|r| !r.is_read() && !r.is_lock())
-                    .map(|r| format!("{name}: {}", r.render())),
-            );
-        }
-        w
+        self.writes_where(false)
     }
 
     /// The apply lock's writes either double received, rendered.
     pub fn lock_writes(&self) -> Vec<String> {
+        self.writes_where(true)
+    }
+
+    /// The writes either double received, rendered: the apply lock's
+    /// (`lock`) or all the others.
+    fn writes_where(&self, lock: bool) -> Vec<String> {
         let mut w: Vec<String> = Vec::new();
         for (name, d) in [("us", &self.us), ("europe", &self.eu)] {
             w.extend(
                 d.log()
                     .iter()
-                    .filter(|r| !r.is_read() && r.is_lock())
+                    .filter(|r| !r.is_read() && r.is_lock() == lock)
                     .map(|r| format!("{name}: {}", r.render())),
             );
         }
@@ -320,6 +333,12 @@ pub fn snapshot_settings(env: &CliEnv) -> insta::Settings {
         &regex::escape(&env.dir.path().display().to_string()),
         "[tmp]",
     );
+    // The overall progress line an apply prints every few seconds depends
+    // on how long it runs: only the first (`apply: 0/N done, …`, before
+    // anything starts) stays in a snapshot. tests/apply_progress.rs tests
+    // the others on a fake clock.
+    s.add_filter(r"(?m)^apply: .*running longest.*\n", "");
+    s.add_filter(r"(?m)^apply: [1-9][0-9]*/.*\n", "");
     s.add_filter(r"\b\d+(\.\d+)?\s?(ms|s|µs)\b", "[time]");
     s
 }

@@ -19,6 +19,8 @@ use linkctl::state::LiveState;
 pub struct Fake {
     pub fail: BTreeSet<String>,
     pub steps: Mutex<Vec<Vec<String>>>,
+    /// How long each step takes (on tokio's clock, which a test may pause).
+    pub delay: std::time::Duration,
 }
 
 impl Fake {
@@ -26,6 +28,7 @@ impl Fake {
         Self {
             fail: fail.iter().map(|s| s.to_string()).collect(),
             steps: Mutex::new(Vec::new()),
+            delay: std::time::Duration::ZERO,
         }
     }
 
@@ -58,6 +61,12 @@ impl Engine for Fake {
     ) -> BoxFuture<'a, Vec<ActionResult>> {
         Box::pin(async move {
             tokio::task::yield_now().await;
+            if !self.delay.is_zero() {
+                for a in step {
+                    ctx.progress.update(&a.id, "waiting for the server");
+                }
+                tokio::time::sleep(self.delay).await;
+            }
             let mut out = Vec::new();
             let mut ids = Vec::new();
             let mut failed = false;

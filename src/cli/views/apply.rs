@@ -63,14 +63,14 @@ fn progress(out: &Output) -> HumanProgress {
     }
 }
 
-/// The final report for people: the verdict, each action, then link
-/// health warnings.
+/// The final report for people: each action, link health warnings, then
+/// the verdict (last, where a long list does not scroll it away).
 pub fn report_text(run: &ApplyRun) -> String {
-    let mut s = run.report.render_text();
+    let mut s = run.report.render_actions();
     for h in &run.health {
         s.push_str(&format!("  warning {h}\n"));
     }
-    s
+    s + &run.report.verdict()
 }
 
 fn still_differs_message(remaining: usize) -> String {

@@ -4,7 +4,8 @@
 //! URL-encoded (`%20` and form `+`, upper- and lower-case hex) and Base64
 //! (standard and URL-safe, at each of the three alignments it can have
 //! inside a longer encoded string, such as the `user:password` of a Basic
-//! header).
+//! header); a URL also as the URL parser writes it back (host in lower
+//! case, default port dropped), which is how messages about it print it.
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
 use base64::Engine;
@@ -18,10 +19,25 @@ pub fn forms(secret: &str) -> Vec<String> {
     out.extend([once, twice]);
     out.extend(url_encoded(secret));
     out.extend(base64_fragments(secret.as_bytes()));
+    out.extend(url_normalized(secret));
     out.retain(|f| !f.is_empty());
     out.sort();
     out.dedup();
     out
+}
+
+/// A secret that is a URL (a REST base read from `${env:…}`), as `url`
+/// serialises it, with and without the trailing `/` it adds to an empty
+/// path; nothing for anything else.
+fn url_normalized(s: &str) -> Vec<String> {
+    match url::Url::parse(s) {
+        Ok(u) if u.has_host() => {
+            let full = u.to_string();
+            let trimmed = full.trim_end_matches('/').to_string();
+            vec![full, trimmed]
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// `s` as it appears inside a JSON string.
@@ -132,5 +148,15 @@ mod tests {
         // JSON-escaped, then escaped again by the Markdown renderer.
         assert!(f.contains(&r#"p\\"w d/é"#.to_string()));
         assert!(forms("a<b|c_d").contains(&r"a&lt;b&#124;c\_d".to_string()));
+    }
+
+    #[test]
+    fn a_url_is_also_looked_for_as_the_parser_writes_it() {
+        let f = forms("http://SENTINEL-Host.example.com:80/kafka");
+        assert!(
+            f.contains(&"http://sentinel-host.example.com/kafka".to_string()),
+            "{f:?}"
+        );
+        assert!(forms("not a url").iter().all(|x| !x.contains("://")));
     }
 }

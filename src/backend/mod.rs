@@ -10,6 +10,7 @@
 
 pub mod confluent;
 pub mod engine;
+pub mod gate;
 pub mod http_errors;
 pub mod https_trust;
 pub mod kafka;

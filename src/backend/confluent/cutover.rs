@@ -13,11 +13,12 @@
 //! the lag `mirror_lags` showed when it was sent ([`lags_now`]).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::client::ClusterClient;
 use super::errors::ConfluentError;
 use super::wire::MirrorData;
+use crate::backend::gate::{Gated, Watch};
 use crate::backend::ExecContext;
 use crate::plan::cutover::{CutoverReport, PartitionProgress, Readiness};
 use crate::plan::Action;
@@ -84,11 +85,31 @@ pub fn failover_report(mirror: &str, lags: &Lags) -> CutoverReport {
     )
 }
 
-/// What the gate found per promoted mirror.
-pub struct Gated {
-    pub ready: BTreeSet<String>,
-    pub not_ready: BTreeMap<String, Readiness>,
-    pub waited: Duration,
+/// The mirrors of one link as the gate watches them: their lags, one
+/// request per settle window whatever the number of mirrors.
+struct LinkLags<'a> {
+    client: &'a ClusterClient,
+    link: &'a str,
+}
+
+impl Watch for LinkLags<'_> {
+    type Observation = Lags;
+    type Error = ConfluentError;
+
+    fn observe(
+        &mut self,
+        _waiting: &BTreeSet<String>,
+    ) -> impl std::future::Future<Output = Result<Lags, ConfluentError>> + Send {
+        lags_now(self.client, self.link)
+    }
+
+    fn readiness(&self, mirror: &str, before: &Lags, after: &Lags, settle_ms: u64) -> Readiness {
+        readiness(mirror, before, after, settle_ms)
+    }
+
+    fn interrupted(&self, what: &str) -> ConfluentError {
+        ConfluentError::Interrupted { what: what.into() }
+    }
 }
 
 /// Watches `names` until each is caught up and quiet for `settle`, or the
@@ -101,104 +122,32 @@ pub async fn gate(
     a: &Action,
     ctx: &ExecContext<'_>,
 ) -> Result<Gated, ConfluentError> {
-    let started = Instant::now();
-    let settle_ms = u64::try_from(settle.as_millis()).unwrap_or(u64::MAX);
-    let mut waiting: BTreeSet<String> = names.iter().cloned().collect();
-    let mut ready = BTreeSet::new();
-    let mut last = BTreeMap::new();
-    let mut before = lags_now(client, link).await?;
-    while !waiting.is_empty() {
-        tokio::select! {
-            _ = tokio::time::sleep(settle) => {}
-            _ = ctx.cancel.cancelled() => return Err(ConfluentError::Interrupted {
-                what: "the promoted mirrors to catch up".into(),
-            }),
-        }
-        let after = lags_now(client, link).await?;
-        let mut lines = Vec::new();
-        for n in waiting.clone() {
-            let r = readiness(&n, &before, &after, settle_ms);
-            if r.ready() {
-                waiting.remove(&n);
-                ready.insert(n);
-            } else {
-                lines.push(format!("{n}: {}", r.summary()));
-                last.insert(n, r);
-            }
-        }
-        let elapsed = started.elapsed();
-        if !lines.is_empty() {
-            ctx.progress.update(
-                &a.id,
-                &format!(
-                    "waiting {:.0} s of {:.0} s for {} promoted mirror(s) to catch up ({})",
-                    elapsed.as_secs_f64(),
-                    ctx.wait_timeout.as_secs_f64(),
-                    lines.len(),
-                    crate::plan::cutover::shorten(&lines, 3)
-                ),
-            );
-        }
-        if elapsed + settle > ctx.wait_timeout {
-            break;
-        }
-        before = after;
-    }
-    last.retain(|n, _| waiting.contains(n));
-    Ok(Gated {
-        ready,
-        not_ready: last,
-        waited: started.elapsed(),
-    })
+    let mut watch = LinkLags { client, link };
+    crate::backend::gate::gate(&mut watch, names.iter().cloned().collect(), settle, a, ctx).await
 }
 
-/// Readiness of the mirrors `actions` (promotions and failovers of one
-/// link) stop: one read of the link's mirrors, and for promotions a second
-/// one a settle window later.
+/// Readiness of the mirrors `actions` (promotions and failovers of
+/// `link`) stop: one read of the link's mirrors, and for promotions a
+/// second one a settle window later.
 pub async fn observe(
     client: &ClusterClient,
+    link: &str,
     actions: &[&Action],
     ctx: &ExecContext<'_>,
 ) -> Result<Vec<Readiness>, ConfluentError> {
-    let Some(first) = actions.first() else {
-        return Ok(Vec::new());
-    };
-    let mut settle_ms = 0;
-    let mut names = Vec::new();
-    for a in actions {
-        if let Ok(crate::plan::payload::ConfluentPayload::AlterMirror {
-            mirror_topic_name,
-            gate,
-            ..
-        }) = super::execute::payload(a)
-        {
-            settle_ms = settle_ms.max(gate.map_or(0, |g| g.settle_ms));
-            names.push((a, mirror_topic_name.clone(), gate.is_some()));
-        }
-    }
-    let before = lags_now(client, &first.link).await?;
-    let after = if settle_ms > 0 {
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(settle_ms)) => {}
-            _ = ctx.cancel.cancelled() => return Err(ConfluentError::Interrupted {
-                what: "the mirrors' lag".into(),
-            }),
-        }
-        lags_now(client, &first.link).await?
-    } else {
-        before.clone()
-    };
-    Ok(names
-        .into_iter()
-        .map(|(a, n, promote)| {
-            let mut r = readiness(&n, &before, &after, settle_ms);
-            if !promote {
-                r.quiet = None;
-            }
-            r.action = a.id.clone();
-            r
+    let stops = actions
+        .iter()
+        .filter_map(|a| match super::execute::payload(a) {
+            Ok(crate::plan::payload::ConfluentPayload::AlterMirror {
+                mirror_topic_name,
+                gate,
+                ..
+            }) => Some((*a, mirror_topic_name.clone(), *gate)),
+            _ => None,
         })
-        .collect())
+        .collect();
+    let mut watch = LinkLags { client, link };
+    crate::backend::gate::observe(&mut watch, stops, ctx).await
 }
 
 #[cfg(test)]

@@ -88,7 +88,7 @@ impl Engine for ConfluentBackend {
             let client = self
                 .client(ctx.clusters, &first.cluster)
                 .map_err(|e| e.into_backend(&first.cluster))?;
-            super::cutover::observe(&client, actions, ctx)
+            super::cutover::observe(&client, &first.link, actions, ctx)
                 .await
                 .map_err(|e| e.into_backend(&first.cluster))
         })

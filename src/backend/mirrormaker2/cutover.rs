@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use super::connect_client::ConnectClient;
 use super::mapping::DEFAULT_GROUP_EXCLUDES;
 use super::positions::{LinkReaders, Observed, Tp};
+use crate::backend::gate::Watch;
 use crate::backend::{BackendError, ExecContext};
 use crate::manifest::{filters_cover, Filter};
 use crate::plan::cutover::{
@@ -97,6 +98,48 @@ pub struct Gated {
     pub waited: Duration,
 }
 
+/// The promoted topics of one link as the gate watches them: their
+/// positions (a few requests per link, whatever the number of topics), and
+/// the last observation of each.
+struct Positions<'a> {
+    readers: &'a LinkReaders,
+    topics: &'a BTreeMap<String, u32>,
+    stored_of: (&'a ConnectClient, &'a str),
+    cluster: &'a str,
+    observed: Observed,
+}
+
+impl Watch for Positions<'_> {
+    type Observation = Observed;
+    type Error = BackendError;
+
+    async fn observe(&mut self, waiting: &BTreeSet<String>) -> Result<Observed, BackendError> {
+        let watched: BTreeMap<String, u32> = self
+            .topics
+            .iter()
+            .filter(|(t, _)| waiting.contains(*t))
+            .map(|(t, n)| (t.clone(), *n))
+            .collect();
+        let seen = self.readers.observe(&watched, Some(self.stored_of)).await?;
+        merge(&mut self.observed, &seen);
+        Ok(seen)
+    }
+
+    fn readiness(
+        &self,
+        topic: &str,
+        before: &Observed,
+        after: &Observed,
+        settle_ms: u64,
+    ) -> Readiness {
+        readiness(topic, self.topics, before, after, settle_ms)
+    }
+
+    fn interrupted(&self, what: &str) -> BackendError {
+        BackendError::interrupted(self.cluster, what)
+    }
+}
+
 /// Watches `topics` (name → source partitions) until each is caught up and
 /// quiet for `settle`, or the wait timeout runs out: one observation per
 /// settle window for all of them (a few requests per link, whatever the
@@ -109,62 +152,20 @@ pub async fn gate(
     a: &Action,
     ctx: &ExecContext<'_>,
 ) -> Result<Gated, BackendError> {
-    let started = Instant::now();
-    let settle_ms = u64::try_from(settle.as_millis()).unwrap_or(u64::MAX);
-    let mut waiting: BTreeSet<String> = topics.keys().cloned().collect();
-    let mut ready = BTreeMap::new();
-    let mut last = BTreeMap::new();
-    let mut before = readers.observe(topics, Some(stored_of)).await?;
-    let mut observed = before.clone();
-    while !waiting.is_empty() {
-        tokio::select! {
-            _ = tokio::time::sleep(settle) => {}
-            _ = ctx.cancel.cancelled() => {
-                return Err(BackendError::interrupted(&a.cluster, "the promoted mirrors to catch up"))
-            }
-        }
-        let watched: BTreeMap<String, u32> = topics
-            .iter()
-            .filter(|(t, _)| waiting.contains(*t))
-            .map(|(t, n)| (t.clone(), *n))
-            .collect();
-        let after = readers.observe(&watched, Some(stored_of)).await?;
-        let mut lines = Vec::new();
-        for t in watched.keys() {
-            let r = readiness(t, topics, &before, &after, settle_ms);
-            if r.ready() {
-                waiting.remove(t);
-                ready.insert(t.clone(), r);
-            } else {
-                lines.push(format!("{t}: {}", r.summary()));
-                last.insert(t.clone(), r);
-            }
-        }
-        merge(&mut observed, &after);
-        let elapsed = started.elapsed();
-        if !lines.is_empty() {
-            ctx.progress.update(
-                &a.id,
-                &format!(
-                    "waiting {:.0} s of {:.0} s for {} promoted mirror(s) to catch up ({})",
-                    elapsed.as_secs_f64(),
-                    ctx.wait_timeout.as_secs_f64(),
-                    lines.len(),
-                    crate::plan::cutover::shorten(&lines, 3)
-                ),
-            );
-        }
-        if elapsed + settle > ctx.wait_timeout {
-            break;
-        }
-        before = after;
-    }
-    last.retain(|t, _| waiting.contains(t));
+    let mut watch = Positions {
+        readers,
+        topics,
+        stored_of,
+        cluster: &a.cluster,
+        observed: Observed::default(),
+    };
+    let names = topics.keys().cloned().collect();
+    let g = crate::backend::gate::gate(&mut watch, names, settle, a, ctx).await?;
     Ok(Gated {
-        ready,
-        not_ready: last,
-        observed,
-        waited: started.elapsed(),
+        ready: g.ready,
+        not_ready: g.not_ready,
+        observed: watch.observed,
+        waited: g.waited,
     })
 }
 
@@ -443,45 +444,27 @@ pub async fn observe(
     };
     let readers = LinkReaders::new(&live, &first.cluster, ctx.clusters, ctx.kafka)?;
     let counts = readers.source.partition_counts().await?;
-    let mut settle_ms = 0;
-    let mut wanted = Vec::new();
-    for a in actions {
-        if let Some(crate::plan::payload::Payload::Mirrormaker2(
-            crate::plan::payload::Mm2Payload::StopMirror { topic, gate, .. },
-        )) = &a.payload
-        {
-            settle_ms = settle_ms.max(gate.map_or(0, |g| g.settle_ms));
-            wanted.push((*a, topic.clone(), gate.is_some()));
-        }
-    }
-    let topics: BTreeMap<String, u32> = wanted
+    let stops: Vec<_> = actions
+        .iter()
+        .filter_map(|a| match &a.payload {
+            Some(crate::plan::payload::Payload::Mirrormaker2(
+                crate::plan::payload::Mm2Payload::StopMirror { topic, gate, .. },
+            )) => Some((*a, topic.clone(), *gate)),
+            _ => None,
+        })
+        .collect();
+    let topics: BTreeMap<String, u32> = stops
         .iter()
         .filter_map(|(_, t, _)| counts.get(t).map(|n| (t.clone(), *n)))
         .collect();
-    let stored = Some((connect, connector.as_str()));
-    let before = readers.observe(&topics, stored).await?;
-    let after = if settle_ms > 0 {
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(settle_ms)) => {}
-            _ = ctx.cancel.cancelled() => {
-                return Err(BackendError::interrupted(&first.cluster, "the mirrors' lag"))
-            }
-        }
-        readers.observe(&topics, stored).await?
-    } else {
-        before.clone()
+    let mut watch = Positions {
+        readers: &readers,
+        topics: &topics,
+        stored_of: (connect, &connector),
+        cluster: &first.cluster,
+        observed: Observed::default(),
     };
-    Ok(wanted
-        .into_iter()
-        .map(|(a, t, promote)| {
-            let mut r = readiness(&t, &counts, &before, &after, settle_ms);
-            if !promote {
-                r.quiet = None;
-            }
-            r.action = a.id.clone();
-            r
-        })
-        .collect())
+    crate::backend::gate::observe(&mut watch, stops, ctx).await
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use rdkafka::bindings as rd;
 use rdkafka::consumer::Consumer;
 use rdkafka::types::RDKafkaErrorCode;
 
-use super::native::{c_string, call, check, elements, text, CallError};
+use super::native::{c_string, call, check, listed, not_a, text, CallError};
 use super::KafkaAdmin;
 use crate::backend::kafka::errors::Doing;
 use crate::backend::BackendError;
@@ -202,16 +202,12 @@ unsafe fn describe(
         timeout,
         |options, queue| rd::rd_kafka_DescribeAcls(rk, filter.0, options, queue),
     )?;
-    let result = rd::rd_kafka_event_DescribeAcls_result(event.ptr());
-    if result.is_null() {
-        return Err(CallError {
-            code: None,
-            message: "the answer is not a DescribeAcls result".into(),
-        });
-    }
-    let mut n = 0usize;
-    let acls = rd::rd_kafka_DescribeAcls_result_acls(result, &mut n);
-    Ok(elements(acls, n)
+    let acls = listed(
+        rd::rd_kafka_event_DescribeAcls_result(event.ptr()),
+        rd::rd_kafka_DescribeAcls_result_acls,
+    )
+    .ok_or_else(|| not_a("DescribeAcls"))?;
+    Ok(acls
         .iter()
         .filter(|&&a| text(rd::rd_kafka_AclBinding_host(a)) == ANY_HOST)
         .map(|&a| text(rd::rd_kafka_AclBinding_name(a)))
@@ -231,42 +227,34 @@ unsafe fn change(
         .map(|t| binding(Some(t), !add))
         .collect::<Result<Vec<_>, _>>()?;
     let mut ptrs: Vec<*mut rd::rd_kafka_AclBinding_t> = bindings.iter().map(|b| b.0).collect();
-    if add {
-        let event = call(
-            rk,
-            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_CREATEACLS,
-            timeout,
-            |options, queue| {
-                rd::rd_kafka_CreateAcls(rk, ptrs.as_mut_ptr(), ptrs.len(), options, queue)
-            },
-        )?;
-        let result = rd::rd_kafka_event_CreateAcls_result(event.ptr());
-        let mut n = 0usize;
-        let results = if result.is_null() {
-            std::ptr::null_mut()
+    let op = if add {
+        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_CREATEACLS
+    } else {
+        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DELETEACLS
+    };
+    let event = call(rk, op, timeout, |options, queue| {
+        let (acls, n) = (ptrs.as_mut_ptr(), ptrs.len());
+        if add {
+            rd::rd_kafka_CreateAcls(rk, acls, n, options, queue)
         } else {
-            rd::rd_kafka_CreateAcls_result_acls(result, &mut n)
-        };
-        for &r in elements(results, n) {
+            rd::rd_kafka_DeleteAcls(rk, acls, n, options, queue)
+        }
+    })?;
+    // An answer of another type lists no error.
+    if add {
+        let results = listed(
+            rd::rd_kafka_event_CreateAcls_result(event.ptr()),
+            rd::rd_kafka_CreateAcls_result_acls,
+        );
+        for &r in results.unwrap_or_default() {
             check(rd::rd_kafka_acl_result_error(r))?;
         }
     } else {
-        let event = call(
-            rk,
-            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DELETEACLS,
-            timeout,
-            |options, queue| {
-                rd::rd_kafka_DeleteAcls(rk, ptrs.as_mut_ptr(), ptrs.len(), options, queue)
-            },
-        )?;
-        let result = rd::rd_kafka_event_DeleteAcls_result(event.ptr());
-        let mut n = 0usize;
-        let responses = if result.is_null() {
-            std::ptr::null_mut()
-        } else {
-            rd::rd_kafka_DeleteAcls_result_responses(result, &mut n)
-        };
-        for &r in elements(responses, n) {
+        let responses = listed(
+            rd::rd_kafka_event_DeleteAcls_result(event.ptr()),
+            rd::rd_kafka_DeleteAcls_result_responses,
+        );
+        for &r in responses.unwrap_or_default() {
             check(rd::rd_kafka_DeleteAcls_result_response_error(r))?;
         }
     }

@@ -152,6 +152,28 @@ pub unsafe fn call(
     Ok(event)
 }
 
+/// The elements that `list` reads from an event's result of one type;
+/// `None` when the event is not of that type (`result` is null).
+///
+/// # Safety
+/// `result` is null or a result owned by a live event, and `list` is the
+/// accessor of that result type's elements.
+pub unsafe fn listed<'a, R, T>(
+    result: *const R,
+    list: unsafe extern "C" fn(*const R, *mut usize) -> *mut *const T,
+) -> Option<&'a [*const T]> {
+    if result.is_null() {
+        return None;
+    }
+    let mut n = 0usize;
+    Some(elements(list(result, &mut n), n))
+}
+
+/// The error of an answer that is not the `what` result asked for.
+pub fn not_a(what: &str) -> CallError {
+    CallError::new(None, format!("the answer is not a {what} result"))
+}
+
 /// The `n` elements of a C array returned by a result accessor.
 ///
 /// # Safety

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rdkafka::bindings as rd;
 use rdkafka::types::RDKafkaErrorCode;
 
-use super::native::{call, check, elements, text, CallError};
+use super::native::{call, check, listed, not_a, text, CallError};
 use super::KafkaAdmin;
 use crate::backend::kafka::errors::Doing;
 use crate::backend::BackendError;
@@ -72,17 +72,13 @@ unsafe fn describe(
         timeout,
         |options, queue| rd::rd_kafka_DescribeTopics(rk, collection.0, options, queue),
     )?;
-    let result = rd::rd_kafka_event_DescribeTopics_result(event.ptr());
-    if result.is_null() {
-        return Err(CallError {
-            code: None,
-            message: "the answer is not a DescribeTopics result".into(),
-        });
-    }
-    let mut n = 0usize;
-    let described = rd::rd_kafka_DescribeTopics_result_topics(result, &mut n);
+    let described = listed(
+        rd::rd_kafka_event_DescribeTopics_result(event.ptr()),
+        rd::rd_kafka_DescribeTopics_result_topics,
+    )
+    .ok_or_else(|| not_a("DescribeTopics"))?;
     let mut out = BTreeMap::new();
-    for &d in elements(described, n) {
+    for &d in described {
         let name = text(rd::rd_kafka_TopicDescription_name(d));
         match check(rd::rd_kafka_TopicDescription_error(d)) {
             Ok(()) => {}

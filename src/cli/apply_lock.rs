@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::live::Backends;
 use crate::backend::lock::{self, protocol, HeldLocks, Holder, LockOptions, LockStore};
-use crate::backend::Clusters;
+use crate::backend::{BackendError, Clusters};
 use crate::manifest::Manifest;
 use crate::plan::{Plan, PlanOptions};
 
@@ -121,14 +121,22 @@ pub async fn held_warnings(
             )),
             Ok(None) => {}
             Err(e) => out.push(format!(
-                "could not look at the apply lock of cluster `{}` (over {}): {}",
-                s.cluster(),
-                s.transport(),
-                e.message
+                "could not look at the apply lock of {}",
+                unreadable(&**s, &e)
             )),
         }
     }
     out
+}
+
+/// The cluster whose lock `s` could not read, and why.
+fn unreadable(s: &dyn LockStore, e: &BackendError) -> String {
+    format!(
+        "cluster `{}` (over {}): {}",
+        s.cluster(),
+        s.transport(),
+        e.message
+    )
 }
 
 /// `linkctl force-unlock ID`: removes lock `id` from whichever cluster of
@@ -156,12 +164,7 @@ pub async fn force_unlock(
                 h.describe()
             )),
             Ok(None) => {}
-            Err(e) => failures.push(format!(
-                "cluster `{}` (over {}): {}",
-                s.cluster(),
-                s.transport(),
-                e.message
-            )),
+            Err(e) => failures.push(unreadable(&**s, &e)),
         }
     }
     if done.is_empty() {

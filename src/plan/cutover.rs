@@ -111,9 +111,7 @@ impl Readiness {
             .collect();
         let mut reasons = Vec::new();
         if !behind.is_empty() {
-            let total = self
-                .lag
-                .map_or_else(|| "an unknown number of".to_string(), |l| l.to_string());
+            let total = how_many(self.lag);
             reasons.push(format!(
                 "the destination lacks {total} record(s) of the source ({})",
                 shorten(&behind, 8)
@@ -144,6 +142,24 @@ pub fn shorten(items: &[String], n: usize) -> String {
     } else {
         format!("{}, and {} more", items[..n].join(", "), items.len() - n)
     }
+}
+
+/// A number of records in words: the number, or "an unknown number of".
+fn how_many(n: Option<i64>) -> String {
+    n.map_or_else(|| "an unknown number of".to_string(), |n| n.to_string())
+}
+
+/// `partition:offset` per partition, `unknown` where the offset is not known.
+fn by_partition<P: std::fmt::Display>(
+    offsets: impl Iterator<Item = (P, Option<i64>)>,
+    unknown: &str,
+) -> Vec<String> {
+    offsets
+        .map(|(p, o)| match o {
+            Some(o) => format!("{p}:{o}"),
+            None => format!("{p}:{unknown}"),
+        })
+        .collect()
 }
 
 /// Where one consumer group's consumers resume on the destination.
@@ -193,19 +209,11 @@ impl GroupReport {
                     .unwrap_or("the offset-sync filters exclude it")
             );
         }
-        let at: Vec<String> = self
-            .partitions
-            .iter()
-            .map(|p| {
-                let d = p
-                    .destination
-                    .map_or_else(|| "-".to_string(), |d| d.to_string());
-                format!("{}:{d}", p.partition)
-            })
-            .collect();
-        let again = self
-            .may_read_again()
-            .map_or_else(|| "an unknown number of".to_string(), |n| n.to_string());
+        let at = by_partition(
+            self.partitions.iter().map(|p| (p.partition, p.destination)),
+            "-",
+        );
+        let again = how_many(self.may_read_again());
         format!(
             "group {} on {}: synced, consumers resume at {} and may read {again} record(s) again",
             self.group,
@@ -252,16 +260,10 @@ impl CutoverReport {
     /// The recovery point in words: `3000 record(s) not mirrored; source
     /// end offsets 0:1000, 1:1000, 2:1000`.
     pub fn recovery_point(&self) -> String {
-        let ends: Vec<String> = self
-            .partitions
-            .iter()
-            .map(|p| {
-                let e = p
-                    .source_end
-                    .map_or_else(|| "?".to_string(), |e| e.to_string());
-                format!("{}:{e}", p.partition)
-            })
-            .collect();
+        let ends = by_partition(
+            self.partitions.iter().map(|p| (p.partition, p.source_end)),
+            "?",
+        );
         let left = match self.not_mirrored {
             Some(0) => "every record mirrored".to_string(),
             Some(n) => format!("{n} record(s) not mirrored"),

@@ -155,25 +155,25 @@ mod tests {
             ("source.cluster.alias", "us"),
             ("target.cluster.alias", "europe"),
         ];
-        assert_eq!(
-            syncs_topic(&config(&base)),
-            Some(SyncsTopic {
-                cluster: "us".into(),
-                topic: "mm2-offset-syncs.europe.internal".into()
-            })
-        );
-        let mut target = base.to_vec();
-        target.push(("offset-syncs.topic.location", "target"));
-        assert_eq!(
-            syncs_topic(&config(&target)),
-            Some(SyncsTopic {
-                cluster: "europe".into(),
-                topic: "mm2-offset-syncs.us.internal".into()
-            })
-        );
-        let mut off = base.to_vec();
-        off.push(("emit.offset-syncs.enabled", "false"));
-        assert_eq!(syncs_topic(&config(&off)), None);
+        for (setting, expected) in [
+            (None, Some(("us", "mm2-offset-syncs.europe.internal"))),
+            (
+                Some(("offset-syncs.topic.location", "target")),
+                Some(("europe", "mm2-offset-syncs.us.internal")),
+            ),
+            (Some(("emit.offset-syncs.enabled", "false")), None),
+        ] {
+            let mut c = base.to_vec();
+            c.extend(setting);
+            assert_eq!(
+                syncs_topic(&config(&c)),
+                expected.map(|(cluster, topic)| SyncsTopic {
+                    cluster: cluster.into(),
+                    topic: topic.into()
+                }),
+                "{setting:?}"
+            );
+        }
     }
 
     #[test]

@@ -167,19 +167,24 @@ fn dead_and_frozen_endpoints_end_each_command_within_the_timeout() {
 #[test]
 fn while_it_retries_one_line_says_what_it_waits_for() {
     let env = CliEnv::start();
-    let m = confluent(&env, &format!("http://{}/kafka", dead()));
-    let path = env.write_manifest("dead.yaml", &m);
+    // `plan -f <file> --timeout 2` of a manifest whose europe REST
+    // endpoint is `endpoint`.
+    let plan_within_2_s = |endpoint: String, file: &str, vars: &[(&str, &str)]| {
+        let m = confluent(&env, &format!("http://{endpoint}/kafka"));
+        let path = env.write_manifest(file, &m);
+        env.run_with(
+            vars,
+            &[
+                "-f",
+                path.to_str().expect("utf-8"),
+                "--timeout",
+                "2",
+                "plan",
+            ],
+        )
+    };
     // Retries 200 ms apart: a few of them within the 2 s.
-    let r = env.run_with(
-        &[("LINKCTL_RETRY_BACKOFF_MS", "200")],
-        &[
-            "-f",
-            path.to_str().expect("utf-8"),
-            "--timeout",
-            "2",
-            "plan",
-        ],
-    );
+    let r = plan_within_2_s(dead(), "dead.yaml", &[("LINKCTL_RETRY_BACKOFF_MS", "200")]);
     assert_eq!(r.code, 1, "{r:#?}");
     let waiting: Vec<&str> = r
         .stderr
@@ -190,15 +195,7 @@ fn while_it_retries_one_line_says_what_it_waits_for() {
     assert!(waiting[0].ends_with(" s left"), "{waiting:?}");
 
     // A frozen endpoint: no retry, a line once it has waited a second.
-    let m = confluent(&env, &format!("http://{}/kafka", frozen()));
-    let path = env.write_manifest("frozen.yaml", &m);
-    let r = env.run(&[
-        "-f",
-        path.to_str().expect("utf-8"),
-        "--timeout",
-        "2",
-        "plan",
-    ]);
+    let r = plan_within_2_s(frozen(), "frozen.yaml", &[]);
     assert_eq!(r.code, 1, "{r:#?}");
     assert!(
         r.stderr

@@ -11,19 +11,14 @@ use support::cli::CliEnv;
 const SENTINEL: &str = "S3NT1NEL-9f2c";
 
 fn manifest(env: &CliEnv) -> String {
-    let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/seed/02-mirror.yaml"),
-    )
-    .expect("seed");
-    let text = env.point_at_doubles(&text);
     // Credentials for the REST endpoint and for the link, from the environment.
-    text.replace(
-        "    rest: ",
-        "    auth: { basic: { username: key, password: \"${env:REST_SECRET}\" } }\n    rest: ",
+    env.seed_with_config(
+        "02-mirror.yaml",
+        "      sasl.jaas.config: \"${env:LINK_JAAS}\"\n      client.rack: \"${env:RACK}\"\n",
     )
     .replace(
-        "    config:\n",
-        "    config:\n      sasl.jaas.config: \"${env:LINK_JAAS}\"\n      client.rack: \"${env:RACK}\"\n",
+        "    rest: ",
+        "    auth: { basic: { username: key, password: \"${env:REST_SECRET}\" } }\n    rest: ",
     )
 }
 
@@ -177,17 +172,11 @@ fn the_secret_never_appears_in_any_output() {
 /// it) is redacted wherever linkctl would print it, and sent as it is.
 #[test]
 fn a_password_written_in_clear_is_redacted_everywhere() {
-    let env = CliEnv::start();
     let clear = format!("user=k password={SENTINEL}-clear");
-    let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/seed/02-mirror.yaml"),
-    )
-    .expect("seed");
-    let text = env.point_at_doubles(&text).replace(
-        "    config:\n",
-        &format!("    config:\n      some.login: \"{clear}\"\n"),
+    let env = CliEnv::seeded_with_config(
+        "02-mirror.yaml",
+        &format!("      some.login: \"{clear}\"\n"),
     );
-    env.write_manifest("linkctl.yaml", &text);
     let validate = env.run(&["validate"]);
     assert_eq!(validate.code, 0, "{validate:#?}");
     assert!(

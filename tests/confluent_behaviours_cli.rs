@@ -175,14 +175,7 @@ fn manifest_with_secret(env: &CliEnv, rotation: Option<&str>) {
 }
 
 fn manifest_of_step_with_secret(env: &CliEnv, step: &str, rotation: Option<&str>) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples/seed")
-        .join(step);
-    let text = std::fs::read_to_string(path).expect("seed");
-    let mut text = env.point_at_doubles(&text).replace(
-        "    config:\n",
-        "    config:\n      sasl.jaas.config: \"${env:LINK_JAAS}\"\n",
-    );
+    let mut text = env.seed_with_config(step, "      sasl.jaas.config: \"${env:LINK_JAAS}\"\n");
     if let Some(r) = rotation {
         text = text.replace(
             "    destination: europe\n",

@@ -96,6 +96,33 @@ fn run_exits(env: &CliEnv, code: i32, args: &[&str]) -> Run {
     r
 }
 
+/// `export -o exported.yaml` of a manifest with no link (every live link
+/// of the doubles): the run and the file it wrote.
+fn export(env: &CliEnv) -> (Run, String) {
+    env.write_manifest("linkctl.yaml", &manifest(env, ""));
+    let r = run_exits(env, 0, &["export", "-o", "exported.yaml"]);
+    let text = std::fs::read_to_string(env.dir.path().join("exported.yaml")).expect("exported");
+    (r, text)
+}
+
+/// The export of the `tf-link` of `recording` (its link configs): the
+/// doubles and the file.
+fn export_of_tf_link(recording: &str) -> (CliEnv, String) {
+    let env = cloud();
+    tf_link(&env, recording);
+    let (_, text) = export(&env);
+    (env, text)
+}
+
+/// The exported file plans no change.
+fn export_plans_no_change(env: &CliEnv) {
+    run_exits(
+        env,
+        0,
+        &["plan", "--detailed-exitcode", "-f", "exported.yaml"],
+    );
+}
+
 fn tf_link_manifest(env: &CliEnv, sections: &str) -> String {
     manifest(
         env,
@@ -245,11 +272,7 @@ async fn the_reader_reads_the_recorded_answers() {
 /// accepts and which plans no change.
 #[test]
 fn export_writes_a_section_that_reproduces_a_default_flag_and_a_set_interval() {
-    let env = cloud();
-    tf_link(&env, "link_configs_created.json");
-    env.write_manifest("linkctl.yaml", &manifest(&env, ""));
-    run_exits(&env, 0, &["export", "-o", "exported.yaml"]);
-    let text = std::fs::read_to_string(env.dir.path().join("exported.yaml")).expect("exported");
+    let (env, text) = export_of_tf_link("link_configs_created.json");
     assert_has(
         &text,
         "    acl_sync:\n      enabled: false\n      interval_ms: 5100\n",
@@ -259,21 +282,13 @@ fn export_writes_a_section_that_reproduces_a_default_flag_and_a_set_interval() {
         "no acl.sync.* under config:\n{text}"
     );
     run_exits(&env, 0, &["validate", "--strict", "-f", "exported.yaml"]);
-    run_exits(
-        &env,
-        0,
-        &["plan", "--detailed-exitcode", "-f", "exported.yaml"],
-    );
+    export_plans_no_change(&env);
 }
 
 /// The updated recording: `consumer.offset.sync.ms: 30001` too.
 #[test]
 fn export_of_the_updated_recording_passes_validate_strict() {
-    let env = cloud();
-    tf_link(&env, "link_configs_updated.json");
-    env.write_manifest("linkctl.yaml", &manifest(&env, ""));
-    run_exits(&env, 0, &["export", "-o", "exported.yaml"]);
-    let text = std::fs::read_to_string(env.dir.path().join("exported.yaml")).expect("exported");
+    let (env, text) = export_of_tf_link("link_configs_updated.json");
     assert_has(
         &text,
         "    consumer_offset_sync:\n      enabled: false\n      interval_ms: 30001\n",
@@ -282,11 +297,7 @@ fn export_of_the_updated_recording_passes_validate_strict() {
     assert!(!text.contains("sync.ms"), "{text}");
     let strict = run_exits(&env, 0, &["validate", "--strict", "-f", "exported.yaml"]);
     assert!(!strict.stderr.contains("warning"), "{strict:#?}");
-    run_exits(
-        &env,
-        0,
-        &["plan", "--detailed-exitcode", "-f", "exported.yaml"],
-    );
+    export_plans_no_change(&env);
 }
 
 /// Where no section reproduces the live values (group filters kept while
@@ -308,20 +319,14 @@ fn export_says_when_its_output_does_not_pass_validate_strict() {
     }
     env.eu.seed_link("tf-link", SOURCE_ID, &[]);
     env.eu.serve_recorded("links/tf-link/configs", configs);
-    env.write_manifest("linkctl.yaml", &manifest(&env, ""));
-    let r = run_exits(&env, 0, &["export", "-o", "exported.yaml"]);
-    let text = std::fs::read_to_string(env.dir.path().join("exported.yaml")).expect("exported");
+    let (r, text) = export(&env);
     assert_has(&text, "      consumer.offset.group.filters: ");
     assert_has(
         &r.stderr,
         "note: `validate --strict` refuses the export: link `tf-link` sets `consumer.offset.group.filters` in `config`",
     );
     run_exits(&env, 1, &["validate", "--strict", "-f", "exported.yaml"]);
-    run_exits(
-        &env,
-        0,
-        &["plan", "--detailed-exitcode", "-f", "exported.yaml"],
-    );
+    export_plans_no_change(&env);
 }
 
 // ------------------------------------- item 3: an every-row-dynamic server
@@ -333,9 +338,7 @@ fn export_says_when_its_output_does_not_pass_validate_strict() {
 fn an_every_row_dynamic_server_does_not_make_defaults_look_user_set() {
     let env = cloud();
     ui_test(&env, &["mirror_active.json"]);
-    env.write_manifest("linkctl.yaml", &manifest(&env, ""));
-    let r = run_exits(&env, 0, &["export", "-o", "exported.yaml"]);
-    let text = std::fs::read_to_string(env.dir.path().join("exported.yaml")).expect("exported");
+    let (r, text) = export(&env);
     for key in [
         "local.",
         "ssl.",

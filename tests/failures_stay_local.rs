@@ -142,15 +142,11 @@ fn other_link_configs_broken(times: u32) -> Fault {
 
 fn two_links() -> CliEnv {
     let env = CliEnv::start();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/seed/02-mirror.yaml"
-    ))
-    .expect("seed");
     let text = format!(
-        "{text}  other-link:\n    source: us\n    destination: europe\n    mirrors:\n      - topic: other\n"
+        "{}  other-link:\n    source: us\n    destination: europe\n    mirrors:\n      - topic: other\n",
+        env.seed_text("02-mirror.yaml")
     );
-    env.write_manifest("linkctl.yaml", &env.point_at_doubles(&text));
+    env.write_manifest("linkctl.yaml", &text);
     env.run_exits(0, &["apply", "--auto-approve"]);
     env.run_exits(0, &["plan", "--detailed-exitcode"]);
     env

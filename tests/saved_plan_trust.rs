@@ -17,14 +17,9 @@ const JAAS: &str = "org.apache.kafka.common.security.plain.PlainLoginModule requ
 
 fn env_with_secret() -> CliEnv {
     let env = CliEnv::start();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/seed/01-link.yaml"
-    ))
-    .expect("seed");
-    let text = env.point_at_doubles(&text).replace(
-        "    config:\n",
-        "    config:\n      sasl.jaas.config: \"${env:LINK_JAAS}\"\n",
+    let text = env.seed_with_config(
+        "01-link.yaml",
+        "      sasl.jaas.config: \"${env:LINK_JAAS}\"\n",
     );
     env.write_manifest("custom.yaml", &text);
     env

@@ -156,12 +156,10 @@ fn assert_files_clean(env: &CliEnv, manifests: &[&str], expected: &[&str]) {
 }
 
 fn confluent_manifest(env: &CliEnv) -> String {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/seed/02-mirror.yaml"
-    ))
-    .expect("seed");
-    let text = env.point_at_doubles(&text);
+    let text = env.seed_with_config(
+        "02-mirror.yaml",
+        "      sasl.jaas.config: \"${env:LINK_JAAS}\"\n      ssl.key.password: \"${env:LINK_KEYPW}\"\n      basic.auth.user.info: \"${env:LINK_BAUI}\"\n",
+    );
     let (us, eu) = (env.us.rest_url(), env.eu.rest_url());
     text.replace(
         &format!("    rest: {us}\n"),
@@ -170,10 +168,6 @@ fn confluent_manifest(env: &CliEnv) -> String {
     .replace(
         &format!("    rest: {eu}\n"),
         &format!("    rest: {eu}\n    auth: {{ basic: {{ username: key, password: \"${{env:REST_PW}}\" }} }}\n"),
-    )
-    .replace(
-        "    config:\n",
-        "    config:\n      sasl.jaas.config: \"${env:LINK_JAAS}\"\n      ssl.key.password: \"${env:LINK_KEYPW}\"\n      basic.auth.user.info: \"${env:LINK_BAUI}\"\n",
     )
 }
 

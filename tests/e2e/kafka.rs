@@ -10,6 +10,7 @@ use rdkafka::admin::{
 };
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::message::BorrowedMessage;
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 
@@ -51,6 +52,61 @@ pub fn cfg_as(bootstrap: &str, who: As) -> ClientConfig {
 
 pub fn cfg(bootstrap: &str) -> ClientConfig {
     cfg_as(bootstrap, As::Admin)
+}
+
+/// A consumer of `group` (`config` says where, and as whom) that commits
+/// only when told.
+pub fn group_consumer(config: &mut ClientConfig, group: &str) -> R<BaseConsumer> {
+    config
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .map_err(|e| e.to_string())
+}
+
+/// A consumer of `group` subscribed to `topic`: from the group's committed
+/// offsets, or from the start where it has none.
+pub fn subscribed(config: &mut ClientConfig, group: &str, topic: &str) -> R<BaseConsumer> {
+    let c = group_consumer(config.set("auto.offset.reset", "earliest"), group)?;
+    c.subscribe(&[topic]).map_err(|e| e.to_string())?;
+    Ok(c)
+}
+
+/// A consumer of `group` assigned `partitions` of `topic`, from their start.
+pub fn from_start(
+    config: &mut ClientConfig,
+    group: &str,
+    topic: &str,
+    partitions: impl IntoIterator<Item = i32>,
+) -> R<BaseConsumer> {
+    let c = group_consumer(config, group)?;
+    let mut tpl = TopicPartitionList::new();
+    for p in partitions {
+        tpl.add_partition_offset(topic, p, Offset::Beginning)
+            .map_err(|e| e.to_string())?;
+    }
+    c.assign(&tpl).map_err(|e| e.to_string())?;
+    Ok(c)
+}
+
+/// Commits `offsets` (partition → offset) of `topic` for `c`'s group.
+pub fn commit_offsets(
+    c: &BaseConsumer,
+    topic: &str,
+    offsets: impl IntoIterator<Item = (i32, i64)>,
+) -> R<()> {
+    let mut tpl = TopicPartitionList::new();
+    for (p, o) in offsets {
+        tpl.add_partition_offset(topic, p, Offset::Offset(o))
+            .map_err(|e| e.to_string())?;
+    }
+    c.commit(&tpl, CommitMode::Sync)
+        .map_err(|e| format!("commit: {e}"))
+}
+
+/// A record's value, as text.
+pub fn value(m: &BorrowedMessage<'_>) -> String {
+    String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned()
 }
 
 fn admin(bootstrap: &str) -> R<AdminClient<DefaultClientContext>> {
@@ -231,24 +287,17 @@ pub fn read_all(
     timeout: Duration,
 ) -> R<Vec<String>> {
     let n = partitions(bootstrap, topic)?;
-    let c: BaseConsumer = cfg(bootstrap)
-        .set("group.id", "linkctl-e2e-reader")
-        .set("enable.auto.commit", "false")
-        .create()
-        .map_err(|e| e.to_string())?;
-    let mut tpl = TopicPartitionList::new();
-    for p in 0..n as i32 {
-        tpl.add_partition_offset(topic, p, Offset::Beginning)
-            .map_err(|e| e.to_string())?;
-    }
-    c.assign(&tpl).map_err(|e| e.to_string())?;
+    let c = from_start(
+        &mut cfg(bootstrap),
+        "linkctl-e2e-reader",
+        topic,
+        0..n as i32,
+    )?;
     let deadline = Instant::now() + timeout;
     let mut out = Vec::new();
     while Instant::now() < deadline {
         match c.poll(Duration::from_millis(500)) {
-            Some(Ok(m)) => {
-                out.push(String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned())
-            }
+            Some(Ok(m)) => out.push(value(&m)),
             Some(Err(e)) => return Err(format!("consume: {e}")),
             None if out.len() >= expect_at_least => break,
             None => {}
@@ -266,20 +315,14 @@ pub fn consume_as_group(
     count: usize,
     commit: bool,
 ) -> R<Vec<String>> {
-    let c: BaseConsumer = cfg_as(bootstrap, As::App)
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .map_err(|e| e.to_string())?;
-    c.subscribe(&[topic]).map_err(|e| e.to_string())?;
+    let c = subscribed(&mut cfg_as(bootstrap, As::App), group, topic)?;
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut out = Vec::new();
     let mut last: Option<(i32, i64)> = None;
     while out.len() < count && Instant::now() < deadline {
         match c.poll(Duration::from_millis(500)) {
             Some(Ok(m)) => {
-                out.push(String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned());
+                out.push(value(&m));
                 last = Some((m.partition(), m.offset()));
             }
             Some(Err(e)) => return Err(format!("consume: {e}")),
@@ -293,11 +336,7 @@ pub fn consume_as_group(
         ));
     }
     if let (true, Some((p, o))) = (commit, last) {
-        let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset(topic, p, Offset::Offset(o + 1))
-            .map_err(|e| e.to_string())?;
-        c.commit(&tpl, CommitMode::Sync)
-            .map_err(|e| format!("commit: {e}"))?;
+        commit_offsets(&c, topic, [(p, o + 1)])?;
     }
     c.unsubscribe();
     drop(c);
@@ -307,11 +346,7 @@ pub fn consume_as_group(
 /// Committed offsets of `group` on `topic` (partition → offset), read without joining.
 pub fn committed(bootstrap: &str, topic: &str, group: &str) -> R<BTreeMap<i32, i64>> {
     let n = partitions(bootstrap, topic)?;
-    let c: BaseConsumer = cfg(bootstrap)
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .create()
-        .map_err(|e| e.to_string())?;
+    let c = group_consumer(&mut cfg(bootstrap), group)?;
     let mut tpl = TopicPartitionList::new();
     for p in 0..n as i32 {
         tpl.add_partition(topic, p);

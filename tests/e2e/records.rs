@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
-use rdkafka::{Message, Offset, TopicPartitionList};
+use rdkafka::Message;
 
 use crate::kafka::{self, cfg};
 use crate::stack::US;
@@ -119,18 +119,12 @@ pub(crate) fn records_by_partition(
     topic: &str,
 ) -> Result<BTreeMap<i32, Vec<String>>, String> {
     let ends = end_offsets(bootstrap, topic)?;
-    let c: BaseConsumer = cfg(bootstrap)
-        .set("group.id", "linkctl-e2e-cutover-reader")
-        .set("enable.auto.commit", "false")
-        .set("enable.partition.eof", "false")
-        .create()
-        .map_err(|e| e.to_string())?;
-    let mut tpl = TopicPartitionList::new();
-    for p in ends.keys() {
-        tpl.add_partition_offset(topic, *p, Offset::Beginning)
-            .map_err(|e| e.to_string())?;
-    }
-    c.assign(&tpl).map_err(|e| e.to_string())?;
+    let c = kafka::from_start(
+        cfg(bootstrap).set("enable.partition.eof", "false"),
+        "linkctl-e2e-cutover-reader",
+        topic,
+        ends.keys().copied(),
+    )?;
     let mut out: BTreeMap<i32, Vec<String>> = ends.keys().map(|p| (*p, Vec::new())).collect();
     let mut done: BTreeMap<i32, bool> = ends.iter().map(|(p, e)| (*p, *e == 0)).collect();
     let deadline = Instant::now() + Duration::from_secs(180);
@@ -141,9 +135,7 @@ pub(crate) fn records_by_partition(
         match c.poll(Duration::from_millis(500)) {
             Some(Ok(m)) => {
                 let p = m.partition();
-                out.entry(p)
-                    .or_default()
-                    .push(String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned());
+                out.entry(p).or_default().push(kafka::value(&m));
                 if m.offset() + 1 >= ends.get(&p).copied().unwrap_or(0) {
                     done.insert(p, true);
                 }
@@ -177,18 +169,8 @@ pub(crate) fn commit(
     group: &str,
     offsets: &BTreeMap<i32, i64>,
 ) -> Result<(), String> {
-    let c: BaseConsumer = cfg(bootstrap)
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .create()
-        .map_err(|e| e.to_string())?;
-    let mut tpl = TopicPartitionList::new();
-    for (p, o) in offsets {
-        tpl.add_partition_offset(topic, *p, Offset::Offset(*o))
-            .map_err(|e| e.to_string())?;
-    }
-    c.commit(&tpl, CommitMode::Sync)
-        .map_err(|e| format!("commit: {e}"))
+    let c = kafka::group_consumer(&mut cfg(bootstrap), group)?;
+    kafka::commit_offsets(&c, topic, offsets.iter().map(|(p, o)| (*p, *o)))
 }
 
 /// What a consumer of `group` on `bootstrap` reads of `topic` from its
@@ -199,13 +181,7 @@ pub(crate) fn consume_group(
     group: &str,
 ) -> Result<BTreeMap<i32, Vec<String>>, String> {
     let ends = end_offsets(bootstrap, topic)?;
-    let c: BaseConsumer = cfg(bootstrap)
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .map_err(|e| e.to_string())?;
-    c.subscribe(&[topic]).map_err(|e| e.to_string())?;
+    let c = kafka::subscribed(&mut cfg(bootstrap), group, topic)?;
     let mut out: BTreeMap<i32, Vec<String>> = BTreeMap::new();
     let mut at: BTreeMap<i32, i64> = BTreeMap::new();
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -223,9 +199,7 @@ pub(crate) fn consume_group(
         }
         match c.poll(Duration::from_millis(500)) {
             Some(Ok(m)) => {
-                out.entry(m.partition())
-                    .or_default()
-                    .push(String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned());
+                out.entry(m.partition()).or_default().push(kafka::value(&m));
                 at.insert(m.partition(), m.offset());
             }
             Some(Err(e)) => return Err(format!("consume: {e}")),

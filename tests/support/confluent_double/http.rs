@@ -61,6 +61,15 @@ pub(super) fn err(status: u16, code: i64, msg: &str) -> Reply {
     Reply::Json(status, json!({"error_code": code, "message": msg}))
 }
 
+/// The answer about a topic the cluster does not have.
+pub(super) fn not_found_topic() -> Reply {
+    err(
+        404,
+        40403,
+        "This server does not host this topic-partition.",
+    )
+}
+
 pub(super) fn not_found_link(name: &str) -> Reply {
     err(
         404,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::http::{empty, err, json_resp, list, not_found_link, Reply};
+use super::http::{empty, err, json_resp, list, not_found_link, not_found_topic, Reply};
 use super::mirrors::{bulk, create_mirror, get_mirror, list_mirrors};
 use super::quirks::LinkInUseRefusal;
 use super::spec::Matched;
@@ -164,11 +164,7 @@ pub(super) fn route(st: &mut DState, m: &Matched, body: &Value) -> Reply {
         "getKafkaTopicConfig" => {
             let (t, k) = (param(m, "topic_name"), param(m, "name"));
             if !st.all_topics().contains_key(t) {
-                return err(
-                    404,
-                    40403,
-                    "This server does not host this topic-partition.",
-                );
+                return not_found_topic();
             }
             let row = match st.topic_configs.get(t).and_then(|c| c.get(k)) {
                 Some(v) => st.topic_config_row(t, k, v, false),
@@ -179,11 +175,7 @@ pub(super) fn route(st: &mut DState, m: &Matched, body: &Value) -> Reply {
         "updateKafkaTopicConfig" => {
             let (t, k) = (param(m, "topic_name"), param(m, "name"));
             if !st.all_topics().contains_key(t) {
-                return err(
-                    404,
-                    40403,
-                    "This server does not host this topic-partition.",
-                );
+                return not_found_topic();
             }
             let v = body["value"].as_str().unwrap_or_default().to_string();
             st.topic_configs
@@ -206,11 +198,7 @@ pub(super) fn route(st: &mut DState, m: &Matched, body: &Value) -> Reply {
                     return empty(204);
                 }
             }
-            err(
-                404,
-                40403,
-                "This server does not host this topic-partition.",
-            )
+            not_found_topic()
         }
         other => err(
             404,

@@ -14,16 +14,10 @@ use linkctl::backend::Scope;
 use linkctl::manifest::{EngineName, Manifest};
 use linkctl::plan::{Action, ActionKind};
 use linkctl::state::MirrorStatus;
-use support::action;
 use support::confluent_double::Double;
 use support::fake_engine::{Fake, Only};
 use support::scenario::{env_with_link, eu_action};
-
-fn with_deps(mut a: Action, id: &str, deps: &[&str]) -> Action {
-    a.id = id.to_string();
-    a.depends_on = deps.iter().map(|d| d.to_string()).collect();
-    a
-}
+use support::{action, with_deps};
 
 fn plan() -> Vec<Action> {
     vec![

@@ -11,14 +11,8 @@ use std::time::Duration;
 use linkctl::apply::events::Collect;
 use linkctl::apply::{apply, ApplyEvent, ApplyOptions, EventSink, HumanProgress};
 use linkctl::plan::{Action, ActionKind};
-use support::action;
 use support::fake_engine::{Fake, Only};
-
-fn with_deps(mut a: Action, id: &str, deps: &[&str]) -> Action {
-    a.id = id.to_string();
-    a.depends_on = deps.iter().map(|d| d.to_string()).collect();
-    a
-}
+use support::{action, with_deps};
 
 /// A link, then its two mirrors (one step), each step taking 7 s.
 fn plan() -> Vec<Action> {

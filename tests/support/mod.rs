@@ -63,6 +63,13 @@ pub fn engines() -> registry::Engines {
 }
 
 /// A hand-built action.
+/// `a` renamed `id`, depending on `deps`.
+pub fn with_deps(mut a: Action, id: &str, deps: &[&str]) -> Action {
+    a.id = id.to_string();
+    a.depends_on = deps.iter().map(|d| d.to_string()).collect();
+    a
+}
+
 pub fn action(kind: ActionKind, cluster: &str, link: &str, mirror: Option<&str>) -> Action {
     let id = match mirror {
         Some(m) => format!("{cluster}/{link}/mirror/{m}:{kind:?}"),

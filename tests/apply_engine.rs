@@ -20,22 +20,8 @@ use support::scenario::{env_with_link, eu_action};
 use support::{action, with_deps};
 
 fn plan() -> Vec<Action> {
-    vec![
-        with_deps(
-            action(ActionKind::CreateLink, "europe", "l", None),
-            "link",
-            &[],
-        ),
-        with_deps(
-            action(ActionKind::CreateMirror, "europe", "l", Some("m1")),
-            "m1",
-            &["link"],
-        ),
-        with_deps(
-            action(ActionKind::CreateMirror, "europe", "l", Some("m2")),
-            "m2",
-            &["link"],
-        ),
+    let mut plan = support::link_and_two_mirrors();
+    plan.extend([
         with_deps(
             action(ActionKind::CreateLink, "us", "back", None),
             "back",
@@ -46,7 +32,8 @@ fn plan() -> Vec<Action> {
             "update",
             &["m1", "m2"],
         ),
-    ]
+    ]);
+    plan
 }
 
 fn empty_manifest() -> Manifest {

@@ -10,29 +10,12 @@ use std::time::Duration;
 
 use linkctl::apply::events::Collect;
 use linkctl::apply::{apply, ApplyEvent, ApplyOptions, EventSink, HumanProgress};
-use linkctl::plan::{Action, ActionKind};
+use linkctl::plan::Action;
 use support::fake_engine::{Fake, Only};
-use support::{action, with_deps};
 
 /// A link, then its two mirrors (one step), each step taking 7 s.
 fn plan() -> Vec<Action> {
-    vec![
-        with_deps(
-            action(ActionKind::CreateLink, "europe", "l", None),
-            "link",
-            &[],
-        ),
-        with_deps(
-            action(ActionKind::CreateMirror, "europe", "l", Some("m1")),
-            "m1",
-            &["link"],
-        ),
-        with_deps(
-            action(ActionKind::CreateMirror, "europe", "l", Some("m2")),
-            "m2",
-            &["link"],
-        ),
-    ]
+    support::link_and_two_mirrors()
 }
 
 async fn events_of_a_slow_apply() -> Vec<ApplyEvent> {

@@ -13,7 +13,9 @@
 //!   planned, shown and promoted. `--links-x-mirrors LxM` adds a run with L
 //!   links of M new mirrors each.
 //! - `mm2`: the local clusters of `scripts/local-kafka.sh up`; N
-//!   single-partition source topics are created in one admin call; the
+//!   single-partition source topics are created in one admin call and get
+//!   `SCALE_BENCH_RECORDS` (default 10)
+//!   records each; the
 //!   MirrorMaker 2 link's mirrors are created, planned, shown, promoted, and
 //!   the link is deleted. Kafka Connect is reached through a counting proxy,
 //!   so connector config writes are counted. `--links-x-mirrors LxM`: L

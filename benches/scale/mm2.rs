@@ -16,6 +16,14 @@ const US: &str = "127.0.0.1:19092";
 const EUROPE: &str = "127.0.0.1:29092";
 const CONNECT: &str = "http://127.0.0.1:28083";
 const LINK: &str = "scale-link";
+/// Records written into each source topic before the first apply
+/// (`SCALE_BENCH_RECORDS`, default 10).
+fn records() -> usize {
+    std::env::var("SCALE_BENCH_RECORDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10)
+}
 
 fn admin(bootstrap: &str) -> Result<AdminClient<DefaultClientContext>, String> {
     ClientConfig::new()
@@ -109,6 +117,28 @@ async fn create_topics(bootstrap: &str, names: &[String]) -> Result<(), String> 
     Ok(())
 }
 
+/// Writes `n` records into every topic of `names` (and waits until each
+/// was acknowledged): the mirrors have something to copy, and status reads
+/// lags of topics that hold records.
+fn produce(bootstrap: &str, names: &[String], n: usize) -> Result<(), String> {
+    use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+    let p: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("log_level", "3")
+        .set("linger.ms", "20")
+        .create()
+        .map_err(|e| format!("producer for {bootstrap}: {e}"))?;
+    for t in names {
+        for i in 0..n {
+            let value = format!("record {i}");
+            p.send(BaseRecord::<(), String>::to(t).payload(&value))
+                .map_err(|(e, _)| format!("produce to {t}: {e}"))?;
+        }
+    }
+    p.flush(Duration::from_secs(60))
+        .map_err(|e| format!("flush records to {bootstrap}: {e}"))
+}
+
 async fn remove_connector(http: &reqwest::Client, name: &str) -> Result<(), String> {
     let url = format!("{CONNECT}/connectors/{name}");
     let r = http.get(&url).send().await.map_err(|e| {
@@ -186,7 +216,7 @@ pub fn one_link(rt: &tokio::runtime::Runtime, n: usize) -> Result<Table, String>
     println!("mm2: 1 link x {n} mirrors");
     let names: Vec<String> = (0..n).map(|i| format!("scale-{i:05}")).collect();
     let title =
-        format!("MirrorMaker 2 on the local clusters, 1 link, {n} single-partition mirrors");
+        format!("MirrorMaker 2 on the local clusters, 1 link, {n} single-partition mirrors of {} records each", records());
     run(rt, vec![(LINK.to_string(), names)], title)
 }
 
@@ -203,7 +233,7 @@ pub fn many_links(rt: &tokio::runtime::Runtime, l: usize, m: usize) -> Result<Ta
         .collect();
     let workers = worker_count();
     let title = format!(
-        "MirrorMaker 2 on the local clusters, {l} links x {m} single-partition mirrors, {workers} Kafka Connect worker(s)"
+        "MirrorMaker 2 on the local clusters, {l} links x {m} single-partition mirrors of {} records each, {workers} Kafka Connect worker(s)", records()
     );
     run(rt, links, title)
 }
@@ -232,6 +262,7 @@ fn run(rt: &tokio::runtime::Runtime, links: Links, title: String) -> Result<Tabl
     let several = links.len() > 1;
     rt.block_on(create_topics(US, &all))?;
     wait_served(US, &all)?;
+    produce(US, &all, records())?;
     let proxy = rt.block_on(ConnectProxy::start(CONNECT));
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let path = dir.path().join("linkctl.yaml");

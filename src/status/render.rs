@@ -51,12 +51,34 @@ fn opt(v: Option<i64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "-".to_string())
 }
 
+/// "links a, b and c", or the first few and how many more.
+fn some_of(links: &[&str]) -> String {
+    const SHOWN: usize = 5;
+    match links.len() {
+        n if n <= SHOWN => format!("links {}", links.join(", ")),
+        n => format!(
+            "{n} links: {}, and {} more",
+            links[..SHOWN].join(", "),
+            n - SHOWN
+        ),
+    }
+}
+
 /// Renders the report for a person.
 pub fn render_text(report: &StatusReport, color: bool) -> String {
     let mut out = String::new();
     if report.links.is_empty() {
         out.push_str("No links in the manifest.\n");
     }
+    // A note that concerns several links is said once, after them.
+    let mut by_note: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for l in &report.links {
+        for n in &l.notes {
+            by_note.entry(n.as_str()).or_default().push(l.name.as_str());
+        }
+    }
+    let shared: std::collections::BTreeMap<&str, Vec<&str>> =
+        by_note.into_iter().filter(|(_, l)| l.len() > 1).collect();
     for (i, l) in report.links.iter().enumerate() {
         if i > 0 {
             out.push('\n');
@@ -194,12 +216,75 @@ pub fn render_text(report: &StatusReport, color: bool) -> String {
                 table(&mut out, "  ", &rows);
             }
         }
-        for n in &l.notes {
+        for n in l.notes.iter().filter(|n| !shared.contains_key(n.as_str())) {
             let _ = writeln!(out, "  note: {n}");
         }
+    }
+    if !shared.is_empty() {
+        out.push('\n');
+    }
+    for (n, links) in &shared {
+        let _ = writeln!(out, "note: {n} ({})", some_of(links));
     }
     for w in &report.warnings {
         let _ = writeln!(out, "warning: {w}");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::{LinkStatus, StatusReport};
+    use super::render_text;
+
+    fn link(name: &str, notes: &[&str]) -> LinkStatus {
+        LinkStatus {
+            name: name.into(),
+            engine: "mirrormaker2".into(),
+            source: "us".into(),
+            destination: "europe".into(),
+            state: "ACTIVE".into(),
+            error: None,
+            tasks: Vec::new(),
+            mirrors: Vec::new(),
+            groups: None,
+            notes: notes.iter().map(|n| n.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_note_of_several_links_is_said_once_after_them() {
+        let shared = "MirrorMaker 2 does not make mirror topics read-only";
+        let links: Vec<LinkStatus> = (0..7)
+            .map(|i| match i {
+                0 => link("l0", &[shared, "only l0"]),
+                i => link(&format!("l{i}"), &[shared]),
+            })
+            .collect();
+        let report = StatusReport {
+            format_version: 1,
+            links,
+            warnings: Vec::new(),
+            unreadable: Vec::new(),
+        };
+        let text = render_text(&report, false);
+        assert_eq!(text.matches(shared).count(), 1, "{text}");
+        assert!(
+            text.ends_with(&format!(
+                "\nnote: {shared} (7 links: l0, l1, l2, l3, l4, and 2 more)\n"
+            )),
+            "{text}"
+        );
+        // A note of one link stays under it.
+        assert!(
+            text.contains("link l0 ") && text.contains("\n  note: only l0\n"),
+            "{text}"
+        );
+        // Two links: both named.
+        let two = StatusReport {
+            links: vec![link("a", &[shared]), link("b", &[shared])],
+            ..report
+        };
+        assert!(render_text(&two, false).ends_with(&format!("note: {shared} (links a, b)\n")));
+    }
 }

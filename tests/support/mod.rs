@@ -70,6 +70,27 @@ pub fn with_deps(mut a: Action, id: &str, deps: &[&str]) -> Action {
     a
 }
 
+/// Link `l` on europe (id `link`), then its mirrors `m1` and `m2` (ids
+/// `m1`, `m2`, one step after it).
+pub fn link_and_two_mirrors() -> Vec<Action> {
+    let mirror = |m: &str| {
+        with_deps(
+            action(ActionKind::CreateMirror, "europe", "l", Some(m)),
+            m,
+            &["link"],
+        )
+    };
+    vec![
+        with_deps(
+            action(ActionKind::CreateLink, "europe", "l", None),
+            "link",
+            &[],
+        ),
+        mirror("m1"),
+        mirror("m2"),
+    ]
+}
+
 pub fn action(kind: ActionKind, cluster: &str, link: &str, mirror: Option<&str>) -> Action {
     let id = match mirror {
         Some(m) => format!("{cluster}/{link}/mirror/{m}:{kind:?}"),

@@ -135,7 +135,10 @@ async fn link_action(
             keep_live,
         } => {
             let written = write_connectors(connect, a, connectors, keep_live, ctx).await?;
-            for (name, config) in &written {
+            // Only a connector that existed before can have tasks that still
+            // run its earlier settings: a new one's tasks are made from what
+            // was written, and its wait is the one for RUNNING below.
+            for (name, config, _) in written.iter().filter(|(_, _, existed)| *existed) {
                 wait_tasks_configured(connect, name, config, a, ctx).await?;
             }
             wait_running(connect, a, ctx).await?;
@@ -150,18 +153,18 @@ async fn link_action(
             // committed its offsets), before its offsets are reset.
             let source = source_connector(&a.link);
             let live = connect.config(&source).await?;
-            let mut left = (String::new(), Vec::new());
-            for c in connectors {
-                bounded(ctx, connect.stop(c)).await?;
-                wait_stopped(connect, c, a, ctx).await?;
-                if *c == source {
-                    if let Some(live) = &live {
-                        left = left_behind(connect, live, a, ctx).await;
-                    }
-                }
-                bounded(ctx, connect.reset_offsets(c)).await?;
-                bounded(ctx, connect.delete(c)).await?;
-            }
+            // Both connectors go through each stage together (stopped,
+            // offsets reset, deleted): a link costs three rounds, not six.
+            use futures::future::try_join_all as each;
+            let all = connectors.iter();
+            each(all.clone().map(|c| bounded(ctx, connect.stop(c)))).await?;
+            each(all.clone().map(|c| wait_stopped(connect, c, a, ctx))).await?;
+            let left = match (&live, connectors.contains(&source)) {
+                (Some(live), true) => left_behind(connect, live, a, ctx).await,
+                _ => (String::new(), Vec::new()),
+            };
+            each(all.clone().map(|c| bounded(ctx, connect.reset_offsets(c)))).await?;
+            each(all.map(|c| bounded(ctx, connect.delete(c)))).await?;
             wait_gone(connect, connectors, a, ctx).await?;
             Ok(Outcome {
                 summary: format!("connectors of {} deleted{}", a.link, left.0),
@@ -258,13 +261,14 @@ fn keep(new: &mut BTreeMap<String, String>, live: &BTreeMap<String, String>, k: 
 /// Writes each connector's config once (in payload order: the checkpoint
 /// connector first, so a write that fails halfway leaves a link the next
 /// plan still updates). The source connector keeps its live mirror lists.
+/// Each written config comes back with whether its connector existed before.
 async fn write_connectors(
     connect: &ConnectClient,
     a: &Action,
     connectors: &[crate::plan::payload::mirrormaker2::ConnectorConfig],
     keep_live: &[String],
     ctx: &ExecContext<'_>,
-) -> Result<Vec<(String, BTreeMap<String, String>)>, BackendError> {
+) -> Result<Vec<(String, BTreeMap<String, String>, bool)>, BackendError> {
     let mut written = Vec::new();
     for c in connectors {
         let mut config = resolve(&c.config, ctx, &a.cluster)?;
@@ -279,7 +283,7 @@ async fn write_connectors(
             config.extend(lists.settings());
         }
         bounded(ctx, connect.put_config(&c.name, &config)).await?;
-        written.push((c.name.clone(), config));
+        written.push((c.name.clone(), config, live.is_some()));
     }
     Ok(written)
 }

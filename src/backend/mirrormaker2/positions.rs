@@ -26,6 +26,10 @@ use super::offset_syncs::{collect, syncs_topic, Syncs};
 use crate::backend::kafka::{KafkaAdmin, KafkaClients};
 use crate::backend::{BackendError, Clusters};
 
+/// How old a read of the offset syncs another link started may be and
+/// still serve.
+const SHARED_SYNCS: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// `(topic, partition)`.
 pub type Tp = (String, i32);
 
@@ -64,14 +68,7 @@ impl Observed {
         let source_start = self.source_start.get(tp).copied().unwrap_or(0);
         let source_end = self.source_end.get(tp).copied().unwrap_or(0);
         let stored = self.stored.get(tp).copied();
-        let from_sync = self
-            .syncs
-            .as_ref()
-            .and_then(|s| s.latest(tp))
-            .and_then(|s| {
-                let end = self.dest_end.get(tp).copied()?;
-                (s.downstream < end).then(|| s.upstream + (end - s.downstream))
-            });
+        let from_sync = self.synced_position(tp);
         let dest_empty = self.dest_end.get(tp).copied().unwrap_or(0) == 0;
         let replicated = match (stored, from_sync) {
             (Some(a), Some(b)) => Some(a.max(b)),
@@ -87,6 +84,26 @@ impl Observed {
             source_end,
             replicated,
         }
+    }
+
+    /// The position the latest offset sync and the destination's end tell.
+    fn synced_position(&self, tp: &Tp) -> Option<i64> {
+        self.syncs
+            .as_ref()
+            .and_then(|s| s.latest(tp))
+            .and_then(|s| {
+                let end = self.dest_end.get(tp).copied()?;
+                (s.downstream < end).then(|| s.upstream + (end - s.downstream))
+            })
+    }
+
+    /// Whether the connector's stored offsets cannot change the lag of
+    /// `tp`: the partition never held a record (nothing was copied, so
+    /// nothing is stored), or the offset syncs already show every record
+    /// copied (the position is the larger of the two).
+    pub fn lag_known_without_stored(&self, tp: &Tp) -> bool {
+        let source_end = self.source_end.get(tp).copied().unwrap_or(0);
+        source_end == 0 || self.synced_position(tp).is_some_and(|r| r >= source_end)
     }
 }
 
@@ -155,7 +172,8 @@ impl LinkReaders {
     /// count): start and end offsets on both sides (one `ListOffsets` per
     /// broker each), the offset syncs (one read of the syncs topic; when
     /// that fails the estimate does without them) and, when `connect` is
-    /// given, the connector's stored offsets (one request).
+    /// given and some partition's lag depends on them, the connector's
+    /// stored offsets (one request; see [`Observed::lag_known_without_stored`]).
     pub async fn observe(
         &self,
         topics: &BTreeMap<String, u32>,
@@ -175,9 +193,16 @@ impl LinkReaders {
             self.source.end_offsets(topics),
             self.dest.end_offsets(&on_dest),
         )?;
+        tracing::debug!("end offsets read in {:?}", started.elapsed());
         let syncs = match &self.syncs {
-            Some((admin, topic)) => match admin.read_partition(topic, 0).await {
-                Ok(records) => Some(collect(&records.unwrap_or_default(), &|t| {
+            // Every link of the same source and destination reads the same
+            // syncs partition: links observed together share one read. An
+            // older sync only makes a position look earlier (MirrorMaker 2
+            // copies no more records than the source offsets it covers), so
+            // a shared read never shows more copied than was.
+            Some((admin, topic)) => match admin.read_partition_shared(topic, 0, SHARED_SYNCS).await
+            {
+                Ok(records) => Some(collect(records.as_deref().unwrap_or_default(), &|t| {
                     topics.contains_key(t)
                 })),
                 Err(e) => {
@@ -187,28 +212,33 @@ impl LinkReaders {
             },
             None => None,
         };
-        let offsets_read = started.elapsed();
-        let stored = match stored_of {
-            Some((connect, name)) => connect
-                .offsets(name)
-                .await?
-                .map(|o| stored_next(&o))
-                .unwrap_or_default(),
-            None => BTreeMap::new(),
+        let mut observed = Observed {
+            source_start,
+            source_end,
+            dest_end,
+            syncs,
+            stored: BTreeMap::new(),
         };
+        let offsets_read = started.elapsed();
+        // Kafka Connect answers offset requests one at a time, each by
+        // reading its offsets topic: they are asked only where a lag
+        // depends on them.
+        let needed = topics
+            .iter()
+            .flat_map(|(t, n)| (0..*n as i32).map(move |p| (t.clone(), p)))
+            .any(|tp| !observed.lag_known_without_stored(&tp));
+        if let (Some((connect, name)), true) = (stored_of, needed) {
+            if let Some(o) = connect.offsets(name).await? {
+                observed.stored = stored_next(&o);
+            }
+        }
         tracing::debug!(
             "observed {} topic(s): offsets and syncs in {:?}, all in {:?}",
             topics.len(),
             offsets_read,
             started.elapsed()
         );
-        Ok(Observed {
-            source_start,
-            source_end,
-            dest_end,
-            syncs,
-            stored,
-        })
+        Ok(observed)
     }
 }
 
@@ -247,6 +277,38 @@ mod tests {
             o.stored.insert(tp(), n);
         }
         o
+    }
+
+    /// Where `lag_known_without_stored` says the stored offsets need not be
+    /// read, reading them changes no lag.
+    #[test]
+    fn stored_offsets_are_needed_only_where_they_can_change_a_lag() {
+        let cases = [
+            // (source end, dest end, sync, stored, known without stored)
+            (0, None, None, None, true),
+            (1000, Some(1000), Some((900, 900)), Some(400), true),
+            (1000, Some(1000), Some((900, 900)), Some(1000), true),
+            // The sync shows 100 records missing; the stored offsets may
+            // know better (control records of transactions are not copied).
+            (1000, Some(900), Some((800, 800)), Some(1000), false),
+            // No sync: only the stored offsets tell.
+            (1000, Some(1000), None, Some(1000), false),
+            (1000, Some(0), None, Some(500), false),
+        ];
+        for (end, dest, sync, stored, known) in cases {
+            let with = observed(end, dest, sync, stored);
+            let without = observed(end, dest, sync, None);
+            assert_eq!(
+                without.lag_known_without_stored(&tp()),
+                known,
+                "{end} {dest:?} {sync:?} {stored:?}"
+            );
+            if known {
+                assert_eq!(with.position(&tp()).lag(), without.position(&tp()).lag());
+            } else {
+                assert_ne!(with.position(&tp()).lag(), without.position(&tp()).lag());
+            }
+        }
     }
 
     #[test]

@@ -13,9 +13,10 @@
 //! that the plan can say where MirrorMaker 2 would start copying it.
 //!
 //! For `status` also, per link: where the copy of each partition stands
-//! ([`super::positions`]: the connector's stored offsets, the offset syncs
-//! and the end offsets of both sides) and whether the source took a record
-//! while it was read (a second read of its end offsets, a second later).
+//! ([`super::positions`]: the offset syncs and the end offsets of both
+//! sides, and the connector's stored offsets where a lag depends on them)
+//! and whether the source took a record while it was read (a second read
+//! of its end offsets, at least a second later: one wait for all links).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,7 +37,7 @@ use crate::state::{
 };
 
 /// How many links of one Connect cluster are observed at once.
-const LINK_READS: usize = 16;
+const LINK_READS: usize = 32;
 
 /// The shortest time between the two reads of the source's end offsets that
 /// tell `status` whether the source is being written.
@@ -265,8 +266,10 @@ async fn read_cluster(
         state.topic_names = Some(t.partitions.keys().cloned().collect());
     }
     // Links are observed concurrently, a few at a time: each reads its
-    // connector's stored offsets and both clusters' offsets, and for
-    // `status` samples the source twice a second apart.
+    // connector's stored offsets and both clusters' offsets. For `status`
+    // the source is then sampled a second time, once for every link: one
+    // wait of at least a second after the last link's first sample, not
+    // one per link.
     let topics = target_topics.as_ref();
     let reads: Vec<_> = found
         .iter()
@@ -277,16 +280,17 @@ async fn read_cluster(
             link.remote_alias = config.get("source.cluster.alias").cloned();
             let read = match topics {
                 Some(_) => observe_link(r, dest, connect, &config, &mut link).await,
-                None => Ok(()),
+                None => Ok(None),
             };
             (link, read)
         })
         .collect();
-    let observed: Vec<(LiveLink, Result<(), BackendError>)> = futures::stream::iter(reads)
-        .buffer_unordered(LINK_READS)
-        .collect()
-        .await;
-    for (link, read) in observed {
+    let observed: Vec<(LiveLink, Result<Option<FirstLook>, BackendError>)> =
+        futures::stream::iter(reads)
+            .buffer_unordered(LINK_READS)
+            .collect()
+            .await;
+    for (link, read) in second_looks(observed).await {
         if let Err(e) = read {
             if r.detail != ReadDetail::Status {
                 // A plan cannot do without it: this link is unread.
@@ -446,16 +450,26 @@ async fn occupied(
         .collect())
 }
 
-/// What needs offsets: records of mirrors whose destination topic was
-/// replaced out of band, and for `status` every active mirror's lag and
-/// whether its source is quiet.
+/// What `status` read of a link before its second sample of the source.
+struct FirstLook {
+    readers: LinkReaders,
+    topics: BTreeMap<String, u32>,
+    observed: Observed,
+    started: Instant,
+}
+
+/// Reads what needs offsets: records of mirrors whose destination topic
+/// was replaced out of band, and for `status` every active mirror's lag
+/// and whether its source is quiet. For a plan the mirrors are filled in
+/// at once; for `status` what was read comes back, to be completed by the
+/// shared second sample ([`second_looks`]).
 async fn observe_link(
     r: Reader<'_>,
     dest: &str,
     connect: &ConnectClient,
     config: &BTreeMap<String, String>,
     link: &mut LiveLink,
-) -> Result<(), BackendError> {
+) -> Result<Option<FirstLook>, BackendError> {
     let replaced: Vec<String> = link
         .mirrors
         .values()
@@ -474,7 +488,7 @@ async fn observe_link(
         replaced.iter().collect()
     };
     if wanted.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let readers = LinkReaders::new(config, dest, r.clusters, r.kafka)?;
     let counts = readers.source.partition_counts().await?;
@@ -484,21 +498,64 @@ async fn observe_link(
         .collect();
     let started = Instant::now();
     let connector = source_connector(&link.name);
-    let stored = (r.detail == ReadDetail::Status).then_some((connect, connector.as_str()));
-    let observed = readers.observe(&topics, stored).await?;
-    let later = if r.detail == ReadDetail::Status {
-        tokio::time::sleep(QUIET_SAMPLE.saturating_sub(started.elapsed())).await;
-        Some(readers.source_ends(&topics).await?)
-    } else {
-        None
-    };
-    for m in link.mirrors.values_mut() {
-        let Some(n) = topics.get(&m.source_topic) else {
-            continue;
-        };
-        fill(m, *n, &observed, later.as_ref());
+    if r.detail == ReadDetail::Status {
+        let observed = readers
+            .observe(&topics, Some((connect, &connector)))
+            .await?;
+        return Ok(Some(FirstLook {
+            readers,
+            topics,
+            observed,
+            started,
+        }));
     }
-    Ok(())
+    let observed = readers.observe(&topics, None).await?;
+    fill_all(link, &topics, &observed, None);
+    Ok(None)
+}
+
+/// Completes the links `status` observed: one wait until a second has
+/// passed since the last link's first sample, then each link's source end
+/// offsets again (a few links at a time), which tell whether the source
+/// took records meanwhile.
+async fn second_looks(
+    observed: Vec<(LiveLink, Result<Option<FirstLook>, BackendError>)>,
+) -> Vec<(LiveLink, Result<(), BackendError>)> {
+    let last = observed
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok()?.as_ref().map(|f| f.started))
+        .max();
+    if let Some(last) = last {
+        tokio::time::sleep(QUIET_SAMPLE.saturating_sub(last.elapsed())).await;
+    }
+    let seconds = observed.into_iter().map(|(mut link, read)| async move {
+        let done = match read {
+            Ok(Some(f)) => f.readers.source_ends(&f.topics).await.map(|later| {
+                fill_all(&mut link, &f.topics, &f.observed, Some(&later));
+            }),
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        };
+        (link, done)
+    });
+    futures::stream::iter(seconds)
+        .buffer_unordered(LINK_READS)
+        .collect()
+        .await
+}
+
+/// Fills in every mirror of `link` whose source topic was read.
+fn fill_all(
+    link: &mut LiveLink,
+    topics: &BTreeMap<String, u32>,
+    observed: &Observed,
+    later: Option<&BTreeMap<(String, i32), i64>>,
+) {
+    for m in link.mirrors.values_mut() {
+        if let Some(n) = topics.get(&m.source_topic) {
+            fill(m, *n, observed, later);
+        }
+    }
 }
 
 /// A mirror's lags, quietness and (when replaced out of band) record counts.

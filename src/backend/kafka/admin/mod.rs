@@ -101,6 +101,9 @@ pub struct KafkaAdmin {
     /// these settings (a refused login is kept, so that every later read
     /// fails with it at once).
     ready: OnceLock<Result<(), BackendError>>,
+    /// Reads of a partition that callers at about the same time share
+    /// ([`Self::read_partition_shared`]).
+    shared_reads: log::SharedReads,
 }
 
 impl std::fmt::Debug for KafkaAdmin {
@@ -124,6 +127,7 @@ impl KafkaAdmin {
             consumer: OnceLock::new(),
             admin: OnceLock::new(),
             ready: OnceLock::new(),
+            shared_reads: log::SharedReads::default(),
         }
     }
 
